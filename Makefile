@@ -1,0 +1,45 @@
+# taskstream — the two commands: `make run` and `make test`. Both install what is
+# missing (Debian 12 packages), configure, and build first.
+BUILD      ?= build
+JOBS       ?= $(shell nproc)
+LISTEN     ?= 127.0.0.1:8080
+DATA_DIR   ?= ./data
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Every Debian package the build and the tests need. Keep this list complete:
+# CI runs on a clean clone and a fresh machine has none of them.
+PACKAGES := build-essential cmake ninja-build pkg-config ccache curl \
+	libboost1.81-dev libboost-url1.81-dev libssl-dev \
+	nlohmann-json3-dev libspdlog-dev catch2 libsqlite3-dev sqlite3 libcli11-dev
+
+.PHONY: all deps configure build run test clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/build.ninja: CMakeLists.txt | deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+configure: deps $(BUILD)/build.ninja
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	mkdir -p $(DATA_DIR)
+	./$(BUILD)/taskstream serve --listen $(LISTEN) --data-dir $(DATA_DIR) --demo
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,46 @@
+// TaskKind: a named kind of task — its params schema, defaults and handler —
+// and KindRegistry, where an application registers its kinds.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "taskstream/errors.hpp"
+#include "taskstream/task_context.hpp"
+
+namespace taskstream {
+
+/// Runs one attempt on a worker thread. Returns the task's result (any JSON),
+/// or throws task_error / retryable_error / cancelled_error.
+using TaskHandler = std::function<nlohmann::json(TaskContext&)>;
+
+struct TaskKind {
+    std::string name;          ///< e.g. "reports.export"; [a-z0-9_.-], at most 64 characters
+    std::string description;
+    nlohmann::json params_schema = nlohmann::json::object();  ///< JSON Schema (a documented subset)
+    std::chrono::seconds timeout{3600};
+    int max_retries = 0;                       ///< retries after the first attempt
+    std::chrono::milliseconds backoff{1000};   ///< delay before a retry
+    TaskHandler handler;
+};
+
+/// The set of task kinds a server offers. Filled before the server starts;
+/// read-only (and so safe from any thread) afterwards.
+class KindRegistry {
+public:
+    /// Throws std::invalid_argument on a bad name, a duplicate or a missing handler.
+    void add(TaskKind kind);
+    const TaskKind* find(const std::string& name) const;
+    std::vector<const TaskKind*> all() const;
+
+private:
+    std::map<std::string, std::shared_ptr<const TaskKind>> kinds_;
+};
+
+} // namespace taskstream

@@ -1,0 +1,36 @@
+#include "app/options.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace taskstream {
+
+void add_server_options(CLI::App& app, ServerOptions& o) {
+    app.set_config("--config", "", "TOML or INI file with any of these options (flag names as keys)");
+    auto env = [](const char* name) { return std::string("TASKSTREAM_") + name; };
+    app.add_option("--listen", o.listen, "HOST:PORT to serve on; port 0 picks a free port")
+        ->envname(env("LISTEN"))->capture_default_str();
+    app.add_option("--data-dir", o.data_dir, "directory of the sqlite store")
+        ->envname(env("DATA_DIR"))->capture_default_str();
+    app.add_option("--store", o.store, "sqlite (the only store in this build)")
+        ->envname(env("STORE"))->capture_default_str()->check(CLI::IsMember({"sqlite"}));
+    app.add_option("--io-threads", o.io_threads, "network threads")
+        ->envname(env("IO_THREADS"))->capture_default_str()->check(CLI::Range(1u, 64u));
+    app.add_option("--workers", o.workers, "task worker threads")
+        ->envname(env("WORKERS"))->capture_default_str()->check(CLI::Range(1u, 1024u));
+    app.add_flag("--demo", o.demo, "register the demo.* task kinds")->envname(env("DEMO"));
+    app.add_flag("--insecure", o.insecure, "allow a non-loopback address without authentication")
+        ->envname(env("INSECURE"));
+    app.add_option("--log-format", o.log_format, "text or json")
+        ->envname(env("LOG_FORMAT"))->capture_default_str()->check(CLI::IsMember({"text", "json"}));
+    app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
+        ->envname(env("LOG_LEVEL"))->capture_default_str()
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+    app.add_option("--drain-timeout", o.drain_timeout_s, "seconds running tasks get to finish on shutdown")
+        ->envname(env("DRAIN_TIMEOUT"))->capture_default_str();
+    app.add_option("--heartbeat-ms", o.heartbeat_ms, "idle event streams get a comment this often")
+        ->envname(env("HEARTBEAT_MS"))->capture_default_str()->check(CLI::Range(100u, 600000u));
+    app.add_option("--max-body", o.max_body_bytes, "largest request body in bytes (→ 413)")
+        ->envname(env("MAX_BODY"))->capture_default_str();
+}
+
+} // namespace taskstream

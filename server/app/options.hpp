@@ -1,0 +1,29 @@
+// ServerOptions: every setting of `taskstream serve`, and the CLI11 parser
+// that fills them from flags, TASKSTREAM_* environment variables and a config file.
+#pragma once
+
+#include <string>
+
+#include <CLI/App.hpp>
+
+namespace taskstream {
+
+struct ServerOptions {
+    std::string listen = "127.0.0.1:8080";
+    std::string data_dir = "./data";
+    std::string store = "sqlite";
+    unsigned io_threads = 2;
+    unsigned workers = 4;
+    bool demo = false;
+    bool insecure = false;
+    std::string log_format = "text";
+    std::string log_level = "info";
+    unsigned drain_timeout_s = 30;
+    unsigned heartbeat_ms = 15000;
+    std::size_t max_body_bytes = 1 << 20;
+};
+
+/// Declares the options on `app` (and on its `serve` subcommand).
+void add_server_options(CLI::App& app, ServerOptions& options);
+
+} // namespace taskstream

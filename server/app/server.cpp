@@ -1,0 +1,136 @@
+#include "app/server.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <future>
+
+#include <boost/asio/signal_set.hpp>
+
+#include "http/listener.hpp"
+#include "http/routes.hpp"
+#include "hub/hub.hpp"
+#include "store/journal.hpp"
+#include "store/sqlite_store.hpp"
+#include "tasks/engine.hpp"
+
+namespace taskstream {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+/// Event streams hold a descriptor each: allow as many as the hard limit does.
+void raise_fd_limit(spdlog::logger& log) {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    log.debug("file descriptor limit {}", limit.rlim_cur);
+}
+
+/// "HOST:PORT" (HOST may be [v6]) → endpoint; "localhost" means 127.0.0.1.
+tcp::endpoint parse_listen(const std::string& text) {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos) throw std::invalid_argument("--listen must be HOST:PORT, got '" + text + "'");
+    std::string host = text.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.empty() || host == "localhost") host = "127.0.0.1";
+    unsigned long port = std::stoul(text.substr(colon + 1));
+    if (port > 65535) throw std::invalid_argument("port out of range in --listen '" + text + "'");
+    return {asio::ip::make_address(host), static_cast<unsigned short>(port)};
+}
+
+std::string url_of(const tcp::endpoint& ep) {
+    auto a = ep.address();
+    std::string host = a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
+    return "http://" + host + ":" + std::to_string(ep.port());
+}
+
+} // namespace
+
+int run_server(const ServerOptions& options, const KindRegistry& kinds, std::shared_ptr<spdlog::logger> log) {
+    raise_fd_limit(*log);
+    tcp::endpoint endpoint;
+    try {
+        endpoint = parse_listen(options.listen);
+    } catch (const std::exception& e) {
+        log->critical("bad --listen: {}", e.what());
+        return 2;
+    }
+    if (!endpoint.address().is_loopback() && !options.insecure) {
+        log->critical("refusing to serve {} without authentication; use a loopback address or --insecure",
+                      options.listen);
+        return 2;
+    }
+
+    std::unique_ptr<SqliteStore> store;
+    try {
+        store = std::make_unique<SqliteStore>(options.data_dir, log);
+    } catch (const StoreError& e) {
+        log->critical("cannot open the store: {}", e.what());
+        return 1;
+    }
+    Hub hub;
+    Journal journal(*store, hub, Journal::Options{}, log);
+    journal.start();
+    Engine::Options engine_options;
+    engine_options.workers = options.workers;
+    engine_options.drain_timeout = std::chrono::seconds(options.drain_timeout_s);
+    Engine engine(kinds, *store, journal, hub, engine_options, log);
+    engine.start();
+
+    std::atomic<bool> ready{false};
+    http::Router router;
+    http::add_health_routes(router, ready);
+    http::add_task_routes(router, engine, http::SseSubscriber::Limits{});
+    http::SessionOptions session_options;
+    session_options.body_limit = options.max_body_bytes;
+    session_options.sse.heartbeat = std::chrono::milliseconds(options.heartbeat_ms);
+
+    http::IoPool pool(options.io_threads);
+    std::unique_ptr<http::Listener> listener;
+    try {
+        listener = std::make_unique<http::Listener>(pool, endpoint, router, session_options, log);
+    } catch (const boost::system::system_error& e) {
+        log->critical("cannot listen on {}: {}", options.listen, e.code().message());
+        return 1;
+    }
+
+    std::promise<int> stop_requested;
+    asio::signal_set signals(pool.first(), SIGINT, SIGTERM, SIGQUIT);
+    signals.add(SIGHUP);
+    std::function<void(const boost::system::error_code&, int)> on_signal =
+        [&](const boost::system::error_code& ec, int signo) {
+            if (ec) return;
+            if (!ready.exchange(false)) {
+                log->warn("second signal: exiting at once");
+                std::_Exit(128 + signo);
+            }
+            log->info("signal {}: shutting down", signo);
+            stop_requested.set_value(0);
+            signals.async_wait(on_signal);
+        };
+    signals.async_wait(on_signal);
+
+    listener->start();
+    pool.start();
+    log->info("listening on {}", url_of(listener->local_endpoint()));
+    ready = true;
+
+    int code = stop_requested.get_future().get();
+    listener->stop();
+    hub.shutdown();   // every stream: event: shutdown, then a clean end
+    if (!hub.wait_until_no_subscribers(std::chrono::seconds(5)))
+        log->warn("some event streams did not end in time");
+    engine.stop();    // drain running attempts, interrupt the rest
+    journal.stop();   // commit the final events
+    pool.stop();
+    log->info("stopped");
+    return code;
+}
+
+} // namespace taskstream

@@ -1,0 +1,18 @@
+// Server: builds the whole process from its options — store, hub, journal,
+// engine, I/O threads and routes — runs it until a signal, then shuts it down
+// in order (stop accepting, end streams, drain tasks, commit, exit).
+#pragma once
+
+#include <memory>
+
+#include <spdlog/logger.h>
+
+#include "app/options.hpp"
+#include "taskstream/task_kind.hpp"
+
+namespace taskstream {
+
+/// Runs until SIGINT/SIGTERM/SIGQUIT/SIGHUP; returns the process exit code.
+int run_server(const ServerOptions& options, const KindRegistry& kinds, std::shared_ptr<spdlog::logger> log);
+
+} // namespace taskstream

@@ -1,0 +1,59 @@
+#include "core/clock.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace taskstream {
+
+std::int64_t now_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string format_rfc3339(std::int64_t ms) {
+    if (ms <= 0) return {};
+    std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+    return buf;
+}
+
+bool parse_rfc3339(const std::string& text, std::int64_t& ms) {
+    int y, mo, d, h, mi, s, n = 0;
+    if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &n) != 6 || n != 19)
+        return false;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return false;
+    std::size_t pos = 19;
+    int frac_ms = 0;
+    if (pos < text.size() && text[pos] == '.') {
+        int digits = 0;
+        for (++pos; pos < text.size() && text[pos] >= '0' && text[pos] <= '9'; ++pos, ++digits)
+            if (digits < 3) frac_ms = frac_ms * 10 + (text[pos] - '0');
+        if (digits == 0) return false;
+        for (; digits < 3; ++digits) frac_ms *= 10;
+    }
+    int offset_min = 0;
+    if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
+        ++pos;
+    } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+        int oh, om, m = 0;
+        if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d%n", &oh, &om, &m) != 2 || m != 5) return false;
+        offset_min = (oh * 60 + om) * (text[pos] == '-' ? -1 : 1);
+        pos += 6;
+    } else {
+        return false;
+    }
+    if (pos != text.size()) return false;
+    std::tm tm{};
+    tm.tm_year = y - 1900; tm.tm_mon = mo - 1; tm.tm_mday = d;
+    tm.tm_hour = h; tm.tm_min = mi; tm.tm_sec = s;
+    std::int64_t secs = static_cast<std::int64_t>(timegm(&tm)) - offset_min * 60;
+    ms = secs * 1000 + frac_ms;
+    return true;
+}
+
+} // namespace taskstream

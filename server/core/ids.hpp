@@ -1,0 +1,24 @@
+// Identifiers: task ids (ULID: sortable, opaque, URL-safe) and event ids
+// (the global event sequence as fixed-width decimal, so that text order and
+// numeric order agree).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace taskstream {
+
+/// A new ULID (26 Crockford base32 characters), monotonic within this process.
+std::string new_task_id();
+/// True for text shaped like a ULID (what a path segment must be to name a task).
+bool is_task_id(std::string_view text);
+
+/// Event id text for a sequence number: 16 decimal digits, zero-padded.
+std::string format_event_id(std::uint64_t seq);
+/// Parses a client-supplied Last-Event-ID: 1..20 decimal digits. Anything else
+/// (including ids of at most 64 [0-9A-Za-z_-] that this server never issues) is nullopt.
+std::optional<std::uint64_t> parse_event_id(std::string_view text);
+
+} // namespace taskstream

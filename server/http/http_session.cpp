@@ -1,0 +1,157 @@
+#include "http/http_session.hpp"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/url/parse.hpp>
+
+#include "http/problem.hpp"
+
+namespace taskstream::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+/// The problem for a failed read, or nullopt when the client simply went away.
+std::optional<Error> read_failure(const boost::system::error_code& ec, bool timed_out) {
+    if (timed_out) return make_error(errc::request_timeout, "the request was not received in time");
+    if (ec == beast_http::error::header_limit)
+        return make_error(errc::headers_too_large, "request headers exceed the limit");
+    if (ec == beast_http::error::body_limit) return make_error(errc::payload_too_large, "request body exceeds the limit");
+    if (ec.category() == beast_http::make_error_code(beast_http::error::end_of_stream).category() && ec != beast_http::error::end_of_stream &&
+        ec != beast_http::error::partial_message)
+        return make_error(errc::bad_request, "malformed HTTP request");
+    return std::nullopt;
+}
+
+class Session {
+public:
+    Session(tcp::socket socket, const Router& router, const SessionOptions& options,
+            std::shared_ptr<spdlog::logger> log)
+        : socket_(std::move(socket)), watchdog_(socket_), router_(router), options_(options), log_(std::move(log)) {}
+
+    asio::awaitable<void> run() {
+        for (bool first = true;; first = false) {
+            if (!first && buffer_.size() == 0 && !co_await await_next_request()) break;
+            auto [request, problem] = co_await read_request();
+            if (!request) {
+                if (problem) {
+                    auto response = make_problem(*problem, "");
+                    co_await write_response(response, false);
+                }
+                break;
+            }
+            const bool keep_alive = request->keep_alive();
+            const auto started = std::chrono::steady_clock::now();
+            Reply reply = co_await route(*request);
+            if (auto* stream = std::get_if<StreamReply>(&reply)) {
+                log_access(*request, 200, started);
+                co_await run_sse_stream(socket_, watchdog_, *stream, options_.sse, *log_);
+                break;
+            }
+            auto& response = std::get<Response>(reply);
+            log_access(*request, response.result_int(), started);
+            if (!co_await write_response(response, keep_alive) || !keep_alive) break;
+        }
+        boost::system::error_code ignored;
+        socket_.shutdown(tcp::socket::shutdown_both, ignored);
+        socket_.close(ignored);
+    }
+
+private:
+    /// Keep-alive: waits for the first byte of the next request, at most idle_timeout.
+    asio::awaitable<bool> await_next_request() {
+        boost::system::error_code ec;
+        watchdog_.arm(options_.idle_timeout);
+        co_await socket_.async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+        watchdog_.disarm();
+        co_return !ec;
+    }
+
+    /// A request, or the problem to answer before closing, or neither (the client left).
+    struct ReadOutcome {
+        std::optional<Request> request;
+        std::optional<Error> problem;
+    };
+
+    asio::awaitable<ReadOutcome> read_request() {
+        beast_http::request_parser<beast_http::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(options_.header_limit));
+        parser.body_limit(options_.body_limit);
+        boost::system::error_code ec;
+        watchdog_.arm(options_.header_timeout);
+        co_await beast_http::async_read_header(socket_, buffer_, parser, asio::redirect_error(asio::use_awaitable, ec));
+        watchdog_.disarm();
+        if (ec) co_return ReadOutcome{std::nullopt, read_failure(ec, watchdog_.expired())};
+        if (!parser.is_done()) {
+            if (beast::iequals(parser.get()[beast_http::field::expect], "100-continue")) {
+                static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+                watchdog_.arm(options_.write_timeout);
+                co_await asio::async_write(socket_, asio::buffer(kContinue),
+                                           asio::redirect_error(asio::use_awaitable, ec));
+                watchdog_.disarm();
+                if (ec) co_return ReadOutcome{};
+            }
+            watchdog_.arm(options_.body_timeout);
+            co_await beast_http::async_read(socket_, buffer_, parser, asio::redirect_error(asio::use_awaitable, ec));
+            watchdog_.disarm();
+            if (ec) co_return ReadOutcome{std::nullopt, read_failure(ec, watchdog_.expired())};
+        }
+        co_return ReadOutcome{parser.release(), std::nullopt};
+    }
+
+    asio::awaitable<Reply> route(const Request& request) {
+        auto target = boost::urls::parse_origin_form(request.target());
+        if (!target) co_return make_problem(make_error(errc::bad_request, "malformed request target"), "");
+        RequestContext ctx{request, {}, target->path(), std::string(target->encoded_query()), socket_.get_executor()};
+        try {
+            co_return co_await router_.dispatch(ctx);
+        } catch (const std::exception& e) {
+            log_->error("handler for {} {} failed: {}", std::string(request.method_string()), ctx.path, e.what());
+        }
+        co_return make_problem(make_error(errc::internal, "the server could not complete the request"), ctx.path);
+    }
+
+    asio::awaitable<bool> write_response(Response& response, bool keep_alive) {
+        response.keep_alive(keep_alive);
+        response.set(beast_http::field::server, "taskstream");
+        boost::system::error_code ec;
+        watchdog_.arm(options_.write_timeout);
+        co_await beast_http::async_write(socket_, response, asio::redirect_error(asio::use_awaitable, ec));
+        watchdog_.disarm();
+        co_return !ec;
+    }
+
+    /// Path only: query strings may carry tickets, which never reach a log.
+    void log_access(const Request& request, unsigned status, std::chrono::steady_clock::time_point started) {
+        auto target = std::string_view(request.target());
+        auto path = target.substr(0, target.find('?'));
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+        log_->info("{} {} {} {}us", std::string(request.method_string()), path, status, us.count());
+    }
+
+    tcp::socket socket_;
+    Watchdog watchdog_;
+    beast::flat_buffer buffer_;
+    const Router& router_;
+    const SessionOptions& options_;
+    std::shared_ptr<spdlog::logger> log_;
+};
+
+} // namespace
+
+asio::awaitable<void> run_http_session(tcp::socket socket, const Router& router, const SessionOptions& options,
+                                       std::shared_ptr<spdlog::logger> log) {
+    Session session(std::move(socket), router, options, std::move(log));
+    co_await session.run();
+}
+
+} // namespace taskstream::http

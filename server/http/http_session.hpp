@@ -1,0 +1,32 @@
+// HttpSession: one client connection — reads requests under limits and
+// timeouts, routes them, writes responses (keep-alive), or hands the
+// connection over to an event stream.
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <spdlog/logger.h>
+
+#include "http/router.hpp"
+#include "http/sse_stream.hpp"
+
+namespace taskstream::http {
+
+struct SessionOptions {
+    std::size_t body_limit = 1 << 20;          // → 413
+    std::size_t header_limit = 8 * 1024;       // → 431
+    std::chrono::milliseconds header_timeout{10000};  // → 408
+    std::chrono::milliseconds body_timeout{30000};    // → 408
+    std::chrono::milliseconds idle_timeout{30000};    // keep-alive: closed quietly
+    std::chrono::milliseconds write_timeout{10000};   // stalled client: closed
+    SseOptions sse;
+};
+
+/// Serves one connection until it closes. Runs on the socket's executor.
+boost::asio::awaitable<void> run_http_session(boost::asio::ip::tcp::socket socket, const Router& router,
+                                              const SessionOptions& options, std::shared_ptr<spdlog::logger> log);
+
+} // namespace taskstream::http

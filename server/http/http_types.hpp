@@ -1,0 +1,46 @@
+// The HTTP vocabulary shared by the HTTP layer: request/response types and
+// what a route handler may answer (a response, or the start of an SSE stream).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "hub/event.hpp"
+
+namespace taskstream::http {
+
+namespace beast_http = boost::beast::http;
+using Request = beast_http::request<beast_http::string_body>;
+using Response = beast_http::response<beast_http::string_body>;
+
+class SseSubscriber;
+
+/// Answer of a streaming route: the subscriber is already attached to the hub;
+/// the session writes `replay`, then live events, then calls `detach`.
+struct StreamReply {
+    std::shared_ptr<SseSubscriber> subscriber;
+    std::vector<EventPtr> replay;
+    bool end_after_terminal = true;
+    std::function<void()> detach;
+};
+
+using Reply = std::variant<Response, StreamReply>;
+
+/// What a handler gets: the request, the `{…}` segments of its route, and the
+/// executor of the connection (the I/O thread it runs on).
+struct RequestContext {
+    const Request& request;
+    std::vector<std::string> path_params;
+    std::string path;    // decoded path, without the query
+    std::string query;   // raw query, without '?'
+    boost::asio::any_io_executor executor;
+};
+
+} // namespace taskstream::http

@@ -1,0 +1,68 @@
+#include "http/listener.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace taskstream::http {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+Listener::Listener(IoPool& pool, const tcp::endpoint& endpoint, const Router& router, const SessionOptions& options,
+                   std::shared_ptr<spdlog::logger> log)
+    : pool_(pool), acceptor_(pool.first()), router_(router), options_(options), log_(std::move(log)) {
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+}
+
+void Listener::start() {
+    asio::co_spawn(acceptor_.get_executor(), accept_loop(), [log = log_](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            log->critical("accept loop failed: {}", ex.what());
+        }
+    });
+}
+
+void Listener::stop() {
+    asio::post(acceptor_.get_executor(), [this] {
+        boost::system::error_code ignored;
+        acceptor_.close(ignored);
+    });
+}
+
+asio::awaitable<void> Listener::accept_loop() {
+    asio::steady_timer backoff(acceptor_.get_executor());
+    while (acceptor_.is_open()) {
+        boost::system::error_code ec;
+        tcp::socket socket = co_await acceptor_.async_accept(pool_.next(), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
+        if (ec) {
+            // Out of descriptors and the like: pause instead of spinning.
+            log_->warn("accept failed: {}", ec.message());
+            backoff.expires_after(std::chrono::milliseconds(100));
+            co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            continue;
+        }
+        socket.set_option(tcp::no_delay(true), ec);
+        auto executor = socket.get_executor();
+        asio::co_spawn(executor, run_http_session(std::move(socket), router_, options_, log_),
+                       [log = log_](std::exception_ptr e) {
+                           if (!e) return;
+                           try {
+                               std::rethrow_exception(e);
+                           } catch (const std::exception& ex) {
+                               log->error("session ended by an exception: {}", ex.what());
+                           }
+                       });
+    }
+}
+
+} // namespace taskstream::http

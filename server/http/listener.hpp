@@ -1,0 +1,36 @@
+// Listener: accepts connections and starts a session for each on the next
+// I/O thread.
+#pragma once
+
+#include <memory>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <spdlog/logger.h>
+
+#include "http/http_session.hpp"
+#include "http/io_pool.hpp"
+
+namespace taskstream::http {
+
+class Listener {
+public:
+    /// Binds at once (throws boost::system::system_error when it cannot).
+    Listener(IoPool& pool, const boost::asio::ip::tcp::endpoint& endpoint, const Router& router,
+             const SessionOptions& options, std::shared_ptr<spdlog::logger> log);
+
+    boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+    void start();
+    /// Stops accepting (thread-safe); open connections go on.
+    void stop();
+
+private:
+    boost::asio::awaitable<void> accept_loop();
+
+    IoPool& pool_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    const Router& router_;
+    const SessionOptions& options_;
+    std::shared_ptr<spdlog::logger> log_;
+};
+
+} // namespace taskstream::http

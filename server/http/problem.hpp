@@ -1,0 +1,17 @@
+// RFC 9457 problem responses: the one place where domain errors become HTTP.
+#pragma once
+
+#include <boost/beast/http/status.hpp>
+
+#include "core/errc.hpp"
+#include "http/http_types.hpp"
+
+namespace taskstream::http {
+
+beast_http::status status_for(errc code);
+/// An application/problem+json response for `error`; `instance` is the request path.
+Response make_problem(const Error& error, const std::string& instance, unsigned version = 11);
+/// A JSON response (application/json) with the given status.
+Response make_json(beast_http::status status, const nlohmann::json& body, unsigned version = 11);
+
+} // namespace taskstream::http

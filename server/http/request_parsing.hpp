@@ -1,0 +1,21 @@
+// Helpers that read what a request carries: JSON bodies, query parameters and
+// the Last-Event-ID, each with its own domain error.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/outcome.hpp"
+#include "http/http_types.hpp"
+
+namespace taskstream::http {
+
+/// The body as JSON; 415 unless the content type is application/json, 400 when it does not parse.
+Outcome<nlohmann::json> json_body(const Request& request);
+/// The first value of `key` in a raw query string (percent-decoded).
+std::optional<std::string> query_param(std::string_view query, std::string_view key);
+/// Last-Event-ID from the header or ?last_event_id=; 0 when absent; 400 when malformed.
+Outcome<std::uint64_t> last_event_id(const RequestContext& ctx);
+
+} // namespace taskstream::http

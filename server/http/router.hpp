@@ -1,0 +1,46 @@
+// Router: the routing table — (method, path pattern) → handler. A pattern is
+// a path whose `{name}` segments match any one segment. 404 and 405 (with
+// Allow) fall out of the table.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include "http/http_types.hpp"
+
+namespace taskstream::http {
+
+using Handler = std::function<boost::asio::awaitable<Reply>(RequestContext&)>;
+
+class Router {
+public:
+    void add(beast_http::verb method, std::string pattern, Handler handler);
+
+    struct Match {
+        const Handler* handler = nullptr;  // null: see allowed
+        std::vector<std::string> params;
+        std::string allowed;               // non-empty: the path exists, the method does not (405)
+    };
+    /// `path` is already percent-decoded and has no query.
+    Match match(beast_http::verb method, const std::string& path) const;
+
+    /// Routes and runs the request: 404/405 problems, or the handler's reply.
+    boost::asio::awaitable<Reply> dispatch(RequestContext& ctx) const;
+
+private:
+    struct Route {
+        beast_http::verb method;
+        std::vector<std::string> segments;
+        Handler handler;
+    };
+    std::vector<Route> routes_;
+};
+
+/// Splits "/a/b/c" into {"a","b","c"}; "/" → {}.
+std::vector<std::string> split_path(const std::string& path);
+
+} // namespace taskstream::http

@@ -1,0 +1,75 @@
+// Hub: topics, their bounded in-memory history, and fan-out of live events to
+// subscribers. The journal publishes into it in global sequence order.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "hub/event.hpp"
+#include "hub/subscriber.hpp"
+
+namespace taskstream {
+
+class Hub {
+public:
+    struct Options {
+        /// Events kept in memory per topic. Must be ≥ the journal's uncommitted
+        /// batch bound, so that anything evicted from memory is already in the store.
+        std::size_t topic_history = 1024;
+        /// Finished topics kept in memory for fast replay, oldest dropped first.
+        std::size_t finished_topics = 1000;
+    };
+
+    /// What a new subscriber needs to replay: the store holds the topic's events
+    /// with after < seq ≤ store_upto (read those first), then `recent` follows
+    /// without a gap, then live events arrive through Subscriber::deliver().
+    struct Attachment {
+        std::vector<EventPtr> recent;
+        std::uint64_t store_upto = 0;
+    };
+
+    explicit Hub(Options options);
+    Hub() : Hub(Options{}) {}
+
+    /// Registers `subscriber` for live events of `topic` and snapshots its replay.
+    /// No event can fall between the snapshot and the first live delivery.
+    Attachment attach(const std::string& topic, std::uint64_t after, std::shared_ptr<Subscriber> subscriber);
+    void detach(const std::string& topic, const Subscriber* subscriber);
+
+    /// Called by the journal's writer thread only, in strictly increasing seq order.
+    void publish(const EventPtr& event);
+    /// Tells every subscriber that the server is going away.
+    void shutdown();
+
+    /// Waits until every subscriber has detached, at most `timeout`. True if none is left.
+    bool wait_until_no_subscribers(std::chrono::milliseconds timeout);
+
+    std::uint64_t last_seq() const;
+    std::size_t subscriber_count() const;
+
+private:
+    struct Topic {
+        std::deque<EventPtr> history;
+        std::uint64_t floor = 0;  // memory holds every event of the topic with seq > floor
+        std::vector<std::shared_ptr<Subscriber>> subscribers;
+        bool finished = false;
+    };
+    void forget_old_finished_topics();
+
+    Options options_;
+    mutable std::mutex mutex_;
+    std::condition_variable all_detached_;
+    std::unordered_map<std::string, Topic> topics_;
+    std::deque<std::string> finished_order_;
+    std::uint64_t last_seq_ = 0;
+    std::size_t subscriber_count_ = 0;
+};
+
+} // namespace taskstream

@@ -1,0 +1,138 @@
+#include "store/journal.hpp"
+
+#include <unordered_set>
+
+#include "core/clock.hpp"
+
+namespace taskstream {
+
+Journal::Journal(Store& store, Hub& hub, Options options, std::shared_ptr<spdlog::logger> log)
+    : store_(store), hub_(hub), options_(options), log_(std::move(log)) {}
+
+Journal::~Journal() { stop(); }
+
+void Journal::start() {
+    last_seq_ = store_.seq_ceiling();
+    reserve_ids();
+    writer_ = std::thread([this] { run(); });
+}
+
+void Journal::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return;
+        stopping_ = true;
+    }
+    wake_writer_.notify_one();
+    room_available_.notify_all();
+    if (writer_.joinable()) writer_.join();
+}
+
+bool Journal::try_append(Entry entry) { return append(std::move(entry), std::chrono::milliseconds(0)); }
+
+bool Journal::append(Entry entry, std::chrono::milliseconds wait) {
+    std::unique_lock lock(mutex_);
+    if (!room_available_.wait_for(lock, wait, [&] { return stopping_ || queue_.size() < options_.queue_bound; }))
+        return false;
+    if (writer_done_) return false;
+    queue_.push_back(std::move(entry));
+    if (queue_.size() == 1) wake_writer_.notify_one();
+    return true;
+}
+
+/// Writer thread: takes everything queued, adds it to the pending batch and
+/// commits when a durable entry is in it, the batch is full, or the oldest
+/// progress/log entry has waited group_commit.
+void Journal::run() {
+    std::vector<Entry> batch;
+    for (;;) {
+        bool stopping;
+        {
+            std::unique_lock lock(mutex_);
+            auto ready = [&] { return stopping_ || !queue_.empty(); };
+            if (pending_.empty()) wake_writer_.wait(lock, ready);
+            else wake_writer_.wait_until(lock, first_pending_at_ + options_.group_commit, ready);
+            batch.swap(queue_);
+            stopping = stopping_;
+        }
+        room_available_.notify_all();
+        for (auto& e : batch) add(std::move(e));
+        batch.clear();
+        bool due = !pending_.empty() &&
+                   (pending_durable_ || stopping ||
+                    std::chrono::steady_clock::now() >= first_pending_at_ + options_.group_commit);
+        if (due) flush();
+        if (stopping) {
+            std::lock_guard lock(mutex_);
+            if (queue_.empty()) {
+                writer_done_ = true;
+                return;
+            }
+        }
+    }
+}
+
+/// Writer thread: sequences one entry. A progress/log event is published at
+/// once unless a durable entry waits ahead of it (ids must reach readers in order).
+void Journal::add(Entry entry) {
+    Pending p{std::move(entry), nullptr, false};
+    if (p.entry.has_event) {
+        if (last_seq_ + 1 > seq_ceiling_) {
+            try {
+                reserve_ids();
+            } catch (const StoreError& e) {
+                log_->error("journal: cannot reserve event ids: {}", e.what());
+                if (p.entry.done) p.entry.done(false);
+                return;
+            }
+        }
+        p.event = make_event(++last_seq_, std::move(p.entry.topic), std::move(p.entry.type),
+                             std::move(p.entry.data), now_ms(), p.entry.terminal);
+    }
+    if (pending_.empty()) first_pending_at_ = std::chrono::steady_clock::now();
+    if (p.entry.durable) {
+        pending_durable_ = true;
+    } else if (!pending_durable_ && p.event) {
+        hub_.publish(p.event);
+        p.published = true;
+    }
+    pending_.push_back(std::move(p));
+    if (pending_.size() >= options_.batch_bound) flush();
+}
+
+/// Writer thread: one transaction for the whole pending batch (the latest row
+/// of each task, every event), then publishes what waited and reports back.
+void Journal::flush() {
+    WriteBatch batch;
+    batch.durable = pending_durable_;
+    std::unordered_set<std::string_view> seen;
+    for (auto it = pending_.rbegin(); it != pending_.rend(); ++it)
+        if (it->entry.task && seen.insert(it->entry.task->id).second) batch.tasks.push_back(it->entry.task.get());
+    for (const auto& p : pending_)
+        if (p.event) batch.events.push_back(p.event);
+    bool committed = true;
+    try {
+        store_.write(batch);
+    } catch (const StoreError& e) {
+        committed = false;
+        log_->error("journal: commit of {} entries failed: {}", pending_.size(), e.what());
+    }
+    for (auto& p : pending_) {
+        if (committed && p.event && !p.published) hub_.publish(p.event);
+        if (p.entry.done) p.entry.done(committed);
+    }
+    pending_.clear();
+    pending_durable_ = false;
+}
+
+/// Writer thread: persists a new high-water mark before any id above the old
+/// one is issued, so that ids seen by clients are never reused after a crash.
+void Journal::reserve_ids() {
+    seq_ceiling_ = last_seq_ + options_.id_block;
+    WriteBatch batch;
+    batch.durable = true;
+    batch.seq_ceiling = seq_ceiling_;
+    store_.write(batch);
+}
+
+} // namespace taskstream

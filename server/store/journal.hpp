@@ -1,0 +1,86 @@
+// Journal: the single writer. It gives every event its place in the global
+// sequence, commits task rows and events to the store (state changes durably
+// before anyone hears of them, progress/log group-committed), and publishes
+// to the hub in sequence order.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <spdlog/logger.h>
+
+#include "hub/hub.hpp"
+#include "store/store.hpp"
+
+namespace taskstream {
+
+class Journal {
+public:
+    struct Options {
+        std::chrono::milliseconds group_commit{50};  // longest a progress/log event waits for its commit
+        std::size_t batch_bound = 1000;              // uncommitted entries before a commit is forced
+        std::size_t queue_bound = 100000;            // entries waiting for the writer thread
+        std::uint64_t id_block = 100000;             // event ids reserved per durable high-water mark write
+    };
+
+    /// One thing to record. `done(committed)` runs on the writer thread after
+    /// the commit (or its failure): it must be quick and must not block.
+    struct Entry {
+        std::shared_ptr<const Task> task;  // row to upsert (optional)
+        bool has_event = false;
+        std::string topic, type, data;
+        bool terminal = false;
+        bool durable = false;
+        std::function<void(bool committed)> done;
+    };
+
+    Journal(Store& store, Hub& hub, Options options, std::shared_ptr<spdlog::logger> log);
+    ~Journal();
+
+    /// Reserves the first block of ids and starts the writer thread. Throws StoreError.
+    void start();
+    /// Commits everything queued, then stops the writer thread.
+    void stop();
+
+    /// Never blocks; false when the queue is full (the caller answers 503).
+    bool try_append(Entry entry);
+    /// Waits up to `wait` for room (worker threads: backpressure); false on timeout.
+    bool append(Entry entry, std::chrono::milliseconds wait);
+
+private:
+    struct Pending {
+        Entry entry;
+        EventPtr event;
+        bool published = false;
+    };
+    void run();
+    void add(Entry entry);
+    void flush();
+    void reserve_ids();
+
+    Store& store_;
+    Hub& hub_;
+    Options options_;
+    std::shared_ptr<spdlog::logger> log_;
+
+    std::mutex mutex_;
+    std::condition_variable wake_writer_, room_available_;
+    std::vector<Entry> queue_;
+    bool stopping_ = false;
+    bool writer_done_ = false;  // set by the writer as it exits: nothing is taken after
+    std::thread writer_;
+
+    // Writer-thread state.
+    std::vector<Pending> pending_;
+    bool pending_durable_ = false;
+    std::chrono::steady_clock::time_point first_pending_at_;
+    std::uint64_t last_seq_ = 0;
+    std::uint64_t seq_ceiling_ = 0;
+};
+
+} // namespace taskstream

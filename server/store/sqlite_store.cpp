@@ -1,0 +1,154 @@
+#include "store/sqlite_store.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace taskstream {
+namespace {
+
+constexpr const char* kSchema = R"(
+CREATE TABLE IF NOT EXISTS tasks(
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, body TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks(state, id);
+CREATE TABLE IF NOT EXISTS events(
+  seq INTEGER PRIMARY KEY, topic TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,
+  ts INTEGER NOT NULL, terminal INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_topic ON events(topic, seq);
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+)";
+
+int take_lock(const std::filesystem::path& dir) {
+    auto path = dir / "taskstream.lock";
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) throw StoreError("cannot open " + path.string() + ": " + std::strerror(errno), false);
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        ::close(fd);
+        throw StoreError("data dir " + dir.string() + " is in use by another taskstream server (" + path.string() +
+                             " is locked)",
+                         false);
+    }
+    return fd;
+}
+
+} // namespace
+
+SqliteStore::SqliteStore(const std::filesystem::path& data_dir, std::shared_ptr<spdlog::logger> log)
+    : log_(std::move(log)) {
+    std::error_code ec;
+    std::filesystem::create_directories(data_dir, ec);
+    if (ec) throw StoreError("cannot create data dir " + data_dir.string() + ": " + ec.message(), false);
+    lock_fd_ = take_lock(data_dir);
+    try {
+        auto file = (data_dir / "taskstream.db").string();
+        writer_ = std::make_unique<sqlite::Connection>(file);
+        writer_->exec("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=OFF;");
+        writer_->exec(kSchema);
+        set_synchronous(true);
+        upsert_task_ = std::make_unique<sqlite::Statement>(
+            *writer_, "INSERT INTO tasks(id, kind, state, body) VALUES(?1, ?2, ?3, ?4) "
+                      "ON CONFLICT(id) DO UPDATE SET state = excluded.state, body = excluded.body");
+        insert_event_ = std::make_unique<sqlite::Statement>(
+            *writer_, "INSERT INTO events(seq, topic, type, data, ts, terminal) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+        set_meta_ = std::make_unique<sqlite::Statement>(
+            *writer_, "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+        reader_ = std::make_unique<sqlite::Connection>(file);
+        log_->info("store: sqlite {}", file);
+    } catch (...) {
+        ::close(lock_fd_);
+        throw;
+    }
+}
+
+SqliteStore::~SqliteStore() {
+    upsert_task_.reset();
+    insert_event_.reset();
+    set_meta_.reset();
+    reader_.reset();
+    writer_.reset();
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+void SqliteStore::set_synchronous(bool full) {
+    if (synchronous_full_ == static_cast<int>(full)) return;
+    // WAL + NORMAL: a commit is atomic but not yet fsynced; FULL fsyncs the WAL
+    // on commit, which also makes every earlier NORMAL commit durable.
+    writer_->exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    synchronous_full_ = full;
+}
+
+void SqliteStore::write(const WriteBatch& batch) {
+    set_synchronous(batch.durable);
+    writer_->exec("BEGIN IMMEDIATE");
+    try {
+        for (const Task* t : batch.tasks) {
+            upsert_task_->bind(1, t->id).bind(2, t->kind).bind(3, to_string(t->state)).bind(4, to_json(*t).dump());
+            upsert_task_->run();
+        }
+        for (const auto& e : batch.events) {
+            insert_event_->bind(1, static_cast<std::int64_t>(e->seq))
+                .bind(2, e->topic)
+                .bind(3, e->type)
+                .bind(4, e->data)
+                .bind(5, e->ts_ms)
+                .bind(6, std::int64_t{e->terminal});
+            insert_event_->run();
+        }
+        if (batch.seq_ceiling) {
+            set_meta_->bind(1, "seq_ceiling").bind(2, static_cast<std::int64_t>(*batch.seq_ceiling));
+            set_meta_->run();
+        }
+        writer_->exec("COMMIT");
+    } catch (...) {
+        upsert_task_->reset();
+        insert_event_->reset();
+        set_meta_->reset();
+        try { writer_->exec("ROLLBACK"); } catch (const StoreError&) {}
+        throw;
+    }
+}
+
+std::optional<Task> SqliteStore::load_task(const std::string& id) {
+    std::lock_guard lock(read_mutex_);
+    sqlite::Statement q(*reader_, "SELECT body FROM tasks WHERE id = ?1");
+    q.bind(1, id);
+    if (!q.step()) return std::nullopt;
+    return task_from_json(nlohmann::json::parse(q.column_text(0)));
+}
+
+std::vector<EventPtr> SqliteStore::load_events(const std::string& topic, std::uint64_t after, std::uint64_t upto) {
+    std::lock_guard lock(read_mutex_);
+    sqlite::Statement q(*reader_,
+                        "SELECT seq, type, data, ts, terminal FROM events WHERE topic = ?1 AND seq > ?2 AND seq <= ?3 "
+                        "ORDER BY seq");
+    q.bind(1, topic).bind(2, static_cast<std::int64_t>(after)).bind(3, static_cast<std::int64_t>(upto));
+    std::vector<EventPtr> out;
+    while (q.step())
+        out.push_back(make_event(static_cast<std::uint64_t>(q.column_int(0)), topic, q.column_text(1),
+                                 q.column_text(2), q.column_int(3), q.column_int(4) != 0));
+    return out;
+}
+
+std::vector<Task> SqliteStore::load_unfinished_tasks() {
+    std::lock_guard lock(read_mutex_);
+    sqlite::Statement q(*reader_,
+                        "SELECT body FROM tasks WHERE state IN ('queued', 'running', 'retrying') ORDER BY id");
+    std::vector<Task> out;
+    while (q.step()) out.push_back(task_from_json(nlohmann::json::parse(q.column_text(0))));
+    return out;
+}
+
+std::uint64_t SqliteStore::seq_ceiling() {
+    std::lock_guard lock(read_mutex_);
+    sqlite::Statement q(*reader_, "SELECT MAX(COALESCE((SELECT value FROM meta WHERE key = 'seq_ceiling'), 0), "
+                                  "COALESCE((SELECT MAX(seq) FROM events), 0))");
+    q.step();
+    return static_cast<std::uint64_t>(q.column_int(0));
+}
+
+} // namespace taskstream

@@ -1,0 +1,44 @@
+// SqliteStore: the embedded default store — one SQLite file in WAL mode under
+// the data dir, guarded by a lock file so that only one server writes to it.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+
+#include <spdlog/logger.h>
+
+#include "store/sqlite_db.hpp"
+#include "store/store.hpp"
+
+namespace taskstream {
+
+class SqliteStore final : public Store {
+public:
+    /// Opens (or creates) <data_dir>/taskstream.db. Throws StoreError with a
+    /// clear message when the dir is not writable or another server holds it.
+    SqliteStore(const std::filesystem::path& data_dir, std::shared_ptr<spdlog::logger> log);
+    ~SqliteStore() override;
+
+    void write(const WriteBatch& batch) override;
+    std::optional<Task> load_task(const std::string& id) override;
+    std::vector<EventPtr> load_events(const std::string& topic, std::uint64_t after, std::uint64_t upto) override;
+    std::vector<Task> load_unfinished_tasks() override;
+    std::uint64_t seq_ceiling() override;
+
+private:
+    void set_synchronous(bool full);
+
+    std::shared_ptr<spdlog::logger> log_;
+    int lock_fd_ = -1;
+    // Writer side: used by the journal's thread only.
+    std::unique_ptr<sqlite::Connection> writer_;
+    std::unique_ptr<sqlite::Statement> upsert_task_, insert_event_, set_meta_;
+    int synchronous_full_ = -1;
+    // Reader side: one connection shared by readers under a mutex (WAL lets it
+    // read while the writer commits).
+    std::mutex read_mutex_;
+    std::unique_ptr<sqlite::Connection> reader_;
+};
+
+} // namespace taskstream

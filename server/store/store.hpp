@@ -1,0 +1,52 @@
+// Store: where tasks and the event log live (the sqlite implementation now,
+// redis later). Writes come only from the Journal's writer thread; reads may
+// come from any thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "hub/event.hpp"
+#include "tasks/task.hpp"
+
+namespace taskstream {
+
+/// A store failure. `busy` marks passing contention (answered 503 + Retry-After).
+class StoreError : public std::runtime_error {
+public:
+    StoreError(const std::string& what, bool busy) : std::runtime_error(what), busy_(busy) {}
+    bool busy() const noexcept { return busy_; }
+
+private:
+    bool busy_;
+};
+
+/// One atomic write: task rows (upserted, latest wins) and events (appended).
+struct WriteBatch {
+    std::vector<const Task*> tasks;
+    std::vector<EventPtr> events;
+    bool durable = false;  // on stable storage when write() returns
+    std::optional<std::uint64_t> seq_ceiling;  // persist a new high-water mark of issued event ids
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+
+    /// Applies the batch in one transaction. Throws StoreError.
+    virtual void write(const WriteBatch& batch) = 0;
+
+    virtual std::optional<Task> load_task(const std::string& id) = 0;
+    /// Events of `topic` with after < seq ≤ upto, in order.
+    virtual std::vector<EventPtr> load_events(const std::string& topic, std::uint64_t after,
+                                              std::uint64_t upto) = 0;
+    /// Tasks not in a terminal state, oldest first (re-queued on start).
+    virtual std::vector<Task> load_unfinished_tasks() = 0;
+    /// The highest event id ever issued or reserved: new ids start above it.
+    virtual std::uint64_t seq_ceiling() = 0;
+};
+
+} // namespace taskstream

@@ -1,0 +1,29 @@
+// ActiveTask: the in-memory record of a task that is not finished yet — the
+// authoritative copy while it runs, shared by the engine and its attempt.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+
+#include "tasks/task.hpp"
+
+namespace taskstream {
+
+struct ActiveTask {
+    std::mutex mutex;
+    Task task;                          // guarded by mutex
+    std::condition_variable wake;       // signalled on cancel (interrupts sleep_for)
+    std::atomic<bool> cancel_requested{false};  // by a client: the task ends cancelled
+    std::atomic<bool> interrupted{false};       // by shutdown: the attempt is queued again
+
+    explicit ActiveTask(Task t) : task(std::move(t)) {}
+
+    std::shared_ptr<const Task> snapshot() {
+        std::lock_guard lock(mutex);
+        return std::make_shared<const Task>(task);
+    }
+};
+
+} // namespace taskstream

@@ -1,0 +1,62 @@
+#include "tasks/attempt_context.hpp"
+
+#include <algorithm>
+
+#include "tasks/engine.hpp"
+
+namespace taskstream {
+namespace {
+
+std::string_view level_name(LogLevel level) {
+    switch (level) {
+    case LogLevel::debug: return "debug";
+    case LogLevel::info: return "info";
+    case LogLevel::warning: return "warning";
+    case LogLevel::error: return "error";
+    }
+    return "info";
+}
+
+} // namespace
+
+AttemptContext::AttemptContext(Engine& engine, std::shared_ptr<ActiveTask> active,
+                               std::chrono::steady_clock::time_point deadline)
+    : engine_(engine), active_(std::move(active)), deadline_(deadline) {
+    std::lock_guard lock(active_->mutex);
+    params_ = active_->task.params;
+    id_ = active_->task.id;
+    attempt_ = active_->task.attempt;
+}
+
+void AttemptContext::progress(const Progress& p) {
+    Progress clean = p;
+    if (clean.percent) clean.percent = std::clamp(*clean.percent, 0.0, 100.0);
+    std::shared_ptr<const Task> row;
+    {
+        std::lock_guard lock(active_->mutex);
+        active_->task.progress = clean;
+        row = std::make_shared<const Task>(active_->task);
+    }
+    auto data = progress_to_json(clean);
+    data["task_id"] = id_;
+    engine_.record_event(row, "progress", std::move(data));
+}
+
+void AttemptContext::log(std::string_view line, LogLevel level) {
+    engine_.record_event(nullptr, "log",
+                         {{"task_id", id_}, {"level", level_name(level)}, {"message", std::string(line)}});
+}
+
+bool AttemptContext::cancelled() const {
+    return active_->cancel_requested.load() || active_->interrupted.load() || timed_out();
+}
+
+bool AttemptContext::sleep_for(std::chrono::milliseconds d) {
+    auto until = std::min(std::chrono::steady_clock::now() + d, deadline_);
+    std::unique_lock lock(active_->mutex);
+    active_->wake.wait_until(lock, until,
+                             [&] { return active_->cancel_requested.load() || active_->interrupted.load(); });
+    return !cancelled();
+}
+
+} // namespace taskstream

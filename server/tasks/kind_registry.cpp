@@ -1,0 +1,45 @@
+// KindRegistry (public API, include/taskstream/task_kind.hpp): validation on add.
+#include <stdexcept>
+
+#include "taskstream/task_kind.hpp"
+#include "tasks/schema_validator.hpp"
+
+namespace taskstream {
+namespace {
+
+bool is_valid_kind_name(const std::string& name) {
+    if (name.empty() || name.size() > 64) return false;
+    for (char c : name)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-')) return false;
+    return true;
+}
+
+} // namespace
+
+void KindRegistry::add(TaskKind kind) {
+    if (!is_valid_kind_name(kind.name)) throw std::invalid_argument("bad task kind name: '" + kind.name + "'");
+    if (!kind.handler) throw std::invalid_argument("task kind '" + kind.name + "' has no handler");
+    if (kind.max_retries < 0) throw std::invalid_argument("task kind '" + kind.name + "': max_retries < 0");
+    if (auto problems = check_schema(kind.params_schema); !problems.empty())
+        throw std::invalid_argument("task kind '" + kind.name + "': " + problems.front());
+    auto name = kind.name;
+    if (!kinds_.emplace(name, std::make_shared<const TaskKind>(std::move(kind))).second)
+        throw std::invalid_argument("task kind registered twice: '" + name + "'");
+}
+
+const TaskKind* KindRegistry::find(const std::string& name) const {
+    auto it = kinds_.find(name);
+    return it == kinds_.end() ? nullptr : it->second.get();
+}
+
+std::vector<const TaskKind*> KindRegistry::all() const {
+    std::vector<const TaskKind*> out;
+    for (const auto& [name, kind] : kinds_) out.push_back(kind.get());
+    return out;
+}
+
+void TaskContext::check_cancelled() const {
+    if (cancelled()) throw cancelled_error();
+}
+
+} // namespace taskstream

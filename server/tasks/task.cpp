@@ -1,0 +1,89 @@
+#include "tasks/task.hpp"
+
+#include <array>
+
+#include "core/clock.hpp"
+
+namespace taskstream {
+namespace {
+
+constexpr std::array<std::string_view, 6> kStateNames = {"queued",    "running", "retrying",
+                                                          "succeeded", "failed",  "cancelled"};
+
+std::int64_t time_from_json(const nlohmann::json& j, const char* key) {
+    std::int64_t ms = 0;
+    if (auto it = j.find(key); it != j.end() && it->is_string()) parse_rfc3339(it->get<std::string>(), ms);
+    return ms;
+}
+
+void put_time(nlohmann::json& j, const char* key, std::int64_t ms) {
+    j[key] = ms > 0 ? nlohmann::json(format_rfc3339(ms)) : nlohmann::json(nullptr);
+}
+
+} // namespace
+
+std::string_view to_string(TaskState s) { return kStateNames[static_cast<std::size_t>(s)]; }
+
+std::optional<TaskState> parse_task_state(std::string_view text) {
+    for (std::size_t i = 0; i < kStateNames.size(); ++i)
+        if (kStateNames[i] == text) return static_cast<TaskState>(i);
+    return std::nullopt;
+}
+
+nlohmann::json progress_to_json(const Progress& p) {
+    nlohmann::json j = nlohmann::json::object();
+    if (p.percent) j["percent"] = *p.percent;
+    if (p.current) j["current"] = *p.current;
+    if (p.total) j["total"] = *p.total;
+    if (!p.message.empty()) j["message"] = p.message;
+    return j;
+}
+
+nlohmann::json to_json(const Task& t) {
+    nlohmann::json j{{"id", t.id},
+                     {"kind", t.kind},
+                     {"params", t.params},
+                     {"state", to_string(t.state)},
+                     {"progress", progress_to_json(t.progress)},
+                     {"attempt", t.attempt},
+                     {"max_attempts", t.max_attempts},
+                     {"priority", t.priority},
+                     {"timeout_s", t.timeout_ms / 1000.0}};
+    put_time(j, "created_at", t.created_at);
+    put_time(j, "scheduled_at", t.scheduled_at);
+    put_time(j, "started_at", t.started_at);
+    put_time(j, "finished_at", t.finished_at);
+    if (t.result) j["result"] = *t.result;
+    if (t.error) j["error"] = {{"type", t.error->type}, {"message", t.error->message}};
+    j["links"] = {{"self", "/v1/tasks/" + t.id}, {"events", "/v1/tasks/" + t.id + "/events"}};
+    return j;
+}
+
+Task task_from_json(const nlohmann::json& j) {
+    Task t;
+    t.id = j.at("id").get<std::string>();
+    t.kind = j.at("kind").get<std::string>();
+    t.params = j.value("params", nlohmann::json::object());
+    auto state = parse_task_state(j.at("state").get<std::string>());
+    if (!state) throw std::runtime_error("corrupt task row: bad state");
+    t.state = *state;
+    const auto& p = j.value("progress", nlohmann::json::object());
+    if (p.contains("percent")) t.progress.percent = p["percent"].get<double>();
+    if (p.contains("current")) t.progress.current = p["current"].get<std::int64_t>();
+    if (p.contains("total")) t.progress.total = p["total"].get<std::int64_t>();
+    t.progress.message = p.value("message", "");
+    t.attempt = j.value("attempt", 1);
+    t.max_attempts = j.value("max_attempts", 1);
+    t.priority = j.value("priority", 0);
+    t.timeout_ms = static_cast<std::int64_t>(j.value("timeout_s", 0.0) * 1000.0);
+    t.created_at = time_from_json(j, "created_at");
+    t.scheduled_at = time_from_json(j, "scheduled_at");
+    t.started_at = time_from_json(j, "started_at");
+    t.finished_at = time_from_json(j, "finished_at");
+    if (j.contains("result")) t.result = j["result"];
+    if (auto it = j.find("error"); it != j.end() && it->is_object())
+        t.error = TaskError{it->value("type", ""), it->value("message", "")};
+    return t;
+}
+
+} // namespace taskstream

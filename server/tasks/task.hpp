@@ -1,0 +1,55 @@
+// Task: the domain record of one task — its state machine and its JSON form.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "taskstream/task_context.hpp"
+
+namespace taskstream {
+
+enum class TaskState { queued, running, retrying, succeeded, failed, cancelled };
+
+std::string_view to_string(TaskState s);
+std::optional<TaskState> parse_task_state(std::string_view text);
+inline bool is_terminal(TaskState s) {
+    return s == TaskState::succeeded || s == TaskState::failed || s == TaskState::cancelled;
+}
+
+struct TaskError {
+    std::string type;
+    std::string message;
+};
+
+struct Task {
+    std::string id;
+    std::string kind;
+    nlohmann::json params = nlohmann::json::object();
+    TaskState state = TaskState::queued;
+    Progress progress;
+    int attempt = 1;        // the attempt running now, or the next one to run
+    int max_attempts = 1;
+    int priority = 0;
+    std::int64_t created_at = 0;     // ms since epoch; 0 = not yet
+    std::int64_t scheduled_at = 0;
+    std::int64_t started_at = 0;
+    std::int64_t finished_at = 0;
+    std::int64_t timeout_ms = 0;
+    std::int64_t backoff_ms = 0;
+    std::optional<nlohmann::json> result;
+    std::optional<TaskError> error;
+
+    std::string topic() const { return "tasks/" + id; }
+};
+
+/// The public JSON form (also what the store keeps).
+nlohmann::json to_json(const Task& task);
+/// The inverse of to_json, for rows read back from the store; throws on a corrupt row.
+Task task_from_json(const nlohmann::json& j);
+nlohmann::json progress_to_json(const Progress& p);
+
+} // namespace taskstream
