@@ -31,6 +31,14 @@ void add_server_options(CLI::App& app, ServerOptions& o) {
         ->envname(env("HEARTBEAT_MS"))->capture_default_str()->check(CLI::Range(100u, 600000u));
     app.add_option("--max-body", o.max_body_bytes, "largest request body in bytes (→ 413)")
         ->envname(env("MAX_BODY"))->capture_default_str();
+    app.add_option("--max-header", o.max_header_bytes, "largest request head in bytes (→ 431)")
+        ->envname(env("MAX_HEADER"))->capture_default_str();
+    app.add_option("--header-timeout-ms", o.header_timeout_ms, "time to receive a request head (→ 408)")
+        ->envname(env("HEADER_TIMEOUT_MS"))->capture_default_str()->check(CLI::Range(10u, 600000u));
+    app.add_option("--idle-timeout-ms", o.idle_timeout_ms, "keep-alive connections idle this long are closed")
+        ->envname(env("IDLE_TIMEOUT_MS"))->capture_default_str()->check(CLI::Range(10u, 3600000u));
+    app.add_option("--write-timeout-ms", o.write_timeout_ms, "a write that makes no progress this long closes the connection")
+        ->envname(env("WRITE_TIMEOUT_MS"))->capture_default_str()->check(CLI::Range(10u, 600000u));
 }
 
 } // namespace taskstream

@@ -21,6 +21,10 @@ struct ServerOptions {
     unsigned drain_timeout_s = 30;
     unsigned heartbeat_ms = 15000;
     std::size_t max_body_bytes = 1 << 20;
+    std::size_t max_header_bytes = 8 * 1024;
+    unsigned header_timeout_ms = 10000;
+    unsigned idle_timeout_ms = 30000;
+    unsigned write_timeout_ms = 10000;
 };
 
 /// Declares the options on `app` (and on its `serve` subcommand).

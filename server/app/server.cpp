@@ -89,6 +89,11 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, std::sha
     http::add_task_routes(router, engine, http::SseSubscriber::Limits{});
     http::SessionOptions session_options;
     session_options.body_limit = options.max_body_bytes;
+    session_options.header_limit = options.max_header_bytes;
+    session_options.header_timeout = std::chrono::milliseconds(options.header_timeout_ms);
+    session_options.idle_timeout = std::chrono::milliseconds(options.idle_timeout_ms);
+    session_options.write_timeout = std::chrono::milliseconds(options.write_timeout_ms);
+    session_options.sse.write_timeout = session_options.write_timeout;
     session_options.sse.heartbeat = std::chrono::milliseconds(options.heartbeat_ms);
 
     http::IoPool pool(options.io_threads);

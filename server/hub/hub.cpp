@@ -32,6 +32,11 @@ void Hub::detach(const std::string& topic, const Subscriber* subscriber) {
     if (subs.empty() && it->second.history.empty()) topics_.erase(it);
 }
 
+void Hub::continue_after(std::uint64_t seq) {
+    std::lock_guard lock(mutex_);
+    last_seq_ = std::max(last_seq_, seq);
+}
+
 void Hub::publish(const EventPtr& event) {
     std::lock_guard lock(mutex_);
     last_seq_ = event->seq;

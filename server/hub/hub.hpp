@@ -43,6 +43,9 @@ public:
     Attachment attach(const std::string& topic, std::uint64_t after, std::shared_ptr<Subscriber> subscriber);
     void detach(const std::string& topic, const Subscriber* subscriber);
 
+    /// Sets the id the sequence continues from (the journal's start after a
+    /// restart), so that topics not in memory are read from the store up to it.
+    void continue_after(std::uint64_t seq);
     /// Called by the journal's writer thread only, in strictly increasing seq order.
     void publish(const EventPtr& event);
     /// Tells every subscriber that the server is going away.

@@ -13,6 +13,7 @@ Journal::~Journal() { stop(); }
 
 void Journal::start() {
     last_seq_ = store_.seq_ceiling();
+    hub_.continue_after(last_seq_);
     reserve_ids();
     writer_ = std::thread([this] { run(); });
 }

@@ -1,0 +1,54 @@
+// Limits and timeouts of the HTTP layer, on the real binary.
+#include <catch2/catch.hpp>
+
+#include "http_client.hpp"
+#include "server_process.hpp"
+
+using namespace taskstream::testing;
+
+TEST_CASE("a request head that does not arrive in time is answered 408") {
+    TempDir dir;
+    ServerProcess server(dir.path(), {"--header-timeout-ms", "300"});
+    auto reply = raw_exchange(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n", std::chrono::seconds(10));
+    CHECK(reply.rfind("HTTP/1.1 408", 0) == 0);
+    CHECK(reply.find("application/problem+json") != std::string::npos);
+}
+
+TEST_CASE("oversized headers are 431 - an oversized body 413 - garbage 400") {
+    TempDir dir;
+    ServerProcess server(dir.path());
+    auto big_header = raw_exchange(server.port(),
+                                   "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(9000, 'a') + "\r\n\r\n",
+                                   std::chrono::seconds(10));
+    CHECK(big_header.rfind("HTTP/1.1 431", 0) == 0);
+    auto big_body = raw_exchange(server.port(),
+                                 "POST /v1/tasks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                                 "Content-Length: 2000000\r\n\r\n{",
+                                 std::chrono::seconds(10));
+    CHECK(big_body.rfind("HTTP/1.1 413", 0) == 0);
+    auto garbage = raw_exchange(server.port(), "HELLO\r\n\r\n", std::chrono::seconds(10));
+    CHECK(garbage.rfind("HTTP/1.1 400", 0) == 0);
+}
+
+TEST_CASE("an idle keep-alive connection is closed after the idle timeout - requests reuse it before") {
+    TempDir dir;
+    ServerProcess server(dir.path(), {"--idle-timeout-ms", "300"});
+    // Two requests on one connection, then silence: the server closes it.
+    auto reply = raw_exchange(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+                              std::chrono::seconds(10));
+    std::size_t count = 0;
+    for (auto pos = reply.find("HTTP/1.1 200"); pos != std::string::npos; pos = reply.find("HTTP/1.1 200", pos + 1)) ++count;
+    CHECK(count == 2);
+}
+
+TEST_CASE("an idle event stream gets heartbeat comments") {
+    TempDir dir;
+    ServerProcess server(dir.path(), {"--heartbeat-ms", "100"});
+    HttpClient http(server.port());
+    auto id = http.post_json("/v1/tasks", {{"kind", "demo.countdown"}, {"params", {{"steps", 1}, {"interval_ms", 1500}}}})
+                  .json()["id"].get<std::string>();
+    SseStream stream(server.port(), "/v1/tasks/" + id + "/events");
+    auto events = stream.read_to_end();
+    CHECK(stream.parser().comments() >= 3);
+    CHECK(nlohmann::json::parse(events.back().data)["state"] == "succeeded");
+}

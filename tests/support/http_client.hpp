@@ -1,0 +1,95 @@
+// Test clients over real sockets: HttpClient for request/response, SseStream
+// for event streams. Every call has a timeout; a timeout throws.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <future>
+#include <stdexcept>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <nlohmann/json.hpp>
+
+#include "sse_parser.hpp"
+
+namespace taskstream::testing {
+
+using namespace std::chrono_literals;
+
+struct HttpResponse {
+    unsigned status = 0;
+    std::map<std::string, std::string> headers;  // names in lower case
+    std::string body;
+
+    std::string header(const std::string& lower_name) const;
+    nlohmann::json json() const { return nlohmann::json::parse(body); }
+};
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+/// One keep-alive connection (reopened when the server closes it).
+class HttpClient {
+public:
+    explicit HttpClient(unsigned short port) : port_(port) {}
+
+    HttpResponse request(const std::string& method, const std::string& target, const std::string& body = {},
+                         const Headers& headers = {}, std::chrono::milliseconds timeout = 10s);
+    HttpResponse get(const std::string& target, const Headers& headers = {}) { return request("GET", target, {}, headers); }
+    HttpResponse post_json(const std::string& target, const nlohmann::json& body, const Headers& headers = {});
+
+private:
+    boost::asio::io_context ioc_;
+    std::optional<boost::asio::ip::tcp::socket> socket_;
+    unsigned short port_;
+};
+
+/// Writes `raw` on a new connection and reads what comes back until the server
+/// closes or `timeout` passes; for malformed-request and timeout tests.
+std::string raw_exchange(unsigned short port, const std::string& raw, std::chrono::milliseconds timeout);
+
+/// A GET to an event stream, read as EventSource would read it.
+class SseStream {
+public:
+    SseStream(unsigned short port, const std::string& target, const Headers& headers = {},
+              std::chrono::milliseconds timeout = 10s);
+
+    const HttpResponse& response() const { return head_; }
+    /// The next event; nullopt once the server ended the stream. Throws on timeout.
+    std::optional<SseEvent> next(std::chrono::milliseconds timeout = 10s);
+    /// Every event until the end of the stream.
+    std::vector<SseEvent> read_to_end(std::chrono::milliseconds timeout = 30s);
+    const SseParser& parser() const { return parser_; }
+    bool ended() const { return eof_ && events_.empty(); }
+
+private:
+    boost::asio::io_context ioc_;
+    boost::asio::ip::tcp::socket socket_;
+    HttpResponse head_;
+    std::deque<SseEvent> events_;
+    SseParser parser_;
+    bool eof_ = false;
+};
+
+/// Reads a whole stream as a coroutine, so that many can run on one io_context.
+boost::asio::awaitable<std::vector<SseEvent>> read_stream(unsigned short port, std::string target);
+
+/// Runs `op` on `ioc` for at most `timeout`; throws if it has not finished.
+template <typename T>
+T run_for(boost::asio::io_context& ioc, boost::asio::awaitable<T> op, std::chrono::milliseconds timeout) {
+    ioc.restart();
+    auto future = boost::asio::co_spawn(ioc, std::move(op), boost::asio::use_future);
+    ioc.run_for(timeout);
+    if (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+        throw std::runtime_error("timed out after " + std::to_string(timeout.count()) + " ms");
+    return future.get();
+}
+
+} // namespace taskstream::testing

@@ -1,0 +1,224 @@
+#include <catch2/catch.hpp>
+
+#include <future>
+
+#include <spdlog/sinks/null_sink.h>
+
+#include "recording_subscriber.hpp"
+#include "server_process.hpp"
+#include "store/journal.hpp"
+#include "store/sqlite_store.hpp"
+#include "tasks/engine.hpp"
+
+using namespace taskstream;
+using taskstream::testing::RecordingSubscriber;
+using taskstream::testing::TempDir;
+using json = nlohmann::json;
+
+namespace {
+
+std::shared_ptr<spdlog::logger> quiet() {
+    return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+}
+
+KindRegistry test_kinds() {
+    KindRegistry r;
+    TaskKind ok;
+    ok.name = "t.ok";
+    ok.params_schema = json::parse(R"({"type":"object","properties":{"v":{"type":"integer","default":7}},
+                                       "additionalProperties":false})");
+    ok.handler = [](TaskContext& ctx) -> json {
+        ctx.progress(50.0, "half");
+        ctx.log("working");
+        ctx.progress(100.0, "done");
+        return {{"v", ctx.params()["v"]}};
+    };
+    r.add(ok);
+    TaskKind flaky;
+    flaky.name = "t.flaky";
+    flaky.max_retries = 2;
+    flaky.backoff = std::chrono::milliseconds(10);
+    flaky.handler = [](TaskContext& ctx) -> json {
+        if (ctx.attempt() == 1) throw retryable_error("first attempt fails");
+        return {{"attempt", ctx.attempt()}};
+    };
+    r.add(flaky);
+    TaskKind fail;
+    fail.name = "t.fail";
+    fail.max_retries = 3;  // not retried: the error is not retryable
+    fail.handler = [](TaskContext&) -> json { throw task_error("broken", "broken_input"); };
+    r.add(fail);
+    TaskKind slow;
+    slow.name = "t.slow";
+    slow.handler = [](TaskContext& ctx) -> json {
+        ctx.progress(1.0, "started");
+        while (ctx.sleep_for(std::chrono::seconds(10))) {}
+        ctx.check_cancelled();
+        return nullptr;
+    };
+    r.add(slow);
+    return r;
+}
+
+/// A store, hub, journal and engine in a temp dir, torn down in order.
+struct Rig {
+    std::shared_ptr<spdlog::logger> log = quiet();
+    std::unique_ptr<SqliteStore> store;
+    Hub hub;
+    std::unique_ptr<Journal> journal;
+    std::unique_ptr<Engine> engine;
+
+    Rig(const KindRegistry& kinds, const std::filesystem::path& dir, std::chrono::seconds drain = std::chrono::seconds(5)) {
+        store = std::make_unique<SqliteStore>(dir, log);
+        journal = std::make_unique<Journal>(*store, hub, Journal::Options{}, log);
+        journal->start();
+        Engine::Options o;
+        o.workers = 2;
+        o.drain_timeout = drain;
+        engine = std::make_unique<Engine>(kinds, *store, *journal, hub, o, log);
+        engine->start();
+    }
+    ~Rig() {
+        engine->stop();
+        journal->stop();
+    }
+
+    Outcome<Task> create(const json& body) {
+        std::promise<Outcome<Task>> p;
+        engine->create(body, [&](Outcome<Task> r) { p.set_value(std::move(r)); });
+        auto f = p.get_future();
+        REQUIRE(f.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+        return f.get();
+    }
+
+    /// Every event of the task, replayed then live, until its terminal event.
+    std::vector<EventPtr> events_until_end(const std::string& id) {
+        auto sub = std::make_shared<RecordingSubscriber>();
+        auto start = engine->open_stream(id, 0, sub);
+        REQUIRE(start);
+        std::vector<EventPtr> all = start->replay;
+        bool ended = !all.empty() && all.back()->terminal;
+        if (!ended) {
+            REQUIRE(sub->wait_for_terminal());
+            auto live = sub->events();
+            all.insert(all.end(), live.begin(), live.end());
+        }
+        engine->close_stream(id, sub.get());
+        return all;
+    }
+};
+
+std::vector<std::string> states(const std::vector<EventPtr>& events) {
+    std::vector<std::string> out;
+    for (const auto& e : events)
+        if (e->type == "state") out.push_back(json::parse(e->data)["state"]);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("engine: a task runs from queued to succeeded, every event in order") {
+    TempDir dir;
+    auto kinds = test_kinds();
+    Rig rig(kinds, dir.path());
+    auto created = rig.create({{"kind", "t.ok"}, {"params", {{"v", 3}}}});
+    REQUIRE(created);
+    CHECK(created->state == TaskState::queued);
+    auto events = rig.events_until_end(created->id);
+    CHECK(states(events) == std::vector<std::string>{"queued", "running", "succeeded"});
+    std::vector<std::string> types;
+    for (const auto& e : events) types.push_back(e->type);
+    CHECK(types == std::vector<std::string>{"state", "state", "progress", "log", "progress", "state"});
+    for (std::size_t i = 1; i < events.size(); ++i) CHECK(events[i]->seq > events[i - 1]->seq);
+    auto final = json::parse(events.back()->data);
+    CHECK(final["result"] == json{{"v", 3}});
+    auto got = rig.engine->get(created->id);
+    REQUIRE(got);
+    CHECK(got->state == TaskState::succeeded);
+    CHECK(got->progress.percent == 100.0);
+}
+
+TEST_CASE("engine: rejected requests store nothing") {
+    TempDir dir;
+    auto kinds = test_kinds();
+    Rig rig(kinds, dir.path());
+    auto unknown = rig.create({{"kind", "nope"}});
+    REQUIRE_FALSE(unknown);
+    CHECK(unknown.error().code == errc::unknown_kind);
+    auto bad = rig.create({{"kind", "t.ok"}, {"params", {{"v", "x"}}}});
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == errc::validation_failed);
+    CHECK(bad.error().extra["errors"][0]["pointer"] == "/v");
+    CHECK(rig.engine->active_count() == 0);
+    CHECK(rig.store->load_unfinished_tasks().empty());
+    CHECK(rig.hub.last_seq() == 0);
+}
+
+TEST_CASE("engine: a retryable error is retried; a plain error fails at once") {
+    TempDir dir;
+    auto kinds = test_kinds();
+    Rig rig(kinds, dir.path());
+    auto flaky = rig.create({{"kind", "t.flaky"}});
+    auto fail = rig.create({{"kind", "t.fail"}});
+    REQUIRE(flaky);
+    REQUIRE(fail);
+    CHECK(states(rig.events_until_end(flaky->id)) ==
+          std::vector<std::string>{"queued", "running", "retrying", "running", "succeeded"});
+    auto done = rig.engine->get(flaky->id);
+    CHECK(done->attempt == 2);
+    CHECK(done->result == json{{"attempt", 2}});
+    CHECK(states(rig.events_until_end(fail->id)) == std::vector<std::string>{"queued", "running", "failed"});
+    auto failed = rig.engine->get(fail->id);
+    CHECK(failed->error->type == "broken_input");
+    CHECK(failed->attempt == 1);
+}
+
+TEST_CASE("engine: a task found running at start is retried as a new attempt, or fails with worker_lost") {
+    TempDir dir;
+    auto kinds = test_kinds();
+    Task retry, lost;
+    retry.id = "01AAAAAAAAAAAAAAAAAAAAAAAA";
+    retry.kind = "t.ok";
+    retry.params = {{"v", 1}};
+    retry.state = TaskState::running;
+    retry.max_attempts = 2;
+    retry.timeout_ms = 10000;
+    lost = retry;
+    lost.id = "01AAAAAAAAAAAAAAAAAAAAAAAB";
+    lost.max_attempts = 1;
+    {
+        SqliteStore store(dir.path(), quiet());
+        WriteBatch b;
+        b.tasks = {&retry, &lost};
+        b.durable = true;
+        store.write(b);
+    }
+    Rig rig(kinds, dir.path());
+    CHECK(states(rig.events_until_end(retry.id)) == std::vector<std::string>{"retrying", "running", "succeeded"});
+    CHECK(rig.engine->get(retry.id)->attempt == 2);
+    CHECK(states(rig.events_until_end(lost.id)) == std::vector<std::string>{"failed"});
+    CHECK(rig.engine->get(lost.id)->error->type == "worker_lost");
+}
+
+TEST_CASE("engine: shutdown interrupts a running attempt, which runs again after restart") {
+    TempDir dir;
+    auto kinds = test_kinds();
+    std::string id;
+    {
+        Rig rig(kinds, dir.path(), std::chrono::seconds(0));
+        auto created = rig.create({{"kind", "t.slow"}});
+        REQUIRE(created);
+        id = created->id;
+        auto sub = std::make_shared<RecordingSubscriber>();
+        REQUIRE(rig.engine->open_stream(id, 0, sub));
+        REQUIRE(sub->wait_until([](const auto& es) {
+            return std::any_of(es.begin(), es.end(), [](const auto& e) { return e->type == "progress"; });
+        }));
+        rig.engine->close_stream(id, sub.get());
+    }
+    SqliteStore store(dir.path(), quiet());
+    auto row = store.load_task(id);
+    REQUIRE(row);
+    CHECK(row->state == TaskState::queued);
+    CHECK(row->attempt == 1);
+}

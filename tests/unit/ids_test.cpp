@@ -1,0 +1,54 @@
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+
+using namespace taskstream;
+
+TEST_CASE("task ids are ULIDs, unique and increasing") {
+    std::string previous;
+    std::set<std::string> seen;
+    for (int i = 0; i < 10000; ++i) {
+        auto id = new_task_id();
+        REQUIRE(id.size() == 26);
+        REQUIRE(is_task_id(id));
+        REQUIRE(id > previous);
+        previous = id;
+        seen.insert(id);
+    }
+    CHECK(seen.size() == 10000);
+}
+
+TEST_CASE("is_task_id rejects other text") {
+    CHECK_FALSE(is_task_id(""));
+    CHECK_FALSE(is_task_id("1"));
+    CHECK_FALSE(is_task_id("01M89A8M2AEA98N07X21TV6J8U"));  // U is not Crockford
+    CHECK_FALSE(is_task_id("81M89A8M2AEA98N07X21TV6J82"));  // overflows 128 bits
+    CHECK_FALSE(is_task_id("../../etc/passwd"));
+}
+
+TEST_CASE("event ids: fixed width, text order equals numeric order") {
+    CHECK(format_event_id(0) == "0000000000000000");
+    CHECK(format_event_id(42) == "0000000000000042");
+    CHECK(format_event_id(9) < format_event_id(10));
+    CHECK(parse_event_id("0000000000000042") == 42u);
+    CHECK(parse_event_id("42") == 42u);
+    CHECK_FALSE(parse_event_id(""));
+    CHECK_FALSE(parse_event_id("-1"));
+    CHECK_FALSE(parse_event_id("12a"));
+    CHECK_FALSE(parse_event_id("99999999999999999999999"));
+    CHECK_FALSE(parse_event_id(" 1"));
+}
+
+TEST_CASE("RFC 3339 times round-trip") {
+    std::int64_t ms = 0;
+    REQUIRE(parse_rfc3339("2026-11-25T12:00:00.123Z", ms));
+    CHECK(format_rfc3339(ms) == "2026-11-25T12:00:00.123Z");
+    REQUIRE(parse_rfc3339("2026-11-25T13:00:00+01:00", ms));
+    CHECK(format_rfc3339(ms) == "2026-11-25T12:00:00.000Z");
+    CHECK_FALSE(parse_rfc3339("2026-11-25 12:00:00", ms));
+    CHECK_FALSE(parse_rfc3339("2026-13-25T12:00:00Z", ms));
+    CHECK_FALSE(parse_rfc3339("2026-11-25T12:00:00Zjunk", ms));
+}

@@ -1,0 +1,87 @@
+#include <catch2/catch.hpp>
+
+#include <spdlog/sinks/null_sink.h>
+
+#include "server_process.hpp"
+#include "store/sqlite_store.hpp"
+
+using namespace taskstream;
+using taskstream::testing::TempDir;
+
+namespace {
+
+std::shared_ptr<spdlog::logger> quiet() {
+    return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+}
+
+Task make_task(const std::string& id, TaskState state) {
+    Task t;
+    t.id = id;
+    t.kind = "k";
+    t.params = {{"n", 1}};
+    t.state = state;
+    t.created_at = 1767225600000;
+    t.progress.percent = 50;
+    return t;
+}
+
+} // namespace
+
+TEST_CASE("sqlite store: a batch is written and read back, latest row wins") {
+    TempDir dir;
+    {
+        SqliteStore store(dir.path(), quiet());
+        auto t1 = make_task("01AAAAAAAAAAAAAAAAAAAAAAAA", TaskState::queued);
+        auto t2 = make_task("01AAAAAAAAAAAAAAAAAAAAAAAB", TaskState::succeeded);
+        t2.result = nlohmann::json{{"ok", true}};
+        WriteBatch batch;
+        batch.durable = true;
+        batch.tasks = {&t1, &t2};
+        batch.events = {make_event(1, "tasks/a", "state", "{\"x\":1}", 5, false),
+                        make_event(2, "tasks/b", "log", "line\nnext", 6, false),
+                        make_event(3, "tasks/a", "state", "{}", 7, true)};
+        store.write(batch);
+
+        auto loaded = store.load_task(t2.id);
+        REQUIRE(loaded);
+        CHECK(loaded->state == TaskState::succeeded);
+        CHECK(loaded->result == nlohmann::json{{"ok", true}});
+        CHECK(loaded->progress.percent == 50.0);
+        CHECK_FALSE(store.load_task("01AAAAAAAAAAAAAAAAAAAAAAAZ"));
+
+        auto events = store.load_events("tasks/a", 0, 100);
+        REQUIRE(events.size() == 2);
+        CHECK(events[0]->seq == 1);
+        CHECK(events[1]->terminal);
+        CHECK(*events[1]->wire == "id: 0000000000000003\nevent: state\ndata: {}\n\n");
+        CHECK(store.load_events("tasks/a", 1, 2).empty());
+        CHECK(store.load_events("tasks/b", 0, 100)[0]->data == "line\nnext");
+
+        auto unfinished = store.load_unfinished_tasks();
+        REQUIRE(unfinished.size() == 1);
+        CHECK(unfinished[0].id == t1.id);
+        CHECK(store.seq_ceiling() == 3);
+    }
+    // Reopened: everything is still there.
+    SqliteStore again(dir.path(), quiet());
+    CHECK(again.load_events("tasks/a", 0, 100).size() == 2);
+    WriteBatch ceiling;
+    ceiling.seq_ceiling = 500;
+    again.write(ceiling);
+    CHECK(again.seq_ceiling() == 500);
+}
+
+TEST_CASE("sqlite store: a second store on the same data dir is refused") {
+    TempDir dir;
+    SqliteStore first(dir.path(), quiet());
+    try {
+        SqliteStore second(dir.path(), quiet());
+        FAIL("the second store opened");
+    } catch (const StoreError& e) {
+        CHECK(std::string(e.what()).find("in use by another taskstream server") != std::string::npos);
+    }
+}
+
+TEST_CASE("sqlite store: an unwritable data dir is a clear error") {
+    CHECK_THROWS_AS(SqliteStore("/proc/taskstream-cannot-be-here", quiet()), StoreError);
+}
