@@ -39,6 +39,14 @@ void add_server_options(CLI::App& app, ServerOptions& o) {
         ->envname(env("IDLE_TIMEOUT_MS"))->capture_default_str()->check(CLI::Range(10u, 3600000u));
     app.add_option("--write-timeout-ms", o.write_timeout_ms, "a write that makes no progress this long closes the connection")
         ->envname(env("WRITE_TIMEOUT_MS"))->capture_default_str()->check(CLI::Range(10u, 600000u));
+    app.add_option("--retention", o.retention_s, "seconds a finished task and its events are kept")
+        ->envname(env("RETENTION"))->capture_default_str()->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40));
+    app.add_option("--retain-tasks", o.retain_tasks, "most finished tasks kept (oldest pruned first)")
+        ->envname(env("RETAIN_TASKS"))->capture_default_str();
+    app.add_option("--max-task-events", o.max_task_events, "most events kept per task (oldest pruned first)")
+        ->envname(env("MAX_TASK_EVENTS"))->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
+    app.add_option("--prune-interval-ms", o.prune_interval_ms, "how often retention is applied")
+        ->envname(env("PRUNE_INTERVAL_MS"))->capture_default_str()->check(CLI::Range(10u, 86400000u));
 }
 
 } // namespace taskstream

@@ -25,6 +25,10 @@ struct ServerOptions {
     unsigned header_timeout_ms = 10000;
     unsigned idle_timeout_ms = 30000;
     unsigned write_timeout_ms = 10000;
+    std::int64_t retention_s = 7 * 24 * 3600;
+    std::size_t retain_tasks = 100000;
+    std::size_t max_task_events = 10000;
+    unsigned prune_interval_ms = 60000;
 };
 
 /// Declares the options on `app` (and on its `serve` subcommand).

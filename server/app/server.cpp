@@ -8,6 +8,7 @@
 
 #include <boost/asio/signal_set.hpp>
 
+#include "core/clock.hpp"
 #include "http/listener.hpp"
 #include "http/routes.hpp"
 #include "hub/hub.hpp"
@@ -75,8 +76,24 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, std::sha
         return 1;
     }
     Hub hub;
-    Journal journal(*store, hub, Journal::Options{}, log);
-    journal.start();
+    Journal::Options journal_options;
+    journal_options.maintenance_interval = std::chrono::milliseconds(options.prune_interval_ms);
+    Journal journal(*store, hub, journal_options, log);
+    RetentionPolicy retention;
+    retention.max_age_ms = options.retention_s * 1000;
+    retention.max_finished = options.retain_tasks;
+    retention.max_topic_events = options.max_task_events;
+    journal.set_maintenance([&store, &log, retention] {
+        auto pruned = store->prune(retention, now_ms());
+        if (pruned.tasks + pruned.events > 0)
+            log->info("retention: pruned {} tasks and {} events", pruned.tasks, pruned.events);
+    });
+    try {
+        journal.start();
+    } catch (const StoreError& e) {
+        log->critical("cannot write to the store: {}", e.what());
+        return 1;
+    }
     Engine::Options engine_options;
     engine_options.workers = options.workers;
     engine_options.drain_timeout = std::chrono::seconds(options.drain_timeout_s);

@@ -13,6 +13,9 @@ Hub::Attachment Hub::attach(const std::string& topic, std::uint64_t after, std::
     if (created) t.floor = last_seq_;  // nothing of it in memory: the store has all up to now
     Attachment a;
     a.store_upto = after < t.floor ? t.floor : after;
+    a.position = last_seq_;
+    a.topic_known = !created;
+    a.finished = t.finished;
     for (const auto& e : t.history)
         if (e->seq > after) a.recent.push_back(e);
     t.subscribers.push_back(std::move(subscriber));

@@ -33,6 +33,9 @@ public:
     struct Attachment {
         std::vector<EventPtr> recent;
         std::uint64_t store_upto = 0;
+        std::uint64_t position = 0;  // the last id published before the attach
+        bool topic_known = false;    // the topic was in memory before the attach
+        bool finished = false;       // its terminal event has been published
     };
 
     explicit Hub(Options options);

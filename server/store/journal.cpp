@@ -1,5 +1,6 @@
 #include "store/journal.hpp"
 
+#include <optional>
 #include <unordered_set>
 
 #include "core/clock.hpp"
@@ -15,6 +16,7 @@ void Journal::start() {
     last_seq_ = store_.seq_ceiling();
     hub_.continue_after(last_seq_);
     reserve_ids();
+    next_maintenance_ = std::chrono::steady_clock::now() + options_.maintenance_interval;
     writer_ = std::thread([this] { run(); });
 }
 
@@ -51,8 +53,13 @@ void Journal::run() {
         {
             std::unique_lock lock(mutex_);
             auto ready = [&] { return stopping_ || !queue_.empty(); };
-            if (pending_.empty()) wake_writer_.wait(lock, ready);
-            else wake_writer_.wait_until(lock, first_pending_at_ + options_.group_commit, ready);
+            std::optional<std::chrono::steady_clock::time_point> wake_at;
+            if (maintenance_) wake_at = next_maintenance_;
+            if (!pending_.empty())
+                wake_at = std::min(wake_at.value_or(first_pending_at_ + options_.group_commit),
+                                   first_pending_at_ + options_.group_commit);
+            if (wake_at) wake_writer_.wait_until(lock, *wake_at, ready);
+            else wake_writer_.wait(lock, ready);
             batch.swap(queue_);
             stopping = stopping_;
         }
@@ -63,6 +70,7 @@ void Journal::run() {
                    (pending_durable_ || stopping ||
                     std::chrono::steady_clock::now() >= first_pending_at_ + options_.group_commit);
         if (due) flush();
+        run_maintenance_if_due();
         if (stopping) {
             std::lock_guard lock(mutex_);
             if (queue_.empty()) {
@@ -102,7 +110,7 @@ void Journal::add(Entry entry) {
 }
 
 /// Writer thread: one transaction for the whole pending batch (the latest row
-/// of each task, every event), then publishes what waited and reports back.
+/// of each task, every event), then reports back and publishes what waited.
 void Journal::flush() {
     WriteBatch batch;
     batch.durable = pending_durable_;
@@ -118,12 +126,25 @@ void Journal::flush() {
         committed = false;
         log_->error("journal: commit of {} entries failed: {}", pending_.size(), e.what());
     }
-    for (auto& p : pending_) {
-        if (committed && p.event && !p.published) hub_.publish(p.event);
+    // Callbacks first: the engine's view turns to the committed state before any
+    // reader can hear of it, so a reader that got an event finds it in GET too.
+    for (auto& p : pending_)
         if (p.entry.done) p.entry.done(committed);
-    }
+    for (auto& p : pending_)
+        if (committed && p.event && !p.published) hub_.publish(p.event);
     pending_.clear();
     pending_durable_ = false;
+}
+
+/// Writer thread: runs the maintenance task when it is due, between batches.
+void Journal::run_maintenance_if_due() {
+    if (!maintenance_ || std::chrono::steady_clock::now() < next_maintenance_) return;
+    try {
+        maintenance_();
+    } catch (const std::exception& e) {
+        log_->error("journal: maintenance failed: {}", e.what());
+    }
+    next_maintenance_ = std::chrono::steady_clock::now() + options_.maintenance_interval;
 }
 
 /// Writer thread: persists a new high-water mark before any id above the old

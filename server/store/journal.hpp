@@ -26,10 +26,12 @@ public:
         std::size_t batch_bound = 1000;              // uncommitted entries before a commit is forced
         std::size_t queue_bound = 100000;            // entries waiting for the writer thread
         std::uint64_t id_block = 100000;             // event ids reserved per durable high-water mark write
+        std::chrono::milliseconds maintenance_interval{60000};  // how often the maintenance task runs
     };
 
     /// One thing to record. `done(committed)` runs on the writer thread after
-    /// the commit (or its failure): it must be quick and must not block.
+    /// the commit (or its failure) and before the event is published: it must
+    /// be quick and must not block.
     struct Entry {
         std::shared_ptr<const Task> task;  // row to upsert (optional)
         bool has_event = false;
@@ -41,6 +43,10 @@ public:
 
     Journal(Store& store, Hub& hub, Options options, std::shared_ptr<spdlog::logger> log);
     ~Journal();
+
+    /// Work that must run on the writer thread (pruning), every maintenance_interval.
+    /// Set before start(); exceptions it throws are logged.
+    void set_maintenance(std::function<void()> task) { maintenance_ = std::move(task); }
 
     /// Reserves the first block of ids and starts the writer thread. Throws StoreError.
     void start();
@@ -62,6 +68,7 @@ private:
     void add(Entry entry);
     void flush();
     void reserve_ids();
+    void run_maintenance_if_due();
 
     Store& store_;
     Hub& hub_;
@@ -74,11 +81,13 @@ private:
     bool stopping_ = false;
     bool writer_done_ = false;  // set by the writer as it exits: nothing is taken after
     std::thread writer_;
+    std::function<void()> maintenance_;
 
     // Writer-thread state.
     std::vector<Pending> pending_;
     bool pending_durable_ = false;
     std::chrono::steady_clock::time_point first_pending_at_;
+    std::chrono::steady_clock::time_point next_maintenance_;
     std::uint64_t last_seq_ = 0;
     std::uint64_t seq_ceiling_ = 0;
 };

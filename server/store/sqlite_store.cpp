@@ -1,6 +1,7 @@
 #include "store/sqlite_store.hpp"
 
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -12,9 +13,12 @@ namespace {
 
 constexpr const char* kSchema = R"(
 CREATE TABLE IF NOT EXISTS tasks(
-  id TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, body TEXT NOT NULL
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, finished_at INTEGER NOT NULL, body TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks(state, id);
+CREATE INDEX IF NOT EXISTS tasks_by_finish ON tasks(finished_at) WHERE finished_at > 0;
+CREATE TABLE IF NOT EXISTS gone(id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS topic_floors(topic TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events(
   seq INTEGER PRIMARY KEY, topic TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,
   ts INTEGER NOT NULL, terminal INTEGER NOT NULL
@@ -51,8 +55,9 @@ SqliteStore::SqliteStore(const std::filesystem::path& data_dir, std::shared_ptr<
         writer_->exec(kSchema);
         set_synchronous(true);
         upsert_task_ = std::make_unique<sqlite::Statement>(
-            *writer_, "INSERT INTO tasks(id, kind, state, body) VALUES(?1, ?2, ?3, ?4) "
-                      "ON CONFLICT(id) DO UPDATE SET state = excluded.state, body = excluded.body");
+            *writer_, "INSERT INTO tasks(id, kind, state, finished_at, body) VALUES(?1, ?2, ?3, ?4, ?5) "
+                      "ON CONFLICT(id) DO UPDATE SET state = excluded.state, finished_at = excluded.finished_at, "
+                      "body = excluded.body");
         insert_event_ = std::make_unique<sqlite::Statement>(
             *writer_, "INSERT INTO events(seq, topic, type, data, ts, terminal) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
         set_meta_ = std::make_unique<sqlite::Statement>(
@@ -87,7 +92,11 @@ void SqliteStore::write(const WriteBatch& batch) {
     writer_->exec("BEGIN IMMEDIATE");
     try {
         for (const Task* t : batch.tasks) {
-            upsert_task_->bind(1, t->id).bind(2, t->kind).bind(3, to_string(t->state)).bind(4, to_json(*t).dump());
+            upsert_task_->bind(1, t->id)
+                .bind(2, t->kind)
+                .bind(3, to_string(t->state))
+                .bind(4, is_terminal(t->state) ? t->finished_at : std::int64_t{0})
+                .bind(5, to_json(*t).dump());
             upsert_task_->run();
         }
         for (const auto& e : batch.events) {
@@ -149,6 +158,95 @@ std::uint64_t SqliteStore::seq_ceiling() {
                                   "COALESCE((SELECT MAX(seq) FROM events), 0))");
     q.step();
     return static_cast<std::uint64_t>(q.column_int(0));
+}
+
+PruneResult SqliteStore::prune(const RetentionPolicy& policy, std::int64_t now_ms) {
+    set_synchronous(false);
+    writer_->exec("BEGIN IMMEDIATE");
+    PruneResult result;
+    try {
+        result.tasks = prune_finished_tasks(policy, now_ms);
+        result.events = prune_long_topics(policy);
+        sqlite::Statement old_tombstones(*writer_, "DELETE FROM gone WHERE at < ?1");
+        old_tombstones.bind(1, now_ms - policy.max_age_ms).run();
+        writer_->exec("COMMIT");
+    } catch (...) {
+        try { writer_->exec("ROLLBACK"); } catch (const StoreError&) {}
+        throw;
+    }
+    if (result.tasks + result.events > 0) writer_->exec("PRAGMA wal_checkpoint(PASSIVE)");
+    return result;
+}
+
+/// Finished tasks past their age, or beyond the newest max_finished: rows and
+/// events go, a tombstone stays (so lookups answer 410, not 404).
+std::size_t SqliteStore::prune_finished_tasks(const RetentionPolicy& policy, std::int64_t now_ms) {
+    sqlite::Statement pick(*writer_,
+                           "SELECT id FROM tasks WHERE finished_at > 0 AND finished_at < ?1 "
+                           "UNION SELECT id FROM (SELECT id FROM tasks WHERE finished_at > 0 "
+                           "ORDER BY finished_at DESC LIMIT -1 OFFSET ?2) LIMIT ?3");
+    pick.bind(1, now_ms - policy.max_age_ms)
+        .bind(2, static_cast<std::int64_t>(policy.max_finished))
+        .bind(3, static_cast<std::int64_t>(policy.batch));
+    std::vector<std::string> ids;
+    while (pick.step()) ids.push_back(pick.column_text(0));
+    sqlite::Statement drop_events(*writer_, "DELETE FROM events WHERE topic = ?1");
+    sqlite::Statement drop_floor(*writer_, "DELETE FROM topic_floors WHERE topic = ?1");
+    sqlite::Statement drop_task(*writer_, "DELETE FROM tasks WHERE id = ?1");
+    sqlite::Statement tombstone(*writer_, "INSERT OR REPLACE INTO gone(id, at) VALUES(?1, ?2)");
+    for (const auto& id : ids) {
+        const std::string topic = "tasks/" + id;
+        drop_events.bind(1, topic).run();
+        drop_floor.bind(1, topic).run();
+        drop_task.bind(1, id).run();
+        tombstone.bind(1, id).bind(2, now_ms).run();
+    }
+    return ids.size();
+}
+
+/// Topics with more than max_topic_events events lose their oldest ones; the
+/// floor records how far, so that a resume from before it gets a reset.
+std::size_t SqliteStore::prune_long_topics(const RetentionPolicy& policy) {
+    sqlite::Statement long_topics(*writer_,
+                                  "SELECT topic FROM events GROUP BY topic HAVING COUNT(*) > ?1 LIMIT ?2");
+    long_topics.bind(1, static_cast<std::int64_t>(policy.max_topic_events))
+        .bind(2, static_cast<std::int64_t>(policy.batch));
+    std::vector<std::string> topics;
+    while (long_topics.step()) topics.push_back(long_topics.column_text(0));
+    sqlite::Statement cut(*writer_,
+                          "SELECT seq FROM events WHERE topic = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2");
+    sqlite::Statement drop(*writer_, "DELETE FROM events WHERE topic = ?1 AND seq <= ?2");
+    sqlite::Statement floor(*writer_,
+                            "INSERT INTO topic_floors(topic, seq) VALUES(?1, ?2) "
+                            "ON CONFLICT(topic) DO UPDATE SET seq = MAX(seq, excluded.seq)");
+    std::size_t dropped = 0;
+    for (const auto& topic : topics) {
+        cut.bind(1, topic).bind(2, static_cast<std::int64_t>(policy.max_topic_events));
+        if (!cut.step()) {
+            cut.reset();
+            continue;
+        }
+        const auto upto = cut.column_int(0);
+        cut.reset();
+        drop.bind(1, topic).bind(2, upto).run();
+        dropped += static_cast<std::size_t>(sqlite3_changes(writer_->handle()));
+        floor.bind(1, topic).bind(2, upto).run();
+    }
+    return dropped;
+}
+
+bool SqliteStore::is_gone(const std::string& task_id) {
+    std::lock_guard lock(read_mutex_);
+    sqlite::Statement q(*reader_, "SELECT 1 FROM gone WHERE id = ?1");
+    q.bind(1, task_id);
+    return q.step();
+}
+
+std::uint64_t SqliteStore::pruned_floor(const std::string& topic) {
+    std::lock_guard lock(read_mutex_);
+    sqlite::Statement q(*reader_, "SELECT seq FROM topic_floors WHERE topic = ?1");
+    q.bind(1, topic);
+    return q.step() ? static_cast<std::uint64_t>(q.column_int(0)) : 0;
 }
 
 } // namespace taskstream

@@ -25,9 +25,14 @@ public:
     std::vector<EventPtr> load_events(const std::string& topic, std::uint64_t after, std::uint64_t upto) override;
     std::vector<Task> load_unfinished_tasks() override;
     std::uint64_t seq_ceiling() override;
+    PruneResult prune(const RetentionPolicy& policy, std::int64_t now_ms) override;
+    bool is_gone(const std::string& task_id) override;
+    std::uint64_t pruned_floor(const std::string& topic) override;
 
 private:
     void set_synchronous(bool full);
+    std::size_t prune_finished_tasks(const RetentionPolicy& policy, std::int64_t now_ms);
+    std::size_t prune_long_topics(const RetentionPolicy& policy);
 
     std::shared_ptr<spdlog::logger> log_;
     int lock_fd_ = -1;

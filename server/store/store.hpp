@@ -32,6 +32,20 @@ struct WriteBatch {
     std::optional<std::uint64_t> seq_ceiling;  // persist a new high-water mark of issued event ids
 };
 
+/// What is kept: finished tasks for `max_age_ms` and at most `max_finished`
+/// of them; at most `max_topic_events` events per topic (oldest go first).
+struct RetentionPolicy {
+    std::int64_t max_age_ms = 7LL * 24 * 3600 * 1000;
+    std::size_t max_finished = 100000;
+    std::size_t max_topic_events = 10000;
+    std::size_t batch = 500;  // rows deleted per call, so one prune never holds the writer long
+};
+
+struct PruneResult {
+    std::size_t tasks = 0;
+    std::size_t events = 0;
+};
+
 class Store {
 public:
     virtual ~Store() = default;
@@ -47,6 +61,14 @@ public:
     virtual std::vector<Task> load_unfinished_tasks() = 0;
     /// The highest event id ever issued or reserved: new ids start above it.
     virtual std::uint64_t seq_ceiling() = 0;
+
+    /// Deletes what the policy no longer keeps (a pruned task leaves a tombstone).
+    /// Writer side: called by the journal's thread only. Throws StoreError.
+    virtual PruneResult prune(const RetentionPolicy& policy, std::int64_t now_ms) = 0;
+    /// True when the task existed and was pruned or deleted (a lookup answers 410).
+    virtual bool is_gone(const std::string& task_id) = 0;
+    /// Events of `topic` with seq ≤ this were pruned (0: none were).
+    virtual std::uint64_t pruned_floor(const std::string& topic) = 0;
 };
 
 } // namespace taskstream

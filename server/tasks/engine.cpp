@@ -149,7 +149,13 @@ Outcome<Task> Engine::get(const std::string& id) {
         std::lock_guard lock(active->mutex);
         return active->task;
     }
-    if (auto stored = store_.load_task(id)) return *stored;
+    try {
+        if (auto stored = store_.load_task(id)) return *stored;
+        if (store_.is_gone(id)) return make_error(errc::gone, "task '" + id + "' was deleted or is past its retention");
+    } catch (const StoreError& e) {
+        log_->warn("store read failed: {}", e.what());
+        return make_error(errc::unavailable, "the store is busy; try again");
+    }
     return make_error(errc::not_found, "no task with id '" + id + "'");
 }
 
@@ -160,13 +166,36 @@ Outcome<StreamStart> Engine::open_stream(const std::string& id, std::uint64_t af
     const std::string topic = task->topic();
     auto attachment = hub_.attach(topic, after, subscriber);
     StreamStart start;
-    if (attachment.store_upto > after) start.replay = store_.load_events(topic, after, attachment.store_upto);
+    try {
+        if (attachment.store_upto > after) {
+            if (store_.pruned_floor(topic) > after) return reset_stream(id, attachment.position);
+            start.replay = store_.load_events(topic, after, attachment.store_upto);
+        }
+    } catch (const StoreError& e) {
+        hub_.detach(topic, subscriber.get());
+        log_->warn("store read failed: {}", e.what());
+        return make_error(errc::unavailable, "the store is busy; try again");
+    }
     start.replay.insert(start.replay.end(), attachment.recent.begin(), attachment.recent.end());
     // Finished, and nothing left to send: the client already has the terminal event.
-    if (start.replay.empty() && is_terminal(task->state)) {
+    // (A topic in memory says so itself: its terminal event may still be on its way.)
+    const bool ended = attachment.topic_known ? attachment.finished : is_terminal(task->state);
+    if (start.replay.empty() && ended) {
         hub_.detach(topic, subscriber.get());
         start.already_ended = true;
     }
+    return start;
+}
+
+/// The client's position is older than the retained history: instead of a silent
+/// gap it gets `event: reset` with the task as it is now, carrying the id of the
+/// attach point, and live events after it.
+Outcome<StreamStart> Engine::reset_stream(const std::string& id, std::uint64_t position) {
+    auto task = get(id);
+    if (!task) return std::move(task).error();
+    StreamStart start;
+    start.replay.push_back(make_event(position, task->topic(), "reset", to_json(*task).dump(), now_ms(),
+                                      is_terminal(task->state)));
     return start;
 }
 
@@ -203,19 +232,18 @@ void Engine::run_attempt(const std::string& id) {
     auto active = find_active(id);
     if (!active) return;
     const TaskKind* kind = nullptr;
-    std::shared_ptr<const Task> running;
     std::chrono::milliseconds timeout{};
     {
         std::lock_guard lock(active->mutex);
         if (is_terminal(active->task.state)) return;
         kind = kinds_.find(active->task.kind);
-        active->task.state = TaskState::running;
-        active->task.started_at = now_ms();
-        active->task.error.reset();
         timeout = std::chrono::milliseconds(active->task.timeout_ms);
-        running = std::make_shared<const Task>(active->task);
     }
-    record_state(running);
+    transition(active, [](Task& t) {
+        t.state = TaskState::running;
+        t.started_at = now_ms();
+        t.error.reset();
+    });
     AttemptContext ctx(*this, active, std::chrono::steady_clock::now() + timeout);
     json result;
     std::exception_ptr error;
@@ -230,54 +258,78 @@ void Engine::run_attempt(const std::string& id) {
 /// Worker thread: turns the attempt's outcome into the next state.
 void Engine::finish_attempt(const std::shared_ptr<ActiveTask>& active, const TaskKind& kind, std::exception_ptr error,
                             json result, bool timed_out) {
-    bool retry = false;
-    std::shared_ptr<const Task> next;
     if (active->interrupted) {
         // Shutdown cut this attempt short: it is queued again and runs after the restart.
-        std::lock_guard lock(active->mutex);
-        active->task.state = TaskState::queued;
-        active->task.scheduled_at = now_ms();
-        record_state(std::make_shared<const Task>(active->task));
+        transition(active, [](Task& t) {
+            t.state = TaskState::queued;
+            t.scheduled_at = now_ms();
+        });
         return;
     }
+    const bool cancel_requested = active->cancel_requested;
+    transition(
+        active,
+        [&](Task& t) {
+            t.state = TaskState::failed;
+            bool retry = false;
+            try {
+                if (timed_out) throw task_error("the attempt ran longer than its timeout", "timeout");
+                if (error) std::rethrow_exception(error);
+                if (cancel_requested) throw cancelled_error();
+                t.state = TaskState::succeeded;
+                t.result = std::move(result);
+            } catch (const cancelled_error&) {
+                t.state = TaskState::cancelled;
+            } catch (const retryable_error& e) {
+                t.error = TaskError{e.type(), e.what()};
+                retry = !cancel_requested && t.attempt < t.max_attempts;
+            } catch (const task_error& e) {
+                t.error = TaskError{e.type(), e.what()};
+            } catch (const std::exception& e) {
+                t.error = TaskError{"internal_error", e.what()};
+            } catch (...) {
+                t.error = TaskError{"internal_error", "unknown exception"};
+            }
+            if (retry) {
+                t.state = TaskState::retrying;
+                ++t.attempt;
+                t.scheduled_at = now_ms() + kind.backoff.count();
+            } else {
+                t.finished_at = now_ms();
+            }
+        },
+        [this](const Task& committed, bool ok) {
+            if (committed.state == TaskState::retrying) {
+                schedule(committed);
+            } else if (ok) {
+                std::lock_guard lock(mutex_);
+                active_.erase(committed.id);  // committed: reads fall through to the store from now on
+            }
+        });
+}
+
+/// Computes the next state on a copy and records it durably; the live task
+/// takes the new state only once it is committed (and so published), so that
+/// a reader never sees a state the stream and the store do not have yet.
+/// Progress is not touched: the attempt keeps reporting meanwhile.
+void Engine::transition(const std::shared_ptr<ActiveTask>& active, const std::function<void(Task&)>& change,
+                        std::function<void(const Task&, bool)> after_commit) {
+    std::shared_ptr<const Task> next;
     {
         std::lock_guard lock(active->mutex);
-        Task& t = active->task;
-        t.state = TaskState::failed;
-        try {
-            if (timed_out) throw task_error("the attempt ran longer than its timeout", "timeout");
-            if (error) std::rethrow_exception(error);
-            if (active->cancel_requested) throw cancelled_error();
-            t.state = TaskState::succeeded;
-            t.result = std::move(result);
-        } catch (const cancelled_error&) {
-            t.state = TaskState::cancelled;
-        } catch (const retryable_error& e) {
-            t.error = TaskError{e.type(), e.what()};
-            retry = !active->cancel_requested && t.attempt < t.max_attempts;
-        } catch (const task_error& e) {
-            t.error = TaskError{e.type(), e.what()};
-        } catch (const std::exception& e) {
-            t.error = TaskError{"internal_error", e.what()};
-        } catch (...) {
-            t.error = TaskError{"internal_error", "unknown exception"};
-        }
-        if (retry) {
-            t.state = TaskState::retrying;
-            ++t.attempt;
-            t.scheduled_at = now_ms() + kind.backoff.count();
-        } else {
-            t.finished_at = now_ms();
-        }
-        next = std::make_shared<const Task>(t);
+        Task copy = active->task;
+        change(copy);
+        next = std::make_shared<const Task>(std::move(copy));
     }
-    if (retry) {
-        record_state(next, [this, next](bool) { schedule(*next); });
-        return;
-    }
-    record_state(next, [this, id = next->id](bool) {
-        std::lock_guard lock(mutex_);
-        active_.erase(id);  // committed: reads fall through to the store from now on
+    record_state(next, [this, active, next, after_commit = std::move(after_commit)](bool committed) {
+        if (!committed) log_->error("task {}: state {} was not committed", next->id, to_string(next->state));
+        {
+            std::lock_guard lock(active->mutex);
+            Progress progress = std::move(active->task.progress);
+            active->task = *next;
+            active->task.progress = std::move(progress);
+        }
+        if (after_commit) after_commit(*next, committed);
     });
 }
 

@@ -68,9 +68,12 @@ private:
     friend class AttemptContext;
     using TaskPtr = std::shared_ptr<const Task>;
 
+    Outcome<StreamStart> reset_stream(const std::string& id, std::uint64_t position);
     void run_attempt(const std::string& id);                 // worker thread
     void finish_attempt(const std::shared_ptr<ActiveTask>& active, const TaskKind& kind,
                         std::exception_ptr error, nlohmann::json result, bool timed_out);
+    void transition(const std::shared_ptr<ActiveTask>& active, const std::function<void(Task&)>& change,
+                    std::function<void(const Task&, bool committed)> after_commit = {});
     void recover(Task task);
     void schedule(const Task& task);
     void record_state(const TaskPtr& snapshot, std::function<void(bool)> done = {});
