@@ -19,6 +19,7 @@ TEST_CASE("a database held locked by another writer: POST answers 503 with Retry
 
     sqlite3* db = nullptr;
     REQUIRE(sqlite3_open((dir.path() / "taskstream.db").c_str(), &db) == SQLITE_OK);
+    sqlite3_busy_timeout(db, 10000);  // the server may be mid-commit: take the lock when it is free
     REQUIRE(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
     auto refused = http.post_json("/v1/tasks", body);
     CHECK(refused.status == 503);
