@@ -26,7 +26,8 @@ struct TaskKind {
     nlohmann::json params_schema = nlohmann::json::object();  ///< JSON Schema (a documented subset)
     std::chrono::seconds timeout{3600};
     int max_retries = 0;                       ///< retries after the first attempt
-    std::chrono::milliseconds backoff{1000};   ///< delay before a retry
+    std::chrono::milliseconds backoff{1000};   ///< base of the retry delay (doubles per attempt, full jitter)
+    std::chrono::milliseconds backoff_max{300000};  ///< cap of the retry delay
     TaskHandler handler;
 };
 

@@ -104,6 +104,7 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, std::sha
     http::Router router;
     http::add_health_routes(router, ready);
     http::add_task_routes(router, engine, http::SseSubscriber::Limits{});
+    http::add_admin_routes(router, engine);
     http::SessionOptions session_options;
     session_options.body_limit = options.max_body_bytes;
     session_options.header_limit = options.max_header_bytes;

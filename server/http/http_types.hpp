@@ -27,7 +27,8 @@ class SseSubscriber;
 struct StreamReply {
     std::shared_ptr<SseSubscriber> subscriber;
     std::vector<EventPtr> replay;
-    bool end_after_terminal = true;
+    bool end_after_terminal = true;       // a live terminal event ends the stream
+    bool replay_may_end = true;           // a terminal event in the replay does too
     std::function<void()> detach;
 };
 

@@ -2,7 +2,9 @@
 
 #include <boost/url/parse_query.hpp>
 
+#include "core/digest.hpp"
 #include "core/ids.hpp"
+#include "tasks/task.hpp"
 
 namespace taskstream::http {
 
@@ -33,6 +35,49 @@ Outcome<std::uint64_t> last_event_id(const RequestContext& ctx) {
     auto seq = parse_event_id(*text);
     if (!seq) return make_error(errc::bad_request, "Last-Event-ID is not an event id of this server");
     return *seq;
+}
+
+Outcome<std::optional<std::string>> idempotency_key(const Request& request) {
+    auto it = request.find("Idempotency-Key");
+    if (it == request.end()) return std::optional<std::string>{};
+    std::string key(it->value());
+    bool visible = !key.empty() && key.size() <= 255;
+    for (unsigned char c : key) visible = visible && c > 0x20 && c < 0x7f;
+    if (!visible) return make_error(errc::bad_request, "Idempotency-Key must be 1 to 255 visible ASCII characters");
+    return std::optional<std::string>{std::move(key)};
+}
+
+std::string encode_cursor(const std::string& task_id) { return base64url_encode("before:" + task_id); }
+
+Outcome<TaskQuery> task_query(std::string_view query) {
+    TaskQuery q;
+    if (auto state = query_param(query, "state")) {
+        if (!parse_task_state(*state)) return make_error(errc::bad_request, "unknown state '" + *state + "'");
+        q.state = *state;
+    }
+    if (auto kind = query_param(query, "kind")) q.kind = *kind;
+    if (auto limit = query_param(query, "limit")) {
+        auto n = parse_event_id(*limit);  // a plain unsigned decimal
+        if (!n || *n < 1 || *n > 500) return make_error(errc::bad_request, "limit must be 1 to 500");
+        q.limit = static_cast<std::size_t>(*n);
+    }
+    if (auto cursor = query_param(query, "cursor")) {
+        auto decoded = base64url_decode(*cursor);
+        if (!decoded || decoded->rfind("before:", 0) != 0 || !is_task_id(decoded->substr(7)))
+            return make_error(errc::bad_request, "cursor is not one this server handed out");
+        q.before = decoded->substr(7);
+    }
+    return q;
+}
+
+std::string next_page_query(std::string_view query, const std::string& cursor) {
+    std::string out;
+    if (auto params = boost::urls::parse_query(query))
+        for (auto param : *params) {
+            if (param.key == "cursor") continue;
+            out += std::string(param.key) + "=" + std::string(param.value) + "&";
+        }
+    return out + "cursor=" + cursor;
 }
 
 } // namespace taskstream::http

@@ -8,6 +8,7 @@
 
 #include "core/outcome.hpp"
 #include "http/http_types.hpp"
+#include "store/store.hpp"
 
 namespace taskstream::http {
 
@@ -17,5 +18,13 @@ Outcome<nlohmann::json> json_body(const Request& request);
 std::optional<std::string> query_param(std::string_view query, std::string_view key);
 /// Last-Event-ID from the header or ?last_event_id=; 0 when absent; 400 when malformed.
 Outcome<std::uint64_t> last_event_id(const RequestContext& ctx);
+/// The Idempotency-Key header (1..255 visible ASCII characters), if any; 400 when malformed.
+Outcome<std::optional<std::string>> idempotency_key(const Request& request);
+/// GET /v1/tasks parameters: state, kind, limit (1..500, 50), cursor; 400 when malformed.
+Outcome<TaskQuery> task_query(std::string_view query);
+/// The opaque cursor for "tasks older than this id", and its inverse.
+std::string encode_cursor(const std::string& task_id);
+/// `query` with its cursor replaced by `cursor` (for the Link: rel="next" header).
+std::string next_page_query(std::string_view query, const std::string& cursor);
 
 } // namespace taskstream::http

@@ -75,7 +75,7 @@ asio::awaitable<void> run_sse_stream(asio::ip::tcp::socket& socket, Watchdog& wa
 
     const std::string head = sse_response_head() + sse::encode_retry(jittered(options.retry_ms));
     if (!co_await write(head, stream.replay)) co_return;
-    if (ends_stream(stream.replay)) co_return;
+    if (stream.replay_may_end && ends_stream(stream.replay)) co_return;
     stream.replay.clear();
 
     for (;;) {

@@ -30,16 +30,65 @@ void add_task_routes(Router& router, Engine& engine, SseSubscriber::Limits strea
     });
 
     router.add(verb::post, "/v1/tasks", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
+        auto key = idempotency_key(ctx.request);
+        if (!key) co_return problem(key.error(), ctx);
         auto body = json_body(ctx.request);
         if (!body) co_return problem(body.error(), ctx);
         // A named lambda with reference captures: GCC 12 destroys lambda temporaries
         // of a co_await expression twice.
         const auto& json = *body;
-        auto start = [&engine, &json](auto callback) { engine.create(json, std::move(callback)); };
-        auto created = co_await await_callback<Outcome<Task>>(start);
+        const auto& key_value = *key;
+        auto start = [&engine, &json, &key_value](auto callback) { engine.create(json, key_value, std::move(callback)); };
+        auto created = co_await await_callback<Outcome<Created>>(start);
         if (!created) co_return problem(created.error(), ctx);
-        auto res = make_json(status::accepted, to_json(*created), ctx.request.version());
-        res.set(beast_http::field::location, "/v1/tasks/" + created->id);
+        auto res = make_json(created->existing ? status::ok : status::accepted, to_json(created->task),
+                             ctx.request.version());
+        res.set(beast_http::field::location, "/v1/tasks/" + created->task.id);
+        co_return res;
+    });
+
+    router.add(verb::get, "/v1/tasks", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
+        auto query = task_query(ctx.query);
+        if (!query) co_return problem(query.error(), ctx);
+        auto page = engine.list(*query);
+        if (!page) co_return problem(page.error(), ctx);
+        nlohmann::json body{{"tasks", nlohmann::json::array()}, {"next_cursor", nullptr}};
+        for (const auto& t : page->tasks) body["tasks"].push_back(to_json(t));
+        std::string next_link;
+        if (page->next_before) {
+            body["next_cursor"] = encode_cursor(*page->next_before);
+            next_link = "</v1/tasks?" + next_page_query(ctx.query, body["next_cursor"]) + ">; rel=\"next\"";
+        }
+        auto res = make_json(status::ok, body, ctx.request.version());
+        if (!next_link.empty()) res.set(beast_http::field::link, next_link);
+        co_return res;
+    });
+
+    router.add(verb::post, "/v1/tasks/{id}/cancel", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
+        const auto& id = ctx.path_params[0];
+        if (auto bad = check_task_id(id)) co_return problem(*bad, ctx);
+        auto start = [&engine, &id](auto callback) { engine.cancel(id, std::move(callback)); };
+        auto task = co_await await_callback<Outcome<Task>>(start);
+        if (!task) co_return problem(task.error(), ctx);
+        co_return make_json(status::accepted, to_json(*task), ctx.request.version());
+    });
+
+    router.add(verb::post, "/v1/tasks/{id}/retry", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
+        const auto& id = ctx.path_params[0];
+        if (auto bad = check_task_id(id)) co_return problem(*bad, ctx);
+        auto start = [&engine, &id](auto callback) { engine.retry(id, std::move(callback)); };
+        auto task = co_await await_callback<Outcome<Task>>(start);
+        if (!task) co_return problem(task.error(), ctx);
+        co_return make_json(status::accepted, to_json(*task), ctx.request.version());
+    });
+
+    router.add(verb::delete_, "/v1/tasks/{id}", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
+        const auto& id = ctx.path_params[0];
+        if (auto bad = check_task_id(id)) co_return problem(*bad, ctx);
+        auto start = [&engine, &id](auto callback) { engine.remove(id, std::move(callback)); };
+        auto removed = co_await await_callback<Outcome<bool>>(start);
+        if (!removed) co_return problem(removed.error(), ctx);
+        Response res{status::no_content, ctx.request.version()};
         co_return res;
     });
 
@@ -66,7 +115,7 @@ void add_task_routes(Router& router, Engine& engine, SseSubscriber::Limits strea
                        res.set(beast_http::field::cache_control, "no-store");
                        co_return res;
                    }
-                   co_return StreamReply{subscriber, std::move(start->replay), true,
+                   co_return StreamReply{subscriber, std::move(start->replay), true, !start->live,
                                          [&engine, id, subscriber] { engine.close_stream(id, subscriber.get()); }};
                });
 }

@@ -52,6 +52,7 @@ void Hub::publish(const EventPtr& event) {
         t.history.pop_front();
     }
     for (const auto& s : t.subscribers) s->deliver(event);
+    if (!event->terminal) t.finished = false;  // a retried task is live again
     if (event->terminal && !t.finished) {
         t.finished = true;
         finished_order_.push_back(event->topic);
@@ -66,7 +67,7 @@ void Hub::forget_old_finished_topics() {
         std::string name = std::move(finished_order_.front());
         finished_order_.pop_front();
         auto it = topics_.find(name);
-        if (it == topics_.end()) continue;
+        if (it == topics_.end() || !it->second.finished) continue;  // gone, or live again (it re-enters when done)
         if (it->second.subscribers.empty()) topics_.erase(it);
         else finished_order_.push_back(std::move(name));
     }

@@ -117,8 +117,11 @@ void Journal::flush() {
     std::unordered_set<std::string_view> seen;
     for (auto it = pending_.rbegin(); it != pending_.rend(); ++it)
         if (it->entry.task && seen.insert(it->entry.task->id).second) batch.tasks.push_back(it->entry.task.get());
-    for (const auto& p : pending_)
+    for (const auto& p : pending_) {
         if (p.event) batch.events.push_back(p.event);
+        if (!p.entry.delete_task.empty()) batch.deleted_tasks.push_back(p.entry.delete_task);
+        if (p.entry.idempotency) batch.idempotency.push_back(p.entry.idempotency.get());
+    }
     bool committed = true;
     try {
         store_.write(batch);

@@ -38,6 +38,8 @@ public:
         std::string topic, type, data;
         bool terminal = false;
         bool durable = false;
+        std::string delete_task;                                // delete this task (durable)
+        std::shared_ptr<const IdempotencyRecord> idempotency;  // remember this key (durable)
         std::function<void(bool committed)> done;
     };
 

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/clock.hpp"
+
 namespace taskstream {
 namespace {
 
@@ -19,6 +21,9 @@ CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks(state, id);
 CREATE INDEX IF NOT EXISTS tasks_by_finish ON tasks(finished_at) WHERE finished_at > 0;
 CREATE TABLE IF NOT EXISTS gone(id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS topic_floors(topic TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS idempotency(
+  key TEXT PRIMARY KEY, body_hash TEXT NOT NULL, task_id TEXT NOT NULL, created_at INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events(
   seq INTEGER PRIMARY KEY, topic TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,
   ts INTEGER NOT NULL, terminal INTEGER NOT NULL
@@ -62,6 +67,8 @@ SqliteStore::SqliteStore(const std::filesystem::path& data_dir, std::shared_ptr<
             *writer_, "INSERT INTO events(seq, topic, type, data, ts, terminal) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
         set_meta_ = std::make_unique<sqlite::Statement>(
             *writer_, "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+        insert_key_ = std::make_unique<sqlite::Statement>(
+            *writer_, "INSERT OR REPLACE INTO idempotency(key, body_hash, task_id, created_at) VALUES(?1, ?2, ?3, ?4)");
         reader_ = std::make_unique<sqlite::Connection>(file);
         log_->info("store: sqlite {}", file);
     } catch (...) {
@@ -74,6 +81,7 @@ SqliteStore::~SqliteStore() {
     upsert_task_.reset();
     insert_event_.reset();
     set_meta_.reset();
+    insert_key_.reset();
     reader_.reset();
     writer_.reset();
     if (lock_fd_ >= 0) ::close(lock_fd_);
@@ -108,6 +116,11 @@ void SqliteStore::write(const WriteBatch& batch) {
                 .bind(6, std::int64_t{e->terminal});
             insert_event_->run();
         }
+        for (const auto* k : batch.idempotency) {
+            insert_key_->bind(1, k->key).bind(2, k->body_hash).bind(3, k->task_id).bind(4, k->created_at);
+            insert_key_->run();
+        }
+        for (const auto& id : batch.deleted_tasks) delete_task_rows(id, now_ms());
         if (batch.seq_ceiling) {
             set_meta_->bind(1, "seq_ceiling").bind(2, static_cast<std::int64_t>(*batch.seq_ceiling));
             set_meta_->run();
@@ -117,6 +130,7 @@ void SqliteStore::write(const WriteBatch& batch) {
         upsert_task_->reset();
         insert_event_->reset();
         set_meta_->reset();
+        insert_key_->reset();
         try { writer_->exec("ROLLBACK"); } catch (const StoreError&) {}
         throw;
     }
@@ -167,8 +181,10 @@ PruneResult SqliteStore::prune(const RetentionPolicy& policy, std::int64_t now_m
     try {
         result.tasks = prune_finished_tasks(policy, now_ms);
         result.events = prune_long_topics(policy);
-        sqlite::Statement old_tombstones(*writer_, "DELETE FROM gone WHERE at < ?1");
-        old_tombstones.bind(1, now_ms - policy.max_age_ms).run();
+        sqlite::Statement(*writer_, "DELETE FROM gone WHERE at < ?1").bind(1, now_ms - policy.max_age_ms).run();
+        sqlite::Statement(*writer_, "DELETE FROM idempotency WHERE created_at < ?1")
+            .bind(1, now_ms - policy.idempotency_ms)
+            .run();
         writer_->exec("COMMIT");
     } catch (...) {
         try { writer_->exec("ROLLBACK"); } catch (const StoreError&) {}
@@ -190,18 +206,17 @@ std::size_t SqliteStore::prune_finished_tasks(const RetentionPolicy& policy, std
         .bind(3, static_cast<std::int64_t>(policy.batch));
     std::vector<std::string> ids;
     while (pick.step()) ids.push_back(pick.column_text(0));
-    sqlite::Statement drop_events(*writer_, "DELETE FROM events WHERE topic = ?1");
-    sqlite::Statement drop_floor(*writer_, "DELETE FROM topic_floors WHERE topic = ?1");
-    sqlite::Statement drop_task(*writer_, "DELETE FROM tasks WHERE id = ?1");
-    sqlite::Statement tombstone(*writer_, "INSERT OR REPLACE INTO gone(id, at) VALUES(?1, ?2)");
-    for (const auto& id : ids) {
-        const std::string topic = "tasks/" + id;
-        drop_events.bind(1, topic).run();
-        drop_floor.bind(1, topic).run();
-        drop_task.bind(1, id).run();
-        tombstone.bind(1, id).bind(2, now_ms).run();
-    }
+    for (const auto& id : ids) delete_task_rows(id, now_ms);
     return ids.size();
+}
+
+/// Inside a write transaction: the task's row and events go, a tombstone stays.
+void SqliteStore::delete_task_rows(const std::string& id, std::int64_t now_ms) {
+    const std::string topic = "tasks/" + id;
+    sqlite::Statement(*writer_, "DELETE FROM events WHERE topic = ?1").bind(1, topic).run();
+    sqlite::Statement(*writer_, "DELETE FROM topic_floors WHERE topic = ?1").bind(1, topic).run();
+    sqlite::Statement(*writer_, "DELETE FROM tasks WHERE id = ?1").bind(1, id).run();
+    sqlite::Statement(*writer_, "INSERT OR REPLACE INTO gone(id, at) VALUES(?1, ?2)").bind(1, id).bind(2, now_ms).run();
 }
 
 /// Topics with more than max_topic_events events lose their oldest ones; the
@@ -233,6 +248,28 @@ std::size_t SqliteStore::prune_long_topics(const RetentionPolicy& policy) {
         floor.bind(1, topic).bind(2, upto).run();
     }
     return dropped;
+}
+
+std::vector<Task> SqliteStore::list_tasks(const TaskQuery& query) {
+    std::lock_guard lock(read_mutex_);
+    sqlite::Statement q(*reader_,
+                        "SELECT body FROM tasks WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR kind = ?2) "
+                        "AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?4");
+    if (query.state) q.bind(1, *query.state);
+    if (query.kind) q.bind(2, *query.kind);
+    if (query.before) q.bind(3, *query.before);
+    q.bind(4, static_cast<std::int64_t>(query.limit));
+    std::vector<Task> out;
+    while (q.step()) out.push_back(task_from_json(nlohmann::json::parse(q.column_text(0))));
+    return out;
+}
+
+std::optional<IdempotencyRecord> SqliteStore::load_idempotency(const std::string& key) {
+    std::lock_guard lock(read_mutex_);
+    sqlite::Statement q(*reader_, "SELECT body_hash, task_id, created_at FROM idempotency WHERE key = ?1");
+    q.bind(1, key);
+    if (!q.step()) return std::nullopt;
+    return IdempotencyRecord{key, q.column_text(0), q.column_text(1), q.column_int(2)};
 }
 
 bool SqliteStore::is_gone(const std::string& task_id) {

@@ -22,6 +22,8 @@ public:
 
     void write(const WriteBatch& batch) override;
     std::optional<Task> load_task(const std::string& id) override;
+    std::vector<Task> list_tasks(const TaskQuery& query) override;
+    std::optional<IdempotencyRecord> load_idempotency(const std::string& key) override;
     std::vector<EventPtr> load_events(const std::string& topic, std::uint64_t after, std::uint64_t upto) override;
     std::vector<Task> load_unfinished_tasks() override;
     std::uint64_t seq_ceiling() override;
@@ -32,13 +34,14 @@ public:
 private:
     void set_synchronous(bool full);
     std::size_t prune_finished_tasks(const RetentionPolicy& policy, std::int64_t now_ms);
+    void delete_task_rows(const std::string& id, std::int64_t now_ms);
     std::size_t prune_long_topics(const RetentionPolicy& policy);
 
     std::shared_ptr<spdlog::logger> log_;
     int lock_fd_ = -1;
     // Writer side: used by the journal's thread only.
     std::unique_ptr<sqlite::Connection> writer_;
-    std::unique_ptr<sqlite::Statement> upsert_task_, insert_event_, set_meta_;
+    std::unique_ptr<sqlite::Statement> upsert_task_, insert_event_, set_meta_, insert_key_;
     int synchronous_full_ = -1;
     // Reader side: one connection shared by readers under a mutex (WAL lets it
     // read while the writer commits).

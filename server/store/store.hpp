@@ -24,10 +24,28 @@ private:
     bool busy_;
 };
 
+/// An Idempotency-Key and what it created.
+struct IdempotencyRecord {
+    std::string key;
+    std::string body_hash;
+    std::string task_id;
+    std::int64_t created_at = 0;
+};
+
+/// Which tasks to list: newest first, ids below `before` (the cursor), optional filters.
+struct TaskQuery {
+    std::optional<std::string> state;
+    std::optional<std::string> kind;
+    std::optional<std::string> before;
+    std::size_t limit = 50;
+};
+
 /// One atomic write: task rows (upserted, latest wins) and events (appended).
 struct WriteBatch {
     std::vector<const Task*> tasks;
     std::vector<EventPtr> events;
+    std::vector<std::string> deleted_tasks;         // rows and events go, a tombstone stays
+    std::vector<const IdempotencyRecord*> idempotency;
     bool durable = false;  // on stable storage when write() returns
     std::optional<std::uint64_t> seq_ceiling;  // persist a new high-water mark of issued event ids
 };
@@ -36,6 +54,7 @@ struct WriteBatch {
 /// of them; at most `max_topic_events` events per topic (oldest go first).
 struct RetentionPolicy {
     std::int64_t max_age_ms = 7LL * 24 * 3600 * 1000;
+    std::int64_t idempotency_ms = 24LL * 3600 * 1000;  // how long an Idempotency-Key is remembered
     std::size_t max_finished = 100000;
     std::size_t max_topic_events = 10000;
     std::size_t batch = 500;  // rows deleted per call, so one prune never holds the writer long
@@ -57,6 +76,9 @@ public:
     /// Events of `topic` with after < seq ≤ upto, in order.
     virtual std::vector<EventPtr> load_events(const std::string& topic, std::uint64_t after,
                                               std::uint64_t upto) = 0;
+    /// Newest first (ids are time-ordered), at most query.limit.
+    virtual std::vector<Task> list_tasks(const TaskQuery& query) = 0;
+    virtual std::optional<IdempotencyRecord> load_idempotency(const std::string& key) = 0;
     /// Tasks not in a terminal state, oldest first (re-queued on start).
     virtual std::vector<Task> load_unfinished_tasks() = 0;
     /// The highest event id ever issued or reserved: new ids start above it.

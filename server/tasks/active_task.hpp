@@ -17,6 +17,7 @@ struct ActiveTask {
     std::condition_variable wake;       // signalled on cancel (interrupts sleep_for)
     std::atomic<bool> cancel_requested{false};  // by a client: the task ends cancelled
     std::atomic<bool> interrupted{false};       // by shutdown: the attempt is queued again
+    bool running = false;                       // an attempt is on a worker (guarded by mutex)
 
     explicit ActiveTask(Task t) : task(std::move(t)) {}
 

@@ -18,7 +18,9 @@ const nlohmann::json& body_schema() {
         "delay_s": {"type": "number", "minimum": 0, "maximum": 31536000},
         "run_at": {"type": "string", "maxLength": 40},
         "timeout_s": {"type": "number", "exclusiveMinimum": 0, "maximum": 604800},
-        "max_retries": {"type": "integer", "minimum": 0, "maximum": 100}
+        "max_retries": {"type": "integer", "minimum": 0, "maximum": 100},
+        "backoff_base_s": {"type": "number", "minimum": 0, "maximum": 86400},
+        "backoff_max_s": {"type": "number", "minimum": 0, "maximum": 604800}
       }
     })");
     return schema;
@@ -49,6 +51,9 @@ Outcome<CreateTaskRequest> parse_create_request(const nlohmann::json& body, std:
     }
     if (copy.contains("timeout_s")) r.timeout_ms = static_cast<std::int64_t>(copy["timeout_s"].get<double>() * 1000.0);
     if (copy.contains("max_retries")) r.max_retries = copy["max_retries"].get<int>();
+    auto ms = [&](const char* key) { return static_cast<std::int64_t>(copy[key].get<double>() * 1000.0); };
+    if (copy.contains("backoff_base_s")) r.backoff_base_ms = ms("backoff_base_s");
+    if (copy.contains("backoff_max_s")) r.backoff_max_ms = ms("backoff_max_s");
     return r;
 }
 

@@ -19,6 +19,8 @@ struct CreateTaskRequest {
     std::optional<std::int64_t> run_at_ms;   // from run_at, or now + delay_s
     std::optional<std::int64_t> timeout_ms;
     std::optional<int> max_retries;
+    std::optional<std::int64_t> backoff_base_ms;
+    std::optional<std::int64_t> backoff_max_ms;
 };
 
 /// Validates the body (unknown members, types, ranges; delay_s and run_at are

@@ -1,7 +1,9 @@
 #include "tasks/engine.hpp"
 
 #include "core/clock.hpp"
+#include "core/digest.hpp"
 #include "core/ids.hpp"
+#include "tasks/backoff.hpp"
 #include "tasks/attempt_context.hpp"
 #include "tasks/create_request.hpp"
 #include "tasks/schema_validator.hpp"
@@ -84,7 +86,8 @@ void Engine::schedule(const Task& task) {
         log_->error("executor queue full: task {} waits for the next start", task.id);
 }
 
-void Engine::create(const json& body, std::function<void(Outcome<Task>)> done) {
+void Engine::create(const json& body, const std::optional<std::string>& key,
+                    std::function<void(Outcome<Created>)> done) {
     const auto now = now_ms();
     auto request = parse_create_request(body, now);
     if (!request) return done(std::move(request).error());
@@ -103,6 +106,31 @@ void Engine::create(const json& body, std::function<void(Outcome<Task>)> done) {
     if (active_count() >= options_.max_active_tasks)
         return done(make_error(errc::unavailable, "the task queue is full; try again later"));
 
+    const std::string body_hash = key ? sha256_hex(body.dump()) : std::string();
+    if (key) {
+        {
+            std::lock_guard lock(mutex_);
+            if (!keys_in_flight_.insert(*key).second)
+                return done(make_error(errc::conflict, "a request with this Idempotency-Key is still in progress"));
+        }
+        std::optional<IdempotencyRecord> seen;
+        try {
+            seen = store_.load_idempotency(*key);
+        } catch (const StoreError&) {
+            forget_key(key);
+            return done(make_error(errc::unavailable, "the store is busy; try again"));
+        }
+        if (seen) {
+            forget_key(key);
+            if (seen->body_hash != body_hash)
+                return done(make_error(errc::validation_failed,
+                                       "this Idempotency-Key was used with a different request body"));
+            auto existing = get(seen->task_id);
+            if (!existing) return done(std::move(existing).error());
+            return done(Created{std::move(existing).value(), true});
+        }
+    }
+
     Task task;
     task.id = new_task_id();
     task.kind = kind->name;
@@ -113,6 +141,14 @@ void Engine::create(const json& body, std::function<void(Outcome<Task>)> done) {
     task.scheduled_at = std::max(now, request->run_at_ms.value_or(now));
     task.timeout_ms = request->timeout_ms.value_or(
         std::chrono::duration_cast<std::chrono::milliseconds>(kind->timeout).count());
+    task.backoff_ms = request->backoff_base_ms.value_or(kind->backoff.count());
+    task.backoff_max_ms = request->backoff_max_ms.value_or(kind->backoff_max.count());
+    create_validated(std::move(task), key, body_hash, std::move(done));
+}
+
+/// Stores a validated task (and its idempotency key in the same commit), then queues it.
+void Engine::create_validated(Task task, std::optional<std::string> key, std::string body_hash,
+                              std::function<void(Outcome<Created>)> done) {
     auto active = std::make_shared<ActiveTask>(task);
     {
         std::lock_guard lock(mutex_);
@@ -126,22 +162,150 @@ void Engine::create(const json& body, std::function<void(Outcome<Task>)> done) {
     entry.type = "state";
     entry.data = to_json(task).dump();
     entry.durable = true;
-    entry.done = [this, snapshot, done](bool committed) {
+    if (key) entry.idempotency = std::make_shared<const IdempotencyRecord>(
+        IdempotencyRecord{*key, std::move(body_hash), task.id, task.created_at});
+    entry.done = [this, snapshot, done, key](bool committed) {
+        forget_key(key);
         if (!committed) {
             std::lock_guard lock(mutex_);
             active_.erase(snapshot->id);
             return done(make_error(errc::unavailable, "the store could not record the task; try again"));
         }
         schedule(*snapshot);
-        done(*snapshot);
+        done(Created{*snapshot, false});
     };
     if (!journal_.try_append(std::move(entry))) {
+        forget_key(key);
         {
             std::lock_guard lock(mutex_);
             active_.erase(task.id);
         }
         done(make_error(errc::unavailable, "the server is busy; try again later"));
     }
+}
+
+void Engine::forget_key(const std::optional<std::string>& key) {
+    if (!key) return;
+    std::lock_guard lock(mutex_);
+    keys_in_flight_.erase(*key);
+}
+
+void Engine::cancel(const std::string& id, std::function<void(Outcome<Task>)> done) {
+    auto active = find_active(id);
+    if (!active) {
+        auto task = get(id);  // finished (409), gone (410) or unknown (404)
+        if (!task) return done(std::move(task).error());
+        return done(make_error(errc::conflict, "task is already " + std::string(to_string(task->state))));
+    }
+    {
+        std::lock_guard lock(active->mutex);
+        if (is_terminal(active->task.state))
+            return done(make_error(errc::conflict, "task is already " + std::string(to_string(active->task.state))));
+        const bool already = active->cancel_requested.exchange(true);
+        if (active->running || already) {
+            active->wake.notify_all();  // the attempt sees cancelled() and ends the task
+            return done(active->task);
+        }
+    }
+    // Queued or waiting for a retry: no attempt will start (it checks the flag); end it here.
+    transition(
+        active,
+        [](Task& t) {
+            t.state = TaskState::cancelled;
+            t.finished_at = now_ms();
+        },
+        [this, done](const Task& committed, bool ok) {
+            if (ok) {
+                std::lock_guard lock(mutex_);
+                active_.erase(committed.id);
+            }
+            done(committed);
+        });
+}
+
+void Engine::retry(const std::string& id, std::function<void(Outcome<Task>)> done) {
+    auto stored = get(id);
+    if (!stored) return done(std::move(stored).error());
+    Task task = std::move(stored).value();
+    if (task.state != TaskState::failed && task.state != TaskState::cancelled)
+        return done(make_error(errc::conflict, "only failed or cancelled tasks can be retried; this one is " +
+                                                   std::string(to_string(task.state))));
+    const TaskKind* kind = kinds_.find(task.kind);
+    if (!kind) return done(make_error(errc::conflict, "kind '" + task.kind + "' is not registered on this server"));
+    task.state = TaskState::queued;
+    ++task.attempt;
+    task.max_attempts = task.attempt + kind->max_retries;
+    task.scheduled_at = now_ms();
+    task.started_at = task.finished_at = 0;
+    task.result.reset();
+    task.error.reset();
+    task.progress = Progress{};
+    auto active = std::make_shared<ActiveTask>(task);
+    {
+        std::lock_guard lock(mutex_);
+        if (!active_.emplace(task.id, active).second)
+            return done(make_error(errc::conflict, "task is being retried already"));
+    }
+    auto snapshot = std::make_shared<const Task>(task);
+    record_state(snapshot, [this, snapshot, done](bool committed) {
+        if (!committed) {
+            std::lock_guard lock(mutex_);
+            active_.erase(snapshot->id);
+            return done(make_error(errc::unavailable, "the store could not record the retry; try again"));
+        }
+        schedule(*snapshot);
+        done(*snapshot);
+    });
+}
+
+void Engine::remove(const std::string& id, std::function<void(Outcome<bool>)> done) {
+    if (find_active(id)) return done(make_error(errc::conflict, "task is not finished; cancel it first"));
+    auto task = get(id);
+    if (!task) return done(std::move(task).error());
+    if (!is_terminal(task->state)) return done(make_error(errc::conflict, "task is not finished; cancel it first"));
+    Journal::Entry entry;
+    entry.delete_task = id;
+    entry.durable = true;
+    entry.done = [done](bool committed) {
+        if (!committed) return done(make_error(errc::unavailable, "the store could not delete the task; try again"));
+        done(true);
+    };
+    if (!journal_.try_append(std::move(entry))) done(make_error(errc::unavailable, "the server is busy; try again"));
+}
+
+Outcome<TaskPage> Engine::list(TaskQuery query) {
+    const std::size_t limit = query.limit;
+    query.limit = limit + 1;  // one more tells whether a next page exists
+    TaskPage page;
+    try {
+        page.tasks = store_.list_tasks(query);
+    } catch (const StoreError& e) {
+        log_->warn("store read failed: {}", e.what());
+        return make_error(errc::unavailable, "the store is busy; try again");
+    }
+    if (page.tasks.size() > limit) {
+        page.tasks.resize(limit);
+        page.next_before = page.tasks.back().id;
+    }
+    return page;
+}
+
+void Engine::pause() {
+    paused_ = true;
+    executor_.pause();
+}
+
+void Engine::resume() {
+    paused_ = false;
+    executor_.resume();
+}
+
+json Engine::status() const {
+    return {{"paused", paused_.load()},
+            {"running", executor_.running()},
+            {"queued", executor_.queued()},
+            {"active", active_count()},
+            {"workers", executor_.workers()}};
 }
 
 Outcome<Task> Engine::get(const std::string& id) {
@@ -179,7 +343,8 @@ Outcome<StreamStart> Engine::open_stream(const std::string& id, std::uint64_t af
     start.replay.insert(start.replay.end(), attachment.recent.begin(), attachment.recent.end());
     // Finished, and nothing left to send: the client already has the terminal event.
     // (A topic in memory says so itself: its terminal event may still be on its way.)
-    const bool ended = attachment.topic_known ? attachment.finished : is_terminal(task->state);
+    start.live = !is_terminal(task->state);
+    const bool ended = !start.live && (!attachment.topic_known || attachment.finished);
     if (start.replay.empty() && ended) {
         hub_.detach(topic, subscriber.get());
         start.already_ended = true;
@@ -194,8 +359,8 @@ Outcome<StreamStart> Engine::reset_stream(const std::string& id, std::uint64_t p
     auto task = get(id);
     if (!task) return std::move(task).error();
     StreamStart start;
-    start.replay.push_back(make_event(position, task->topic(), "reset", to_json(*task).dump(), now_ms(),
-                                      is_terminal(task->state)));
+    start.live = !is_terminal(task->state);
+    start.replay.push_back(make_event(position, task->topic(), "reset", to_json(*task).dump(), now_ms(), !start.live));
     return start;
 }
 
@@ -235,7 +400,8 @@ void Engine::run_attempt(const std::string& id) {
     std::chrono::milliseconds timeout{};
     {
         std::lock_guard lock(active->mutex);
-        if (is_terminal(active->task.state)) return;
+        if (is_terminal(active->task.state) || active->cancel_requested) return;
+        active->running = true;
         kind = kinds_.find(active->task.kind);
         timeout = std::chrono::milliseconds(active->task.timeout_ms);
     }
@@ -252,12 +418,12 @@ void Engine::run_attempt(const std::string& id) {
     } catch (...) {
         error = std::current_exception();
     }
-    finish_attempt(active, *kind, error, std::move(result), ctx.timed_out() && !active->cancel_requested);
+    finish_attempt(active, error, std::move(result), ctx.timed_out() && !active->cancel_requested);
 }
 
 /// Worker thread: turns the attempt's outcome into the next state.
-void Engine::finish_attempt(const std::shared_ptr<ActiveTask>& active, const TaskKind& kind, std::exception_ptr error,
-                            json result, bool timed_out) {
+void Engine::finish_attempt(const std::shared_ptr<ActiveTask>& active, std::exception_ptr error, json result,
+                            bool timed_out) {
     if (active->interrupted) {
         // Shutdown cut this attempt short: it is queued again and runs after the restart.
         transition(active, [](Task& t) {
@@ -266,7 +432,17 @@ void Engine::finish_attempt(const std::shared_ptr<ActiveTask>& active, const Tas
         });
         return;
     }
-    const bool cancel_requested = active->cancel_requested;
+    bool cancel_requested;
+    {
+        std::lock_guard lock(active->mutex);
+        active->running = false;  // from here a cancel ends the task itself
+        cancel_requested = active->cancel_requested;
+    }
+    const auto delay = [&](int failed_attempt, const Task& t) {
+        std::lock_guard lock(rng_mutex_);
+        return backoff_delay(std::chrono::milliseconds(t.backoff_ms), std::chrono::milliseconds(t.backoff_max_ms),
+                             failed_attempt, rng_);
+    };
     transition(
         active,
         [&](Task& t) {
@@ -292,8 +468,8 @@ void Engine::finish_attempt(const std::shared_ptr<ActiveTask>& active, const Tas
             }
             if (retry) {
                 t.state = TaskState::retrying;
+                t.scheduled_at = now_ms() + delay(t.attempt, t).count();
                 ++t.attempt;
-                t.scheduled_at = now_ms() + kind.backoff.count();
             } else {
                 t.finished_at = now_ms();
             }

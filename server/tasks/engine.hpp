@@ -9,7 +9,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <random>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <spdlog/logger.h>
 
@@ -24,10 +26,25 @@
 
 namespace taskstream {
 
+/// What POST /v1/tasks made: the task, and whether an Idempotency-Key named an
+/// existing one (then nothing new was created).
+struct Created {
+    Task task;
+    bool existing = false;
+};
+
+/// One page of GET /v1/tasks; `next_before` is where the next page starts.
+struct TaskPage {
+    std::vector<Task> tasks;
+    std::optional<std::string> next_before;
+};
+
 /// The start of a task's event stream: what to replay before live events.
 struct StreamStart {
     std::vector<EventPtr> replay;
     bool already_ended = false;  // the client has seen the terminal event: answer 204
+    bool live = false;           // the task is not finished: a terminal event in the replay is history
+                                 // (it was retried), only a live one ends the stream
 };
 
 class Engine {
@@ -50,8 +67,24 @@ public:
 
     /// Validates `body` (POST /v1/tasks) and stores the task. `done` is called
     /// exactly once, on an arbitrary thread, after the task is committed (or
-    /// with the error); it must not block.
-    void create(const nlohmann::json& body, std::function<void(Outcome<Task>)> done);
+    /// with the error); it must not block. With an idempotency key, the same
+    /// key and body give the existing task; another body is an error.
+    void create(const nlohmann::json& body, const std::optional<std::string>& idempotency_key,
+                std::function<void(Outcome<Created>)> done);
+    /// Cancels a queued, retrying or running task (409 when finished). `done`
+    /// gets the task: cancelled once committed, or still running while its
+    /// attempt winds down (the stream shows the end).
+    void cancel(const std::string& id, std::function<void(Outcome<Task>)> done);
+    /// Runs a failed or cancelled task again, as a new attempt on the same id and stream.
+    void retry(const std::string& id, std::function<void(Outcome<Task>)> done);
+    /// Deletes a finished task and its events; later lookups answer 410.
+    void remove(const std::string& id, std::function<void(Outcome<bool>)> done);
+    Outcome<TaskPage> list(TaskQuery query);
+
+    /// Stops starting attempts (running ones go on) / starts again.
+    void pause();
+    void resume();
+    nlohmann::json status() const;
 
     Outcome<Task> get(const std::string& id);
     /// Attaches `subscriber` to the task's topic and returns what to replay first.
@@ -70,8 +103,11 @@ private:
 
     Outcome<StreamStart> reset_stream(const std::string& id, std::uint64_t position);
     void run_attempt(const std::string& id);                 // worker thread
-    void finish_attempt(const std::shared_ptr<ActiveTask>& active, const TaskKind& kind,
-                        std::exception_ptr error, nlohmann::json result, bool timed_out);
+    void finish_attempt(const std::shared_ptr<ActiveTask>& active, std::exception_ptr error, nlohmann::json result,
+                        bool timed_out);
+    void create_validated(Task task, std::optional<std::string> key, std::string body_hash,
+                          std::function<void(Outcome<Created>)> done);
+    void forget_key(const std::optional<std::string>& key);
     void transition(const std::shared_ptr<ActiveTask>& active, const std::function<void(Task&)>& change,
                     std::function<void(const Task&, bool committed)> after_commit = {});
     void recover(Task task);
@@ -91,6 +127,10 @@ private:
     std::atomic<bool> stopped_{false};
     mutable std::mutex mutex_;
     std::unordered_map<std::string, std::shared_ptr<ActiveTask>> active_;
+    std::unordered_set<std::string> keys_in_flight_;  // Idempotency-Keys whose task is not committed yet
+    std::atomic<bool> paused_{false};
+    std::mutex rng_mutex_;
+    std::mt19937_64 rng_{std::random_device{}()};  // backoff jitter
 };
 
 } // namespace taskstream

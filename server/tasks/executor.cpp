@@ -27,6 +27,14 @@ void Executor::pause() {
     paused_ = true;
 }
 
+void Executor::resume() {
+    {
+        std::lock_guard lock(mutex_);
+        paused_ = false;
+    }
+    wake_.notify_all();
+}
+
 bool Executor::wait_idle(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     return idle_.wait_for(lock, timeout, [&] { return running_ == 0; });

@@ -31,6 +31,7 @@ public:
 
     /// Stops starting new attempts (running ones go on); submit() still queues.
     void pause();
+    void resume();
     /// Waits until no attempt runs, at most `timeout`. True when idle.
     bool wait_idle(std::chrono::milliseconds timeout);
 

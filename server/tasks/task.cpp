@@ -48,7 +48,9 @@ nlohmann::json to_json(const Task& t) {
                      {"attempt", t.attempt},
                      {"max_attempts", t.max_attempts},
                      {"priority", t.priority},
-                     {"timeout_s", t.timeout_ms / 1000.0}};
+                     {"timeout_s", t.timeout_ms / 1000.0},
+                     {"backoff_base_s", t.backoff_ms / 1000.0},
+                     {"backoff_max_s", t.backoff_max_ms / 1000.0}};
     put_time(j, "created_at", t.created_at);
     put_time(j, "scheduled_at", t.scheduled_at);
     put_time(j, "started_at", t.started_at);
@@ -76,6 +78,8 @@ Task task_from_json(const nlohmann::json& j) {
     t.max_attempts = j.value("max_attempts", 1);
     t.priority = j.value("priority", 0);
     t.timeout_ms = static_cast<std::int64_t>(j.value("timeout_s", 0.0) * 1000.0);
+    t.backoff_ms = static_cast<std::int64_t>(j.value("backoff_base_s", 0.0) * 1000.0);
+    t.backoff_max_ms = static_cast<std::int64_t>(j.value("backoff_max_s", 0.0) * 1000.0);
     t.created_at = time_from_json(j, "created_at");
     t.scheduled_at = time_from_json(j, "scheduled_at");
     t.started_at = time_from_json(j, "started_at");

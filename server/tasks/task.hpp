@@ -39,7 +39,8 @@ struct Task {
     std::int64_t started_at = 0;
     std::int64_t finished_at = 0;
     std::int64_t timeout_ms = 0;
-    std::int64_t backoff_ms = 0;
+    std::int64_t backoff_ms = 0;      // base of the retry delay
+    std::int64_t backoff_max_ms = 0;  // cap of the retry delay
     std::optional<nlohmann::json> result;
     std::optional<TaskError> error;
 

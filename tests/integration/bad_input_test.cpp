@@ -83,6 +83,7 @@ TEST_CASE("unknown paths are 404 and wrong methods 405 with Allow - as problems"
     CHECK(missing.header("content-type") == "application/problem+json");
     auto wrong = http.request("PUT", "/v1/tasks", "{}", {{"Content-Type", "application/json"}});
     CHECK(wrong.status == 405);
-    CHECK(wrong.header("allow") == "POST");
+    CHECK(wrong.header("allow").find("POST") != std::string::npos);
+    CHECK(wrong.header("allow").find("GET") != std::string::npos);
     CHECK(http.get("/v1/tasks/01M89A8M2AEA98N07X21TV6J8Z").status == 404);
 }

@@ -84,8 +84,20 @@ struct Rig {
     }
 
     Outcome<Task> create(const json& body) {
-        std::promise<Outcome<Task>> p;
-        engine->create(body, [&](Outcome<Task> r) { p.set_value(std::move(r)); });
+        auto r = create_with_key(body, std::nullopt);
+        if (!r) return std::move(r).error();
+        return std::move(r).value().task;
+    }
+
+    Outcome<Created> create_with_key(const json& body, std::optional<std::string> key) {
+        return wait_for<Created>([&](auto cb) { engine->create(body, key, cb); });
+    }
+
+    /// Calls `start(callback)` and waits (bounded) for the callback's value.
+    template <typename T, typename Start>
+    Outcome<T> wait_for(Start start) {
+        std::promise<Outcome<T>> p;
+        start([&](Outcome<T> r) { p.set_value(std::move(r)); });
         auto f = p.get_future();
         REQUIRE(f.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
         return f.get();
@@ -97,7 +109,7 @@ struct Rig {
         auto start = engine->open_stream(id, 0, sub);
         REQUIRE(start);
         std::vector<EventPtr> all = start->replay;
-        bool ended = !all.empty() && all.back()->terminal;
+        bool ended = !start->live && !all.empty() && all.back()->terminal;
         if (!ended) {
             REQUIRE(sub->wait_for_terminal());
             auto live = sub->events();
@@ -221,4 +233,73 @@ TEST_CASE("engine: shutdown interrupts a running attempt, which runs again after
     REQUIRE(row);
     CHECK(row->state == TaskState::queued);
     CHECK(row->attempt == 1);
+}
+
+TEST_CASE("engine: cancel a queued task ends it at once; a running one through its attempt; a finished one is a conflict") {
+    TempDir dir;
+    auto kinds = test_kinds();
+    Rig rig(kinds, dir.path());
+    rig.engine->pause();  // nothing starts: the task stays queued
+    auto queued = rig.create({{"kind", "t.ok"}});
+    REQUIRE(queued);
+    auto cancelled = rig.wait_for<Task>([&](auto cb) { rig.engine->cancel(queued->id, cb); });
+    REQUIRE(cancelled);
+    CHECK(cancelled->state == TaskState::cancelled);
+    rig.engine->resume();
+    CHECK(states(rig.events_until_end(queued->id)) == std::vector<std::string>{"queued", "cancelled"});
+
+    auto slow = rig.create({{"kind", "t.slow"}});
+    auto sub = std::make_shared<RecordingSubscriber>();
+    REQUIRE(rig.engine->open_stream(slow->id, 0, sub));
+    REQUIRE(sub->wait_until([](const auto& es) {
+        return std::any_of(es.begin(), es.end(), [](const auto& e) { return e->type == "progress"; });
+    }));
+    rig.engine->close_stream(slow->id, sub.get());
+    REQUIRE(rig.wait_for<Task>([&](auto cb) { rig.engine->cancel(slow->id, cb); }));
+    CHECK(states(rig.events_until_end(slow->id)) == std::vector<std::string>{"queued", "running", "cancelled"});
+
+    auto again = rig.wait_for<Task>([&](auto cb) { rig.engine->cancel(slow->id, cb); });
+    REQUIRE_FALSE(again);
+    CHECK(again.error().code == errc::conflict);
+}
+
+TEST_CASE("engine: retry runs a failed task again on the same id and stream; delete leaves 410") {
+    TempDir dir;
+    auto kinds = test_kinds();
+    Rig rig(kinds, dir.path());
+    auto failed = rig.create({{"kind", "t.fail"}});
+    REQUIRE(failed);
+    rig.events_until_end(failed->id);
+    auto retried = rig.wait_for<Task>([&](auto cb) { rig.engine->retry(failed->id, cb); });
+    REQUIRE(retried);
+    CHECK(retried->attempt == 2);
+    CHECK(states(rig.events_until_end(failed->id)) ==
+          std::vector<std::string>{"queued", "running", "failed", "queued", "running", "failed"});
+
+    auto ok = rig.create({{"kind", "t.ok"}});
+    rig.events_until_end(ok->id);
+    auto not_retryable = rig.wait_for<Task>([&](auto cb) { rig.engine->retry(ok->id, cb); });
+    CHECK(not_retryable.error().code == errc::conflict);
+
+    REQUIRE(rig.wait_for<bool>([&](auto cb) { rig.engine->remove(ok->id, cb); }));
+    CHECK(rig.engine->get(ok->id).error().code == errc::gone);
+    CHECK(rig.store->load_events(ok->topic(), 0, 1 << 30).empty());
+}
+
+TEST_CASE("engine: an idempotency key gives the same task for the same body, an error for another") {
+    TempDir dir;
+    auto kinds = test_kinds();
+    Rig rig(kinds, dir.path());
+    auto first = rig.create_with_key({{"kind", "t.ok"}, {"params", {{"v", 1}}}}, "key-1");
+    REQUIRE(first);
+    CHECK_FALSE(first->existing);
+    auto second = rig.create_with_key({{"params", {{"v", 1}}}, {"kind", "t.ok"}}, "key-1");  // same body, other order
+    REQUIRE(second);
+    CHECK(second->existing);
+    CHECK(second->task.id == first->task.id);
+    auto other = rig.create_with_key({{"kind", "t.ok"}, {"params", {{"v", 2}}}}, "key-1");
+    REQUIRE_FALSE(other);
+    CHECK(other.error().code == errc::validation_failed);
+    auto fresh = rig.create_with_key({{"kind", "t.ok"}, {"params", {{"v", 1}}}}, "key-2");
+    CHECK(fresh->task.id != first->task.id);
 }

@@ -1,0 +1,15 @@
+// Digests and encodings: SHA-256 (hex) and base64url without padding.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace taskstream {
+
+std::string sha256_hex(std::string_view data);
+std::string base64url_encode(std::string_view data);
+/// nullopt on characters outside the base64url alphabet or a bad length.
+std::optional<std::string> base64url_decode(std::string_view text);
+
+} // namespace taskstream

@@ -1,0 +1,24 @@
+#include "http/problem.hpp"
+#include "http/routes.hpp"
+
+namespace taskstream::http {
+
+namespace asio = boost::asio;
+using beast_http::status;
+using beast_http::verb;
+
+void add_admin_routes(Router& router, Engine& engine) {
+    router.add(verb::post, "/v1/admin/pause", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
+        engine.pause();
+        co_return make_json(status::ok, engine.status(), ctx.request.version());
+    });
+    router.add(verb::post, "/v1/admin/resume", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
+        engine.resume();
+        co_return make_json(status::ok, engine.status(), ctx.request.version());
+    });
+    router.add(verb::get, "/v1/admin/status", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
+        co_return make_json(status::ok, engine.status(), ctx.request.version());
+    });
+}
+
+} // namespace taskstream::http

@@ -1,0 +1,156 @@
+// Task control through the API: cancel, retry, delete, listing, idempotency, pause.
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "http_client.hpp"
+#include "server_process.hpp"
+
+using namespace taskstream::testing;
+using json = nlohmann::json;
+
+namespace {
+
+json countdown(int steps, int interval_ms) {
+    return {{"kind", "demo.countdown"}, {"params", {{"steps", steps}, {"interval_ms", interval_ms}}}};
+}
+
+std::vector<std::string> states_of(const std::vector<SseEvent>& events) {
+    std::vector<std::string> out;
+    for (const auto& e : events)
+        if (e.type == "state") out.push_back(json::parse(e.data)["state"]);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("cancel a running task: 202 - its stream ends cancelled - a second cancel is 409") {
+    TempDir dir;
+    ServerProcess server(dir.path());
+    HttpClient http(server.port());
+    const std::string id = http.post_json("/v1/tasks", countdown(1000, 20)).json()["id"];
+    SseStream stream(server.port(), "/v1/tasks/" + id + "/events");
+    std::vector<SseEvent> events;
+    while (events.empty() || events.back().type != "progress") events.push_back(*stream.next());
+    CHECK(http.request("POST", "/v1/tasks/" + id + "/cancel").status == 202);
+    auto rest = stream.read_to_end();
+    events.insert(events.end(), rest.begin(), rest.end());
+    CHECK(states_of(events) == std::vector<std::string>{"queued", "running", "cancelled"});
+    CHECK(http.get("/v1/tasks/" + id).json()["state"] == "cancelled");
+    CHECK(http.request("POST", "/v1/tasks/" + id + "/cancel").status == 409);
+    CHECK(http.request("POST", "/v1/tasks/01M89A8M2AEA98N07X21TV6J8Z/cancel").status == 404);
+}
+
+TEST_CASE("retry a failed task: a new attempt on the same id and stream") {
+    TempDir dir;
+    ServerProcess server(dir.path());
+    HttpClient http(server.port());
+    const std::string id = http.post_json("/v1/tasks", {{"kind", "demo.fail"}}).json()["id"];
+    auto first = SseStream(server.port(), "/v1/tasks/" + id + "/events").read_to_end();
+    CHECK(states_of(first) == std::vector<std::string>{"queued", "running", "failed"});
+
+    auto retried = http.request("POST", "/v1/tasks/" + id + "/retry");
+    REQUIRE(retried.status == 202);
+    CHECK(retried.json()["attempt"] == 2);
+    CHECK(retried.json()["state"] == "queued");
+    auto second = SseStream(server.port(), "/v1/tasks/" + id + "/events", {{"Last-Event-ID", first.back().id}}).read_to_end();
+    CHECK(states_of(second) == std::vector<std::string>{"queued", "running", "failed"});
+    CHECK(json::parse(second.back().data)["attempt"] == 2);
+
+    const std::string ok = http.post_json("/v1/tasks", countdown(1, 0)).json()["id"];
+    SseStream(server.port(), "/v1/tasks/" + ok + "/events").read_to_end();
+    CHECK(http.request("POST", "/v1/tasks/" + ok + "/retry").status == 409);  // succeeded tasks are not retried
+}
+
+TEST_CASE("delete a finished task: 204 - then 410 for it and its stream - a running task is 409") {
+    TempDir dir;
+    ServerProcess server(dir.path());
+    HttpClient http(server.port());
+    const std::string done = http.post_json("/v1/tasks", countdown(1, 0)).json()["id"];
+    SseStream(server.port(), "/v1/tasks/" + done + "/events").read_to_end();
+    const std::string running = http.post_json("/v1/tasks", countdown(1000, 20)).json()["id"];
+
+    CHECK(http.request("DELETE", "/v1/tasks/" + running).status == 409);
+    CHECK(http.request("DELETE", "/v1/tasks/" + done).status == 204);
+    CHECK(http.get("/v1/tasks/" + done).status == 410);
+    CHECK(http.get("/v1/tasks/" + done + "/events").status == 410);
+    CHECK(http.request("DELETE", "/v1/tasks/" + done).status == 410);
+    CHECK(http.request("POST", "/v1/tasks/" + running + "/cancel").status == 202);
+}
+
+TEST_CASE("listing walks 1000 tasks newest first exactly once while new ones arrive") {
+    TempDir dir;
+    ServerProcess server(dir.path(), {"--workers", "8"});
+    HttpClient http(server.port());
+    std::set<std::string> created;
+    for (int i = 0; i < 1000; ++i) {
+        auto r = http.post_json("/v1/tasks", countdown(1, 0));
+        REQUIRE(r.status == 202);
+        created.insert(r.json()["id"].get<std::string>());
+    }
+    std::vector<std::string> walked;
+    std::string target = "/v1/tasks?limit=37";
+    for (int page = 0;; ++page) {
+        REQUIRE(page < 100);
+        auto r = http.get(target);
+        REQUIRE(r.status == 200);
+        auto body = r.json();
+        for (const auto& t : body["tasks"]) walked.push_back(t["id"]);
+        http.post_json("/v1/tasks", countdown(1, 0));  // newer than every page still to come
+        if (body["next_cursor"].is_null()) {
+            CHECK(r.header("link").empty());
+            break;
+        }
+        const std::string link = r.header("link");
+        REQUIRE(link.find("rel=\"next\"") != std::string::npos);
+        target = link.substr(1, link.find('>') - 1);
+        CHECK(target.find("limit=37") != std::string::npos);
+    }
+    std::set<std::string> unique(walked.begin(), walked.end());
+    CHECK(unique.size() == walked.size());  // nothing twice
+    // The first page may hold tasks made after the walk began; every original one is there once.
+    for (const auto& id : created) CHECK(unique.count(id) == 1);
+    CHECK(std::is_sorted(walked.rbegin(), walked.rend()));
+
+    auto filtered = http.get("/v1/tasks?state=queued&kind=demo.fail&limit=5").json();
+    CHECK(filtered["tasks"].empty());
+    CHECK(http.get("/v1/tasks?limit=0").status == 400);
+    CHECK(http.get("/v1/tasks?limit=501").status == 400);
+    CHECK(http.get("/v1/tasks?state=bogus").status == 400);
+    CHECK(http.get("/v1/tasks?cursor=not-a-cursor").status == 400);
+}
+
+TEST_CASE("two requests with one Idempotency-Key run the task once - another body with it is 422") {
+    TempDir dir;
+    ServerProcess server(dir.path());
+    HttpClient http(server.port());
+    const Headers key{{"Idempotency-Key", "order-7731"}};
+    auto first = http.post_json("/v1/tasks", countdown(2, 0), key);
+    auto second = http.post_json("/v1/tasks", countdown(2, 0), key);
+    REQUIRE(first.status == 202);
+    REQUIRE(second.status == 200);
+    const std::string id = first.json()["id"];
+    CHECK(second.json()["id"] == id);
+    CHECK(http.post_json("/v1/tasks", countdown(3, 0), key).status == 422);
+    CHECK(http.post_json("/v1/tasks", countdown(2, 0), {{"Idempotency-Key", std::string(300, 'k')}}).status == 400);
+    auto events = SseStream(server.port(), "/v1/tasks/" + id + "/events").read_to_end();
+    CHECK(states_of(events) == std::vector<std::string>{"queued", "running", "succeeded"});
+    CHECK(http.get("/v1/tasks?limit=500").json()["tasks"].size() == 1);
+}
+
+TEST_CASE("pause stops new attempts - resume lets them run - status counts them") {
+    TempDir dir;
+    ServerProcess server(dir.path());
+    HttpClient http(server.port());
+    auto paused = http.request("POST", "/v1/admin/pause");
+    REQUIRE(paused.status == 200);
+    CHECK(paused.json()["paused"] == true);
+    const std::string id = http.post_json("/v1/tasks", countdown(1, 0)).json()["id"];
+    auto status = http.get("/v1/admin/status").json();
+    CHECK(status["queued"] == 1);
+    CHECK(status["running"] == 0);
+    CHECK(http.get("/v1/tasks/" + id).json()["state"] == "queued");
+    CHECK(http.request("POST", "/v1/admin/resume").json()["paused"] == false);
+    auto events = SseStream(server.port(), "/v1/tasks/" + id + "/events").read_to_end();
+    CHECK(states_of(events) == std::vector<std::string>{"queued", "running", "succeeded"});
+}
