@@ -28,6 +28,7 @@ struct TaskKind {
     int max_retries = 0;                       ///< retries after the first attempt
     std::chrono::milliseconds backoff{1000};   ///< base of the retry delay (doubles per attempt, full jitter)
     std::chrono::milliseconds backoff_max{300000};  ///< cap of the retry delay
+    std::size_t max_concurrency = 0;           ///< attempts of this kind at once (0: only the worker count limits)
     TaskHandler handler;
 };
 

@@ -27,6 +27,8 @@ void add_server_options(CLI::App& app, ServerOptions& o) {
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
     app.add_option("--drain-timeout", o.drain_timeout_s, "seconds running tasks get to finish on shutdown")
         ->envname(env("DRAIN_TIMEOUT"))->capture_default_str();
+    app.add_option("--aging-ms", o.aging_ms, "a queued task gains one priority point per this many ms waited")
+        ->envname(env("AGING_MS"))->capture_default_str()->check(CLI::Range(1u, 3600000u));
     app.add_option("--heartbeat-ms", o.heartbeat_ms, "idle event streams get a comment this often")
         ->envname(env("HEARTBEAT_MS"))->capture_default_str()->check(CLI::Range(100u, 600000u));
     app.add_option("--max-body", o.max_body_bytes, "largest request body in bytes (→ 413)")

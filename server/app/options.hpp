@@ -19,6 +19,7 @@ struct ServerOptions {
     std::string log_format = "text";
     std::string log_level = "info";
     unsigned drain_timeout_s = 30;
+    unsigned aging_ms = 1000;
     unsigned heartbeat_ms = 15000;
     std::size_t max_body_bytes = 1 << 20;
     std::size_t max_header_bytes = 8 * 1024;

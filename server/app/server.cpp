@@ -97,6 +97,7 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, std::sha
     Engine::Options engine_options;
     engine_options.workers = options.workers;
     engine_options.drain_timeout = std::chrono::seconds(options.drain_timeout_s);
+    engine_options.aging_step = std::chrono::milliseconds(options.aging_ms);
     Engine engine(kinds, *store, journal, hub, engine_options, log);
     engine.start();
 
@@ -141,7 +142,8 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, std::sha
 
     listener->start();
     pool.start();
-    log->info("listening on {}", url_of(listener->local_endpoint()));
+    // Scripts wait for this line: it shows at any log level short of "off".
+    log->log(std::max(spdlog::level::info, log->level()), "listening on {}", url_of(listener->local_endpoint()));
     ready = true;
 
     int code = stop_requested.get_future().get();

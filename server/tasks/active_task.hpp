@@ -13,18 +13,14 @@ namespace taskstream {
 
 struct ActiveTask {
     std::mutex mutex;
-    Task task;                          // guarded by mutex
+    Task task;      // the latest state recorded (maybe not committed yet): the base of the next transition
+    Task visible;   // the latest committed state, with the latest progress: what readers see
     std::condition_variable wake;       // signalled on cancel (interrupts sleep_for)
     std::atomic<bool> cancel_requested{false};  // by a client: the task ends cancelled
     std::atomic<bool> interrupted{false};       // by shutdown: the attempt is queued again
     bool running = false;                       // an attempt is on a worker (guarded by mutex)
 
-    explicit ActiveTask(Task t) : task(std::move(t)) {}
-
-    std::shared_ptr<const Task> snapshot() {
-        std::lock_guard lock(mutex);
-        return std::make_shared<const Task>(task);
-    }
+    explicit ActiveTask(Task t) : task(t), visible(std::move(t)) {}
 };
 
 } // namespace taskstream

@@ -35,6 +35,7 @@ void AttemptContext::progress(const Progress& p) {
     {
         std::lock_guard lock(active_->mutex);
         active_->task.progress = clean;
+        active_->visible.progress = clean;  // progress needs no commit to be shown
         row = std::make_shared<const Task>(active_->task);
     }
     auto data = progress_to_json(clean);

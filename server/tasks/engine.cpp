@@ -24,7 +24,10 @@ Executor::Clock::time_point to_time_point(std::int64_t ms) {
 Engine::Engine(const KindRegistry& kinds, Store& store, Journal& journal, Hub& hub, Options options,
                std::shared_ptr<spdlog::logger> log)
     : kinds_(kinds), store_(store), journal_(journal), hub_(hub), options_(options), log_(std::move(log)),
-      executor_(options.workers, options.max_active_tasks, [this](const std::string& id) { run_attempt(id); }) {}
+      executor_(Executor::Options{options.workers, options.max_active_tasks, options.aging_step},
+                [this](const std::string& id) { run_attempt(id); }) {
+    for (const TaskKind* kind : kinds_.all()) executor_.set_kind_limit(kind->name, kind->max_concurrency);
+}
 
 Engine::~Engine() { stop(); }
 
@@ -82,7 +85,7 @@ void Engine::recover(Task task) {
 }
 
 void Engine::schedule(const Task& task) {
-    if (!executor_.submit(task.id, task.priority, to_time_point(task.scheduled_at)))
+    if (!executor_.submit(task.id, task.kind, task.priority, to_time_point(task.scheduled_at)))
         log_->error("executor queue full: task {} waits for the next start", task.id);
 }
 
@@ -204,7 +207,7 @@ void Engine::cancel(const std::string& id, std::function<void(Outcome<Task>)> do
         const bool already = active->cancel_requested.exchange(true);
         if (active->running || already) {
             active->wake.notify_all();  // the attempt sees cancelled() and ends the task
-            return done(active->task);
+            return done(active->visible);
         }
     }
     // Queued or waiting for a retry: no attempt will start (it checks the flag); end it here.
@@ -311,7 +314,7 @@ json Engine::status() const {
 Outcome<Task> Engine::get(const std::string& id) {
     if (auto active = find_active(id)) {
         std::lock_guard lock(active->mutex);
-        return active->task;
+        return active->visible;
     }
     try {
         if (auto stored = store_.load_task(id)) return *stored;
@@ -449,7 +452,8 @@ void Engine::finish_attempt(const std::shared_ptr<ActiveTask>& active, std::exce
             t.state = TaskState::failed;
             bool retry = false;
             try {
-                if (timed_out) throw task_error("the attempt ran longer than its timeout", "timeout");
+                // A timed-out attempt was told to stop; it is retried like any passing failure.
+                if (timed_out) throw retryable_error("the attempt ran longer than its timeout", "timeout");
                 if (error) std::rethrow_exception(error);
                 if (cancel_requested) throw cancelled_error();
                 t.state = TaskState::succeeded;
@@ -484,26 +488,25 @@ void Engine::finish_attempt(const std::shared_ptr<ActiveTask>& active, std::exce
         });
 }
 
-/// Computes the next state on a copy and records it durably; the live task
-/// takes the new state only once it is committed (and so published), so that
-/// a reader never sees a state the stream and the store do not have yet.
-/// Progress is not touched: the attempt keeps reporting meanwhile.
+/// Applies the next state to the task and records it durably; readers see it
+/// (`visible`) only once it is committed, so that they never see a state the
+/// store does not have yet. Progress is not touched: the attempt keeps
+/// reporting meanwhile.
 void Engine::transition(const std::shared_ptr<ActiveTask>& active, const std::function<void(Task&)>& change,
                         std::function<void(const Task&, bool)> after_commit) {
     std::shared_ptr<const Task> next;
     {
         std::lock_guard lock(active->mutex);
-        Task copy = active->task;
-        change(copy);
-        next = std::make_shared<const Task>(std::move(copy));
+        change(active->task);
+        next = std::make_shared<const Task>(active->task);
     }
     record_state(next, [this, active, next, after_commit = std::move(after_commit)](bool committed) {
         if (!committed) log_->error("task {}: state {} was not committed", next->id, to_string(next->state));
         {
             std::lock_guard lock(active->mutex);
-            Progress progress = std::move(active->task.progress);
-            active->task = *next;
-            active->task.progress = std::move(progress);
+            Progress progress = active->task.progress;
+            active->visible = *next;
+            active->visible.progress = std::move(progress);
         }
         if (after_commit) after_commit(*next, committed);
     });

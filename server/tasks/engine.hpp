@@ -53,6 +53,7 @@ public:
         std::size_t workers = 4;
         std::size_t max_active_tasks = 100000;  // queued + running + retrying
         std::chrono::seconds drain_timeout{30};
+        std::chrono::milliseconds aging_step{1000};  // waiting this long raises a queued task's priority by one
     };
 
     Engine(const KindRegistry& kinds, Store& store, Journal& journal, Hub& hub, Options options,

@@ -2,13 +2,21 @@
 
 namespace taskstream {
 
-Executor::Executor(std::size_t workers, std::size_t queue_bound, RunAttempt run)
-    : worker_count_(workers == 0 ? 1 : workers), queue_bound_(queue_bound), run_(std::move(run)) {}
+Executor::Executor(Options options, RunAttempt run) : options_(options), run_(std::move(run)) {
+    if (options_.workers == 0) options_.workers = 1;
+    if (options_.aging_step.count() <= 0) options_.aging_step = std::chrono::milliseconds(1);
+}
 
 Executor::~Executor() { stop(); }
 
+void Executor::set_kind_limit(const std::string& kind, std::size_t limit) {
+    std::lock_guard lock(mutex_);
+    if (limit == 0) kind_limit_.erase(kind);
+    else kind_limit_[kind] = limit;
+}
+
 void Executor::start() {
-    for (std::size_t i = 0; i < worker_count_; ++i) threads_.emplace_back([this] { work(); });
+    for (std::size_t i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { work(); });
 }
 
 void Executor::stop() {
@@ -40,13 +48,19 @@ bool Executor::wait_idle(std::chrono::milliseconds timeout) {
     return idle_.wait_for(lock, timeout, [&] { return running_ == 0; });
 }
 
-bool Executor::submit(const std::string& task_id, int priority, Clock::time_point not_before) {
+bool Executor::submit(const std::string& task_id, const std::string& kind, int priority, Clock::time_point not_before) {
     {
         std::lock_guard lock(mutex_);
-        if (ready_.size() + delayed_.size() >= queue_bound_) return false;
-        Item item{task_id, priority, next_order_++};
-        if (not_before > Clock::now()) delayed_.emplace(not_before, std::move(item));
-        else ready_.push(std::move(item));
+        if (ready_count_ + delayed_.size() >= options_.queue_bound) return false;
+        const auto now = Clock::now();
+        // A task due in the past (say, queued before a restart) has been waiting since then.
+        Item item{task_id, kind, priority, not_before};
+        if (not_before > now) {
+            delayed_.emplace(not_before, std::move(item));
+        } else {
+            ready_[{kind, priority}].push_back(std::move(item));
+            ++ready_count_;
+        }
     }
     wake_.notify_one();
     return true;
@@ -54,7 +68,7 @@ bool Executor::submit(const std::string& task_id, int priority, Clock::time_poin
 
 std::size_t Executor::queued() const {
     std::lock_guard lock(mutex_);
-    return ready_.size() + delayed_.size();
+    return ready_count_ + delayed_.size();
 }
 
 std::size_t Executor::running() const {
@@ -62,27 +76,60 @@ std::size_t Executor::running() const {
     return running_;
 }
 
-/// Worker thread: moves due delayed items to the ready queue, runs the best one.
+void Executor::promote_due(Clock::time_point now) {
+    while (!delayed_.empty() && delayed_.begin()->first <= now) {
+        auto node = delayed_.extract(delayed_.begin());
+        Item& item = node.mapped();
+        ready_[{item.kind, item.priority}].push_back(std::move(item));
+        ++ready_count_;
+    }
+}
+
+/// Effective priority of a queue's head = its priority + whole aging steps it
+/// has waited; the highest wins, the one that waited longer breaks ties.
+std::map<Executor::QueueKey, std::deque<Executor::Item>>::iterator Executor::pick(Clock::time_point now) {
+    auto best = ready_.end();
+    std::int64_t best_score = 0;
+    for (auto it = ready_.begin(); it != ready_.end(); ++it) {
+        if (it->second.empty()) continue;
+        if (auto limit = kind_limit_.find(it->first.first);
+            limit != kind_limit_.end() && kind_running_[it->first.first] >= limit->second)
+            continue;  // this kind is full; others may still run
+        const Item& head = it->second.front();
+        const std::int64_t score = head.priority + (now - head.ready_since) / options_.aging_step;
+        if (best == ready_.end() || score > best_score ||
+            (score == best_score && head.ready_since < best->second.front().ready_since)) {
+            best = it;
+            best_score = score;
+        }
+    }
+    return best;
+}
+
+/// Worker thread: runs the best eligible item, else sleeps until something changes.
 void Executor::work() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
-        auto now = Clock::now();
-        while (!delayed_.empty() && delayed_.begin()->first <= now) {
-            ready_.push(std::move(delayed_.begin()->second));
-            delayed_.erase(delayed_.begin());
-        }
-        if (ready_.empty() || paused_) {
+        const auto now = Clock::now();
+        promote_due(now);
+        auto queue = paused_ ? ready_.end() : pick(now);
+        if (queue == ready_.end()) {
             if (delayed_.empty() || paused_) wake_.wait(lock);
             else wake_.wait_until(lock, delayed_.begin()->first);
             continue;
         }
-        Item item = ready_.top();
-        ready_.pop();
+        Item item = std::move(queue->second.front());
+        queue->second.pop_front();
+        if (queue->second.empty()) ready_.erase(queue);
+        --ready_count_;
         ++running_;
+        ++kind_running_[item.kind];
         lock.unlock();
         run_(item.task_id);  // run_ contains its own exceptions
         lock.lock();
+        --kind_running_[item.kind];
         if (--running_ == 0) idle_.notify_all();
+        wake_.notify_all();  // a kind slot is free: a waiting worker may take it
     }
 }
 

@@ -1,17 +1,20 @@
 // Executor: the worker thread pool that runs task attempts, off the I/O
-// threads. Ready work is taken by priority, then by submission order; work
-// with a start time waits until it is due.
+// threads. It picks fairly: by priority, raised by the time an item has
+// waited (aging, so that low priorities are never starved), and never a kind
+// that is at its concurrency limit — which does not hold up other kinds.
+// Work with a start time waits until it is due.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
-#include <queue>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace taskstream {
@@ -21,14 +24,23 @@ public:
     using Clock = std::chrono::system_clock;
     using RunAttempt = std::function<void(const std::string& task_id)>;
 
-    Executor(std::size_t workers, std::size_t queue_bound, RunAttempt run);
+    struct Options {
+        std::size_t workers = 4;
+        std::size_t queue_bound = 100000;
+        /// Waiting this long raises an item's priority by one.
+        std::chrono::milliseconds aging_step{1000};
+    };
+
+    Executor(Options options, RunAttempt run);
     ~Executor();
+
+    /// At most `limit` attempts of `kind` at once (0: no limit). Before start().
+    void set_kind_limit(const std::string& kind, std::size_t limit);
 
     void start();
     /// Stops taking work and joins the workers once their current attempts end.
     /// The caller cancels running attempts first if it cannot wait.
     void stop();
-
     /// Stops starting new attempts (running ones go on); submit() still queues.
     void pause();
     void resume();
@@ -37,32 +49,35 @@ public:
 
     /// Queues one attempt of `task_id`, to start no earlier than `not_before`.
     /// Thread-safe. False when the queue is at its bound.
-    bool submit(const std::string& task_id, int priority, Clock::time_point not_before);
+    bool submit(const std::string& task_id, const std::string& kind, int priority, Clock::time_point not_before);
 
     std::size_t queued() const;
     std::size_t running() const;
-    std::size_t workers() const { return worker_count_; }
+    std::size_t workers() const { return options_.workers; }
 
 private:
     struct Item {
         std::string task_id;
+        std::string kind;
         int priority;
-        std::uint64_t order;
-        bool operator<(const Item& o) const {  // std::priority_queue pops the largest
-            return priority != o.priority ? priority < o.priority : order > o.order;
-        }
+        Clock::time_point ready_since;
     };
-    void work();
+    using QueueKey = std::pair<std::string, int>;  // (kind, priority): FIFO within
 
-    std::size_t worker_count_;
-    std::size_t queue_bound_;
+    void work();
+    void promote_due(Clock::time_point now);
+    /// The queue whose head should run next, or end() when none may run now.
+    std::map<QueueKey, std::deque<Item>>::iterator pick(Clock::time_point now);
+
+    Options options_;
     RunAttempt run_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::condition_variable idle_;
-    std::priority_queue<Item> ready_;
+    std::map<QueueKey, std::deque<Item>> ready_;
     std::multimap<Clock::time_point, Item> delayed_;
-    std::uint64_t next_order_ = 0;
+    std::unordered_map<std::string, std::size_t> kind_limit_, kind_running_;
+    std::size_t ready_count_ = 0;
     std::size_t running_ = 0;
     bool stopping_ = false;
     bool paused_ = false;

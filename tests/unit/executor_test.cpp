@@ -1,0 +1,107 @@
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+
+#include "tasks/executor.hpp"
+
+using namespace taskstream;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Records the order attempts start in; each attempt blocks until released.
+struct Recorder {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<std::string> started;
+    std::set<std::string> released;
+    int running_a = 0, max_running_a = 0;
+
+    void run(const std::string& id) {
+        std::unique_lock lock(mutex);
+        started.push_back(id);
+        if (id[0] == 'a') max_running_a = std::max(max_running_a, ++running_a);
+        changed.notify_all();
+        changed.wait_for(lock, 10s, [&] { return released.count(id) || released.count("*"); });
+        if (id[0] == 'a') --running_a;
+    }
+    bool wait_started(std::size_t n) {
+        std::unique_lock lock(mutex);
+        return changed.wait_for(lock, 10s, [&] { return started.size() >= n; });
+    }
+    void release(const std::string& id) {
+        std::lock_guard lock(mutex);
+        released.insert(id);
+        changed.notify_all();
+    }
+};
+
+} // namespace
+
+TEST_CASE("executor: higher priority first, then first come first served") {
+    Recorder rec;
+    Executor ex(Executor::Options{1, 100, 1h}, [&](const std::string& id) { rec.run(id); });
+    const auto now = Executor::Clock::now();
+    ex.pause();
+    ex.submit("low1", "k", -1, now);
+    ex.submit("high1", "k", 5, now);
+    ex.submit("mid", "k", 0, now);
+    ex.submit("high2", "k", 5, now);
+    ex.start();
+    rec.release("*");
+    ex.resume();
+    REQUIRE(rec.wait_started(4));
+    ex.stop();
+    CHECK(rec.started == std::vector<std::string>{"high1", "high2", "mid", "low1"});
+}
+
+TEST_CASE("executor: a kind at its limit waits without holding up other kinds") {
+    Recorder rec;
+    Executor ex(Executor::Options{3, 100, 1h}, [&](const std::string& id) { rec.run(id); });
+    ex.set_kind_limit("A", 1);
+    const auto now = Executor::Clock::now();
+    for (auto id : {"a1", "a2", "a3"}) ex.submit(id, "A", 10, now);  // higher priority than B
+    for (auto id : {"b1", "b2"}) ex.submit(id, "B", 0, now);
+    ex.start();
+    REQUIRE(rec.wait_started(3));  // a1 plus both b's, though a2 and a3 outrank them
+    {
+        std::lock_guard lock(rec.mutex);
+        CHECK(std::count(rec.started.begin(), rec.started.end(), "b1") == 1);
+        CHECK(std::count(rec.started.begin(), rec.started.end(), "b2") == 1);
+    }
+    rec.release("*");
+    REQUIRE(rec.wait_started(5));
+    ex.stop();
+    CHECK(rec.max_running_a == 1);
+}
+
+TEST_CASE("executor: aging lets a low priority that waited long run before fresh high priorities") {
+    Recorder rec;
+    Executor ex(Executor::Options{1, 1000, 1ms}, [&](const std::string& id) { rec.run(id); });
+    const auto now = Executor::Clock::now();
+    ex.submit("old-low", "k", -50, now - 100ms);  // waited 100 ms: effective priority ≥ +50
+    ex.submit("new-high", "k", 10, now);
+    rec.release("*");
+    ex.start();
+    REQUIRE(rec.wait_started(2));
+    ex.stop();
+    CHECK(rec.started.front() == "old-low");
+}
+
+TEST_CASE("executor: delayed work starts when due; the queue has a bound") {
+    Recorder rec;
+    Executor ex(Executor::Options{1, 2, 1h}, [&](const std::string& id) { rec.run(id); });
+    rec.release("*");
+    ex.start();
+    const auto start = std::chrono::steady_clock::now();
+    REQUIRE(ex.submit("later", "k", 0, Executor::Clock::now() + 150ms));
+    REQUIRE(ex.submit("other", "k", 0, Executor::Clock::now() + 10s));
+    CHECK_FALSE(ex.submit("over", "k", 0, Executor::Clock::now()));
+    REQUIRE(rec.wait_started(1));
+    CHECK(std::chrono::steady_clock::now() - start >= 150ms);
+    CHECK(rec.started.front() == "later");
+    ex.stop();
+}
