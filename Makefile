@@ -10,7 +10,8 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # CI runs on a clean clone and a fresh machine has none of them.
 PACKAGES := build-essential cmake ninja-build pkg-config ccache curl \
 	libboost1.81-dev libboost-url1.81-dev libssl-dev \
-	nlohmann-json3-dev libspdlog-dev catch2 libsqlite3-dev sqlite3 libcli11-dev
+	nlohmann-json3-dev libspdlog-dev catch2 libsqlite3-dev sqlite3 libcli11-dev \
+	libtomlplusplus-dev
 
 .PHONY: all deps configure build run test clean
 

@@ -15,6 +15,8 @@
 #include "store/journal.hpp"
 #include "store/sqlite_store.hpp"
 #include "tasks/engine.hpp"
+#include "tasks/scheduler.hpp"
+#include "tasks/webhook_notifier.hpp"
 
 namespace taskstream {
 
@@ -53,7 +55,8 @@ std::string url_of(const tcp::endpoint& ep) {
 
 } // namespace
 
-int run_server(const ServerOptions& options, const KindRegistry& kinds, std::shared_ptr<spdlog::logger> log) {
+int run_server(const ServerOptions& options, const KindRegistry& kinds, const StructuredConfig& config,
+               std::shared_ptr<spdlog::logger> log) {
     raise_fd_limit(*log);
     tcp::endpoint endpoint;
     try {
@@ -99,7 +102,12 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, std::sha
     engine_options.drain_timeout = std::chrono::seconds(options.drain_timeout_s);
     engine_options.aging_step = std::chrono::milliseconds(options.aging_ms);
     Engine engine(kinds, *store, journal, hub, engine_options, log);
+    WebhookNotifier webhooks(config.webhooks, log);
+    webhooks.start();
+    engine.set_webhooks(&webhooks);
     engine.start();
+    Scheduler scheduler(config.schedules, engine, log);
+    scheduler.start();
 
     std::atomic<bool> ready{false};
     http::Router router;
@@ -148,11 +156,13 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, std::sha
 
     int code = stop_requested.get_future().get();
     listener->stop();
+    scheduler.stop();
     hub.shutdown();   // every stream: event: shutdown, then a clean end
     if (!hub.wait_until_no_subscribers(std::chrono::seconds(5)))
         log->warn("some event streams did not end in time");
     engine.stop();    // drain running attempts, interrupt the rest
     journal.stop();   // commit the final events
+    webhooks.stop();
     pool.stop();
     log->info("stopped");
     return code;

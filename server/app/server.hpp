@@ -7,12 +7,16 @@
 
 #include <spdlog/logger.h>
 
+#include "app/config_file.hpp"
 #include "app/options.hpp"
 #include "taskstream/task_kind.hpp"
 
 namespace taskstream {
 
 /// Runs until SIGINT/SIGTERM/SIGQUIT/SIGHUP; returns the process exit code.
-int run_server(const ServerOptions& options, const KindRegistry& kinds, std::shared_ptr<spdlog::logger> log);
+/// `config` holds the config file's schedules and webhook settings (its command
+/// kinds are already in `kinds`).
+int run_server(const ServerOptions& options, const KindRegistry& kinds, const StructuredConfig& config,
+               std::shared_ptr<spdlog::logger> log);
 
 } // namespace taskstream

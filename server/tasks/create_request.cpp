@@ -20,7 +20,8 @@ const nlohmann::json& body_schema() {
         "timeout_s": {"type": "number", "exclusiveMinimum": 0, "maximum": 604800},
         "max_retries": {"type": "integer", "minimum": 0, "maximum": 100},
         "backoff_base_s": {"type": "number", "minimum": 0, "maximum": 86400},
-        "backoff_max_s": {"type": "number", "minimum": 0, "maximum": 604800}
+        "backoff_max_s": {"type": "number", "minimum": 0, "maximum": 604800},
+        "callback_url": {"type": "string", "minLength": 1, "maxLength": 2000}
       }
     })");
     return schema;
@@ -54,6 +55,7 @@ Outcome<CreateTaskRequest> parse_create_request(const nlohmann::json& body, std:
     auto ms = [&](const char* key) { return static_cast<std::int64_t>(copy[key].get<double>() * 1000.0); };
     if (copy.contains("backoff_base_s")) r.backoff_base_ms = ms("backoff_base_s");
     if (copy.contains("backoff_max_s")) r.backoff_max_ms = ms("backoff_max_s");
+    r.callback_url = copy.value("callback_url", "");
     return r;
 }
 

@@ -21,6 +21,7 @@ struct CreateTaskRequest {
     std::optional<int> max_retries;
     std::optional<std::int64_t> backoff_base_ms;
     std::optional<std::int64_t> backoff_max_ms;
+    std::string callback_url;
 };
 
 /// Validates the body (unknown members, types, ranges; delay_s and run_at are

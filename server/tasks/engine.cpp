@@ -66,7 +66,10 @@ void Engine::recover(Task task) {
             task.state = TaskState::failed;
             task.finished_at = now_ms();
         }
-        record_state(std::make_shared<const Task>(task));
+        auto snapshot = std::make_shared<const Task>(task);
+        record_state(snapshot, [this, snapshot](bool ok) {
+            if (ok && is_terminal(snapshot->state)) finished(*snapshot);
+        });
     }
     if (!kind && !is_terminal(task.state)) {
         task.state = TaskState::failed;
@@ -106,6 +109,13 @@ void Engine::create(const json& body, const std::optional<std::string>& key,
     if (auto violations = validate_against_schema(kind->params_schema, params); !violations.empty())
         return done(make_error(errc::validation_failed, "params do not match the schema of '" + kind->name + "'",
                                {{"errors", violations_to_json(violations)}}));
+    if (!request->callback_url.empty()) {
+        auto refused = webhooks_ ? webhooks_->check_url(request->callback_url)
+                                 : std::optional<std::string>("webhooks are not configured on this server");
+        if (refused)
+            return done(make_error(errc::validation_failed, *refused,
+                                   {{"errors", {{{"pointer", "/callback_url"}, {"detail", *refused}}}}}));
+    }
     if (active_count() >= options_.max_active_tasks)
         return done(make_error(errc::unavailable, "the task queue is full; try again later"));
 
@@ -146,6 +156,7 @@ void Engine::create(const json& body, const std::optional<std::string>& key,
         std::chrono::duration_cast<std::chrono::milliseconds>(kind->timeout).count());
     task.backoff_ms = request->backoff_base_ms.value_or(kind->backoff.count());
     task.backoff_max_ms = request->backoff_max_ms.value_or(kind->backoff_max.count());
+    task.callback_url = request->callback_url;
     create_validated(std::move(task), key, body_hash, std::move(done));
 }
 
@@ -187,6 +198,16 @@ void Engine::create_validated(Task task, std::optional<std::string> key, std::st
     }
 }
 
+/// A terminal state is committed: reads fall through to the store from now
+/// on, and the callback (if any) is posted.
+void Engine::finished(const Task& task) {
+    {
+        std::lock_guard lock(mutex_);
+        active_.erase(task.id);
+    }
+    if (webhooks_ && !task.callback_url.empty()) webhooks_->notify(task.callback_url, to_json(task).dump());
+}
+
 void Engine::forget_key(const std::optional<std::string>& key) {
     if (!key) return;
     std::lock_guard lock(mutex_);
@@ -218,10 +239,7 @@ void Engine::cancel(const std::string& id, std::function<void(Outcome<Task>)> do
             t.finished_at = now_ms();
         },
         [this, done](const Task& committed, bool ok) {
-            if (ok) {
-                std::lock_guard lock(mutex_);
-                active_.erase(committed.id);
-            }
+            if (ok) finished(committed);
             done(committed);
         });
 }
@@ -482,8 +500,7 @@ void Engine::finish_attempt(const std::shared_ptr<ActiveTask>& active, std::exce
             if (committed.state == TaskState::retrying) {
                 schedule(committed);
             } else if (ok) {
-                std::lock_guard lock(mutex_);
-                active_.erase(committed.id);  // committed: reads fall through to the store from now on
+                finished(committed);
             }
         });
 }

@@ -23,6 +23,7 @@
 #include "tasks/active_task.hpp"
 #include "tasks/executor.hpp"
 #include "tasks/task.hpp"
+#include "tasks/webhook_notifier.hpp"
 
 namespace taskstream {
 
@@ -59,6 +60,9 @@ public:
     Engine(const KindRegistry& kinds, Store& store, Journal& journal, Hub& hub, Options options,
            std::shared_ptr<spdlog::logger> log);
     ~Engine();
+
+    /// Where finished tasks with a callback_url are posted (null: webhooks are off). Before start().
+    void set_webhooks(WebhookNotifier* notifier) { webhooks_ = notifier; }
 
     /// Recovers unfinished tasks from the store and starts the workers.
     void start();
@@ -109,6 +113,7 @@ private:
     void create_validated(Task task, std::optional<std::string> key, std::string body_hash,
                           std::function<void(Outcome<Created>)> done);
     void forget_key(const std::optional<std::string>& key);
+    void finished(const Task& task);
     void transition(const std::shared_ptr<ActiveTask>& active, const std::function<void(Task&)>& change,
                     std::function<void(const Task&, bool committed)> after_commit = {});
     void recover(Task task);
@@ -130,6 +135,7 @@ private:
     std::unordered_map<std::string, std::shared_ptr<ActiveTask>> active_;
     std::unordered_set<std::string> keys_in_flight_;  // Idempotency-Keys whose task is not committed yet
     std::atomic<bool> paused_{false};
+    WebhookNotifier* webhooks_ = nullptr;
     std::mutex rng_mutex_;
     std::mt19937_64 rng_{std::random_device{}()};  // backoff jitter
 };

@@ -1,0 +1,153 @@
+// Command kinds from the config file, run for real: output lines become log and
+// progress events, exit codes decide the outcome, cancel ends the process group.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "http_client.hpp"
+#include "server_process.hpp"
+
+using namespace taskstream::testing;
+using json = nlohmann::json;
+
+namespace {
+
+const char* kConfig = R"(
+[[command]]
+name = "sh.steps"
+argv = ["sh", "-c", "echo \"progress 50 half of $0\"; echo plain line; echo oops >&2; echo '{{\"label\": \"'\"$0\"'\"}}'", "{label}"]
+[command.params]
+type = "object"
+required = ["label"]
+additionalProperties = false
+[command.params.properties.label]
+type = "string"
+
+[[command]]
+name = "sh.exit"
+argv = ["sh", "-c", "echo broken input >&2; exit $0", "{code}"]
+max_retries = 2
+retryable_exit_codes = [75]
+[command.params.properties.code]
+type = "integer"
+
+[[command]]
+name = "sh.sleepy"
+argv = ["sh", "-c", "sleep 60 & echo \"child $!\"; echo \"self $$\"; wait"]
+kill_grace_s = 0.2
+)";
+
+std::string write_config(const TempDir& dir) {
+    auto path = (dir.path() / "taskstream.toml").string();
+    std::ofstream(path) << kConfig;
+    return path;
+}
+
+json create(HttpClient& http, const json& body) {
+    auto r = http.post_json("/v1/tasks", body);
+    INFO(r.body);
+    REQUIRE(r.status == 202);
+    return r.json();
+}
+
+/// Alive: present in /proc and not a zombie (a dead child waiting for init to reap it).
+bool process_exists(int pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    auto close = text.rfind(')');
+    if (close == std::string::npos || close + 2 >= text.size()) return false;
+    const char state = text[close + 2];
+    return state != 'Z' && state != 'X';
+}
+
+} // namespace
+
+TEST_CASE("a command kind: progress and log lines - the last JSON line is the result - no shell for params") {
+    TempDir dir;
+    ServerProcess server(dir.path() / "data", {"--config", write_config(dir)});
+    HttpClient http(server.port());
+    const std::string evil = "x; touch " + (dir.path() / "pwned").string();
+    auto task = create(http, {{"kind", "sh.steps"}, {"params", {{"label", evil}}}});
+    auto events = SseStream(server.port(), "/v1/tasks/" + task["id"].get<std::string>() + "/events").read_to_end();
+    std::vector<std::string> logs;
+    double percent = -1;
+    for (const auto& e : events) {
+        auto d = json::parse(e.data);
+        if (e.type == "log" && d["level"] != "debug") logs.push_back(d["level"].get<std::string>() + ":" + d["message"].get<std::string>());
+        if (e.type == "progress") percent = d["percent"];
+    }
+    CHECK(percent == 50.0);
+    CHECK(std::count(logs.begin(), logs.end(), "info:plain line") == 1);
+    CHECK(std::count(logs.begin(), logs.end(), "warning:oops") == 1);
+    auto end = json::parse(events.back().data);
+    CHECK(end["state"] == "succeeded");
+    CHECK(end["result"] == json{{"label", evil}});  // the param arrived as one argument, unexpanded
+    CHECK_FALSE(std::filesystem::exists(dir.path() / "pwned"));
+    CHECK(http.post_json("/v1/tasks", {{"kind", "sh.steps"}, {"params", json::object()}}).status == 422);
+}
+
+TEST_CASE("a command kind: a plain non-zero exit fails with the stderr tail - a retryable one is retried") {
+    TempDir dir;
+    ServerProcess server(dir.path() / "data", {"--config", write_config(dir)});
+    HttpClient http(server.port());
+    auto poison = create(http, {{"kind", "sh.exit"}, {"params", {{"code", 3}}}});
+    auto retried = create(http, {{"kind", "sh.exit"}, {"params", {{"code", 75}}}, {"backoff_base_s", 0.01}});
+    auto end = json::parse(
+        SseStream(server.port(), "/v1/tasks/" + poison["id"].get<std::string>() + "/events").read_to_end().back().data);
+    CHECK(end["state"] == "failed");
+    CHECK(end["attempt"] == 1);
+    CHECK(end["error"]["type"] == "exit_code");
+    CHECK(end["error"]["message"] == "exit code 3: broken input");
+    // The poison task stops after max_retries and stays failed.
+    end = json::parse(
+        SseStream(server.port(), "/v1/tasks/" + retried["id"].get<std::string>() + "/events").read_to_end().back().data);
+    CHECK(end["state"] == "failed");
+    CHECK(end["attempt"] == 3);
+}
+
+TEST_CASE("cancelling a running command kind kills its whole process group - no child is left") {
+    TempDir dir;
+    ServerProcess server(dir.path() / "data", {"--config", write_config(dir)});
+    HttpClient http(server.port());
+    auto task = create(http, {{"kind", "sh.sleepy"}});
+    const std::string id = task["id"];
+    SseStream stream(server.port(), "/v1/tasks/" + id + "/events");
+    int child = 0, self = 0;
+    while (!child || !self) {
+        auto e = stream.next();
+        REQUIRE(e);
+        if (e->type != "log") continue;
+        std::string message = json::parse(e->data)["message"];
+        if (message.rfind("child ", 0) == 0) child = std::stoi(message.substr(6));
+        if (message.rfind("self ", 0) == 0) self = std::stoi(message.substr(5));
+    }
+    REQUIRE(process_exists(child));
+    CHECK(http.request("POST", "/v1/tasks/" + id + "/cancel").status == 202);
+    auto rest = stream.read_to_end();
+    REQUIRE_FALSE(rest.empty());
+    CHECK(json::parse(rest.back().data)["state"] == "cancelled");
+    CHECK_FALSE(process_exists(self));
+    CHECK_FALSE(process_exists(child));
+}
+
+TEST_CASE("a command kind that runs past its timeout is killed and fails with type timeout") {
+    TempDir dir;
+    ServerProcess server(dir.path() / "data", {"--config", write_config(dir)});
+    HttpClient http(server.port());
+    auto task = create(http, {{"kind", "sh.sleepy"}, {"timeout_s", 0.3}});
+    auto end = json::parse(
+        SseStream(server.port(), "/v1/tasks/" + task["id"].get<std::string>() + "/events").read_to_end().back().data);
+    CHECK(end["state"] == "failed");
+    CHECK(end["error"]["type"] == "timeout");
+}
+
+TEST_CASE("a config file with a mistake is refused at start with its line") {
+    TempDir dir;
+    auto path = (dir.path() / "bad.toml").string();
+    std::ofstream(path) << "[[command]]\nname = \"x\"\n";
+    auto r = run_binary({"serve", "--listen", "127.0.0.1:0", "--data-dir", (dir.path() / "d").string(), "--config", path},
+                        std::chrono::seconds(20));
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find("bad.toml:1") != std::string::npos);
+    CHECK(r.output.find("argv") != std::string::npos);
+}

@@ -1,0 +1,48 @@
+#include <catch2/catch.hpp>
+
+#include "tasks/command_kind.hpp"
+
+using namespace taskstream;
+using json = nlohmann::json;
+using argv_t = std::vector<std::string>;
+
+TEST_CASE("argv templating: params fill whole elements, never a shell") {
+    json params = {{"dir", "/tmp/a b"}, {"evil", "; rm -rf /"}, {"n", 3}, {"files", {"x", "y z"}}};
+    CHECK(expand_argv({"tar", "-C", "{dir}", "{evil}"}, params) == argv_t{"tar", "-C", "/tmp/a b", "; rm -rf /"});
+    CHECK(expand_argv({"--count={n}", "{files}", "end"}, params) == argv_t{"--count=3", "x", "y z", "end"});
+    CHECK(expand_argv({"{{literal}}", "a{{b}}c"}, params) == argv_t{"{literal}", "a{b}c"});
+    CHECK(expand_argv({"$(whoami)", "`id`", "*"}, params) == argv_t{"$(whoami)", "`id`", "*"});
+    CHECK_THROWS_AS(expand_argv({"{missing}"}, params), task_error);
+    CHECK_THROWS_AS(expand_argv({"x{unclosed"}, params), task_error);
+}
+
+TEST_CASE("the progress line protocol") {
+    auto p = parse_progress_line("progress 42 copying files");
+    REQUIRE(p);
+    CHECK(p->percent == 42.0);
+    CHECK(p->message == "copying files");
+    p = parse_progress_line("progress 7.5%");
+    REQUIRE(p);
+    CHECK(p->percent == 7.5);
+    p = parse_progress_line("progress 3/12 file.txt");
+    REQUIRE(p);
+    CHECK(p->current == 3);
+    CHECK(p->total == 12);
+    CHECK(p->percent == 25.0);
+    CHECK_FALSE(parse_progress_line("progress"));
+    CHECK_FALSE(parse_progress_line("progress abc"));
+    CHECK_FALSE(parse_progress_line("progress 101"));
+    CHECK_FALSE(parse_progress_line("progress 3/0"));
+    CHECK_FALSE(parse_progress_line("Progress 5"));
+    CHECK_FALSE(parse_progress_line("our progress 5"));
+}
+
+TEST_CASE("output lines are cut and made safe") {
+    CHECK(sanitize_output_line("plain ✓ text\twith tab") == "plain ✓ text\twith tab");
+    CHECK(sanitize_output_line(std::string("nul\0bell\a", 9)) == "nul\\x00bell\\x07");
+    CHECK(sanitize_output_line("\xff\xfe") == "\\xff\\xfe");
+    CHECK(sanitize_output_line("\x1b[31mred") == "\\x1b[31mred");
+    auto long_line = sanitize_output_line(std::string(10000, 'a'));
+    CHECK(long_line.rfind(std::string(kMaxLogLine, 'a'), 0) == 0);
+    CHECK(long_line.find("cut: 10000 bytes") != std::string::npos);
+}
