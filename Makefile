@@ -37,7 +37,7 @@ build: configure
 
 run: build
 	mkdir -p $(DATA_DIR)
-	./$(BUILD)/taskstream serve --listen $(LISTEN) --data-dir $(DATA_DIR) --demo
+	./$(BUILD)/taskstream serve --listen $(LISTEN) --data-dir $(DATA_DIR) --demo --config examples/taskstream.toml
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600

@@ -38,6 +38,16 @@ std::string required_string(const std::filesystem::path& path, const toml::table
     return *v;
 }
 
+/// "{config_dir}" in an argv element: the config file's directory, so that
+/// scripts can sit next to it whatever the server's working directory.
+std::string with_config_dir(std::string element, const std::filesystem::path& path) {
+    const std::string token = "{config_dir}";
+    const std::string dir = std::filesystem::absolute(path).parent_path().string();
+    for (auto pos = element.find(token); pos != std::string::npos; pos = element.find(token, pos + dir.size()))
+        element.replace(pos, token.size(), dir);
+    return element;
+}
+
 CommandSpec command_from(const std::filesystem::path& path, const toml::table& t) {
     CommandSpec c;
     c.name = required_string(path, t, "name");
@@ -47,7 +57,7 @@ CommandSpec command_from(const std::filesystem::path& path, const toml::table& t
     for (const auto& a : *argv) {
         auto s = a.value<std::string>();
         if (!s) fail(path, a, "argv elements are strings");
-        c.argv.push_back(*s);
+        c.argv.push_back(with_config_dir(*s, path));
     }
     if (auto p = t["params"].as_table()) c.params_schema = to_json(*p);
     c.cwd = t["cwd"].value_or(std::string());

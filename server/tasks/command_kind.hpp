@@ -21,7 +21,8 @@ namespace taskstream {
 struct CommandSpec {
     std::string name;
     std::string description;
-    std::vector<std::string> argv;            // elements may hold {param} placeholders
+    std::vector<std::string> argv;            // elements may hold {param} placeholders ({config_dir} is
+                                              // replaced when the config file is read)
     nlohmann::json params_schema = nlohmann::json::object();
     std::string cwd;                          // empty: the server's working directory
     std::map<std::string, std::string> env;   // added to the server's environment
