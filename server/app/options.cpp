@@ -47,6 +47,8 @@ void add_server_options(CLI::App& app, ServerOptions& o) {
         ->envname(env("RETAIN_TASKS"))->capture_default_str();
     app.add_option("--max-task-events", o.max_task_events, "most events kept per task (oldest pruned first)")
         ->envname(env("MAX_TASK_EVENTS"))->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
+    app.add_option("--idempotency-ttl", o.idempotency_ttl_s, "seconds an Idempotency-Key is remembered")
+        ->envname(env("IDEMPOTENCY_TTL"))->capture_default_str()->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
     app.add_option("--prune-interval-ms", o.prune_interval_ms, "how often retention is applied")
         ->envname(env("PRUNE_INTERVAL_MS"))->capture_default_str()->check(CLI::Range(10u, 86400000u));
 }

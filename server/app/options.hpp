@@ -30,6 +30,7 @@ struct ServerOptions {
     std::size_t retain_tasks = 100000;
     std::size_t max_task_events = 10000;
     unsigned prune_interval_ms = 60000;
+    std::int64_t idempotency_ttl_s = 24 * 3600;
 };
 
 /// Declares the options on `app` (and on its `serve` subcommand).

@@ -86,6 +86,7 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     retention.max_age_ms = options.retention_s * 1000;
     retention.max_finished = options.retain_tasks;
     retention.max_topic_events = options.max_task_events;
+    retention.idempotency_ms = options.idempotency_ttl_s * 1000;
     journal.set_maintenance([&store, &log, retention] {
         auto pruned = store->prune(retention, now_ms());
         if (pruned.tasks + pruned.events > 0)
