@@ -49,6 +49,8 @@ void add_server_options(CLI::App& app, ServerOptions& o) {
         ->envname(env("MAX_TASK_EVENTS"))->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
     app.add_option("--idempotency-ttl", o.idempotency_ttl_s, "seconds an Idempotency-Key is remembered")
         ->envname(env("IDEMPOTENCY_TTL"))->capture_default_str()->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
+    app.add_option("--max-streams-per-ip", o.max_streams_per_ip, "open event streams per client address (→ 429)")
+        ->envname(env("MAX_STREAMS_PER_IP"))->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
     app.add_option("--prune-interval-ms", o.prune_interval_ms, "how often retention is applied")
         ->envname(env("PRUNE_INTERVAL_MS"))->capture_default_str()->check(CLI::Range(10u, 86400000u));
 }

@@ -31,6 +31,7 @@ struct ServerOptions {
     std::size_t max_task_events = 10000;
     unsigned prune_interval_ms = 60000;
     std::int64_t idempotency_ttl_s = 24 * 3600;
+    std::size_t max_streams_per_ip = 100;
 };
 
 /// Declares the options on `app` (and on its `serve` subcommand).

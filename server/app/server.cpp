@@ -12,6 +12,7 @@
 #include "http/listener.hpp"
 #include "http/routes.hpp"
 #include "hub/hub.hpp"
+#include "hub/topic_service.hpp"
 #include "store/journal.hpp"
 #include "store/sqlite_store.hpp"
 #include "tasks/engine.hpp"
@@ -113,7 +114,10 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     std::atomic<bool> ready{false};
     http::Router router;
     http::add_health_routes(router, ready);
-    http::add_task_routes(router, engine, http::SseSubscriber::Limits{});
+    TopicService topics(*store, journal, hub, TopicService::Options{}, log);
+    http::StreamSettings streams{http::SseSubscriber::Limits{}, std::make_shared<http::StreamLimiter>(options.max_streams_per_ip)};
+    http::add_task_routes(router, engine, streams);
+    http::add_topic_routes(router, topics, streams);
     http::add_admin_routes(router, engine);
     http::SessionOptions session_options;
     session_options.body_limit = options.max_body_bytes;

@@ -111,7 +111,10 @@ private:
     asio::awaitable<Reply> route(const Request& request) {
         auto target = boost::urls::parse_origin_form(request.target());
         if (!target) co_return make_problem(make_error(errc::bad_request, "malformed request target"), "");
-        RequestContext ctx{request, {}, target->path(), std::string(target->encoded_query()), socket_.get_executor()};
+        boost::system::error_code ec;
+        auto peer = socket_.remote_endpoint(ec);
+        RequestContext ctx{request, {}, target->path(), std::string(target->encoded_query()), socket_.get_executor(),
+                           ec ? std::string() : peer.address().to_string()};
         try {
             co_return co_await router_.dispatch(ctx);
         } catch (const std::exception& e) {

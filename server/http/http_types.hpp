@@ -30,6 +30,7 @@ struct StreamReply {
     bool end_after_terminal = true;       // a live terminal event ends the stream
     bool replay_may_end = true;           // a terminal event in the replay does too
     std::function<void()> detach;
+    std::shared_ptr<void> slot;           // the client's stream slot (StreamLimiter), held while it runs
 };
 
 using Reply = std::variant<Response, StreamReply>;
@@ -42,6 +43,7 @@ struct RequestContext {
     std::string path;    // decoded path, without the query
     std::string query;   // raw query, without '?'
     boost::asio::any_io_executor executor;
+    std::string remote_address;  // the client's IP, for per-client limits
 };
 
 } // namespace taskstream::http

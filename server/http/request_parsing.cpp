@@ -27,6 +27,14 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
     return std::nullopt;
 }
 
+std::vector<std::string> query_values(std::string_view query, std::string_view key) {
+    std::vector<std::string> out;
+    if (auto params = boost::urls::parse_query(query))
+        for (auto param : *params)
+            if (param.key == key) out.emplace_back(param.value);
+    return out;
+}
+
 Outcome<std::uint64_t> last_event_id(const RequestContext& ctx) {
     std::optional<std::string> text;
     if (auto it = ctx.request.find("Last-Event-ID"); it != ctx.request.end()) text = std::string(it->value());

@@ -16,6 +16,8 @@ namespace taskstream::http {
 Outcome<nlohmann::json> json_body(const Request& request);
 /// The first value of `key` in a raw query string (percent-decoded).
 std::optional<std::string> query_param(std::string_view query, std::string_view key);
+/// Every value of `key`, in order.
+std::vector<std::string> query_values(std::string_view query, std::string_view key);
 /// Last-Event-ID from the header or ?last_event_id=; 0 when absent; 400 when malformed.
 Outcome<std::uint64_t> last_event_id(const RequestContext& ctx);
 /// The Idempotency-Key header (1..255 visible ASCII characters), if any; 400 when malformed.

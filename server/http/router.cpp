@@ -1,5 +1,7 @@
 #include "http/router.hpp"
 
+#include <algorithm>
+
 #include "http/problem.hpp"
 
 namespace taskstream::http {
@@ -20,23 +22,41 @@ void Router::add(beast_http::verb method, std::string pattern, Handler handler) 
     routes_.push_back(Route{method, split_path(pattern), std::move(handler)});
 }
 
+namespace {
+
+bool is_param(const std::string& s) { return s.size() > 2 && s.front() == '{' && s.back() == '}'; }
+bool is_greedy(const std::string& s) { return is_param(s) && s[s.size() - 2] == '+'; }
+
+/// Matches `segments` against a route's pattern, collecting the params.
+bool match_segments(const std::vector<std::string>& pattern, const std::vector<std::string>& segments,
+                    std::vector<std::string>& params) {
+    const bool greedy = std::any_of(pattern.begin(), pattern.end(), is_greedy);
+    if (greedy ? segments.size() < pattern.size() : segments.size() != pattern.size()) return false;
+    const std::size_t extra = segments.size() - pattern.size();  // taken by the greedy segment
+    for (std::size_t p = 0, s = 0; p < pattern.size(); ++p, ++s) {
+        const auto& want = pattern[p];
+        if (is_greedy(want)) {
+            std::string joined = segments[s];
+            for (std::size_t k = 0; k < extra; ++k) joined += "/" + segments[++s];
+            params.push_back(joined);
+        } else if (is_param(want)) {
+            if (segments[s].empty()) return false;
+            params.push_back(segments[s]);
+        } else if (want != segments[s]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
 Router::Match Router::match(beast_http::verb method, const std::string& path) const {
     const auto segments = split_path(path);
     Match result;
     for (const auto& route : routes_) {
-        if (route.segments.size() != segments.size()) continue;
         std::vector<std::string> params;
-        bool ok = true;
-        for (std::size_t i = 0; ok && i < segments.size(); ++i) {
-            const auto& want = route.segments[i];
-            if (want.size() > 2 && want.front() == '{' && want.back() == '}') {
-                if (segments[i].empty()) ok = false;
-                else params.push_back(segments[i]);
-            } else {
-                ok = want == segments[i];
-            }
-        }
-        if (!ok) continue;
+        if (!match_segments(route.segments, segments, params)) continue;
         if (route.method == method || (method == beast_http::verb::head && route.method == beast_http::verb::get)) {
             result.handler = &route.handler;
             result.params = std::move(params);

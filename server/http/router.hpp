@@ -1,6 +1,7 @@
 // Router: the routing table — (method, path pattern) → handler. A pattern is
-// a path whose `{name}` segments match any one segment. 404 and 405 (with
-// Allow) fall out of the table.
+// a path whose `{name}` segments match any one segment; one `{name+}` segment
+// matches one or more (joined with '/'). 404 and 405 (with Allow) fall out of
+// the table.
 #pragma once
 
 #include <functional>

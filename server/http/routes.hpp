@@ -5,13 +5,26 @@
 
 #include "http/router.hpp"
 #include "http/sse_subscriber.hpp"
+#include "http/stream_limiter.hpp"
+#include "hub/topic_service.hpp"
 #include "tasks/engine.hpp"
 
 namespace taskstream::http {
 
+/// What every event stream route shares: the subscriber bounds and the per-client limit.
+struct StreamSettings {
+    SseSubscriber::Limits limits;
+    std::shared_ptr<StreamLimiter> limiter;
+};
+
+/// A slot for one more stream of this client, or the 429 problem.
+Outcome<std::shared_ptr<void>> take_stream_slot(const StreamSettings& streams, const RequestContext& ctx);
+
 /// GET /v1/kinds; POST, GET /v1/tasks; GET, DELETE /v1/tasks/{id}; POST /v1/tasks/{id}/cancel
 /// and /retry; GET /v1/tasks/{id}/events.
-void add_task_routes(Router& router, Engine& engine, SseSubscriber::Limits stream_limits);
+void add_task_routes(Router& router, Engine& engine, const StreamSettings& streams);
+/// POST /v1/topics/{topic}/events (producers), GET /v1/events (multiplexed streams).
+void add_topic_routes(Router& router, TopicService& topics, const StreamSettings& streams);
 /// POST /v1/admin/pause, /v1/admin/resume; GET /v1/admin/status.
 void add_admin_routes(Router& router, Engine& engine);
 /// GET /healthz (alive), GET /readyz (accepting work: false while starting or draining).

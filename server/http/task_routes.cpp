@@ -24,7 +24,14 @@ std::optional<Error> check_task_id(const std::string& id) {
 
 } // namespace
 
-void add_task_routes(Router& router, Engine& engine, SseSubscriber::Limits stream_limits) {
+Outcome<std::shared_ptr<void>> take_stream_slot(const StreamSettings& streams, const RequestContext& ctx) {
+    if (!streams.limiter) return std::shared_ptr<void>();
+    auto slot = streams.limiter->try_acquire(ctx.remote_address);
+    if (!slot) return make_error(errc::too_many_requests, "too many open event streams from this client");
+    return slot;
+}
+
+void add_task_routes(Router& router, Engine& engine, const StreamSettings& streams) {
     router.add(verb::get, "/v1/kinds", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
         co_return make_json(status::ok, engine.kinds_json(), ctx.request.version());
     });
@@ -101,12 +108,14 @@ void add_task_routes(Router& router, Engine& engine, SseSubscriber::Limits strea
     });
 
     router.add(verb::get, "/v1/tasks/{id}/events",
-               [&engine, stream_limits](RequestContext& ctx) -> asio::awaitable<Reply> {
+               [&engine, &streams](RequestContext& ctx) -> asio::awaitable<Reply> {
                    const auto id = ctx.path_params[0];
                    if (auto bad = check_task_id(id)) co_return problem(*bad, ctx);
                    auto after = last_event_id(ctx);
                    if (!after) co_return problem(after.error(), ctx);
-                   auto subscriber = std::make_shared<SseSubscriber>(ctx.executor, stream_limits);
+                   auto slot = take_stream_slot(streams, ctx);
+                   if (!slot) co_return problem(slot.error(), ctx);
+                   auto subscriber = std::make_shared<SseSubscriber>(ctx.executor, streams.limits);
                    auto start = engine.open_stream(id, *after, subscriber);
                    if (!start) co_return problem(start.error(), ctx);
                    if (start->already_ended) {
@@ -116,7 +125,8 @@ void add_task_routes(Router& router, Engine& engine, SseSubscriber::Limits strea
                        co_return res;
                    }
                    co_return StreamReply{subscriber, std::move(start->replay), true, !start->live,
-                                         [&engine, id, subscriber] { engine.close_stream(id, subscriber.get()); }};
+                                         [&engine, id, subscriber] { engine.close_stream(id, subscriber.get()); },
+                                         std::move(slot).value()};
                });
 }
 

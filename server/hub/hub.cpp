@@ -38,14 +38,50 @@ void Hub::detach(const std::string& topic, const Subscriber* subscriber) {
 void Hub::continue_after(std::uint64_t seq) {
     std::lock_guard lock(mutex_);
     last_seq_ = std::max(last_seq_, seq);
+    all_floor_ = std::max(all_floor_, seq);
+}
+
+Hub::Attachment Hub::attach_filter(std::shared_ptr<const TopicFilter> filter, std::uint64_t after,
+                                   std::shared_ptr<Subscriber> subscriber) {
+    std::lock_guard lock(mutex_);
+    Attachment a;
+    a.position = last_seq_;
+    a.topic_known = true;
+    if (after > 0) {
+        a.store_upto = after < all_floor_ ? all_floor_ : after;
+        for (const auto& e : all_recent_)
+            if (e->seq > after && filter->matches(*e)) a.recent.push_back(e);
+    }
+    filter_subscribers_.push_back({std::move(filter), std::move(subscriber)});
+    ++subscriber_count_;
+    return a;
+}
+
+void Hub::detach_filter(const Subscriber* subscriber) {
+    std::lock_guard lock(mutex_);
+    auto pos = std::find_if(filter_subscribers_.begin(), filter_subscribers_.end(),
+                            [&](const auto& f) { return f.subscriber.get() == subscriber; });
+    if (pos == filter_subscribers_.end()) return;
+    filter_subscribers_.erase(pos);
+    if (--subscriber_count_ == 0) all_detached_.notify_all();
 }
 
 void Hub::publish(const EventPtr& event) {
     std::lock_guard lock(mutex_);
     last_seq_ = event->seq;
+    all_recent_.push_back(event);
+    if (all_recent_.size() > options_.global_history) {
+        all_floor_ = all_recent_.front()->seq;
+        all_recent_.pop_front();
+    }
+    for (const auto& f : filter_subscribers_)
+        if (f.filter->matches(*event)) f.subscriber->deliver(event);
     auto [it, created] = topics_.try_emplace(event->topic);
     Topic& t = it->second;
-    if (created) t.floor = event->seq - 1;
+    if (created) {
+        t.floor = event->seq - 1;
+        if (event->kind.empty() && ++producer_topic_count_ > options_.producer_topics) forget_unread_producer_topics();
+    }
     t.history.push_back(event);
     if (t.history.size() > options_.topic_history) {
         t.floor = t.history.front()->seq;
@@ -73,10 +109,26 @@ void Hub::forget_old_finished_topics() {
     }
 }
 
+/// Drops the memory of producers' topics that nobody reads (down to half the
+/// bound, so this runs rarely). Task topics are never dropped here: their
+/// progress events may not be committed yet.
+void Hub::forget_unread_producer_topics() {
+    for (auto it = topics_.begin(); it != topics_.end() && producer_topic_count_ > options_.producer_topics / 2;) {
+        const bool producer = it->second.history.empty() || it->second.history.back()->kind.empty();
+        if (producer && it->first.rfind("tasks/", 0) != 0 && it->second.subscribers.empty()) {
+            it = topics_.erase(it);
+            --producer_topic_count_;
+        } else {
+            ++it;
+        }
+    }
+}
+
 void Hub::shutdown() {
     std::lock_guard lock(mutex_);
     for (auto& [name, t] : topics_)
         for (const auto& s : t.subscribers) s->shutdown();
+    for (const auto& f : filter_subscribers_) f.subscriber->shutdown();
 }
 
 bool Hub::wait_until_no_subscribers(std::chrono::milliseconds timeout) {

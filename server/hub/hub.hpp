@@ -14,6 +14,7 @@
 
 #include "hub/event.hpp"
 #include "hub/subscriber.hpp"
+#include "hub/topic_filter.hpp"
 
 namespace taskstream {
 
@@ -25,6 +26,11 @@ public:
         std::size_t topic_history = 1024;
         /// Finished topics kept in memory for fast replay, oldest dropped first.
         std::size_t finished_topics = 1000;
+        /// The newest events of all topics, for multiplexed replays (≥ the journal's batch bound too).
+        std::size_t global_history = 4096;
+        /// Producers' topics kept in memory; past it, those nobody reads are dropped
+        /// (their events are committed before they are published, so the store has them).
+        std::size_t producer_topics = 10000;
     };
 
     /// What a new subscriber needs to replay: the store holds the topic's events
@@ -45,6 +51,13 @@ public:
     /// No event can fall between the snapshot and the first live delivery.
     Attachment attach(const std::string& topic, std::uint64_t after, std::shared_ptr<Subscriber> subscriber);
     void detach(const std::string& topic, const Subscriber* subscriber);
+
+    /// A multiplexed stream: live events matching `filter`, and what to replay
+    /// after `after` (0: live only) — the store's matching events with
+    /// after < seq ≤ store_upto first, then `recent`.
+    Attachment attach_filter(std::shared_ptr<const TopicFilter> filter, std::uint64_t after,
+                             std::shared_ptr<Subscriber> subscriber);
+    void detach_filter(const Subscriber* subscriber);
 
     /// Sets the id the sequence continues from (the journal's start after a
     /// restart), so that topics not in memory are read from the store up to it.
@@ -68,12 +81,21 @@ private:
         bool finished = false;
     };
     void forget_old_finished_topics();
+    void forget_unread_producer_topics();
 
     Options options_;
     mutable std::mutex mutex_;
     std::condition_variable all_detached_;
     std::unordered_map<std::string, Topic> topics_;
     std::deque<std::string> finished_order_;
+    struct FilterSubscription {
+        std::shared_ptr<const TopicFilter> filter;
+        std::shared_ptr<Subscriber> subscriber;
+    };
+    std::vector<FilterSubscription> filter_subscribers_;
+    std::deque<EventPtr> all_recent_;   // the newest events of every topic
+    std::uint64_t all_floor_ = 0;       // all_recent_ holds every event with seq > all_floor_
+    std::size_t producer_topic_count_ = 0;
     std::uint64_t last_seq_ = 0;
     std::size_t subscriber_count_ = 0;
 };

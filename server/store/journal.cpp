@@ -33,6 +33,15 @@ void Journal::stop() {
 
 bool Journal::try_append(Entry entry) { return append(std::move(entry), std::chrono::milliseconds(0)); }
 
+bool Journal::try_append_all(std::vector<Entry> entries) {
+    std::lock_guard lock(mutex_);
+    if (writer_done_ || queue_.size() + entries.size() > options_.queue_bound) return false;
+    const bool was_empty = queue_.empty();
+    for (auto& e : entries) queue_.push_back(std::move(e));
+    if (was_empty) wake_writer_.notify_one();
+    return true;
+}
+
 bool Journal::append(Entry entry, std::chrono::milliseconds wait) {
     std::unique_lock lock(mutex_);
     if (!room_available_.wait_for(lock, wait, [&] { return stopping_ || queue_.size() < options_.queue_bound; }))
@@ -96,7 +105,8 @@ void Journal::add(Entry entry) {
             }
         }
         p.event = make_event(++last_seq_, std::move(p.entry.topic), std::move(p.entry.type),
-                             std::move(p.entry.data), now_ms(), p.entry.terminal);
+                             std::move(p.entry.data), now_ms(), p.entry.terminal, std::move(p.entry.kind));
+        if (p.entry.sequenced) p.entry.sequenced(p.event->seq);
     }
     if (pending_.empty()) first_pending_at_ = std::chrono::steady_clock::now();
     if (p.entry.durable) {

@@ -35,12 +35,13 @@ public:
     struct Entry {
         std::shared_ptr<const Task> task;  // row to upsert (optional)
         bool has_event = false;
-        std::string topic, type, data;
+        std::string topic, type, data, kind;
         bool terminal = false;
         bool durable = false;
         std::string delete_task;                                // delete this task (durable)
         std::shared_ptr<const IdempotencyRecord> idempotency;  // remember this key (durable)
         std::function<void(bool committed)> done;
+        std::function<void(std::uint64_t seq)> sequenced;  // told the event's id (writer thread)
     };
 
     Journal(Store& store, Hub& hub, Options options, std::shared_ptr<spdlog::logger> log);
@@ -57,6 +58,8 @@ public:
 
     /// Never blocks; false when the queue is full (the caller answers 503).
     bool try_append(Entry entry);
+    /// All or nothing, never blocks; false when the queue has no room for all of them.
+    bool try_append_all(std::vector<Entry> entries);
     /// Waits up to `wait` for room (worker threads: backpressure); false on timeout.
     bool append(Entry entry, std::chrono::milliseconds wait);
 

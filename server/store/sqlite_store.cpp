@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS idempotency(
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events(
   seq INTEGER PRIMARY KEY, topic TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,
-  ts INTEGER NOT NULL, terminal INTEGER NOT NULL
+  ts INTEGER NOT NULL, terminal INTEGER NOT NULL, kind TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS events_by_topic ON events(topic, seq);
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
@@ -64,7 +64,7 @@ SqliteStore::SqliteStore(const std::filesystem::path& data_dir, std::shared_ptr<
                       "ON CONFLICT(id) DO UPDATE SET state = excluded.state, finished_at = excluded.finished_at, "
                       "body = excluded.body");
         insert_event_ = std::make_unique<sqlite::Statement>(
-            *writer_, "INSERT INTO events(seq, topic, type, data, ts, terminal) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+            *writer_, "INSERT INTO events(seq, topic, type, data, ts, terminal, kind) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
         set_meta_ = std::make_unique<sqlite::Statement>(
             *writer_, "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
         insert_key_ = std::make_unique<sqlite::Statement>(
@@ -113,7 +113,8 @@ void SqliteStore::write(const WriteBatch& batch) {
                 .bind(3, e->type)
                 .bind(4, e->data)
                 .bind(5, e->ts_ms)
-                .bind(6, std::int64_t{e->terminal});
+                .bind(6, std::int64_t{e->terminal})
+                .bind(7, e->kind);
             insert_event_->run();
         }
         for (const auto* k : batch.idempotency) {
@@ -147,13 +148,46 @@ std::optional<Task> SqliteStore::load_task(const std::string& id) {
 std::vector<EventPtr> SqliteStore::load_events(const std::string& topic, std::uint64_t after, std::uint64_t upto) {
     std::lock_guard lock(read_mutex_);
     sqlite::Statement q(*reader_,
-                        "SELECT seq, type, data, ts, terminal FROM events WHERE topic = ?1 AND seq > ?2 AND seq <= ?3 "
-                        "ORDER BY seq");
+                        "SELECT seq, type, data, ts, terminal, kind FROM events "
+                        "WHERE topic = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq");
     q.bind(1, topic).bind(2, static_cast<std::int64_t>(after)).bind(3, static_cast<std::int64_t>(upto));
     std::vector<EventPtr> out;
     while (q.step())
         out.push_back(make_event(static_cast<std::uint64_t>(q.column_int(0)), topic, q.column_text(1),
-                                 q.column_text(2), q.column_int(3), q.column_int(4) != 0));
+                                 q.column_text(2), q.column_int(3), q.column_int(4) != 0, q.column_text(5)));
+    return out;
+}
+
+std::vector<EventPtr> SqliteStore::load_matching(const TopicFilter& filter, std::uint64_t after, std::uint64_t upto,
+                                                 std::size_t limit) {
+    // The same rule as TopicFilter::matches, as SQL with bound parameters.
+    std::string sql = "SELECT seq, topic, type, data, ts, terminal, kind FROM events WHERE seq > ?1 AND seq <= ?2 AND (0";
+    int index = 3;
+    for (std::size_t i = 0; i < filter.topics.size(); ++i) sql += " OR topic = ?" + std::to_string(index++);
+    for (std::size_t i = 0; i < filter.prefixes.size(); ++i, index += 2)
+        sql += " OR substr(topic, 1, ?" + std::to_string(index) + ") = ?" + std::to_string(index + 1);
+    sql += ")";
+    if (!filter.kinds.empty()) {
+        sql += " AND (kind = ''";
+        for (std::size_t i = 0; i < filter.kinds.size(); ++i) sql += " OR kind = ?" + std::to_string(index++);
+        sql += ")";
+    }
+    sql += " ORDER BY seq LIMIT ?" + std::to_string(index);
+    std::lock_guard lock(read_mutex_);
+    sqlite::Statement q(*reader_, sql);
+    q.bind(1, static_cast<std::int64_t>(after)).bind(2, static_cast<std::int64_t>(upto));
+    index = 3;
+    for (const auto& t : filter.topics) q.bind(index++, t);
+    for (const auto& p : filter.prefixes) {
+        q.bind(index++, static_cast<std::int64_t>(p.size()));
+        q.bind(index++, p);
+    }
+    for (const auto& k : filter.kinds) q.bind(index++, k);
+    q.bind(index, static_cast<std::int64_t>(limit));
+    std::vector<EventPtr> out;
+    while (q.step())
+        out.push_back(make_event(static_cast<std::uint64_t>(q.column_int(0)), q.column_text(1), q.column_text(2),
+                                 q.column_text(3), q.column_int(4), q.column_int(5) != 0, q.column_text(6)));
     return out;
 }
 

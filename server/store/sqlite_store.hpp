@@ -25,6 +25,8 @@ public:
     std::vector<Task> list_tasks(const TaskQuery& query) override;
     std::optional<IdempotencyRecord> load_idempotency(const std::string& key) override;
     std::vector<EventPtr> load_events(const std::string& topic, std::uint64_t after, std::uint64_t upto) override;
+    std::vector<EventPtr> load_matching(const TopicFilter& filter, std::uint64_t after, std::uint64_t upto,
+                                        std::size_t limit) override;
     std::vector<Task> load_unfinished_tasks() override;
     std::uint64_t seq_ceiling() override;
     PruneResult prune(const RetentionPolicy& policy, std::int64_t now_ms) override;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "hub/event.hpp"
+#include "hub/topic_filter.hpp"
 #include "tasks/task.hpp"
 
 namespace taskstream {
@@ -79,6 +80,9 @@ public:
     /// Newest first (ids are time-ordered), at most query.limit.
     virtual std::vector<Task> list_tasks(const TaskQuery& query) = 0;
     virtual std::optional<IdempotencyRecord> load_idempotency(const std::string& key) = 0;
+    /// Events matching `filter` with after < seq ≤ upto, in order, at most `limit`.
+    virtual std::vector<EventPtr> load_matching(const TopicFilter& filter, std::uint64_t after, std::uint64_t upto,
+                                                std::size_t limit) = 0;
     /// Tasks not in a terminal state, oldest first (re-queued on start).
     virtual std::vector<Task> load_unfinished_tasks() = 0;
     /// The highest event id ever issued or reserved: new ids start above it.

@@ -25,6 +25,7 @@ AttemptContext::AttemptContext(Engine& engine, std::shared_ptr<ActiveTask> activ
     std::lock_guard lock(active_->mutex);
     params_ = active_->task.params;
     id_ = active_->task.id;
+    kind_ = active_->task.kind;
     attempt_ = active_->task.attempt;
 }
 
@@ -40,11 +41,11 @@ void AttemptContext::progress(const Progress& p) {
     }
     auto data = progress_to_json(clean);
     data["task_id"] = id_;
-    engine_.record_event(row, "progress", std::move(data));
+    engine_.record_event(row, kind_, "progress", std::move(data));
 }
 
 void AttemptContext::log(std::string_view line, LogLevel level) {
-    engine_.record_event(nullptr, "log",
+    engine_.record_event(nullptr, kind_, "log",
                          {{"task_id", id_}, {"level", level_name(level)}, {"message", std::string(line)}});
 }
 

@@ -33,6 +33,7 @@ private:
     std::chrono::steady_clock::time_point deadline_;
     nlohmann::json params_;
     std::string id_;
+    std::string kind_;
     int attempt_;
 };
 

@@ -173,6 +173,7 @@ void Engine::create_validated(Task task, std::optional<std::string> key, std::st
     entry.task = snapshot;
     entry.has_event = true;
     entry.topic = task.topic();
+    entry.kind = task.kind;
     entry.type = "state";
     entry.data = to_json(task).dump();
     entry.durable = true;
@@ -381,7 +382,8 @@ Outcome<StreamStart> Engine::reset_stream(const std::string& id, std::uint64_t p
     if (!task) return std::move(task).error();
     StreamStart start;
     start.live = !is_terminal(task->state);
-    start.replay.push_back(make_event(position, task->topic(), "reset", to_json(*task).dump(), now_ms(), !start.live));
+    start.replay.push_back(
+        make_event(position, task->topic(), "reset", to_json(*task).dump(), now_ms(), !start.live, task->kind));
     return start;
 }
 
@@ -534,6 +536,7 @@ void Engine::record_state(const TaskPtr& snapshot, std::function<void(bool)> don
     entry.task = snapshot;
     entry.has_event = true;
     entry.topic = snapshot->topic();
+    entry.kind = snapshot->kind;
     entry.type = "state";
     entry.data = to_json(*snapshot).dump();
     entry.terminal = is_terminal(snapshot->state);
@@ -543,12 +546,13 @@ void Engine::record_state(const TaskPtr& snapshot, std::function<void(bool)> don
         log_->error("journal full: state {} of task {} not recorded", to_string(snapshot->state), snapshot->id);
 }
 
-void Engine::record_event(const TaskPtr& row, std::string type, json data) {
+void Engine::record_event(const TaskPtr& row, const std::string& kind, const std::string& type, json data) {
     const auto& id = data["task_id"].get_ref<const std::string&>();
     Journal::Entry entry;
     entry.task = row;
     entry.has_event = true;
     entry.topic = "tasks/" + id;
+    entry.kind = kind;
     entry.type = type;
     entry.data = data.dump();
     if (!journal_.append(std::move(entry), kJournalWait)) log_->warn("journal full: dropped a {} event of {}", type, id);

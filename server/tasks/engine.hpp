@@ -119,7 +119,7 @@ private:
     void recover(Task task);
     void schedule(const Task& task);
     void record_state(const TaskPtr& snapshot, std::function<void(bool)> done = {});
-    void record_event(const TaskPtr& row, std::string type, nlohmann::json data);
+    void record_event(const TaskPtr& row, const std::string& kind, const std::string& type, nlohmann::json data);
     std::shared_ptr<ActiveTask> find_active(const std::string& id) const;
 
     const KindRegistry& kinds_;

@@ -38,7 +38,7 @@ asio::awaitable<std::vector<std::vector<SseEvent>>> read_many(unsigned short por
 
 TEST_CASE("50 concurrent tasks with 20 subscribers each: all receive every event in order") {
     TempDir dir;
-    ServerProcess server(dir.path(), {"--workers", "8"});
+    ServerProcess server(dir.path(), {"--workers", "8", "--max-streams-per-ip", "2000"});
     HttpClient http(server.port());
     constexpr int kTasks = 50, kReaders = 20, kSteps = 10;
     std::vector<std::string> ids, targets;

@@ -66,3 +66,12 @@ TEST_CASE("split_path") {
     CHECK(split_path("/a/b") == std::vector<std::string>{"a", "b"});
     CHECK(split_path("/a/") == std::vector<std::string>{"a"});
 }
+
+TEST_CASE("a {name+} segment takes one or more segments") {
+    Router r;
+    r.add(verb::post, "/v1/topics/{topic+}/events", answer("publish"));
+    CHECK(dispatch(r, verb::post, "/v1/topics/news/events").body() == "publish:news");
+    CHECK(dispatch(r, verb::post, "/v1/topics/orders/42/lines/events").body() == "publish:orders/42/lines");
+    CHECK(dispatch(r, verb::post, "/v1/topics/events").result() == beast_http::status::not_found);
+    CHECK(dispatch(r, verb::get, "/v1/topics/a/b/events").result() == beast_http::status::method_not_allowed);
+}

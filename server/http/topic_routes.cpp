@@ -1,0 +1,44 @@
+#include "http/async_bridge.hpp"
+#include "http/problem.hpp"
+#include "http/request_parsing.hpp"
+#include "http/routes.hpp"
+
+namespace taskstream::http {
+
+namespace asio = boost::asio;
+using beast_http::status;
+using beast_http::verb;
+
+void add_topic_routes(Router& router, TopicService& topics, const StreamSettings& streams) {
+    router.add(verb::post, "/v1/topics/{topic+}/events", [&topics](RequestContext& ctx) -> asio::awaitable<Reply> {
+        const auto& topic = ctx.path_params[0];
+        if (auto bad = topic_problem(topic)) co_return make_problem(make_error(errc::bad_request, *bad), ctx.path);
+        auto body = json_body(ctx.request);
+        if (!body) co_return make_problem(body.error(), ctx.path);
+        auto events = parse_producer_events(*body);
+        if (!events) co_return make_problem(events.error(), ctx.path);
+        auto& list = *events;
+        auto start = [&topics, &topic, &list](auto callback) { topics.publish(topic, std::move(list), callback); };
+        auto ids = co_await await_callback<Outcome<std::vector<std::string>>>(start);
+        if (!ids) co_return make_problem(ids.error(), ctx.path);
+        co_return make_json(status::accepted, {{"topic", topic}, {"ids", *ids}}, ctx.request.version());
+    });
+
+    router.add(verb::get, "/v1/events", [&topics, &streams](RequestContext& ctx) -> asio::awaitable<Reply> {
+        auto filter = TopicFilter::parse(query_values(ctx.query, "topic"), query_values(ctx.query, "kind"));
+        if (!filter) co_return make_problem(filter.error(), ctx.path);
+        auto after = last_event_id(ctx);
+        if (!after) co_return make_problem(after.error(), ctx.path);
+        auto slot = take_stream_slot(streams, ctx);
+        if (!slot) co_return make_problem(slot.error(), ctx.path);
+        auto subscriber = std::make_shared<SseSubscriber>(ctx.executor, streams.limits);
+        auto shared_filter = std::make_shared<const TopicFilter>(std::move(filter).value());
+        auto replay = topics.open(shared_filter, *after, subscriber);
+        if (!replay) co_return make_problem(replay.error(), ctx.path);
+        // A multiplexed stream has no end of its own: terminal events of tasks pass through.
+        co_return StreamReply{subscriber, std::move(replay).value(), false, false,
+                              [&topics, subscriber] { topics.close(subscriber.get()); }, std::move(slot).value()};
+    });
+}
+
+} // namespace taskstream::http
