@@ -20,29 +20,29 @@ Outcome<nlohmann::json> json_body(const Request& request) {
 }
 
 std::optional<std::string> query_param(std::string_view query, std::string_view key) {
-    auto params = boost::urls::parse_query(query);
-    if (!params) return std::nullopt;
-    for (auto param : *params)
-        if (param.key == key) return std::string(param.value);
-    return std::nullopt;
+    auto values = query_values(query, key);
+    if (values.empty()) return std::nullopt;
+    return values.front();
 }
 
 std::vector<std::string> query_values(std::string_view query, std::string_view key) {
     std::vector<std::string> out;
+    boost::urls::encoding_opts form;
+    form.space_as_plus = true;
     if (auto params = boost::urls::parse_query(query))
         for (auto param : *params)
-            if (param.key == key) out.emplace_back(param.value);
+            if (param.key.decode(form) == key) out.push_back(param.value.decode(form));
     return out;
 }
 
-Outcome<std::uint64_t> last_event_id(const RequestContext& ctx) {
+Outcome<std::optional<std::uint64_t>> last_event_id(const RequestContext& ctx) {
     std::optional<std::string> text;
     if (auto it = ctx.request.find("Last-Event-ID"); it != ctx.request.end()) text = std::string(it->value());
     else text = query_param(ctx.query, "last_event_id");
-    if (!text || text->empty()) return std::uint64_t{0};
+    if (!text || text->empty()) return std::optional<std::uint64_t>{};
     auto seq = parse_event_id(*text);
     if (!seq) return make_error(errc::bad_request, "Last-Event-ID is not an event id of this server");
-    return *seq;
+    return std::optional<std::uint64_t>{*seq};
 }
 
 Outcome<std::optional<std::string>> idempotency_key(const Request& request) {

@@ -18,8 +18,8 @@ Outcome<nlohmann::json> json_body(const Request& request);
 std::optional<std::string> query_param(std::string_view query, std::string_view key);
 /// Every value of `key`, in order.
 std::vector<std::string> query_values(std::string_view query, std::string_view key);
-/// Last-Event-ID from the header or ?last_event_id=; 0 when absent; 400 when malformed.
-Outcome<std::uint64_t> last_event_id(const RequestContext& ctx);
+/// Last-Event-ID from the header or ?last_event_id=; nullopt when absent; 400 when malformed.
+Outcome<std::optional<std::uint64_t>> last_event_id(const RequestContext& ctx);
 /// The Idempotency-Key header (1..255 visible ASCII characters), if any; 400 when malformed.
 Outcome<std::optional<std::string>> idempotency_key(const Request& request);
 /// GET /v1/tasks parameters: state, kind, limit (1..500, 50), cursor; 400 when malformed.

@@ -116,7 +116,7 @@ void add_task_routes(Router& router, Engine& engine, const StreamSettings& strea
                    auto slot = take_stream_slot(streams, ctx);
                    if (!slot) co_return problem(slot.error(), ctx);
                    auto subscriber = std::make_shared<SseSubscriber>(ctx.executor, streams.limits);
-                   auto start = engine.open_stream(id, *after, subscriber);
+                   auto start = engine.open_stream(id, after->value_or(0), subscriber);  // no id: all of it
                    if (!start) co_return problem(start.error(), ctx);
                    if (start->already_ended) {
                        // EventSource stops reconnecting on 204.

@@ -41,16 +41,16 @@ void Hub::continue_after(std::uint64_t seq) {
     all_floor_ = std::max(all_floor_, seq);
 }
 
-Hub::Attachment Hub::attach_filter(std::shared_ptr<const TopicFilter> filter, std::uint64_t after,
+Hub::Attachment Hub::attach_filter(std::shared_ptr<const TopicFilter> filter, std::optional<std::uint64_t> after,
                                    std::shared_ptr<Subscriber> subscriber) {
     std::lock_guard lock(mutex_);
     Attachment a;
     a.position = last_seq_;
     a.topic_known = true;
-    if (after > 0) {
-        a.store_upto = after < all_floor_ ? all_floor_ : after;
+    if (after) {
+        a.store_upto = *after < all_floor_ ? all_floor_ : *after;
         for (const auto& e : all_recent_)
-            if (e->seq > after && filter->matches(*e)) a.recent.push_back(e);
+            if (e->seq > *after && filter->matches(*e)) a.recent.push_back(e);
     }
     filter_subscribers_.push_back({std::move(filter), std::move(subscriber)});
     ++subscriber_count_;

@@ -8,6 +8,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -53,9 +54,9 @@ public:
     void detach(const std::string& topic, const Subscriber* subscriber);
 
     /// A multiplexed stream: live events matching `filter`, and what to replay
-    /// after `after` (0: live only) — the store's matching events with
-    /// after < seq ≤ store_upto first, then `recent`.
-    Attachment attach_filter(std::shared_ptr<const TopicFilter> filter, std::uint64_t after,
+    /// after `after` (none without one: live only) — the store's matching
+    /// events with after < seq ≤ store_upto first, then `recent`.
+    Attachment attach_filter(std::shared_ptr<const TopicFilter> filter, std::optional<std::uint64_t> after,
                              std::shared_ptr<Subscriber> subscriber);
     void detach_filter(const Subscriber* subscriber);
 

@@ -26,7 +26,8 @@ Outcome<std::vector<ProducerEvent>> parse_producer_events(const nlohmann::json& 
         ProducerEvent p;
         if (e.contains("type")) {
             if (!e["type"].is_string() || !sse::is_valid_field(e["type"].get<std::string>(), 64))
-                return invalid("/type", "must be 1 to 64 characters without control characters");
+                return make_error(errc::bad_request, "type must be 1 to 64 characters without control characters",
+                                  {{"errors", {{{"pointer", where + "/type"}, {"detail", "control characters or bad length"}}}}});
             p.type = e["type"].get<std::string>();
         }
         p.data = e["data"].is_string() ? e["data"].get<std::string>() : e["data"].dump();
@@ -70,9 +71,11 @@ void TopicService::publish(const std::string& topic, std::vector<ProducerEvent> 
         batch->done(make_error(errc::unavailable, "the server is busy; try again"));
 }
 
-Outcome<std::vector<EventPtr>> TopicService::open(std::shared_ptr<const TopicFilter> filter, std::uint64_t after,
+Outcome<std::vector<EventPtr>> TopicService::open(std::shared_ptr<const TopicFilter> filter,
+                                                  std::optional<std::uint64_t> resume_after,
                                                   const std::shared_ptr<Subscriber>& subscriber) {
-    auto attachment = hub_.attach_filter(filter, after, subscriber);
+    auto attachment = hub_.attach_filter(filter, resume_after, subscriber);
+    const std::uint64_t after = resume_after.value_or(0);
     std::vector<EventPtr> replay;
     auto reset = [&] {
         nlohmann::json data{{"reason", "the stream is further behind than the history kept; reload the state"}};

@@ -41,10 +41,10 @@ public:
                  std::function<void(Outcome<std::vector<std::string>>)> done);
 
     /// Attaches a multiplexed subscriber and returns what to send first: the
-    /// matching events after `after` (none when 0: a new reader starts live),
+    /// matching events after `after` (none without an id: a new reader starts live),
     /// or a single `reset` when that is more than max_replay or older than the
     /// history kept.
-    Outcome<std::vector<EventPtr>> open(std::shared_ptr<const TopicFilter> filter, std::uint64_t after,
+    Outcome<std::vector<EventPtr>> open(std::shared_ptr<const TopicFilter> filter, std::optional<std::uint64_t> after,
                                         const std::shared_ptr<Subscriber>& subscriber);
     void close(const Subscriber* subscriber);
 
