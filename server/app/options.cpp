@@ -51,6 +51,9 @@ void add_server_options(CLI::App& app, ServerOptions& o) {
         ->envname(env("IDEMPOTENCY_TTL"))->capture_default_str()->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
     app.add_option("--max-streams-per-ip", o.max_streams_per_ip, "open event streams per client address (→ 429)")
         ->envname(env("MAX_STREAMS_PER_IP"))->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
+    app.add_option("--max-connections", o.max_connections,
+                   "connections served at once; more get 503 or a clean stream end (0: the fd limit less 64)")
+        ->envname(env("MAX_CONNECTIONS"))->capture_default_str();
     app.add_option("--prune-interval-ms", o.prune_interval_ms, "how often retention is applied")
         ->envname(env("PRUNE_INTERVAL_MS"))->capture_default_str()->check(CLI::Range(10u, 86400000u));
 }

@@ -32,6 +32,7 @@ struct ServerOptions {
     unsigned prune_interval_ms = 60000;
     std::int64_t idempotency_ttl_s = 24 * 3600;
     std::size_t max_streams_per_ip = 100;
+    std::size_t max_connections = 0;  // 0: the descriptor limit less a reserve
 };
 
 /// Declares the options on `app` (and on its `serve` subcommand).

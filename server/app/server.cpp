@@ -27,13 +27,16 @@ using tcp = asio::ip::tcp;
 namespace {
 
 /// Event streams hold a descriptor each: allow as many as the hard limit does.
-void raise_fd_limit(spdlog::logger& log) {
+/// Returns the limit in force.
+std::size_t raise_fd_limit(spdlog::logger& log) {
     rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+    if (limit.rlim_cur < limit.rlim_max) {
         limit.rlim_cur = limit.rlim_max;
         setrlimit(RLIMIT_NOFILE, &limit);
     }
     log.debug("file descriptor limit {}", limit.rlim_cur);
+    return static_cast<std::size_t>(limit.rlim_cur);
 }
 
 /// "HOST:PORT" (HOST may be [v6]) → endpoint; "localhost" means 127.0.0.1.
@@ -58,7 +61,7 @@ std::string url_of(const tcp::endpoint& ep) {
 
 int run_server(const ServerOptions& options, const KindRegistry& kinds, const StructuredConfig& config,
                std::shared_ptr<spdlog::logger> log) {
-    raise_fd_limit(*log);
+    const std::size_t fd_limit = raise_fd_limit(*log);
     tcp::endpoint endpoint;
     try {
         endpoint = parse_listen(options.listen);
@@ -126,6 +129,9 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     session_options.idle_timeout = std::chrono::milliseconds(options.idle_timeout_ms);
     session_options.write_timeout = std::chrono::milliseconds(options.write_timeout_ms);
     session_options.sse.write_timeout = session_options.write_timeout;
+    // Descriptors beyond the connections: the store, pipes of command kinds, webhooks, the listener.
+    const std::size_t fd_budget = fd_limit > 128 ? fd_limit - 64 : fd_limit / 2;
+    session_options.max_connections = options.max_connections ? std::min(options.max_connections, fd_budget) : fd_budget;
     session_options.sse.heartbeat = std::chrono::milliseconds(options.heartbeat_ms);
 
     http::IoPool pool(options.io_threads);

@@ -35,8 +35,9 @@ std::optional<Error> read_failure(const boost::system::error_code& ec, bool time
 class Session {
 public:
     Session(tcp::socket socket, const Router& router, const SessionOptions& options,
-            std::shared_ptr<spdlog::logger> log)
-        : socket_(std::move(socket)), watchdog_(socket_), router_(router), options_(options), log_(std::move(log)) {}
+            std::shared_ptr<spdlog::logger> log, bool overloaded)
+        : socket_(std::move(socket)), watchdog_(socket_), router_(router), options_(options), log_(std::move(log)),
+          overloaded_(overloaded) {}
 
     asio::awaitable<void> run() {
         for (bool first = true;; first = false) {
@@ -47,6 +48,10 @@ public:
                     auto response = make_problem(*problem, "");
                     co_await write_response(response, false);
                 }
+                break;
+            }
+            if (overloaded_) {
+                co_await refuse(*request);
                 break;
             }
             const bool keep_alive = request->keep_alive();
@@ -67,6 +72,24 @@ public:
     }
 
 private:
+    /// Over the connection limit: a stream request gets a clean end after a retry
+    /// hint (EventSource then reconnects later; any non-200 would stop it for
+    /// good), any other request a 503 with Retry-After.
+    asio::awaitable<void> refuse(const Request& request) {
+        log_->warn("at the connection limit ({}): refusing {}", options_.max_connections,
+                   std::string(request.target().substr(0, request.target().find('?'))));
+        if (request[beast_http::field::accept].find("text/event-stream") != boost::string_view::npos) {
+            const std::string bye = sse_response_head() + "retry: " + std::to_string(options_.sse.retry_ms * 2) + "\n\n";
+            boost::system::error_code ec;
+            watchdog_.arm(options_.write_timeout);
+            co_await asio::async_write(socket_, asio::buffer(bye), asio::redirect_error(asio::use_awaitable, ec));
+            watchdog_.disarm();
+            co_return;
+        }
+        auto response = make_problem(make_error(errc::unavailable, "the server is at its connection limit"), "");
+        co_await write_response(response, false);
+    }
+
     /// Keep-alive: waits for the first byte of the next request, at most idle_timeout.
     asio::awaitable<bool> await_next_request() {
         boost::system::error_code ec;
@@ -147,13 +170,14 @@ private:
     const Router& router_;
     const SessionOptions& options_;
     std::shared_ptr<spdlog::logger> log_;
+    bool overloaded_;
 };
 
 } // namespace
 
 asio::awaitable<void> run_http_session(tcp::socket socket, const Router& router, const SessionOptions& options,
-                                       std::shared_ptr<spdlog::logger> log) {
-    Session session(std::move(socket), router, options, std::move(log));
+                                       std::shared_ptr<spdlog::logger> log, bool overloaded) {
+    Session session(std::move(socket), router, options, std::move(log), overloaded);
     co_await session.run();
 }
 

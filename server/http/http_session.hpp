@@ -23,10 +23,15 @@ struct SessionOptions {
     std::chrono::milliseconds idle_timeout{30000};    // keep-alive: closed quietly
     std::chrono::milliseconds write_timeout{10000};   // stalled client: closed
     SseOptions sse;
+    /// Connections served at once; past it a new connection gets 503 (a stream:
+    /// a clean end with a retry), so that descriptors never run out.
+    std::size_t max_connections = 10000;
 };
 
 /// Serves one connection until it closes. Runs on the socket's executor.
+/// `overloaded`: the server is at max_connections; answer and close.
 boost::asio::awaitable<void> run_http_session(boost::asio::ip::tcp::socket socket, const Router& router,
-                                              const SessionOptions& options, std::shared_ptr<spdlog::logger> log);
+                                              const SessionOptions& options, std::shared_ptr<spdlog::logger> log,
+                                              bool overloaded = false);
 
 } // namespace taskstream::http

@@ -52,9 +52,11 @@ asio::awaitable<void> Listener::accept_loop() {
             continue;
         }
         socket.set_option(tcp::no_delay(true), ec);
+        const bool overloaded = open_connections_->fetch_add(1) >= options_.max_connections;
         auto executor = socket.get_executor();
-        asio::co_spawn(executor, run_http_session(std::move(socket), router_, options_, log_),
-                       [log = log_](std::exception_ptr e) {
+        asio::co_spawn(executor, run_http_session(std::move(socket), router_, options_, log_, overloaded),
+                       [log = log_, open = open_connections_](std::exception_ptr e) {
+                           --*open;
                            if (!e) return;
                            try {
                                std::rethrow_exception(e);

@@ -2,6 +2,7 @@
 // I/O thread.
 #pragma once
 
+#include <atomic>
 #include <memory>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -31,6 +32,7 @@ private:
     const Router& router_;
     const SessionOptions& options_;
     std::shared_ptr<spdlog::logger> log_;
+    std::shared_ptr<std::atomic<std::size_t>> open_connections_ = std::make_shared<std::atomic<std::size_t>>(0);
 };
 
 } // namespace taskstream::http

@@ -52,3 +52,21 @@ TEST_CASE("an idle event stream gets heartbeat comments") {
     CHECK(stream.parser().comments() >= 3);
     CHECK(nlohmann::json::parse(events.back().data)["state"] == "succeeded");
 }
+
+TEST_CASE("at the connection limit: plain requests get 503 - a new stream a clean end with a retry hint") {
+    TempDir dir;
+    ServerProcess server(dir.path(), {"--max-connections", "2"});
+    HttpClient first(server.port()), second(server.port());
+    REQUIRE(first.get("/healthz").status == 200);   // two keep-alive connections held open
+    REQUIRE(second.get("/healthz").status == 200);
+    auto refused = raw_exchange(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", std::chrono::seconds(10));
+    CHECK(refused.rfind("HTTP/1.1 503", 0) == 0);
+    CHECK(refused.find("Retry-After: 1") != std::string::npos);
+    auto stream = raw_exchange(server.port(), "GET /v1/events?topic=a HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n",
+                               std::chrono::seconds(10));
+    CHECK(stream.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(stream.find("text/event-stream") != std::string::npos);
+    CHECK(stream.find("retry: ") != std::string::npos);
+    CHECK(stream.find("data:") == std::string::npos);
+    CHECK(server.log().find("at the connection limit") != std::string::npos);
+}
