@@ -2,8 +2,6 @@
 #include <catch2/catch.hpp>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "http_client.hpp"
 #include "server_process.hpp"
@@ -12,29 +10,6 @@ using namespace taskstream::testing;
 using json = nlohmann::json;
 namespace asio = boost::asio;
 
-namespace {
-
-/// Reads every target concurrently on this io_context; resumes when all are done.
-asio::awaitable<std::vector<std::vector<SseEvent>>> read_many(unsigned short port, std::vector<std::string> targets) {
-    auto executor = co_await asio::this_coro::executor;
-    std::vector<std::vector<SseEvent>> results(targets.size());
-    std::size_t remaining = targets.size();
-    std::exception_ptr failure;
-    asio::steady_timer all_done(executor, asio::steady_timer::time_point::max());
-    for (std::size_t i = 0; i < targets.size(); ++i)
-        asio::co_spawn(executor, read_stream(port, targets[i]),
-                       [&, i](std::exception_ptr e, std::vector<SseEvent> events) {
-                           if (e) failure = e;
-                           results[i] = std::move(events);
-                           if (--remaining == 0) all_done.cancel();
-                       });
-    boost::system::error_code ec;
-    co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (failure) std::rethrow_exception(failure);
-    co_return results;
-}
-
-} // namespace
 
 TEST_CASE("50 concurrent tasks with 20 subscribers each: all receive every event in order") {
     TempDir dir;
@@ -49,7 +24,7 @@ TEST_CASE("50 concurrent tasks with 20 subscribers each: all receive every event
         for (int j = 0; j < kReaders; ++j) targets.push_back("/v1/tasks/" + ids.back() + "/events");
     }
     asio::io_context ioc;
-    auto results = run_for(ioc, read_many(server.port(), targets), std::chrono::seconds(120));
+    auto results = run_for(ioc, read_streams(server.port(), targets), std::chrono::seconds(120));
     REQUIRE(results.size() == kTasks * kReaders);
 
     for (int i = 0; i < kTasks; ++i) {

@@ -9,6 +9,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
@@ -197,6 +198,24 @@ asio::awaitable<std::vector<SseEvent>> read_stream(unsigned short port, std::str
         parser.feed(std::string_view(chunk).substr(0, n));
     }
     co_return events;
+}
+
+asio::awaitable<std::vector<std::vector<SseEvent>>> read_streams(unsigned short port, std::vector<std::string> targets) {
+    auto executor = co_await asio::this_coro::executor;
+    std::vector<std::vector<SseEvent>> results(targets.size());
+    std::size_t remaining = targets.size();
+    std::exception_ptr failure;
+    asio::steady_timer all_done(executor, asio::steady_timer::time_point::max());
+    for (std::size_t i = 0; i < targets.size(); ++i)
+        asio::co_spawn(executor, read_stream(port, targets[i]), [&, i](std::exception_ptr e, std::vector<SseEvent> events) {
+            if (e) failure = e;
+            results[i] = std::move(events);
+            if (--remaining == 0) all_done.cancel();
+        });
+    boost::system::error_code ec;
+    co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (failure) std::rethrow_exception(failure);
+    co_return results;
 }
 
 } // namespace taskstream::testing

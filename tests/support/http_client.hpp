@@ -80,6 +80,9 @@ private:
 
 /// Reads a whole stream as a coroutine, so that many can run on one io_context.
 boost::asio::awaitable<std::vector<SseEvent>> read_stream(unsigned short port, std::string target);
+/// Reads every target to its end concurrently on the calling coroutine's io_context.
+boost::asio::awaitable<std::vector<std::vector<SseEvent>>> read_streams(unsigned short port,
+                                                                        std::vector<std::string> targets);
 
 /// Runs `op` on `ioc` for at most `timeout`; throws if it has not finished.
 template <typename T>
