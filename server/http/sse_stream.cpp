@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -24,6 +26,16 @@ unsigned jittered(unsigned ms) {
 /// (so that the client's Last-Event-ID stays the last real event).
 std::string shutdown_block(unsigned retry_ms) {
     return sse::encode_retry(jittered(retry_ms)) + "event: shutdown\ndata: {\"reason\":\"server shutting down\"}\n\n";
+}
+
+/// Ends the stream as soon as the client closes its side, instead of at the
+/// next write (a heartbeat may be 15 s away). After the read completes it
+/// touches only the subscriber, which it shares: the socket may be gone by then.
+asio::awaitable<void> watch_for_close(asio::ip::tcp::socket& socket, std::shared_ptr<SseSubscriber> subscriber) {
+    char byte;
+    boost::system::error_code ec;
+    co_await socket.async_read_some(asio::buffer(&byte, 1), asio::redirect_error(asio::use_awaitable, ec));
+    subscriber->client_gone();
 }
 
 struct ScopeExit {
@@ -77,10 +89,12 @@ asio::awaitable<void> run_sse_stream(asio::ip::tcp::socket& socket, Watchdog& wa
     if (!co_await write(head, stream.replay)) co_return;
     if (stream.replay_may_end && ends_stream(stream.replay)) co_return;
     stream.replay.clear();
+    asio::co_spawn(socket.get_executor(), watch_for_close(socket, stream.subscriber), asio::detached);
 
     for (;;) {
         co_await subscriber.wait(options.heartbeat);
         auto batch = subscriber.take();
+        if (batch.client_gone) co_return;
         if (batch.overflow) {
             log.info("sse: reader fell behind its bound; closing, it resumes from history");
             co_return;

@@ -29,6 +29,12 @@ void SseSubscriber::deliver(const EventPtr& event) {
     wake_locked();
 }
 
+void SseSubscriber::client_gone() {
+    std::lock_guard lock(mutex_);
+    client_gone_ = true;
+    wake_locked();
+}
+
 void SseSubscriber::shutdown() {
     std::lock_guard lock(mutex_);
     shutdown_ = true;
@@ -69,7 +75,8 @@ asio::awaitable<void> SseSubscriber::wait(std::chrono::steady_clock::duration ti
     for (;;) {
         {
             std::lock_guard lock(mutex_);
-            if (!queue_.empty() || shutdown_ || overflow_ || std::chrono::steady_clock::now() >= deadline) {
+            if (!queue_.empty() || shutdown_ || overflow_ || client_gone_ ||
+                std::chrono::steady_clock::now() >= deadline) {
                 waiting_ = false;
                 co_return;
             }
@@ -90,6 +97,7 @@ SseSubscriber::Batch SseSubscriber::take() {
     queued_bytes_ = 0;
     b.shutdown = shutdown_;
     b.overflow = overflow_;
+    b.client_gone = client_gone_;
     return b;
 }
 

@@ -27,6 +27,7 @@ public:
         std::vector<EventPtr> events;
         bool shutdown = false;
         bool overflow = false;  // fell behind its bound: close, the client resumes from history
+        bool client_gone = false;  // the client closed its side
     };
 
     SseSubscriber(boost::asio::any_io_executor executor, Limits limits);
@@ -34,6 +35,8 @@ public:
     /// Any thread, hub lock held.
     void deliver(const EventPtr& event) override;
     void shutdown() override;
+    /// The connection saw the client close (any thread).
+    void client_gone();
 
     /// Connection's thread: waits until something is queued or `timeout` passes.
     boost::asio::awaitable<void> wait(std::chrono::steady_clock::duration timeout);
@@ -53,6 +56,7 @@ private:
     std::size_t queued_bytes_ = 0;
     bool shutdown_ = false;
     bool overflow_ = false;
+    bool client_gone_ = false;
     bool waiting_ = false;      // the connection sleeps in wait()
     bool wake_posted_ = false;  // a wake-up is on its way
 };

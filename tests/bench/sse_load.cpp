@@ -1,0 +1,215 @@
+// sse_load: the load generator of `make bench`. Opens N SSE connections to a
+// server (spread over source addresses 127.0.0.2…), then either measures what
+// idle connections cost the server, or publishes at a fixed rate with a send
+// timestamp in each event and measures delivery latency and loss.
+//
+//   sse_load idle   --port P --pid PID --connections N
+//   sse_load fanout --port P --pid PID --connections N --topics K --rate R --seconds S
+// Prints one JSON object. Bounded: at most 60 s of publishing, 30 s to connect, 10 s to drain.
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include "sse_parser.hpp"
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using json = nlohmann::json;
+
+namespace {
+
+std::int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+}
+
+/// Resident memory of a process, in bytes (from /proc).
+std::int64_t rss_bytes(int pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6)) * 1024;
+    return 0;
+}
+
+/// User + system CPU seconds of a process (from /proc).
+double cpu_seconds(int pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    auto fields = text.substr(text.rfind(')') + 2);
+    std::istringstream in(fields);
+    std::vector<std::string> f;
+    for (std::string x; in >> x;) f.push_back(x);
+    return (std::stod(f.at(11)) + std::stod(f.at(12))) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+struct Stats {
+    std::size_t connected = 0, failed = 0, received = 0;
+    std::vector<double> latencies_ms;
+    std::map<int, std::size_t> per_topic_subscribers;
+};
+
+/// One subscriber: connects from `source`, reads the stream, records latencies.
+asio::awaitable<void> subscribe(unsigned short port, std::string source, std::string target, int topic, Stats& stats) {
+    try {
+        tcp::socket socket(co_await asio::this_coro::executor);
+        socket.open(tcp::v4());
+        socket.bind({asio::ip::make_address(source), 0});
+        co_await socket.async_connect({asio::ip::make_address("127.0.0.1"), port}, asio::use_awaitable);
+        const std::string request = "GET " + target + " HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n";
+        co_await asio::async_write(socket, asio::buffer(request), asio::use_awaitable);
+        std::string buffer;
+        auto n = co_await asio::async_read_until(socket, asio::dynamic_buffer(buffer), "\r\n\r\n", asio::use_awaitable);
+        if (buffer.rfind("HTTP/1.1 200", 0) != 0) throw std::runtime_error("not 200");
+        ++stats.connected;
+        ++stats.per_topic_subscribers[topic];
+        taskstream::testing::SseParser parser([&](const taskstream::testing::SseEvent& e) {
+            auto data = json::parse(e.data, nullptr, false);
+            if (data.is_discarded() || !data.contains("t")) return;
+            ++stats.received;
+            stats.latencies_ms.push_back(static_cast<double>(now_ns() - data["t"].get<std::int64_t>()) / 1e6);
+        });
+        parser.feed(std::string_view(buffer).substr(n));
+        std::string chunk(65536, '\0');
+        for (;;) {
+            auto got = co_await socket.async_read_some(asio::buffer(chunk), asio::use_awaitable);
+            parser.feed(std::string_view(chunk.data(), got));
+        }
+    } catch (const std::exception&) {
+        if (stats.connected == 0) ++stats.failed;
+    }
+}
+
+/// One keep-alive publisher connection: POSTs its share of the events at a fixed rate.
+asio::awaitable<void> publish(unsigned short port, int topics, double rate, Clock::time_point until,
+                              std::size_t& sent, std::map<int, std::size_t>& sent_per_topic) {
+    tcp::socket socket(co_await asio::this_coro::executor);
+    co_await socket.async_connect({asio::ip::make_address("127.0.0.1"), port}, asio::use_awaitable);
+    socket.set_option(tcp::no_delay(true));
+    asio::steady_timer tick(socket.get_executor());
+    const auto interval = std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 / rate));
+    auto next = Clock::now();
+    std::string buffer;
+    for (std::size_t i = 0; Clock::now() < until; ++i) {
+        const int topic = static_cast<int>(i % static_cast<std::size_t>(topics));
+        const std::string body = json{{"type", "tick"}, {"data", {{"t", now_ns()}, {"n", i}}}}.dump();
+        const std::string request = "POST /v1/topics/bench/" + std::to_string(topic) +
+                                    "/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                                    std::to_string(body.size()) + "\r\n\r\n" + body;
+        co_await asio::async_write(socket, asio::buffer(request), asio::use_awaitable);
+        auto n = co_await asio::async_read_until(socket, asio::dynamic_buffer(buffer), "\r\n\r\n", asio::use_awaitable);
+        auto length_at = buffer.find("Content-Length: ");
+        std::size_t length = length_at < n ? std::stoul(buffer.substr(length_at + 16)) : 0;
+        if (buffer.size() < n + length)
+            co_await asio::async_read(socket, asio::dynamic_buffer(buffer), asio::transfer_exactly(n + length - buffer.size()),
+                                      asio::use_awaitable);
+        const bool accepted = buffer.rfind("HTTP/1.1 202", 0) == 0;
+        buffer.erase(0, n + length);
+        if (accepted) {
+            ++sent;
+            ++sent_per_topic[topic];
+        }
+        next += interval;
+        tick.expires_at(next);
+        co_await tick.async_wait(asio::use_awaitable);
+    }
+}
+
+double percentile(std::vector<double>& v, double p) {
+    if (v.empty()) return 0;
+    auto k = std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())));
+    std::nth_element(v.begin(), v.begin() + static_cast<long>(k), v.end());
+    return v[k];
+}
+
+/// Runs `ioc` until `done()` or `deadline`, in small slices.
+template <typename Done>
+void run_until(asio::io_context& ioc, Done done, Clock::time_point deadline) {
+    while (!done() && Clock::now() < deadline) ioc.run_for(std::chrono::milliseconds(20));
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"sse_load: SSE load generator for make bench"};
+    std::string mode;
+    unsigned short port = 0;
+    int pid = 0, connections = 1000, topics = 1, per_source = 90;
+    double rate = 100, seconds = 10;
+    app.add_option("mode", mode, "idle or fanout")->required()->check(CLI::IsMember({"idle", "fanout"}));
+    app.add_option("--port", port)->required();
+    app.add_option("--pid", pid, "the server's pid (for RSS and CPU)")->required();
+    app.add_option("--connections", connections)->check(CLI::Range(1, 20000));
+    app.add_option("--topics", topics)->check(CLI::Range(1, 10000));
+    app.add_option("--rate", rate, "events per second in all")->check(CLI::Range(1.0, 1e6));
+    app.add_option("--seconds", seconds)->check(CLI::Range(1.0, 60.0));
+    app.add_option("--per-source", per_source, "connections per source address (below the per-client limit)");
+    CLI11_PARSE(app, argc, argv);
+
+    asio::io_context ioc(1);
+    Stats stats;
+    const auto rss_before = rss_bytes(pid);
+    for (int i = 0; i < connections; ++i) {
+        const std::string source = "127.0." + std::to_string(1 + i / per_source / 250) + "." +
+                                   std::to_string(2 + (i / per_source) % 250);
+        const int topic = i % topics;
+        const std::string target = "/v1/events?topic=bench/" + std::to_string(topic);
+        asio::co_spawn(ioc, subscribe(port, source, target, topic, stats), asio::detached);
+    }
+    run_until(ioc, [&] { return stats.connected + stats.failed >= static_cast<std::size_t>(connections); },
+              Clock::now() + std::chrono::seconds(30));
+    ioc.run_for(std::chrono::milliseconds(500));  // let the server settle its buffers
+    json out{{"mode", mode}, {"connections", stats.connected}, {"failed", stats.failed}};
+    if (mode == "idle") {
+        const auto rss_after = rss_bytes(pid);
+        out["server_rss_before"] = rss_before;
+        out["server_rss_after"] = rss_after;
+        out["bytes_per_connection"] = stats.connected ? (rss_after - rss_before) / static_cast<std::int64_t>(stats.connected) : 0;
+        std::cout << out.dump() << "\n";
+        return stats.failed ? 1 : 0;
+    }
+    const double cpu_before = cpu_seconds(pid);
+    std::size_t sent = 0;
+    std::map<int, std::size_t> sent_per_topic;
+    const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+    const int publishers = std::max(1, std::min(16, static_cast<int>(rate / 500)));
+    for (int p = 0; p < publishers; ++p)
+        asio::co_spawn(ioc, publish(port, topics, rate / publishers, until, sent, sent_per_topic), asio::detached);
+    run_until(ioc, [] { return false; }, until);
+    std::size_t expected = 0;
+    for (const auto& [topic, count] : sent_per_topic) expected += count * stats.per_topic_subscribers[topic];
+    run_until(ioc, [&] { return stats.received >= expected; }, Clock::now() + std::chrono::seconds(10));
+    const double cpu = cpu_seconds(pid) - cpu_before;
+    out["rate"] = rate;
+    out["seconds"] = seconds;
+    out["published"] = sent;
+    out["expected_deliveries"] = expected;
+    out["deliveries"] = stats.received;
+    out["loss"] = expected > stats.received ? expected - stats.received : 0;
+    out["deliveries_per_second"] = static_cast<double>(stats.received) / seconds;
+    out["p50_ms"] = percentile(stats.latencies_ms, 0.50);
+    out["p99_ms"] = percentile(stats.latencies_ms, 0.99);
+    out["max_ms"] = stats.latencies_ms.empty() ? 0 : *std::max_element(stats.latencies_ms.begin(), stats.latencies_ms.end());
+    out["server_cpu_seconds"] = cpu;
+    out["cpu_us_per_delivery"] = stats.received ? cpu * 1e6 / static_cast<double>(stats.received) : 0;
+    out["server_rss"] = rss_bytes(pid);
+    std::cout << out.dump() << "\n";
+    return 0;
+}
