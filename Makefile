@@ -8,12 +8,12 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Every Debian package the build and the tests need. Keep this list complete:
 # CI runs on a clean clone and a fresh machine has none of them.
-PACKAGES := build-essential cmake ninja-build pkg-config ccache curl \
+PACKAGES := build-essential cmake ninja-build pkg-config ccache curl util-linux \
 	libboost1.81-dev libboost-url1.81-dev libssl-dev \
 	nlohmann-json3-dev libspdlog-dev catch2 libsqlite3-dev sqlite3 libcli11-dev \
 	libtomlplusplus-dev
 
-.PHONY: all deps configure build run test clean
+.PHONY: all deps configure build run test bench clean
 
 all: build
 
@@ -41,6 +41,11 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# Figures, not tests: the scenarios of DESIGN section 8 (a few minutes).
+bench: build
+	@command -v python3 >/dev/null || { $(SUDO) apt-get install -y -qq python3; }
+	tests/bench/run.sh $(BUILD) $(BUILD)/bench-results.json
 
 clean:
 	rm -rf $(BUILD)

@@ -94,7 +94,10 @@ asio::awaitable<void> run_sse_stream(asio::ip::tcp::socket& socket, Watchdog& wa
     for (;;) {
         co_await subscriber.wait(options.heartbeat);
         auto batch = subscriber.take();
-        if (batch.client_gone) co_return;
+        if (batch.client_gone) {
+            log.debug("sse: the client closed its stream");
+            co_return;
+        }
         if (batch.overflow) {
             log.info("sse: reader fell behind its bound; closing, it resumes from history");
             co_return;

@@ -189,7 +189,8 @@ int main(int argc, char** argv) {
     std::size_t sent = 0;
     std::map<int, std::size_t> sent_per_topic;
     const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-    const int publishers = std::max(1, std::min(16, static_cast<int>(rate / 500)));
+    // Each POST waits for its durable commit (a few ms), so the rate needs enough connections.
+    const int publishers = std::max(1, std::min(64, static_cast<int>(rate / 100)));
     for (int p = 0; p < publishers; ++p)
         asio::co_spawn(ioc, publish(port, topics, rate / publishers, until, sent, sent_per_topic), asio::detached);
     run_until(ioc, [] { return false; }, until);
@@ -200,6 +201,7 @@ int main(int argc, char** argv) {
     out["rate"] = rate;
     out["seconds"] = seconds;
     out["published"] = sent;
+    out["published_per_second"] = static_cast<double>(sent) / seconds;
     out["expected_deliveries"] = expected;
     out["deliveries"] = stats.received;
     out["loss"] = expected > stats.received ? expected - stats.received : 0;

@@ -70,3 +70,15 @@ TEST_CASE("at the connection limit: plain requests get 503 - a new stream a clea
     CHECK(stream.find("data:") == std::string::npos);
     CHECK(server.log().find("at the connection limit") != std::string::npos);
 }
+
+TEST_CASE("a stream the client closes is ended at once - its per-client slot is free again") {
+    TempDir dir;
+    ServerProcess server(dir.path(), {"--max-streams-per-ip", "1", "--log-level", "debug"});
+    {
+        SseStream first(server.port(), "/v1/events?topic=a");
+        REQUIRE(first.response().status == 200);
+    }  // closed here; the next heartbeat is 15 s away
+    REQUIRE(server.wait_for_log("the client closed its stream", std::chrono::seconds(5)));
+    SseStream second(server.port(), "/v1/events?topic=a");
+    CHECK(second.response().status == 200);
+}
