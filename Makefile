@@ -43,8 +43,14 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
 # Figures, not tests: the scenarios of DESIGN section 8 (a few minutes).
+BENCH_PACKAGES := python3 nginx-light libnginx-mod-nchan
 bench: build
-	@command -v python3 >/dev/null || { $(SUDO) apt-get install -y -qq python3; }
+	@missing=$$(for p in $(BENCH_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
+	@command -v node >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs
 	tests/bench/run.sh $(BUILD) $(BUILD)/bench-results.json
 
 clean:

@@ -5,6 +5,7 @@
 //
 //   sse_load idle   --port P --pid PID --connections N
 //   sse_load fanout --port P --pid PID --connections N --topics K --rate R --seconds S
+// --flavor taskstream|nchan|node picks the peer's URLs (see peers/).
 // Prints one JSON object. Bounded: at most 60 s of publishing, 30 s to connect, 10 s to drain.
 #include <algorithm>
 #include <chrono>
@@ -97,9 +98,25 @@ asio::awaitable<void> subscribe(unsigned short port, std::string source, std::st
     }
 }
 
+/// How a peer names its streams and takes publishes.
+struct Flavor {
+    std::string name;
+    std::string subscribe_target(int topic) const {
+        return name == "taskstream" ? "/v1/events?topic=bench/" + std::to_string(topic) : "/sub/bench_" + std::to_string(topic);
+    }
+    std::string publish_target(int topic) const {
+        return name == "taskstream" ? "/v1/topics/bench/" + std::to_string(topic) + "/events"
+                                    : "/pub/bench_" + std::to_string(topic);
+    }
+    /// taskstream takes {type, data}; the others send the body as the data.
+    std::string publish_body(const json& data) const {
+        return name == "taskstream" ? json{{"type", "tick"}, {"data", data}}.dump() : data.dump();
+    }
+};
+
 /// One keep-alive publisher connection: POSTs its share of the events at a fixed rate.
-asio::awaitable<void> publish(unsigned short port, int topics, double rate, Clock::time_point until,
-                              std::size_t& sent, std::map<int, std::size_t>& sent_per_topic) {
+asio::awaitable<void> publish(unsigned short port, const Flavor& flavor, int topics, double rate,
+                              Clock::time_point until, std::size_t& sent, std::map<int, std::size_t>& sent_per_topic) {
     tcp::socket socket(co_await asio::this_coro::executor);
     co_await socket.async_connect({asio::ip::make_address("127.0.0.1"), port}, asio::use_awaitable);
     socket.set_option(tcp::no_delay(true));
@@ -109,18 +126,18 @@ asio::awaitable<void> publish(unsigned short port, int topics, double rate, Cloc
     std::string buffer;
     for (std::size_t i = 0; Clock::now() < until; ++i) {
         const int topic = static_cast<int>(i % static_cast<std::size_t>(topics));
-        const std::string body = json{{"type", "tick"}, {"data", {{"t", now_ns()}, {"n", i}}}}.dump();
-        const std::string request = "POST /v1/topics/bench/" + std::to_string(topic) +
-                                    "/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+        const std::string body = flavor.publish_body(json{{"t", now_ns()}, {"n", i}});
+        const std::string request = "POST " + flavor.publish_target(topic) +
+                                    " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
                                     std::to_string(body.size()) + "\r\n\r\n" + body;
         co_await asio::async_write(socket, asio::buffer(request), asio::use_awaitable);
         auto n = co_await asio::async_read_until(socket, asio::dynamic_buffer(buffer), "\r\n\r\n", asio::use_awaitable);
-        auto length_at = buffer.find("Content-Length: ");
-        std::size_t length = length_at < n ? std::stoul(buffer.substr(length_at + 16)) : 0;
+        auto length_at = buffer.find("ontent-Length: ");  // nginx and Node spell it differently
+        std::size_t length = length_at < n ? std::stoul(buffer.substr(length_at + 15)) : 0;
         if (buffer.size() < n + length)
             co_await asio::async_read(socket, asio::dynamic_buffer(buffer), asio::transfer_exactly(n + length - buffer.size()),
                                       asio::use_awaitable);
-        const bool accepted = buffer.rfind("HTTP/1.1 202", 0) == 0;
+        const bool accepted = buffer.rfind("HTTP/1.1 2", 0) == 0;
         buffer.erase(0, n + length);
         if (accepted) {
             ++sent;
@@ -161,6 +178,8 @@ int main(int argc, char** argv) {
     app.add_option("--rate", rate, "events per second in all")->check(CLI::Range(1.0, 1e6));
     app.add_option("--seconds", seconds)->check(CLI::Range(1.0, 60.0));
     app.add_option("--per-source", per_source, "connections per source address (below the per-client limit)");
+    Flavor flavor{"taskstream"};
+    app.add_option("--flavor", flavor.name, "taskstream, nchan or node")->check(CLI::IsMember({"taskstream", "nchan", "node"}));
     CLI11_PARSE(app, argc, argv);
 
     asio::io_context ioc(1);
@@ -170,13 +189,13 @@ int main(int argc, char** argv) {
         const std::string source = "127.0." + std::to_string(1 + i / per_source / 250) + "." +
                                    std::to_string(2 + (i / per_source) % 250);
         const int topic = i % topics;
-        const std::string target = "/v1/events?topic=bench/" + std::to_string(topic);
+        const std::string target = flavor.subscribe_target(topic);
         asio::co_spawn(ioc, subscribe(port, source, target, topic, stats), asio::detached);
     }
     run_until(ioc, [&] { return stats.connected + stats.failed >= static_cast<std::size_t>(connections); },
               Clock::now() + std::chrono::seconds(30));
     ioc.run_for(std::chrono::milliseconds(500));  // let the server settle its buffers
-    json out{{"mode", mode}, {"connections", stats.connected}, {"failed", stats.failed}};
+    json out{{"flavor", flavor.name}, {"mode", mode}, {"connections", stats.connected}, {"failed", stats.failed}};
     if (mode == "idle") {
         const auto rss_after = rss_bytes(pid);
         out["server_rss_before"] = rss_before;
@@ -192,7 +211,7 @@ int main(int argc, char** argv) {
     // Each POST waits for its durable commit (a few ms), so the rate needs enough connections.
     const int publishers = std::max(1, std::min(64, static_cast<int>(rate / 100)));
     for (int p = 0; p < publishers; ++p)
-        asio::co_spawn(ioc, publish(port, topics, rate / publishers, until, sent, sent_per_topic), asio::detached);
+        asio::co_spawn(ioc, publish(port, flavor, topics, rate / publishers, until, sent, sent_per_topic), asio::detached);
     run_until(ioc, [] { return false; }, until);
     std::size_t expected = 0;
     for (const auto& [topic, count] : sent_per_topic) expected += count * stats.per_topic_subscribers[topic];

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Medians of the bench measurements: one table on stdout, all of it as JSON."""
+"""The bench table: medians per peer and scenario, and taskstream/nchan ratios; all of it as JSON."""
 import json
 import statistics
 import sys
@@ -8,32 +8,60 @@ from collections import defaultdict
 rows = [json.loads(line) for line in open(sys.argv[1])]
 by = defaultdict(list)
 for r in rows:
-    by[r["scenario"]].append(r["result"])
+    by[(r["peer"], r["scenario"])].append(r["result"])
+peers = list(dict.fromkeys(r["peer"] for r in rows))
 
-def median(scenario, key):
-    return statistics.median(r[key] for r in by[scenario])
+
+def med(peer, scenario, key):
+    values = [m[key] for m in by.get((peer, scenario), []) if key in m]
+    return statistics.median(values) if values else None
+
+
+def s3_best(peer):
+    """The highest rate with zero loss and p99 < 100 ms, as measured (the publish rate reached)."""
+    best = None
+    for rate in sorted(int(s.split("@")[1]) for (p, s) in by if p == peer and s.startswith("S3@")):
+        s = f"S3@{rate}"
+        if med(peer, s, "loss") == 0 and med(peer, s, "p99_ms") < 100:
+            best = {"events_per_second": med(peer, s, "published_per_second"),
+                    "deliveries_per_second": med(peer, s, "deliveries_per_second"),
+                    "p99_ms": med(peer, s, "p99_ms"), "cpu_us_per_delivery": med(peer, s, "cpu_us_per_delivery")}
+    return best
+
 
 summary = {}
-if "S1" in by:
-    summary["S1"] = {"bytes_per_idle_connection": median("S1", "bytes_per_connection")}
-for s in ("S2", "S4"):
-    if s in by:
-        summary[s] = {k: median(s, k) for k in ("p50_ms", "p99_ms", "max_ms", "loss", "deliveries_per_second",
-                                                 "cpu_us_per_delivery")}
-rates = sorted(int(s.split("@")[1]) for s in by if s.startswith("S3@"))
-best = None
-for rate in rates:
-    s = f"S3@{rate}"
-    if median(s, "loss") == 0 and median(s, "p99_ms") < 100:
-        best = {"rate": rate, "published_per_second": median(s, "published_per_second"),
-                "deliveries_per_second": median(s, "deliveries_per_second"),
-                "p99_ms": median(s, "p99_ms"), "cpu_us_per_delivery": median(s, "cpu_us_per_delivery")}
-summary["S3"] = {"highest_zero_loss_rate": best, "rates_tried": rates}
-if "S5" in by:
-    summary["S5"] = {"creations_per_second": median("S5", "per_second"), "p99_ms": median("S5", "p99_ms")}
+for peer in peers:
+    summary[peer] = {
+        "S1_bytes_per_idle_connection": med(peer, "S1", "bytes_per_connection"),
+        "S2_p99_ms": med(peer, "S2", "p99_ms"), "S2_p50_ms": med(peer, "S2", "p50_ms"), "S2_loss": med(peer, "S2", "loss"),
+        "S3_best": s3_best(peer),
+        "S4_p99_ms": med(peer, "S4", "p99_ms"), "S4_loss": med(peer, "S4", "loss"),
+        "S5_creations_per_second": med(peer, "S5", "per_second"),
+    }
 
+
+def fmt(v):
+    if v is None:
+        return "-"
+    if isinstance(v, dict):
+        return f"{v['events_per_second']:.0f} ev/s, {v['deliveries_per_second'] / 1000:.0f}k del/s, p99 {v['p99_ms']:.1f} ms"
+    return f"{v:.1f}" if isinstance(v, float) else str(v)
+
+
+def ratio(key):
+    ts, nc = summary.get("taskstream", {}).get(key), summary.get("nchan", {}).get(key)
+    if isinstance(ts, dict) and isinstance(nc, dict):
+        ts, nc = ts["events_per_second"], nc["events_per_second"]
+    if not ts or not nc:
+        return "-"
+    return f"{ts / nc:.2f}"
+
+
+keys = ["S1_bytes_per_idle_connection", "S2_p50_ms", "S2_p99_ms", "S2_loss", "S3_best", "S4_p99_ms", "S4_loss",
+        "S5_creations_per_second"]
+print("\n| measure | " + " | ".join(peers) + " | taskstream/nchan |")
+print("|---|" + "---|" * (len(peers) + 1))
+for k in keys:
+    print(f"| {k} | " + " | ".join(fmt(summary[p].get(k)) for p in peers) + f" | {ratio(k)} |")
 json.dump({"summary": summary, "measurements": rows}, open(sys.argv[2], "w"), indent=2)
-print(f"\n{'scenario':<10} {'taskstream (median of repeats)'}")
-for s, v in summary.items():
-    print(f"{s:<10} {json.dumps(v)}")
 print(f"\nwritten: {sys.argv[2]}")
