@@ -15,10 +15,9 @@ PACKAGES := build-essential cmake ninja-build pkg-config ccache curl util-linux 
 
 .PHONY: all deps configure build run test bench clean
 
-all: build
-
-deps:
-	@missing=$$(for p in $(PACKAGES); do \
+# Installs those of the Debian packages $(1) that are not installed yet.
+define install_missing
+	@missing=$$(for p in $(1); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
 	  done); \
 	if [ -n "$$missing" ]; then \
@@ -26,6 +25,12 @@ deps:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+all: build
+
+deps:
+	$(call install_missing,$(PACKAGES))
 
 $(BUILD)/build.ninja: CMakeLists.txt | deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -45,11 +50,7 @@ test: build
 # Figures, not tests: the scenarios of DESIGN section 8 (a few minutes).
 BENCH_PACKAGES := python3 nginx-light libnginx-mod-nchan
 bench: build
-	@missing=$$(for p in $(BENCH_PACKAGES); do \
-	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
-	  done); \
-	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
+	$(call install_missing,$(BENCH_PACKAGES))
 	@command -v node >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs
 	tests/bench/run.sh $(BUILD) $(BUILD)/bench-results.json
 
