@@ -34,7 +34,7 @@ start_server() {  # a fresh server of $peer for each scenario
   rm -rf "$work/data" "$work/server.log" "$work/nginx"
   case $peer in
     taskstream)
-      taskset -c 0 "$build/taskstream" serve --listen 127.0.0.1:0 --data-dir "$work/data" --log-level warn \
+      taskset -c 0 "$build/taskstream" serve --listen 127.0.0.1:0 --data-dir "$work/data" --demo --log-level warn \
         --max-streams-per-ip 200 >"$work/server.log" 2>&1 &
       server_pid=$!; wait_for_port ;;
     nchan)
