@@ -3,7 +3,7 @@
 # taskstream, nginx + nchan and a plain Node.js SSE server. Each server is
 # pinned to CPU 0, the load generator to CPU 1; each measurement is repeated
 # (BENCH_REPS, 3) and the median kept. Writes JSON and prints one table.
-# Bounded: every step has a time limit; about 20 minutes with 3 repeats.
+# Bounded: every step has a time limit; about 25 minutes with 3 repeats.
 set -euo pipefail
 build=${1:-build}
 out=${2:-$build/bench-results.json}
@@ -65,7 +65,7 @@ for peer in $peers; do
   start_server
   for _ in $(seq "$reps"); do record S2 "$(load fanout --connections 1000 --topics 1 --rate 100 --seconds 20)"; done
   start_server
-  for rate in 250 500 1000 2000 4000; do
+  for rate in 250 350 500 700 1000 1400 2000 2800 4000; do
     for _ in $(seq "$reps"); do record "S3@$rate" "$(load fanout --connections 1000 --topics 1 --rate $rate --seconds 5)"; done
   done
   start_server

@@ -210,9 +210,12 @@ int main(int argc, char** argv) {
     const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
     // Each POST waits for its durable commit (a few ms), so the rate needs enough connections.
     const int publishers = std::max(1, std::min(64, static_cast<int>(rate / 100)));
+    int publishing = publishers;
     for (int p = 0; p < publishers; ++p)
-        asio::co_spawn(ioc, publish(port, flavor, topics, rate / publishers, until, sent, sent_per_topic), asio::detached);
-    run_until(ioc, [] { return false; }, until);
+        asio::co_spawn(ioc, publish(port, flavor, topics, rate / publishers, until, sent, sent_per_topic),
+                       [&](std::exception_ptr) { --publishing; });
+    // Count what was published, in-flight requests included (a slow server answers late).
+    run_until(ioc, [&] { return publishing == 0; }, until + std::chrono::seconds(10));
     std::size_t expected = 0;
     for (const auto& [topic, count] : sent_per_topic) expected += count * stats.per_topic_subscribers[topic];
     run_until(ioc, [&] { return stats.received >= expected; }, Clock::now() + std::chrono::seconds(10));
