@@ -22,6 +22,20 @@ std::optional<Error> check_task_id(const std::string& id) {
     return make_error(errc::not_found, "no task with id '" + id + "'");
 }
 
+using TaskCall = void (Engine::*)(const std::string&, std::function<void(Outcome<Task>)>);
+
+/// POST /v1/tasks/{id}/<action>: one engine call on the task, answered 202 with the task.
+Handler task_action(Engine& engine, TaskCall call) {
+    return [&engine, call](RequestContext& ctx) -> asio::awaitable<Reply> {
+        const auto& id = ctx.path_params[0];
+        if (auto bad = check_task_id(id)) co_return problem(*bad, ctx);
+        auto start = [&engine, call, &id](auto callback) { (engine.*call)(id, std::move(callback)); };
+        auto task = co_await await_callback<Outcome<Task>>(start);
+        if (!task) co_return problem(task.error(), ctx);
+        co_return make_json(status::accepted, to_json(*task), ctx.request.version());
+    };
+}
+
 } // namespace
 
 Outcome<std::shared_ptr<void>> take_stream_slot(const StreamSettings& streams, const RequestContext& ctx) {
@@ -71,23 +85,8 @@ void add_task_routes(Router& router, Engine& engine, const StreamSettings& strea
         co_return res;
     });
 
-    router.add(verb::post, "/v1/tasks/{id}/cancel", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
-        const auto& id = ctx.path_params[0];
-        if (auto bad = check_task_id(id)) co_return problem(*bad, ctx);
-        auto start = [&engine, &id](auto callback) { engine.cancel(id, std::move(callback)); };
-        auto task = co_await await_callback<Outcome<Task>>(start);
-        if (!task) co_return problem(task.error(), ctx);
-        co_return make_json(status::accepted, to_json(*task), ctx.request.version());
-    });
-
-    router.add(verb::post, "/v1/tasks/{id}/retry", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
-        const auto& id = ctx.path_params[0];
-        if (auto bad = check_task_id(id)) co_return problem(*bad, ctx);
-        auto start = [&engine, &id](auto callback) { engine.retry(id, std::move(callback)); };
-        auto task = co_await await_callback<Outcome<Task>>(start);
-        if (!task) co_return problem(task.error(), ctx);
-        co_return make_json(status::accepted, to_json(*task), ctx.request.version());
-    });
+    router.add(verb::post, "/v1/tasks/{id}/cancel", task_action(engine, &Engine::cancel));
+    router.add(verb::post, "/v1/tasks/{id}/retry", task_action(engine, &Engine::retry));
 
     router.add(verb::delete_, "/v1/tasks/{id}", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
         const auto& id = ctx.path_params[0];
