@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <deque>
+#include <thread>
 
 extern char** environ;
 
@@ -171,7 +172,10 @@ private:
                 kill_at = clock::now() + spec_.kill_grace;
             }
             if (killing_ && clock::now() >= kill_at) ::killpg(pid_, SIGKILL);
-            ctx_.sleep_for(std::chrono::milliseconds(20));  // polled: waitpid has no timeout
+            // Polled: waitpid has no timeout. Once cancelled, ctx.sleep_for returns at
+            // once, so wait plainly while the signals take effect.
+            if (killing_) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            else ctx_.sleep_for(std::chrono::milliseconds(20));
         }
         if (killing_) ::killpg(pid_, SIGKILL);  // leave no descendant behind
     }
