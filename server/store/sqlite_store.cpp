@@ -32,6 +32,22 @@ CREATE INDEX IF NOT EXISTS events_by_topic ON events(topic, seq);
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 )";
 
+/// Rows of "SELECT seq, topic, type, data, ts, terminal, kind FROM events …" as events.
+std::vector<EventPtr> read_events(sqlite::Statement& q) {
+    std::vector<EventPtr> out;
+    while (q.step())
+        out.push_back(make_event(static_cast<std::uint64_t>(q.column_int(0)), q.column_text(1), q.column_text(2),
+                                 q.column_text(3), q.column_int(4), q.column_int(5) != 0, q.column_text(6)));
+    return out;
+}
+
+/// Rows of "SELECT body FROM tasks …" as tasks.
+std::vector<Task> read_tasks(sqlite::Statement& q) {
+    std::vector<Task> out;
+    while (q.step()) out.push_back(task_from_json(nlohmann::json::parse(q.column_text(0))));
+    return out;
+}
+
 int take_lock(const std::filesystem::path& dir) {
     auto path = dir / "taskstream.lock";
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -148,14 +164,10 @@ std::optional<Task> SqliteStore::load_task(const std::string& id) {
 std::vector<EventPtr> SqliteStore::load_events(const std::string& topic, std::uint64_t after, std::uint64_t upto) {
     std::lock_guard lock(read_mutex_);
     sqlite::Statement q(*reader_,
-                        "SELECT seq, type, data, ts, terminal, kind FROM events "
+                        "SELECT seq, topic, type, data, ts, terminal, kind FROM events "
                         "WHERE topic = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq");
     q.bind(1, topic).bind(2, static_cast<std::int64_t>(after)).bind(3, static_cast<std::int64_t>(upto));
-    std::vector<EventPtr> out;
-    while (q.step())
-        out.push_back(make_event(static_cast<std::uint64_t>(q.column_int(0)), topic, q.column_text(1),
-                                 q.column_text(2), q.column_int(3), q.column_int(4) != 0, q.column_text(5)));
-    return out;
+    return read_events(q);
 }
 
 std::vector<EventPtr> SqliteStore::load_matching(const TopicFilter& filter, std::uint64_t after, std::uint64_t upto,
@@ -184,20 +196,14 @@ std::vector<EventPtr> SqliteStore::load_matching(const TopicFilter& filter, std:
     }
     for (const auto& k : filter.kinds) q.bind(index++, k);
     q.bind(index, static_cast<std::int64_t>(limit));
-    std::vector<EventPtr> out;
-    while (q.step())
-        out.push_back(make_event(static_cast<std::uint64_t>(q.column_int(0)), q.column_text(1), q.column_text(2),
-                                 q.column_text(3), q.column_int(4), q.column_int(5) != 0, q.column_text(6)));
-    return out;
+    return read_events(q);
 }
 
 std::vector<Task> SqliteStore::load_unfinished_tasks() {
     std::lock_guard lock(read_mutex_);
     sqlite::Statement q(*reader_,
                         "SELECT body FROM tasks WHERE state IN ('queued', 'running', 'retrying') ORDER BY id");
-    std::vector<Task> out;
-    while (q.step()) out.push_back(task_from_json(nlohmann::json::parse(q.column_text(0))));
-    return out;
+    return read_tasks(q);
 }
 
 std::uint64_t SqliteStore::seq_ceiling() {
@@ -293,9 +299,7 @@ std::vector<Task> SqliteStore::list_tasks(const TaskQuery& query) {
     if (query.kind) q.bind(2, *query.kind);
     if (query.before) q.bind(3, *query.before);
     q.bind(4, static_cast<std::int64_t>(query.limit));
-    std::vector<Task> out;
-    while (q.step()) out.push_back(task_from_json(nlohmann::json::parse(q.column_text(0))));
-    return out;
+    return read_tasks(q);
 }
 
 std::optional<IdempotencyRecord> SqliteStore::load_idempotency(const std::string& key) {
