@@ -43,13 +43,6 @@ std::string write_config(const TempDir& dir) {
     return path;
 }
 
-json create(HttpClient& http, const json& body) {
-    auto r = http.post_json("/v1/tasks", body);
-    INFO(r.body);
-    REQUIRE(r.status == 202);
-    return r.json();
-}
-
 /// Alive: present in /proc and not a zombie (a dead child waiting for init to reap it).
 bool process_exists(int pid) {
     std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
@@ -67,8 +60,8 @@ TEST_CASE("a command kind: progress and log lines - the last JSON line is the re
     ServerProcess server(dir.path() / "data", {"--config", write_config(dir)});
     HttpClient http(server.port());
     const std::string evil = "x; touch " + (dir.path() / "pwned").string();
-    auto task = create(http, {{"kind", "sh.steps"}, {"params", {{"label", evil}}}});
-    auto events = SseStream(server.port(), "/v1/tasks/" + task["id"].get<std::string>() + "/events").read_to_end();
+    auto task = create_task(http, {{"kind", "sh.steps"}, {"params", {{"label", evil}}}});
+    auto events = task_events(server.port(), task["id"].get<std::string>());
     std::vector<std::string> logs;
     double percent = -1;
     for (const auto& e : events) {
@@ -90,17 +83,17 @@ TEST_CASE("a command kind: a plain non-zero exit fails with the stderr tail - a 
     TempDir dir;
     ServerProcess server(dir.path() / "data", {"--config", write_config(dir)});
     HttpClient http(server.port());
-    auto poison = create(http, {{"kind", "sh.exit"}, {"params", {{"code", 3}}}});
-    auto retried = create(http, {{"kind", "sh.exit"}, {"params", {{"code", 75}}}, {"backoff_base_s", 0.01}});
+    auto poison = create_task(http, {{"kind", "sh.exit"}, {"params", {{"code", 3}}}});
+    auto retried = create_task(http, {{"kind", "sh.exit"}, {"params", {{"code", 75}}}, {"backoff_base_s", 0.01}});
     auto end = json::parse(
-        SseStream(server.port(), "/v1/tasks/" + poison["id"].get<std::string>() + "/events").read_to_end().back().data);
+        task_events(server.port(), poison["id"].get<std::string>()).back().data);
     CHECK(end["state"] == "failed");
     CHECK(end["attempt"] == 1);
     CHECK(end["error"]["type"] == "exit_code");
     CHECK(end["error"]["message"] == "exit code 3: broken input");
     // The poison task stops after max_retries and stays failed.
     end = json::parse(
-        SseStream(server.port(), "/v1/tasks/" + retried["id"].get<std::string>() + "/events").read_to_end().back().data);
+        task_events(server.port(), retried["id"].get<std::string>()).back().data);
     CHECK(end["state"] == "failed");
     CHECK(end["attempt"] == 3);
 }
@@ -109,7 +102,7 @@ TEST_CASE("cancelling a running command kind kills its whole process group - no 
     TempDir dir;
     ServerProcess server(dir.path() / "data", {"--config", write_config(dir)});
     HttpClient http(server.port());
-    auto task = create(http, {{"kind", "sh.sleepy"}});
+    auto task = create_task(http, {{"kind", "sh.sleepy"}});
     const std::string id = task["id"];
     SseStream stream(server.port(), "/v1/tasks/" + id + "/events");
     int child = 0, self = 0;
@@ -134,9 +127,9 @@ TEST_CASE("a command kind that runs past its timeout is killed and fails with ty
     TempDir dir;
     ServerProcess server(dir.path() / "data", {"--config", write_config(dir)});
     HttpClient http(server.port());
-    auto task = create(http, {{"kind", "sh.sleepy"}, {"timeout_s", 0.3}});
+    auto task = create_task(http, {{"kind", "sh.sleepy"}, {"timeout_s", 0.3}});
     auto end = json::parse(
-        SseStream(server.port(), "/v1/tasks/" + task["id"].get<std::string>() + "/events").read_to_end().back().data);
+        task_events(server.port(), task["id"].get<std::string>()).back().data);
     CHECK(end["state"] == "failed");
     CHECK(end["error"]["type"] == "timeout");
 }

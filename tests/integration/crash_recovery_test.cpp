@@ -16,7 +16,7 @@ namespace {
 
 /// Reads the task's whole stream and checks the invariants; returns the final task.
 json check_task_log(unsigned short port, const std::string& id) {
-    auto events = SseStream(port, "/v1/tasks/" + id + "/events").read_to_end(std::chrono::seconds(120));
+    auto events = task_events(port, id, std::chrono::seconds(120));
     REQUIRE_FALSE(events.empty());
     std::set<std::string> ids;
     int terminal = 0, lost = 0;
@@ -38,11 +38,9 @@ json check_task_log(unsigned short port, const std::string& id) {
 }
 
 std::string submit(HttpClient& http, int steps, int interval_ms, int max_retries) {
-    auto r = http.post_json("/v1/tasks", {{"kind", "demo.countdown"},
-                                          {"params", {{"steps", steps}, {"interval_ms", interval_ms}}},
-                                          {"max_retries", max_retries}});
-    REQUIRE(r.status == 202);
-    return r.json()["id"];
+    return create_task(http, {{"kind", "demo.countdown"},
+                              {"params", {{"steps", steps}, {"interval_ms", interval_ms}}},
+                              {"max_retries", max_retries}})["id"];
 }
 
 } // namespace

@@ -15,10 +15,7 @@ namespace {
 std::string example_config() { return std::string(TASKSTREAM_SOURCE_DIR) + "/examples/taskstream.toml"; }
 
 std::vector<SseEvent> run_task(HttpClient& http, unsigned short port, const json& body) {
-    auto r = http.post_json("/v1/tasks", body);
-    INFO(r.body);
-    REQUIRE(r.status == 202);
-    return SseStream(port, "/v1/tasks/" + r.json()["id"].get<std::string>() + "/events").read_to_end();
+    return task_events(port, create_task(http, body)["id"]);
 }
 
 } // namespace

@@ -18,7 +18,7 @@ TEST_CASE("restart keeps finished tasks and their event history - resume works a
         HttpClient http(server.port());
         id = http.post_json("/v1/tasks", {{"kind", "demo.countdown"}, {"params", {{"steps", 4}, {"interval_ms", 5}}}})
                  .json()["id"];
-        before = SseStream(server.port(), "/v1/tasks/" + id + "/events").read_to_end();
+        before = task_events(server.port(), id);
         task_before = http.get("/v1/tasks/" + id).json();
         CHECK(server.stop() == 0);
     }
@@ -28,7 +28,7 @@ TEST_CASE("restart keeps finished tasks and their event history - resume works a
     REQUIRE(task_after.status == 200);
     CHECK(task_after.json() == task_before);
 
-    auto after = SseStream(server.port(), "/v1/tasks/" + id + "/events").read_to_end();
+    auto after = task_events(server.port(), id);
     REQUIRE(after.size() == before.size());
     for (std::size_t i = 0; i < after.size(); ++i) {
         CHECK(after[i].id == before[i].id);
@@ -43,7 +43,7 @@ TEST_CASE("restart keeps finished tasks and their event history - resume works a
 
     // New events after the restart have ids above every old one.
     auto next = http.post_json("/v1/tasks", {{"kind", "demo.countdown"}, {"params", {{"steps", 1}}}}).json();
-    auto next_events = SseStream(server.port(), "/v1/tasks/" + next["id"].get<std::string>() + "/events").read_to_end();
+    auto next_events = task_events(server.port(), next["id"].get<std::string>());
     CHECK(next_events.front().id > before.back().id);
 }
 
@@ -60,7 +60,7 @@ TEST_CASE("a task queued for later survives a restart and runs after it") {
         CHECK(server.stop() == 0);
     }
     ServerProcess server(dir.path());
-    auto events = SseStream(server.port(), "/v1/tasks/" + id + "/events").read_to_end();
+    auto events = task_events(server.port(), id);
     REQUIRE_FALSE(events.empty());
     CHECK(json::parse(events.back().data)["state"] == "succeeded");
 }

@@ -10,9 +10,7 @@ using json = nlohmann::json;
 namespace {
 
 std::string start_countdown(HttpClient& http, int steps, int interval_ms) {
-    auto r = http.post_json("/v1/tasks", {{"kind", "demo.countdown"}, {"params", {{"steps", steps}, {"interval_ms", interval_ms}}}});
-    REQUIRE(r.status == 202);
-    return r.json()["id"];
+    return create_task(http, {{"kind", "demo.countdown"}, {"params", {{"steps", steps}, {"interval_ms", interval_ms}}}})["id"];
 }
 
 std::vector<std::string> ids_of(const std::vector<SseEvent>& events) {

@@ -11,10 +11,9 @@ using json = nlohmann::json;
 namespace {
 
 std::string run_countdown(HttpClient& http, unsigned short port, int steps, std::vector<SseEvent>* events = nullptr) {
-    auto r = http.post_json("/v1/tasks", {{"kind", "demo.countdown"}, {"params", {{"steps", steps}, {"interval_ms", 0}}}});
-    REQUIRE(r.status == 202);
-    std::string id = r.json()["id"];
-    auto all = SseStream(port, "/v1/tasks/" + id + "/events").read_to_end();
+    const std::string id =
+        create_task(http, {{"kind", "demo.countdown"}, {"params", {{"steps", steps}, {"interval_ms", 0}}}})["id"];
+    auto all = task_events(port, id);
     REQUIRE(json::parse(all.back().data)["state"] == "succeeded");
     if (events) *events = all;
     return id;

@@ -26,7 +26,7 @@ TEST_CASE("SIGTERM: open streams get event: shutdown and a clean end - the serve
     CHECK(server.wait_exit(std::chrono::seconds(20)) == 0);
     // The interrupted task runs again after a restart.
     ServerProcess again(dir.path());
-    auto events = SseStream(again.port(), "/v1/tasks/" + id + "/events").read_to_end(std::chrono::seconds(60));
+    auto events = task_events(again.port(), id, std::chrono::seconds(60));
     CHECK(json::parse(events.back().data)["state"] == "succeeded");
 }
 

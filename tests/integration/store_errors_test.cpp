@@ -30,7 +30,7 @@ TEST_CASE("a database held locked by another writer: POST answers 503 with Retry
 
     auto accepted = http.post_json("/v1/tasks", body);
     REQUIRE(accepted.status == 202);
-    auto events = SseStream(server.port(), "/v1/tasks/" + accepted.json()["id"].get<std::string>() + "/events").read_to_end();
+    auto events = task_events(server.port(), accepted.json()["id"].get<std::string>());
     CHECK(json::parse(events.back().data)["state"] == "succeeded");
 }
 

@@ -28,7 +28,7 @@ TEST_CASE("cancel a running task: 202 - its stream ends cancelled - a second can
     TempDir dir;
     ServerProcess server(dir.path());
     HttpClient http(server.port());
-    const std::string id = http.post_json("/v1/tasks", countdown(1000, 20)).json()["id"];
+    const std::string id = create_task(http, countdown(1000, 20))["id"];
     SseStream stream(server.port(), "/v1/tasks/" + id + "/events");
     std::vector<SseEvent> events;
     while (events.empty() || events.back().type != "progress") events.push_back(*stream.next());
@@ -45,8 +45,8 @@ TEST_CASE("retry a failed task: a new attempt on the same id and stream") {
     TempDir dir;
     ServerProcess server(dir.path());
     HttpClient http(server.port());
-    const std::string id = http.post_json("/v1/tasks", {{"kind", "demo.fail"}}).json()["id"];
-    auto first = SseStream(server.port(), "/v1/tasks/" + id + "/events").read_to_end();
+    const std::string id = create_task(http, {{"kind", "demo.fail"}})["id"];
+    auto first = task_events(server.port(), id);
     CHECK(states_of(first) == std::vector<std::string>{"queued", "running", "failed"});
 
     auto retried = http.request("POST", "/v1/tasks/" + id + "/retry");
@@ -57,8 +57,8 @@ TEST_CASE("retry a failed task: a new attempt on the same id and stream") {
     CHECK(states_of(second) == std::vector<std::string>{"queued", "running", "failed"});
     CHECK(json::parse(second.back().data)["attempt"] == 2);
 
-    const std::string ok = http.post_json("/v1/tasks", countdown(1, 0)).json()["id"];
-    SseStream(server.port(), "/v1/tasks/" + ok + "/events").read_to_end();
+    const std::string ok = create_task(http, countdown(1, 0))["id"];
+    task_events(server.port(), ok);
     CHECK(http.request("POST", "/v1/tasks/" + ok + "/retry").status == 409);  // succeeded tasks are not retried
 }
 
@@ -66,9 +66,9 @@ TEST_CASE("delete a finished task: 204 - then 410 for it and its stream - a runn
     TempDir dir;
     ServerProcess server(dir.path());
     HttpClient http(server.port());
-    const std::string done = http.post_json("/v1/tasks", countdown(1, 0)).json()["id"];
-    SseStream(server.port(), "/v1/tasks/" + done + "/events").read_to_end();
-    const std::string running = http.post_json("/v1/tasks", countdown(1000, 20)).json()["id"];
+    const std::string done = create_task(http, countdown(1, 0))["id"];
+    task_events(server.port(), done);
+    const std::string running = create_task(http, countdown(1000, 20))["id"];
 
     CHECK(http.request("DELETE", "/v1/tasks/" + running).status == 409);
     CHECK(http.request("DELETE", "/v1/tasks/" + done).status == 204);
@@ -133,7 +133,7 @@ TEST_CASE("two requests with one Idempotency-Key run the task once - another bod
     CHECK(second.json()["id"] == id);
     CHECK(http.post_json("/v1/tasks", countdown(3, 0), key).status == 422);
     CHECK(http.post_json("/v1/tasks", countdown(2, 0), {{"Idempotency-Key", std::string(300, 'k')}}).status == 400);
-    auto events = SseStream(server.port(), "/v1/tasks/" + id + "/events").read_to_end();
+    auto events = task_events(server.port(), id);
     CHECK(states_of(events) == std::vector<std::string>{"queued", "running", "succeeded"});
     CHECK(http.get("/v1/tasks?limit=500").json()["tasks"].size() == 1);
 }
@@ -145,12 +145,12 @@ TEST_CASE("pause stops new attempts - resume lets them run - status counts them"
     auto paused = http.request("POST", "/v1/admin/pause");
     REQUIRE(paused.status == 200);
     CHECK(paused.json()["paused"] == true);
-    const std::string id = http.post_json("/v1/tasks", countdown(1, 0)).json()["id"];
+    const std::string id = create_task(http, countdown(1, 0))["id"];
     auto status = http.get("/v1/admin/status").json();
     CHECK(status["queued"] == 1);
     CHECK(status["running"] == 0);
     CHECK(http.get("/v1/tasks/" + id).json()["state"] == "queued");
     CHECK(http.request("POST", "/v1/admin/resume").json()["paused"] == false);
-    auto events = SseStream(server.port(), "/v1/tasks/" + id + "/events").read_to_end();
+    auto events = task_events(server.port(), id);
     CHECK(states_of(events) == std::vector<std::string>{"queued", "running", "succeeded"});
 }

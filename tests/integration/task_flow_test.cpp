@@ -64,12 +64,12 @@ TEST_CASE("a failing task ends failed with its error - a flaky one retries and s
     auto fail = http.post_json("/v1/tasks", {{"kind", "demo.fail"}, {"params", {{"message", "boom"}}}}).json();
     auto flaky = http.post_json("/v1/tasks", {{"kind", "demo.flaky"}, {"params", {{"failures", 2}}}}).json();
 
-    auto fail_events = SseStream(server.port(), "/v1/tasks/" + fail["id"].get<std::string>() + "/events").read_to_end();
+    auto fail_events = task_events(server.port(), fail["id"].get<std::string>());
     auto end = json::parse(fail_events.back().data);
     CHECK(end["state"] == "failed");
     CHECK(end["error"] == json{{"type", "demo_failure"}, {"message", "boom"}});
 
-    auto flaky_events = SseStream(server.port(), "/v1/tasks/" + flaky["id"].get<std::string>() + "/events").read_to_end();
+    auto flaky_events = task_events(server.port(), flaky["id"].get<std::string>());
     std::vector<std::string> states;
     for (const auto& e : flaky_events)
         if (e.type == "state") states.push_back(json::parse(e.data)["state"]);

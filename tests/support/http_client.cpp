@@ -121,6 +121,16 @@ HttpResponse HttpClient::post_json(const std::string& target, const nlohmann::js
     return request("POST", target, body.dump(), h);
 }
 
+nlohmann::json create_task(HttpClient& http, const nlohmann::json& body) {
+    auto r = http.post_json("/v1/tasks", body);
+    if (r.status != 202) throw std::runtime_error("POST /v1/tasks answered " + std::to_string(r.status) + ": " + r.body);
+    return r.json();
+}
+
+std::vector<SseEvent> task_events(unsigned short port, const std::string& id, std::chrono::milliseconds timeout) {
+    return SseStream(port, "/v1/tasks/" + id + "/events").read_to_end(timeout);
+}
+
 std::string raw_exchange(unsigned short port, const std::string& raw, std::chrono::milliseconds timeout) {
     asio::io_context ioc;
     tcp::socket socket(ioc);

@@ -78,6 +78,11 @@ private:
     bool eof_ = false;
 };
 
+/// POSTs a task and returns it; throws (failing the test) unless it was accepted (202).
+nlohmann::json create_task(HttpClient& http, const nlohmann::json& body);
+/// Every event of a task's stream, from its start to its end.
+std::vector<SseEvent> task_events(unsigned short port, const std::string& id, std::chrono::milliseconds timeout = 30s);
+
 /// Reads a whole stream as a coroutine, so that many can run on one io_context.
 boost::asio::awaitable<std::vector<SseEvent>> read_stream(unsigned short port, std::string target);
 /// Reads every target to its end concurrently on the calling coroutine's io_context.

@@ -2,7 +2,7 @@
 
 #include <future>
 
-#include <spdlog/sinks/null_sink.h>
+#include "quiet_logger.hpp"
 
 #include "recording_subscriber.hpp"
 #include "server_process.hpp"
@@ -16,10 +16,6 @@ using taskstream::testing::TempDir;
 using json = nlohmann::json;
 
 namespace {
-
-std::shared_ptr<spdlog::logger> quiet() {
-    return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-}
 
 KindRegistry test_kinds() {
     KindRegistry r;
@@ -62,7 +58,7 @@ KindRegistry test_kinds() {
 
 /// A store, hub, journal and engine in a temp dir, torn down in order.
 struct Rig {
-    std::shared_ptr<spdlog::logger> log = quiet();
+    std::shared_ptr<spdlog::logger> log = taskstream::testing::quiet_logger();
     std::unique_ptr<SqliteStore> store;
     Hub hub;
     std::unique_ptr<Journal> journal;
@@ -101,6 +97,18 @@ struct Rig {
         auto f = p.get_future();
         REQUIRE(f.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
         return f.get();
+    }
+
+    /// Waits (bounded) until the task has an event of `type`, replayed or live.
+    bool wait_for_event(const std::string& id, const std::string& type) {
+        auto sub = std::make_shared<RecordingSubscriber>();
+        auto start = engine->open_stream(id, 0, sub);
+        REQUIRE(start);
+        auto is_type = [&](const EventPtr& e) { return e->type == type; };
+        const bool seen = std::any_of(start->replay.begin(), start->replay.end(), is_type) ||
+                          sub->wait_until([&](const auto& es) { return std::any_of(es.begin(), es.end(), is_type); });
+        engine->close_stream(id, sub.get());
+        return seen;
     }
 
     /// Every event of the task, replayed then live, until its terminal event.
@@ -199,7 +207,7 @@ TEST_CASE("engine: a task found running at start is retried as a new attempt, or
     lost.id = "01AAAAAAAAAAAAAAAAAAAAAAAB";
     lost.max_attempts = 1;
     {
-        SqliteStore store(dir.path(), quiet());
+        SqliteStore store(dir.path(), taskstream::testing::quiet_logger());
         WriteBatch b;
         b.tasks = {&retry, &lost};
         b.durable = true;
@@ -221,14 +229,9 @@ TEST_CASE("engine: shutdown interrupts a running attempt, which runs again after
         auto created = rig.create({{"kind", "t.slow"}});
         REQUIRE(created);
         id = created->id;
-        auto sub = std::make_shared<RecordingSubscriber>();
-        REQUIRE(rig.engine->open_stream(id, 0, sub));
-        REQUIRE(sub->wait_until([](const auto& es) {
-            return std::any_of(es.begin(), es.end(), [](const auto& e) { return e->type == "progress"; });
-        }));
-        rig.engine->close_stream(id, sub.get());
+        REQUIRE(rig.wait_for_event(id, "progress"));
     }
-    SqliteStore store(dir.path(), quiet());
+    SqliteStore store(dir.path(), taskstream::testing::quiet_logger());
     auto row = store.load_task(id);
     REQUIRE(row);
     CHECK(row->state == TaskState::queued);
@@ -249,12 +252,7 @@ TEST_CASE("engine: cancel a queued task ends it at once; a running one through i
     CHECK(states(rig.events_until_end(queued->id)) == std::vector<std::string>{"queued", "cancelled"});
 
     auto slow = rig.create({{"kind", "t.slow"}});
-    auto sub = std::make_shared<RecordingSubscriber>();
-    REQUIRE(rig.engine->open_stream(slow->id, 0, sub));
-    REQUIRE(sub->wait_until([](const auto& es) {
-        return std::any_of(es.begin(), es.end(), [](const auto& e) { return e->type == "progress"; });
-    }));
-    rig.engine->close_stream(slow->id, sub.get());
+    REQUIRE(rig.wait_for_event(slow->id, "progress"));
     REQUIRE(rig.wait_for<Task>([&](auto cb) { rig.engine->cancel(slow->id, cb); }));
     CHECK(states(rig.events_until_end(slow->id)) == std::vector<std::string>{"queued", "running", "cancelled"});
 

@@ -2,7 +2,7 @@
 
 #include <future>
 
-#include <spdlog/sinks/null_sink.h>
+#include "quiet_logger.hpp"
 
 #include "recording_subscriber.hpp"
 #include "server_process.hpp"
@@ -14,10 +14,6 @@ using taskstream::testing::RecordingSubscriber;
 using taskstream::testing::TempDir;
 
 namespace {
-
-std::shared_ptr<spdlog::logger> quiet() {
-    return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-}
 
 Journal::Entry event_entry(const std::string& topic, const std::string& type, bool durable,
                            std::function<void(bool)> done = {}) {
@@ -35,11 +31,11 @@ Journal::Entry event_entry(const std::string& topic, const std::string& type, bo
 
 TEST_CASE("journal: events reach the hub in strictly increasing order, durable ones after commit") {
     TempDir dir;
-    SqliteStore store(dir.path(), quiet());
+    SqliteStore store(dir.path(), taskstream::testing::quiet_logger());
     Hub hub;
     auto sub = std::make_shared<RecordingSubscriber>();
     hub.attach("t", 0, sub);
-    Journal journal(store, hub, Journal::Options{}, quiet());
+    Journal journal(store, hub, Journal::Options{}, taskstream::testing::quiet_logger());
     journal.start();
 
     std::promise<std::uint64_t> committed_events;
@@ -65,25 +61,25 @@ TEST_CASE("journal: after a restart, new ids start above the persisted high-wate
     TempDir dir;
     std::uint64_t last_seen = 0;
     {
-        SqliteStore store(dir.path(), quiet());
+        SqliteStore store(dir.path(), taskstream::testing::quiet_logger());
         Hub hub;
         auto sub = std::make_shared<RecordingSubscriber>();
         hub.attach("t", 0, sub);
-        Journal journal(store, hub, Journal::Options{std::chrono::milliseconds(50), 1000, 1000, 10}, quiet());
+        Journal journal(store, hub, Journal::Options{std::chrono::milliseconds(50), 1000, 1000, 10}, taskstream::testing::quiet_logger());
         journal.start();
         for (int i = 0; i < 25; ++i) REQUIRE(journal.append(event_entry("t", "progress", false), std::chrono::seconds(5)));
         REQUIRE(sub->wait_until([](const auto& es) { return es.size() == 25; }));
         last_seen = sub->events().back()->seq;
         journal.stop();
     }
-    SqliteStore store(dir.path(), quiet());
+    SqliteStore store(dir.path(), taskstream::testing::quiet_logger());
     // The mark covers every id handed out, committed or not (a crash may lose the tail).
     const auto ceiling = store.seq_ceiling();
     CHECK(ceiling >= last_seen);
     Hub hub;
     auto sub = std::make_shared<RecordingSubscriber>();
     hub.attach("t", 0, sub);
-    Journal journal(store, hub, Journal::Options{}, quiet());
+    Journal journal(store, hub, Journal::Options{}, taskstream::testing::quiet_logger());
     journal.start();
     REQUIRE(journal.append(event_entry("t", "progress", false), std::chrono::seconds(5)));
     REQUIRE(sub->wait_until([](const auto& es) { return es.size() == 1; }));
@@ -93,9 +89,9 @@ TEST_CASE("journal: after a restart, new ids start above the persisted high-wate
 
 TEST_CASE("journal: a full queue refuses instead of blocking the caller") {
     TempDir dir;
-    SqliteStore store(dir.path(), quiet());
+    SqliteStore store(dir.path(), taskstream::testing::quiet_logger());
     Hub hub;
-    Journal journal(store, hub, Journal::Options{std::chrono::milliseconds(50), 1000, 3, 1000}, quiet());
+    Journal journal(store, hub, Journal::Options{std::chrono::milliseconds(50), 1000, 3, 1000}, taskstream::testing::quiet_logger());
     // Not started: nothing drains the queue.
     CHECK(journal.try_append(event_entry("t", "log", false)));
     CHECK(journal.try_append(event_entry("t", "log", false)));

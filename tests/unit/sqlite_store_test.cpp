@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include <spdlog/sinks/null_sink.h>
+#include "quiet_logger.hpp"
 
 #include "server_process.hpp"
 #include "store/sqlite_store.hpp"
@@ -9,10 +9,6 @@ using namespace taskstream;
 using taskstream::testing::TempDir;
 
 namespace {
-
-std::shared_ptr<spdlog::logger> quiet() {
-    return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-}
 
 Task make_task(const std::string& id, TaskState state) {
     Task t;
@@ -30,7 +26,7 @@ Task make_task(const std::string& id, TaskState state) {
 TEST_CASE("sqlite store: a batch is written and read back, latest row wins") {
     TempDir dir;
     {
-        SqliteStore store(dir.path(), quiet());
+        SqliteStore store(dir.path(), taskstream::testing::quiet_logger());
         auto t1 = make_task("01AAAAAAAAAAAAAAAAAAAAAAAA", TaskState::queued);
         auto t2 = make_task("01AAAAAAAAAAAAAAAAAAAAAAAB", TaskState::succeeded);
         t2.result = nlohmann::json{{"ok", true}};
@@ -63,7 +59,7 @@ TEST_CASE("sqlite store: a batch is written and read back, latest row wins") {
         CHECK(store.seq_ceiling() == 3);
     }
     // Reopened: everything is still there.
-    SqliteStore again(dir.path(), quiet());
+    SqliteStore again(dir.path(), taskstream::testing::quiet_logger());
     CHECK(again.load_events("tasks/a", 0, 100).size() == 2);
     WriteBatch ceiling;
     ceiling.seq_ceiling = 500;
@@ -73,9 +69,9 @@ TEST_CASE("sqlite store: a batch is written and read back, latest row wins") {
 
 TEST_CASE("sqlite store: a second store on the same data dir is refused") {
     TempDir dir;
-    SqliteStore first(dir.path(), quiet());
+    SqliteStore first(dir.path(), taskstream::testing::quiet_logger());
     try {
-        SqliteStore second(dir.path(), quiet());
+        SqliteStore second(dir.path(), taskstream::testing::quiet_logger());
         FAIL("the second store opened");
     } catch (const StoreError& e) {
         CHECK(std::string(e.what()).find("in use by another taskstream server") != std::string::npos);
@@ -83,5 +79,5 @@ TEST_CASE("sqlite store: a second store on the same data dir is refused") {
 }
 
 TEST_CASE("sqlite store: an unwritable data dir is a clear error") {
-    CHECK_THROWS_AS(SqliteStore("/proc/taskstream-cannot-be-here", quiet()), StoreError);
+    CHECK_THROWS_AS(SqliteStore("/proc/taskstream-cannot-be-here", taskstream::testing::quiet_logger()), StoreError);
 }
