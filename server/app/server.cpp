@@ -6,11 +6,15 @@
 #include <atomic>
 #include <future>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include "core/clock.hpp"
+#include "http/io_pool.hpp"
+#include "http/io_thread.hpp"
 #include "http/listener.hpp"
 #include "http/routes.hpp"
+#include "http/stream_sweeper.hpp"
 #include "hub/hub.hpp"
 #include "hub/topic_service.hpp"
 #include "store/journal.hpp"
@@ -118,7 +122,7 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     http::Router router;
     http::add_health_routes(router, ready);
     TopicService topics(*store, journal, hub, TopicService::Options{}, log);
-    http::StreamSettings streams{http::SseSubscriber::Limits{}, std::make_shared<http::StreamLimiter>(options.max_streams_per_ip)};
+    http::StreamSettings streams{DeliveryQueue::Limits{}, std::make_shared<http::StreamLimiter>(options.max_streams_per_ip)};
     http::add_task_routes(router, engine, streams);
     http::add_topic_routes(router, topics, streams);
     http::add_admin_routes(router, engine);
@@ -135,9 +139,19 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     session_options.sse.heartbeat = std::chrono::milliseconds(options.heartbeat_ms);
 
     http::IoPool pool(options.io_threads);
+    // Per I/O thread: its share of the hub's fan-out and its streams' housekeeping.
+    std::vector<std::unique_ptr<http::StreamSweeper>> sweepers;
+    std::vector<http::IoThread> io_threads;
+    for (std::size_t i = 0; i < pool.size(); ++i) {
+        auto& context = pool.context(i);
+        auto& shard = hub.add_shard([&context](std::function<void()> f) { asio::post(context, std::move(f)); });
+        sweepers.push_back(std::make_unique<http::StreamSweeper>(context, session_options.sse, log));
+        sweepers.back()->start();
+        io_threads.push_back(http::IoThread{context, shard, *sweepers.back()});
+    }
     std::unique_ptr<http::Listener> listener;
     try {
-        listener = std::make_unique<http::Listener>(pool, endpoint, router, session_options, log);
+        listener = std::make_unique<http::Listener>(io_threads, endpoint, router, session_options, log);
     } catch (const boost::system::system_error& e) {
         log->critical("cannot listen on {}: {}", options.listen, e.code().message());
         return 1;

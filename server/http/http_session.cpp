@@ -34,10 +34,10 @@ std::optional<Error> read_failure(const boost::system::error_code& ec, bool time
 
 class Session {
 public:
-    Session(tcp::socket socket, const Router& router, const SessionOptions& options,
-            std::shared_ptr<spdlog::logger> log, bool overloaded)
-        : socket_(std::move(socket)), watchdog_(socket_), router_(router), options_(options), log_(std::move(log)),
-          overloaded_(overloaded) {}
+    Session(tcp::socket socket, IoThread& thread, std::shared_ptr<void> counted, const Router& router,
+            const SessionOptions& options, std::shared_ptr<spdlog::logger> log, bool overloaded)
+        : socket_(std::move(socket)), watchdog_(socket_), thread_(thread), counted_(std::move(counted)),
+          router_(router), options_(options), log_(std::move(log)), overloaded_(overloaded) {}
 
     asio::awaitable<void> run() {
         for (bool first = true;; first = false) {
@@ -59,8 +59,10 @@ public:
             Reply reply = co_await route(*request);
             if (auto* stream = std::get_if<StreamReply>(&reply)) {
                 log_access(*request, 200, started);
-                co_await run_sse_stream(socket_, watchdog_, *stream, options_.sse, *log_);
-                break;
+                // The stream goes on without this session: its buffers and frame are freed now.
+                stream->setup.held.push_back(std::move(counted_));
+                stream->connection->start(std::move(socket_), std::move(stream->setup));
+                co_return;
             }
             auto& response = std::get<Response>(reply);
             log_access(*request, response.result_int(), started);
@@ -137,7 +139,7 @@ private:
         boost::system::error_code ec;
         auto peer = socket_.remote_endpoint(ec);
         RequestContext ctx{request, {}, target->path(), std::string(target->encoded_query()), socket_.get_executor(),
-                           ec ? std::string() : peer.address().to_string()};
+                           thread_, ec ? std::string() : peer.address().to_string()};
         try {
             co_return co_await router_.dispatch(ctx);
         } catch (const std::exception& e) {
@@ -166,6 +168,8 @@ private:
 
     tcp::socket socket_;
     Watchdog watchdog_;
+    IoThread& thread_;
+    std::shared_ptr<void> counted_;  // this connection in the open-connection count
     beast::flat_buffer buffer_;
     const Router& router_;
     const SessionOptions& options_;
@@ -175,9 +179,10 @@ private:
 
 } // namespace
 
-asio::awaitable<void> run_http_session(tcp::socket socket, const Router& router, const SessionOptions& options,
+asio::awaitable<void> run_http_session(tcp::socket socket, IoThread& thread, std::shared_ptr<void> counted,
+                                       const Router& router, const SessionOptions& options,
                                        std::shared_ptr<spdlog::logger> log, bool overloaded) {
-    Session session(std::move(socket), router, options, std::move(log), overloaded);
+    Session session(std::move(socket), thread, std::move(counted), router, options, std::move(log), overloaded);
     co_await session.run();
 }
 

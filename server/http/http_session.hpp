@@ -11,7 +11,9 @@
 #include <spdlog/logger.h>
 
 #include "http/router.hpp"
-#include "http/sse_stream.hpp"
+#include "http/io_thread.hpp"
+#include "http/stream_sweeper.hpp"
+#include "http/watchdog.hpp"
 
 namespace taskstream::http {
 
@@ -28,9 +30,11 @@ struct SessionOptions {
     std::size_t max_connections = 10000;
 };
 
-/// Serves one connection until it closes. Runs on the socket's executor.
-/// `overloaded`: the server is at max_connections; answer and close.
-boost::asio::awaitable<void> run_http_session(boost::asio::ip::tcp::socket socket, const Router& router,
+/// Serves one connection until it closes or becomes an event stream. Runs on
+/// `thread`. `counted` is released when the connection ends (it counts open
+/// connections); `overloaded`: the server is at max_connections; answer and close.
+boost::asio::awaitable<void> run_http_session(boost::asio::ip::tcp::socket socket, IoThread& thread,
+                                              std::shared_ptr<void> counted, const Router& router,
                                               const SessionOptions& options, std::shared_ptr<spdlog::logger> log,
                                               bool overloaded = false);
 

@@ -12,6 +12,8 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "http/io_thread.hpp"
+#include "http/sse_connection.hpp"
 #include "hub/event.hpp"
 
 namespace taskstream::http {
@@ -20,29 +22,24 @@ namespace beast_http = boost::beast::http;
 using Request = beast_http::request<beast_http::string_body>;
 using Response = beast_http::response<beast_http::string_body>;
 
-class SseSubscriber;
-
-/// Answer of a streaming route: the subscriber is already attached to the hub;
-/// the session writes `replay`, then live events, then calls `detach`.
+/// Answer of a streaming route: the connection is already attached to the hub;
+/// the session hands it the socket and the setup (replay, end rules, detach).
 struct StreamReply {
-    std::shared_ptr<SseSubscriber> subscriber;
-    std::vector<EventPtr> replay;
-    bool end_after_terminal = true;       // a live terminal event ends the stream
-    bool replay_may_end = true;           // a terminal event in the replay does too
-    std::function<void()> detach;
-    std::shared_ptr<void> slot;           // the client's stream slot (StreamLimiter), held while it runs
+    std::shared_ptr<SseConnection> connection;
+    SseConnection::Setup setup;
 };
 
 using Reply = std::variant<Response, StreamReply>;
 
 /// What a handler gets: the request, the `{…}` segments of its route, and the
-/// executor of the connection (the I/O thread it runs on).
+/// I/O thread the connection runs on (and its executor).
 struct RequestContext {
     const Request& request;
     std::vector<std::string> path_params;
     std::string path;    // decoded path, without the query
     std::string query;   // raw query, without '?'
     boost::asio::any_io_executor executor;
+    IoThread& thread;
     std::string remote_address;  // the client's IP, for per-client limits
 };
 

@@ -24,6 +24,4 @@ void IoPool::stop() {
     threads_.clear();
 }
 
-boost::asio::io_context& IoPool::next() { return *contexts_[next_++ % contexts_.size()]; }
-
 } // namespace taskstream::http

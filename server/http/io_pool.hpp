@@ -20,8 +20,8 @@ public:
     void start();
     /// Stops every context and joins the threads.
     void stop();
-    /// The next context, round robin (where a new connection goes).
-    boost::asio::io_context& next();
+    std::size_t size() const { return contexts_.size(); }
+    boost::asio::io_context& context(std::size_t i) { return *contexts_[i]; }
     boost::asio::io_context& first() { return *contexts_.front(); }
 
 private:
@@ -29,7 +29,6 @@ private:
     std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
     std::vector<Guard> guards_;
     std::vector<std::thread> threads_;
-    std::atomic<std::size_t> next_{0};
 };
 
 } // namespace taskstream::http

@@ -11,9 +11,9 @@ namespace taskstream::http {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-Listener::Listener(IoPool& pool, const tcp::endpoint& endpoint, const Router& router, const SessionOptions& options,
-                   std::shared_ptr<spdlog::logger> log)
-    : pool_(pool), acceptor_(pool.first()), router_(router), options_(options), log_(std::move(log)) {
+Listener::Listener(std::vector<IoThread>& threads, const tcp::endpoint& endpoint, const Router& router,
+                   const SessionOptions& options, std::shared_ptr<spdlog::logger> log)
+    : threads_(threads), acceptor_(threads.front().context), router_(router), options_(options), log_(std::move(log)) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -42,7 +42,8 @@ asio::awaitable<void> Listener::accept_loop() {
     asio::steady_timer backoff(acceptor_.get_executor());
     while (acceptor_.is_open()) {
         boost::system::error_code ec;
-        tcp::socket socket = co_await acceptor_.async_accept(pool_.next(), asio::redirect_error(asio::use_awaitable, ec));
+        IoThread& thread = threads_[next_thread_++ % threads_.size()];
+        tcp::socket socket = co_await acceptor_.async_accept(thread.context, asio::redirect_error(asio::use_awaitable, ec));
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) break;
         if (ec) {
             // Out of descriptors and the like: pause instead of spinning.
@@ -53,10 +54,13 @@ asio::awaitable<void> Listener::accept_loop() {
         }
         socket.set_option(tcp::no_delay(true), ec);
         const bool overloaded = open_connections_->fetch_add(1) >= options_.max_connections;
+        // Released when the connection ends, which for a stream is after its session.
+        std::shared_ptr<void> counted(nullptr, [open = open_connections_](void*) { --*open; });
         auto executor = socket.get_executor();
-        asio::co_spawn(executor, run_http_session(std::move(socket), router_, options_, log_, overloaded),
-                       [log = log_, open = open_connections_](std::exception_ptr e) {
-                           --*open;
+        asio::co_spawn(executor,
+                       run_http_session(std::move(socket), thread, std::move(counted), router_, options_, log_,
+                                        overloaded),
+                       [log = log_](std::exception_ptr e) {
                            if (!e) return;
                            try {
                                std::rethrow_exception(e);

@@ -4,19 +4,21 @@
 
 #include <atomic>
 #include <memory>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <spdlog/logger.h>
 
 #include "http/http_session.hpp"
-#include "http/io_pool.hpp"
+#include "http/io_thread.hpp"
 
 namespace taskstream::http {
 
 class Listener {
 public:
     /// Binds at once (throws boost::system::system_error when it cannot).
-    Listener(IoPool& pool, const boost::asio::ip::tcp::endpoint& endpoint, const Router& router,
+    /// Accepts on the first thread; sessions go round robin over `threads`.
+    Listener(std::vector<IoThread>& threads, const boost::asio::ip::tcp::endpoint& endpoint, const Router& router,
              const SessionOptions& options, std::shared_ptr<spdlog::logger> log);
 
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
@@ -27,7 +29,8 @@ public:
 private:
     boost::asio::awaitable<void> accept_loop();
 
-    IoPool& pool_;
+    std::vector<IoThread>& threads_;
+    std::size_t next_thread_ = 0;
     boost::asio::ip::tcp::acceptor acceptor_;
     const Router& router_;
     const SessionOptions& options_;

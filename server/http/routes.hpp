@@ -4,7 +4,7 @@
 #include <atomic>
 
 #include "http/router.hpp"
-#include "http/sse_subscriber.hpp"
+#include "http/sse_connection.hpp"
 #include "http/stream_limiter.hpp"
 #include "hub/topic_service.hpp"
 #include "tasks/engine.hpp"
@@ -13,12 +13,14 @@ namespace taskstream::http {
 
 /// What every event stream route shares: the subscriber bounds and the per-client limit.
 struct StreamSettings {
-    SseSubscriber::Limits limits;
+    DeliveryQueue::Limits limits;
     std::shared_ptr<StreamLimiter> limiter;
 };
 
 /// A slot for one more stream of this client, or the 429 problem.
 Outcome<std::shared_ptr<void>> take_stream_slot(const StreamSettings& streams, const RequestContext& ctx);
+/// A new, not yet attached, stream connection on the request's I/O thread.
+std::shared_ptr<SseConnection> make_stream(const StreamSettings& streams, const RequestContext& ctx);
 
 /// GET /v1/kinds; POST, GET /v1/tasks; GET, DELETE /v1/tasks/{id}; POST /v1/tasks/{id}/cancel
 /// and /retry; GET /v1/tasks/{id}/events.

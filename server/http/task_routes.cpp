@@ -45,6 +45,10 @@ Outcome<std::shared_ptr<void>> take_stream_slot(const StreamSettings& streams, c
     return slot;
 }
 
+std::shared_ptr<SseConnection> make_stream(const StreamSettings& streams, const RequestContext& ctx) {
+    return std::make_shared<SseConnection>(ctx.thread, streams.limits);
+}
+
 void add_task_routes(Router& router, Engine& engine, const StreamSettings& streams) {
     router.add(verb::get, "/v1/kinds", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
         co_return make_json(status::ok, engine.kinds_json(), ctx.request.version());
@@ -114,8 +118,8 @@ void add_task_routes(Router& router, Engine& engine, const StreamSettings& strea
                    if (!after) co_return problem(after.error(), ctx);
                    auto slot = take_stream_slot(streams, ctx);
                    if (!slot) co_return problem(slot.error(), ctx);
-                   auto subscriber = std::make_shared<SseSubscriber>(ctx.executor, streams.limits);
-                   auto start = engine.open_stream(id, after->value_or(0), subscriber);  // no id: all of it
+                   auto connection = make_stream(streams, ctx);
+                   auto start = engine.open_stream(id, after->value_or(0), connection);  // no id: all of it
                    if (!start) co_return problem(start.error(), ctx);
                    if (start->already_ended) {
                        // EventSource stops reconnecting on 204.
@@ -123,9 +127,10 @@ void add_task_routes(Router& router, Engine& engine, const StreamSettings& strea
                        res.set(beast_http::field::cache_control, "no-store");
                        co_return res;
                    }
-                   co_return StreamReply{subscriber, std::move(start->replay), true, !start->live,
-                                         [&engine, id, subscriber] { engine.close_stream(id, subscriber.get()); },
-                                         std::move(slot).value()};
+                   SseConnection::Setup setup{std::move(start->replay), true, !start->live,
+                                              [&engine, id, raw = connection.get()] { engine.close_stream(id, raw); },
+                                              {std::move(slot).value()}};
+                   co_return StreamReply{connection, std::move(setup)};
                });
 }
 

@@ -31,13 +31,14 @@ void add_topic_routes(Router& router, TopicService& topics, const StreamSettings
         if (!after) co_return make_problem(after.error(), ctx.path);
         auto slot = take_stream_slot(streams, ctx);
         if (!slot) co_return make_problem(slot.error(), ctx.path);
-        auto subscriber = std::make_shared<SseSubscriber>(ctx.executor, streams.limits);
+        auto connection = make_stream(streams, ctx);
         auto shared_filter = std::make_shared<const TopicFilter>(std::move(filter).value());
-        auto replay = topics.open(shared_filter, *after, subscriber);
+        auto replay = topics.open(shared_filter, *after, connection);
         if (!replay) co_return make_problem(replay.error(), ctx.path);
         // A multiplexed stream has no end of its own: terminal events of tasks pass through.
-        co_return StreamReply{subscriber, std::move(replay).value(), false, false,
-                              [&topics, subscriber] { topics.close(subscriber.get()); }, std::move(slot).value()};
+        SseConnection::Setup setup{std::move(replay).value(), false, false,
+                                   [&topics, raw = connection.get()] { topics.close(raw); }, {std::move(slot).value()}};
+        co_return StreamReply{connection, std::move(setup)};
     });
 }
 

@@ -4,7 +4,19 @@
 
 namespace taskstream {
 
-Hub::Hub(Options options) : options_(options) {}
+Hub::Hub(Options options) : options_(options) { all_shards_.push_back(&inline_shard_); }
+
+FanoutShard& Hub::add_shard(FanoutShard::Post post) {
+    std::lock_guard lock(mutex_);
+    shards_.push_back(std::make_unique<FanoutShard>(std::move(post)));
+    all_shards_.push_back(shards_.back().get());
+    return *shards_.back();
+}
+
+FanoutShard& Hub::shard_of(const Subscriber& subscriber) {
+    FanoutShard* home = subscriber.home();
+    return home ? *home : inline_shard_;
+}
 
 Hub::Attachment Hub::attach(const std::string& topic, std::uint64_t after, std::shared_ptr<Subscriber> subscriber) {
     std::lock_guard lock(mutex_);
@@ -18,27 +30,38 @@ Hub::Attachment Hub::attach(const std::string& topic, std::uint64_t after, std::
     a.finished = t.finished;
     for (const auto& e : t.history)
         if (e->seq > after) a.recent.push_back(e);
-    t.subscribers.push_back(std::move(subscriber));
+    ++t.readers;
     ++subscriber_count_;
+    // A client may know an id before it is published here (the publisher is
+    // answered at commit): live events start after the later of the two.
+    FanoutShard& shard = shard_of(*subscriber);
+    shard.add(topic, std::move(subscriber), std::max(last_seq_, after));
     return a;
 }
 
 void Hub::detach(const std::string& topic, const Subscriber* subscriber) {
     std::lock_guard lock(mutex_);
     auto it = topics_.find(topic);
-    if (it == topics_.end()) return;
-    auto& subs = it->second.subscribers;
-    auto pos = std::find_if(subs.begin(), subs.end(), [&](const auto& s) { return s.get() == subscriber; });
-    if (pos == subs.end()) return;
-    subs.erase(pos);
+    if (it == topics_.end() || it->second.readers == 0) return;
+    FanoutShard& shard = shard_of(*subscriber);
+    const std::size_t before = shard.readers();
+    shard.remove(topic, subscriber);
+    if (shard.readers() == before) return;  // not attached there
+    --it->second.readers;
     if (--subscriber_count_ == 0) all_detached_.notify_all();
-    if (subs.empty() && it->second.history.empty()) topics_.erase(it);
+    if (it->second.readers == 0 && it->second.history.empty()) topics_.erase(it);
 }
 
 void Hub::continue_after(std::uint64_t seq) {
     std::lock_guard lock(mutex_);
     last_seq_ = std::max(last_seq_, seq);
     all_floor_ = std::max(all_floor_, seq);
+    committed_seq_ = std::max(committed_seq_, seq);
+}
+
+void Hub::committed_through(std::uint64_t seq) {
+    std::lock_guard lock(mutex_);
+    committed_seq_ = std::max(committed_seq_, seq);
 }
 
 Hub::Attachment Hub::attach_filter(std::shared_ptr<const TopicFilter> filter, std::optional<std::uint64_t> after,
@@ -52,17 +75,20 @@ Hub::Attachment Hub::attach_filter(std::shared_ptr<const TopicFilter> filter, st
         for (const auto& e : all_recent_)
             if (e->seq > *after && filter->matches(*e)) a.recent.push_back(e);
     }
-    filter_subscribers_.push_back({std::move(filter), std::move(subscriber)});
+    ++filtered_readers_;
     ++subscriber_count_;
+    FanoutShard& shard = shard_of(*subscriber);
+    shard.add(std::move(filter), std::move(subscriber), std::max(last_seq_, after.value_or(0)));
     return a;
 }
 
 void Hub::detach_filter(const Subscriber* subscriber) {
     std::lock_guard lock(mutex_);
-    auto pos = std::find_if(filter_subscribers_.begin(), filter_subscribers_.end(),
-                            [&](const auto& f) { return f.subscriber.get() == subscriber; });
-    if (pos == filter_subscribers_.end()) return;
-    filter_subscribers_.erase(pos);
+    FanoutShard& shard = shard_of(*subscriber);
+    const std::size_t before = shard.readers();
+    shard.remove_filtered(subscriber);
+    if (shard.readers() == before) return;  // not attached there
+    --filtered_readers_;
     if (--subscriber_count_ == 0) all_detached_.notify_all();
 }
 
@@ -74,8 +100,6 @@ void Hub::publish(const EventPtr& event) {
         all_floor_ = all_recent_.front()->seq;
         all_recent_.pop_front();
     }
-    for (const auto& f : filter_subscribers_)
-        if (f.filter->matches(*event)) f.subscriber->deliver(event);
     auto [it, created] = topics_.try_emplace(event->topic);
     Topic& t = it->second;
     if (created) {
@@ -87,7 +111,10 @@ void Hub::publish(const EventPtr& event) {
         t.floor = t.history.front()->seq;
         t.history.pop_front();
     }
-    for (const auto& s : t.subscribers) s->deliver(event);
+    // Shards sort out which of their readers want it; most events have none at all.
+    if (t.readers > 0 || filtered_readers_ > 0)
+        for (FanoutShard* shard : all_shards_)
+            if (shard->readers() > 0) shard->enqueue(event);
     if (!event->terminal) t.finished = false;  // a retried task is live again
     if (event->terminal && !t.finished) {
         t.finished = true;
@@ -104,18 +131,19 @@ void Hub::forget_old_finished_topics() {
         finished_order_.pop_front();
         auto it = topics_.find(name);
         if (it == topics_.end() || !it->second.finished) continue;  // gone, or live again (it re-enters when done)
-        if (it->second.subscribers.empty()) topics_.erase(it);
+        if (it->second.readers == 0) topics_.erase(it);
         else finished_order_.push_back(std::move(name));
     }
 }
 
-/// Drops the memory of producers' topics that nobody reads (down to half the
-/// bound, so this runs rarely). Task topics are never dropped here: their
-/// progress events may not be committed yet.
+/// Drops the memory of producers' topics that nobody reads and whose events
+/// are all in the store (down to half the bound, so this runs rarely). Task
+/// topics are never dropped here: their progress events may not be committed yet.
 void Hub::forget_unread_producer_topics() {
     for (auto it = topics_.begin(); it != topics_.end() && producer_topic_count_ > options_.producer_topics / 2;) {
         const bool producer = it->second.history.empty() || it->second.history.back()->kind.empty();
-        if (producer && it->first.rfind("tasks/", 0) != 0 && it->second.subscribers.empty()) {
+        const bool stored = it->second.history.empty() || it->second.history.back()->seq <= committed_seq_;
+        if (producer && stored && it->first.rfind("tasks/", 0) != 0 && it->second.readers == 0) {
             it = topics_.erase(it);
             --producer_topic_count_;
         } else {
@@ -126,9 +154,7 @@ void Hub::forget_unread_producer_topics() {
 
 void Hub::shutdown() {
     std::lock_guard lock(mutex_);
-    for (auto& [name, t] : topics_)
-        for (const auto& s : t.subscribers) s->shutdown();
-    for (const auto& f : filter_subscribers_) f.subscriber->shutdown();
+    for (FanoutShard* shard : all_shards_) shard->shutdown();
 }
 
 bool Hub::wait_until_no_subscribers(std::chrono::milliseconds timeout) {

@@ -1,5 +1,7 @@
 // Hub: topics, their bounded in-memory history, and fan-out of live events to
-// subscribers. The journal publishes into it in global sequence order.
+// subscribers. The journal publishes into it in global sequence order; each
+// event goes once to every FanoutShard (delivery thread) with readers, which
+// hands it to its own subscribers.
 #pragma once
 
 #include <chrono>
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "hub/event.hpp"
+#include "hub/fanout_shard.hpp"
 #include "hub/subscriber.hpp"
 #include "hub/topic_filter.hpp"
 
@@ -29,8 +32,8 @@ public:
         std::size_t finished_topics = 1000;
         /// The newest events of all topics, for multiplexed replays (≥ the journal's batch bound too).
         std::size_t global_history = 4096;
-        /// Producers' topics kept in memory; past it, those nobody reads are dropped
-        /// (their events are committed before they are published, so the store has them).
+        /// Producers' topics kept in memory; past it, those nobody reads and whose
+        /// events are all committed are dropped (the store has them).
         std::size_t producer_topics = 10000;
     };
 
@@ -48,8 +51,13 @@ public:
     explicit Hub(Options options);
     Hub() : Hub(Options{}) {}
 
+    /// A delivery thread: `post` runs a function on it. Call before serving;
+    /// the hub owns the shard. Subscribers name theirs through Subscriber::home().
+    FanoutShard& add_shard(FanoutShard::Post post);
+
     /// Registers `subscriber` for live events of `topic` and snapshots its replay.
     /// No event can fall between the snapshot and the first live delivery.
+    /// Call it on the subscriber's home thread.
     Attachment attach(const std::string& topic, std::uint64_t after, std::shared_ptr<Subscriber> subscriber);
     void detach(const std::string& topic, const Subscriber* subscriber);
 
@@ -64,7 +72,11 @@ public:
     /// restart), so that topics not in memory are read from the store up to it.
     void continue_after(std::uint64_t seq);
     /// Called by the journal's writer thread only, in strictly increasing seq order.
+    /// Does not wait for any subscriber: shards deliver on their own threads.
     void publish(const EventPtr& event);
+    /// Every event with seq ≤ `seq` is in the store (the journal, after a commit):
+    /// memory of those may be dropped.
+    void committed_through(std::uint64_t seq);
     /// Tells every subscriber that the server is going away.
     void shutdown();
 
@@ -78,7 +90,7 @@ private:
     struct Topic {
         std::deque<EventPtr> history;
         std::uint64_t floor = 0;  // memory holds every event of the topic with seq > floor
-        std::vector<std::shared_ptr<Subscriber>> subscribers;
+        std::size_t readers = 0;
         bool finished = false;
     };
     void forget_old_finished_topics();
@@ -89,15 +101,17 @@ private:
     std::condition_variable all_detached_;
     std::unordered_map<std::string, Topic> topics_;
     std::deque<std::string> finished_order_;
-    struct FilterSubscription {
-        std::shared_ptr<const TopicFilter> filter;
-        std::shared_ptr<Subscriber> subscriber;
-    };
-    std::vector<FilterSubscription> filter_subscribers_;
+    FanoutShard& shard_of(const Subscriber& subscriber);
+
+    FanoutShard inline_shard_{[](std::function<void()> f) { f(); }};  // subscribers without a home
+    std::vector<std::unique_ptr<FanoutShard>> shards_;
+    std::vector<FanoutShard*> all_shards_;  // shards_ and inline_shard_
+    std::size_t filtered_readers_ = 0;
     std::deque<EventPtr> all_recent_;   // the newest events of every topic
     std::uint64_t all_floor_ = 0;       // all_recent_ holds every event with seq > all_floor_
     std::size_t producer_topic_count_ = 0;
     std::uint64_t last_seq_ = 0;
+    std::uint64_t committed_seq_ = 0;  // the store has every event up to it
     std::size_t subscriber_count_ = 0;
 };
 

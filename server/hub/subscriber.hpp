@@ -1,16 +1,23 @@
-// Subscriber: the hub's view of one stream reader (an SSE session, a test probe).
+// Subscriber: the hub's view of one stream reader (an SSE connection, a test probe).
 #pragma once
 
 #include "hub/event.hpp"
 
 namespace taskstream {
 
+class FanoutShard;
+
 class Subscriber {
 public:
     virtual ~Subscriber() = default;
-    /// Hands over one live event. Called on the publishing thread with the hub's
+    /// The shard (delivery thread) it lives on; null: delivered on the
+    /// publishing thread, as it happens (tests, probes).
+    virtual FanoutShard* home() const { return nullptr; }
+    /// Hands over one live event. Called on the home thread with the shard's
     /// lock held: must not block and must not call back into the hub.
     virtual void deliver(const EventPtr& event) = 0;
+    /// After a batch of deliveries: the moment to write what they queued.
+    virtual void flush() {}
     /// The server is shutting down: send `event: shutdown` and end the stream.
     /// Same threading rules as deliver().
     virtual void shutdown() = 0;

@@ -58,6 +58,7 @@ void TopicService::publish(const std::string& topic, std::vector<ProducerEvent> 
         entry.type = std::move(event.type);
         entry.data = std::move(event.data);
         entry.durable = true;
+        entry.publish_before_commit = true;
         entry.sequenced = [batch](std::uint64_t seq) { batch->ids.push_back(format_event_id(seq)); };
         entry.done = [batch](bool committed) {
             batch->failed = batch->failed || !committed;

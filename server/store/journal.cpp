@@ -90,8 +90,9 @@ void Journal::run() {
     }
 }
 
-/// Writer thread: sequences one entry. A progress/log event is published at
-/// once unless a durable entry waits ahead of it (ids must reach readers in order).
+/// Writer thread: sequences one entry. A progress/log event (or a producer's)
+/// is published at once unless an entry waiting for its commit is ahead of it
+/// (ids must reach readers in order).
 void Journal::add(Entry entry) {
     Pending p{std::move(entry), nullptr, false};
     if (p.entry.has_event) {
@@ -109,9 +110,10 @@ void Journal::add(Entry entry) {
         if (p.entry.sequenced) p.entry.sequenced(p.event->seq);
     }
     if (pending_.empty()) first_pending_at_ = std::chrono::steady_clock::now();
-    if (p.entry.durable) {
-        pending_durable_ = true;
-    } else if (!pending_durable_ && p.event) {
+    const bool waits_for_commit = p.entry.durable && !p.entry.publish_before_commit;
+    if (p.entry.durable) pending_durable_ = true;
+    if (waits_for_commit) holding_back_ = true;
+    if (p.event && !holding_back_) {
         hub_.publish(p.event);
         p.published = true;
     }
@@ -145,8 +147,10 @@ void Journal::flush() {
         if (p.entry.done) p.entry.done(committed);
     for (auto& p : pending_)
         if (committed && p.event && !p.published) hub_.publish(p.event);
+    if (committed) hub_.committed_through(last_seq_);
     pending_.clear();
     pending_durable_ = false;
+    holding_back_ = false;
 }
 
 /// Writer thread: runs the maintenance task when it is due, between batches.

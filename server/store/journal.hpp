@@ -1,7 +1,8 @@
 // Journal: the single writer. It gives every event its place in the global
 // sequence, commits task rows and events to the store (state changes durably
-// before anyone hears of them, progress/log group-committed), and publishes
-// to the hub in sequence order.
+// before anyone hears of them, producers' events durably before their
+// publisher is answered, progress/log group-committed), and publishes to the
+// hub in sequence order.
 #pragma once
 
 #include <chrono>
@@ -38,6 +39,9 @@ public:
         std::string topic, type, data, kind;
         bool terminal = false;
         bool durable = false;
+        /// Durable, but published as soon as it is sequenced (a producer's event):
+        /// readers do not wait for the fsync; `done` still waits for the commit.
+        bool publish_before_commit = false;
         std::string delete_task;                                // delete this task (durable)
         std::shared_ptr<const IdempotencyRecord> idempotency;  // remember this key (durable)
         std::function<void(bool committed)> done;
@@ -91,6 +95,7 @@ private:
     // Writer-thread state.
     std::vector<Pending> pending_;
     bool pending_durable_ = false;
+    bool holding_back_ = false;  // an entry in pending_ waits for its commit to be published
     std::chrono::steady_clock::time_point first_pending_at_;
     std::chrono::steady_clock::time_point next_maintenance_;
     std::uint64_t last_seq_ = 0;

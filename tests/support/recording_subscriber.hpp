@@ -13,6 +13,14 @@ namespace taskstream::testing {
 
 class RecordingSubscriber final : public Subscriber {
 public:
+    /// `home`: the shard it lives on; none: delivered on the publishing thread.
+    explicit RecordingSubscriber(FanoutShard* home = nullptr) : home_(home) {}
+
+    FanoutShard* home() const override { return home_; }
+    void flush() override {
+        std::lock_guard lock(mutex_);
+        ++flushes_;
+    }
     void deliver(const EventPtr& event) override {
         std::lock_guard lock(mutex_);
         events_.push_back(event);
@@ -27,6 +35,10 @@ public:
     std::vector<EventPtr> events() const {
         std::lock_guard lock(mutex_);
         return events_;
+    }
+    int flushes() const {
+        std::lock_guard lock(mutex_);
+        return flushes_;
     }
     bool shut_down() const {
         std::lock_guard lock(mutex_);
@@ -43,7 +55,9 @@ public:
     }
 
 private:
+    FanoutShard* home_;
     mutable std::mutex mutex_;
+    int flushes_ = 0;
     std::condition_variable changed_;
     std::vector<EventPtr> events_;
     bool shut_down_ = false;

@@ -92,3 +92,84 @@ TEST_CASE("hub: shutdown reaches every subscriber; wait_until_no_subscribers") {
     hub.detach("t", a.get());
     CHECK(hub.wait_until_no_subscribers(std::chrono::milliseconds(1)));
 }
+
+TEST_CASE("hub: a client that knows an id not yet published here gets live events only after it") {
+    // A publisher is answered at commit, before the hub publishes: a reader may
+    // resume from an id the hub has not seen yet.
+    Hub hub;
+    hub.publish(ev(3, "t"));
+    auto sub = std::make_shared<RecordingSubscriber>();
+    auto a = hub.attach("t", 5, sub);
+    CHECK(a.recent.empty());
+    for (std::uint64_t s = 4; s <= 7; ++s) hub.publish(ev(s, "t"));
+    CHECK(seqs(sub->events()) == std::vector<std::uint64_t>{6, 7});
+}
+
+namespace {
+
+/// A delivery thread driven by the test: posted work waits until run().
+struct ManualThread {
+    std::vector<std::function<void()>> posted;
+    FanoutShard::Post post() {
+        return [this](std::function<void()> f) { posted.push_back(std::move(f)); };
+    }
+    void run() {
+        auto work = std::move(posted);
+        posted.clear();
+        for (auto& f : work) f();
+    }
+};
+
+} // namespace
+
+TEST_CASE("hub: a shard is woken once per batch and delivers it in order on its own thread") {
+    Hub hub;
+    ManualThread thread;
+    FanoutShard& shard = hub.add_shard(thread.post());
+    auto a = std::make_shared<RecordingSubscriber>(&shard);
+    auto b = std::make_shared<RecordingSubscriber>(&shard);
+    auto filtered = std::make_shared<RecordingSubscriber>(&shard);
+    hub.attach("t", 0, a);
+    hub.attach("t", 0, b);
+    hub.attach_filter(std::make_shared<const TopicFilter>(TopicFilter::parse({"u"}, {}).value()), std::nullopt,
+                      filtered);
+    for (std::uint64_t s = 1; s <= 3; ++s) hub.publish(ev(s, s == 2 ? "u" : "t"));
+    CHECK(thread.posted.size() == 1);  // one wake-up for three events and three readers
+    CHECK(a->events().empty());        // nothing is delivered on the publishing thread
+
+    // A reader attached before the batch is delivered gets none of it: its
+    // replay (recent) already has those events.
+    auto late = std::make_shared<RecordingSubscriber>(&shard);
+    auto attachment = hub.attach("t", 0, late);
+    CHECK(seqs(attachment.recent) == std::vector<std::uint64_t>{1, 3});
+
+    thread.run();
+    CHECK(seqs(a->events()) == std::vector<std::uint64_t>{1, 3});
+    CHECK(seqs(b->events()) == std::vector<std::uint64_t>{1, 3});
+    CHECK(seqs(filtered->events()) == std::vector<std::uint64_t>{2});
+    CHECK(late->events().empty());
+    CHECK(a->flushes() == 1);  // one flush per reader per batch, after its deliveries
+    CHECK(late->flushes() == 0);
+    CHECK(a->events()[0]->wire.get() == b->events()[0]->wire.get());
+
+    hub.publish(ev(4, "t"));
+    thread.run();
+    CHECK(seqs(late->events()) == std::vector<std::uint64_t>{4});
+
+    hub.detach("t", a.get());
+    hub.publish(ev(5, "t"));
+    thread.run();
+    CHECK(seqs(a->events()) == std::vector<std::uint64_t>{1, 3, 4});
+    CHECK(seqs(b->events()) == std::vector<std::uint64_t>{1, 3, 4, 5});
+}
+
+TEST_CASE("hub: events nobody reads wake no shard") {
+    Hub hub;
+    ManualThread thread;
+    FanoutShard& shard = hub.add_shard(thread.post());
+    hub.attach("t", 0, std::make_shared<RecordingSubscriber>(&shard));
+    hub.publish(ev(1, "other"));
+    CHECK(thread.posted.empty());
+    hub.publish(ev(2, "t"));
+    CHECK(thread.posted.size() == 1);
+}

@@ -98,3 +98,81 @@ TEST_CASE("journal: a full queue refuses instead of blocking the caller") {
     CHECK(journal.try_append(event_entry("t", "log", false)));
     CHECK_FALSE(journal.try_append(event_entry("t", "log", false)));
 }
+
+namespace {
+
+/// Notes, for each event it is given, whether the store already had it then.
+class StoreProbe final : public Subscriber {
+public:
+    explicit StoreProbe(Store& store) : store_(store) {}
+    void deliver(const EventPtr& event) override {
+        const bool stored = !store_.load_events(event->topic, event->seq - 1, event->seq).empty();
+        std::lock_guard lock(mutex_);
+        seen_.emplace_back(event->type, stored);
+    }
+    void shutdown() override {}
+    std::vector<std::pair<std::string, bool>> seen() {
+        std::lock_guard lock(mutex_);
+        return seen_;
+    }
+
+private:
+    Store& store_;
+    std::mutex mutex_;
+    std::vector<std::pair<std::string, bool>> seen_;
+};
+
+Journal::Entry producer_entry(const std::string& topic, std::function<void(bool)> done = {}) {
+    auto e = event_entry(topic, "message", true, std::move(done));
+    e.publish_before_commit = true;
+    return e;
+}
+
+} // namespace
+
+TEST_CASE("journal: a producer's event reaches readers before its commit, its publisher only after") {
+    TempDir dir;
+    SqliteStore store(dir.path(), taskstream::testing::quiet_logger());
+    Hub hub;
+    auto probe = std::make_shared<StoreProbe>(store);
+    hub.attach("p", 0, probe);
+    Journal journal(store, hub, Journal::Options{}, taskstream::testing::quiet_logger());
+    journal.start();
+
+    std::promise<bool> answered;
+    REQUIRE(journal.try_append(producer_entry("p", [&](bool ok) {
+        answered.set_value(ok && store.load_events("p", 0, 100).size() == 1);
+    })));
+    auto stored_when_answered = answered.get_future();
+    REQUIRE(stored_when_answered.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    CHECK(stored_when_answered.get());
+
+    // Behind a state change that waits for its commit, a producer's event waits too:
+    // readers get ids in order.
+    std::promise<void> second;
+    std::vector<Journal::Entry> both;
+    both.push_back(event_entry("p", "state", true));
+    both.push_back(producer_entry("p", [&](bool) { second.set_value(); }));
+    REQUIRE(journal.try_append_all(std::move(both)));
+    REQUIRE(second.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    journal.stop();
+
+    using Seen = std::vector<std::pair<std::string, bool>>;
+    CHECK(probe->seen() == Seen{{"message", false}, {"state", true}, {"message", true}});
+}
+
+TEST_CASE("hub: producers' topics nobody reads are forgotten past the bound, once committed") {
+    Hub hub(Hub::Options{1024, 1000, 4096, 4});
+    std::uint64_t seq = 0;
+    for (const char* topic : {"p1", "p2", "p3", "p4", "p5"})
+        hub.publish(make_event(++seq, topic, "message", "{}", 0, false));
+    // Over the bound, but nothing is committed: all stay in memory.
+    CHECK(hub.attach("p1", 0, std::make_shared<RecordingSubscriber>()).recent.size() == 1);
+    hub.committed_through(seq);
+    hub.publish(make_event(++seq, "p6", "message", "{}", 0, false));
+    // Now the unread committed ones went (down to half the bound); p1 is read and stays.
+    auto p2 = hub.attach("p2", 0, std::make_shared<RecordingSubscriber>());
+    CHECK(p2.recent.empty());
+    CHECK(p2.store_upto == seq);
+    CHECK(hub.attach("p1", 0, std::make_shared<RecordingSubscriber>()).recent.size() == 1);
+}

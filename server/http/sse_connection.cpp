@@ -1,0 +1,208 @@
+#include "http/sse_connection.hpp"
+
+#include <random>
+#include <span>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+#include "http/stream_sweeper.hpp"
+#include "hub/sse_encoder.hpp"
+
+namespace taskstream::http {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+unsigned jittered(unsigned ms) {
+    thread_local std::minstd_rand rng{std::random_device{}()};
+    return ms + static_cast<unsigned>(rng() % (ms / 2 + 1));
+}
+
+/// The goodbye before a clean end: a jittered retry, then an event without an id
+/// (so that the client's Last-Event-ID stays the last real event).
+std::string shutdown_block(unsigned retry_ms) {
+    return sse::encode_retry(jittered(retry_ms)) + "event: shutdown\ndata: {\"reason\":\"server shutting down\"}\n\n";
+}
+
+const std::string& heartbeat() {
+    static const std::string comment = sse::encode_comment("heartbeat");
+    return comment;
+}
+
+bool has_terminal(const std::vector<EventPtr>& events) {
+    for (const auto& e : events)
+        if (e->terminal) return true;
+    return false;
+}
+
+/// Drops the first `n` written bytes from buffers[first…].
+void consume(std::vector<asio::const_buffer>& buffers, std::size_t& first, std::size_t n) {
+    while (n > 0 && first < buffers.size()) {
+        if (n >= buffers[first].size()) {
+            n -= buffers[first].size();
+            ++first;
+        } else {
+            buffers[first] += n;
+            n = 0;
+        }
+    }
+    while (first < buffers.size() && buffers[first].size() == 0) ++first;
+}
+
+} // namespace
+
+std::string sse_response_head() {
+    return "HTTP/1.1 200 OK\r\n"
+           "Content-Type: text/event-stream\r\n"
+           "Cache-Control: no-store\r\n"
+           "X-Accel-Buffering: no\r\n"
+           "Connection: close\r\n"
+           "\r\n";
+}
+
+SseConnection::SseConnection(IoThread& thread, DeliveryQueue::Limits limits)
+    : thread_(thread), socket_(thread.context), queue_(limits) {}
+
+SseConnection::~SseConnection() = default;
+
+void SseConnection::start(tcp::socket socket, Setup setup) {
+    socket_ = std::move(socket);
+    setup_ = std::move(setup);
+    started_ = true;
+    boost::system::error_code ec;
+    socket_.non_blocking(true, ec);
+    thread_.streams.add(this);
+    prefix_ = sse_response_head() + sse::encode_retry(jittered(thread_.streams.options().retry_ms));
+    if (setup_.replay_may_end && has_terminal(setup_.replay)) {
+        // The client gets the rest of a finished stream, and that is all.
+        std::vector<EventPtr> live;
+        queue_.take_into(live);
+        end_after_write_ = true;
+    }
+    // The client closing its side ends the stream at once, not at the next write.
+    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](const boost::system::error_code& e) {
+        if (!e) self->close("the client closed its stream");
+    });
+    write_queued();
+}
+
+void SseConnection::deliver(const EventPtr& event) {
+    if (closed_ || end_after_write_) return;
+    if (!queue_.push(event)) {
+        thread_.streams.log().info("sse: reader fell behind its bound; closing, it resumes from history");
+        close(nullptr);
+        return;
+    }
+    if (setup_.end_after_terminal && event->terminal) end_after_write_ = true;
+}
+
+void SseConnection::flush() {
+    if (started_ && !writing_ && !closed_) write_queued();
+}
+
+void SseConnection::shutdown() {
+    if (closed_ || end_after_write_) return;
+    suffix_ = shutdown_block(thread_.streams.options().retry_ms);
+    end_after_write_ = true;
+    flush();
+}
+
+void SseConnection::write_queued() {
+    if (prefix_.empty() && suffix_.empty() && queue_.empty() && setup_.replay.empty()) {
+        if (end_after_write_) close(nullptr);
+        return;
+    }
+    writing_prefix_.swap(prefix_);
+    prefix_.clear();
+    writing_events_.clear();
+    writing_events_.swap(setup_.replay);  // only the first write has a replay
+    queue_.take_into(writing_events_);
+    writing_suffix_.swap(suffix_);
+    suffix_.clear();
+
+    buffers_.clear();
+    if (!writing_prefix_.empty()) buffers_.emplace_back(asio::buffer(writing_prefix_));
+    for (const auto& e : writing_events_) buffers_.emplace_back(asio::buffer(*e->wire));
+    if (!writing_suffix_.empty()) buffers_.emplace_back(asio::buffer(writing_suffix_));
+
+    // Most writes fit in the socket's buffer: one writev, no reactor round trip.
+    std::size_t first = 0;
+    boost::system::error_code ec;
+    while (first < buffers_.size()) {
+        const std::size_t n =
+            socket_.write_some(std::span<const asio::const_buffer>(buffers_).subspan(first), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+        if (ec) {
+            close(nullptr);
+            return;
+        }
+        consume(buffers_, first, n);
+    }
+    if (first == buffers_.size()) {
+        on_written({});
+        return;
+    }
+    // The kernel would not take it all (a slow reader): the rest asynchronously.
+    buffers_.erase(buffers_.begin(), buffers_.begin() + static_cast<std::ptrdiff_t>(first));
+    writing_ = true;
+    write_started_ = std::chrono::steady_clock::now();
+    asio::async_write(socket_, buffers_, [self = shared_from_this()](const boost::system::error_code& e, std::size_t) {
+        self->writing_ = false;
+        if (e) {
+            self->close(nullptr);
+            return;
+        }
+        self->on_written(e);
+    });
+}
+
+void SseConnection::on_written(const boost::system::error_code&) {
+    if (closed_) return;
+    last_write_ = std::chrono::steady_clock::now();
+    writing_events_.clear();
+    writing_prefix_.clear();
+    writing_suffix_.clear();
+    // What arrived during an asynchronous write goes next; the end comes after everything queued.
+    if (!queue_.empty() || !prefix_.empty() || !suffix_.empty()) write_queued();
+    else if (end_after_write_) close(nullptr);
+}
+
+void SseConnection::sweep(std::chrono::steady_clock::time_point now) {
+    if (closed_ || !started_) return;
+    const auto& options = thread_.streams.options();
+    if (writing_) {
+        if (now - write_started_ >= options.write_timeout) {
+            thread_.streams.log().info("sse: closing a stalled stream (no progress for {} ms)",
+                                       options.write_timeout.count());
+            close(nullptr);
+        }
+        return;
+    }
+    if (now - last_write_ >= options.heartbeat) {
+        prefix_ = heartbeat();
+        write_queued();
+    }
+}
+
+void SseConnection::close(const char* why) {
+    if (closed_) return;
+    closed_ = true;
+    if (why) thread_.streams.log().debug("sse: {}", why);
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);  // the pending wait (and write) complete with operation_aborted
+    // Leaving the hub takes its lock and the shard's, which a delivery may be
+    // holding right now: leave from a fresh handler.
+    asio::post(thread_.context, [self = shared_from_this()] {
+        self->thread_.streams.remove(self.get());
+        if (auto detach = std::move(self->setup_.detach)) detach();
+        self->setup_.held.clear();
+        self->writing_events_.clear();
+        self->setup_.replay.clear();
+    });
+}
+
+} // namespace taskstream::http

@@ -1,0 +1,84 @@
+// SseConnection: one event stream once its route has accepted it. It takes
+// the socket over from the HTTP session (whose buffers are freed then), writes
+// the response head and the replay, then live events from its thread's
+// FanoutShard: everything queued goes out in one gathered write, first as a
+// non-blocking writev and only the rest, if the kernel would not take it all,
+// as an asynchronous write. No coroutine and no timer of its own — its
+// thread's StreamSweeper sends heartbeats and closes stalled writes — so an
+// idle stream costs little more than its socket.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "http/io_thread.hpp"
+#include "hub/delivery_queue.hpp"
+#include "hub/subscriber.hpp"
+
+namespace taskstream::http {
+
+/// The response head of every event stream.
+std::string sse_response_head();
+
+class SseConnection final : public Subscriber, public std::enable_shared_from_this<SseConnection> {
+public:
+    /// How the stream ends on its own, and what it holds while it runs.
+    struct Setup {
+        std::vector<EventPtr> replay;
+        bool end_after_terminal = true;  // a live terminal event ends the stream
+        bool replay_may_end = true;      // a terminal event in the replay does too
+        std::function<void()> detach;    // leaves the hub; called once, after the end
+        std::vector<std::shared_ptr<void>> held;  // released at the end (stream slot, connection count)
+    };
+
+    SseConnection(IoThread& thread, DeliveryQueue::Limits limits);
+    ~SseConnection() override;
+
+    // Subscriber (the thread's shard, shard lock held).
+    FanoutShard* home() const override { return &thread_.shard; }
+    void deliver(const EventPtr& event) override;
+    void flush() override;
+    void shutdown() override;
+
+    /// Takes over `socket` (on its thread): head, replay, then live events.
+    void start(boost::asio::ip::tcp::socket socket, Setup setup);
+
+private:
+    friend class StreamSweeper;
+    /// The sweeper's look at it: a heartbeat when idle, the end when stalled.
+    void sweep(std::chrono::steady_clock::time_point now);
+
+    void write_queued();
+    void on_written(const boost::system::error_code& ec);
+    void close(const char* why);
+
+    IoThread& thread_;
+    boost::asio::ip::tcp::socket socket_;
+    Setup setup_;
+    DeliveryQueue queue_;
+
+    // What the next write sends: `prefix_` (head, heartbeat), the queued events, `suffix_` (goodbye).
+    std::string prefix_;
+    std::string suffix_;
+    // What the write in progress sends; kept alive until it completes.
+    std::string writing_prefix_;
+    std::vector<EventPtr> writing_events_;
+    std::string writing_suffix_;
+    std::vector<boost::asio::const_buffer> buffers_;
+
+    std::chrono::steady_clock::time_point last_write_;
+    std::chrono::steady_clock::time_point write_started_;
+    std::size_t sweep_index_ = 0;  // its place in the sweeper's list
+    bool started_ = false;
+    bool writing_ = false;            // an asynchronous write is in progress
+    bool end_after_write_ = false;    // terminal event or goodbye queued: close once written
+    bool closed_ = false;
+};
+
+} // namespace taskstream::http

@@ -1,0 +1,46 @@
+#include "hub/delivery_queue.hpp"
+
+#include <string_view>
+#include <unordered_set>
+
+namespace taskstream {
+
+bool DeliveryQueue::push(const EventPtr& event) {
+    events_.push_back(event);
+    bytes_ += event->wire->size();
+    if (events_.size() <= limits_.max_events && bytes_ <= limits_.max_bytes) return true;
+    merge_progress();
+    if (events_.size() <= limits_.max_events && bytes_ <= limits_.max_bytes) return true;
+    events_.clear();
+    bytes_ = 0;
+    return false;
+}
+
+void DeliveryQueue::take_into(std::vector<EventPtr>& out) {
+    if (out.empty()) {
+        out.swap(events_);  // the common case: no copy, and the capacities trade places
+    } else {
+        out.insert(out.end(), events_.begin(), events_.end());
+        events_.clear();
+    }
+    bytes_ = 0;
+}
+
+/// A reader that fell behind first loses stale progress ticks: of the queued
+/// `progress` events of one topic only the newest stays. Nothing else is dropped.
+void DeliveryQueue::merge_progress() {
+    std::unordered_set<std::string_view> newest_seen;
+    std::vector<EventPtr> kept;
+    kept.reserve(events_.size());
+    for (auto it = events_.rbegin(); it != events_.rend(); ++it) {
+        const auto& e = *it;
+        if (e->type == "progress" && !newest_seen.insert(e->topic).second) {
+            bytes_ -= e->wire->size();
+            continue;
+        }
+        kept.push_back(e);
+    }
+    events_.assign(kept.rbegin(), kept.rend());
+}
+
+} // namespace taskstream

@@ -1,0 +1,104 @@
+#include "hub/fanout_shard.hpp"
+
+#include <algorithm>
+
+namespace taskstream {
+
+namespace {
+
+/// Removes the entry of `subscriber` by swapping the last one into its place
+/// (the order of readers does not matter; the order of events does, and each
+/// reader gets those in sequence).
+template <typename Entries>
+bool remove_reader(Entries& entries, const Subscriber* subscriber) {
+    auto pos = std::find_if(entries.begin(), entries.end(),
+                            [&](const auto& r) { return r.subscriber.get() == subscriber; });
+    if (pos == entries.end()) return false;
+    if (pos != entries.end() - 1) *pos = std::move(entries.back());
+    entries.pop_back();
+    return true;
+}
+
+} // namespace
+
+void FanoutShard::add(const std::string& topic, std::shared_ptr<Subscriber> subscriber, std::uint64_t live_after) {
+    std::lock_guard lock(mutex_);
+    topics_[topic].push_back(Reader{std::move(subscriber), live_after});
+    ++readers_;
+}
+
+void FanoutShard::add(std::shared_ptr<const TopicFilter> filter, std::shared_ptr<Subscriber> subscriber,
+                      std::uint64_t live_after) {
+    std::lock_guard lock(mutex_);
+    FilteredReader reader;
+    reader.subscriber = std::move(subscriber);
+    reader.live_after = live_after;
+    reader.filter = std::move(filter);
+    filtered_.push_back(std::move(reader));
+    ++readers_;
+}
+
+void FanoutShard::remove(const std::string& topic, const Subscriber* subscriber) {
+    std::lock_guard lock(mutex_);
+    auto it = topics_.find(topic);
+    if (it == topics_.end() || !remove_reader(it->second, subscriber)) return;
+    if (it->second.empty()) topics_.erase(it);
+    --readers_;
+}
+
+void FanoutShard::remove_filtered(const Subscriber* subscriber) {
+    std::lock_guard lock(mutex_);
+    if (remove_reader(filtered_, subscriber)) --readers_;
+}
+
+void FanoutShard::enqueue(const EventPtr& event) {
+    {
+        std::lock_guard lock(inbox_mutex_);
+        inbox_.push_back(event);
+        if (drain_posted_) return;  // the wake-up already on its way takes this one too
+        drain_posted_ = true;
+    }
+    post_([this] { drain(); });
+}
+
+void FanoutShard::drain() {
+    std::lock_guard lock(mutex_);
+    {
+        std::lock_guard inbox_lock(inbox_mutex_);
+        batch_.swap(inbox_);
+        drain_posted_ = false;
+    }
+    for (const auto& event : batch_) {
+        for (auto& reader : filtered_)
+            if (event->seq > reader.live_after && reader.filter->matches(*event)) deliver(reader, event);
+        auto it = topics_.find(event->topic);
+        if (it == topics_.end()) continue;
+        for (auto& reader : it->second)
+            if (event->seq > reader.live_after) deliver(reader, event);
+    }
+    batch_.clear();
+    for (Reader* reader : touched_) {
+        reader->touched = false;
+        reader->subscriber->flush();
+    }
+    touched_.clear();
+}
+
+void FanoutShard::deliver(Reader& reader, const EventPtr& event) {
+    reader.subscriber->deliver(event);
+    if (!reader.touched) {
+        reader.touched = true;
+        touched_.push_back(&reader);
+    }
+}
+
+void FanoutShard::shutdown() {
+    post_([this] {
+        std::lock_guard lock(mutex_);
+        for (auto& [topic, readers] : topics_)
+            for (auto& reader : readers) reader.subscriber->shutdown();
+        for (auto& reader : filtered_) reader.subscriber->shutdown();
+    });
+}
+
+} // namespace taskstream

@@ -1,0 +1,73 @@
+// FanoutShard: the subscribers of one delivery thread (an I/O thread). The hub
+// appends each published event to the inbox of every shard with readers and
+// wakes the shard once per batch — a publish crosses threads once per thread,
+// not once per subscriber — and the shard fans out on its own thread, where
+// its subscribers live and need no lock of their own.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "hub/event.hpp"
+#include "hub/subscriber.hpp"
+#include "hub/topic_filter.hpp"
+
+namespace taskstream {
+
+class FanoutShard {
+public:
+    /// Runs a function on the shard's thread; may run it at once (an inline shard).
+    using Post = std::function<void(std::function<void()>)>;
+
+    explicit FanoutShard(Post post) : post_(std::move(post)) {}
+    FanoutShard(const FanoutShard&) = delete;
+    FanoutShard& operator=(const FanoutShard&) = delete;
+
+    // The hub calls these with its lock held (lock order: hub, then shard).
+
+    /// Registers a reader of `topic` that gets the events with seq > live_after.
+    void add(const std::string& topic, std::shared_ptr<Subscriber> subscriber, std::uint64_t live_after);
+    void add(std::shared_ptr<const TopicFilter> filter, std::shared_ptr<Subscriber> subscriber,
+             std::uint64_t live_after);
+    void remove(const std::string& topic, const Subscriber* subscriber);
+    void remove_filtered(const Subscriber* subscriber);
+    /// Readers registered here (hub lock).
+    std::size_t readers() const { return readers_; }
+    /// Appends to the inbox; the first event of a batch wakes the shard's thread.
+    void enqueue(const EventPtr& event);
+    /// On the shard's thread, after what is already in the inbox: every reader's shutdown().
+    void shutdown();
+
+private:
+    struct Reader {
+        std::shared_ptr<Subscriber> subscriber;
+        std::uint64_t live_after;  // what it attached after: its replay has the rest
+        bool touched = false;      // got something in the batch being delivered
+    };
+    struct FilteredReader : Reader {
+        std::shared_ptr<const TopicFilter> filter;
+    };
+
+    void drain();
+    void deliver(Reader& reader, const EventPtr& event);
+
+    Post post_;
+    std::size_t readers_ = 0;  // hub lock
+
+    std::mutex inbox_mutex_;
+    std::vector<EventPtr> inbox_;
+    bool drain_posted_ = false;
+
+    std::mutex mutex_;  // the registrations; held while delivering
+    std::unordered_map<std::string, std::vector<Reader>> topics_;
+    std::vector<FilteredReader> filtered_;
+    std::vector<EventPtr> batch_;    // the inbox being delivered (its capacity is kept)
+    std::vector<Reader*> touched_;   // the readers to flush after the batch
+};
+
+} // namespace taskstream
