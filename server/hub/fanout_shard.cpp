@@ -23,19 +23,21 @@ bool remove_reader(Entries& entries, const Subscriber* subscriber) {
 
 void FanoutShard::add(const std::string& topic, std::shared_ptr<Subscriber> subscriber, std::uint64_t live_after) {
     std::lock_guard lock(mutex_);
-    topics_[topic].push_back(Reader{std::move(subscriber), live_after});
+    topics_[topic].push_back(Reader{std::move(subscriber), live_after, nullptr});
     ++readers_;
 }
 
 void FanoutShard::add(std::shared_ptr<const TopicFilter> filter, std::shared_ptr<Subscriber> subscriber,
                       std::uint64_t live_after) {
     std::lock_guard lock(mutex_);
-    FilteredReader reader;
-    reader.subscriber = std::move(subscriber);
-    reader.live_after = live_after;
-    reader.filter = std::move(filter);
-    filtered_.push_back(std::move(reader));
     ++readers_;
+    if (!filter->prefixes.empty()) {
+        by_pattern_.push_back(Reader{std::move(subscriber), live_after, std::move(filter)});
+        return;
+    }
+    // Only exact names (distinct, as parsed): one entry under each.
+    for (const auto& topic : filter->topics) topics_[topic].push_back(Reader{subscriber, live_after, filter});
+    named_.emplace(subscriber.get(), std::move(filter));
 }
 
 void FanoutShard::remove(const std::string& topic, const Subscriber* subscriber) {
@@ -48,7 +50,20 @@ void FanoutShard::remove(const std::string& topic, const Subscriber* subscriber)
 
 void FanoutShard::remove_filtered(const Subscriber* subscriber) {
     std::lock_guard lock(mutex_);
-    if (remove_reader(filtered_, subscriber)) --readers_;
+    if (remove_reader(by_pattern_, subscriber)) {
+        --readers_;
+        return;
+    }
+    auto named = named_.find(subscriber);
+    if (named == named_.end()) return;
+    for (const auto& topic : named->second->topics) {
+        auto it = topics_.find(topic);
+        if (it == topics_.end()) continue;
+        remove_reader(it->second, subscriber);
+        if (it->second.empty()) topics_.erase(it);
+    }
+    named_.erase(named);
+    --readers_;
 }
 
 void FanoutShard::enqueue(const EventPtr& event) {
@@ -69,12 +84,13 @@ void FanoutShard::drain() {
         drain_posted_ = false;
     }
     for (const auto& event : batch_) {
-        for (auto& reader : filtered_)
+        for (auto& reader : by_pattern_)
             if (event->seq > reader.live_after && reader.filter->matches(*event)) deliver(reader, event);
         auto it = topics_.find(event->topic);
         if (it == topics_.end()) continue;
         for (auto& reader : it->second)
-            if (event->seq > reader.live_after) deliver(reader, event);
+            if (event->seq > reader.live_after && (!reader.filter || reader.filter->matches(*event)))
+                deliver(reader, event);
     }
     batch_.clear();
     for (Reader* reader : touched_) {
@@ -96,8 +112,9 @@ void FanoutShard::shutdown() {
     post_([this] {
         std::lock_guard lock(mutex_);
         for (auto& [topic, readers] : topics_)
-            for (auto& reader : readers) reader.subscriber->shutdown();
-        for (auto& reader : filtered_) reader.subscriber->shutdown();
+            for (auto& reader : readers)
+                if (!reader.filter || reader.filter->topics.front() == topic) reader.subscriber->shutdown();  // once each
+        for (auto& reader : by_pattern_) reader.subscriber->shutdown();
     });
 }
 

@@ -47,10 +47,8 @@ private:
     struct Reader {
         std::shared_ptr<Subscriber> subscriber;
         std::uint64_t live_after;  // what it attached after: its replay has the rest
+        std::shared_ptr<const TopicFilter> filter;  // a multiplexed stream's (kinds, patterns); null: all
         bool touched = false;      // got something in the batch being delivered
-    };
-    struct FilteredReader : Reader {
-        std::shared_ptr<const TopicFilter> filter;
     };
 
     void drain();
@@ -64,8 +62,11 @@ private:
     bool drain_posted_ = false;
 
     std::mutex mutex_;  // the registrations; held while delivering
+    // Readers by topic: a topic's own readers and the multiplexed streams that
+    // name it exactly, so that an event costs a lookup, not a pass over every stream.
     std::unordered_map<std::string, std::vector<Reader>> topics_;
-    std::vector<FilteredReader> filtered_;
+    std::unordered_map<const Subscriber*, std::shared_ptr<const TopicFilter>> named_;  // streams indexed above
+    std::vector<Reader> by_pattern_;  // streams with a pattern: every event is matched against them
     std::vector<EventPtr> batch_;    // the inbox being delivered (its capacity is kept)
     std::vector<Reader*> touched_;   // the readers to flush after the batch
 };

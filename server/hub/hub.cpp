@@ -96,7 +96,9 @@ void Hub::publish(const EventPtr& event) {
     std::lock_guard lock(mutex_);
     last_seq_ = event->seq;
     all_recent_.push_back(event);
-    if (all_recent_.size() > options_.global_history) {
+    // Past the bounds, only what the store has leaves memory: a replay reads
+    // the store up to the floor and must find everything there.
+    while (all_recent_.size() > options_.global_history && all_recent_.front()->seq <= committed_seq_) {
         all_floor_ = all_recent_.front()->seq;
         all_recent_.pop_front();
     }
@@ -107,7 +109,7 @@ void Hub::publish(const EventPtr& event) {
         if (event->kind.empty() && ++producer_topic_count_ > options_.producer_topics) forget_unread_producer_topics();
     }
     t.history.push_back(event);
-    if (t.history.size() > options_.topic_history) {
+    while (t.history.size() > options_.topic_history && t.history.front()->seq <= committed_seq_) {
         t.floor = t.history.front()->seq;
         t.history.pop_front();
     }

@@ -25,12 +25,13 @@ namespace taskstream {
 class Hub {
 public:
     struct Options {
-        /// Events kept in memory per topic. Must be ≥ the journal's uncommitted
-        /// batch bound, so that anything evicted from memory is already in the store.
+        /// Events kept in memory per topic. Uncommitted events stay beyond it
+        /// (the journal's queue bounds them), so that a replay finds in the store
+        /// everything memory no longer has.
         std::size_t topic_history = 1024;
         /// Finished topics kept in memory for fast replay, oldest dropped first.
         std::size_t finished_topics = 1000;
-        /// The newest events of all topics, for multiplexed replays (≥ the journal's batch bound too).
+        /// The newest events of all topics, for multiplexed replays (uncommitted ones stay beyond it too).
         std::size_t global_history = 4096;
         /// Producers' topics kept in memory; past it, those nobody reads and whose
         /// events are all committed are dropped (the store has them).
@@ -71,7 +72,7 @@ public:
     /// Sets the id the sequence continues from (the journal's start after a
     /// restart), so that topics not in memory are read from the store up to it.
     void continue_after(std::uint64_t seq);
-    /// Called by the journal's writer thread only, in strictly increasing seq order.
+    /// Called by the journal only (under its lock), in strictly increasing seq order.
     /// Does not wait for any subscriber: shards deliver on their own threads.
     void publish(const EventPtr& event);
     /// Every event with seq ≤ `seq` is in the store (the journal, after a commit):

@@ -33,7 +33,9 @@ Outcome<TopicFilter> TopicFilter::parse(const std::vector<std::string>& topics, 
         if (!sse::is_valid_field(t, kMaxTopicLength))
             return make_error(errc::bad_request, "topic '" + t.substr(0, 40) + "': 1 to 255 characters, no control characters");
         const auto star = t.find('*');
-        if (star == std::string::npos) f.topics.push_back(t);
+        if (star == std::string::npos) {
+            if (std::find(f.topics.begin(), f.topics.end(), t) == f.topics.end()) f.topics.push_back(t);
+        }
         else if (star == t.size() - 1 && (star == 0 || t[star - 1] == '/')) f.prefixes.push_back(t.substr(0, star));
         else return make_error(errc::bad_request, "topic '" + t + "': '*' may only end a pattern, after '/'");
     }

@@ -19,7 +19,7 @@ constexpr std::size_t kMaxTopicLength = 255;
 std::optional<std::string> topic_problem(std::string_view topic);
 
 struct TopicFilter {
-    std::vector<std::string> topics;    // exact names
+    std::vector<std::string> topics;    // exact names, each once
     std::vector<std::string> prefixes;  // "orders/" from "orders/*"; "" from "*"
     std::vector<std::string> kinds;     // task kinds whose events pass; empty: every kind
 

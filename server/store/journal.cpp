@@ -13,9 +13,10 @@ Journal::Journal(Store& store, Hub& hub, Options options, std::shared_ptr<spdlog
 Journal::~Journal() { stop(); }
 
 void Journal::start() {
+    std::lock_guard lock(mutex_);
     last_seq_ = store_.seq_ceiling();
     hub_.continue_after(last_seq_);
-    reserve_ids();
+    seq_ceiling_ = persist_ceiling(last_seq_ + options_.id_block);
     next_maintenance_ = std::chrono::steady_clock::now() + options_.maintenance_interval;
     writer_ = std::thread([this] { run(); });
 }
@@ -36,9 +37,7 @@ bool Journal::try_append(Entry entry) { return append(std::move(entry), std::chr
 bool Journal::try_append_all(std::vector<Entry> entries) {
     std::lock_guard lock(mutex_);
     if (writer_done_ || queue_.size() + entries.size() > options_.queue_bound) return false;
-    const bool was_empty = queue_.empty();
-    for (auto& e : entries) queue_.push_back(std::move(e));
-    if (was_empty) wake_writer_.notify_one();
+    for (auto& e : entries) enqueue_locked(std::move(e));
     return true;
 }
 
@@ -47,18 +46,58 @@ bool Journal::append(Entry entry, std::chrono::milliseconds wait) {
     if (!room_available_.wait_for(lock, wait, [&] { return stopping_ || queue_.size() < options_.queue_bound; }))
         return false;
     if (writer_done_) return false;
-    queue_.push_back(std::move(entry));
-    if (queue_.size() == 1) wake_writer_.notify_one();
+    enqueue_locked(std::move(entry));
     return true;
+}
+
+/// Sequences the entry's event (unless the ids ran out: then the writer does,
+/// after reserving more) and hands the entry to the writer.
+void Journal::enqueue_locked(Entry entry) {
+    Pending p{std::move(entry), nullptr};
+    if (p.entry.has_event && !sequencing_blocked_) {
+        if (last_seq_ + 1 > seq_ceiling_) sequencing_blocked_ = true;
+        else sequence_locked(p);
+    }
+    if (queue_.empty()) wake_writer_.notify_one();
+    queue_.push_back(std::move(p));
+}
+
+/// Gives the event its id and publishes it at once when it need not wait for
+/// its commit and nothing sequenced before it is still unpublished.
+void Journal::sequence_locked(Pending& p) {
+    p.event = make_event(++last_seq_, std::move(p.entry.topic), std::move(p.entry.type), std::move(p.entry.data),
+                         now_ms(), p.entry.terminal, std::move(p.entry.kind));
+    if (p.entry.sequenced) p.entry.sequenced(p.event->seq);
+    const bool waits = p.entry.durable && !p.entry.publish_before_commit;
+    if (!waits && unpublished_.empty()) hub_.publish(p.event);
+    else unpublished_.push_back(Unpublished{p.event, waits});
+}
+
+/// After a commit of every event up to `through` (or its failure): publishes
+/// the held-back events it covers (drops them if it failed) and, behind them,
+/// the ones that only waited for their turn.
+void Journal::release_locked(std::uint64_t through, bool committed) {
+    while (!unpublished_.empty()) {
+        auto& front = unpublished_.front();
+        if (front.event->seq <= through) {
+            if (committed) hub_.publish(front.event);
+        } else if (front.waits_for_commit) {
+            break;
+        } else {
+            hub_.publish(front.event);
+        }
+        unpublished_.pop_front();
+    }
 }
 
 /// Writer thread: takes everything queued, adds it to the pending batch and
 /// commits when a durable entry is in it, the batch is full, or the oldest
 /// progress/log entry has waited group_commit.
 void Journal::run() {
-    std::vector<Entry> batch;
+    std::vector<Pending> batch;
     for (;;) {
         bool stopping;
+        bool reserve;
         {
             std::unique_lock lock(mutex_);
             auto ready = [&] { return stopping_ || !queue_.empty(); };
@@ -71,9 +110,13 @@ void Journal::run() {
             else wake_writer_.wait(lock, ready);
             batch.swap(queue_);
             stopping = stopping_;
+            // The next block of ids is reserved halfway through this one, so that
+            // appending threads rarely find them used up.
+            reserve = sequencing_blocked_ || last_seq_ + options_.id_block / 2 > seq_ceiling_;
         }
         room_available_.notify_all();
-        for (auto& e : batch) add(std::move(e));
+        if (reserve) reserve_ids(batch);
+        for (auto& p : batch) add(std::move(p));
         batch.clear();
         bool due = !pending_.empty() &&
                    (pending_durable_ || stopping ||
@@ -90,33 +133,60 @@ void Journal::run() {
     }
 }
 
-/// Writer thread: sequences one entry. A progress/log event (or a producer's)
-/// is published at once unless an entry waiting for its commit is ahead of it
-/// (ids must reach readers in order).
-void Journal::add(Entry entry) {
-    Pending p{std::move(entry), nullptr, false};
-    if (p.entry.has_event) {
-        if (last_seq_ + 1 > seq_ceiling_) {
-            try {
-                reserve_ids();
-            } catch (const StoreError& e) {
-                log_->error("journal: cannot reserve event ids: {}", e.what());
-                if (p.entry.done) p.entry.done(false);
-                return;
-            }
+/// Writer thread: persists a higher ceiling, then sequences what waited for
+/// ids, in order — the batch just taken, then what was queued since — until
+/// none waits. If the store refuses the ceiling, what has no id is answered as
+/// not committed.
+void Journal::reserve_ids(std::vector<Pending>& batch) {
+    auto sequence_all = [&](std::vector<Pending>& entries) {
+        for (auto& p : entries) {
+            if (!p.entry.has_event || p.event) continue;
+            if (last_seq_ + 1 > seq_ceiling_) return false;
+            sequence_locked(p);
         }
-        p.event = make_event(++last_seq_, std::move(p.entry.topic), std::move(p.entry.type),
-                             std::move(p.entry.data), now_ms(), p.entry.terminal, std::move(p.entry.kind));
-        if (p.entry.sequenced) p.entry.sequenced(p.event->seq);
+        return true;
+    };
+    auto refuse = [](std::vector<Pending>& entries) {
+        std::erase_if(entries, [](Pending& p) {
+            if (!p.entry.has_event || p.event) return false;
+            if (p.entry.done) p.entry.done(false);
+            return true;
+        });
+    };
+    std::uint64_t ceiling;
+    {
+        std::lock_guard lock(mutex_);
+        ceiling = seq_ceiling_ + options_.id_block;
     }
+    for (;;) {
+        bool reserved = true;
+        try {
+            persist_ceiling(ceiling);
+        } catch (const StoreError& e) {
+            log_->error("journal: cannot reserve event ids: {}", e.what());
+            reserved = false;
+        }
+        std::lock_guard lock(mutex_);
+        if (reserved) seq_ceiling_ = std::max(seq_ceiling_, ceiling);
+        if (!sequencing_blocked_) return;
+        if (sequence_all(batch) && sequence_all(queue_)) {
+            sequencing_blocked_ = false;
+            return;
+        }
+        if (!reserved) {
+            refuse(batch);
+            refuse(queue_);
+            sequencing_blocked_ = false;
+            return;
+        }
+        ceiling = seq_ceiling_ + options_.id_block;
+    }
+}
+
+/// Writer thread: adds one sequenced entry to the batch of the next commit.
+void Journal::add(Pending p) {
     if (pending_.empty()) first_pending_at_ = std::chrono::steady_clock::now();
-    const bool waits_for_commit = p.entry.durable && !p.entry.publish_before_commit;
     if (p.entry.durable) pending_durable_ = true;
-    if (waits_for_commit) holding_back_ = true;
-    if (p.event && !holding_back_) {
-        hub_.publish(p.event);
-        p.published = true;
-    }
     pending_.push_back(std::move(p));
     if (pending_.size() >= options_.batch_bound) flush();
 }
@@ -129,8 +199,12 @@ void Journal::flush() {
     std::unordered_set<std::string_view> seen;
     for (auto it = pending_.rbegin(); it != pending_.rend(); ++it)
         if (it->entry.task && seen.insert(it->entry.task->id).second) batch.tasks.push_back(it->entry.task.get());
+    std::uint64_t through = 0;
     for (const auto& p : pending_) {
-        if (p.event) batch.events.push_back(p.event);
+        if (p.event) {
+            batch.events.push_back(p.event);
+            through = p.event->seq;
+        }
         if (!p.entry.delete_task.empty()) batch.deleted_tasks.push_back(p.entry.delete_task);
         if (p.entry.idempotency) batch.idempotency.push_back(p.entry.idempotency.get());
     }
@@ -145,12 +219,13 @@ void Journal::flush() {
     // reader can hear of it, so a reader that got an event finds it in GET too.
     for (auto& p : pending_)
         if (p.entry.done) p.entry.done(committed);
-    for (auto& p : pending_)
-        if (committed && p.event && !p.published) hub_.publish(p.event);
-    if (committed) hub_.committed_through(last_seq_);
+    if (through > 0) {
+        std::lock_guard lock(mutex_);
+        release_locked(through, committed);
+        if (committed) hub_.committed_through(through);
+    }
     pending_.clear();
     pending_durable_ = false;
-    holding_back_ = false;
 }
 
 /// Writer thread: runs the maintenance task when it is due, between batches.
@@ -164,14 +239,14 @@ void Journal::run_maintenance_if_due() {
     next_maintenance_ = std::chrono::steady_clock::now() + options_.maintenance_interval;
 }
 
-/// Writer thread: persists a new high-water mark before any id above the old
-/// one is issued, so that ids seen by clients are never reused after a crash.
-void Journal::reserve_ids() {
-    seq_ceiling_ = last_seq_ + options_.id_block;
+/// Persists a new high-water mark before any id above the old one is issued,
+/// so that ids seen by clients are never reused after a crash. Returns it.
+std::uint64_t Journal::persist_ceiling(std::uint64_t ceiling) {
     WriteBatch batch;
     batch.durable = true;
-    batch.seq_ceiling = seq_ceiling_;
+    batch.seq_ceiling = ceiling;
     store_.write(batch);
+    return ceiling;
 }
 
 } // namespace taskstream

@@ -1,12 +1,15 @@
 // Journal: the single writer. It gives every event its place in the global
-// sequence, commits task rows and events to the store (state changes durably
-// before anyone hears of them, producers' events durably before their
-// publisher is answered, progress/log group-committed), and publishes to the
-// hub in sequence order.
+// sequence as it is appended (on the caller's thread, under its lock, so that
+// an event that need not wait for its commit reaches the hub without a thread
+// hop), commits task rows and events to the store on its writer thread (state
+// changes durably before anyone hears of them, producers' events durably
+// before their publisher is answered, progress/log group-committed), and
+// publishes to the hub in sequence order.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -31,8 +34,8 @@ public:
     };
 
     /// One thing to record. `done(committed)` runs on the writer thread after
-    /// the commit (or its failure) and before the event is published: it must
-    /// be quick and must not block.
+    /// the commit (or its failure) and before a held-back event is published:
+    /// it must be quick and must not block.
     struct Entry {
         std::shared_ptr<const Task> task;  // row to upsert (optional)
         bool has_event = false;
@@ -45,7 +48,9 @@ public:
         std::string delete_task;                                // delete this task (durable)
         std::shared_ptr<const IdempotencyRecord> idempotency;  // remember this key (durable)
         std::function<void(bool committed)> done;
-        std::function<void(std::uint64_t seq)> sequenced;  // told the event's id (writer thread)
+        /// Told the event's id, under the journal's lock (the appending thread,
+        /// or the writer's when ids had to be reserved first): quick, no calls back.
+        std::function<void(std::uint64_t seq)> sequenced;
     };
 
     Journal(Store& store, Hub& hub, Options options, std::shared_ptr<spdlog::logger> log);
@@ -70,13 +75,22 @@ public:
 private:
     struct Pending {
         Entry entry;
-        EventPtr event;
-        bool published = false;
+        EventPtr event;  // null until sequenced
     };
+    /// An event sequenced but not yet published: it waits for its commit, or
+    /// for one ahead of it that does.
+    struct Unpublished {
+        EventPtr event;
+        bool waits_for_commit;
+    };
+    void enqueue_locked(Entry entry);
+    void sequence_locked(Pending& p);
+    void release_locked(std::uint64_t through, bool committed);
     void run();
-    void add(Entry entry);
+    void reserve_ids(std::vector<Pending>& batch);
+    void add(Pending p);
     void flush();
-    void reserve_ids();
+    std::uint64_t persist_ceiling(std::uint64_t ceiling);
     void run_maintenance_if_due();
 
     Store& store_;
@@ -84,9 +98,13 @@ private:
     Options options_;
     std::shared_ptr<spdlog::logger> log_;
 
-    std::mutex mutex_;
+    std::mutex mutex_;  // the queue, the sequence and the order of publishing
     std::condition_variable wake_writer_, room_available_;
-    std::vector<Entry> queue_;
+    std::vector<Pending> queue_;
+    std::deque<Unpublished> unpublished_;  // in seq order; while not empty, new events queue behind it
+    std::uint64_t last_seq_ = 0;
+    std::uint64_t seq_ceiling_ = 0;  // persisted: ids up to it may be issued
+    bool sequencing_blocked_ = false;  // out of ids: the writer reserves more, then sequences the queue
     bool stopping_ = false;
     bool writer_done_ = false;  // set by the writer as it exits: nothing is taken after
     std::thread writer_;
@@ -95,11 +113,8 @@ private:
     // Writer-thread state.
     std::vector<Pending> pending_;
     bool pending_durable_ = false;
-    bool holding_back_ = false;  // an entry in pending_ waits for its commit to be published
     std::chrono::steady_clock::time_point first_pending_at_;
     std::chrono::steady_clock::time_point next_maintenance_;
-    std::uint64_t last_seq_ = 0;
-    std::uint64_t seq_ceiling_ = 0;
 };
 
 } // namespace taskstream

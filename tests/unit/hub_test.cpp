@@ -54,10 +54,30 @@ TEST_CASE("hub: attach replays what came after the client's id, then live withou
 
 TEST_CASE("hub: evicted history is read from the store up to the floor") {
     Hub hub(Hub::Options{3, 10});
+    hub.committed_through(5);  // the store has them all
     for (std::uint64_t s = 1; s <= 5; ++s) hub.publish(ev(s, "t"));
     auto a = hub.attach("t", 0, std::make_shared<RecordingSubscriber>());
     CHECK(seqs(a.recent) == std::vector<std::uint64_t>{3, 4, 5});
     CHECK(a.store_upto == 2);
+}
+
+TEST_CASE("hub: events not yet committed stay in memory past the bounds") {
+    // Published before their commit (progress, producers' events): a replay
+    // must not look for them in the store yet.
+    Hub hub(Hub::Options{3, 10, 3});
+    hub.committed_through(2);
+    for (std::uint64_t s = 1; s <= 6; ++s) hub.publish(ev(s, "t"));
+    auto a = hub.attach("t", 0, std::make_shared<RecordingSubscriber>());
+    CHECK(seqs(a.recent) == std::vector<std::uint64_t>{3, 4, 5, 6});
+    CHECK(a.store_upto == 2);
+    auto all = hub.attach_filter(std::make_shared<const TopicFilter>(*TopicFilter::parse({"t"}, {})), 0,
+                                 std::make_shared<RecordingSubscriber>());
+    CHECK(seqs(all.recent) == std::vector<std::uint64_t>{3, 4, 5, 6});
+    CHECK(all.store_upto == 2);
+    // Once committed, the next publish trims memory back to its bound.
+    hub.committed_through(6);
+    hub.publish(ev(7, "t"));
+    CHECK(seqs(hub.attach("t", 0, std::make_shared<RecordingSubscriber>()).recent) == std::vector<std::uint64_t>{5, 6, 7});
 }
 
 TEST_CASE("hub: a topic unknown in memory is read from the store up to the last published id") {
@@ -172,4 +192,45 @@ TEST_CASE("hub: events nobody reads wake no shard") {
     CHECK(thread.posted.empty());
     hub.publish(ev(2, "t"));
     CHECK(thread.posted.size() == 1);
+}
+
+TEST_CASE("hub: multiplexed readers of named topics get each of their events once, filtered by kind") {
+    Hub hub;
+    ManualThread thread;
+    FanoutShard& shard = hub.add_shard(thread.post());
+    auto parse = [](std::vector<std::string> topics, std::vector<std::string> kinds) {
+        return std::make_shared<const TopicFilter>(TopicFilter::parse(topics, kinds).value());
+    };
+    auto named = std::make_shared<RecordingSubscriber>(&shard);
+    auto twice = std::make_shared<RecordingSubscriber>(&shard);
+    auto pattern = std::make_shared<RecordingSubscriber>(&shard);
+    auto kinds = std::make_shared<RecordingSubscriber>(&shard);
+    hub.attach_filter(parse({"a", "b"}, {}), std::nullopt, named);
+    hub.attach_filter(parse({"a", "a"}, {}), std::nullopt, twice);
+    hub.attach_filter(parse({"a", "x/*"}, {}), std::nullopt, pattern);
+    hub.attach_filter(parse({"tasks/1", "tasks/2"}, {"k1"}), std::nullopt, kinds);
+    hub.publish(ev(1, "a"));
+    hub.publish(ev(2, "b"));
+    hub.publish(ev(3, "x/y"));
+    hub.publish(make_event(4, "tasks/1", "state", "{}", 0, false, "k1"));
+    hub.publish(make_event(5, "tasks/2", "state", "{}", 0, false, "k2"));
+    thread.run();
+    CHECK(seqs(named->events()) == std::vector<std::uint64_t>{1, 2});
+    CHECK(seqs(twice->events()) == std::vector<std::uint64_t>{1});
+    CHECK(seqs(pattern->events()) == std::vector<std::uint64_t>{1, 3});
+    CHECK(seqs(kinds->events()) == std::vector<std::uint64_t>{4});
+
+    hub.detach_filter(named.get());
+    hub.detach_filter(pattern.get());
+    hub.publish(ev(6, "a"));
+    thread.run();
+    CHECK(seqs(named->events()) == std::vector<std::uint64_t>{1, 2});
+    CHECK(seqs(pattern->events()) == std::vector<std::uint64_t>{1, 3});
+    CHECK(seqs(twice->events()) == std::vector<std::uint64_t>{1, 6});
+
+    hub.shutdown();
+    thread.run();
+    CHECK(twice->shut_down());
+    CHECK(kinds->shut_down());
+    CHECK(hub.subscriber_count() == 2);
 }

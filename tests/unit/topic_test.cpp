@@ -92,6 +92,7 @@ TEST_CASE("hub: a multiplexed subscriber replays the union after its id, in orde
 
 TEST_CASE("hub: the global history bound sets where a multiplexed replay reads the store") {
     Hub hub(Hub::Options{1024, 1000, 3, 10000});
+    hub.committed_through(6);  // the store has them all
     for (std::uint64_t s = 1; s <= 6; ++s) hub.publish(ev(s, "a"));
     auto att = hub.attach_filter(std::make_shared<const TopicFilter>(*TopicFilter::parse({"a"}, {})), 1,
                                  std::make_shared<RecordingSubscriber>());
