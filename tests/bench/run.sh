@@ -58,6 +58,16 @@ record() {  # scenario, then the JSON of one measurement
   echo "  $peer $1: $2"
 }
 
+s3_held() {  # did $peer's S3 step at rate $1 hold (median loss 0, median p99 < 100 ms)?
+  python3 - "$work/results.jsonl" "$peer" "S3@$1" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l)["result"] for l in open(sys.argv[1])
+        if json.loads(l)["peer"] == sys.argv[2] and json.loads(l)["scenario"] == sys.argv[3]]
+held = statistics.median(r["loss"] for r in rows) == 0 and statistics.median(r["p99_ms"] for r in rows) < 100
+sys.exit(0 if held else 1)
+PY
+}
+
 for peer in $peers; do
   echo "== $peer"
   start_server
@@ -65,14 +75,24 @@ for peer in $peers; do
   start_server
   for _ in $(seq "$reps"); do record S2 "$(load fanout --connections 1000 --topics 1 --rate 100 --seconds 20)"; done
   start_server
-  for rate in 250 350 500 700 1000 1400 2000 2800 4000; do
+  # Rising rates until one fails (loss, or p99 ≥ 100 ms): higher ones would too.
+  for rate in 250 350 500 700 1000 1400 2000 2800 4000 5600 8000; do
     for _ in $(seq "$reps"); do record "S3@$rate" "$(load fanout --connections 1000 --topics 1 --rate $rate --seconds 5)"; done
+    s3_held "$rate" || break
   done
   start_server
   for _ in $(seq "$reps"); do record S4 "$(load fanout --connections 2000 --topics 1000 --rate 2000 --seconds 20)"; done
   if [ "$peer" = taskstream ]; then
-    start_server
-    for _ in $(seq "$reps"); do record S5 "$(timeout 60 taskset -c 1 "$build/tests/create_load" "$port" 16 5)"; done
+    # S5: creations alone (the executor paused, so the same core does not also
+    # run them), then creations with every task run to its end (S5run).
+    for pause in 1 0; do
+      start_server
+      [ "$pause" = 1 ] && curl -sf -X POST "http://127.0.0.1:$port/v1/admin/pause" >/dev/null
+      name=$([ "$pause" = 1 ] && echo S5 || echo S5run)
+      for _ in $(seq "$reps"); do
+        record "$name" "$(timeout 60 taskset -c 1 "$build/tests/create_load" "$port" 64 5)"
+      done
+    done
   fi
 done
 stop_server

@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include "send_stamp.hpp"
 #include "sse_parser.hpp"
 
 namespace asio = boost::asio;
@@ -82,10 +83,10 @@ asio::awaitable<void> subscribe(unsigned short port, std::string source, std::st
         ++stats.connected;
         ++stats.per_topic_subscribers[topic];
         taskstream::testing::SseParser parser([&](const taskstream::testing::SseEvent& e) {
-            auto data = json::parse(e.data, nullptr, false);
-            if (data.is_discarded() || !data.contains("t")) return;
+            auto sent = taskstream::testing::send_stamp(e.data);
+            if (!sent) return;
             ++stats.received;
-            stats.latencies_ms.push_back(static_cast<double>(now_ns() - data["t"].get<std::int64_t>()) / 1e6);
+            stats.latencies_ms.push_back(static_cast<double>(now_ns() - *sent) / 1e6);
         });
         parser.feed(std::string_view(buffer).substr(n));
         std::string chunk(65536, '\0');

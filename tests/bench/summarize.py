@@ -37,6 +37,7 @@ for peer in peers:
         "S3_best": s3_best(peer),
         "S4_p99_ms": med(peer, "S4", "p99_ms"), "S4_loss": med(peer, "S4", "loss"),
         "S5_creations_per_second": med(peer, "S5", "per_second"),
+        "S5_created_and_run_per_second": med(peer, "S5run", "per_second"),
     }
 
 
@@ -58,7 +59,7 @@ def ratio(key):
 
 
 keys = ["S1_bytes_per_idle_connection", "S2_p50_ms", "S2_p99_ms", "S2_loss", "S3_best", "S4_p99_ms", "S4_loss",
-        "S5_creations_per_second"]
+        "S5_creations_per_second", "S5_created_and_run_per_second"]
 print("\n| measure | " + " | ".join(peers) + " | taskstream/nchan |")
 print("|---|" + "---|" * (len(peers) + 1))
 for k in keys:

@@ -5,17 +5,29 @@
 namespace taskstream::testing {
 
 void SseParser::feed(std::string_view bytes) {
-    for (char c : bytes) {
-        if (skip_lf_) {
-            skip_lf_ = false;
-            if (c == '\n') continue;
+    std::size_t i = 0;
+    if (skip_lf_ && !bytes.empty()) {
+        skip_lf_ = false;
+        if (bytes[0] == '\n') i = 1;  // the LF of a CRLF split across chunks
+    }
+    while (i < bytes.size()) {
+        std::size_t end = i;
+        while (end < bytes.size() && bytes[end] != '\n' && bytes[end] != '\r') ++end;
+        if (end == bytes.size()) {
+            buffer_.append(bytes.substr(i));  // an unfinished line: wait for its end
+            return;
         }
-        if (c == '\r' || c == '\n') {
-            skip_lf_ = c == '\r';
+        if (buffer_.empty()) {
+            line(bytes.substr(i, end - i));
+        } else {
+            buffer_.append(bytes.substr(i, end - i));
             line(buffer_);
             buffer_.clear();
-        } else {
-            buffer_.push_back(c);
+        }
+        i = end + 1;
+        if (bytes[end] == '\r') {
+            if (i == bytes.size()) skip_lf_ = true;
+            else if (bytes[i] == '\n') ++i;
         }
     }
 }

@@ -2,6 +2,7 @@
 // the stream tests could count wrongly.
 #include <catch2/catch.hpp>
 
+#include "send_stamp.hpp"
 #include "sse_parser.hpp"
 
 using taskstream::testing::SseEvent;
@@ -51,4 +52,28 @@ TEST_CASE("parser: no data, no event; a field without colon; the id persists") {
     CHECK(c.events[0].id == "7");
     CHECK(c.events[1].id == "8");
     CHECK(c.parser.last_event_id() == "8");
+}
+
+TEST_CASE("parser: CRLF and CR streams give the same events at every chunk size") {
+    const std::string wire = "id: 1\r\nevent: a\r\ndata: x\r\ndata: y\r\n\r\n: c\r\rid: 2\rdata: z\r\r";
+    for (std::size_t chunk = 1; chunk <= wire.size(); ++chunk) {
+        Collected c;
+        for (std::size_t i = 0; i < wire.size(); i += chunk) c.parser.feed(std::string_view(wire).substr(i, chunk));
+        REQUIRE(c.events.size() == 2);
+        CHECK(c.events[0].id == "1");
+        CHECK(c.events[0].type == "a");
+        CHECK(c.events[0].data == "x\ny");
+        CHECK(c.events[1].id == "2");
+        CHECK(c.events[1].data == "z");
+        CHECK(c.parser.comments() == 1);
+    }
+}
+
+TEST_CASE("load generator: the send stamp is read from the event's data, or nothing") {
+    using taskstream::testing::send_stamp;
+    CHECK(send_stamp(R"({"n":3,"t":1764000000123456789})") == 1764000000123456789);
+    CHECK(send_stamp(R"({"t":42})") == 42);
+    CHECK_FALSE(send_stamp(R"({"n":3})").has_value());
+    CHECK_FALSE(send_stamp(R"({"t":"soon"})").has_value());
+    CHECK_FALSE(send_stamp("").has_value());
 }
