@@ -51,6 +51,12 @@ void add_server_options(CLI::App& app, ServerOptions& o) {
         ->envname(env("IDEMPOTENCY_TTL"))->capture_default_str()->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
     app.add_option("--max-streams-per-ip", o.max_streams_per_ip, "open event streams per client address (→ 429)")
         ->envname(env("MAX_STREAMS_PER_IP"))->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
+    app.add_option("--stream-queue-events", o.stream_queue_events,
+                   "events queued for a slow stream reader before it is cut off (after merging progress)")
+        ->envname(env("STREAM_QUEUE_EVENTS"))->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
+    app.add_option("--stream-queue-bytes", o.stream_queue_bytes,
+                   "bytes queued for a slow stream reader before it is cut off (after merging progress)")
+        ->envname(env("STREAM_QUEUE_BYTES"))->capture_default_str()->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 40));
     app.add_option("--max-connections", o.max_connections,
                    "connections served at once; more get 503 or a clean stream end (0: the fd limit less 64)")
         ->envname(env("MAX_CONNECTIONS"))->capture_default_str();

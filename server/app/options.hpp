@@ -32,6 +32,8 @@ struct ServerOptions {
     unsigned prune_interval_ms = 60000;
     std::int64_t idempotency_ttl_s = 24 * 3600;
     std::size_t max_streams_per_ip = 100;
+    std::size_t stream_queue_events = 1000;     // a slow reader's queue, in events …
+    std::size_t stream_queue_bytes = 1 << 20;   // … and in bytes: past either it is cut off
     std::size_t max_connections = 0;  // 0: the descriptor limit less a reserve
 };
 

@@ -122,7 +122,8 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     http::Router router;
     http::add_health_routes(router, ready);
     TopicService topics(*store, journal, hub, TopicService::Options{}, log);
-    http::StreamSettings streams{DeliveryQueue::Limits{}, std::make_shared<http::StreamLimiter>(options.max_streams_per_ip)};
+    http::StreamSettings streams{DeliveryQueue::Limits{options.stream_queue_events, options.stream_queue_bytes},
+                                 std::make_shared<http::StreamLimiter>(options.max_streams_per_ip)};
     http::add_task_routes(router, engine, streams);
     http::add_topic_routes(router, topics, streams);
     http::add_admin_routes(router, engine);

@@ -71,6 +71,13 @@ SseConnection::~SseConnection() = default;
 void SseConnection::start(tcp::socket socket, Setup setup) {
     socket_ = std::move(socket);
     setup_ = std::move(setup);
+    if (closed_) {
+        // Ended before it began (cut off or shut down right after attaching).
+        boost::system::error_code ignored;
+        socket_.close(ignored);
+        if (left_hub_) leave_hub();
+        return;
+    }
     started_ = true;
     boost::system::error_code ec;
     socket_.non_blocking(true, ec);
@@ -196,13 +203,16 @@ void SseConnection::close(const char* why) {
     socket_.close(ignored);  // the pending wait (and write) complete with operation_aborted
     // Leaving the hub takes its lock and the shard's, which a delivery may be
     // holding right now: leave from a fresh handler.
-    asio::post(thread_.context, [self = shared_from_this()] {
-        self->thread_.streams.remove(self.get());
-        if (auto detach = std::move(self->setup_.detach)) detach();
-        self->setup_.held.clear();
-        self->writing_events_.clear();
-        self->setup_.replay.clear();
-    });
+    asio::post(thread_.context, [self = shared_from_this()] { self->leave_hub(); });
+}
+
+void SseConnection::leave_hub() {
+    left_hub_ = true;
+    thread_.streams.remove(this);
+    if (auto detach = std::move(setup_.detach)) detach();
+    setup_.held.clear();
+    writing_events_.clear();
+    setup_.replay.clear();
 }
 
 } // namespace taskstream::http

@@ -57,6 +57,8 @@ private:
     void write_queued();
     void on_written(const boost::system::error_code& ec);
     void close(const char* why);
+    /// After close, from a fresh handler: out of the sweeper and the hub, slots released.
+    void leave_hub();
 
     IoThread& thread_;
     boost::asio::ip::tcp::socket socket_;
@@ -79,6 +81,7 @@ private:
     bool writing_ = false;            // an asynchronous write is in progress
     bool end_after_write_ = false;    // terminal event or goodbye queued: close once written
     bool closed_ = false;
+    bool left_hub_ = false;
 };
 
 } // namespace taskstream::http

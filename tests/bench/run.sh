@@ -70,26 +70,33 @@ PY
 
 for peer in $peers; do
   echo "== $peer"
-  start_server
-  for _ in $(seq "$reps"); do record S1 "$(load idle --connections 10000)"; done
-  start_server
-  for _ in $(seq "$reps"); do record S2 "$(load fanout --connections 1000 --topics 1 --rate 100 --seconds 20)"; done
-  start_server
+  # Every measurement on a fresh server: memory freed by an earlier round stays in
+  # the process (S1 would count it as free), and a peer may keep an earlier
+  # round's messages for its new subscribers.
+  for _ in $(seq "$reps"); do start_server; record S1 "$(load idle --connections 10000)"; done
+  for _ in $(seq "$reps"); do
+    start_server; record S2 "$(load fanout --connections 1000 --topics 1 --rate 100 --seconds 20)"
+  done
   # Rising rates until one fails (loss, or p99 ≥ 100 ms): higher ones would too.
   for rate in 250 350 500 700 1000 1400 2000 2800 4000 5600 8000; do
-    for _ in $(seq "$reps"); do record "S3@$rate" "$(load fanout --connections 1000 --topics 1 --rate $rate --seconds 5)"; done
+    for _ in $(seq "$reps"); do
+      start_server; record "S3@$rate" "$(load fanout --connections 1000 --topics 1 --rate $rate --seconds 5)"
+    done
     s3_held "$rate" || break
   done
-  start_server
-  for _ in $(seq "$reps"); do record S4 "$(load fanout --connections 2000 --topics 1000 --rate 2000 --seconds 20)"; done
+  for _ in $(seq "$reps"); do
+    start_server; record S4 "$(load fanout --connections 2000 --topics 1000 --rate 2000 --seconds 20)"
+  done
   if [ "$peer" = taskstream ]; then
     # S5: creations alone (the executor paused, so the same core does not also
     # run them), then creations with every task run to its end (S5run).
+    # A fresh server each time: paused, the tasks of a round stay queued (up to
+    # the active-task bound, 100k), and a second round would find it full.
     for pause in 1 0; do
-      start_server
-      [ "$pause" = 1 ] && curl -sf -X POST "http://127.0.0.1:$port/v1/admin/pause" >/dev/null
       name=$([ "$pause" = 1 ] && echo S5 || echo S5run)
       for _ in $(seq "$reps"); do
+        start_server
+        if [ "$pause" = 1 ]; then curl -sf -X POST "http://127.0.0.1:$port/v1/admin/pause" >/dev/null; fi
         record "$name" "$(timeout 60 taskset -c 1 "$build/tests/create_load" "$port" 64 5)"
       done
     done

@@ -1,6 +1,10 @@
 // Limits and timeouts of the HTTP layer, on the real binary.
 #include <catch2/catch.hpp>
 
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/write.hpp>
+
 #include "http_client.hpp"
 #include "server_process.hpp"
 
@@ -81,4 +85,37 @@ TEST_CASE("a stream the client closes is ended at once - its per-client slot is 
     REQUIRE(server.wait_for_log("the client closed its stream", std::chrono::seconds(5)));
     SseStream second(server.port(), "/v1/events?topic=a");
     CHECK(second.response().status == 200);
+}
+
+TEST_CASE("a stream whose write makes no progress for the write timeout is closed") {
+    TempDir dir;
+    // Queue bounds far above what is published: only the stalled write can end this stream.
+    ServerProcess server(dir.path(), {"--write-timeout-ms", "300", "--stream-queue-events", "1000000",
+                                      "--stream-queue-bytes", "1000000000"});
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::socket stalled(ioc);
+    stalled.open(boost::asio::ip::tcp::v4());
+    stalled.set_option(boost::asio::socket_base::receive_buffer_size(4096));
+    stalled.connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
+    const std::string request = "GET /v1/events?topic=big HTTP/1.1\r\nHost: x\r\n\r\n";
+    boost::asio::write(stalled, boost::asio::buffer(request));
+    std::string head;
+    boost::asio::read_until(stalled, boost::asio::dynamic_buffer(head), "\r\n\r\n");
+    REQUIRE(head.rfind("HTTP/1.1 200", 0) == 0);
+
+    // 12 MB in events of 60 KB: more than the kernel buffers between the two ends.
+    HttpClient http(server.port());
+    nlohmann::json batch = nlohmann::json::array();
+    for (int i = 0; i < 10; ++i) batch.push_back({{"data", std::string(60000, 'x')}});
+    for (int b = 0; b < 20; ++b) REQUIRE(http.post_json("/v1/topics/big/events", batch).status == 202);
+
+    REQUIRE(server.wait_for_log("closing a stalled stream", std::chrono::seconds(10)));
+    CHECK(server.log().find("fell behind") == std::string::npos);
+    // What the kernel still held arrives, then the end.
+    boost::system::error_code ec;
+    std::string drained;
+    boost::asio::read(stalled, boost::asio::dynamic_buffer(drained), ec);
+    CHECK((ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset));
+    CHECK(drained.size() < 200u * 60000u);
+    CHECK(http.get("/healthz").status == 200);
 }
