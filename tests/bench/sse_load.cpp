@@ -206,6 +206,8 @@ int main(int argc, char** argv) {
         return stats.failed ? 1 : 0;
     }
     const double cpu_before = cpu_seconds(pid);
+    const double own_cpu_before = cpu_seconds(getpid());
+    const auto started = Clock::now();
     std::size_t sent = 0;
     std::map<int, std::size_t> sent_per_topic;
     const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
@@ -221,6 +223,7 @@ int main(int argc, char** argv) {
     for (const auto& [topic, count] : sent_per_topic) expected += count * stats.per_topic_subscribers[topic];
     run_until(ioc, [&] { return stats.received >= expected; }, Clock::now() + std::chrono::seconds(10));
     const double cpu = cpu_seconds(pid) - cpu_before;
+    const double own_cpu = cpu_seconds(getpid()) - own_cpu_before;
     out["rate"] = rate;
     out["seconds"] = seconds;
     out["published"] = sent;
@@ -233,6 +236,8 @@ int main(int argc, char** argv) {
     out["p99_ms"] = percentile(stats.latencies_ms, 0.99);
     out["max_ms"] = stats.latencies_ms.empty() ? 0 : *std::max_element(stats.latencies_ms.begin(), stats.latencies_ms.end());
     out["server_cpu_seconds"] = cpu;
+    // Its own share of its core: near 1, the load generator may be what limits the rate.
+    out["load_generator_cpu_share"] = own_cpu / std::chrono::duration<double>(Clock::now() - started).count();
     out["cpu_us_per_delivery"] = stats.received ? cpu * 1e6 / static_cast<double>(stats.received) : 0;
     out["server_rss"] = rss_bytes(pid);
     std::cout << out.dump() << "\n";

@@ -18,14 +18,18 @@ def med(peer, scenario, key):
 
 
 def s3_best(peer):
-    """The highest rate with zero loss and p99 < 100 ms, as measured (the publish rate reached)."""
+    """The highest rate reached (publishes answered per second: the publishers wait for
+    each answer, so a saturated server slows them) with zero loss and p99 < 100 ms."""
     best = None
     for rate in sorted(int(s.split("@")[1]) for (p, s) in by if p == peer and s.startswith("S3@")):
         s = f"S3@{rate}"
         if med(peer, s, "loss") == 0 and med(peer, s, "p99_ms") < 100:
-            best = {"events_per_second": med(peer, s, "published_per_second"),
+            step = {"requested": rate, "events_per_second": med(peer, s, "published_per_second"),
                     "deliveries_per_second": med(peer, s, "deliveries_per_second"),
-                    "p99_ms": med(peer, s, "p99_ms"), "cpu_us_per_delivery": med(peer, s, "cpu_us_per_delivery")}
+                    "p99_ms": med(peer, s, "p99_ms"), "cpu_us_per_delivery": med(peer, s, "cpu_us_per_delivery"),
+                    "load_generator_cpu_share": med(peer, s, "load_generator_cpu_share")}
+            if best is None or step["events_per_second"] > best["events_per_second"]:
+                best = step
     return best
 
 
@@ -45,7 +49,10 @@ def fmt(v):
     if v is None:
         return "-"
     if isinstance(v, dict):
-        return f"{v['events_per_second']:.0f} ev/s, {v['deliveries_per_second'] / 1000:.0f}k del/s, p99 {v['p99_ms']:.1f} ms"
+        load = v.get("load_generator_cpu_share")
+        return (f"{v['events_per_second']:.0f} ev/s, {v['deliveries_per_second'] / 1000:.0f}k del/s, "
+                f"p99 {v['p99_ms']:.1f} ms, {v['cpu_us_per_delivery']:.2f} µs CPU/del"
+                + (f", load generator at {load:.0%} of its core" if load is not None else ""))
     return f"{v:.1f}" if isinstance(v, float) else str(v)
 
 
