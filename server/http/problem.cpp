@@ -60,10 +60,14 @@ Response make_problem(const Error& error, const std::string& instance, unsigned 
 }
 
 Response make_json(beast_http::status status, const nlohmann::json& body, unsigned version) {
+    return make_json_text(status, body.dump(), version);
+}
+
+Response make_json_text(beast_http::status status, std::string body, unsigned version) {
     Response res{status, version};
     res.set(beast_http::field::content_type, "application/json");
     res.set(beast_http::field::cache_control, "no-store");
-    res.body() = body.dump();
+    res.body() = std::move(body);
     res.prepare_payload();
     return res;
 }

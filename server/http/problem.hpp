@@ -13,5 +13,7 @@ beast_http::status status_for(errc code);
 Response make_problem(const Error& error, const std::string& instance, unsigned version = 11);
 /// A JSON response (application/json) with the given status.
 Response make_json(beast_http::status status, const nlohmann::json& body, unsigned version = 11);
+/// The same with a body already serialized as JSON.
+Response make_json_text(beast_http::status status, std::string body, unsigned version = 11);
 
 } // namespace taskstream::http

@@ -66,8 +66,9 @@ void add_task_routes(Router& router, Engine& engine, const StreamSettings& strea
         auto start = [&engine, &json, &key_value](auto callback) { engine.create(json, key_value, std::move(callback)); };
         auto created = co_await await_callback<Outcome<Created>>(start);
         if (!created) co_return problem(created.error(), ctx);
-        auto res = make_json(created->existing ? status::ok : status::accepted, to_json(created->task),
-                             ctx.request.version());
+        const auto code = created->existing ? status::ok : status::accepted;
+        auto res = created->json ? make_json_text(code, *created->json, ctx.request.version())
+                                 : make_json(code, to_json(created->task), ctx.request.version());
         res.set(beast_http::field::location, "/v1/tasks/" + created->task.id);
         co_return res;
     });

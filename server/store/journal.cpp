@@ -197,8 +197,11 @@ void Journal::flush() {
     WriteBatch batch;
     batch.durable = pending_durable_;
     std::unordered_set<std::string_view> seen;
-    for (auto it = pending_.rbegin(); it != pending_.rend(); ++it)
-        if (it->entry.task && seen.insert(it->entry.task->id).second) batch.tasks.push_back(it->entry.task.get());
+    for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
+        if (!it->entry.task || !seen.insert(it->entry.task->id).second) continue;
+        batch.tasks.push_back(it->entry.task.get());
+        batch.task_json.push_back(it->entry.data_is_row && it->event ? &it->event->data : nullptr);
+    }
     std::uint64_t through = 0;
     for (const auto& p : pending_) {
         if (p.event) {

@@ -38,6 +38,7 @@ public:
     /// it must be quick and must not block.
     struct Entry {
         std::shared_ptr<const Task> task;  // row to upsert (optional)
+        bool data_is_row = false;          // the event's data is to_json(*task).dump(): the row reuses it
         bool has_event = false;
         std::string topic, type, data, kind;
         bool terminal = false;

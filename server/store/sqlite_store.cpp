@@ -115,12 +115,19 @@ void SqliteStore::write(const WriteBatch& batch) {
     set_synchronous(batch.durable);
     writer_->exec("BEGIN IMMEDIATE");
     try {
-        for (const Task* t : batch.tasks) {
+        for (std::size_t i = 0; i < batch.tasks.size(); ++i) {
+            const Task* t = batch.tasks[i];
+            const std::string* json = i < batch.task_json.size() ? batch.task_json[i] : nullptr;
+            std::string serialized;
+            if (!json) {
+                serialized = to_json(*t).dump();
+                json = &serialized;
+            }
             upsert_task_->bind(1, t->id)
                 .bind(2, t->kind)
                 .bind(3, to_string(t->state))
                 .bind(4, is_terminal(t->state) ? t->finished_at : std::int64_t{0})
-                .bind(5, to_json(*t).dump());
+                .bind(5, *json);
             upsert_task_->run();
         }
         for (const auto& e : batch.events) {

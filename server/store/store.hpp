@@ -44,6 +44,9 @@ struct TaskQuery {
 /// One atomic write: task rows (upserted, latest wins) and events (appended).
 struct WriteBatch {
     std::vector<const Task*> tasks;
+    /// Beside `tasks`, optional: a task's row already serialized (to_json(task).dump(),
+    /// as its state event carries it), so that the store need not serialize it again.
+    std::vector<const std::string*> task_json;
     std::vector<EventPtr> events;
     std::vector<std::string> deleted_tasks;         // rows and events go, a tombstone stays
     std::vector<const IdempotencyRecord*> idempotency;

@@ -175,11 +175,14 @@ void Engine::create_validated(Task task, std::optional<std::string> key, std::st
     entry.topic = task.topic();
     entry.kind = task.kind;
     entry.type = "state";
-    entry.data = to_json(task).dump();
+    // Serialized once: the event, the stored row and the answer are the same JSON.
+    auto json = std::make_shared<const std::string>(to_json(task).dump());
+    entry.data = *json;
+    entry.data_is_row = true;
     entry.durable = true;
     if (key) entry.idempotency = std::make_shared<const IdempotencyRecord>(
         IdempotencyRecord{*key, std::move(body_hash), task.id, task.created_at});
-    entry.done = [this, snapshot, done, key](bool committed) {
+    entry.done = [this, snapshot, done, key, json](bool committed) {
         forget_key(key);
         if (!committed) {
             std::lock_guard lock(mutex_);
@@ -187,7 +190,7 @@ void Engine::create_validated(Task task, std::optional<std::string> key, std::st
             return done(make_error(errc::unavailable, "the store could not record the task; try again"));
         }
         schedule(*snapshot);
-        done(Created{*snapshot, false});
+        done(Created{*snapshot, false, json});
     };
     if (!journal_.try_append(std::move(entry))) {
         forget_key(key);
@@ -539,6 +542,7 @@ void Engine::record_state(const TaskPtr& snapshot, std::function<void(bool)> don
     entry.kind = snapshot->kind;
     entry.type = "state";
     entry.data = to_json(*snapshot).dump();
+    entry.data_is_row = true;
     entry.terminal = is_terminal(snapshot->state);
     entry.durable = true;
     entry.done = std::move(done);

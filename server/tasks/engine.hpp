@@ -32,6 +32,7 @@ namespace taskstream {
 struct Created {
     Task task;
     bool existing = false;
+    std::shared_ptr<const std::string> json;  // to_json(task).dump() when already made (else null)
 };
 
 /// One page of GET /v1/tasks; `next_before` is where the next page starts.
