@@ -146,10 +146,13 @@ void Journal::reserve_ids(std::vector<Pending>& batch) {
         }
         return true;
     };
-    auto refuse = [](std::vector<Pending>& entries) {
-        std::erase_if(entries, [](Pending& p) {
+    // Entries left without an id; told so after the lock is released (a
+    // callback may append again).
+    std::vector<Pending> refused;
+    auto refuse = [&refused](std::vector<Pending>& entries) {
+        std::erase_if(entries, [&refused](Pending& p) {
             if (!p.entry.has_event || p.event) return false;
-            if (p.entry.done) p.entry.done(false);
+            refused.push_back(std::move(p));
             return true;
         });
     };
@@ -177,10 +180,12 @@ void Journal::reserve_ids(std::vector<Pending>& batch) {
             refuse(batch);
             refuse(queue_);
             sequencing_blocked_ = false;
-            return;
+            break;
         }
         ceiling = seq_ceiling_ + options_.id_block;
     }
+    for (auto& p : refused)
+        if (p.entry.done) p.entry.done(false);
 }
 
 /// Writer thread: adds one sequenced entry to the batch of the next commit.
