@@ -2,6 +2,7 @@
 
 #include <random>
 #include <span>
+#include <utility>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -209,7 +210,7 @@ void SseConnection::close(const char* why) {
 void SseConnection::leave_hub() {
     left_hub_ = true;
     thread_.streams.remove(this);
-    if (auto detach = std::move(setup_.detach)) detach();
+    if (auto detach = std::exchange(setup_.detach, nullptr)) detach();  // once only
     setup_.held.clear();
     writing_events_.clear();
     setup_.replay.clear();
