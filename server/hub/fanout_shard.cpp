@@ -36,27 +36,29 @@ void FanoutShard::add(std::shared_ptr<const TopicFilter> filter, std::shared_ptr
         return;
     }
     // Only exact names (distinct, as parsed): one entry under each.
-    for (const auto& topic : filter->topics) topics_[topic].push_back(Reader{subscriber, live_after, filter});
-    named_.emplace(subscriber.get(), std::move(filter));
+    Reader reader{std::move(subscriber), live_after, std::move(filter)};
+    for (const auto& topic : reader.filter->topics) topics_[topic].push_back(reader);
+    named_.emplace(reader.subscriber.get(), std::move(reader));
 }
 
-void FanoutShard::remove(const std::string& topic, const Subscriber* subscriber) {
+bool FanoutShard::remove(const std::string& topic, const Subscriber* subscriber) {
     std::lock_guard lock(mutex_);
     auto it = topics_.find(topic);
-    if (it == topics_.end() || !remove_reader(it->second, subscriber)) return;
+    if (it == topics_.end() || !remove_reader(it->second, subscriber)) return false;
     if (it->second.empty()) topics_.erase(it);
     --readers_;
+    return true;
 }
 
-void FanoutShard::remove_filtered(const Subscriber* subscriber) {
+bool FanoutShard::remove_filtered(const Subscriber* subscriber) {
     std::lock_guard lock(mutex_);
     if (remove_reader(by_pattern_, subscriber)) {
         --readers_;
-        return;
+        return true;
     }
     auto named = named_.find(subscriber);
-    if (named == named_.end()) return;
-    for (const auto& topic : named->second->topics) {
+    if (named == named_.end()) return false;
+    for (const auto& topic : named->second.filter->topics) {
         auto it = topics_.find(topic);
         if (it == topics_.end()) continue;
         remove_reader(it->second, subscriber);
@@ -64,6 +66,7 @@ void FanoutShard::remove_filtered(const Subscriber* subscriber) {
     }
     named_.erase(named);
     --readers_;
+    return true;
 }
 
 void FanoutShard::enqueue(const EventPtr& event) {
@@ -88,8 +91,9 @@ void FanoutShard::drain() {
             if (event->seq > reader.live_after && reader.filter->matches(*event)) deliver(reader, event);
         auto it = topics_.find(event->topic);
         if (it == topics_.end()) continue;
+        // The topic already matched: a multiplexed stream may still limit the kinds.
         for (auto& reader : it->second)
-            if (event->seq > reader.live_after && (!reader.filter || reader.filter->matches(*event)))
+            if (event->seq > reader.live_after && (!reader.filter || reader.filter->matches_kind(*event)))
                 deliver(reader, event);
     }
     batch_.clear();
@@ -113,7 +117,8 @@ void FanoutShard::shutdown() {
         std::lock_guard lock(mutex_);
         for (auto& [topic, readers] : topics_)
             for (auto& reader : readers)
-                if (!reader.filter || reader.filter->topics.front() == topic) reader.subscriber->shutdown();  // once each
+                if (!reader.filter) reader.subscriber->shutdown();
+        for (auto& [subscriber, reader] : named_) reader.subscriber->shutdown();
         for (auto& reader : by_pattern_) reader.subscriber->shutdown();
     });
 }

@@ -34,8 +34,9 @@ public:
     void add(const std::string& topic, std::shared_ptr<Subscriber> subscriber, std::uint64_t live_after);
     void add(std::shared_ptr<const TopicFilter> filter, std::shared_ptr<Subscriber> subscriber,
              std::uint64_t live_after);
-    void remove(const std::string& topic, const Subscriber* subscriber);
-    void remove_filtered(const Subscriber* subscriber);
+    /// False when it was not registered here.
+    bool remove(const std::string& topic, const Subscriber* subscriber);
+    bool remove_filtered(const Subscriber* subscriber);
     /// Readers registered here (hub lock).
     std::size_t readers() const { return readers_; }
     /// Appends to the inbox; the first event of a batch wakes the shard's thread.
@@ -47,7 +48,7 @@ private:
     struct Reader {
         std::shared_ptr<Subscriber> subscriber;
         std::uint64_t live_after;  // what it attached after: its replay has the rest
-        std::shared_ptr<const TopicFilter> filter;  // a multiplexed stream's (kinds, patterns); null: all
+        std::shared_ptr<const TopicFilter> filter;  // a multiplexed stream's; null: a topic's own reader
         bool touched = false;      // got something in the batch being delivered
     };
 
@@ -65,7 +66,7 @@ private:
     // Readers by topic: a topic's own readers and the multiplexed streams that
     // name it exactly, so that an event costs a lookup, not a pass over every stream.
     std::unordered_map<std::string, std::vector<Reader>> topics_;
-    std::unordered_map<const Subscriber*, std::shared_ptr<const TopicFilter>> named_;  // streams indexed above
+    std::unordered_map<const Subscriber*, Reader> named_;  // the streams indexed above, once each
     std::vector<Reader> by_pattern_;  // streams with a pattern: every event is matched against them
     std::vector<EventPtr> batch_;    // the inbox being delivered (its capacity is kept)
     std::vector<Reader*> touched_;   // the readers to flush after the batch

@@ -43,10 +43,7 @@ void Hub::detach(const std::string& topic, const Subscriber* subscriber) {
     std::lock_guard lock(mutex_);
     auto it = topics_.find(topic);
     if (it == topics_.end() || it->second.readers == 0) return;
-    FanoutShard& shard = shard_of(*subscriber);
-    const std::size_t before = shard.readers();
-    shard.remove(topic, subscriber);
-    if (shard.readers() == before) return;  // not attached there
+    if (!shard_of(*subscriber).remove(topic, subscriber)) return;  // not attached there
     --it->second.readers;
     if (--subscriber_count_ == 0) all_detached_.notify_all();
     if (it->second.readers == 0 && it->second.history.empty()) topics_.erase(it);
@@ -84,10 +81,7 @@ Hub::Attachment Hub::attach_filter(std::shared_ptr<const TopicFilter> filter, st
 
 void Hub::detach_filter(const Subscriber* subscriber) {
     std::lock_guard lock(mutex_);
-    FanoutShard& shard = shard_of(*subscriber);
-    const std::size_t before = shard.readers();
-    shard.remove_filtered(subscriber);
-    if (shard.readers() == before) return;  // not attached there
+    if (!shard_of(*subscriber).remove_filtered(subscriber)) return;  // not attached there
     --filtered_readers_;
     if (--subscriber_count_ == 0) all_detached_.notify_all();
 }

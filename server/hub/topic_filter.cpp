@@ -19,8 +19,9 @@ bool TopicFilter::matches_topic(std::string_view topic) const {
     return std::any_of(prefixes.begin(), prefixes.end(), [&](const auto& p) { return topic.rfind(p, 0) == 0; });
 }
 
-bool TopicFilter::matches(const Event& event) const {
-    if (!matches_topic(event.topic)) return false;
+bool TopicFilter::matches(const Event& event) const { return matches_topic(event.topic) && matches_kind(event); }
+
+bool TopicFilter::matches_kind(const Event& event) const {
     return event.kind.empty() || kinds.empty() || std::find(kinds.begin(), kinds.end(), event.kind) != kinds.end();
 }
 

@@ -26,6 +26,8 @@ struct TopicFilter {
     /// Task events must also match `kinds`; producers' events (no kind) pass on the topic alone.
     bool matches(const Event& event) const;
     bool matches_topic(std::string_view topic) const;
+    /// The kind part alone (for a reader found by its topic already).
+    bool matches_kind(const Event& event) const;
 
     /// From the query's topic=… and kind=… values; bad_request when malformed or too many.
     static Outcome<TopicFilter> parse(const std::vector<std::string>& topics, const std::vector<std::string>& kinds);
