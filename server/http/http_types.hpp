@@ -8,7 +8,6 @@
 #include <variant>
 #include <vector>
 
-#include <boost/asio/any_io_executor.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -32,13 +31,12 @@ struct StreamReply {
 using Reply = std::variant<Response, StreamReply>;
 
 /// What a handler gets: the request, the `{…}` segments of its route, and the
-/// I/O thread the connection runs on (and its executor).
+/// I/O thread the connection runs on.
 struct RequestContext {
     const Request& request;
     std::vector<std::string> path_params;
     std::string path;    // decoded path, without the query
     std::string query;   // raw query, without '?'
-    boost::asio::any_io_executor executor;
     IoThread& thread;
     std::string remote_address;  // the client's IP, for per-client limits
 };

@@ -150,7 +150,7 @@ void SseConnection::write_queued() {
         consume(buffers_, first, n);
     }
     if (first == buffers_.size()) {
-        on_written({});
+        on_written();
         return;
     }
     // The kernel would not take it all (a slow reader): the rest asynchronously.
@@ -163,11 +163,11 @@ void SseConnection::write_queued() {
             self->close(nullptr);
             return;
         }
-        self->on_written(e);
+        self->on_written();
     });
 }
 
-void SseConnection::on_written(const boost::system::error_code&) {
+void SseConnection::on_written() {
     if (closed_) return;
     last_write_ = std::chrono::steady_clock::now();
     writing_events_.clear();

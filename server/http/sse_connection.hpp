@@ -55,7 +55,8 @@ private:
     void sweep(std::chrono::steady_clock::time_point now);
 
     void write_queued();
-    void on_written(const boost::system::error_code& ec);
+    /// A write went out whole: what queued meanwhile goes next, or the end.
+    void on_written();
     void close(const char* why);
     /// After close, from a fresh handler: out of the sweeper and the hub, slots released.
     void leave_hub();

@@ -140,7 +140,7 @@ void Engine::create(const json& body, const std::optional<std::string>& key,
                                        "this Idempotency-Key was used with a different request body"));
             auto existing = get(seen->task_id);
             if (!existing) return done(std::move(existing).error());
-            return done(Created{std::move(existing).value(), true});
+            return done(Created{std::move(existing).value(), true, nullptr});
         }
     }
 

@@ -30,7 +30,7 @@ Response dispatch(const Router& router, verb method, const std::string& path) {
     StreamSweeper streams(ioc, SseOptions{}, taskstream::testing::quiet_logger());
     IoThread thread{ioc, shard, streams};
     Request req{method, path, 11};
-    RequestContext ctx{req, {}, path, "", ioc.get_executor(), thread, ""};
+    RequestContext ctx{req, {}, path, "", thread, ""};
     auto future = asio::co_spawn(ioc, router.dispatch(ctx), asio::use_future);
     ioc.run_for(std::chrono::seconds(5));
     return std::get<Response>(future.get());
