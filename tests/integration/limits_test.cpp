@@ -1,9 +1,7 @@
 // Limits and timeouts of the HTTP layer, on the real binary.
 #include <catch2/catch.hpp>
 
-#include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
-#include <boost/asio/write.hpp>
 
 #include "http_client.hpp"
 #include "server_process.hpp"
@@ -93,12 +91,7 @@ TEST_CASE("a stream whose write makes no progress for the write timeout is close
     ServerProcess server(dir.path(), {"--write-timeout-ms", "300", "--stream-queue-events", "1000000",
                                       "--stream-queue-bytes", "1000000000"});
     boost::asio::io_context ioc;
-    boost::asio::ip::tcp::socket stalled(ioc);
-    stalled.open(boost::asio::ip::tcp::v4());
-    stalled.set_option(boost::asio::socket_base::receive_buffer_size(4096));
-    stalled.connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
-    const std::string request = "GET /v1/events?topic=big HTTP/1.1\r\nHost: x\r\n\r\n";
-    boost::asio::write(stalled, boost::asio::buffer(request));
+    auto stalled = open_stalled_stream(ioc, server.port(), "/v1/events?topic=big");
     std::string head;
     boost::asio::read_until(stalled, boost::asio::dynamic_buffer(head), "\r\n\r\n");
     REQUIRE(head.rfind("HTTP/1.1 200", 0) == 0);
@@ -112,9 +105,8 @@ TEST_CASE("a stream whose write makes no progress for the write timeout is close
     REQUIRE(server.wait_for_log("closing a stalled stream", std::chrono::seconds(10)));
     CHECK(server.log().find("fell behind") == std::string::npos);
     // What the kernel still held arrives, then the end.
-    boost::system::error_code ec;
     std::string drained;
-    boost::asio::read(stalled, boost::asio::dynamic_buffer(drained), ec);
+    const auto ec = read_until_closed(stalled, drained);
     CHECK((ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset));
     CHECK(drained.size() < 200u * 60000u);
     CHECK(http.get("/healthz").status == 200);

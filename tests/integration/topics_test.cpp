@@ -174,14 +174,8 @@ private:
 TEST_CASE("a reader that stops reading is cut off while 100 others get every event") {
     TempDir dir;
     ServerProcess server(dir.path(), {"--max-streams-per-ip", "200"});
-    // The stalled reader: a tiny receive buffer, and it never reads.
     boost::asio::io_context ioc;
-    boost::asio::ip::tcp::socket stalled(ioc);
-    stalled.open(boost::asio::ip::tcp::v4());
-    stalled.set_option(boost::asio::socket_base::receive_buffer_size(4096));
-    stalled.connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
-    const std::string request = "GET /v1/events?topic=flood HTTP/1.1\r\nHost: x\r\n\r\n";
-    boost::asio::write(stalled, boost::asio::buffer(request));
+    auto stalled = open_stalled_stream(ioc, server.port(), "/v1/events?topic=flood");
 
     HttpClient http(server.port());
     // Readers resume after a marker, so that none misses an event however late it connects.
@@ -202,9 +196,8 @@ TEST_CASE("a reader that stops reading is cut off while 100 others get every eve
     }
     for (const auto& got : readers.ids()) CHECK(got == ids);
     // The stalled connection was closed by the server: reading it now ends in EOF.
-    boost::system::error_code ec;
     std::string drained;
-    boost::asio::read(stalled, boost::asio::dynamic_buffer(drained), ec);
+    const auto ec = read_until_closed(stalled, drained);
     CHECK((ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset));
     CHECK(drained.size() < ids.size() * payload.size());
     CHECK(server.log().find("fell behind") != std::string::npos);

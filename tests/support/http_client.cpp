@@ -228,4 +228,21 @@ asio::awaitable<std::vector<std::vector<SseEvent>>> read_streams(unsigned short 
     co_return results;
 }
 
+boost::asio::ip::tcp::socket open_stalled_stream(boost::asio::io_context& ioc, unsigned short port,
+                                                 const std::string& target) {
+    boost::asio::ip::tcp::socket socket(ioc);
+    socket.open(boost::asio::ip::tcp::v4());
+    socket.set_option(boost::asio::socket_base::receive_buffer_size(4096));
+    socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    const std::string request = "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n";
+    boost::asio::write(socket, boost::asio::buffer(request));
+    return socket;
+}
+
+boost::system::error_code read_until_closed(boost::asio::ip::tcp::socket& socket, std::string& drained) {
+    boost::system::error_code ec;
+    boost::asio::read(socket, boost::asio::dynamic_buffer(drained), ec);
+    return ec;
+}
+
 } // namespace taskstream::testing

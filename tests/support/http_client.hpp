@@ -89,6 +89,14 @@ boost::asio::awaitable<std::vector<SseEvent>> read_stream(unsigned short port, s
 boost::asio::awaitable<std::vector<std::vector<SseEvent>>> read_streams(unsigned short port,
                                                                         std::vector<std::string> targets);
 
+/// A stream reader that never reads: a 4 KB receive buffer, the GET of `target`
+/// sent, nothing read back — so that the server's writes to it stall.
+boost::asio::ip::tcp::socket open_stalled_stream(boost::asio::io_context& ioc, unsigned short port,
+                                                 const std::string& target);
+/// Reads everything left on `socket` until the server's close; returns what
+/// ended it (eof or connection_reset when the server closed it).
+boost::system::error_code read_until_closed(boost::asio::ip::tcp::socket& socket, std::string& drained);
+
 /// Runs `op` on `ioc` for at most `timeout`; throws if it has not finished.
 template <typename T>
 T run_for(boost::asio::io_context& ioc, boost::asio::awaitable<T> op, std::chrono::milliseconds timeout) {

@@ -13,24 +13,33 @@ namespace {
 struct Collected {
     std::vector<SseEvent> events;
     SseParser parser{[this](const SseEvent& e) { events.push_back(e); }};
+
+    /// Feeds `wire` in pieces of `chunk` bytes.
+    void feed_in_chunks(std::string_view wire, std::size_t chunk) {
+        for (std::size_t i = 0; i < wire.size(); i += chunk) parser.feed(wire.substr(i, chunk));
+    }
 };
 
 } // namespace
 
-TEST_CASE("parser: events split across arbitrary chunks") {
-    const std::string wire = "retry: 2500\n\nid: 1\nevent: a\ndata: x\ndata: y\n\n: comment\n\nid: 2\ndata: z\n\n";
-    for (std::size_t chunk = 1; chunk <= wire.size(); ++chunk) {
-        Collected c;
-        for (std::size_t i = 0; i < wire.size(); i += chunk) c.parser.feed(std::string_view(wire).substr(i, chunk));
-        REQUIRE(c.events.size() == 2);
-        CHECK(c.events[0].id == "1");
-        CHECK(c.events[0].type == "a");
-        CHECK(c.events[0].data == "x\ny");
-        CHECK(c.events[1].id == "2");
-        CHECK(c.events[1].type == "message");
-        CHECK(c.events[1].data == "z");
-        CHECK(c.parser.retry_ms() == 2500u);
-        CHECK(c.parser.comments() == 1);
+TEST_CASE("parser: the same events whether lines end in LF, CRLF or CR, split at every chunk size") {
+    const std::string lf = "retry: 2500\n\nid: 1\nevent: a\ndata: x\ndata: y\n\n: comment\n\nid: 2\ndata: z\n\n";
+    for (const std::string eol : {"\n", "\r\n", "\r"}) {
+        std::string wire;
+        for (char ch : lf) wire += ch == '\n' ? eol : std::string(1, ch);
+        for (std::size_t chunk = 1; chunk <= wire.size(); ++chunk) {
+            Collected c;
+            c.feed_in_chunks(wire, chunk);
+            REQUIRE(c.events.size() == 2);
+            CHECK(c.events[0].id == "1");
+            CHECK(c.events[0].type == "a");
+            CHECK(c.events[0].data == "x\ny");
+            CHECK(c.events[1].id == "2");
+            CHECK(c.events[1].type == "message");
+            CHECK(c.events[1].data == "z");
+            CHECK(c.parser.retry_ms() == 2500u);
+            CHECK(c.parser.comments() == 1);
+        }
     }
 }
 
@@ -52,21 +61,6 @@ TEST_CASE("parser: no data, no event; a field without colon; the id persists") {
     CHECK(c.events[0].id == "7");
     CHECK(c.events[1].id == "8");
     CHECK(c.parser.last_event_id() == "8");
-}
-
-TEST_CASE("parser: CRLF and CR streams give the same events at every chunk size") {
-    const std::string wire = "id: 1\r\nevent: a\r\ndata: x\r\ndata: y\r\n\r\n: c\r\rid: 2\rdata: z\r\r";
-    for (std::size_t chunk = 1; chunk <= wire.size(); ++chunk) {
-        Collected c;
-        for (std::size_t i = 0; i < wire.size(); i += chunk) c.parser.feed(std::string_view(wire).substr(i, chunk));
-        REQUIRE(c.events.size() == 2);
-        CHECK(c.events[0].id == "1");
-        CHECK(c.events[0].type == "a");
-        CHECK(c.events[0].data == "x\ny");
-        CHECK(c.events[1].id == "2");
-        CHECK(c.events[1].data == "z");
-        CHECK(c.parser.comments() == 1);
-    }
 }
 
 TEST_CASE("load generator: the send stamp is read from the event's data, or nothing") {
