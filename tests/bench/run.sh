@@ -61,8 +61,8 @@ record() {  # scenario, then the JSON of one measurement
 s3_held() {  # did $peer's S3 step at rate $1 hold (median loss 0, median p99 < 100 ms)?
   python3 - "$work/results.jsonl" "$peer" "S3@$1" <<'PY'
 import json, statistics, sys
-rows = [json.loads(l)["result"] for l in open(sys.argv[1])
-        if json.loads(l)["peer"] == sys.argv[2] and json.loads(l)["scenario"] == sys.argv[3]]
+rows = [r["result"] for r in map(json.loads, open(sys.argv[1]))
+        if r["peer"] == sys.argv[2] and r["scenario"] == sys.argv[3]]
 held = statistics.median(r["loss"] for r in rows) == 0 and statistics.median(r["p99_ms"] for r in rows) < 100
 sys.exit(0 if held else 1)
 PY
