@@ -8,9 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tasks/command_kind.hpp"
+#include "kinds/command_kind.hpp"
 #include "tasks/scheduler.hpp"
-#include "tasks/webhook_notifier.hpp"
+#include "webhooks/webhook_notifier.hpp"
 
 namespace taskstream {
 

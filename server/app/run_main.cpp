@@ -6,7 +6,7 @@
 #include "app/options.hpp"
 #include "app/server.hpp"
 #include "taskstream/server.hpp"
-#include "tasks/demo_kinds.hpp"
+#include "kinds/demo_kinds.hpp"
 
 namespace taskstream {
 

@@ -16,12 +16,12 @@
 #include "http/routes.hpp"
 #include "http/stream_sweeper.hpp"
 #include "hub/hub.hpp"
-#include "hub/topic_service.hpp"
-#include "store/journal.hpp"
+#include "topics/topic_service.hpp"
+#include "journal/journal.hpp"
 #include "store/sqlite_store.hpp"
 #include "tasks/engine.hpp"
 #include "tasks/scheduler.hpp"
-#include "tasks/webhook_notifier.hpp"
+#include "webhooks/webhook_notifier.hpp"
 
 namespace taskstream {
 

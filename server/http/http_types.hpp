@@ -13,7 +13,7 @@
 
 #include "http/io_thread.hpp"
 #include "http/sse_connection.hpp"
-#include "hub/event.hpp"
+#include "model/event.hpp"
 
 namespace taskstream::http {
 

@@ -4,7 +4,7 @@
 
 #include "core/digest.hpp"
 #include "core/ids.hpp"
-#include "tasks/task.hpp"
+#include "model/task.hpp"
 
 namespace taskstream::http {
 

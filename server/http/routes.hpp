@@ -6,7 +6,7 @@
 #include "http/router.hpp"
 #include "http/sse_connection.hpp"
 #include "http/stream_limiter.hpp"
-#include "hub/topic_service.hpp"
+#include "topics/topic_service.hpp"
 #include "tasks/engine.hpp"
 
 namespace taskstream::http {

@@ -8,7 +8,7 @@
 #include <boost/asio/write.hpp>
 
 #include "http/stream_sweeper.hpp"
-#include "hub/sse_encoder.hpp"
+#include "model/sse_encoder.hpp"
 
 namespace taskstream::http {
 

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "hub/event.hpp"
+#include "model/event.hpp"
 
 namespace taskstream {
 

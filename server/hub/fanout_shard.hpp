@@ -13,9 +13,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "hub/event.hpp"
+#include "model/event.hpp"
 #include "hub/subscriber.hpp"
-#include "hub/topic_filter.hpp"
+#include "model/topic_filter.hpp"
 
 namespace taskstream {
 

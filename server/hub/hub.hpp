@@ -15,10 +15,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "hub/event.hpp"
+#include "model/event.hpp"
 #include "hub/fanout_shard.hpp"
 #include "hub/subscriber.hpp"
-#include "hub/topic_filter.hpp"
+#include "model/topic_filter.hpp"
 
 namespace taskstream {
 

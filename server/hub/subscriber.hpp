@@ -1,7 +1,7 @@
 // Subscriber: the hub's view of one stream reader (an SSE connection, a test probe).
 #pragma once
 
-#include "hub/event.hpp"
+#include "model/event.hpp"
 
 namespace taskstream {
 

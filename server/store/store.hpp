@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "hub/event.hpp"
-#include "hub/topic_filter.hpp"
-#include "tasks/task.hpp"
+#include "model/event.hpp"
+#include "model/topic_filter.hpp"
+#include "model/task.hpp"
 
 namespace taskstream {
 

@@ -7,7 +7,7 @@
 #include <memory>
 #include <mutex>
 
-#include "tasks/task.hpp"
+#include "model/task.hpp"
 
 namespace taskstream {
 

@@ -3,7 +3,7 @@
 #include "core/clock.hpp"
 #include "core/digest.hpp"
 #include "core/ids.hpp"
-#include "tasks/backoff.hpp"
+#include "core/backoff.hpp"
 #include "tasks/attempt_context.hpp"
 #include "tasks/create_request.hpp"
 #include "tasks/schema_validator.hpp"

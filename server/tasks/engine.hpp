@@ -17,13 +17,13 @@
 
 #include "core/outcome.hpp"
 #include "hub/hub.hpp"
-#include "store/journal.hpp"
+#include "journal/journal.hpp"
 #include "store/store.hpp"
 #include "taskstream/task_kind.hpp"
 #include "tasks/active_task.hpp"
 #include "tasks/executor.hpp"
-#include "tasks/task.hpp"
-#include "tasks/webhook_notifier.hpp"
+#include "model/task.hpp"
+#include "webhooks/webhook_notifier.hpp"
 
 namespace taskstream {
 

@@ -5,7 +5,7 @@
 
 #include "http_client.hpp"
 #include "server_process.hpp"
-#include "tasks/webhook_notifier.hpp"
+#include "webhooks/webhook_notifier.hpp"
 #include "webhook_receiver.hpp"
 
 using namespace taskstream::testing;

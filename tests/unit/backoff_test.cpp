@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/digest.hpp"
-#include "tasks/backoff.hpp"
+#include "core/backoff.hpp"
 
 using namespace taskstream;
 using std::chrono::milliseconds;

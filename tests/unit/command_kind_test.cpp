@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "tasks/command_kind.hpp"
+#include "kinds/command_kind.hpp"
 
 using namespace taskstream;
 using json = nlohmann::json;

@@ -6,7 +6,7 @@
 
 #include "recording_subscriber.hpp"
 #include "server_process.hpp"
-#include "store/journal.hpp"
+#include "journal/journal.hpp"
 #include "store/sqlite_store.hpp"
 
 using namespace taskstream;

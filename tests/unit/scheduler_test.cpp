@@ -2,7 +2,7 @@
 
 #include "core/clock.hpp"
 #include "tasks/scheduler.hpp"
-#include "tasks/webhook_notifier.hpp"
+#include "webhooks/webhook_notifier.hpp"
 
 using namespace taskstream;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "hub/sse_encoder.hpp"
+#include "model/sse_encoder.hpp"
 #include "sse_parser.hpp"
 
 using namespace taskstream;

@@ -6,7 +6,7 @@
 
 #include "hub/delivery_queue.hpp"
 #include "hub/hub.hpp"
-#include "hub/topic_service.hpp"
+#include "topics/topic_service.hpp"
 #include "recording_subscriber.hpp"
 
 using namespace taskstream;

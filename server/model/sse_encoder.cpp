@@ -1,4 +1,4 @@
-#include "hub/sse_encoder.hpp"
+#include "model/sse_encoder.hpp"
 
 namespace taskstream::sse {
 namespace {

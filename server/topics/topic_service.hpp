@@ -12,8 +12,8 @@
 
 #include "core/outcome.hpp"
 #include "hub/hub.hpp"
-#include "hub/topic_filter.hpp"
-#include "store/journal.hpp"
+#include "model/topic_filter.hpp"
+#include "journal/journal.hpp"
 #include "store/store.hpp"
 
 namespace taskstream {

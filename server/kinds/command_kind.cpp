@@ -1,4 +1,4 @@
-#include "tasks/command_kind.hpp"
+#include "kinds/command_kind.hpp"
 
 #include <fcntl.h>
 #include <poll.h>

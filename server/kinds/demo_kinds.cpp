@@ -1,4 +1,4 @@
-#include "tasks/demo_kinds.hpp"
+#include "kinds/demo_kinds.hpp"
 
 #include <atomic>
 #include <mutex>

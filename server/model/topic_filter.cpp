@@ -1,8 +1,8 @@
-#include "hub/topic_filter.hpp"
+#include "model/topic_filter.hpp"
 
 #include <algorithm>
 
-#include "hub/sse_encoder.hpp"
+#include "model/sse_encoder.hpp"
 
 namespace taskstream {
 

@@ -1,4 +1,4 @@
-#include "store/journal.hpp"
+#include "journal/journal.hpp"
 
 #include <optional>
 #include <unordered_set>

@@ -1,4 +1,4 @@
-#include "tasks/task.hpp"
+#include "model/task.hpp"
 
 #include <array>
 

@@ -1,9 +1,9 @@
-#include "hub/topic_service.hpp"
+#include "topics/topic_service.hpp"
 
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
-#include "hub/sse_encoder.hpp"
+#include "model/sse_encoder.hpp"
 
 namespace taskstream {
 

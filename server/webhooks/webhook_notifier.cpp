@@ -1,4 +1,4 @@
-#include "tasks/webhook_notifier.hpp"
+#include "webhooks/webhook_notifier.hpp"
 
 #include <openssl/evp.h>
 
@@ -14,7 +14,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 
-#include "tasks/backoff.hpp"
+#include "core/backoff.hpp"
 
 namespace taskstream {
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/outcome.hpp"
-#include "hub/event.hpp"
+#include "model/event.hpp"
 
 namespace taskstream {
 

@@ -1,4 +1,4 @@
-#include "tasks/backoff.hpp"
+#include "core/backoff.hpp"
 
 #include <algorithm>
 

@@ -1,7 +1,7 @@
-#include "hub/event.hpp"
+#include "model/event.hpp"
 
 #include "core/ids.hpp"
-#include "hub/sse_encoder.hpp"
+#include "model/sse_encoder.hpp"
 
 namespace taskstream {
 
