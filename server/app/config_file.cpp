@@ -4,6 +4,8 @@
 
 #include <toml++/toml.h>
 
+#include "core/clock.hpp"
+
 namespace taskstream {
 
 namespace {

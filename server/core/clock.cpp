@@ -72,4 +72,19 @@ bool parse_rfc3339(const std::string& text, std::int64_t& ms) {
     return true;
 }
 
+std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
+    std::size_t used = 0;
+    long long n = 0;
+    try {
+        n = std::stoll(text, &used);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+    const std::string unit = text.substr(used);
+    long long factor = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : unit == "h" ? 3600000
+                     : unit == "d" ? 86400000 : 0;
+    if (factor == 0 || n <= 0) return std::nullopt;
+    return std::chrono::milliseconds(n * factor);
+}
+
 } // namespace taskstream

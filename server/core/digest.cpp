@@ -1,5 +1,6 @@
 #include "core/digest.hpp"
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 namespace taskstream {
@@ -58,6 +59,20 @@ std::optional<std::string> base64url_decode(std::string_view text) {
             bits -= 8;
             out.push_back(static_cast<char>((buffer >> bits) & 0xff));
         }
+    }
+    return out;
+}
+
+std::string hmac_sha256_hex(const std::string& secret, const std::string& body) {
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    std::size_t len = 0;
+    EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, secret.data(), secret.size(),
+              reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, sizeof mac, &len);
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (std::size_t i = 0; i < len; ++i) {
+        out.push_back(hex[mac[i] >> 4]);
+        out.push_back(hex[mac[i] & 15]);
     }
     return out;
 }

@@ -1,4 +1,4 @@
-// Digests and encodings: SHA-256 (hex) and base64url without padding.
+// Digests and encodings: SHA-256 (hex), HMAC-SHA256 (hex) and base64url without padding.
 #pragma once
 
 #include <optional>
@@ -8,6 +8,8 @@
 namespace taskstream {
 
 std::string sha256_hex(std::string_view data);
+/// HMAC-SHA256 of `body` under `secret`, as lower-case hex (webhook signatures).
+std::string hmac_sha256_hex(const std::string& secret, const std::string& body);
 std::string base64url_encode(std::string_view data);
 /// nullopt on characters outside the base64url alphabet or a bad length.
 std::optional<std::string> base64url_decode(std::string_view text);

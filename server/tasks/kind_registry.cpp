@@ -38,8 +38,4 @@ std::vector<const TaskKind*> KindRegistry::all() const {
     return out;
 }
 
-void TaskContext::check_cancelled() const {
-    if (cancelled()) throw cancelled_error();
-}
-
 } // namespace taskstream

@@ -1,7 +1,5 @@
 #include "webhooks/webhook_notifier.hpp"
 
-#include <openssl/evp.h>
-
 #include <random>
 
 #include <boost/asio/co_spawn.hpp>
@@ -15,26 +13,13 @@
 #include <boost/url/parse.hpp>
 
 #include "core/backoff.hpp"
+#include "core/digest.hpp"
 
 namespace taskstream {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-
-std::string hmac_sha256_hex(const std::string& secret, const std::string& body) {
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    std::size_t len = 0;
-    EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, secret.data(), secret.size(),
-              reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, sizeof mac, &len);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (std::size_t i = 0; i < len; ++i) {
-        out.push_back(hex[mac[i] >> 4]);
-        out.push_back(hex[mac[i] & 15]);
-    }
-    return out;
-}
 
 WebhookNotifier::WebhookNotifier(WebhookOptions options, std::shared_ptr<spdlog::logger> log)
     : options_(std::move(options)), log_(std::move(log)), guard_(ioc_.get_executor()) {}

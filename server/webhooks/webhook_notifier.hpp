@@ -16,6 +16,8 @@
 #include <boost/asio/io_context.hpp>
 #include <spdlog/logger.h>
 
+#include "tasks/completion_notifier.hpp"
+
 namespace taskstream {
 
 struct WebhookOptions {
@@ -28,10 +30,7 @@ struct WebhookOptions {
     std::size_t max_pending = 10000;
 };
 
-/// HMAC-SHA256 of `body` under `secret`, as lower-case hex.
-std::string hmac_sha256_hex(const std::string& secret, const std::string& body);
-
-class WebhookNotifier {
+class WebhookNotifier final : public CompletionNotifier {
 public:
     WebhookNotifier(WebhookOptions options, std::shared_ptr<spdlog::logger> log);
     ~WebhookNotifier();
@@ -40,10 +39,8 @@ public:
     /// Stops after the deliveries in progress end (each bounded by its timeout).
     void stop();
 
-    /// Empty when `url` may be called back; else the reason it may not.
-    std::optional<std::string> check_url(const std::string& url) const;
-    /// Queues one delivery. Any thread; never blocks.
-    void notify(const std::string& url, std::string body);
+    std::optional<std::string> check_url(const std::string& url) const override;
+    void notify(const std::string& url, std::string body) override;
 
 private:
     boost::asio::awaitable<void> deliver(std::string url, std::string body);

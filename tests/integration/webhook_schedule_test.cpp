@@ -5,7 +5,7 @@
 
 #include "http_client.hpp"
 #include "server_process.hpp"
-#include "webhooks/webhook_notifier.hpp"
+#include "core/digest.hpp"
 #include "webhook_receiver.hpp"
 
 using namespace taskstream::testing;
