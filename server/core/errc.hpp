@@ -9,22 +9,15 @@
 
 namespace taskstream {
 
+// Only what the domain can say; the transport's own failures (framing, limits,
+// media types) are http::HttpError, with their status directly.
 enum class errc {
-    ok = 0,
-    bad_request,           // malformed input that is not JSON-shaped (ids, query)
-    invalid_json,          // body is not JSON
-    unsupported_media_type,
-    not_acceptable,
+    bad_request = 1,       // malformed input that is not JSON-shaped (ids, query, topic names)
     not_found,
-    method_not_allowed,
     gone,                  // existed once, deleted or pruned
     conflict,              // state does not allow it
     unknown_kind,
     validation_failed,     // body or params do not match the schema
-    payload_too_large,
-    headers_too_large,
-    request_timeout,
-    too_many_requests,
     unavailable,           // temporary: overload, drain, store busy
     internal,
 };

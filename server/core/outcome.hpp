@@ -1,4 +1,5 @@
-// Outcome<T>: a value or a domain Error — how domain calls report expected failures.
+// Outcome<T>: a value or a domain Error — how domain calls report expected
+// failures. (The HTTP layer uses it with its own error type, http::HttpError.)
 #pragma once
 
 #include <utility>
@@ -8,12 +9,12 @@
 
 namespace taskstream {
 
-template <typename T>
+template <typename T, typename E = Error>
 class Outcome {
 public:
-    Outcome() : v_(Error{}) {}  // for async result slots; holds errc::internal until assigned
+    Outcome() : v_(E{}) {}  // for async result slots; holds an error (errc::internal) until assigned
     Outcome(T value) : v_(std::move(value)) {}
-    Outcome(Error error) : v_(std::move(error)) {}
+    Outcome(E error) : v_(std::move(error)) {}
 
     bool ok() const noexcept { return v_.index() == 0; }
     explicit operator bool() const noexcept { return ok(); }
@@ -27,11 +28,11 @@ public:
     const T& operator*() const& { return value(); }
     T&& operator*() && { return std::move(*this).value(); }
 
-    const Error& error() const& { return std::get<1>(v_); }
-    Error&& error() && { return std::get<1>(std::move(v_)); }
+    const E& error() const& { return std::get<1>(v_); }
+    E&& error() && { return std::get<1>(std::move(v_)); }
 
 private:
-    std::variant<T, Error> v_;
+    std::variant<T, E> v_;
 };
 
 } // namespace taskstream

@@ -21,14 +21,15 @@ using tcp = asio::ip::tcp;
 namespace {
 
 /// The problem for a failed read, or nullopt when the client simply went away.
-std::optional<Error> read_failure(const boost::system::error_code& ec, bool timed_out) {
-    if (timed_out) return make_error(errc::request_timeout, "the request was not received in time");
+std::optional<HttpError> read_failure(const boost::system::error_code& ec, bool timed_out) {
+    using S = beast_http::status;
+    if (timed_out) return HttpError{S::request_timeout, "the request was not received in time"};
     if (ec == beast_http::error::header_limit)
-        return make_error(errc::headers_too_large, "request headers exceed the limit");
-    if (ec == beast_http::error::body_limit) return make_error(errc::payload_too_large, "request body exceeds the limit");
+        return HttpError{S::request_header_fields_too_large, "request headers exceed the limit"};
+    if (ec == beast_http::error::body_limit) return HttpError{S::payload_too_large, "request body exceeds the limit"};
     if (ec.category() == beast_http::make_error_code(beast_http::error::end_of_stream).category() && ec != beast_http::error::end_of_stream &&
         ec != beast_http::error::partial_message)
-        return make_error(errc::bad_request, "malformed HTTP request");
+        return HttpError{S::bad_request, "malformed HTTP request"};
     return std::nullopt;
 }
 
@@ -104,7 +105,7 @@ private:
     /// A request, or the problem to answer before closing, or neither (the client left).
     struct ReadOutcome {
         std::optional<Request> request;
-        std::optional<Error> problem;
+        std::optional<HttpError> problem;
     };
 
     asio::awaitable<ReadOutcome> read_request() {

@@ -8,14 +8,14 @@
 
 namespace taskstream::http {
 
-Outcome<nlohmann::json> json_body(const Request& request) {
+HttpOutcome<nlohmann::json> json_body(const Request& request) {
     auto type = std::string_view(request[beast_http::field::content_type]);
     auto media = type.substr(0, type.find(';'));
     while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
     if (!boost::beast::iequals(media, "application/json"))
-        return make_error(errc::unsupported_media_type, "send the body as application/json");
+        return HttpError{beast_http::status::unsupported_media_type, "send the body as application/json"};
     auto parsed = nlohmann::json::parse(request.body(), nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_discarded()) return make_error(errc::invalid_json, "the body is not valid JSON");
+    if (parsed.is_discarded()) return HttpError{beast_http::status::bad_request, "the body is not valid JSON"};
     return parsed;
 }
 

@@ -8,12 +8,13 @@
 
 #include "core/outcome.hpp"
 #include "http/http_types.hpp"
+#include "http/problem.hpp"
 #include "store/store.hpp"
 
 namespace taskstream::http {
 
 /// The body as JSON; 415 unless the content type is application/json, 400 when it does not parse.
-Outcome<nlohmann::json> json_body(const Request& request);
+HttpOutcome<nlohmann::json> json_body(const Request& request);
 /// The first value of `key` in a raw query string (percent-decoded).
 std::optional<std::string> query_param(std::string_view query, std::string_view key);
 /// Every value of `key`, in order.

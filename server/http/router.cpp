@@ -73,7 +73,7 @@ boost::asio::awaitable<Reply> Router::dispatch(RequestContext& ctx) const {
     if (!m.handler) {
         if (m.allowed.empty())
             co_return make_problem(make_error(errc::not_found, "no resource at " + ctx.path), ctx.path);
-        auto res = make_problem(make_error(errc::method_not_allowed, "allowed: " + m.allowed), ctx.path);
+        auto res = make_problem(HttpError{beast_http::status::method_not_allowed, "allowed: " + m.allowed}, ctx.path);
         res.set(beast_http::field::allow, m.allowed);
         co_return res;
     }

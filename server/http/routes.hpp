@@ -3,6 +3,7 @@
 
 #include <atomic>
 
+#include "http/problem.hpp"
 #include "http/router.hpp"
 #include "http/sse_connection.hpp"
 #include "http/stream_limiter.hpp"
@@ -18,7 +19,7 @@ struct StreamSettings {
 };
 
 /// A slot for one more stream of this client, or the 429 problem.
-Outcome<std::shared_ptr<void>> take_stream_slot(const StreamSettings& streams, const RequestContext& ctx);
+HttpOutcome<std::shared_ptr<void>> take_stream_slot(const StreamSettings& streams, const RequestContext& ctx);
 /// A new, not yet attached, stream connection on the request's I/O thread.
 std::shared_ptr<SseConnection> make_stream(const StreamSettings& streams, const RequestContext& ctx);
 
