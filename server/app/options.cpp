@@ -57,6 +57,10 @@ void add_server_options(CLI::App& app, ServerOptions& o) {
     app.add_option("--stream-queue-bytes", o.stream_queue_bytes,
                    "bytes queued for a slow stream reader before it is cut off (after merging progress)")
         ->envname(env("STREAM_QUEUE_BYTES"))->capture_default_str()->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 40));
+    app.add_option("--stream-send-buffer", o.stream_send_buffer,
+                   "kernel send buffer of a stream's socket in bytes (0: the kernel's default), so that the "
+                   "stream queue's bound decides when a slow reader is cut off")
+        ->envname(env("STREAM_SEND_BUFFER"))->capture_default_str()->check(CLI::Range(std::size_t{0}, std::size_t{1} << 30));
     app.add_option("--max-connections", o.max_connections,
                    "connections served at once; more get 503 or a clean stream end (0: the fd limit less 64)")
         ->envname(env("MAX_CONNECTIONS"))->capture_default_str();

@@ -34,6 +34,7 @@ struct ServerOptions {
     std::size_t max_streams_per_ip = 100;
     std::size_t stream_queue_events = 1000;     // a slow reader's queue, in events …
     std::size_t stream_queue_bytes = 1 << 20;   // … and in bytes: past either it is cut off
+    std::size_t stream_send_buffer = 128 * 1024;  // SO_SNDBUF of a stream's socket (0: the kernel's)
     std::size_t max_connections = 0;  // 0: the descriptor limit less a reserve
 };
 

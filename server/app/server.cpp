@@ -16,8 +16,9 @@
 #include "http/routes.hpp"
 #include "http/stream_sweeper.hpp"
 #include "hub/hub.hpp"
-#include "topics/topic_service.hpp"
 #include "journal/journal.hpp"
+#include "journal/stream_opener.hpp"
+#include "topics/topic_service.hpp"
 #include "store/sqlite_store.hpp"
 #include "tasks/engine.hpp"
 #include "tasks/scheduler.hpp"
@@ -110,7 +111,11 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     engine_options.workers = options.workers;
     engine_options.drain_timeout = std::chrono::seconds(options.drain_timeout_s);
     engine_options.aging_step = std::chrono::milliseconds(options.aging_ms);
-    Engine engine(kinds, *store, journal, hub, engine_options, log);
+    // A replay goes out a page at a time; a page stays within half a reader's queue bound.
+    const ReadLimit replay_page{.events = std::max<std::size_t>(1, std::min<std::size_t>(256, options.stream_queue_events / 2)),
+                                .bytes = std::max<std::size_t>(1, options.stream_queue_bytes / 2)};
+    StreamOpener streams_opener(*store, journal, hub, replay_page, log);
+    Engine engine(kinds, *store, journal, streams_opener, engine_options, log);
     WebhookNotifier webhooks(config.webhooks, log);
     webhooks.start();
     engine.set_webhooks(&webhooks);
@@ -121,7 +126,7 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     std::atomic<bool> ready{false};
     http::Router router;
     http::add_health_routes(router, ready);
-    TopicService topics(*store, journal, hub, TopicService::Options{}, log);
+    TopicService topics(journal, streams_opener);
     http::StreamSettings streams{DeliveryQueue::Limits{options.stream_queue_events, options.stream_queue_bytes},
                                  std::make_shared<http::StreamLimiter>(options.max_streams_per_ip)};
     http::add_task_routes(router, engine, streams);
@@ -138,6 +143,7 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     const std::size_t fd_budget = fd_limit > 128 ? fd_limit - 64 : fd_limit / 2;
     session_options.max_connections = options.max_connections ? std::min(options.max_connections, fd_budget) : fd_budget;
     session_options.sse.heartbeat = std::chrono::milliseconds(options.heartbeat_ms);
+    session_options.sse.send_buffer_bytes = options.stream_send_buffer;
 
     http::IoPool pool(options.io_threads);
     // Per I/O thread: its share of the hub's fan-out and its streams' housekeeping.

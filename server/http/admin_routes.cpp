@@ -7,17 +7,26 @@ namespace asio = boost::asio;
 using beast_http::status;
 using beast_http::verb;
 
+namespace {
+
+nlohmann::json status_json(const EngineStatus& s) {
+    return {{"paused", s.paused}, {"running", s.running}, {"queued", s.queued}, {"active", s.active},
+            {"workers", s.workers}};
+}
+
+} // namespace
+
 void add_admin_routes(Router& router, Engine& engine) {
     router.add(verb::post, "/v1/admin/pause", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
         engine.pause();
-        co_return make_json(status::ok, engine.status(), ctx.request.version());
+        co_return make_json(status::ok, status_json(engine.status()), ctx.request.version());
     });
     router.add(verb::post, "/v1/admin/resume", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
         engine.resume();
-        co_return make_json(status::ok, engine.status(), ctx.request.version());
+        co_return make_json(status::ok, status_json(engine.status()), ctx.request.version());
     });
     router.add(verb::get, "/v1/admin/status", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
-        co_return make_json(status::ok, engine.status(), ctx.request.version());
+        co_return make_json(status::ok, status_json(engine.status()), ctx.request.version());
     });
 }
 

@@ -82,14 +82,12 @@ void SseConnection::start(tcp::socket socket, Setup setup) {
     started_ = true;
     boost::system::error_code ec;
     socket_.non_blocking(true, ec);
+    // A small kernel buffer: the server's bound, not the kernel's few MB, decides
+    // when a slow reader is cut off.
+    if (const auto bytes = thread_.streams.options().send_buffer_bytes; bytes > 0)
+        socket_.set_option(asio::socket_base::send_buffer_size(static_cast<int>(bytes)), ec);
     thread_.streams.add(this);
     prefix_ = sse_response_head() + sse::encode_retry(jittered(thread_.streams.options().retry_ms));
-    if (setup_.replay_may_end && has_terminal(setup_.replay)) {
-        // The client gets the rest of a finished stream, and that is all.
-        std::vector<EventPtr> live;
-        queue_.take_into(live);
-        end_after_write_ = true;
-    }
     // The client closing its side ends the stream at once, not at the next write.
     socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](const boost::system::error_code& e) {
         if (!e) self->close("the client closed its stream");
@@ -113,69 +111,101 @@ void SseConnection::flush() {
 
 void SseConnection::shutdown() {
     if (closed_ || end_after_write_) return;
+    setup_.replay.reset();  // the client resumes it from its last id, from this node or another
     suffix_ = shutdown_block(thread_.streams.options().retry_ms);
     end_after_write_ = true;
     flush();
 }
 
-void SseConnection::write_queued() {
-    if (prefix_.empty() && suffix_.empty() && queue_.empty() && setup_.replay.empty()) {
-        if (end_after_write_) close(nullptr);
-        return;
-    }
-    writing_prefix_.swap(prefix_);
-    prefix_.clear();
+bool SseConnection::take_events() {
     writing_events_.clear();
-    writing_events_.swap(setup_.replay);  // only the first write has a replay
-    queue_.take_into(writing_events_);
-    writing_suffix_.swap(suffix_);
-    suffix_.clear();
-
-    buffers_.clear();
-    if (!writing_prefix_.empty()) buffers_.emplace_back(asio::buffer(writing_prefix_));
-    for (const auto& e : writing_events_) buffers_.emplace_back(asio::buffer(*e->wire));
-    if (!writing_suffix_.empty()) buffers_.emplace_back(asio::buffer(writing_suffix_));
-
-    // Most writes fit in the socket's buffer: one writev, no reactor round trip.
-    std::size_t first = 0;
-    boost::system::error_code ec;
-    while (first < buffers_.size()) {
-        const std::size_t n =
-            socket_.write_some(std::span<const asio::const_buffer>(buffers_).subspan(first), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) break;
-        if (ec) {
+    if (setup_.replay) {
+        try {
+            if (setup_.replay->next_page(writing_events_)) {
+                if (setup_.replay_may_end && has_terminal(writing_events_)) replay_ended_ = true;
+                return true;
+            }
+        } catch (const StoreError& e) {
+            thread_.streams.log().warn("sse: closing a stream whose replay could not be read: {}", e.what());
             close(nullptr);
-            return;
+            return false;
         }
-        consume(buffers_, first, n);
-    }
-    if (first == buffers_.size()) {
-        on_written();
-        return;
-    }
-    // The kernel would not take it all (a slow reader): the rest asynchronously.
-    buffers_.erase(buffers_.begin(), buffers_.begin() + static_cast<std::ptrdiff_t>(first));
-    writing_ = true;
-    write_started_ = std::chrono::steady_clock::now();
-    asio::async_write(socket_, buffers_, [self = shared_from_this()](const boost::system::error_code& e, std::size_t) {
-        self->writing_ = false;
-        if (e) {
-            self->close(nullptr);
-            return;
+        setup_.replay.reset();
+        if (replay_ended_) {
+            // The client got the rest of a finished stream, and that is all.
+            std::vector<EventPtr> dropped;
+            queue_.take_into(dropped);
+            end_after_write_ = true;
         }
-        self->on_written();
-    });
+    }
+    queue_.take_into(writing_events_);
+    return true;
 }
 
-void SseConnection::on_written() {
-    if (closed_) return;
+void SseConnection::write_queued() {
+    // One pass per write; a write the kernel takes whole goes straight on to the
+    // next (the rest of the replay), without a handler in between.
+    for (;;) {
+        if (!take_events()) return;
+        if (prefix_.empty() && suffix_.empty() && writing_events_.empty()) {
+            if (end_after_write_) close(nullptr);
+            return;
+        }
+        writing_prefix_.swap(prefix_);
+        prefix_.clear();
+        writing_suffix_.swap(suffix_);
+        suffix_.clear();
+
+        buffers_.clear();
+        if (!writing_prefix_.empty()) buffers_.emplace_back(asio::buffer(writing_prefix_));
+        for (const auto& e : writing_events_) buffers_.emplace_back(asio::buffer(*e->wire));
+        if (!writing_suffix_.empty()) buffers_.emplace_back(asio::buffer(writing_suffix_));
+
+        // Most writes fit in the socket's buffer: one writev, no reactor round trip.
+        std::size_t first = 0;
+        boost::system::error_code ec;
+        while (first < buffers_.size()) {
+            const std::size_t n =
+                socket_.write_some(std::span<const asio::const_buffer>(buffers_).subspan(first), ec);
+            if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+            if (ec) {
+                close(nullptr);
+                return;
+            }
+            consume(buffers_, first, n);
+        }
+        if (first == buffers_.size()) {
+            if (!written()) return;
+            continue;
+        }
+        // The kernel would not take it all (a slow reader): the rest asynchronously.
+        buffers_.erase(buffers_.begin(), buffers_.begin() + static_cast<std::ptrdiff_t>(first));
+        writing_ = true;
+        write_started_ = std::chrono::steady_clock::now();
+        asio::async_write(socket_, buffers_,
+                          [self = shared_from_this()](const boost::system::error_code& e, std::size_t) {
+                              self->writing_ = false;
+                              if (e) {
+                                  self->close(nullptr);
+                                  return;
+                              }
+                              if (self->written()) self->write_queued();
+                          });
+        return;
+    }
+}
+
+bool SseConnection::written() {
+    if (closed_) return false;
     last_write_ = std::chrono::steady_clock::now();
     writing_events_.clear();
     writing_prefix_.clear();
     writing_suffix_.clear();
-    // What arrived during an asynchronous write goes next; the end comes after everything queued.
-    if (!queue_.empty() || !prefix_.empty() || !suffix_.empty()) write_queued();
-    else if (end_after_write_) close(nullptr);
+    // The rest of the replay or what arrived during an asynchronous write goes
+    // next; the end comes after everything queued.
+    if (setup_.replay || !queue_.empty() || !prefix_.empty() || !suffix_.empty()) return true;
+    if (end_after_write_) close(nullptr);
+    return false;
 }
 
 void SseConnection::sweep(std::chrono::steady_clock::time_point now) {
@@ -213,7 +243,7 @@ void SseConnection::leave_hub() {
     if (auto detach = std::exchange(setup_.detach, nullptr)) detach();  // once only
     setup_.held.clear();
     writing_events_.clear();
-    setup_.replay.clear();
+    setup_.replay.reset();
 }
 
 } // namespace taskstream::http

@@ -1,6 +1,8 @@
 // SseConnection: one event stream once its route has accepted it. It takes
 // the socket over from the HTTP session (whose buffers are freed then), writes
-// the response head and the replay, then live events from its thread's
+// the response head and the replay — a page at a time, the next one only when
+// the last went out, so a reader that does not read holds one page — then
+// live events from its thread's
 // FanoutShard: everything queued goes out in one gathered write, first as a
 // non-blocking writev and only the rest, if the kernel would not take it all,
 // as an asynchronous write. No coroutine and no timer of its own — its
@@ -19,6 +21,7 @@
 
 #include "http/io_thread.hpp"
 #include "hub/delivery_queue.hpp"
+#include "journal/replay.hpp"
 #include "hub/subscriber.hpp"
 
 namespace taskstream::http {
@@ -30,9 +33,9 @@ class SseConnection final : public Subscriber, public std::enable_shared_from_th
 public:
     /// How the stream ends on its own, and what it holds while it runs.
     struct Setup {
-        std::vector<EventPtr> replay;
+        std::shared_ptr<Replay> replay;  // sent before live events (null: none)
         bool end_after_terminal = true;  // a live terminal event ends the stream
-        bool replay_may_end = true;      // a terminal event in the replay does too
+        bool replay_may_end = true;      // a terminal event in the replay does too, once the replay is sent
         std::function<void()> detach;    // leaves the hub; called once, after the end
         std::vector<std::shared_ptr<void>> held;  // released at the end (stream slot, connection count)
     };
@@ -55,8 +58,12 @@ private:
     void sweep(std::chrono::steady_clock::time_point now);
 
     void write_queued();
-    /// A write went out whole: what queued meanwhile goes next, or the end.
-    void on_written();
+    /// What the next write sends of the replay (while it lasts) or else of the live queue.
+    /// False when the replay could not be read (the stream is closed then).
+    bool take_events();
+    /// A write went out whole. True when more is to be written (the rest of the
+    /// replay, what queued meanwhile); false when there is not, or the stream ended.
+    bool written();
     void close(const char* why);
     /// After close, from a fresh handler: out of the sweeper and the hub, slots released.
     void leave_hub();
@@ -81,6 +88,7 @@ private:
     bool started_ = false;
     bool writing_ = false;            // an asynchronous write is in progress
     bool end_after_write_ = false;    // terminal event or goodbye queued: close once written
+    bool replay_ended_ = false;       // the replay held the stream's end: no live event follows it
     bool closed_ = false;
     bool left_hub_ = false;
 };

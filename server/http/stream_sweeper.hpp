@@ -21,6 +21,7 @@ struct SseOptions {
     std::chrono::milliseconds heartbeat{15000};
     std::chrono::milliseconds write_timeout{10000};
     unsigned retry_ms = 3000;  // sent with up to 50 % jitter, so clients do not reconnect in step
+    std::size_t send_buffer_bytes = 128 * 1024;  // SO_SNDBUF of a stream's socket (0: the kernel's default)
 };
 
 class StreamSweeper {

@@ -3,6 +3,7 @@
 #include "core/ids.hpp"
 #include "http/async_bridge.hpp"
 #include "http/problem.hpp"
+#include "http/request_bodies.hpp"
 #include "http/request_parsing.hpp"
 #include "http/routes.hpp"
 
@@ -22,6 +23,20 @@ std::optional<Error> check_task_id(const std::string& id) {
     return make_error(errc::not_found, "no task with id '" + id + "'");
 }
 
+/// GET /v1/kinds: every kind with its params schema and defaults.
+nlohmann::json kinds_json(const KindRegistry& kinds) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const TaskKind* k : kinds.all())
+        list.push_back({{"name", k->name},
+                        {"description", k->description},
+                        {"params_schema", k->params_schema},
+                        {"defaults",
+                         {{"timeout_s", k->timeout.count()},
+                          {"max_retries", k->max_retries},
+                          {"backoff_ms", k->backoff.count()}}}});
+    return {{"kinds", list}};
+}
+
 using TaskCall = void (Engine::*)(const std::string&, std::function<void(Outcome<Task>)>);
 
 /// POST /v1/tasks/{id}/<action>: one engine call on the task, answered 202 with the task.
@@ -38,10 +53,10 @@ Handler task_action(Engine& engine, TaskCall call) {
 
 } // namespace
 
-Outcome<std::shared_ptr<void>> take_stream_slot(const StreamSettings& streams, const RequestContext& ctx) {
+HttpOutcome<std::shared_ptr<void>> take_stream_slot(const StreamSettings& streams, const RequestContext& ctx) {
     if (!streams.limiter) return std::shared_ptr<void>();
     auto slot = streams.limiter->try_acquire(ctx.remote_address);
-    if (!slot) return make_error(errc::too_many_requests, "too many open event streams from this client");
+    if (!slot) return HttpError{status::too_many_requests, "too many open event streams from this client"};
     return slot;
 }
 
@@ -51,19 +66,21 @@ std::shared_ptr<SseConnection> make_stream(const StreamSettings& streams, const 
 
 void add_task_routes(Router& router, Engine& engine, const StreamSettings& streams) {
     router.add(verb::get, "/v1/kinds", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
-        co_return make_json(status::ok, engine.kinds_json(), ctx.request.version());
+        co_return make_json(status::ok, kinds_json(engine.kinds()), ctx.request.version());
     });
 
     router.add(verb::post, "/v1/tasks", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
         auto key = idempotency_key(ctx.request);
         if (!key) co_return problem(key.error(), ctx);
         auto body = json_body(ctx.request);
-        if (!body) co_return problem(body.error(), ctx);
+        if (!body) co_return make_problem(body.error(), ctx.path, ctx.request.version());
+        auto request = parse_create_request(*body);
+        if (!request) co_return problem(request.error(), ctx);
         // A named lambda with reference captures: GCC 12 destroys lambda temporaries
         // of a co_await expression twice.
-        const auto& json = *body;
+        const auto& typed = *request;
         const auto& key_value = *key;
-        auto start = [&engine, &json, &key_value](auto callback) { engine.create(json, key_value, std::move(callback)); };
+        auto start = [&engine, &typed, &key_value](auto callback) { engine.create(typed, key_value, std::move(callback)); };
         auto created = co_await await_callback<Outcome<Created>>(start);
         if (!created) co_return problem(created.error(), ctx);
         const auto code = created->existing ? status::ok : status::accepted;
@@ -118,9 +135,9 @@ void add_task_routes(Router& router, Engine& engine, const StreamSettings& strea
                    auto after = last_event_id(ctx);
                    if (!after) co_return problem(after.error(), ctx);
                    auto slot = take_stream_slot(streams, ctx);
-                   if (!slot) co_return problem(slot.error(), ctx);
+                   if (!slot) co_return make_problem(slot.error(), ctx.path, ctx.request.version());
                    auto connection = make_stream(streams, ctx);
-                   auto start = engine.open_stream(id, after->value_or(0), connection);  // no id: all of it
+                   auto start = engine.open_stream(id, *after, connection);
                    if (!start) co_return problem(start.error(), ctx);
                    if (start->already_ended) {
                        // EventSource stops reconnecting on 204.
@@ -128,9 +145,12 @@ void add_task_routes(Router& router, Engine& engine, const StreamSettings& strea
                        res.set(beast_http::field::cache_control, "no-store");
                        co_return res;
                    }
-                   SseConnection::Setup setup{std::move(start->replay), true, !start->live,
-                                              [&engine, id, raw = connection.get()] { engine.close_stream(id, raw); },
-                                              {std::move(slot).value()}};
+                   SseConnection::Setup setup{
+                       .replay = std::move(start->replay),
+                       .end_after_terminal = true,
+                       .replay_may_end = start->replay_may_end,
+                       .detach = [&engine, id, raw = connection.get()] { engine.close_stream(id, raw); },
+                       .held = {std::move(slot).value()}};
                    co_return StreamReply{connection, std::move(setup)};
                });
 }

@@ -1,5 +1,6 @@
 #include "http/async_bridge.hpp"
 #include "http/problem.hpp"
+#include "http/request_bodies.hpp"
 #include "http/request_parsing.hpp"
 #include "http/routes.hpp"
 
@@ -36,8 +37,12 @@ void add_topic_routes(Router& router, TopicService& topics, const StreamSettings
         auto replay = topics.open(shared_filter, *after, connection);
         if (!replay) co_return make_problem(replay.error(), ctx.path);
         // A multiplexed stream has no end of its own: terminal events of tasks pass through.
-        SseConnection::Setup setup{std::move(replay).value(), false, false,
-                                   [&topics, raw = connection.get()] { topics.close(raw); }, {std::move(slot).value()}};
+        SseConnection::Setup setup{
+            .replay = std::move(replay).value(),
+            .end_after_terminal = false,
+            .replay_may_end = false,
+            .detach = [&topics, shared_filter, raw = connection.get()] { topics.close(shared_filter, raw); },
+            .held = {std::move(slot).value()}};
         co_return StreamReply{connection, std::move(setup)};
     });
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "model/task_topic.hpp"
+
 namespace taskstream {
 
 Hub::Hub(Options options) : options_(options) { all_shards_.push_back(&inline_shard_); }
@@ -18,24 +20,27 @@ FanoutShard& Hub::shard_of(const Subscriber& subscriber) {
     return home ? *home : inline_shard_;
 }
 
-Hub::Attachment Hub::attach(const std::string& topic, std::uint64_t after, std::shared_ptr<Subscriber> subscriber) {
+Hub::Attachment Hub::attach(const std::string& topic, std::optional<std::uint64_t> after,
+                            std::shared_ptr<Subscriber> subscriber) {
     std::lock_guard lock(mutex_);
     auto [it, created] = topics_.try_emplace(topic);
     Topic& t = it->second;
     if (created) t.floor = last_seq_;  // nothing of it in memory: the store has all up to now
     Attachment a;
-    a.store_upto = after < t.floor ? t.floor : after;
     a.position = last_seq_;
     a.topic_known = !created;
     a.finished = t.finished;
-    for (const auto& e : t.history)
-        if (e->seq > after) a.recent.push_back(e);
+    if (after) {
+        a.store_upto = *after < t.floor ? t.floor : *after;
+        for (const auto& e : t.history)
+            if (e->seq > *after) a.recent.push_back(e);
+    }
     ++t.readers;
     ++subscriber_count_;
     // A client may know an id before it is published here (the publisher is
     // answered at commit): live events start after the later of the two.
     FanoutShard& shard = shard_of(*subscriber);
-    shard.add(topic, std::move(subscriber), std::max(last_seq_, after));
+    shard.add(topic, std::move(subscriber), std::max(last_seq_, after.value_or(0)));
     return a;
 }
 
@@ -139,7 +144,7 @@ void Hub::forget_unread_producer_topics() {
     for (auto it = topics_.begin(); it != topics_.end() && producer_topic_count_ > options_.producer_topics / 2;) {
         const bool producer = it->second.history.empty() || it->second.history.back()->kind.empty();
         const bool stored = it->second.history.empty() || it->second.history.back()->seq <= committed_seq_;
-        if (producer && stored && it->first.rfind("tasks/", 0) != 0 && it->second.readers == 0) {
+        if (producer && stored && !is_task_topic(it->first) && it->second.readers == 0) {
             it = topics_.erase(it);
             --producer_topic_count_;
         } else {

@@ -56,10 +56,11 @@ public:
     /// the hub owns the shard. Subscribers name theirs through Subscriber::home().
     FanoutShard& add_shard(FanoutShard::Post post);
 
-    /// Registers `subscriber` for live events of `topic` and snapshots its replay.
-    /// No event can fall between the snapshot and the first live delivery.
-    /// Call it on the subscriber's home thread.
-    Attachment attach(const std::string& topic, std::uint64_t after, std::shared_ptr<Subscriber> subscriber);
+    /// Registers `subscriber` for live events of `topic` and snapshots its replay
+    /// after `after` (none: live only). No event can fall between the snapshot
+    /// and the first live delivery. Call it on the subscriber's home thread.
+    Attachment attach(const std::string& topic, std::optional<std::uint64_t> after,
+                      std::shared_ptr<Subscriber> subscriber);
     void detach(const std::string& topic, const Subscriber* subscriber);
 
     /// A multiplexed stream: live events matching `filter`, and what to replay

@@ -50,6 +50,11 @@ bool Journal::append(Entry entry, std::chrono::milliseconds wait) {
     return true;
 }
 
+std::uint64_t Journal::last_issued() const {
+    std::lock_guard lock(mutex_);
+    return last_seq_;
+}
+
 /// Sequences the entry's event (unless the ids ran out: then the writer does,
 /// after reserving more) and hands the entry to the writer.
 void Journal::enqueue_locked(Entry entry) {

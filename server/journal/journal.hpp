@@ -19,6 +19,7 @@
 #include <spdlog/logger.h>
 
 #include "hub/hub.hpp"
+#include "journal/journal_entry.hpp"
 #include "store/store.hpp"
 
 namespace taskstream {
@@ -33,26 +34,7 @@ public:
         std::chrono::milliseconds maintenance_interval{60000};  // how often the maintenance task runs
     };
 
-    /// One thing to record. `done(committed)` runs on the writer thread after
-    /// the commit (or its failure) and before a held-back event is published:
-    /// it must be quick and must not block.
-    struct Entry {
-        std::shared_ptr<const Task> task;  // row to upsert (optional)
-        bool data_is_row = false;          // the event's data is to_json(*task).dump(): the row reuses it
-        bool has_event = false;
-        std::string topic, type, data, kind;
-        bool terminal = false;
-        bool durable = false;
-        /// Durable, but published as soon as it is sequenced (a producer's event):
-        /// readers do not wait for the fsync; `done` still waits for the commit.
-        bool publish_before_commit = false;
-        std::string delete_task;                                // delete this task (durable)
-        std::shared_ptr<const IdempotencyRecord> idempotency;  // remember this key (durable)
-        std::function<void(bool committed)> done;
-        /// Told the event's id, under the journal's lock (the appending thread,
-        /// or the writer's when ids had to be reserved first): quick, no calls back.
-        std::function<void(std::uint64_t seq)> sequenced;
-    };
+    using Entry = JournalEntry;
 
     Journal(Store& store, Hub& hub, Options options, std::shared_ptr<spdlog::logger> log);
     ~Journal();
@@ -72,6 +54,10 @@ public:
     bool try_append_all(std::vector<Entry> entries);
     /// Waits up to `wait` for room (worker threads: backpressure); false on timeout.
     bool append(Entry entry, std::chrono::milliseconds wait);
+
+    /// The highest event id issued so far (reserved ones after a restart count):
+    /// a client cannot have seen an id above it. Any thread.
+    std::uint64_t last_issued() const;
 
 private:
     struct Pending {
@@ -99,7 +85,7 @@ private:
     Options options_;
     std::shared_ptr<spdlog::logger> log_;
 
-    std::mutex mutex_;  // the queue, the sequence and the order of publishing
+    mutable std::mutex mutex_;  // the queue, the sequence and the order of publishing
     std::condition_variable wake_writer_, room_available_;
     std::vector<Pending> queue_;
     std::deque<Unpublished> unpublished_;  // in seq order; while not empty, new events queue behind it

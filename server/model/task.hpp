@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/task_topic.hpp"
 #include "taskstream/task_context.hpp"
 
 namespace taskstream {
@@ -45,7 +46,7 @@ struct Task {
     std::optional<nlohmann::json> result;
     std::optional<TaskError> error;
 
-    std::string topic() const { return "tasks/" + id; }
+    std::string topic() const { return task_topic(id); }
 };
 
 /// The public JSON form (also what the store keeps).

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "model/sse_encoder.hpp"
+#include "model/task_topic.hpp"
 
 namespace taskstream {
 
@@ -10,7 +11,7 @@ std::optional<std::string> topic_problem(std::string_view topic) {
     if (!sse::is_valid_field(topic, kMaxTopicLength))
         return "a topic has 1 to 255 characters and no control characters";
     if (topic.find('*') != std::string_view::npos) return "'*' is for subscription patterns, not topic names";
-    if (topic.rfind("tasks/", 0) == 0) return "topics under tasks/ are the server's own";
+    if (is_task_topic(topic)) return "topics under tasks/ are the server's own";
     return std::nullopt;
 }
 

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "core/clock.hpp"
+#include "model/task_topic.hpp"
 
 namespace taskstream {
 namespace {
@@ -32,13 +33,39 @@ CREATE INDEX IF NOT EXISTS events_by_topic ON events(topic, seq);
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 )";
 
-/// Rows of "SELECT seq, topic, type, data, ts, terminal, kind FROM events …" as events.
-std::vector<EventPtr> read_events(sqlite::Statement& q) {
+/// Rows of "SELECT seq, topic, type, data, ts, terminal, kind FROM events … LIMIT n" as
+/// events, up to the row that reaches `limit.bytes` (data and wire counted).
+std::vector<EventPtr> read_events(sqlite::Statement& q, const ReadLimit& limit) {
     std::vector<EventPtr> out;
-    while (q.step())
+    std::size_t bytes = 0;
+    while (bytes < limit.bytes && q.step()) {
         out.push_back(make_event(static_cast<std::uint64_t>(q.column_int(0)), q.column_text(1), q.column_text(2),
                                  q.column_text(3), q.column_int(4), q.column_int(5) != 0, q.column_text(6)));
+        bytes += out.back()->data.size() + out.back()->wire->size();
+    }
     return out;
+}
+
+std::int64_t sql_limit(std::size_t n) {
+    return n >= static_cast<std::size_t>(INT64_MAX) ? -1 : static_cast<std::int64_t>(n);  // -1: no limit
+}
+
+/// The SQL of TopicFilter::matches's topic rule — "(0 OR topic = ?n OR substr(topic, 1, ?m) = ?m+1 …)" —
+/// with parameters from `index` on; `bind_topics` binds them in the same order.
+std::string topics_clause(const TopicFilter& filter, int& index) {
+    std::string sql = "(0";
+    for (std::size_t i = 0; i < filter.topics.size(); ++i) sql += " OR topic = ?" + std::to_string(index++);
+    for (std::size_t i = 0; i < filter.prefixes.size(); ++i, index += 2)
+        sql += " OR substr(topic, 1, ?" + std::to_string(index) + ") = ?" + std::to_string(index + 1);
+    return sql + ")";
+}
+
+void bind_topics(sqlite::Statement& q, const TopicFilter& filter, int& index) {
+    for (const auto& t : filter.topics) q.bind(index++, t);
+    for (const auto& p : filter.prefixes) {
+        q.bind(index++, static_cast<std::int64_t>(p.size()));
+        q.bind(index++, p);
+    }
 }
 
 /// Rows of "SELECT body FROM tasks …" as tasks.
@@ -168,24 +195,24 @@ std::optional<Task> SqliteStore::load_task(const std::string& id) {
     return task_from_json(nlohmann::json::parse(q.column_text(0)));
 }
 
-std::vector<EventPtr> SqliteStore::load_events(const std::string& topic, std::uint64_t after, std::uint64_t upto) {
+std::vector<EventPtr> SqliteStore::load_events(const std::string& topic, std::uint64_t after, std::uint64_t upto,
+                                              ReadLimit limit) {
     std::lock_guard lock(read_mutex_);
     sqlite::Statement q(*reader_,
                         "SELECT seq, topic, type, data, ts, terminal, kind FROM events "
-                        "WHERE topic = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq");
+                        "WHERE topic = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq LIMIT ?4");
     q.bind(1, topic).bind(2, static_cast<std::int64_t>(after)).bind(3, static_cast<std::int64_t>(upto));
-    return read_events(q);
+    q.bind(4, sql_limit(limit.events));
+    return read_events(q, limit);
 }
 
 std::vector<EventPtr> SqliteStore::load_matching(const TopicFilter& filter, std::uint64_t after, std::uint64_t upto,
-                                                 std::size_t limit) {
+                                                 ReadLimit limit) {
     // The same rule as TopicFilter::matches, as SQL with bound parameters.
-    std::string sql = "SELECT seq, topic, type, data, ts, terminal, kind FROM events WHERE seq > ?1 AND seq <= ?2 AND (0";
     int index = 3;
-    for (std::size_t i = 0; i < filter.topics.size(); ++i) sql += " OR topic = ?" + std::to_string(index++);
-    for (std::size_t i = 0; i < filter.prefixes.size(); ++i, index += 2)
-        sql += " OR substr(topic, 1, ?" + std::to_string(index) + ") = ?" + std::to_string(index + 1);
-    sql += ")";
+    std::string sql =
+        "SELECT seq, topic, type, data, ts, terminal, kind FROM events WHERE seq > ?1 AND seq <= ?2 AND " +
+        topics_clause(filter, index);
     if (!filter.kinds.empty()) {
         sql += " AND (kind = ''";
         for (std::size_t i = 0; i < filter.kinds.size(); ++i) sql += " OR kind = ?" + std::to_string(index++);
@@ -196,14 +223,10 @@ std::vector<EventPtr> SqliteStore::load_matching(const TopicFilter& filter, std:
     sqlite::Statement q(*reader_, sql);
     q.bind(1, static_cast<std::int64_t>(after)).bind(2, static_cast<std::int64_t>(upto));
     index = 3;
-    for (const auto& t : filter.topics) q.bind(index++, t);
-    for (const auto& p : filter.prefixes) {
-        q.bind(index++, static_cast<std::int64_t>(p.size()));
-        q.bind(index++, p);
-    }
+    bind_topics(q, filter, index);
     for (const auto& k : filter.kinds) q.bind(index++, k);
-    q.bind(index, static_cast<std::int64_t>(limit));
-    return read_events(q);
+    q.bind(index, sql_limit(limit.events));
+    return read_events(q, limit);
 }
 
 std::vector<Task> SqliteStore::load_unfinished_tasks() {
@@ -259,7 +282,7 @@ std::size_t SqliteStore::prune_finished_tasks(const RetentionPolicy& policy, std
 
 /// Inside a write transaction: the task's row and events go, a tombstone stays.
 void SqliteStore::delete_task_rows(const std::string& id, std::int64_t now_ms) {
-    const std::string topic = "tasks/" + id;
+    const std::string topic = task_topic(id);
     sqlite::Statement(*writer_, "DELETE FROM events WHERE topic = ?1").bind(1, topic).run();
     sqlite::Statement(*writer_, "DELETE FROM topic_floors WHERE topic = ?1").bind(1, topic).run();
     sqlite::Statement(*writer_, "DELETE FROM tasks WHERE id = ?1").bind(1, id).run();
@@ -328,6 +351,16 @@ std::uint64_t SqliteStore::pruned_floor(const std::string& topic) {
     std::lock_guard lock(read_mutex_);
     sqlite::Statement q(*reader_, "SELECT seq FROM topic_floors WHERE topic = ?1");
     q.bind(1, topic);
+    return q.step() ? static_cast<std::uint64_t>(q.column_int(0)) : 0;
+}
+
+std::uint64_t SqliteStore::pruned_floor(const TopicFilter& filter) {
+    int index = 1;
+    const std::string sql = "SELECT COALESCE(MAX(seq), 0) FROM topic_floors WHERE " + topics_clause(filter, index);
+    std::lock_guard lock(read_mutex_);
+    sqlite::Statement q(*reader_, sql);
+    index = 1;
+    bind_topics(q, filter, index);
     return q.step() ? static_cast<std::uint64_t>(q.column_int(0)) : 0;
 }
 

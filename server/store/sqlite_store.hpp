@@ -24,14 +24,16 @@ public:
     std::optional<Task> load_task(const std::string& id) override;
     std::vector<Task> list_tasks(const TaskQuery& query) override;
     std::optional<IdempotencyRecord> load_idempotency(const std::string& key) override;
-    std::vector<EventPtr> load_events(const std::string& topic, std::uint64_t after, std::uint64_t upto) override;
+    std::vector<EventPtr> load_events(const std::string& topic, std::uint64_t after, std::uint64_t upto,
+                                      ReadLimit limit = {}) override;
     std::vector<EventPtr> load_matching(const TopicFilter& filter, std::uint64_t after, std::uint64_t upto,
-                                        std::size_t limit) override;
+                                        ReadLimit limit = {}) override;
     std::vector<Task> load_unfinished_tasks() override;
     std::uint64_t seq_ceiling() override;
     PruneResult prune(const RetentionPolicy& policy, std::int64_t now_ms) override;
     bool is_gone(const std::string& task_id) override;
     std::uint64_t pruned_floor(const std::string& topic) override;
+    std::uint64_t pruned_floor(const TopicFilter& filter) override;
 
 private:
     void set_synchronous(bool full);

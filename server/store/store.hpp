@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -39,6 +40,13 @@ struct TaskQuery {
     std::optional<std::string> kind;
     std::optional<std::string> before;
     std::size_t limit = 50;
+};
+
+/// How much one read may return: at most `events` events, and it stops after
+/// the event that reaches `bytes` (data and SSE bytes counted).
+struct ReadLimit {
+    std::size_t events = SIZE_MAX;
+    std::size_t bytes = SIZE_MAX;
 };
 
 /// One atomic write: task rows (upserted, latest wins) and events (appended).
@@ -77,15 +85,15 @@ public:
     virtual void write(const WriteBatch& batch) = 0;
 
     virtual std::optional<Task> load_task(const std::string& id) = 0;
-    /// Events of `topic` with after < seq ≤ upto, in order.
-    virtual std::vector<EventPtr> load_events(const std::string& topic, std::uint64_t after,
-                                              std::uint64_t upto) = 0;
+    /// Events of `topic` with after < seq ≤ upto, in order, within `limit`.
+    virtual std::vector<EventPtr> load_events(const std::string& topic, std::uint64_t after, std::uint64_t upto,
+                                              ReadLimit limit = {}) = 0;
     /// Newest first (ids are time-ordered), at most query.limit.
     virtual std::vector<Task> list_tasks(const TaskQuery& query) = 0;
     virtual std::optional<IdempotencyRecord> load_idempotency(const std::string& key) = 0;
-    /// Events matching `filter` with after < seq ≤ upto, in order, at most `limit`.
+    /// Events matching `filter` with after < seq ≤ upto, in order, within `limit`.
     virtual std::vector<EventPtr> load_matching(const TopicFilter& filter, std::uint64_t after, std::uint64_t upto,
-                                                std::size_t limit) = 0;
+                                                ReadLimit limit = {}) = 0;
     /// Tasks not in a terminal state, oldest first (re-queued on start).
     virtual std::vector<Task> load_unfinished_tasks() = 0;
     /// The highest event id ever issued or reserved: new ids start above it.
@@ -98,6 +106,8 @@ public:
     virtual bool is_gone(const std::string& task_id) = 0;
     /// Events of `topic` with seq ≤ this were pruned (0: none were).
     virtual std::uint64_t pruned_floor(const std::string& topic) = 0;
+    /// The highest pruned floor among the topics `filter` names or matches.
+    virtual std::uint64_t pruned_floor(const TopicFilter& filter) = 0;
 };
 
 } // namespace taskstream

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "tasks/engine.hpp"
 
 namespace taskstream {
 namespace {
@@ -19,9 +18,9 @@ std::string_view level_name(LogLevel level) {
 
 } // namespace
 
-AttemptContext::AttemptContext(Engine& engine, std::shared_ptr<ActiveTask> active,
+AttemptContext::AttemptContext(TaskRecorder& recorder, std::shared_ptr<ActiveTask> active,
                                std::chrono::steady_clock::time_point deadline)
-    : engine_(engine), active_(std::move(active)), deadline_(deadline) {
+    : recorder_(recorder), active_(std::move(active)), deadline_(deadline) {
     std::lock_guard lock(active_->mutex);
     params_ = active_->task.params;
     id_ = active_->task.id;
@@ -39,14 +38,11 @@ void AttemptContext::progress(const Progress& p) {
         active_->visible.progress = clean;  // progress needs no commit to be shown
         row = std::make_shared<const Task>(active_->task);
     }
-    auto data = progress_to_json(clean);
-    data["task_id"] = id_;
-    engine_.record_event(row, kind_, "progress", std::move(data));
+    recorder_.record_progress(row, clean);
 }
 
 void AttemptContext::log(std::string_view line, LogLevel level) {
-    engine_.record_event(nullptr, kind_, "log",
-                         {{"task_id", id_}, {"level", level_name(level)}, {"message", std::string(line)}});
+    recorder_.record_log(id_, kind_, level_name(level), line);
 }
 
 bool AttemptContext::cancelled() const {

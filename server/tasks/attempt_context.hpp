@@ -1,5 +1,5 @@
-// AttemptContext: the TaskContext of one attempt — forwards progress and logs
-// to the engine, and answers cancelled() for cancellation and timeout.
+// AttemptContext: the TaskContext of one attempt — hands progress and logs
+// to the recorder, and answers cancelled() for cancellation and timeout.
 #pragma once
 
 #include <chrono>
@@ -7,14 +7,13 @@
 
 #include "taskstream/task_context.hpp"
 #include "tasks/active_task.hpp"
+#include "tasks/task_recorder.hpp"
 
 namespace taskstream {
 
-class Engine;
-
 class AttemptContext final : public TaskContext {
 public:
-    AttemptContext(Engine& engine, std::shared_ptr<ActiveTask> active, std::chrono::steady_clock::time_point deadline);
+    AttemptContext(TaskRecorder& recorder, std::shared_ptr<ActiveTask> active, std::chrono::steady_clock::time_point deadline);
 
     const nlohmann::json& params() const override { return params_; }
     const std::string& task_id() const override { return id_; }
@@ -28,7 +27,7 @@ public:
     bool timed_out() const { return std::chrono::steady_clock::now() >= deadline_; }
 
 private:
-    Engine& engine_;
+    TaskRecorder& recorder_;
     std::shared_ptr<ActiveTask> active_;
     std::chrono::steady_clock::time_point deadline_;
     nlohmann::json params_;

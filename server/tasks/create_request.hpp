@@ -1,5 +1,6 @@
-// CreateTaskRequest: the body of POST /v1/tasks, checked for shape and types.
-// (The params are checked later against their kind's schema.)
+// CreateTaskRequest: what a client asks for when it creates a task, already
+// typed (the HTTP layer parses the body into it; the scheduler builds it). The
+// params are checked later against their kind's schema.
 #pragma once
 
 #include <cstdint>
@@ -8,15 +9,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/outcome.hpp"
-
 namespace taskstream {
 
 struct CreateTaskRequest {
     std::string kind;
     nlohmann::json params = nlohmann::json::object();
     int priority = 0;
-    std::optional<std::int64_t> run_at_ms;   // from run_at, or now + delay_s
+    std::optional<std::int64_t> delay_ms;   // run this long after creation …
+    std::optional<std::int64_t> run_at_ms;  // … or at this time (ms since the epoch), not both
     std::optional<std::int64_t> timeout_ms;
     std::optional<int> max_retries;
     std::optional<std::int64_t> backoff_base_ms;
@@ -24,8 +24,9 @@ struct CreateTaskRequest {
     std::string callback_url;
 };
 
-/// Validates the body (unknown members, types, ranges; delay_s and run_at are
-/// exclusive). `now_ms` anchors delay_s. Errors are validation_failed with a list.
-Outcome<CreateTaskRequest> parse_create_request(const nlohmann::json& body, std::int64_t now_ms);
+/// A digest of everything the request asks for: what an Idempotency-Key is bound
+/// to (the same key with another fingerprint is refused). A delay counts as
+/// given, not as the time it resolves to, so a retried request matches.
+std::string fingerprint(const CreateTaskRequest& request);
 
 } // namespace taskstream

@@ -1,39 +1,36 @@
-// Engine: what happens to a task — creation after validation, the state
-// machine across attempts, recovery after a restart, and the start of a
-// task's event stream. No HTTP types here.
+// Engine: the task system as the API sees it — create, read, cancel, retry,
+// delete, list, pause, and a task's event stream. It composes the roles that
+// do the work: TaskCreator (validation, idempotency), AttemptRunner (one
+// attempt on a worker), TaskRecorder (every state change), recovery at start.
+// No HTTP types here.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <string>
-#include <random>
-#include <unordered_map>
-#include <unordered_set>
+#include <vector>
 
 #include <spdlog/logger.h>
 
 #include "core/outcome.hpp"
-#include "hub/hub.hpp"
 #include "journal/journal.hpp"
+#include "journal/stream_opener.hpp"
+#include "model/task.hpp"
 #include "store/store.hpp"
 #include "taskstream/task_kind.hpp"
-#include "tasks/active_task.hpp"
+#include "tasks/active_tasks.hpp"
+#include "tasks/attempt_runner.hpp"
+#include "tasks/completion_notifier.hpp"
+#include "tasks/create_request.hpp"
 #include "tasks/executor.hpp"
-#include "model/task.hpp"
-#include "webhooks/webhook_notifier.hpp"
+#include "tasks/idempotency_guard.hpp"
+#include "tasks/task_creator.hpp"
+#include "tasks/task_recorder.hpp"
 
 namespace taskstream {
-
-/// What POST /v1/tasks made: the task, and whether an Idempotency-Key named an
-/// existing one (then nothing new was created).
-struct Created {
-    Task task;
-    bool existing = false;
-    std::shared_ptr<const std::string> json;  // to_json(task).dump() when already made (else null)
-};
 
 /// One page of GET /v1/tasks; `next_before` is where the next page starts.
 struct TaskPage {
@@ -41,12 +38,21 @@ struct TaskPage {
     std::optional<std::string> next_before;
 };
 
-/// The start of a task's event stream: what to replay before live events.
+/// The start of a task's event stream.
 struct StreamStart {
-    std::vector<EventPtr> replay;
-    bool already_ended = false;  // the client has seen the terminal event: answer 204
-    bool live = false;           // the task is not finished: a terminal event in the replay is history
-                                 // (it was retried), only a live one ends the stream
+    std::shared_ptr<Replay> replay;  // before live events
+    bool already_ended = false;      // the client has seen the terminal event: answer 204
+    bool replay_may_end = false;     // a terminal event in the replay ends the stream (the task is
+                                     // finished; else such an event is history: it was retried)
+};
+
+/// The executor's state, for GET /v1/admin/status.
+struct EngineStatus {
+    bool paused = false;
+    std::size_t running = 0;
+    std::size_t queued = 0;
+    std::size_t active = 0;  // queued + running + retrying
+    std::size_t workers = 0;
 };
 
 class Engine {
@@ -58,12 +64,12 @@ public:
         std::chrono::milliseconds aging_step{1000};  // waiting this long raises a queued task's priority by one
     };
 
-    Engine(const KindRegistry& kinds, Store& store, Journal& journal, Hub& hub, Options options,
+    Engine(const KindRegistry& kinds, Store& store, Journal& journal, StreamOpener& streams, Options options,
            std::shared_ptr<spdlog::logger> log);
     ~Engine();
 
     /// Where finished tasks with a callback_url are posted (null: webhooks are off). Before start().
-    void set_webhooks(WebhookNotifier* notifier) { webhooks_ = notifier; }
+    void set_webhooks(CompletionNotifier* notifier);
 
     /// Recovers unfinished tasks from the store and starts the workers.
     void start();
@@ -71,17 +77,18 @@ public:
     /// (they are re-queued on the next start), then stops the workers.
     void stop();
 
-    /// Validates `body` (POST /v1/tasks) and stores the task. `done` is called
-    /// exactly once, on an arbitrary thread, after the task is committed (or
-    /// with the error); it must not block. With an idempotency key, the same
-    /// key and body give the existing task; another body is an error.
-    void create(const nlohmann::json& body, const std::optional<std::string>& idempotency_key,
+    /// Validates the request against its kind and stores the task. `done` is
+    /// called exactly once, on an arbitrary thread, after the task is committed
+    /// (or with the error); it must not block. With an idempotency key, the same
+    /// key and request give the existing task; another request is an error.
+    void create(const CreateTaskRequest& request, const std::optional<std::string>& idempotency_key,
                 std::function<void(Outcome<Created>)> done);
     /// Cancels a queued, retrying or running task (409 when finished). `done`
     /// gets the task: cancelled once committed, or still running while its
     /// attempt winds down (the stream shows the end).
     void cancel(const std::string& id, std::function<void(Outcome<Task>)> done);
-    /// Runs a failed or cancelled task again, as a new attempt on the same id and stream.
+    /// Runs a failed or cancelled task again, as a new attempt on the same id and
+    /// stream. Readers see it queued only once that is committed.
     void retry(const std::string& id, std::function<void(Outcome<Task>)> done);
     /// Deletes a finished task and its events; later lookups answer 410.
     void remove(const std::string& id, std::function<void(Outcome<bool>)> done);
@@ -90,55 +97,39 @@ public:
     /// Stops starting attempts (running ones go on) / starts again.
     void pause();
     void resume();
-    nlohmann::json status() const;
+    EngineStatus status() const;
 
     Outcome<Task> get(const std::string& id);
-    /// Attaches `subscriber` to the task's topic and returns what to replay first.
-    Outcome<StreamStart> open_stream(const std::string& id, std::uint64_t after,
+    /// Attaches `subscriber` to the task's topic: its history after `after` (all
+    /// of it without an id), then live events. Call on the subscriber's thread.
+    Outcome<StreamStart> open_stream(const std::string& id, std::optional<std::uint64_t> after,
                                      const std::shared_ptr<Subscriber>& subscriber);
     void close_stream(const std::string& id, const Subscriber* subscriber);
 
-    /// GET /v1/kinds: every kind with its params schema and defaults.
-    nlohmann::json kinds_json() const;
-
-    std::size_t active_count() const;
+    const KindRegistry& kinds() const { return kinds_; }
+    std::size_t active_count() const { return active_.size(); }
 
 private:
-    friend class AttemptContext;
-    using TaskPtr = std::shared_ptr<const Task>;
-
-    Outcome<StreamStart> reset_stream(const std::string& id, std::uint64_t position);
-    void run_attempt(const std::string& id);                 // worker thread
-    void finish_attempt(const std::shared_ptr<ActiveTask>& active, std::exception_ptr error, nlohmann::json result,
-                        bool timed_out);
-    void create_validated(Task task, std::optional<std::string> key, std::string body_hash,
-                          std::function<void(Outcome<Created>)> done);
-    void forget_key(const std::optional<std::string>& key);
-    void finished(const Task& task);
-    void transition(const std::shared_ptr<ActiveTask>& active, const std::function<void(Task&)>& change,
-                    std::function<void(const Task&, bool committed)> after_commit = {});
     void recover(Task task);
     void schedule(const Task& task);
-    void record_state(const TaskPtr& snapshot, std::function<void(bool)> done = {});
-    void record_event(const TaskPtr& row, const std::string& kind, const std::string& type, nlohmann::json data);
-    std::shared_ptr<ActiveTask> find_active(const std::string& id) const;
+    /// A terminal state is committed: reads go to the store from now on, and
+    /// the callback (if any) is posted.
+    void finished(const Task& task);
 
     const KindRegistry& kinds_;
     Store& store_;
-    Journal& journal_;
-    Hub& hub_;
+    StreamOpener& streams_;
     Options options_;
     std::shared_ptr<spdlog::logger> log_;
+    ActiveTasks active_;
+    TaskRecorder recorder_;
+    IdempotencyGuard keys_;
+    TaskCreator creator_;
+    AttemptRunner runner_;
     Executor executor_;
-
+    CompletionNotifier* webhooks_ = nullptr;
     std::atomic<bool> stopped_{false};
-    mutable std::mutex mutex_;
-    std::unordered_map<std::string, std::shared_ptr<ActiveTask>> active_;
-    std::unordered_set<std::string> keys_in_flight_;  // Idempotency-Keys whose task is not committed yet
     std::atomic<bool> paused_{false};
-    WebhookNotifier* webhooks_ = nullptr;
-    std::mutex rng_mutex_;
-    std::mt19937_64 rng_{std::random_device{}()};  // backoff jitter
 };
 
 } // namespace taskstream

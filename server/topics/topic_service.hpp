@@ -8,13 +8,10 @@
 #include <string>
 #include <vector>
 
-#include <spdlog/logger.h>
-
 #include "core/outcome.hpp"
-#include "hub/hub.hpp"
-#include "model/topic_filter.hpp"
 #include "journal/journal.hpp"
-#include "store/store.hpp"
+#include "journal/stream_opener.hpp"
+#include "model/topic_filter.hpp"
 
 namespace taskstream {
 
@@ -24,16 +21,9 @@ struct ProducerEvent {
     std::string data;  // a JSON string's text as is; any other JSON value as its JSON text
 };
 
-/// POST /v1/topics/{topic}/events bodies: an object or an array (1..1000) of them.
-Outcome<std::vector<ProducerEvent>> parse_producer_events(const nlohmann::json& body);
-
 class TopicService {
 public:
-    struct Options {
-        std::size_t max_replay = 10000;  // a resume further behind gets `event: reset` instead
-    };
-
-    TopicService(Store& store, Journal& journal, Hub& hub, Options options, std::shared_ptr<spdlog::logger> log);
+    TopicService(Journal& journal, StreamOpener& streams) : journal_(journal), streams_(streams) {}
 
     /// Records the events (committed before `done`), then publishes them. `done`
     /// gets their ids, on the journal's thread; it must not block.
@@ -41,19 +31,16 @@ public:
                  std::function<void(Outcome<std::vector<std::string>>)> done);
 
     /// Attaches a multiplexed subscriber and returns what to send first: the
-    /// matching events after `after` (none without an id: a new reader starts live),
-    /// or a single `reset` when that is more than max_replay or older than the
-    /// history kept.
-    Outcome<std::vector<EventPtr>> open(std::shared_ptr<const TopicFilter> filter, std::optional<std::uint64_t> after,
-                                        const std::shared_ptr<Subscriber>& subscriber);
-    void close(const Subscriber* subscriber);
+    /// matching events after `after` (none without an id: a new reader starts
+    /// live; 0: everything kept), or a single `reset` when events after it are
+    /// no longer kept or it is beyond any id issued. Call on the subscriber's thread.
+    Outcome<std::shared_ptr<Replay>> open(std::shared_ptr<const TopicFilter> filter, std::optional<std::uint64_t> after,
+                                          const std::shared_ptr<Subscriber>& subscriber);
+    void close(std::shared_ptr<const TopicFilter> filter, const Subscriber* subscriber);
 
 private:
-    Store& store_;
     Journal& journal_;
-    Hub& hub_;
-    Options options_;
-    std::shared_ptr<spdlog::logger> log_;
+    StreamOpener& streams_;
 };
 
 } // namespace taskstream

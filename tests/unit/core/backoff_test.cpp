@@ -1,6 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include "core/digest.hpp"
 #include "core/backoff.hpp"
 
 using namespace taskstream;
@@ -25,14 +24,3 @@ TEST_CASE("backoff: full jitter within [0, min(max, base·2^(n−1))], spread ov
     CHECK(backoff_delay(milliseconds(100), milliseconds(500), 1000, rng).count() <= 500);  // no overflow
 }
 
-TEST_CASE("digest and base64url") {
-    CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    for (std::string s : {"", "f", "fo", "foo", "foob", "fooba", "foobar", "\xff\xfe\x00"}) {
-        auto enc = base64url_encode(s);
-        CHECK(enc.find_first_of("+/=") == std::string::npos);
-        CHECK(base64url_decode(enc) == s);
-    }
-    CHECK(base64url_encode("foobar") == "Zm9vYmFy");
-    CHECK_FALSE(base64url_decode("a"));
-    CHECK_FALSE(base64url_decode("ab+c"));
-}

@@ -234,3 +234,35 @@ TEST_CASE("hub: multiplexed readers of named topics get each of their events onc
     CHECK(kinds->shut_down());
     CHECK(hub.subscriber_count() == 2);
 }
+
+TEST_CASE("hub: a multiplexed subscriber replays the union after its id, in order, then goes live") {
+    Hub hub;
+    std::uint64_t seq = 0;
+    for (auto t : {"a", "b", "c", "a", "b"}) hub.publish(ev(++seq, t));
+    auto sub = std::make_shared<RecordingSubscriber>();
+    auto filter = std::make_shared<const TopicFilter>(*TopicFilter::parse({"a", "b"}, {}));
+    auto att = hub.attach_filter(filter, 1, sub);
+    CHECK(seqs(att.recent) == std::vector<std::uint64_t>{2, 4, 5});
+    CHECK(att.store_upto == 1);
+    hub.publish(ev(++seq, "c"));
+    hub.publish(ev(++seq, "b"));
+    CHECK(seqs(sub->events()) == std::vector<std::uint64_t>{7});
+    auto fresh = std::make_shared<RecordingSubscriber>();
+    CHECK(hub.attach_filter(filter, std::nullopt, fresh).recent.empty());  // no id: live only
+    auto from_start = std::make_shared<RecordingSubscriber>();
+    CHECK(seqs(hub.attach_filter(filter, 0, from_start).recent) == std::vector<std::uint64_t>{1, 2, 4, 5, 7});
+    hub.detach_filter(from_start.get());
+    hub.detach_filter(sub.get());
+    hub.detach_filter(fresh.get());
+    CHECK(hub.subscriber_count() == 0);
+}
+
+TEST_CASE("hub: the global history bound sets where a multiplexed replay reads the store") {
+    Hub hub(Hub::Options{1024, 1000, 3, 10000});
+    hub.committed_through(6);  // the store has them all
+    for (std::uint64_t s = 1; s <= 6; ++s) hub.publish(ev(s, "a"));
+    auto att = hub.attach_filter(std::make_shared<const TopicFilter>(*TopicFilter::parse({"a"}, {})), 1,
+                                 std::make_shared<RecordingSubscriber>());
+    CHECK(att.store_upto == 3);
+    CHECK(seqs(att.recent) == std::vector<std::uint64_t>{4, 5, 6});
+}

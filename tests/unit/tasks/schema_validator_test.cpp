@@ -1,6 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include "tasks/create_request.hpp"
 #include "tasks/schema_validator.hpp"
 
 using namespace taskstream;
@@ -67,20 +66,3 @@ TEST_CASE("schemas with unsupported keywords are refused") {
     CHECK_FALSE(check_schema(json::parse(R"({"properties":{"x":{"oneOf":[]}}})")).empty());
 }
 
-TEST_CASE("create request: shape, exclusive scheduling fields, run_at parsing") {
-    auto ok = parse_create_request(json::parse(R"({"kind":"k","params":{"a":1},"priority":5,"delay_s":2})"), 1000);
-    REQUIRE(ok);
-    CHECK(ok->kind == "k");
-    CHECK(ok->priority == 5);
-    CHECK(ok->run_at_ms == 3000);
-
-    CHECK_FALSE(parse_create_request(json::parse(R"({"params":{}})"), 0));
-    CHECK_FALSE(parse_create_request(json::parse(R"({"kind":"k","params":[]})"), 0));
-    CHECK_FALSE(parse_create_request(json::parse(R"({"kind":"k","unknown":1})"), 0));
-    CHECK_FALSE(parse_create_request(json::parse(R"({"kind":"k","delay_s":1,"run_at":"2026-01-01T00:00:00Z"})"), 0));
-    auto bad_time = parse_create_request(json::parse(R"({"kind":"k","run_at":"tomorrow"})"), 0);
-    REQUIRE_FALSE(bad_time);
-    CHECK(bad_time.error().code == errc::validation_failed);
-    CHECK(parse_create_request(json::parse(R"({"kind":"k","run_at":"2026-01-01T00:00:00Z"})"), 0)->run_at_ms ==
-          1767225600000);
-}

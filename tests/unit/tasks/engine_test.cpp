@@ -7,11 +7,14 @@
 #include "recording_subscriber.hpp"
 #include "server_process.hpp"
 #include "journal/journal.hpp"
+#include "journal/stream_opener.hpp"
+#include "replay_events.hpp"
 #include "store/sqlite_store.hpp"
 #include "tasks/engine.hpp"
 
 using namespace taskstream;
 using taskstream::testing::RecordingSubscriber;
+using taskstream::testing::replay_events;
 using taskstream::testing::TempDir;
 using json = nlohmann::json;
 
@@ -62,6 +65,7 @@ struct Rig {
     std::unique_ptr<SqliteStore> store;
     Hub hub;
     std::unique_ptr<Journal> journal;
+    std::unique_ptr<StreamOpener> streams;
     std::unique_ptr<Engine> engine;
 
     Rig(const KindRegistry& kinds, const std::filesystem::path& dir, std::chrono::seconds drain = std::chrono::seconds(5)) {
@@ -71,7 +75,8 @@ struct Rig {
         Engine::Options o;
         o.workers = 2;
         o.drain_timeout = drain;
-        engine = std::make_unique<Engine>(kinds, *store, *journal, hub, o, log);
+        streams = std::make_unique<StreamOpener>(*store, *journal, hub, ReadLimit{.events = 100, .bytes = 1 << 20}, log);
+        engine = std::make_unique<Engine>(kinds, *store, *journal, *streams, o, log);
         engine->start();
     }
     ~Rig() {
@@ -86,7 +91,8 @@ struct Rig {
     }
 
     Outcome<Created> create_with_key(const json& body, std::optional<std::string> key) {
-        return wait_for<Created>([&](auto cb) { engine->create(body, key, cb); });
+        CreateTaskRequest request{.kind = body.value("kind", ""), .params = body.value("params", json::object())};
+        return wait_for<Created>([&](auto cb) { engine->create(request, key, cb); });
     }
 
     /// Calls `start(callback)` and waits (bounded) for the callback's value.
@@ -105,7 +111,8 @@ struct Rig {
         auto start = engine->open_stream(id, 0, sub);
         REQUIRE(start);
         auto is_type = [&](const EventPtr& e) { return e->type == type; };
-        const bool seen = std::any_of(start->replay.begin(), start->replay.end(), is_type) ||
+        const auto replay = replay_events(*start->replay);
+        const bool seen = std::any_of(replay.begin(), replay.end(), is_type) ||
                           sub->wait_until([&](const auto& es) { return std::any_of(es.begin(), es.end(), is_type); });
         engine->close_stream(id, sub.get());
         return seen;
@@ -116,8 +123,8 @@ struct Rig {
         auto sub = std::make_shared<RecordingSubscriber>();
         auto start = engine->open_stream(id, 0, sub);
         REQUIRE(start);
-        std::vector<EventPtr> all = start->replay;
-        bool ended = !start->live && !all.empty() && all.back()->terminal;
+        std::vector<EventPtr> all = replay_events(*start->replay);
+        bool ended = start->replay_may_end && !all.empty() && all.back()->terminal;
         if (!ended) {
             REQUIRE(sub->wait_for_terminal());
             auto live = sub->events();

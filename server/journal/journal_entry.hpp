@@ -1,0 +1,52 @@
+// JournalEntry: one thing for the journal to record — a task row, an event, a
+// deletion, an idempotency key — built by the named constructors below, which
+// say what kind of record it is and so how it is committed and published.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "model/task.hpp"
+#include "store/store.hpp"
+
+namespace taskstream {
+
+struct JournalEntry {
+    /// `done(committed)` runs on the writer thread after the commit (or its
+    /// failure) and before a held-back event is published: quick, never blocking.
+    using Done = std::function<void(bool committed)>;
+    /// Told the event's id under the journal's lock (the appending thread, or the
+    /// writer's when ids had to be reserved first): quick, no calls back.
+    using Sequenced = std::function<void(std::uint64_t seq)>;
+
+    /// A task's new state: its row and its `state` event (whose data is the row's
+    /// JSON, serialized once), durable; readers hear of it only after the commit.
+    static JournalEntry task_state(std::shared_ptr<const Task> task, std::string task_json, Done done = {});
+    /// A progress tick: the row with the latest progress and a `progress` event,
+    /// group-committed and published at once.
+    static JournalEntry task_progress(std::shared_ptr<const Task> row, std::string data);
+    /// A log line of a task: an event only, group-committed and published at once.
+    static JournalEntry task_log(const std::string& task_id, std::string kind, std::string data);
+    /// A producer's event: durable before `done`, but published as soon as it is
+    /// sequenced (readers do not wait for the fsync).
+    static JournalEntry producer_event(std::string topic, std::string type, std::string data, Sequenced sequenced,
+                                       Done done);
+    /// Deletes a finished task's row and events (a tombstone stays), durably.
+    static JournalEntry task_deletion(std::string task_id, Done done);
+
+    std::shared_ptr<const Task> task;  // row to upsert (optional)
+    bool data_is_row = false;          // the event's data is to_json(*task).dump(): the row reuses it
+    bool has_event = false;
+    std::string topic, type, data, kind;
+    bool terminal = false;
+    bool durable = false;
+    bool publish_before_commit = false;  // durable, yet published once sequenced
+    std::string delete_task;
+    std::shared_ptr<const IdempotencyRecord> idempotency;  // remember this key in the same commit (durable)
+    Done done;
+    Sequenced sequenced;
+};
+
+} // namespace taskstream

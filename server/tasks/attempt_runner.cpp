@@ -1,0 +1,80 @@
+#include "tasks/attempt_runner.hpp"
+
+#include "core/backoff.hpp"
+#include "core/clock.hpp"
+#include "tasks/attempt_context.hpp"
+#include "tasks/attempt_outcome.hpp"
+
+namespace taskstream {
+
+void AttemptRunner::run(const std::string& id) {
+    auto active = active_.find(id);
+    if (!active) return;
+    const TaskKind* kind = nullptr;
+    std::chrono::milliseconds timeout{};
+    {
+        std::lock_guard lock(active->mutex);
+        if (is_terminal(active->task.state) || active->cancel_requested) return;
+        active->running = true;
+        kind = kinds_.find(active->task.kind);
+        timeout = std::chrono::milliseconds(active->task.timeout_ms);
+    }
+    recorder_.transition(active, [](Task& t) {
+        t.state = TaskState::running;
+        t.started_at = now_ms();
+        t.error.reset();
+    });
+    AttemptContext ctx(recorder_, active, std::chrono::steady_clock::now() + timeout);
+    AttemptEnd end;
+    try {
+        end.result = kind->handler(ctx);
+    } catch (...) {
+        end.error = std::current_exception();
+    }
+    end.timed_out = ctx.timed_out() && !active->cancel_requested;
+    finish(active, std::move(end));
+}
+
+/// Worker thread: turns the attempt's end into the next state.
+void AttemptRunner::finish(const std::shared_ptr<ActiveTask>& active, AttemptEnd end) {
+    if (active->interrupted) {
+        // Shutdown cut this attempt short: it is queued again and runs after the restart.
+        recorder_.transition(active, [](Task& t) {
+            t.state = TaskState::queued;
+            t.scheduled_at = now_ms();
+        });
+        return;
+    }
+    {
+        std::lock_guard lock(active->mutex);
+        active->running = false;  // from here a cancel ends the task itself
+        end.cancel_requested = active->cancel_requested;
+    }
+    recorder_.transition(
+        active,
+        [&](Task& t) {
+            end.attempts_left = t.attempt < t.max_attempts;
+            auto verdict = classify_attempt(std::move(end));
+            t.state = verdict.state;
+            t.result = std::move(verdict.result);
+            t.error = std::move(verdict.error);
+            if (t.state == TaskState::retrying) {
+                t.scheduled_at = now_ms() + retry_delay(t).count();
+                ++t.attempt;
+            } else {
+                t.finished_at = now_ms();
+            }
+        },
+        [this](const Task& committed, bool ok) {
+            if (committed.state == TaskState::retrying) followers_.schedule(committed);
+            else if (ok) followers_.finished(committed);
+        });
+}
+
+std::chrono::milliseconds AttemptRunner::retry_delay(const Task& t) {
+    std::lock_guard lock(rng_mutex_);
+    return backoff_delay(std::chrono::milliseconds(t.backoff_ms), std::chrono::milliseconds(t.backoff_max_ms), t.attempt,
+                         rng_);
+}
+
+} // namespace taskstream

@@ -1,0 +1,33 @@
+// IdempotencyGuard: what an Idempotency-Key says about a create request — go
+// ahead (and the key is held until the task is committed or refused), here is
+// the task it made already, or no (in flight, other request, store busy).
+#pragma once
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_set>
+
+#include "core/outcome.hpp"
+#include "store/store.hpp"
+
+namespace taskstream {
+
+class IdempotencyGuard {
+public:
+    explicit IdempotencyGuard(Store& store) : store_(store) {}
+
+    /// nullopt: no task has this key; it is now held, and release() must follow.
+    /// A task id: the key made that task with the same fingerprint (not held).
+    /// Errors: conflict (a request with the key is still in flight),
+    /// validation_failed (the key was used for another request), unavailable.
+    Outcome<std::optional<std::string>> claim(const std::string& key, const std::string& fingerprint);
+    void release(const std::string& key);
+
+private:
+    Store& store_;
+    std::mutex mutex_;
+    std::unordered_set<std::string> in_flight_;  // keys whose task is not committed yet
+};
+
+} // namespace taskstream

@@ -1,0 +1,97 @@
+#include "tasks/task_creator.hpp"
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "tasks/schema_validator.hpp"
+
+namespace taskstream {
+
+using json = nlohmann::json;
+
+Outcome<Task> TaskCreator::build(const CreateTaskRequest& request) {
+    const TaskKind* kind = p_.kinds.find(request.kind);
+    if (!kind) {
+        json names = json::array();
+        for (const auto* k : p_.kinds.all()) names.push_back(k->name);
+        return make_error(errc::unknown_kind, "no task kind named '" + request.kind + "'", {{"known_kinds", names}});
+    }
+    json params = request.params;
+    if (auto violations = validate_against_schema(kind->params_schema, params); !violations.empty())
+        return make_error(errc::validation_failed, "params do not match the schema of '" + kind->name + "'",
+                          {{"errors", violations_to_json(violations)}});
+    if (!request.callback_url.empty()) {
+        auto refused = notifier_ ? notifier_->check_url(request.callback_url)
+                                 : std::optional<std::string>("webhooks are not configured on this server");
+        if (refused)
+            return make_error(errc::validation_failed, *refused,
+                              {{"errors", {{{"pointer", "/callback_url"}, {"detail", *refused}}}}});
+    }
+    const auto now = now_ms();
+    Task task;
+    task.id = new_task_id();
+    task.kind = kind->name;
+    task.params = std::move(params);
+    task.priority = request.priority;
+    task.max_attempts = request.max_retries.value_or(kind->max_retries) + 1;
+    task.created_at = now;
+    task.scheduled_at = std::max(now, request.run_at_ms.value_or(now + request.delay_ms.value_or(0)));
+    task.timeout_ms =
+        request.timeout_ms.value_or(std::chrono::duration_cast<std::chrono::milliseconds>(kind->timeout).count());
+    task.backoff_ms = request.backoff_base_ms.value_or(kind->backoff.count());
+    task.backoff_max_ms = request.backoff_max_ms.value_or(kind->backoff_max.count());
+    task.callback_url = request.callback_url;
+    return task;
+}
+
+void TaskCreator::create(const CreateTaskRequest& request, const std::optional<std::string>& key,
+                         std::function<void(Outcome<Created>)> done) {
+    auto task = build(request);
+    if (!task) return done(std::move(task).error());
+    if (p_.active.size() >= p_.max_active_tasks)
+        return done(make_error(errc::unavailable, "the task queue is full; try again later"));
+    std::string request_fingerprint;
+    if (key) {
+        request_fingerprint = fingerprint(request);
+        auto claim = p_.keys.claim(*key, request_fingerprint);
+        if (!claim) return done(std::move(claim).error());
+        if (*claim) {
+            auto existing = p_.lookup(**claim);
+            if (!existing) return done(std::move(existing).error());
+            return done(Created{std::move(existing).value(), true, nullptr});
+        }
+    }
+    store(std::move(task).value(), key, std::move(request_fingerprint), std::move(done));
+}
+
+/// Records the task (and its key in the same commit); once committed it is queued.
+void TaskCreator::store(Task task, std::optional<std::string> key, std::string request_fingerprint,
+                        std::function<void(Outcome<Created>)> done) {
+    auto active = std::make_shared<ActiveTask>(task);
+    p_.active.insert(active);
+    auto snapshot = std::make_shared<const Task>(std::move(task));
+    // Serialized once: the event, the stored row and the answer are the same JSON.
+    auto text = std::make_shared<const std::string>(to_json(*snapshot).dump());
+    std::shared_ptr<const IdempotencyRecord> record;
+    if (key)
+        record = std::make_shared<const IdempotencyRecord>(
+            IdempotencyRecord{*key, std::move(request_fingerprint), snapshot->id, snapshot->created_at});
+    auto release = [this, key] {
+        if (key) p_.keys.release(*key);
+    };
+    auto committed = [this, snapshot, text, done, release](bool ok) {
+        release();
+        if (!ok) {
+            p_.active.erase(snapshot->id);
+            return done(make_error(errc::unavailable, "the store could not record the task; try again"));
+        }
+        p_.schedule(*snapshot);
+        done(Created{*snapshot, false, text});
+    };
+    if (!p_.recorder.record_creation(snapshot, *text, std::move(record), std::move(committed))) {
+        release();
+        p_.active.erase(snapshot->id);
+        done(make_error(errc::unavailable, "the server is busy; try again later"));
+    }
+}
+
+} // namespace taskstream

@@ -1,0 +1,63 @@
+// TaskCreator: a create request becomes a stored, queued task — its kind and
+// params checked against the kind's schema, its callback URL against the
+// allowlist, its Idempotency-Key honoured — or a domain error, and then
+// nothing at all is stored.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/outcome.hpp"
+#include "taskstream/task_kind.hpp"
+#include "tasks/active_tasks.hpp"
+#include "tasks/completion_notifier.hpp"
+#include "tasks/create_request.hpp"
+#include "tasks/idempotency_guard.hpp"
+#include "tasks/task_recorder.hpp"
+
+namespace taskstream {
+
+/// What a create request made: the task, and whether an Idempotency-Key named
+/// an existing one (then nothing new was created).
+struct Created {
+    Task task;
+    bool existing = false;
+    std::shared_ptr<const std::string> json;  // to_json(task).dump() when just made (else null)
+};
+
+class TaskCreator {
+public:
+    struct Parts {
+        const KindRegistry& kinds;
+        ActiveTasks& active;
+        TaskRecorder& recorder;
+        IdempotencyGuard& keys;
+        std::size_t max_active_tasks;
+        /// A committed new task goes to the executor (writer thread).
+        std::function<void(const Task&)> schedule;
+        /// The task an Idempotency-Key made before.
+        std::function<Outcome<Task>(const std::string& id)> lookup;
+    };
+
+    explicit TaskCreator(Parts parts) : p_(std::move(parts)) {}
+    /// Before serving: where callback URLs are checked (null: webhooks are off).
+    void set_notifier(const CompletionNotifier* notifier) { notifier_ = notifier; }
+
+    /// `done` is called exactly once, on an arbitrary thread, after the task is
+    /// committed (or with the error); it must not block.
+    void create(const CreateTaskRequest& request, const std::optional<std::string>& idempotency_key,
+                std::function<void(Outcome<Created>)> done);
+
+private:
+    /// The task the request describes, or why it cannot be made.
+    Outcome<Task> build(const CreateTaskRequest& request);
+    void store(Task task, std::optional<std::string> key, std::string request_fingerprint,
+               std::function<void(Outcome<Created>)> done);
+
+    Parts p_;
+    const CompletionNotifier* notifier_ = nullptr;
+};
+
+} // namespace taskstream
