@@ -139,7 +139,7 @@ private:
         if (!target) co_return make_problem(make_error(errc::bad_request, "malformed request target"), "");
         boost::system::error_code ec;
         auto peer = socket_.remote_endpoint(ec);
-        RequestContext ctx{request, {}, target->path(), std::string(target->encoded_query()), thread_, ec ? std::string() : peer.address().to_string()};
+        RequestContext ctx{request, {}, target->path(), std::string(target->encoded_query()), &thread_, ec ? std::string() : peer.address().to_string()};
         try {
             co_return co_await router_.dispatch(ctx);
         } catch (const std::exception& e) {

@@ -37,7 +37,7 @@ struct RequestContext {
     std::vector<std::string> path_params;
     std::string path;    // decoded path, without the query
     std::string query;   // raw query, without '?'
-    IoThread& thread;
+    IoThread* thread = nullptr;  // where a stream started from this request lives (null outside a connection)
     std::string remote_address;  // the client's IP, for per-client limits
 };
 

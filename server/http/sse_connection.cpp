@@ -117,6 +117,12 @@ void SseConnection::shutdown() {
     flush();
 }
 
+void SseConnection::cut_off() {
+    if (closed_) return;
+    thread_.streams.log().warn("sse: events for this stream were lost on the way; closing, it resumes from history");
+    close(nullptr);
+}
+
 bool SseConnection::take_events() {
     writing_events_.clear();
     if (setup_.replay) {

@@ -48,6 +48,7 @@ public:
     void deliver(const EventPtr& event) override;
     void flush() override;
     void shutdown() override;
+    void cut_off() override;
 
     /// Takes over `socket` (on its thread): head, replay, then live events.
     void start(boost::asio::ip::tcp::socket socket, Setup setup);

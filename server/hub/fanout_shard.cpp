@@ -1,6 +1,7 @@
 #include "hub/fanout_shard.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace taskstream {
 
@@ -72,7 +73,8 @@ bool FanoutShard::remove_filtered(const Subscriber* subscriber) {
 void FanoutShard::enqueue(const EventPtr& event) {
     {
         std::lock_guard lock(inbox_mutex_);
-        inbox_.push_back(event);
+        if (inbox_.size() < inbox_bound_) inbox_.push_back(event);
+        else overflowed_ = true;
         if (drain_posted_) return;  // the wake-up already on its way takes this one too
         drain_posted_ = true;
     }
@@ -81,10 +83,18 @@ void FanoutShard::enqueue(const EventPtr& event) {
 
 void FanoutShard::drain() {
     std::lock_guard lock(mutex_);
+    bool overflowed;
     {
         std::lock_guard inbox_lock(inbox_mutex_);
         batch_.swap(inbox_);
         drain_posted_ = false;
+        overflowed = std::exchange(overflowed_, false);
+    }
+    if (overflowed) {
+        // Some events never reached the inbox: no reader here may go on as if it had them all.
+        batch_.clear();
+        cut_off_all();
+        return;
     }
     for (const auto& event : batch_) {
         for (auto& reader : by_pattern_)
@@ -110,6 +120,14 @@ void FanoutShard::deliver(Reader& reader, const EventPtr& event) {
         reader.touched = true;
         touched_.push_back(&reader);
     }
+}
+
+void FanoutShard::cut_off_all() {
+    for (auto& [topic, readers] : topics_)
+        for (auto& reader : readers)
+            if (!reader.filter) reader.subscriber->cut_off();
+    for (auto& [subscriber, reader] : named_) reader.subscriber->cut_off();
+    for (auto& reader : by_pattern_) reader.subscriber->cut_off();
 }
 
 void FanoutShard::shutdown() {

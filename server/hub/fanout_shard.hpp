@@ -24,11 +24,17 @@ public:
     /// Runs a function on the shard's thread; may run it at once (an inline shard).
     using Post = std::function<void(std::function<void()>)>;
 
-    explicit FanoutShard(Post post) : post_(std::move(post)) {}
+    /// `inbox_bound`: events waiting for the shard's thread. Past it (the thread
+    /// is stalled far behind the publishers) the events are not queued and every
+    /// reader of the shard is cut off — they resume from history — instead of
+    /// the inbox growing without limit.
+    explicit FanoutShard(Post post, std::size_t inbox_bound = std::size_t{1} << 20)
+        : post_(std::move(post)), inbox_bound_(inbox_bound) {}
     FanoutShard(const FanoutShard&) = delete;
     FanoutShard& operator=(const FanoutShard&) = delete;
 
-    // The hub calls these with its lock held (lock order: hub, then shard).
+    // The hub calls these with its lock held. Lock order: journal → hub →
+    // shard (registrations, held while delivering) → shard inbox.
 
     /// Registers a reader of `topic` that gets the events with seq > live_after.
     void add(const std::string& topic, std::shared_ptr<Subscriber> subscriber, std::uint64_t live_after);
@@ -53,14 +59,17 @@ private:
     };
 
     void drain();
+    void cut_off_all();
     void deliver(Reader& reader, const EventPtr& event);
 
     Post post_;
     std::size_t readers_ = 0;  // hub lock
 
-    std::mutex inbox_mutex_;
+    std::mutex inbox_mutex_;  // innermost: nothing is locked under it
     std::vector<EventPtr> inbox_;
+    std::size_t inbox_bound_;
     bool drain_posted_ = false;
+    bool overflowed_ = false;  // events were refused: the next drain cuts every reader off
 
     std::mutex mutex_;  // the registrations; held while delivering
     // Readers by topic: a topic's own readers and the multiplexed streams that

@@ -10,7 +10,7 @@ Hub::Hub(Options options) : options_(options) { all_shards_.push_back(&inline_sh
 
 FanoutShard& Hub::add_shard(FanoutShard::Post post) {
     std::lock_guard lock(mutex_);
-    shards_.push_back(std::make_unique<FanoutShard>(std::move(post)));
+    shards_.push_back(std::make_unique<FanoutShard>(std::move(post), options_.shard_inbox));
     all_shards_.push_back(shards_.back().get());
     return *shards_.back();
 }

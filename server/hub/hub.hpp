@@ -36,6 +36,8 @@ public:
         /// Producers' topics kept in memory; past it, those nobody reads and whose
         /// events are all committed are dropped (the store has them).
         std::size_t producer_topics = 10000;
+        /// Events waiting for one delivery thread (FanoutShard's inbox bound).
+        std::size_t shard_inbox = std::size_t{1} << 20;
     };
 
     /// What a new subscriber needs to replay: the store holds the topic's events
@@ -99,6 +101,8 @@ private:
     void forget_unread_producer_topics();
 
     Options options_;
+    /// Topics, history, registrations. Lock order: journal → hub → shard → shard inbox
+    /// (the journal publishes under its lock; the hub registers readers with a shard under its own).
     mutable std::mutex mutex_;
     std::condition_variable all_detached_;
     std::unordered_map<std::string, Topic> topics_;

@@ -21,6 +21,10 @@ public:
     /// The server is shutting down: send `event: shutdown` and end the stream.
     /// Same threading rules as deliver().
     virtual void shutdown() = 0;
+    /// Events meant for it were lost on the way (its shard's inbox overflowed):
+    /// end the stream at once, without a goodbye; the client resumes from its
+    /// last id. Same threading rules as deliver().
+    virtual void cut_off() = 0;
 };
 
 } // namespace taskstream

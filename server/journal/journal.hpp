@@ -85,7 +85,9 @@ private:
     Options options_;
     std::shared_ptr<spdlog::logger> log_;
 
-    mutable std::mutex mutex_;  // the queue, the sequence and the order of publishing
+    /// The queue, the sequence and the order of publishing. Outermost lock: the hub's
+    /// and a shard's are taken under it (journal → hub → shard → shard inbox).
+    mutable std::mutex mutex_;
     std::condition_variable wake_writer_, room_available_;
     std::vector<Pending> queue_;
     std::deque<Unpublished> unpublished_;  // in seq order; while not empty, new events queue behind it

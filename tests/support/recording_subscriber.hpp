@@ -32,6 +32,12 @@ public:
         changed_.notify_all();
     }
 
+    void cut_off() override {
+        std::lock_guard lock(mutex_);
+        cut_off_ = true;
+        changed_.notify_all();
+    }
+
     std::vector<EventPtr> events() const {
         std::lock_guard lock(mutex_);
         return events_;
@@ -43,6 +49,10 @@ public:
     bool shut_down() const {
         std::lock_guard lock(mutex_);
         return shut_down_;
+    }
+    bool was_cut_off() const {
+        std::lock_guard lock(mutex_);
+        return cut_off_;
     }
     /// Waits until `done(events)` holds; false after `timeout`.
     template <typename Pred>
@@ -61,6 +71,7 @@ private:
     std::condition_variable changed_;
     std::vector<EventPtr> events_;
     bool shut_down_ = false;
+    bool cut_off_ = false;
 };
 
 } // namespace taskstream::testing

@@ -5,8 +5,6 @@
 #include <boost/asio/use_future.hpp>
 
 #include "http/router.hpp"
-#include "http/stream_sweeper.hpp"
-#include "quiet_logger.hpp"
 
 using namespace taskstream::http;
 namespace asio = boost::asio;
@@ -26,11 +24,8 @@ Handler answer(std::string text) {
 
 Response dispatch(const Router& router, verb method, const std::string& path) {
     asio::io_context ioc;
-    taskstream::FanoutShard shard([](std::function<void()> f) { f(); });
-    StreamSweeper streams(ioc, SseOptions{}, taskstream::testing::quiet_logger());
-    IoThread thread{ioc, shard, streams};
     Request req{method, path, 11};
-    RequestContext ctx{req, {}, path, "", thread, ""};
+    RequestContext ctx{req, {}, path, "", nullptr, ""};
     auto future = asio::co_spawn(ioc, router.dispatch(ctx), asio::use_future);
     ioc.run_for(std::chrono::seconds(5));
     return std::get<Response>(future.get());

@@ -266,3 +266,30 @@ TEST_CASE("hub: the global history bound sets where a multiplexed replay reads t
     CHECK(att.store_upto == 3);
     CHECK(seqs(att.recent) == std::vector<std::uint64_t>{4, 5, 6});
 }
+
+TEST_CASE("hub: a shard's inbox has a bound - past it the shard's readers are cut off, not fed a gap") {
+    Hub::Options options;
+    options.shard_inbox = 3;
+    Hub hub(options);
+    ManualThread thread;
+    FanoutShard& shard = hub.add_shard(thread.post());
+    auto reader = std::make_shared<RecordingSubscriber>(&shard);
+    auto multiplexed = std::make_shared<RecordingSubscriber>(&shard);
+    hub.attach("t", 0, reader);
+    hub.attach_filter(std::make_shared<const TopicFilter>(TopicFilter::parse({"t"}, {}).value()), std::nullopt,
+                      multiplexed);
+    // The shard's thread is stalled: three events fit, the fourth does not.
+    for (std::uint64_t s = 1; s <= 4; ++s) hub.publish(ev(s, "t"));
+    thread.run();
+    CHECK(reader->was_cut_off());
+    CHECK(multiplexed->was_cut_off());
+    CHECK(reader->events().empty());  // none of a batch with a hole in it is delivered
+
+    // Within the bound, delivery goes on as before.
+    auto fresh = std::make_shared<RecordingSubscriber>(&shard);
+    hub.attach("u", std::nullopt, fresh);
+    hub.publish(ev(5, "u"));
+    thread.run();
+    CHECK(seqs(fresh->events()) == std::vector<std::uint64_t>{5});
+    CHECK_FALSE(fresh->was_cut_off());
+}

@@ -111,6 +111,7 @@ public:
         seen_.emplace_back(event->type, stored);
     }
     void shutdown() override {}
+    void cut_off() override {}
     std::vector<std::pair<std::string, bool>> seen() {
         std::lock_guard lock(mutex_);
         return seen_;

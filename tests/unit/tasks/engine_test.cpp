@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <condition_variable>
 #include <future>
 
 #include "quiet_logger.hpp"
@@ -8,6 +10,7 @@
 #include "server_process.hpp"
 #include "journal/journal.hpp"
 #include "journal/stream_opener.hpp"
+#include "interposed_store.hpp"
 #include "replay_events.hpp"
 #include "store/sqlite_store.hpp"
 #include "tasks/engine.hpp"
@@ -59,17 +62,60 @@ KindRegistry test_kinds() {
     return r;
 }
 
-/// A store, hub, journal and engine in a temp dir, torn down in order.
+/// Holds the store's writes while closed: the test sees what readers see
+/// before a commit. Every wait is bounded.
+struct WriteGate {
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool closed = false;
+    bool writer_waiting = false;
+
+    void pass() {
+        std::unique_lock lock(mutex);
+        if (!closed) return;
+        writer_waiting = true;
+        changed.notify_all();
+        changed.wait_for(lock, std::chrono::seconds(10), [&] { return !closed; });
+        writer_waiting = false;
+    }
+    void close() {
+        std::lock_guard lock(mutex);
+        closed = true;
+    }
+    bool wait_for_writer() {
+        std::unique_lock lock(mutex);
+        return changed.wait_for(lock, std::chrono::seconds(10), [&] { return writer_waiting; });
+    }
+    void open() {
+        std::lock_guard lock(mutex);
+        closed = false;
+        changed.notify_all();
+    }
+};
+
+/// A store, hub, journal and engine in a temp dir, torn down in order. The
+/// store is interposed: `gate` holds its writes, `fail_task_loads_after` makes
+/// task reads fail after that many.
 struct Rig {
     std::shared_ptr<spdlog::logger> log = taskstream::testing::quiet_logger();
-    std::unique_ptr<SqliteStore> store;
+    std::unique_ptr<SqliteStore> sqlite;
+    std::unique_ptr<taskstream::testing::InterposedStore> store;
+    WriteGate gate;
+    std::atomic<int> task_loads{0};
+    std::atomic<int> fail_task_loads_after{-1};
     Hub hub;
     std::unique_ptr<Journal> journal;
     std::unique_ptr<StreamOpener> streams;
     std::unique_ptr<Engine> engine;
 
     Rig(const KindRegistry& kinds, const std::filesystem::path& dir, std::chrono::seconds drain = std::chrono::seconds(5)) {
-        store = std::make_unique<SqliteStore>(dir, log);
+        sqlite = std::make_unique<SqliteStore>(dir, log);
+        store = std::make_unique<taskstream::testing::InterposedStore>(*sqlite);
+        store->before_write = [this](const WriteBatch&) { gate.pass(); };
+        store->before_load_task = [this](const std::string&) {
+            const int limit = fail_task_loads_after.load();
+            if (limit >= 0 && task_loads++ >= limit) throw StoreError("the test made this read fail", true);
+        };
         journal = std::make_unique<Journal>(*store, hub, Journal::Options{}, log);
         journal->start();
         Engine::Options o;
@@ -288,7 +334,7 @@ TEST_CASE("engine: retry runs a failed task again on the same id and stream; del
 
     REQUIRE(rig.wait_for<bool>([&](auto cb) { rig.engine->remove(ok->id, cb); }));
     CHECK(rig.engine->get(ok->id).error().code == errc::gone);
-    CHECK(rig.store->load_events(ok->topic(), 0, 1 << 30).empty());
+    CHECK(rig.sqlite->load_events(ok->topic(), 0, 1 << 30).empty());
 }
 
 TEST_CASE("engine: an idempotency key gives the same task for the same body, an error for another") {
@@ -307,4 +353,76 @@ TEST_CASE("engine: an idempotency key gives the same task for the same body, an 
     CHECK(other.error().code == errc::validation_failed);
     auto fresh = rig.create_with_key({{"kind", "t.ok"}, {"params", {{"v", 1}}}}, "key-2");
     CHECK(fresh->task.id != first->task.id);
+}
+
+TEST_CASE("engine: a retry is seen queued only once it is committed") {
+    TempDir dir;
+    auto kinds = test_kinds();
+    Rig rig(kinds, dir.path());
+    auto failed = rig.create({{"kind", "t.fail"}});
+    REQUIRE(failed);
+    rig.events_until_end(failed->id);
+
+    rig.gate.close();
+    std::promise<Outcome<Task>> answered;
+    rig.engine->retry(failed->id, [&](Outcome<Task> r) { answered.set_value(std::move(r)); });
+    REQUIRE(rig.gate.wait_for_writer());  // the retry's commit is on its way, held
+    auto seen = rig.engine->get(failed->id);
+    REQUIRE(seen);
+    CHECK(seen->state == TaskState::failed);
+    CHECK(seen->attempt == 1);
+    rig.gate.open();
+
+    auto future = answered.get_future();
+    REQUIRE(future.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    auto retried = future.get();
+    REQUIRE(retried);
+    CHECK(retried->state == TaskState::queued);
+    CHECK(retried->attempt == 2);
+    CHECK(rig.engine->get(failed->id)->attempt == 2);
+}
+
+TEST_CASE("engine: a stream whose reset cannot be made leaves nothing attached") {
+    TempDir dir;
+    auto kinds = test_kinds();
+    Rig rig(kinds, dir.path());
+    auto done = rig.create({{"kind", "t.ok"}});
+    REQUIRE(done);
+    rig.events_until_end(done->id);
+    REQUIRE(rig.hub.subscriber_count() == 0);
+
+    // An id beyond any issued asks for a reset; the task read it needs fails
+    // (the first read, the stream's own lookup, passes).
+    rig.task_loads = 0;
+    rig.fail_task_loads_after = 1;
+    auto sub = std::make_shared<RecordingSubscriber>();
+    auto start = rig.engine->open_stream(done->id, rig.journal->last_issued() + 1000, sub);
+    REQUIRE_FALSE(start);
+    CHECK(start.error().code == errc::unavailable);
+    CHECK(rig.hub.subscriber_count() == 0);
+}
+
+TEST_CASE("engine: a Last-Event-ID beyond any issued gets reset with the task, then live events to the end") {
+    TempDir dir;
+    auto kinds = test_kinds();
+    Rig rig(kinds, dir.path());
+    auto slow = rig.create({{"kind", "t.slow"}});
+    REQUIRE(slow);
+    REQUIRE(rig.wait_for_event(slow->id, "progress"));  // running
+
+    auto sub = std::make_shared<RecordingSubscriber>();
+    auto start = rig.engine->open_stream(slow->id, rig.journal->last_issued() + 1000, sub);
+    REQUIRE(start);
+    CHECK_FALSE(start->already_ended);
+    auto replay = replay_events(*start->replay);
+    REQUIRE(replay.size() == 1);
+    CHECK(replay[0]->type == "reset");
+    CHECK_FALSE(replay[0]->terminal);
+    CHECK(json::parse(replay[0]->data)["state"] == "running");
+
+    REQUIRE(rig.wait_for<Task>([&](auto cb) { rig.engine->cancel(slow->id, cb); }));
+    REQUIRE(sub->wait_for_terminal());  // live events follow the reset, to the terminal one
+    CHECK(json::parse(sub->events().back()->data)["state"] == "cancelled");
+    CHECK(sub->events().front()->seq > replay[0]->seq);
+    rig.engine->close_stream(slow->id, sub.get());
 }
