@@ -23,7 +23,14 @@ using TaskHandler = std::function<nlohmann::json(TaskContext&)>;
 struct TaskKind {
     std::string name;          ///< e.g. "reports.export"; [a-z0-9_.-], at most 64 characters
     std::string description;
-    nlohmann::json params_schema = nlohmann::json::object();  ///< JSON Schema (a documented subset)
+    /// The params' JSON Schema, in the subset the server validates (KindRegistry::add
+    /// refuses any other keyword): `type` (a name or an array of names), `properties`,
+    /// `required`, `additionalProperties` (true/false), `minimum`, `maximum`,
+    /// `exclusiveMinimum`, `exclusiveMaximum`, `minLength`, `maxLength`, `enum`, `const`,
+    /// `items`, `minItems`, `maxItems`, `default` (filled in before the handler runs), and
+    /// `title` / `description` / `examples` / `$schema` (shown by GET /v1/kinds, not checked). No `pattern`, no
+    /// `$ref`, no combinators (`oneOf`, `anyOf`, `allOf`, `not`).
+    nlohmann::json params_schema = nlohmann::json::object();
     std::chrono::seconds timeout{3600};
     int max_retries = 0;                       ///< retries after the first attempt
     std::chrono::milliseconds backoff{1000};   ///< base of the retry delay (doubles per attempt, full jitter)

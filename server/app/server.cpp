@@ -127,8 +127,9 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     http::Router router;
     http::add_health_routes(router, ready);
     TopicService topics(journal, streams_opener);
-    http::StreamSettings streams{DeliveryQueue::Limits{options.stream_queue_events, options.stream_queue_bytes},
-                                 std::make_shared<http::StreamLimiter>(options.max_streams_per_ip)};
+    http::StreamSettings streams{
+        .limits = DeliveryQueue::Limits{.max_events = options.stream_queue_events, .max_bytes = options.stream_queue_bytes},
+        .limiter = std::make_shared<http::StreamLimiter>(options.max_streams_per_ip)};
     http::add_task_routes(router, engine, streams);
     http::add_topic_routes(router, topics, streams);
     http::add_admin_routes(router, engine);

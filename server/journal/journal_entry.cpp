@@ -3,14 +3,23 @@
 #include "model/task_topic.hpp"
 
 namespace taskstream {
+namespace {
 
-JournalEntry JournalEntry::task_state(std::shared_ptr<const Task> task, std::string task_json, Done done) {
+/// An entry with an event of `type` on `topic`; the named constructors add the rest.
+JournalEntry with_event(std::string topic, std::string kind, std::string type, std::string data) {
     JournalEntry e;
     e.has_event = true;
-    e.topic = task->topic();
-    e.kind = task->kind;
-    e.type = "state";
-    e.data = std::move(task_json);
+    e.topic = std::move(topic);
+    e.kind = std::move(kind);
+    e.type = std::move(type);
+    e.data = std::move(data);
+    return e;
+}
+
+} // namespace
+
+JournalEntry JournalEntry::task_state(std::shared_ptr<const Task> task, std::string task_json, Done done) {
+    auto e = with_event(task->topic(), task->kind, "state", std::move(task_json));
     e.data_is_row = true;
     e.terminal = is_terminal(task->state);
     e.durable = true;
@@ -20,33 +29,18 @@ JournalEntry JournalEntry::task_state(std::shared_ptr<const Task> task, std::str
 }
 
 JournalEntry JournalEntry::task_progress(std::shared_ptr<const Task> row, std::string data) {
-    JournalEntry e;
-    e.has_event = true;
-    e.topic = row->topic();
-    e.kind = row->kind;
-    e.type = "progress";
-    e.data = std::move(data);
+    auto e = with_event(row->topic(), row->kind, "progress", std::move(data));
     e.task = std::move(row);
     return e;
 }
 
 JournalEntry JournalEntry::task_log(const std::string& task_id, std::string kind, std::string data) {
-    JournalEntry e;
-    e.has_event = true;
-    e.topic = task_topic(task_id);
-    e.kind = std::move(kind);
-    e.type = "log";
-    e.data = std::move(data);
-    return e;
+    return with_event(task_topic(task_id), std::move(kind), "log", std::move(data));
 }
 
 JournalEntry JournalEntry::producer_event(std::string topic, std::string type, std::string data, Sequenced sequenced,
                                           Done done) {
-    JournalEntry e;
-    e.has_event = true;
-    e.topic = std::move(topic);
-    e.type = std::move(type);
-    e.data = std::move(data);
+    auto e = with_event(std::move(topic), "", std::move(type), std::move(data));
     e.durable = true;
     e.publish_before_commit = true;
     e.sequenced = std::move(sequenced);

@@ -31,8 +31,7 @@ Outcome<OpenedStream> StreamOpener::open(const StreamSource& source, std::option
         // The first page is read now, so that a store error is answered 503 before the stream starts.
         opened.replay->exhausted();
     } catch (const StoreError& e) {
-        log_->warn("store read failed: {}", e.what());
-        return fail(make_error(errc::unavailable, "the store is busy; try again"));
+        return fail(unavailable_after(e, *log_));
     }
     return opened;
 }

@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include <spdlog/logger.h>
+
+#include "core/errc.hpp"
 #include "model/event.hpp"
 #include "model/topic_filter.hpp"
 #include "model/task.hpp"
@@ -25,6 +28,13 @@ public:
 private:
     bool busy_;
 };
+
+/// A failed read as a client hears of it — 503, try again — with its cause
+/// logged on `log`, never shown.
+inline Error unavailable_after(const StoreError& e, spdlog::logger& log) {
+    log.warn("store read failed: {}", e.what());
+    return make_error(errc::unavailable, "the store is busy; try again");
+}
 
 /// An Idempotency-Key and what it created.
 struct IdempotencyRecord {

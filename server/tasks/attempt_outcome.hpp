@@ -13,8 +13,8 @@
 namespace taskstream {
 
 struct AttemptEnd {
-    std::exception_ptr error;  // what the handler threw (null: it returned `result`)
-    nlohmann::json result;
+    std::exception_ptr error{};  // what the handler threw (null: it returned `result`)
+    nlohmann::json result{};
     bool timed_out = false;         // it ran past its deadline (and was not cancelled)
     bool cancel_requested = false;  // a client cancelled the task meanwhile
     bool attempts_left = false;     // another attempt may follow this one
@@ -22,8 +22,8 @@ struct AttemptEnd {
 
 struct AttemptVerdict {
     TaskState state = TaskState::failed;  // succeeded, failed, cancelled or retrying
-    std::optional<nlohmann::json> result;
-    std::optional<TaskError> error;
+    std::optional<nlohmann::json> result{};
+    std::optional<TaskError> error{};
 };
 
 /// succeeded with the result; cancelled on cancelled_error or a cancel; a

@@ -15,13 +15,13 @@ struct CreateTaskRequest {
     std::string kind;
     nlohmann::json params = nlohmann::json::object();
     int priority = 0;
-    std::optional<std::int64_t> delay_ms;   // run this long after creation …
-    std::optional<std::int64_t> run_at_ms;  // … or at this time (ms since the epoch), not both
-    std::optional<std::int64_t> timeout_ms;
-    std::optional<int> max_retries;
-    std::optional<std::int64_t> backoff_base_ms;
-    std::optional<std::int64_t> backoff_max_ms;
-    std::string callback_url;
+    std::optional<std::int64_t> delay_ms{};   // run this long after creation …
+    std::optional<std::int64_t> run_at_ms{};  // … or at this time (ms since the epoch), not both
+    std::optional<std::int64_t> timeout_ms{};
+    std::optional<int> max_retries{};
+    std::optional<std::int64_t> backoff_base_ms{};
+    std::optional<std::int64_t> backoff_max_ms{};
+    std::string callback_url{};
 };
 
 /// A digest of everything the request asks for: what an Idempotency-Key is bound

@@ -15,7 +15,7 @@ Executor::Clock::time_point to_time_point(std::int64_t ms) {
 Engine::Engine(const KindRegistry& kinds, Store& store, Journal& journal, StreamOpener& streams, Options options,
                std::shared_ptr<spdlog::logger> log)
     : kinds_(kinds), store_(store), streams_(streams), options_(options), log_(log), recorder_(journal, log),
-      keys_(store),
+      keys_(store, log),
       creator_(TaskCreator::Parts{.kinds = kinds,
                                   .active = active_,
                                   .recorder = recorder_,
@@ -26,7 +26,9 @@ Engine::Engine(const KindRegistry& kinds, Store& store, Journal& journal, Stream
       runner_(kinds, active_, recorder_,
               AttemptRunner::Followers{.schedule = [this](const Task& t) { schedule(t); },
                                        .finished = [this](const Task& t) { finished(t); }}),
-      executor_(Executor::Options{options.workers, options.max_active_tasks, options.aging_step},
+      executor_(Executor::Options{.workers = options.workers,
+                                   .queue_bound = options.max_active_tasks,
+                                   .aging_step = options.aging_step},
                 [this](const std::string& id) { runner_.run(id); }) {
     for (const TaskKind* kind : kinds_.all()) executor_.set_kind_limit(kind->name, kind->max_concurrency);
 }
@@ -172,8 +174,7 @@ Outcome<TaskPage> Engine::list(TaskQuery query) {
     try {
         page.tasks = store_.list_tasks(query);
     } catch (const StoreError& e) {
-        log_->warn("store read failed: {}", e.what());
-        return make_error(errc::unavailable, "the store is busy; try again");
+        return unavailable_after(e, *log_);
     }
     if (page.tasks.size() > limit) {
         page.tasks.resize(limit);
@@ -209,8 +210,7 @@ Outcome<Task> Engine::get(const std::string& id) {
         if (auto stored = store_.load_task(id)) return *stored;
         if (store_.is_gone(id)) return make_error(errc::gone, "task '" + id + "' was deleted or is past its retention");
     } catch (const StoreError& e) {
-        log_->warn("store read failed: {}", e.what());
-        return make_error(errc::unavailable, "the store is busy; try again");
+        return unavailable_after(e, *log_);
     }
     return make_error(errc::not_found, "no task with id '" + id + "'");
 }

@@ -11,9 +11,9 @@ Outcome<std::optional<std::string>> IdempotencyGuard::claim(const std::string& k
     std::optional<IdempotencyRecord> seen;
     try {
         seen = store_.load_idempotency(key);
-    } catch (const StoreError&) {
+    } catch (const StoreError& e) {
         release(key);
-        return make_error(errc::unavailable, "the store is busy; try again");
+        return unavailable_after(e, *log_);
     }
     if (!seen) return std::optional<std::string>();
     release(key);

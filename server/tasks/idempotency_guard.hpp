@@ -15,7 +15,7 @@ namespace taskstream {
 
 class IdempotencyGuard {
 public:
-    explicit IdempotencyGuard(Store& store) : store_(store) {}
+    IdempotencyGuard(Store& store, std::shared_ptr<spdlog::logger> log) : store_(store), log_(std::move(log)) {}
 
     /// nullopt: no task has this key; it is now held, and release() must follow.
     /// A task id: the key made that task with the same fingerprint (not held).
@@ -26,6 +26,7 @@ public:
 
 private:
     Store& store_;
+    std::shared_ptr<spdlog::logger> log_;
     std::mutex mutex_;
     std::unordered_set<std::string> in_flight_;  // keys whose task is not committed yet
 };

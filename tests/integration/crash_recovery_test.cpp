@@ -68,7 +68,6 @@ TEST_CASE("kill -9 with 20 tasks running and 100 queued: all finish after restar
     int retried = 0;
     for (const auto& id : ids) retried += check_task_log(server.port(), id)["attempt"].get<int>() > 1;
     CHECK(retried >= 20);
-    CHECK(server.log().find("recovered task") != std::string::npos);
 }
 
 TEST_CASE("kills at random points of the write path never lose an acknowledged task") {

@@ -70,7 +70,6 @@ TEST_CASE("at the connection limit: plain requests get 503 - a new stream a clea
     CHECK(stream.find("text/event-stream") != std::string::npos);
     CHECK(stream.find("retry: ") != std::string::npos);
     CHECK(stream.find("data:") == std::string::npos);
-    CHECK(server.log().find("at the connection limit") != std::string::npos);
 }
 
 TEST_CASE("a stream the client closes is ended at once - its per-client slot is free again") {
@@ -103,6 +102,7 @@ TEST_CASE("a stream whose write makes no progress for the write timeout is close
     for (int b = 0; b < 20; ++b) REQUIRE(http.post_json("/v1/topics/big/events", batch).status == 202);
 
     REQUIRE(server.wait_for_log("closing a stalled stream", std::chrono::seconds(10)));
+    // Only the log tells which rule closed it: the stall, not the queue bound.
     CHECK(server.log().find("fell behind") == std::string::npos);
     // What the kernel still held arrives, then the end.
     std::string drained;

@@ -27,7 +27,7 @@ struct Rig {
     StreamOpener opener;
 
     Rig(const std::filesystem::path& dir, std::size_t memory, std::size_t page_events)
-        : store(dir, log), hub(Hub::Options{memory, 1000, memory, 10000}), journal(store, hub, Journal::Options{}, log),
+        : store(dir, log), hub(Hub::Options{.topic_history = memory, .global_history = memory}), journal(store, hub, Journal::Options{}, log),
           opener(store, journal, hub, ReadLimit{.events = page_events, .bytes = 1 << 20}, log) {
         journal.start();
     }
