@@ -105,7 +105,8 @@ void Hub::publish(const EventPtr& event) {
     Topic& t = it->second;
     if (created) {
         t.floor = event->seq - 1;
-        if (event->kind.empty() && ++producer_topic_count_ > options_.producer_topics) forget_unread_producer_topics();
+        if (event->kind.empty() && ++producer_topic_count_ > options_.producer_topics)
+            forget_unread_producer_topics(event->topic);  // not this one: `t` is in use
     }
     t.history.push_back(event);
     while (t.history.size() > options_.topic_history && t.history.front()->seq <= committed_seq_) {
@@ -140,11 +141,11 @@ void Hub::forget_old_finished_topics() {
 /// Drops the memory of producers' topics that nobody reads and whose events
 /// are all in the store (down to half the bound, so this runs rarely). Task
 /// topics are never dropped here: their progress events may not be committed yet.
-void Hub::forget_unread_producer_topics() {
+void Hub::forget_unread_producer_topics(const std::string& keep) {
     for (auto it = topics_.begin(); it != topics_.end() && producer_topic_count_ > options_.producer_topics / 2;) {
         const bool producer = it->second.history.empty() || it->second.history.back()->kind.empty();
         const bool stored = it->second.history.empty() || it->second.history.back()->seq <= committed_seq_;
-        if (producer && stored && !is_task_topic(it->first) && it->second.readers == 0) {
+        if (producer && stored && !is_task_topic(it->first) && it->second.readers == 0 && it->first != keep) {
             it = topics_.erase(it);
             --producer_topic_count_;
         } else {

@@ -98,7 +98,8 @@ private:
         bool finished = false;
     };
     void forget_old_finished_topics();
-    void forget_unread_producer_topics();
+    /// Never `keep`: the topic being published to.
+    void forget_unread_producer_topics(const std::string& keep);
 
     Options options_;
     /// Topics, history, registrations. Lock order: journal → hub → shard → shard inbox

@@ -293,3 +293,31 @@ TEST_CASE("hub: a shard's inbox has a bound - past it the shard's readers are cu
     CHECK(seqs(fresh->events()) == std::vector<std::uint64_t>{5});
     CHECK_FALSE(fresh->was_cut_off());
 }
+
+TEST_CASE("hub: producers' topics nobody reads are forgotten past the bound, once committed") {
+    Hub hub(Hub::Options{.producer_topics = 4});
+    std::uint64_t seq = 0;
+    for (const char* topic : {"p1", "p2", "p3", "p4", "p5"})
+        hub.publish(make_event(++seq, topic, "message", "{}", 0, false));
+    // Over the bound, but nothing is committed: all stay in memory.
+    CHECK(hub.attach("p1", 0, std::make_shared<RecordingSubscriber>()).recent.size() == 1);
+    hub.committed_through(seq);
+    hub.publish(make_event(++seq, "p6", "message", "{}", 0, false));
+    // Now the unread committed ones went (down to half the bound); p1 is read and stays.
+    auto p2 = hub.attach("p2", 0, std::make_shared<RecordingSubscriber>());
+    CHECK(p2.recent.empty());
+    CHECK(p2.store_upto == seq);
+    CHECK(hub.attach("p1", 0, std::make_shared<RecordingSubscriber>()).recent.size() == 1);
+}
+
+TEST_CASE("hub: forgetting unread producers' topics never forgets the one being published to") {
+    Hub hub(Hub::Options{.producer_topics = 4});
+    for (std::uint64_t seq = 1; seq <= 200; ++seq) {
+        const std::string topic = "p" + std::to_string(seq);
+        hub.committed_through(seq - 1);  // every earlier topic may go
+        hub.publish(make_event(seq, topic, "message", "{}", 0, false));
+        auto reader = std::make_shared<RecordingSubscriber>();
+        CHECK(seqs(hub.attach(topic, 0, reader).recent) == std::vector<std::uint64_t>{seq});
+        hub.detach(topic, reader.get());
+    }
+}

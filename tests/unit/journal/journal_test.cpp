@@ -161,19 +161,3 @@ TEST_CASE("journal: a producer's event reaches readers before its commit, its pu
     using Seen = std::vector<std::pair<std::string, bool>>;
     CHECK(probe->seen() == Seen{{"message", false}, {"state", true}, {"message", true}});
 }
-
-TEST_CASE("hub: producers' topics nobody reads are forgotten past the bound, once committed") {
-    Hub hub(Hub::Options{1024, 1000, 4096, 4});
-    std::uint64_t seq = 0;
-    for (const char* topic : {"p1", "p2", "p3", "p4", "p5"})
-        hub.publish(make_event(++seq, topic, "message", "{}", 0, false));
-    // Over the bound, but nothing is committed: all stay in memory.
-    CHECK(hub.attach("p1", 0, std::make_shared<RecordingSubscriber>()).recent.size() == 1);
-    hub.committed_through(seq);
-    hub.publish(make_event(++seq, "p6", "message", "{}", 0, false));
-    // Now the unread committed ones went (down to half the bound); p1 is read and stays.
-    auto p2 = hub.attach("p2", 0, std::make_shared<RecordingSubscriber>());
-    CHECK(p2.recent.empty());
-    CHECK(p2.store_upto == seq);
-    CHECK(hub.attach("p1", 0, std::make_shared<RecordingSubscriber>()).recent.size() == 1);
-}
