@@ -9,6 +9,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/url/parse.hpp>
+#include "http/request_parsing.hpp"
 
 #include "http/problem.hpp"
 
@@ -81,7 +82,7 @@ private:
     asio::awaitable<void> refuse(const Request& request) {
         log_->warn("at the connection limit ({}): refusing {}", options_.max_connections,
                    std::string(request.target().substr(0, request.target().find('?'))));
-        if (request[beast_http::field::accept].find("text/event-stream") != boost::string_view::npos) {
+        if (accepts_event_stream(request)) {
             const std::string bye = sse_response_head() + "retry: " + std::to_string(options_.sse.retry_ms * 2) + "\n\n";
             boost::system::error_code ec;
             watchdog_.arm(options_.write_timeout);

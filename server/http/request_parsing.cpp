@@ -35,6 +35,10 @@ std::vector<std::string> query_values(std::string_view query, std::string_view k
     return out;
 }
 
+bool accepts_event_stream(const Request& request) {
+    return request[beast_http::field::accept].find("text/event-stream") != boost::string_view::npos;
+}
+
 Outcome<std::optional<std::uint64_t>> last_event_id(const RequestContext& ctx) {
     std::optional<std::string> text;
     if (auto it = ctx.request.find("Last-Event-ID"); it != ctx.request.end()) text = std::string(it->value());

@@ -19,6 +19,8 @@ HttpOutcome<nlohmann::json> json_body(const Request& request);
 std::optional<std::string> query_param(std::string_view query, std::string_view key);
 /// Every value of `key`, in order.
 std::vector<std::string> query_values(std::string_view query, std::string_view key);
+/// True when the client asks for an event stream (Accept: text/event-stream).
+bool accepts_event_stream(const Request& request);
 /// Last-Event-ID from the header or ?last_event_id=; nullopt when absent; 400 when malformed.
 Outcome<std::optional<std::uint64_t>> last_event_id(const RequestContext& ctx);
 /// The Idempotency-Key header (1..255 visible ASCII characters), if any; 400 when malformed.

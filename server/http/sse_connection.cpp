@@ -55,13 +55,13 @@ void consume(std::vector<asio::const_buffer>& buffers, std::size_t& first, std::
 
 } // namespace
 
-std::string sse_response_head() {
+std::string sse_response_head(const std::string& fields) {
     return "HTTP/1.1 200 OK\r\n"
            "Content-Type: text/event-stream\r\n"
            "Cache-Control: no-store\r\n"
            "X-Accel-Buffering: no\r\n"
-           "Connection: close\r\n"
-           "\r\n";
+           "Connection: close\r\n" +
+           fields + "\r\n";
 }
 
 SseConnection::SseConnection(IoThread& thread, DeliveryQueue::Limits limits)
@@ -87,7 +87,7 @@ void SseConnection::start(tcp::socket socket, Setup setup) {
     if (const auto bytes = thread_.streams.options().send_buffer_bytes; bytes > 0)
         socket_.set_option(asio::socket_base::send_buffer_size(static_cast<int>(bytes)), ec);
     thread_.streams.add(this);
-    prefix_ = sse_response_head() + sse::encode_retry(jittered(thread_.streams.options().retry_ms));
+    prefix_ = sse_response_head(setup_.head_fields) + sse::encode_retry(jittered(thread_.streams.options().retry_ms));
     // The client closing its side ends the stream at once, not at the next write.
     socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](const boost::system::error_code& e) {
         if (!e) self->close("the client closed its stream");

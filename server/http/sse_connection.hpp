@@ -26,8 +26,8 @@
 
 namespace taskstream::http {
 
-/// The response head of every event stream.
-std::string sse_response_head();
+/// The response head of every event stream; `fields` ("Name: value\r\n" lines) are added to it.
+std::string sse_response_head(const std::string& fields = {});
 
 class SseConnection final : public Subscriber, public std::enable_shared_from_this<SseConnection> {
 public:
@@ -38,6 +38,7 @@ public:
         bool replay_may_end = true;      // a terminal event in the replay does too, once the replay is sent
         std::function<void()> detach;    // leaves the hub; called once, after the end
         std::vector<std::shared_ptr<void>> held;  // released at the end (stream slot, connection count)
+        std::string head_fields;                   // more response header lines (Location)
     };
 
     SseConnection(IoThread& thread, DeliveryQueue::Limits limits);

@@ -51,6 +51,31 @@ Handler task_action(Engine& engine, TaskCall call) {
     };
 }
 
+/// One task's stream, from after `after` (from its start when none) to its
+/// terminal event; 204 when the client has seen that already. `location`, when
+/// set, is sent as the stream's Location header (create-and-stream).
+Reply open_task_stream(Engine& engine, const StreamSettings& streams, const RequestContext& ctx, const std::string& id,
+                       std::optional<std::uint64_t> after, std::shared_ptr<void> slot, const std::string& location) {
+    auto connection = make_stream(streams, ctx);
+    auto start = engine.open_stream(id, after, connection);
+    if (!start) return problem(start.error(), ctx);
+    if (start->already_ended) {
+        // EventSource stops reconnecting on 204.
+        Response res{status::no_content, ctx.request.version()};
+        res.set(beast_http::field::cache_control, "no-store");
+        if (!location.empty()) res.set(beast_http::field::location, location);
+        return res;
+    }
+    SseConnection::Setup setup{
+        .replay = std::move(start->replay),
+        .end_after_terminal = true,
+        .replay_may_end = start->replay_may_end,
+        .detach = [&engine, id, raw = connection.get()] { engine.close_stream(id, raw); },
+        .held = {std::move(slot)},
+        .head_fields = location.empty() ? std::string() : "Location: " + location + "\r\n"};
+    return StreamReply{connection, std::move(setup)};
+}
+
 } // namespace
 
 HttpOutcome<std::shared_ptr<void>> take_stream_slot(const StreamSettings& streams, const RequestContext& ctx) {
@@ -69,13 +94,26 @@ void add_task_routes(Router& router, Engine& engine, const StreamSettings& strea
         co_return make_json(status::ok, kinds_json(engine.kinds()), ctx.request.version());
     });
 
-    router.add(verb::post, "/v1/tasks", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
+    router.add(verb::post, "/v1/tasks", [&engine, &streams](RequestContext& ctx) -> asio::awaitable<Reply> {
         auto key = idempotency_key(ctx.request);
         if (!key) co_return problem(key.error(), ctx);
         auto body = json_body(ctx.request);
         if (!body) co_return make_problem(body.error(), ctx.path, ctx.request.version());
         auto request = parse_create_request(*body);
         if (!request) co_return problem(request.error(), ctx);
+        // Create-and-stream: everything that can refuse the stream is checked
+        // before the task is made, so that a refusal creates nothing.
+        const bool stream = accepts_event_stream(ctx.request);
+        std::optional<std::uint64_t> after;
+        std::shared_ptr<void> slot;
+        if (stream) {
+            auto resume = last_event_id(ctx);
+            if (!resume) co_return problem(resume.error(), ctx);
+            after = *resume;
+            auto taken = take_stream_slot(streams, ctx);
+            if (!taken) co_return make_problem(taken.error(), ctx.path, ctx.request.version());
+            slot = std::move(taken).value();
+        }
         // A named lambda with reference captures: GCC 12 destroys lambda temporaries
         // of a co_await expression twice.
         const auto& typed = *request;
@@ -83,10 +121,12 @@ void add_task_routes(Router& router, Engine& engine, const StreamSettings& strea
         auto start = [&engine, &typed, &key_value](auto callback) { engine.create(typed, key_value, std::move(callback)); };
         auto created = co_await await_callback<Outcome<Created>>(start);
         if (!created) co_return problem(created.error(), ctx);
+        const std::string location = "/v1/tasks/" + created->task.id;
+        if (stream) co_return open_task_stream(engine, streams, ctx, created->task.id, after, std::move(slot), location);
         const auto code = created->existing ? status::ok : status::accepted;
         auto res = created->json ? make_json_text(code, *created->json, ctx.request.version())
                                  : make_json(code, to_json(created->task), ctx.request.version());
-        res.set(beast_http::field::location, "/v1/tasks/" + created->task.id);
+        res.set(beast_http::field::location, location);
         co_return res;
     });
 
@@ -130,28 +170,13 @@ void add_task_routes(Router& router, Engine& engine, const StreamSettings& strea
 
     router.add(verb::get, "/v1/tasks/{id}/events",
                [&engine, &streams](RequestContext& ctx) -> asio::awaitable<Reply> {
-                   const auto id = ctx.path_params[0];
+                   const auto& id = ctx.path_params[0];
                    if (auto bad = check_task_id(id)) co_return problem(*bad, ctx);
                    auto after = last_event_id(ctx);
                    if (!after) co_return problem(after.error(), ctx);
                    auto slot = take_stream_slot(streams, ctx);
                    if (!slot) co_return make_problem(slot.error(), ctx.path, ctx.request.version());
-                   auto connection = make_stream(streams, ctx);
-                   auto start = engine.open_stream(id, *after, connection);
-                   if (!start) co_return problem(start.error(), ctx);
-                   if (start->already_ended) {
-                       // EventSource stops reconnecting on 204.
-                       Response res{status::no_content, ctx.request.version()};
-                       res.set(beast_http::field::cache_control, "no-store");
-                       co_return res;
-                   }
-                   SseConnection::Setup setup{
-                       .replay = std::move(start->replay),
-                       .end_after_terminal = true,
-                       .replay_may_end = start->replay_may_end,
-                       .detach = [&engine, id, raw = connection.get()] { engine.close_stream(id, raw); },
-                       .held = {std::move(slot).value()}};
-                   co_return StreamReply{connection, std::move(setup)};
+                   co_return open_task_stream(engine, streams, ctx, id, *after, std::move(slot).value(), {});
                });
 }
 

@@ -42,7 +42,8 @@ void add_topic_routes(Router& router, TopicService& topics, const StreamSettings
             .end_after_terminal = false,
             .replay_may_end = false,
             .detach = [&topics, shared_filter, raw = connection.get()] { topics.close(shared_filter, raw); },
-            .held = {std::move(slot).value()}};
+            .held = {std::move(slot).value()},
+            .head_fields = {}};
         co_return StreamReply{connection, std::move(setup)};
     });
 }

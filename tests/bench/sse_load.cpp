@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "send_stamp.hpp"
-#include "sse_parser.hpp"
+#include "model/sse_parser.hpp"
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -82,7 +82,7 @@ asio::awaitable<void> subscribe(unsigned short port, std::string source, std::st
         if (buffer.rfind("HTTP/1.1 200", 0) != 0) throw std::runtime_error("not 200");
         ++stats.connected;
         ++stats.per_topic_subscribers[topic];
-        taskstream::testing::SseParser parser([&](const taskstream::testing::SseEvent& e) {
+        taskstream::SseParser parser([&](const taskstream::SseEvent& e) {
             auto sent = taskstream::testing::send_stamp(e.data);
             if (!sent) return;
             ++stats.received;

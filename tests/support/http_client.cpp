@@ -149,7 +149,18 @@ SseStream::SseStream(unsigned short port, const std::string& target, const Heade
     : socket_(ioc_), parser_([this](const SseEvent& e) { events_.push_back(e); }) {
     Headers h = headers;
     h.emplace_back("Accept", "text/event-stream");
-    const std::string request = build_request("GET", target, {}, h, true);
+    open(port, build_request("GET", target, {}, h, true), timeout);
+}
+
+SseStream::SseStream(unsigned short port, const std::string& target, const nlohmann::json& body, const Headers& headers)
+    : socket_(ioc_), parser_([this](const SseEvent& e) { events_.push_back(e); }) {
+    Headers h = headers;
+    h.emplace_back("Accept", "text/event-stream");
+    h.emplace_back("Content-Type", "application/json");
+    open(port, build_request("POST", target, body.dump(), h, true), 10s);
+}
+
+void SseStream::open(unsigned short port, const std::string& request, std::chrono::milliseconds timeout) {
     std::string rest;
     head_ = run_for(ioc_, [](tcp::socket& s, unsigned short p, const std::string& req, std::string& buf)
                               -> asio::awaitable<HttpResponse> {

@@ -18,9 +18,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <nlohmann/json.hpp>
 
-#include "sse_parser.hpp"
+#include "model/sse_parser.hpp"
 
 namespace taskstream::testing {
+
+using taskstream::SseEvent;
+using taskstream::SseParser;
 
 using namespace std::chrono_literals;
 
@@ -55,11 +58,13 @@ private:
 /// closes or `timeout` passes; for malformed-request and timeout tests.
 std::string raw_exchange(unsigned short port, const std::string& raw, std::chrono::milliseconds timeout);
 
-/// A GET to an event stream, read as EventSource would read it.
+/// A GET (or POST) to an event stream, read as EventSource would read it.
 class SseStream {
 public:
     SseStream(unsigned short port, const std::string& target, const Headers& headers = {},
               std::chrono::milliseconds timeout = 10s);
+    /// A POST answered with a stream (create-and-stream), its body sent as JSON.
+    SseStream(unsigned short port, const std::string& target, const nlohmann::json& body, const Headers& headers);
 
     const HttpResponse& response() const { return head_; }
     /// The next event; nullopt once the server ended the stream. Throws on timeout.
@@ -70,6 +75,8 @@ public:
     bool ended() const { return eof_ && events_.empty(); }
 
 private:
+    void open(unsigned short port, const std::string& request, std::chrono::milliseconds timeout);
+
     boost::asio::io_context ioc_;
     boost::asio::ip::tcp::socket socket_;
     HttpResponse head_;

@@ -1,11 +1,11 @@
 #include <catch2/catch.hpp>
 
 #include "model/sse_encoder.hpp"
-#include "sse_parser.hpp"
+#include "model/sse_parser.hpp"
 
 using namespace taskstream;
-using taskstream::testing::SseEvent;
-using taskstream::testing::SseParser;
+using taskstream::SseEvent;
+using taskstream::SseParser;
 
 namespace {
 

@@ -3,10 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include "send_stamp.hpp"
-#include "sse_parser.hpp"
+#include "model/sse_parser.hpp"
 
-using taskstream::testing::SseEvent;
-using taskstream::testing::SseParser;
+using taskstream::SseEvent;
+using taskstream::SseParser;
 
 namespace {
 

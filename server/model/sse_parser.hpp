@@ -1,7 +1,7 @@
 // SseParser: a pure parser of the text/event-stream format (WHATWG HTML,
 // "server-sent events", event stream interpretation), fed bytes in any
-// split, emitting complete events. Used by the tests to read streams exactly
-// as a browser would.
+// split, emitting complete events. The command-line client reads streams with
+// it, and the tests do, exactly as a browser would.
 #pragma once
 
 #include <functional>
@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace taskstream::testing {
+namespace taskstream {
 
 struct SseEvent {
     std::string id;      // last event id in force when the event was dispatched
@@ -42,4 +42,4 @@ private:
     std::size_t comments_ = 0;
 };
 
-} // namespace taskstream::testing
+} // namespace taskstream

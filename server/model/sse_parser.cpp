@@ -1,8 +1,8 @@
-#include "sse_parser.hpp"
+#include "model/sse_parser.hpp"
 
 #include <charconv>
 
-namespace taskstream::testing {
+namespace taskstream {
 
 void SseParser::feed(std::string_view bytes) {
     std::size_t i = 0;
@@ -78,4 +78,4 @@ void SseParser::dispatch() {
     on_event_(e);
 }
 
-} // namespace taskstream::testing
+} // namespace taskstream
