@@ -6,6 +6,9 @@ namespace taskstream {
 
 void add_server_options(CLI::App& app, ServerOptions& o) {
     app.set_config("--config", "", "TOML or INI file with any of these options (flag names as keys)");
+    // The file's [[command]], [[schedule]] and [webhooks] are read by load_structured_config;
+    // unknown arguments on the command line stay errors.
+    app.allow_config_extras(CLI::config_extras_mode::ignore);
     auto env = [](const char* name) { return std::string("TASKSTREAM_") + name; };
     app.add_option("--listen", o.listen, "HOST:PORT to serve on; port 0 picks a free port")
         ->envname(env("LISTEN"))->capture_default_str();
@@ -66,6 +69,19 @@ void add_server_options(CLI::App& app, ServerOptions& o) {
         ->envname(env("MAX_CONNECTIONS"))->capture_default_str();
     app.add_option("--prune-interval-ms", o.prune_interval_ms, "how often retention is applied")
         ->envname(env("PRUNE_INTERVAL_MS"))->capture_default_str()->check(CLI::Range(10u, 86400000u));
+}
+
+void apply_config_file(CLI::App& app) {
+    auto* file = app.get_config_ptr();
+    if (!file || file->count() == 0) return;
+    for (const auto& item : app.get_config_formatter_base()->from_file(file->as<std::string>())) {
+        if (!item.parents.empty()) continue;  // [[command]], [[schedule]], [webhooks]: load_structured_config
+        auto* option = app.get_option_no_throw("--" + item.name);
+        if (!option || option == file) continue;
+        if (option->count() > 0) continue;  // a flag or the environment set it: they come first
+        option->add_result(item.inputs);
+        option->run_callback();
+    }
 }
 
 } // namespace taskstream

@@ -38,7 +38,12 @@ struct ServerOptions {
     std::size_t max_connections = 0;  // 0: the descriptor limit less a reserve
 };
 
-/// Declares the options on `app` (and on its `serve` subcommand).
+/// Declares the options on `app` (the `serve` subcommand).
 void add_server_options(CLI::App& app, ServerOptions& options);
+
+/// After parsing: the flat keys of the --config file (`workers = 4`) set the options
+/// that neither a flag nor a TASKSTREAM_* variable set. (CLI11 reads the config file
+/// of the top-level app only, and these options live on `serve`.) Throws CLI::Error.
+void apply_config_file(CLI::App& app);
 
 } // namespace taskstream

@@ -1,46 +1,111 @@
-// run_main (public API, include/taskstream/server.hpp): the command line of the server.
+// run_main (public API, include/taskstream/server.hpp): the command line —
+// `serve` (the default when the first argument is a server option, or there is
+// none) and the client commands; any unknown argument is a usage error (2).
+#include <cstdio>
+
 #include <CLI/CLI.hpp>
 
 #include "app/config_file.hpp"
 #include "app/logging.hpp"
 #include "app/options.hpp"
 #include "app/server.hpp"
-#include "taskstream/server.hpp"
+#include "app/version.hpp"
+#include "cli/client_commands.hpp"
+#include "cli/exit_codes.hpp"
 #include "kinds/demo_kinds.hpp"
+#include "taskstream/server.hpp"
 
 namespace taskstream {
 
-int run_main(int argc, char** argv, KindRegistry kinds) {
-    CLI::App app{"taskstream: long-running tasks over REST, their progress live over Server-Sent Events"};
-    ServerOptions options;
-    add_server_options(app, options);
-    auto* serve = app.add_subcommand("serve", "run the server (the default command)");
-    serve->fallthrough();
-    app.require_subcommand(0, 1);
-    app.allow_config_extras(true);  // the file's [[command]], [[schedule]] and [webhooks] are read below
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+namespace {
+
+/// argv with `serve` put first when no subcommand is named: `taskstream`,
+/// `taskstream --listen … --demo` serve; `--help` and `--version` stay the program's.
+std::vector<std::string> with_default_command(int argc, char** argv) {
+    std::vector<std::string> args(argv, argv + argc);
+    if (argc == 1) {
+        args.emplace_back("serve");
+    } else {
+        const std::string& first = args[1];
+        if (first.starts_with("-") && first != "--help" && first != "-h" && first != "--version")
+            args.insert(args.begin() + 1, "serve");
     }
+    return args;
+}
+
+/// The message naming what was wrong, and the usage of the command it was given to.
+int usage_error(const CLI::App& app, const std::string& message) {
+    const CLI::App* command = &app;
+    for (const CLI::App* sub : app.get_subcommands()) command = sub;
+    const std::string name = command == &app ? "taskstream" : "taskstream " + command->get_name();
+    auto formatter = std::dynamic_pointer_cast<CLI::Formatter>(app.get_formatter());
+    const std::string usage = formatter ? formatter->make_usage(command, name) : "Usage: " + name + "\n";
+    std::fprintf(stderr, "taskstream: %s\n%sRun `%s --help` for more.\n", message.c_str(), usage.c_str(), name.c_str());
+    return cli::exit_code::usage;
+}
+
+int serve(const CLI::App& serve_command, const ServerOptions& options, KindRegistry kinds) {
     auto log = make_logger(options.log_format, options.log_level);
     StructuredConfig config;
     try {
-        if (auto* file = app.get_config_ptr(); file && file->count() > 0) {
+        if (auto* file = serve_command.get_config_ptr(); file && file->count() > 0) {
             config = load_structured_config(file->as<std::string>());
             for (const auto& command : config.commands) kinds.add(make_command_kind(command));
         }
         if (options.demo) register_demo_kinds(kinds);
     } catch (const std::exception& e) {
         log->critical("{}", e.what());
-        return 2;
+        return cli::exit_code::usage;
     }
     for (const auto& s : config.schedules)
         if (!kinds.find(s.kind)) {
             log->critical("schedule {} names kind '{}', which is not registered", s.name, s.kind);
-            return 2;
+            return cli::exit_code::usage;
         }
     return run_server(options, kinds, config, log);
+}
+
+} // namespace
+
+int run_main(int argc, char** argv, KindRegistry kinds) {
+    CLI::App app{"taskstream: long-running tasks over REST, their progress live over Server-Sent Events"};
+    app.set_version_flag("--version", version_text());
+    app.require_subcommand(1, 1);
+    app.footer("With no command, or a server option first, taskstream serves. `taskstream COMMAND --help` for each.");
+
+    ServerOptions options;
+    auto* serve_command = app.add_subcommand("serve", "run the server (the default)");
+    add_server_options(*serve_command, options);
+    cli::ClientCommands client;
+    client.add(app);
+
+    auto args = with_default_command(argc, argv);
+    if (args.size() > 1 && !args[1].starts_with("-")) {
+        bool known = false;
+        for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+            known = known || sub->get_name() == args[1];
+        if (!known) return usage_error(app, "unknown command '" + args[1] + "'");
+    }
+    std::vector<char*> pointers;
+    for (auto& a : args) pointers.push_back(a.data());
+    try {
+        app.parse(static_cast<int>(pointers.size()), pointers.data());
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        return usage_error(app, e.what());
+    }
+    if (auto code = client.run()) return *code;
+    try {
+        apply_config_file(*serve_command);
+    } catch (const CLI::Error& e) {
+        return usage_error(app, std::string("--config: ") + e.what());
+    }
+    return serve(*serve_command, options, std::move(kinds));
 }
 
 } // namespace taskstream

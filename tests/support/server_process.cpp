@@ -65,9 +65,10 @@ TempDir::~TempDir() {
     std::filesystem::remove_all(path_, ec);
 }
 
-ServerProcess::ServerProcess(const std::filesystem::path& data_dir, std::vector<std::string> extra) {
-    std::vector<std::string> args{binary_path(), "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir.string(),
-                                  "--demo"};
+ServerProcess::ServerProcess(const std::filesystem::path& data_dir, std::vector<std::string> extra,
+                             unsigned short port) {
+    std::vector<std::string> args{binary_path(), "serve", "--listen", "127.0.0.1:" + std::to_string(port),
+                                  "--data-dir", data_dir.string(), "--demo"};
     args.insert(args.end(), extra.begin(), extra.end());
     auto child = spawn(args);
     pid_ = child.pid;

@@ -26,10 +26,11 @@ private:
 
 class ServerProcess {
 public:
-    /// Starts `taskstream serve --listen 127.0.0.1:0 --data-dir DIR --demo` plus
+    /// Starts `taskstream serve --listen 127.0.0.1:PORT --data-dir DIR --demo` plus
     /// `extra` flags, and waits (at most 20 s) for its "listening on" line.
-    /// Throws if the server exits or does not listen in time.
-    ServerProcess(const std::filesystem::path& data_dir, std::vector<std::string> extra = {});
+    /// Port 0 picks a free one (a restart passes the port it had). Throws if the
+    /// server exits or does not listen in time.
+    ServerProcess(const std::filesystem::path& data_dir, std::vector<std::string> extra = {}, unsigned short port = 0);
     ~ServerProcess();
 
     unsigned short port() const { return port_; }

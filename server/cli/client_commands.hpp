@@ -1,0 +1,70 @@
+// The client side of the command line: `taskstream run | watch | tasks | kinds |
+// cancel | retry`, each talking to a server over HTTP (--server, TASKSTREAM_SERVER).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/App.hpp>
+
+namespace taskstream::cli {
+
+struct RunOptions {
+    std::string kind;
+    std::vector<std::string> params;  // key=value
+    std::string params_json;
+    std::optional<int> priority;
+    std::optional<double> delay_s;
+    std::string idempotency_key;  // one is made up when none is given, so that a retry re-attaches
+    bool json = false;
+    bool detach = false;
+    bool cancel_on_interrupt = false;
+};
+
+struct WatchOptions {
+    std::vector<std::string> targets;  // task ids and topics
+    std::string until;                 // a topic's event type that ends the watch
+    bool from_start = false;           // topics: replay what is kept first (Last-Event-ID: 0)
+    bool json = false;
+};
+
+struct ListOptions {
+    std::string state;
+    std::string kind;
+    unsigned limit = 20;
+    bool json = false;
+};
+
+class ClientCommands {
+public:
+    /// Declares the subcommands and their options on `app`.
+    void add(CLI::App& app);
+    /// Runs the subcommand the command line chose; nullopt when it chose none of them.
+    std::optional<int> run() const;
+
+private:
+    std::string server_ = "http://127.0.0.1:8080";
+    RunOptions run_;
+    WatchOptions watch_;
+    ListOptions list_;
+    bool kinds_json_ = false;
+    std::string control_id_;
+
+    CLI::App* run_cmd_ = nullptr;
+    CLI::App* watch_cmd_ = nullptr;
+    CLI::App* tasks_cmd_ = nullptr;
+    CLI::App* kinds_cmd_ = nullptr;
+    CLI::App* cancel_cmd_ = nullptr;
+    CLI::App* retry_cmd_ = nullptr;
+};
+
+// The commands themselves (run_command.cpp, task_commands.cpp); each returns its exit code.
+int run_task(const std::string& server, const RunOptions& options);
+int watch_tasks(const std::string& server, const WatchOptions& options);
+int list_tasks(const std::string& server, const ListOptions& options);
+int list_kinds(const std::string& server, bool json);
+/// POST /v1/tasks/{id}/`action` (cancel, retry).
+int control_task(const std::string& server, const std::string& id, const std::string& action);
+
+} // namespace taskstream::cli

@@ -1,0 +1,88 @@
+// The views for output that is not a terminal: timestamped lines, JSON lines.
+#include <nlohmann/json.hpp>
+
+#include "cli/event_view.hpp"
+#include "cli/progress_line.hpp"
+#include "core/clock.hpp"
+
+namespace taskstream::cli {
+
+std::unique_ptr<EventView> make_terminal_view(std::FILE* out);
+
+namespace {
+
+/// "2026-12-01T10:00:00.123Z demo.countdown …QR6 progress 40% 2/5 step 2": one line per event.
+class PlainLinesView final : public EventView {
+public:
+    explicit PlainLinesView(std::FILE* out) : out_(out) {}
+
+    void update(const TaskBoard& board, const BoardChange& change, const SseEvent& event) override {
+        if (change.kind == BoardChange::Kind::topic) {
+            std::fprintf(out_, "%s %s %s\n", format_rfc3339(now_ms()).c_str(), event.type.c_str(), event.data.c_str());
+            std::fflush(out_);
+            return;
+        }
+        if (!change.task) return;
+        const auto& t = *change.task;
+        std::string what;
+        switch (change.kind) {
+        case BoardChange::Kind::state:
+        case BoardChange::Kind::reset:
+            what = t.finished() ? describe_end(t)
+                                : std::string(to_string(*t.state)) + " attempt " + std::to_string(t.attempt) + "/" +
+                                      std::to_string(t.max_attempts);
+            if (change.kind == BoardChange::Kind::reset) what = "reset: " + what;
+            break;
+        case BoardChange::Kind::progress: what = "progress " + describe_progress(t.progress); break;
+        case BoardChange::Kind::log: what = "log " + change.level + " " + change.message; break;
+        default: return;
+        }
+        std::fprintf(out_, "%s %s %s %s\n", format_rfc3339(now_ms()).c_str(), t.kind.c_str(), t.id.c_str(),
+                     what.c_str());
+        std::fflush(out_);
+    }
+
+    void notice(const std::string& text) override {
+        std::fprintf(stderr, "%s %s\n", format_rfc3339(now_ms()).c_str(), text.c_str());
+    }
+
+    void finish(const TaskBoard&) override {}
+
+private:
+    std::FILE* out_;
+};
+
+/// Every event as one JSON line: {"id", "event", "data"} (data parsed when it is JSON).
+class JsonLinesView final : public EventView {
+public:
+    explicit JsonLinesView(std::FILE* out) : out_(out) {}
+
+    void update(const TaskBoard&, const BoardChange& change, const SseEvent& event) override {
+        if (change.kind == BoardChange::Kind::none) return;  // duplicates and other topics' events
+        auto data = nlohmann::json::parse(event.data, nullptr, false);
+        if (data.is_discarded()) data = event.data;
+        nlohmann::json line{{"event", event.type}, {"data", data}};
+        if (change.kind != BoardChange::Kind::shutdown) line["id"] = event.id;
+        std::fprintf(out_, "%s\n", line.dump().c_str());
+        std::fflush(out_);
+    }
+
+    void notice(const std::string& text) override { std::fprintf(stderr, "%s\n", text.c_str()); }
+    void finish(const TaskBoard&) override {}
+
+private:
+    std::FILE* out_;
+};
+
+} // namespace
+
+std::unique_ptr<EventView> make_event_view(EventView::Mode mode, std::FILE* out) {
+    switch (mode) {
+    case EventView::Mode::terminal: return make_terminal_view(out);
+    case EventView::Mode::json: return std::make_unique<JsonLinesView>(out);
+    case EventView::Mode::lines: break;
+    }
+    return std::make_unique<PlainLinesView>(out);
+}
+
+} // namespace taskstream::cli

@@ -1,0 +1,24 @@
+// Task params from the command line: `--param k=v` values typed by the kind's
+// params schema (`steps=3` becomes the integer 3), over `--params-json`.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace taskstream::cli {
+
+/// A mistake in what the user typed: the command exits 2 with this message.
+struct UsageError : std::invalid_argument {
+    using std::invalid_argument::invalid_argument;
+};
+
+/// The params object: `params_json` (an object, or empty for {}) with each
+/// `key=value` of `pairs` set on it, typed by `schema`'s properties. Throws
+/// UsageError naming the pair that does not fit.
+nlohmann::json params_from_arguments(const std::vector<std::string>& pairs, const std::string& params_json,
+                                     const nlohmann::json& schema);
+
+} // namespace taskstream::cli

@@ -1,0 +1,130 @@
+// `taskstream run` (create-and-stream one task) and `taskstream watch` (follow tasks and topics).
+#include <unistd.h>
+
+#include <cstdio>
+#include <random>
+
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+#include "cli/client_commands.hpp"
+#include "cli/command_runner.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/follow.hpp"
+#include "cli/param_values.hpp"
+#include "core/ids.hpp"
+
+namespace taskstream::cli {
+
+namespace asio = boost::asio;
+using boost::beast::http::verb;
+
+namespace {
+
+EventView::Mode view_mode(bool json) {
+    if (json) return EventView::Mode::json;
+    return isatty(fileno(stdout)) ? EventView::Mode::terminal : EventView::Mode::lines;
+}
+
+std::string random_key() {
+    std::random_device rd;
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "cli-%08x%08x%08x", rd(), rd(), rd());
+    return buf;
+}
+
+/// The kind's params schema from GET /v1/kinds; a UsageError naming the known kinds when there is no such kind.
+asio::awaitable<nlohmann::json> params_schema(ApiClient& api, const std::string& kind) {
+    ApiRequest request{.target = "/v1/kinds"};
+    auto r = co_await api.send(std::move(request));
+    if (r.status != 200) throw std::runtime_error("GET /v1/kinds: " + r.problem_text());
+    std::string known;
+    for (const auto& k : r.json().value("kinds", nlohmann::json::array())) {
+        if (k.value("name", "") == kind) co_return k.value("params_schema", nlohmann::json::object());
+        known += (known.empty() ? "" : ", ") + k.value("name", "");
+    }
+    throw UsageError("no task kind '" + kind + "' on " + api.server().url() + " (it has: " + known + ")");
+}
+
+std::string encoded(const std::string& value) { return boost::urls::encode(value, boost::urls::unreserved_chars); }
+
+HeaderList resume_from(const TaskBoard& board) {
+    if (board.last_id().empty()) return {};
+    return {{"Last-Event-ID", board.last_id()}};
+}
+
+} // namespace
+
+int run_task(const std::string& server, const RunOptions& o) {
+    return run_against(server, [&o](ApiClient& api) -> asio::awaitable<int> {
+        const auto schema = co_await params_schema(api, o.kind);
+        nlohmann::json body{{"kind", o.kind}, {"params", params_from_arguments(o.params, o.params_json, schema)}};
+        if (o.priority) body["priority"] = *o.priority;
+        if (o.delay_s) body["delay_s"] = *o.delay_s;
+        const std::string key = o.idempotency_key.empty() ? random_key() : o.idempotency_key;
+
+        if (o.detach) {
+            ApiRequest create{.method = verb::post, .target = "/v1/tasks", .body = body};
+            create.headers.emplace_back("Idempotency-Key", key);
+            auto r = co_await api.send(std::move(create));
+            if (r.status != 202 && r.status != 200) {
+                std::fprintf(stderr, "taskstream: %s\n", r.problem_text().c_str());
+                co_return r.status < 500 ? exit_code::usage : exit_code::failed;
+            }
+            std::printf("%s\n", o.json ? r.body.c_str() : r.json().value("id", "").c_str());
+            co_return exit_code::succeeded;
+        }
+
+        TaskBoard board;
+        auto view = make_event_view(view_mode(o.json), stdout);
+        FollowPlan plan{.cancel_on_interrupt = o.cancel_on_interrupt};
+        // Once the task is known its stream is resumed; before that the POST is
+        // sent again, and its Idempotency-Key makes it re-attach to the same task.
+        plan.request = [&body, &key](const TaskBoard& b) -> ApiRequest {
+            auto headers = resume_from(b);
+            if (!b.tasks().empty()) return {.target = "/v1/tasks/" + b.tasks().front().id + "/events", .headers = headers};
+            headers.emplace_back("Idempotency-Key", key);
+            return {.method = verb::post, .target = "/v1/tasks", .body = body, .headers = headers};
+        };
+        co_return co_await follow(api, board, *view, std::move(plan));
+    });
+}
+
+int watch_tasks(const std::string& server, const WatchOptions& o) {
+    return run_against(server, [&o](ApiClient& api) -> asio::awaitable<int> {
+        // Task ids are ULIDs; anything else names a producer's topic (or a pattern such as jobs/*).
+        std::vector<std::string> ids, topics;
+        for (const auto& arg : o.targets) (is_task_id(arg) ? ids : topics).push_back(arg);
+        if (!o.until.empty() && topics.empty()) throw UsageError("--until needs a topic to watch");
+        TaskBoard board(ids);
+        if (!topics.empty()) board.follow_topics(o.until);
+        for (const auto& id : ids) {
+            ApiRequest request{.target = "/v1/tasks/" + id};
+            auto r = co_await api.send(std::move(request));
+            if (r.status != 200) {
+                std::fprintf(stderr, "taskstream: task %s: %s\n", id.c_str(), r.problem_text().c_str());
+                co_return exit_code::failed;
+            }
+            board.adopt(task_from_json(r.json()), false);
+        }
+        auto view = make_event_view(view_mode(o.json), stdout);
+        FollowPlan plan;
+        plan.request = [topics, from_start = o.from_start](const TaskBoard& b) -> ApiRequest {
+            // One task: its own stream (history, then live, then its end). Else one
+            // multiplexed stream: tasks from the start of what is kept, topics live
+            // (or from the start too).
+            if (b.tasks().size() == 1 && topics.empty())
+                return {.target = "/v1/tasks/" + b.tasks().front().id + "/events", .headers = resume_from(b)};
+            std::string target = "/v1/events?";
+            for (const auto& t : b.tasks()) target += "topic=tasks/" + t.id + "&";
+            for (const auto& t : topics) target += "topic=" + encoded(t) + "&";
+            target.pop_back();
+            HeaderList headers = resume_from(b);
+            if (headers.empty() && (!b.tasks().empty() || from_start)) headers.emplace_back("Last-Event-ID", "0");
+            return {.target = target, .headers = headers};
+        };
+        co_return co_await follow(api, board, *view, std::move(plan));
+    });
+}
+
+} // namespace taskstream::cli

@@ -1,0 +1,102 @@
+#include "cli_process.hpp"
+
+#include <fcntl.h>
+#include <pty.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
+#include "server_process.hpp"
+
+namespace taskstream::testing {
+
+CliProcess::CliProcess(std::vector<std::string> args, Output output, unsigned short port) : mode_(output) {
+    args.insert(args.begin(), binary_path());
+    const std::string server = "http://127.0.0.1:" + std::to_string(port);
+    auto exec = [&] {
+        if (port) setenv("TASKSTREAM_SERVER", server.c_str(), 1);
+        else unsetenv("TASKSTREAM_SERVER");
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        execv(argv[0], argv.data());
+        _exit(127);
+    };
+    if (output == Output::terminal) {
+        winsize size{};
+        size.ws_col = 100;
+        size.ws_row = 30;
+        pid_ = forkpty(&fd_, nullptr, nullptr, &size);
+        if (pid_ < 0) throw std::runtime_error("forkpty failed");
+        if (pid_ == 0) exec();
+    } else {
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+        pid_ = fork();
+        if (pid_ < 0) throw std::runtime_error("fork failed");
+        if (pid_ == 0) {
+            dup2(fds[1], 1);
+            dup2(fds[1], 2);
+            exec();
+        }
+        close(fds[1]);
+        fd_ = fds[0];
+    }
+    reader_ = std::thread([this] {
+        char buf[4096];
+        for (;;) {
+            ssize_t n = read(fd_, buf, sizeof buf);
+            if (n <= 0) break;  // EOF, or EIO once the terminal's last writer is gone
+            std::lock_guard lock(mutex_);
+            output_.append(buf, static_cast<std::size_t>(n));
+            grew_.notify_all();
+        }
+    });
+}
+
+CliProcess::~CliProcess() {
+    wait_exit(std::chrono::seconds(1));
+    if (reader_.joinable()) reader_.join();
+    if (fd_ >= 0) close(fd_);
+}
+
+std::string CliProcess::output() const {
+    std::lock_guard lock(mutex_);
+    return output_;
+}
+
+bool CliProcess::wait_for_output(const std::string& text, std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(mutex_);
+    return grew_.wait_for(lock, timeout, [&] { return output_.find(text) != std::string::npos; });
+}
+
+void CliProcess::interrupt() {
+    if (mode_ == Output::terminal) {
+        const char ctrl_c = '\x03';
+        if (write(fd_, &ctrl_c, 1) != 1) throw std::runtime_error("could not type ^C");
+    } else {
+        ::kill(pid_, SIGINT);
+    }
+}
+
+int CliProcess::wait_exit(std::chrono::milliseconds timeout) {
+    if (reaped_) return status_;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    int status = 0;
+    while (waitpid(pid_, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            ::kill(pid_, SIGKILL);
+            waitpid(pid_, &status, 0);
+            break;
+        }
+        // Polling a child's exit: waitpid has no timeout of its own.
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    reaped_ = true;
+    status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return status_;
+}
+
+} // namespace taskstream::testing
