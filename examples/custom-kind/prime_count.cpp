@@ -2,7 +2,7 @@
 // "examples.primes" counts the primes below `limit`, reporting progress.
 //
 //   ./build/examples/prime_server --listen 127.0.0.1:8080
-//   curl -XPOST localhost:8080/v1/tasks -H 'content-type: application/json' -d '{"kind":"examples.primes","params":{"limit":2000000}}'
+//   taskstream run examples.primes --param limit=2000000     (see README.md here)
 #include <cmath>
 
 #include "taskstream/server.hpp"

@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Runs a README's shell examples exactly as written, and checks what they print.
+
+Every ```sh block of the README runs, in order, in one bash session (set -euo
+pipefail) from the repository root, with the build dir's taskstream on PATH. A
+```text block right after a ```sh block is that block's expected output: each of
+its lines must appear, in order, among the lines the block printed, where `…`
+stands for anything.
+
+Unless --no-server, a server like `make run`'s (demo kinds, examples/taskstream.toml)
+listens on 127.0.0.1:8080 first, as the READMEs say. To keep 8080 to itself, the
+runner re-runs inside a private network namespace when it can (unshare -n); else
+it needs 8080 free. Everything it started ends by pid.
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def blocks(readme):
+    """[(code, expected_lines or None)] of the README's ```sh blocks."""
+    text = open(readme, encoding="utf-8").read()
+    found = list(re.finditer(r"^```(\w*)\n(.*?)^```$", text, re.M | re.S))
+    out = []
+    for i, m in enumerate(found):
+        if m.group(1) != "sh":
+            continue
+        expected = None
+        if i + 1 < len(found) and found[i + 1].group(1) == "text":
+            between = text[m.end():found[i + 1].start()]
+            if between.strip() == "":
+                expected = [l for l in found[i + 1].group(2).splitlines() if l.strip()]
+        out.append((m.group(2), expected))
+    return out
+
+
+def matches(pattern, line):
+    parts = [re.escape(p) for p in pattern.strip().split("…")]
+    return re.search("^" + ".*".join(parts) + "$", line.strip()) is not None
+
+
+def check_output(expected, printed, number):
+    lines = printed.splitlines()
+    at = 0
+    for want in expected:
+        while at < len(lines) and not matches(want, lines[at]):
+            at += 1
+        if at == len(lines):
+            sys.exit(f"block {number}: expected a line like {want!r} (in order) in:\n{printed}")
+        at += 1
+
+
+def start_server(build):
+    data = tempfile.mkdtemp(prefix="taskstream-readme-")
+    log = open(os.path.join(data, "server.log"), "w+")
+    server = subprocess.Popen(
+        [os.path.join(build, "taskstream"), "serve", "--listen", "127.0.0.1:8080", "--data-dir", data, "--demo",
+         "--config", os.path.join(ROOT, "examples", "taskstream.toml")], stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        log.seek(0)
+        if "listening on" in log.read():
+            return server, data
+        if server.poll() is not None:
+            break
+        time.sleep(0.05)  # polling the server's log for its first line; bounded above
+    log.seek(0)
+    sys.exit("the server did not start:\n" + log.read())
+
+
+def run(readme, build, with_server):
+    server, data = start_server(build) if with_server else (None, None)
+    env = dict(os.environ, PATH=build + os.pathsep + os.environ["PATH"])
+    env.pop("TASKSTREAM_SERVER", None)
+    try:
+        for number, (code, expected) in enumerate(blocks(readme), 1):
+            # Each block in its own bash, background jobs ended at its exit, by pid.
+            script = "set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n" + code
+            done = subprocess.run(["bash", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                                  timeout=120)
+            print(f"--- block {number}\n{code}--- printed\n{done.stdout}{done.stderr}")
+            if done.returncode != 0:
+                sys.exit(f"block {number} exited {done.returncode}")
+            if expected:
+                check_output(expected, done.stdout + done.stderr, number)
+        print(f"{readme}: every block ran as written")
+    finally:
+        if server:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+            shutil.rmtree(data, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("readme")
+    parser.add_argument("build")
+    parser.add_argument("--no-server", action="store_true")
+    parser.add_argument("--in-namespace", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    readme, build = os.path.abspath(args.readme), os.path.abspath(args.build)
+    if not args.in_namespace and shutil.which("unshare") and shutil.which("ip"):
+        probe = subprocess.run(["unshare", "-n", "true"], capture_output=True)
+        if probe.returncode == 0:
+            again = [sys.executable, os.path.abspath(__file__), readme, build, "--in-namespace"]
+            if args.no_server:
+                again.append("--no-server")
+            inner = "ip link set lo up && exec " + " ".join(f"'{a}'" for a in again)
+            sys.exit(subprocess.run(["unshare", "-n", "sh", "-c", inner]).returncode)
+    run(readme, build, not args.no_server)
+
+
+if __name__ == "__main__":
+    main()
