@@ -11,7 +11,9 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
 namespace taskstream::cli {
 
@@ -29,6 +31,8 @@ std::optional<ServerAddress> ServerAddress::parse(const std::string& url) {
     a.port = parsed->has_port() ? std::string(parsed->port()) : "80";
     return a;
 }
+
+std::string query_value(const std::string& value) { return boost::urls::encode(value, boost::urls::unreserved_chars); }
 
 nlohmann::json ApiResponse::json() const { return nlohmann::json::parse(body, nullptr, false); }
 

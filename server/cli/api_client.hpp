@@ -29,6 +29,9 @@ struct ServerAddress {
     std::string url() const { return "http://" + host + ":" + port; }
 };
 
+/// `value` percent-encoded for a query string (topics, kinds, states).
+std::string query_value(const std::string& value);
+
 /// The server could not be reached at all (refused, no such host, no answer in time).
 struct Unreachable : std::runtime_error {
     using std::runtime_error::runtime_error;

@@ -4,9 +4,6 @@
 #include <cstdio>
 #include <random>
 
-#include <boost/url/encode.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
-
 #include "cli/client_commands.hpp"
 #include "cli/command_runner.hpp"
 #include "cli/exit_codes.hpp"
@@ -45,8 +42,6 @@ asio::awaitable<nlohmann::json> params_schema(ApiClient& api, const std::string&
     }
     throw UsageError("no task kind '" + kind + "' on " + api.server().url() + " (it has: " + known + ")");
 }
-
-std::string encoded(const std::string& value) { return boost::urls::encode(value, boost::urls::unreserved_chars); }
 
 HeaderList resume_from(const TaskBoard& board) {
     if (board.last_id().empty()) return {};
@@ -117,7 +112,7 @@ int watch_tasks(const std::string& server, const WatchOptions& o) {
                 return {.target = "/v1/tasks/" + b.tasks().front().id + "/events", .headers = resume_from(b)};
             std::string target = "/v1/events?";
             for (const auto& t : b.tasks()) target += "topic=tasks/" + t.id + "&";
-            for (const auto& t : topics) target += "topic=" + encoded(t) + "&";
+            for (const auto& t : topics) target += "topic=" + query_value(t) + "&";
             target.pop_back();
             HeaderList headers = resume_from(b);
             if (headers.empty() && (!b.tasks().empty() || from_start)) headers.emplace_back("Last-Event-ID", "0");

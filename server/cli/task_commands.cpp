@@ -1,9 +1,6 @@
 // `taskstream tasks`, `kinds`, `cancel` and `retry`: one request each, printed as a table or a line.
 #include <cstdio>
 
-#include <boost/url/encode.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
-
 #include "cli/client_commands.hpp"
 #include "cli/command_runner.hpp"
 #include "cli/exit_codes.hpp"
@@ -42,8 +39,6 @@ int refused(const ApiResponse& r) {
     return r.status == 400 ? exit_code::usage : exit_code::failed;
 }
 
-std::string encoded(const std::string& value) { return boost::urls::encode(value, boost::urls::unreserved_chars); }
-
 /// "integer 1..100000, default 10": what a param's schema allows.
 std::string describe_param(const nlohmann::json& schema) {
     std::string out;
@@ -63,8 +58,8 @@ std::string describe_param(const nlohmann::json& schema) {
 int list_tasks(const std::string& server, const ListOptions& o) {
     return run_against(server, [&o](ApiClient& api) -> asio::awaitable<int> {
         std::string target = "/v1/tasks?limit=" + std::to_string(o.limit);
-        if (!o.state.empty()) target += "&state=" + encoded(o.state);
-        if (!o.kind.empty()) target += "&kind=" + encoded(o.kind);
+        if (!o.state.empty()) target += "&state=" + query_value(o.state);
+        if (!o.kind.empty()) target += "&kind=" + query_value(o.kind);
         ApiRequest request{.target = target};
         auto r = co_await api.send(std::move(request));
         if (r.status != 200) co_return refused(r);
