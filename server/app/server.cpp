@@ -133,6 +133,7 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     http::add_task_routes(router, engine, streams);
     http::add_topic_routes(router, topics, streams);
     http::add_admin_routes(router, engine);
+    http::add_dashboard_routes(router);
     http::SessionOptions session_options;
     session_options.body_limit = options.max_body_bytes;
     session_options.header_limit = options.max_header_bytes;

@@ -39,6 +39,26 @@ bool accepts_event_stream(const Request& request) {
     return request[beast_http::field::accept].find("text/event-stream") != boost::string_view::npos;
 }
 
+bool wants_json(const Request& request) {
+    const auto accept = request[beast_http::field::accept];
+    return accept.find("application/json") != boost::string_view::npos && !accepts_event_stream(request);
+}
+
+Outcome<HistoryQuery> history_query(std::string_view query) {
+    HistoryQuery q;
+    if (auto after = query_param(query, "after"); after && !after->empty()) {
+        auto seq = parse_event_id(*after);
+        if (!seq) return make_error(errc::bad_request, "after is not an event id of this server");
+        q.after = *seq;
+    }
+    if (auto limit = query_param(query, "limit")) {
+        auto n = parse_event_id(*limit);  // a plain unsigned decimal
+        if (!n || *n < 1 || *n > 1000) return make_error(errc::bad_request, "limit must be 1 to 1000");
+        q.limit = static_cast<std::size_t>(*n);
+    }
+    return q;
+}
+
 Outcome<std::optional<std::uint64_t>> last_event_id(const RequestContext& ctx) {
     std::optional<std::string> text;
     if (auto it = ctx.request.find("Last-Event-ID"); it != ctx.request.end()) text = std::string(it->value());

@@ -21,6 +21,15 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
 std::vector<std::string> query_values(std::string_view query, std::string_view key);
 /// True when the client asks for an event stream (Accept: text/event-stream).
 bool accepts_event_stream(const Request& request);
+/// True when the client asks for JSON and not for an event stream.
+bool wants_json(const Request& request);
+
+/// `?after=<event id>&limit=1..1000` of a task's history as JSON.
+struct HistoryQuery {
+    std::uint64_t after = 0;
+    std::size_t limit = 1000;
+};
+Outcome<HistoryQuery> history_query(std::string_view query);
 /// Last-Event-ID from the header or ?last_event_id=; nullopt when absent; 400 when malformed.
 Outcome<std::optional<std::uint64_t>> last_event_id(const RequestContext& ctx);
 /// The Idempotency-Key header (1..255 visible ASCII characters), if any; 400 when malformed.

@@ -32,5 +32,7 @@ void add_topic_routes(Router& router, TopicService& topics, const StreamSettings
 void add_admin_routes(Router& router, Engine& engine);
 /// GET /healthz (alive), GET /readyz (accepting work: false while starting or draining).
 void add_health_routes(Router& router, const std::atomic<bool>& ready);
+/// GET / and the dashboard's files (embedded in the binary), with ETag and a strict CSP.
+void add_dashboard_routes(Router& router);
 
 } // namespace taskstream::http

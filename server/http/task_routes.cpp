@@ -51,6 +51,25 @@ Handler task_action(Engine& engine, TaskCall call) {
     };
 }
 
+/// GET /v1/tasks/{id}/events with Accept: application/json: a page of the task's
+/// committed history, for a page that shows a log tail before it opens a stream.
+Response history_page(Engine& engine, const RequestContext& ctx, const std::string& id) {
+    auto query = history_query(ctx.query);
+    if (!query) return problem(query.error(), ctx);
+    auto page = engine.history(id, query->after, query->limit);
+    if (!page) return problem(page.error(), ctx);
+    nlohmann::json events = nlohmann::json::array();
+    for (const auto& e : page->events) {
+        auto data = nlohmann::json::parse(e->data, nullptr, false);
+        events.push_back({{"id", format_event_id(e->seq)},
+                          {"type", e->type},
+                          {"data", data.is_discarded() ? nlohmann::json(e->data) : std::move(data)}});
+    }
+    nlohmann::json body{{"task_id", id}, {"events", std::move(events)}, {"next_after", nullptr}};
+    if (page->more) body["next_after"] = format_event_id(page->events.back()->seq);
+    return make_json(status::ok, body, ctx.request.version());
+}
+
 /// One task's stream, from after `after` (from its start when none) to its
 /// terminal event; 204 when the client has seen that already. `location`, when
 /// set, is sent as the stream's Location header (create-and-stream).
@@ -172,6 +191,7 @@ void add_task_routes(Router& router, Engine& engine, const StreamSettings& strea
                [&engine, &streams](RequestContext& ctx) -> asio::awaitable<Reply> {
                    const auto& id = ctx.path_params[0];
                    if (auto bad = check_task_id(id)) co_return problem(*bad, ctx);
+                   if (wants_json(ctx.request)) co_return history_page(engine, ctx, id);
                    auto after = last_event_id(ctx);
                    if (!after) co_return problem(after.error(), ctx);
                    auto slot = take_stream_slot(streams, ctx);

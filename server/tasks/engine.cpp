@@ -1,5 +1,7 @@
 #include "tasks/engine.hpp"
 
+#include <limits>
+
 #include "core/clock.hpp"
 #include "tasks/recovery.hpp"
 
@@ -213,6 +215,23 @@ Outcome<Task> Engine::get(const std::string& id) {
         return unavailable_after(e, *log_);
     }
     return make_error(errc::not_found, "no task with id '" + id + "'");
+}
+
+Outcome<TaskHistory> Engine::history(const std::string& id, std::uint64_t after, std::size_t limit) {
+    auto task = get(id);
+    if (!task) return std::move(task).error();
+    try {
+        auto events = store_.load_events(task->topic(), after, std::numeric_limits<std::int64_t>::max(),  // the store keeps ids as int64
+                                         ReadLimit{.events = limit + 1});
+        TaskHistory page{.events = std::move(events)};
+        if (page.events.size() > limit) {
+            page.events.resize(limit);
+            page.more = true;
+        }
+        return page;
+    } catch (const StoreError& e) {
+        return unavailable_after(e, *log_);
+    }
 }
 
 Outcome<StreamStart> Engine::open_stream(const std::string& id, std::optional<std::uint64_t> after,

@@ -46,6 +46,12 @@ struct StreamStart {
                                      // finished; else such an event is history: it was retried)
 };
 
+/// One page of a task's committed events, oldest first (its history as JSON).
+struct TaskHistory {
+    std::vector<EventPtr> events;
+    bool more = false;  // events after the last one here: ask again from its id
+};
+
 /// The executor's state, for GET /v1/admin/status.
 struct EngineStatus {
     bool paused = false;
@@ -105,6 +111,9 @@ public:
     Outcome<StreamStart> open_stream(const std::string& id, std::optional<std::uint64_t> after,
                                      const std::shared_ptr<Subscriber>& subscriber);
     void close_stream(const std::string& id, const Subscriber* subscriber);
+    /// The task's committed events after `after`, at most `limit`. What a stream opened
+    /// from the last id here sends next is exactly what follows them.
+    Outcome<TaskHistory> history(const std::string& id, std::uint64_t after, std::size_t limit);
 
     const KindRegistry& kinds() const { return kinds_; }
     std::size_t active_count() const { return active_.size(); }

@@ -1,0 +1,182 @@
+// The dashboard: start tasks from forms generated from their kinds' schemas,
+// watch them live in one table, look into one, inspect producers' topics. All of
+// it over client-js and the page's one multiplexed stream.
+import { createClient } from '/client/index.js';
+import { buildParams } from './form.js';
+import { TaskTable } from './table.js';
+import { TaskDetail } from './detail.js';
+import { TopicInspector } from './inspector.js';
+import { el } from './format.js';
+
+const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
+const client = createClient();
+
+// ---- connection and queue -------------------------------------------------
+const CONNECTION_TEXT = { open: 'live', connecting: 'connecting…', retrying: 'reconnecting…', closed: 'offline' };
+function showConnection(/** @type {keyof typeof CONNECTION_TEXT} */ state) {
+  $('connection').dataset.state = state;
+  $('connection-text').textContent = CONNECTION_TEXT[state] ?? state;
+}
+
+let statusTimer = 0;
+async function refreshStatus() {
+  clearTimeout(statusTimer);
+  try {
+    const s = await client.status();
+    $('queue-summary').textContent = `${s.running} running · ${s.queued} queued · ${s.workers} workers${s.paused ? ' · paused' : ''}`;
+    $('pause').disabled = s.paused;
+    $('resume').disabled = !s.paused;
+  } catch {
+    $('queue-summary').textContent = 'queue: unknown';
+  }
+  statusTimer = window.setTimeout(refreshStatus, 5000);
+}
+let statusSoon = 0;
+function refreshStatusSoon() {
+  if (!statusSoon) statusSoon = window.setTimeout(() => { statusSoon = 0; void refreshStatus(); }, 300);
+}
+$('pause').addEventListener('click', async () => { await client.pause().catch(() => {}); void refreshStatus(); });
+$('resume').addEventListener('click', async () => { await client.resume().catch(() => {}); void refreshStatus(); });
+
+// ---- tasks: table, filters in the URL, detail --------------------------------
+const table = new TaskTable({ body: $('task-rows'), end: $('table-end'), client, onOpen: (id) => openDetail(id) });
+const detail = new TaskDetail({
+  client,
+  onClose: () => { table.select(null); setUrl({ task: '' }); },
+  onDeleted: (id) => table.remove(id),
+});
+function openDetail(/** @type {string} */ id) {
+  table.select(id);
+  setUrl({ task: id });
+  void detail.open(id);
+}
+
+function setUrl(/** @type {Record<string, string>} */ changes) {
+  const url = new URL(location.href);
+  for (const [k, v] of Object.entries(changes)) {
+    if (v) url.searchParams.set(k, v);
+    else url.searchParams.delete(k);
+  }
+  history.replaceState(null, '', url);
+}
+
+function readFilter() {
+  const q = new URL(location.href).searchParams;
+  return { state: q.get('state') ?? '', kind: q.get('kind') ?? '' };
+}
+$('filters').addEventListener('change', () => {
+  const filter = { state: $('filter-state').value, kind: $('filter-kind').value };
+  setUrl(filter);
+  void table.setFilter(filter);
+});
+$('filters').addEventListener('submit', (/** @type {Event} */ e) => e.preventDefault());
+
+// ---- the start form ------------------------------------------------------------
+/** @type {any[]} */
+let kinds = [];
+let params = buildParams($('params'), {});
+const OPTION_FIELDS = { priority: 'opt-priority', delay_s: 'opt-delay', timeout_s: 'opt-timeout', max_retries: 'opt-retries' };
+
+function chooseKind(/** @type {string} */ name) {
+  const kind = kinds.find((k) => k.name === name);
+  $('kind-help').textContent = kind?.description ?? '';
+  params = buildParams($('params'), kind?.params_schema ?? {});
+  $('opt-timeout').placeholder = kind ? String(kind.defaults.timeout_s) : '';
+  $('opt-retries').placeholder = kind ? String(kind.defaults.max_retries) : '';
+  $('form-result').textContent = '';
+}
+$('kind').addEventListener('change', () => chooseKind($('kind').value));
+
+function optionError(/** @type {string} */ field, /** @type {string | null} */ text) {
+  const input = $(OPTION_FIELDS[field] ?? 'opt-key');
+  const error = $(`${input.id}-error`);
+  error.textContent = text ?? '';
+  error.hidden = !text;
+  if (text) input.setAttribute('aria-invalid', 'true');
+  else input.removeAttribute('aria-invalid');
+}
+
+function readOptions() {
+  /** @type {Record<string, any>} */
+  const opts = {};
+  let ok = true;
+  for (const [field, id] of Object.entries(OPTION_FIELDS)) {
+    const input = $(id);
+    optionError(field, null);
+    if (input.value.trim() === '') continue;
+    const n = Number(input.value);
+    const min = input.min === '' ? -Infinity : Number(input.min);
+    const max = input.max === '' ? Infinity : Number(input.max);
+    if (!Number.isFinite(n) || (input.step === '1' && !Number.isInteger(n)) || n < min || n > max) {
+      optionError(field, input.step === '1' ? `A whole number from ${min} to ${max}.` : `A number of at least ${min}.`);
+      ok = false;
+      continue;
+    }
+    opts[{ priority: 'priority', delay_s: 'delayS', timeout_s: 'timeoutS', max_retries: 'maxRetries' }[field]] = n;
+  }
+  const key = $('opt-key').value.trim();
+  if (key) opts.idempotencyKey = key;
+  return ok ? opts : null;
+}
+
+$('start-form').addEventListener('submit', async (/** @type {Event} */ e) => {
+  e.preventDefault();
+  const formError = $('form-error');
+  formError.hidden = true;
+  $('form-result').textContent = '';
+  const values = params.collect();
+  const opts = readOptions();
+  if (!values || !opts) return;  // the fields say what is wrong; nothing was sent
+  $('start-button').disabled = true;
+  try {
+    const task = await client.start($('kind').value, values, opts);
+    const link = el('button', { type: 'button', class: 'link', text: task.id });
+    link.addEventListener('click', () => openDetail(task.id));
+    $('form-result').replaceChildren('Started ', link);
+    table.place(task, true);
+  } catch (err) {
+    let placed = 0;
+    for (const { pointer, detail } of err.errors ?? []) {
+      const top = pointer.replace(/^\//, '').split('/')[0];
+      if (top in OPTION_FIELDS) optionError(top, detail), placed++;
+      else if (params.showServerError(pointer, detail)) placed++;
+    }
+    if (placed === 0 || placed < (err.errors?.length ?? 0)) {
+      formError.textContent = err.problem?.detail ?? err.message;
+      formError.hidden = false;
+    }
+  } finally {
+    $('start-button').disabled = false;
+  }
+});
+
+// ---- start ----------------------------------------------------------------------
+async function main() {
+  const filter = readFilter();
+  $('filter-state').value = filter.state;
+  // Live first, then the pages: a task that changes in between is in the stream.
+  client.watch('tasks/*', {
+    onState: (task) => { table.place(task, true); refreshStatusSoon(); },
+    onProgress: (progress, id) => table.progress(id, progress),
+    onConnection: showConnection,
+  });
+  try {
+    kinds = await client.kinds();
+  } catch (err) {
+    $('form-error').textContent = `Could not load the task kinds: ${err.message}`;
+    $('form-error').hidden = false;
+  }
+  for (const k of kinds) {
+    $('kind').append(el('option', { value: k.name, text: k.name }));
+    $('filter-kind').append(el('option', { value: k.name, text: k.name }));
+  }
+  $('filter-kind').value = filter.kind;
+  if (kinds.length) chooseKind(kinds[0].name);
+  void refreshStatus();
+  await table.setFilter(filter);
+  const task = new URL(location.href).searchParams.get('task');
+  if (task) openDetail(task);
+}
+
+new TopicInspector(client);
+void main();

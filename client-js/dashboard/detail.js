@@ -1,0 +1,131 @@
+// One task up close: its fields, params, result or error, the live log tail,
+// and the actions its state allows.
+import { el, allowedActions, formatDuration, taskDuration } from './format.js';
+
+const LOG_LINES = 500;
+
+export class TaskDetail {
+  /** @param {{ client: any, onClose: () => void, onDeleted: (id: string) => void }} options */
+  constructor({ client, onClose, onDeleted }) {
+    this.client = client;
+    this.onClose = onClose;
+    this.onDeleted = onDeleted;
+    this.section = /** @type {HTMLElement} */ (document.getElementById('detail'));
+    this.heading = /** @type {HTMLElement} */ (document.getElementById('detail-heading'));
+    this.fields = /** @type {HTMLElement} */ (document.getElementById('detail-fields'));
+    this.params = /** @type {HTMLElement} */ (document.getElementById('detail-params'));
+    this.outcomeHeading = /** @type {HTMLElement} */ (document.getElementById('detail-outcome-heading'));
+    this.outcome = /** @type {HTMLElement} */ (document.getElementById('detail-outcome'));
+    this.log = /** @type {HTMLElement} */ (document.getElementById('detail-log'));
+    this.error = /** @type {HTMLElement} */ (document.getElementById('detail-error'));
+    this.buttons = {
+      cancel: /** @type {HTMLButtonElement} */ (document.getElementById('detail-cancel')),
+      retry: /** @type {HTMLButtonElement} */ (document.getElementById('detail-retry')),
+      delete: /** @type {HTMLButtonElement} */ (document.getElementById('detail-delete')),
+    };
+    this.task = null;
+    this.watch = null;
+    this.buttons.cancel.addEventListener('click', () => this.act('cancel'));
+    this.buttons.retry.addEventListener('click', () => this.act('retry'));
+    this.buttons.delete.addEventListener('click', () => this.act('delete'));
+    document.getElementById('detail-close')?.addEventListener('click', () => this.close());
+    this.section.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') this.close();
+    });
+  }
+
+  /** @param {string} id */
+  async open(id) {
+    this.close(false);
+    this.section.hidden = false;
+    this.log.replaceChildren();
+    this.showError(null);
+    this.heading.textContent = `Task ${id}`;
+    this.heading.focus();
+    try {
+      this.show(await this.client.get(id));
+    } catch (err) {
+      this.showError(err.message);
+      return;
+    }
+    // Its history (the log tail) first, then live, over the page's one stream.
+    this.watch = this.client.watch(id, {
+      untilDone: false,
+      onState: (task) => this.show(task),
+      onProgress: (progress) => {
+        if (this.task) this.show({ ...this.task, progress });
+      },
+      onLog: (line) => this.addLog(line),
+      onError: (err) => this.showError(err.message),
+    });
+  }
+
+  /** @param {any} task */
+  show(task) {
+    if (this.task && this.task.id !== task.id) return;
+    this.task = task;
+    const rows = [
+      ['Kind', task.kind],
+      ['State', task.state],
+      ['Attempt', `${task.attempt} of ${task.max_attempts}`],
+      ['Progress', task.progress?.message ?? (task.progress?.percent !== undefined ? `${Math.floor(task.progress.percent)} %` : '–')],
+      ['Created', task.created_at],
+      ['Started', task.started_at ?? '–'],
+      ['Finished', task.finished_at ?? '–'],
+      ['Duration', formatDuration(taskDuration(task, Date.now()))],
+      ['Priority', String(task.priority)],
+    ];
+    this.fields.replaceChildren(...rows.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })]));
+    this.params.textContent = JSON.stringify(task.params, null, 2);
+    if (task.error) {
+      this.outcomeHeading.textContent = 'Error';
+      this.outcome.textContent = `${task.error.type}: ${task.error.message}`;
+    } else {
+      this.outcomeHeading.textContent = 'Result';
+      this.outcome.textContent = task.result === undefined ? '–' : JSON.stringify(task.result, null, 2);
+    }
+    const allowed = allowedActions(task.state);
+    for (const [name, button] of Object.entries(this.buttons)) button.disabled = !allowed[name];
+  }
+
+  /** @param {{ level: string, message: string }} line */
+  addLog(line) {
+    this.log.append(el('li', { class: `level-${line.level}`, text: `${line.level}: ${line.message}` }));
+    while (this.log.childElementCount > LOG_LINES) this.log.firstElementChild?.remove();
+    this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  /** @param {'cancel' | 'retry' | 'delete'} action */
+  async act(action) {
+    if (!this.task) return;
+    const id = this.task.id;
+    this.showError(null);
+    this.buttons[action].disabled = true;
+    try {
+      if (action === 'delete') {
+        await this.client.delete(id);
+        this.onDeleted(id);
+        this.close();
+        return;
+      }
+      this.show(await this.client[action](id));
+    } catch (err) {
+      this.showError(err.message);
+      if (this.task) this.show(this.task);
+    }
+  }
+
+  /** @param {string | null} text */
+  showError(text) {
+    this.error.textContent = text ?? '';
+    this.error.hidden = !text;
+  }
+
+  close(notify = true) {
+    this.watch?.close();
+    this.watch = null;
+    this.task = null;
+    this.section.hidden = true;
+    if (notify) this.onClose();
+  }
+}

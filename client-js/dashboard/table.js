@@ -1,0 +1,198 @@
+// The live task table: newest first, rows updated in place from the client's
+// one stream (redrawn at most once a frame), older pages loaded as the end of
+// the table scrolls into view.
+import { el, formatDuration, taskDuration, percentOf } from './format.js';
+
+export class TaskTable {
+  /**
+   * @param {{ body: HTMLElement, end: HTMLElement, client: any, onOpen: (id: string) => void }} options
+   */
+  constructor({ body, end, client, onOpen }) {
+    this.body = body;
+    this.end = end;
+    this.client = client;
+    this.onOpen = onOpen;
+    /** @type {Map<string, { task: any, row: HTMLTableRowElement, cells: any }>} */
+    this.rows = new Map();
+    this.dirty = new Set();
+    this.filter = { state: '', kind: '' };
+    this.cursor = null;
+    this.exhausted = false;
+    this.loading = null;
+    this.generation = 0;
+    this.selected = null;
+    this.frame = 0;
+    this.observer = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) void this.loadMore();
+    }, { rootMargin: '200px' });
+    this.observer.observe(end);
+    // Durations of running tasks move on by themselves.
+    this.ticker = setInterval(() => {
+      for (const [id, r] of this.rows) if (r.task.state === 'running') this.dirty.add(id);
+      this.schedule();
+    }, 1000);
+  }
+
+  /** @param {{ state: string, kind: string }} filter */
+  setFilter(filter) {
+    this.filter = filter;
+    this.generation += 1;
+    this.rows.clear();
+    this.dirty.clear();
+    this.body.replaceChildren();
+    this.cursor = null;
+    this.exhausted = false;
+    this.loading = null;
+    return this.loadMore();
+  }
+
+  /** @param {any} task */
+  matches(task) {
+    return (!this.filter.state || task.state === this.filter.state) && (!this.filter.kind || task.kind === this.filter.kind);
+  }
+
+  /** The next page of older tasks, once at a time. */
+  loadMore() {
+    if (this.exhausted) return Promise.resolve();
+    if (this.loading) return this.loading;
+    const generation = this.generation;
+    this.end.textContent = 'Loading…';
+    this.loading = (async () => {
+      try {
+        const page = await this.client.page({ state: this.filter.state || undefined, kind: this.filter.kind || undefined, limit: 50 }, this.cursor);
+        if (generation !== this.generation) return;
+        for (const task of page.tasks) this.place(task, false);
+        this.cursor = page.nextCursor;
+        this.exhausted = !page.nextCursor;
+        this.end.textContent = this.exhausted ? (this.rows.size ? `${this.rows.size} tasks` : 'No tasks yet.') : '';
+      } catch (err) {
+        if (generation === this.generation) this.end.textContent = `Could not load tasks: ${err.message}`;
+      } finally {
+        if (generation === this.generation) this.loading = null;
+      }
+      // Still in view (a tall screen): the observer will not fire again by itself.
+      if (!this.exhausted && generation === this.generation) {
+        const box = this.end.getBoundingClientRect();
+        if (box.top < window.innerHeight + 200) void this.loadMore();
+      }
+    })();
+    return this.loading;
+  }
+
+  /**
+   * A task as the stream or a page has it. A page's copy never replaces a newer one.
+   * @param {any} task @param {boolean} live
+   */
+  place(task, live) {
+    const known = this.rows.get(task.id);
+    if (known) {
+      if (live || rank(task) >= rank(known.task)) known.task = { ...known.task, ...task };
+      this.mark(task.id);
+      return;
+    }
+    if (!this.matches(task)) return;
+    // A live task older than the last page loaded belongs to a page not loaded yet.
+    if (live && this.cursor && !this.exhausted && task.id < this.oldestId()) return;
+    const entry = this.makeRow(task);
+    this.rows.set(task.id, entry);
+    // Newest first: ids sort by creation time.
+    let before = null;
+    for (const row of this.body.children) {
+      if (/** @type {HTMLElement} */ (row).dataset.id < task.id) {
+        before = row;
+        break;
+      }
+    }
+    this.body.insertBefore(entry.row, before);
+    this.mark(task.id);
+  }
+
+  oldestId() {
+    const last = /** @type {HTMLElement | null} */ (this.body.lastElementChild);
+    return last?.dataset.id ?? '';
+  }
+
+  /** @param {string} id @param {any} progress */
+  progress(id, progress) {
+    const r = this.rows.get(id);
+    if (!r) return;
+    r.task.progress = progress;
+    this.mark(id);
+  }
+
+  /** @param {string} id */
+  remove(id) {
+    const r = this.rows.get(id);
+    if (!r) return;
+    r.row.remove();
+    this.rows.delete(id);
+  }
+
+  /** @param {string | null} id */
+  select(id) {
+    if (this.selected) this.rows.get(this.selected)?.row.classList.remove('selected');
+    this.selected = id;
+    if (id) this.rows.get(id)?.row.classList.add('selected');
+  }
+
+  /** @param {string} id */
+  mark(id) {
+    this.dirty.add(id);
+    this.schedule();
+  }
+
+  schedule() {
+    if (this.frame || this.dirty.size === 0) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      const now = Date.now();
+      for (const id of this.dirty) {
+        const r = this.rows.get(id);
+        if (r) this.render(r, now);
+      }
+      this.dirty.clear();
+    });
+  }
+
+  /** @param {any} task */
+  makeRow(task) {
+    const open = el('button', { type: 'button', text: task.id.slice(-8), 'aria-label': `Task ${task.id}` });
+    open.addEventListener('click', () => this.onOpen(task.id));
+    const kind = el('span', { class: 'kind', text: task.kind });
+    const state = el('span', { class: 'state' });
+    const fill = el('span', { class: 'fill' });
+    const bar = el('div', { class: 'bar', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-label': `Progress of ${task.id.slice(-8)}` }, [fill]);
+    const pct = el('span', { class: 'pct' });
+    const message = el('span', { class: 'message' });
+    const attempt = el('td', { class: 'wide' });
+    const duration = el('td', { class: 'wide' });
+    const row = el('tr', { 'data-id': task.id }, [
+      el('td', { class: 'task' }, [open, kind]),
+      el('td', {}, [state]),
+      el('td', {}, [el('div', { class: 'progress' }, [bar, pct]), message]),
+      attempt,
+      duration,
+    ]);
+    return { task, row, cells: { state, bar, fill, pct, message, attempt, duration } };
+  }
+
+  /** @param {{ task: any, row: HTMLTableRowElement, cells: any }} r @param {number} now */
+  render({ task, row, cells }, now) {
+    cells.state.textContent = task.state;
+    cells.state.dataset.state = task.state;
+    row.dataset.state = task.state;
+    const percent = percentOf(task);
+    cells.fill.style.width = `${percent}%`;
+    cells.bar.setAttribute('aria-valuenow', String(Math.round(percent)));
+    cells.pct.textContent = `${Math.floor(percent)} %`;
+    cells.message.textContent = task.error?.message ?? task.progress?.message ?? '';
+    cells.attempt.textContent = `${task.attempt}/${task.max_attempts}`;
+    cells.duration.textContent = formatDuration(taskDuration(task, now));
+  }
+}
+
+/** How far along a task is, so an older copy does not undo a newer one. @param {any} task */
+function rank(task) {
+  const order = { queued: 0, retrying: 1, running: 2, succeeded: 3, failed: 3, cancelled: 3 };
+  return (task.attempt ?? 0) * 10 + (order[task.state] ?? 0) + (task.finished_at ? 5 : 0);
+}

@@ -1,0 +1,155 @@
+// taskstream's JavaScript client: the REST API, and watches of tasks and topics
+// that share one multiplexed EventSource. No runtime dependencies.
+import { Http } from './http.js';
+import { SharedStream } from './stream.js';
+import { Watch, TERMINAL_STATES } from './watch.js';
+import { TaskstreamError } from './errors.js';
+
+export { TaskstreamError, TERMINAL_STATES };
+
+/** A task's history is read this many events a request. */
+const HISTORY_PAGE = 1000;
+
+/**
+ * @param {import('../types/index.js').ClientOptions} [options]
+ * @returns {import('../types/index.js').Client}
+ */
+export function createClient({ baseUrl, token, fetch: fetchImpl, EventSource: EventSourceImpl, backoff } = {}) {
+  const origin = baseUrl ?? (typeof location !== 'undefined' ? location.origin : undefined);
+  if (!origin) throw new TaskstreamError('createClient: baseUrl is needed outside a browser page');
+  const doFetch = fetchImpl ?? globalThis.fetch?.bind(globalThis);
+  if (!doFetch) throw new TaskstreamError('createClient: no fetch: pass one');
+  const http = new Http({ baseUrl: origin, token, fetch: doFetch });
+  const ES = EventSourceImpl ?? globalThis.EventSource;
+  const stream = new SharedStream({ http, EventSource: ES, backoff });
+
+  const taskPath = (/** @type {string} */ id) => `/v1/tasks/${encodeURIComponent(id)}`;
+
+  /** @param {string} id */
+  async function get(id) {
+    return (await http.send('GET', taskPath(id))).body;
+  }
+
+  /** @param {import('../types/index.js').ListFilter} filter @param {string | null} [cursor] */
+  async function page(filter = {}, cursor = null) {
+    const { body } = await http.send('GET', '/v1/tasks', {
+      query: {
+        state: filter.state,
+        kind: filter.kind,
+        limit: filter.limit === undefined ? undefined : String(filter.limit),
+        cursor: cursor ?? undefined,
+      },
+    });
+    return { tasks: body.tasks, nextCursor: body.next_cursor ?? null };
+  }
+
+  /** Every committed event of a task, oldest first. @param {string} id */
+  async function history(id) {
+    const events = [];
+    let after;
+    for (;;) {
+      const { body } = await http.send('GET', `${taskPath(id)}/events`, {
+        query: { after, limit: String(HISTORY_PAGE) },
+      });
+      for (const e of body.events) events.push({ id: e.id, type: e.type, data: e.data, taskId: id });
+      if (!body.next_after) return events;
+      after = body.next_after;
+    }
+  }
+
+  const client = {
+    async kinds() {
+      return (await http.send('GET', '/v1/kinds')).body.kinds;
+    },
+
+    async start(kind, params = {}, opts = {}) {
+      /** @type {Record<string, unknown>} */
+      const body = { kind, params };
+      if (opts.priority !== undefined) body.priority = opts.priority;
+      if (opts.delayS !== undefined) body.delay_s = opts.delayS;
+      if (opts.runAt !== undefined) body.run_at = opts.runAt instanceof Date ? opts.runAt.toISOString() : opts.runAt;
+      if (opts.timeoutS !== undefined) body.timeout_s = opts.timeoutS;
+      if (opts.maxRetries !== undefined) body.max_retries = opts.maxRetries;
+      if (opts.callbackUrl !== undefined) body.callback_url = opts.callbackUrl;
+      /** @type {Record<string, string>} */
+      const headers = opts.idempotencyKey ? { 'Idempotency-Key': opts.idempotencyKey } : {};
+      return (await http.send('POST', '/v1/tasks', { body, headers })).body;
+    },
+
+    get,
+    page,
+    history: (id) => history(id).then((list) => list.map(({ id: eventId, type, data }) => ({ id: eventId, type, data }))),
+
+    list(filter = {}) {
+      return {
+        async *[Symbol.asyncIterator]() {
+          let cursor = null;
+          do {
+            const next = await page(filter, cursor);
+            yield* next.tasks;
+            cursor = next.nextCursor;
+          } while (cursor);
+        },
+        async *pages() {
+          let cursor = null;
+          do {
+            const next = await page(filter, cursor);
+            yield next;
+            cursor = next.nextCursor;
+          } while (cursor);
+        },
+      };
+    },
+
+    async cancel(id) {
+      return (await http.send('POST', `${taskPath(id)}/cancel`)).body;
+    },
+    async retry(id) {
+      return (await http.send('POST', `${taskPath(id)}/retry`)).body;
+    },
+    async delete(id) {
+      await http.send('DELETE', taskPath(id));
+    },
+
+    async publish(topic, events) {
+      const path = `/v1/topics/${topic.split('/').map(encodeURIComponent).join('/')}/events`;
+      return (await http.send('POST', path, { body: events })).body.ids;
+    },
+
+    async status() {
+      return (await http.send('GET', '/v1/admin/status')).body;
+    },
+    async pause() {
+      return (await http.send('POST', '/v1/admin/pause')).body;
+    },
+    async resume() {
+      return (await http.send('POST', '/v1/admin/resume')).body;
+    },
+
+    watch(targets, handlers = {}) {
+      if (!ES) throw new TaskstreamError('watch: no EventSource here: pass one to createClient');
+      const watch = new Watch({ stream, history, get }, handlers);
+      const ready = watch.add(targets);
+      return {
+        add: (more) => watch.add(more),
+        remove: (some) => watch.remove(some),
+        close: () => watch.close(),
+        ready,
+        get tasks() {
+          return watch.states;
+        },
+        [Symbol.asyncIterator]: () => watch[Symbol.asyncIterator](),
+      };
+    },
+
+    get connection() {
+      return stream.connection;
+    },
+
+    close() {
+      for (const w of [...stream.watches]) w.close();
+      stream.close();
+    },
+  };
+  return /** @type {any} */ (client);
+}

@@ -1,0 +1,225 @@
+import { TaskstreamError } from './errors.js';
+import { isAfter, earlier } from './ids.js';
+import { Backoff } from './backoff.js';
+
+/** The server names at most this many topics per stream. */
+const MAX_TOPICS = 32;
+/** Events kept to catch up a watch that joins mid-stream without a reconnect. */
+const RECENT_EVENTS = 2000;
+const TASK_EVENT_TYPES = ['state', 'progress', 'log', 'reset'];
+
+/**
+ * The task an event is about, or null for a producer's event.
+ * @param {string} type @param {any} data
+ */
+export function taskIdOf(type, data) {
+  if (data === null || typeof data !== 'object') return null;
+  if ((type === 'state' || type === 'reset') && typeof data.id === 'string' && typeof data.state === 'string') return data.id;
+  if ((type === 'progress' || type === 'log') && typeof data.task_id === 'string') return data.task_id;
+  return null;
+}
+
+/**
+ * One multiplexed EventSource shared by every watch of a client. It subscribes to
+ * the union of what the watches name, re-opens from the last id when that union
+ * grows, retries with backoff when the browser gives up, and hands each event to
+ * the watches it concerns. Each watch drops what it has seen (by id), so a replay
+ * after a re-open or reconnect reaches the application once.
+ */
+export class SharedStream {
+  /**
+   * @param {{ http: import('./http.js').Http, EventSource: any, backoff?: { baseMs?: number, maxMs?: number } }} options
+   */
+  constructor({ http, EventSource, backoff }) {
+    this.http = http;
+    this.EventSourceImpl = EventSource;
+    this.backoff = new Backoff(backoff);
+    /** @type {Set<import('./watch.js').Watch>} */
+    this.watches = new Set();
+    /** @type {string[]} the topics of the open stream */
+    this.subscribed = [];
+    /** @type {Set<string>} event types listened for */
+    this.listening = new Set();
+    /** @type {string | null} the newest id this client has received */
+    this.lastId = null;
+    /** @type {{ id: string, type: string, data: any, taskId: string | null }[]} */
+    this.recent = [];
+    /** The id after which `recent` holds everything the subscription had (null: not known yet). */
+    this.recentFloor = null;
+    /** @type {string | null} where a retry resumes: the open's starting id, then each id received */
+    this.position = null;
+    this.source = null;
+    this.retryTimer = null;
+    this.connection = 'closed';
+  }
+
+  /** Every topic the watches need, as the server should be asked for them. */
+  wantedTopics() {
+    const topics = new Set();
+    const tasks = new Set();
+    for (const w of this.watches) {
+      for (const t of w.topics) topics.add(t);
+      for (const id of w.tasks) tasks.add(id);
+    }
+    const patterns = [...topics].filter((t) => t.endsWith('*')).map((t) => t.slice(0, -1));
+    const covered = (/** @type {string} */ topic) => patterns.some((p) => topic.startsWith(p));
+    const taskTopics = [...tasks].map((id) => `tasks/${id}`).filter((t) => !topics.has(t) && !covered(t));
+    if (topics.size > MAX_TOPICS) throw new TaskstreamError(`a client can watch at most ${MAX_TOPICS} topics at once`);
+    // Past the server's bound, every task; the watches pick theirs out.
+    if (topics.size + taskTopics.length > MAX_TOPICS) {
+      return [...[...topics].filter((t) => !t.startsWith('tasks/')), 'tasks/*'];
+    }
+    return [...topics, ...taskTopics].sort();
+  }
+
+  /** True when the open stream already receives every event of `topic`. */
+  receives(topic) {
+    return this.subscribed.some((t) => (t.endsWith('*') ? topic.startsWith(t.slice(0, -1)) : t === topic));
+  }
+
+  /**
+   * A watch joins (or changes). `from` is the id its own history reached: the
+   * stream must bring it everything after that.
+   * @param {import('./watch.js').Watch} watch
+   * @param {string | null} [from]
+   */
+  join(watch, from = null) {
+    this.watches.add(watch);
+    this.listenFor(watch.eventTypes);
+    const wanted = this.wantedTopics();
+    const grows = wanted.some((t) => !this.subscribed.includes(t));
+    if (this.source === null && this.retryTimer === null) {
+      this.open(wanted, from);
+      return;
+    }
+    if (grows) {
+      // The stream has not carried the new topics: ask again from the earliest
+      // point anyone needs, and let each watch drop what it already has.
+      this.open(wanted, earlier(this.lastId, from));
+      return;
+    }
+    // Already received: catch the watch up from what was kept, or re-open if too old.
+    if (from !== null && this.lastId !== null && isAfter(this.lastId, from)) {
+      const kept = this.recentFloor !== null && !isAfter(this.recentFloor, from);
+      if (!kept) {
+        this.open(wanted, from);
+        return;
+      }
+      for (const e of this.recent) if (isAfter(e.id, from)) watch.receive(e);
+    }
+  }
+
+  /** @param {import('./watch.js').Watch} watch */
+  leave(watch) {
+    this.watches.delete(watch);
+    if (this.watches.size === 0) this.close();
+  }
+
+  /** @param {Iterable<string>} types */
+  listenFor(types) {
+    for (const type of types) {
+      if (this.listening.has(type)) continue;
+      this.listening.add(type);
+      if (this.source) this.source.addEventListener(type, this.handler);
+    }
+  }
+
+  /**
+   * Opens the stream for `topics`, from after `from` (live when null).
+   * @param {string[]} topics @param {string | null} from
+   */
+  open(topics, from) {
+    this.stop();
+    this.subscribed = topics;
+    if (topics.length === 0) return;
+    if (this.lastId === null && from !== null) this.recentFloor = from;
+    this.position = from;
+    const url = this.http.url('/v1/events', { topic: topics, last_event_id: from ?? undefined });
+    const init = this.http.token
+      ? {
+          // The `eventsource` package sends these headers; a browser's EventSource cannot.
+          fetch: (/** @type {string} */ input, /** @type {any} */ options) =>
+            this.http.fetchImpl(input, { ...options, headers: { ...options?.headers, ...this.http.authHeaders() } }),
+        }
+      : undefined;
+    const source = new this.EventSourceImpl(url, init);
+    this.source = source;
+    this.setConnection('connecting');
+    this.handler = (/** @type {MessageEvent} */ message) => {
+      if (this.source === source) this.dispatch(message);
+    };
+    for (const type of [...TASK_EVENT_TYPES, 'shutdown', ...this.listening]) source.addEventListener(type, this.handler);
+    source.onopen = () => {
+      if (this.source !== source) return;
+      this.backoff.reset();
+      this.setConnection('open');
+    };
+    source.onerror = () => {
+      if (this.source !== source) return;
+      if (source.readyState === 2 /* CLOSED: it gave up (a non-200) */) {
+        this.source = null;
+        source.close();
+        const wait = this.backoff.next();
+        this.setConnection('retrying');
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
+          this.open(this.wantedTopics(), this.position);
+        }, wait);
+      } else {
+        this.setConnection('retrying');  // the browser reconnects by itself, with Last-Event-ID
+      }
+    };
+  }
+
+  /** @param {MessageEvent} message */
+  dispatch(message) {
+    const { type, lastEventId: id } = message;
+    if (type === 'shutdown') {
+      this.setConnection('retrying');
+      return;
+    }
+    let data;
+    try {
+      data = JSON.parse(message.data);
+    } catch {
+      data = message.data;
+    }
+    const event = { id, type, data, taskId: taskIdOf(type, data) };
+    if (type === 'reset') {
+      // What came before is gone from the server: nothing kept spans the gap.
+      this.recent = [];
+      this.recentFloor = id || null;
+    }
+    // A re-open from an earlier id replays what came already: each watch drops
+    // what it has had, so only ids past the newest are new to the stream itself.
+    if (id && (this.position === null || isAfter(id, this.position))) this.position = id;
+    if (id && (this.lastId === null || isAfter(id, this.lastId))) {
+      // Opened live, the first event is where what we know starts.
+      if (this.recentFloor === null) this.recentFloor = this.lastId ?? id;
+      this.lastId = id;
+      this.recent.push(event);
+      if (this.recent.length > RECENT_EVENTS) this.recentFloor = this.recent.shift()?.id ?? null;
+    }
+    for (const w of [...this.watches]) w.receive(event);
+  }
+
+  /** @param {string} state */
+  setConnection(state) {
+    if (this.connection === state) return;
+    this.connection = state;
+    for (const w of [...this.watches]) w.connectionChanged(state);
+  }
+
+  stop() {
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.source?.close();
+    this.source = null;
+  }
+
+  close() {
+    this.stop();
+    this.subscribed = [];
+    this.setConnection('closed');
+  }
+}

@@ -1,0 +1,158 @@
+// Types of @taskstream/client (hand-written; checked against usage.ts by `npm run types`).
+
+export type TaskState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface Progress {
+  percent?: number;
+  current?: number;
+  total?: number;
+  message?: string;
+}
+
+export interface Task {
+  id: string;
+  kind: string;
+  params: Record<string, unknown>;
+  state: TaskState;
+  progress: Progress;
+  attempt: number;
+  max_attempts: number;
+  priority: number;
+  created_at: string;
+  scheduled_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  timeout_s?: number;
+  result?: unknown;
+  error?: { type: string; message: string };
+  links: { self: string; events: string };
+}
+
+export interface LogLine {
+  level: string;
+  message: string;
+  task_id: string;
+}
+
+export interface Kind {
+  name: string;
+  description: string;
+  params_schema: Record<string, any>;
+  defaults: { timeout_s: number; max_retries: number; backoff_ms: number };
+}
+
+/** An event as the async iterator gives it. */
+export interface WatchEvent {
+  id: string;
+  type: string;
+  data: any;
+  /** The task it is about; null for a producer's event. */
+  taskId: string | null;
+}
+
+export type ConnectionState = 'connecting' | 'open' | 'retrying' | 'closed';
+
+export interface WatchHandlers {
+  onState?(task: Task, meta: { reset: boolean }): void;
+  onProgress?(progress: Progress, taskId: string): void;
+  onLog?(line: LogLine, taskId: string): void;
+  onDone?(task: Task): void;
+  /** A producer's event on a watched topic. */
+  onEvent?(event: { id: string; type: string; data: any }): void;
+  /** The server's history did not reach back far enough: `task` is the state now (null: all were re-read). */
+  onReset?(task: Task | null): void;
+  onError?(error: TaskstreamError): void;
+  onConnection?(state: ConnectionState): void;
+}
+
+export interface WatchOptions {
+  /** Producer event types to listen for, besides `message` (EventSource has no wildcard). */
+  eventTypes?: string[];
+  /** Close the watch when every watched task has ended (default: when it names no topic). */
+  untilDone?: boolean;
+}
+
+export interface WatchHandle extends AsyncIterable<WatchEvent> {
+  add(targets: string | string[]): Promise<void>;
+  remove(targets: string | string[]): void;
+  close(): void;
+  /** Resolves once the first targets' history has been delivered. */
+  readonly ready: Promise<void>;
+  /** The newest state of each task this watch has seen. */
+  readonly tasks: ReadonlyMap<string, Task>;
+}
+
+export interface StartOptions {
+  priority?: number;
+  delayS?: number;
+  runAt?: string | Date;
+  timeoutS?: number;
+  maxRetries?: number;
+  callbackUrl?: string;
+  idempotencyKey?: string;
+}
+
+export interface ListFilter {
+  state?: TaskState;
+  kind?: string;
+  limit?: number;
+}
+
+export interface TaskPage {
+  tasks: Task[];
+  nextCursor: string | null;
+}
+
+export interface ClientOptions {
+  /** The server's origin; in a page, the page's own by default. */
+  baseUrl?: string;
+  /** Sent as `Authorization: Bearer` on every request. */
+  token?: string;
+  fetch?: typeof fetch;
+  /** An EventSource implementation (in Node, e.g. the `eventsource` package). */
+  EventSource?: any;
+  /** The waits between tries after the browser gives up on the stream. */
+  backoff?: { baseMs?: number; maxMs?: number };
+}
+
+export interface AdminStatus {
+  paused: boolean;
+  queued: number;
+  running: number;
+  active: number;
+  workers: number;
+}
+
+export interface Client {
+  kinds(): Promise<Kind[]>;
+  start(kind: string, params?: Record<string, unknown>, options?: StartOptions): Promise<Task>;
+  get(id: string): Promise<Task>;
+  /** Newest first, across cursor pages; `.pages()` gives the pages themselves. */
+  list(filter?: ListFilter): AsyncIterable<Task> & { pages(): AsyncIterable<TaskPage> };
+  page(filter?: ListFilter, cursor?: string | null): Promise<TaskPage>;
+  /** A task's committed events, oldest first. */
+  history(id: string): Promise<{ id: string; type: string; data: any }[]>;
+  cancel(id: string): Promise<Task>;
+  retry(id: string): Promise<Task>;
+  delete(id: string): Promise<void>;
+  publish(topic: string, events: { type?: string; data: unknown } | { type?: string; data: unknown }[]): Promise<string[]>;
+  status(): Promise<AdminStatus>;
+  pause(): Promise<AdminStatus>;
+  resume(): Promise<AdminStatus>;
+  /** Task ids and topics (`orders/1`, `tasks/*`), all over the client's one stream. */
+  watch(targets: string | string[], handlers?: WatchHandlers & WatchOptions): WatchHandle;
+  readonly connection: ConnectionState;
+  close(): void;
+}
+
+export declare function createClient(options?: ClientOptions): Client;
+
+export declare const TERMINAL_STATES: readonly ['succeeded', 'failed', 'cancelled'];
+
+export declare class TaskstreamError extends Error {
+  constructor(message: string, details?: { status?: number; problem?: Record<string, any>; cause?: unknown });
+  readonly status: number;
+  readonly problem?: Record<string, any>;
+  readonly type?: string;
+  readonly errors: { pointer: string; detail: string }[];
+}

@@ -1,0 +1,33 @@
+// Compiles only if the types describe the client as an application uses it.
+import { createClient, TaskstreamError, TERMINAL_STATES, type Task, type WatchEvent } from '@taskstream/client';
+
+async function example(): Promise<void> {
+  const client = createClient({ baseUrl: 'http://127.0.0.1:8080', backoff: { maxMs: 10000 } });
+  const kinds = await client.kinds();
+  const first: string = kinds[0].name;
+  const task: Task = await client.start(first, { steps: 3 }, { priority: 1, idempotencyKey: 'k', delayS: 2 });
+  const watch = client.watch([task.id, 'orders/*'], {
+    eventTypes: ['created'],
+    onState: (t, { reset }) => console.log(t.state, reset),
+    onProgress: (p, id) => console.log(id, p.percent ?? 0),
+    onLog: (line) => console.log(line.level, line.message),
+    onDone: (t) => console.log(TERMINAL_STATES.includes(t.state as 'succeeded')),
+    onConnection: (state) => console.log(state === 'open'),
+    onError: (err) => console.log(err.status, err.errors.map((e) => e.pointer)),
+  });
+  await watch.add('other-task');
+  watch.remove('orders/*');
+  for await (const event of watch) {
+    const e: WatchEvent = event;
+    if (e.taskId === null) console.log(e.type);
+  }
+  watch.close();
+  for await (const t of client.list({ state: 'running', limit: 50 })) console.log(t.id);
+  for await (const page of client.list().pages()) console.log(page.nextCursor);
+  const ids: string[] = await client.publish('orders/1', [{ type: 'created', data: { n: 1 } }]);
+  await client.cancel(ids[0]).catch((e: unknown) => e instanceof TaskstreamError && e.status === 409);
+  await client.delete(task.id);
+  client.close();
+}
+
+void example;
