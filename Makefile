@@ -11,7 +11,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PACKAGES := build-essential cmake ninja-build pkg-config ccache curl util-linux \
 	libboost1.81-dev libboost-url1.81-dev libssl-dev \
 	nlohmann-json3-dev libspdlog-dev catch2 libsqlite3-dev sqlite3 libcli11-dev \
-	libtomlplusplus-dev python3 iproute2
+	libtomlplusplus-dev python3 iproute2 chromium fonts-dejavu-core
 
 .PHONY: all deps configure build run test bench clean
 
@@ -31,6 +31,12 @@ all: build
 
 deps:
 	$(call install_missing,$(PACKAGES))
+	@command -v node >/dev/null && command -v npm >/dev/null || \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends nodejs npm
+	@# client-js's dev tools (tests, types, the browser driver), exactly as locked.
+	@if [ ! -f client-js/node_modules/.package-lock.json ] || \
+	    [ client-js/package-lock.json -nt client-js/node_modules/.package-lock.json ]; then \
+	  cd client-js && npm ci --no-audit --no-fund; fi
 
 $(BUILD)/build.ninja: CMakeLists.txt | deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -51,8 +57,9 @@ test: build
 BENCH_PACKAGES := python3 nginx-light libnginx-mod-nchan
 bench: build
 	$(call install_missing,$(BENCH_PACKAGES))
-	@command -v node >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs
 	tests/bench/run.sh $(BUILD) $(BUILD)/bench-results.json
+	@# The dashboard in headless Chromium: first render, bytes, frames with 200 tasks running.
+	cd client-js && TASKSTREAM_BINARY=$(abspath $(BUILD))/taskstream node bench/dashboard.mjs | tee $(abspath $(BUILD))/dashboard-figures.json
 
 clean:
 	rm -rf $(BUILD)

@@ -133,7 +133,7 @@ $('start-form').addEventListener('submit', async (/** @type {Event} */ e) => {
     const link = el('button', { type: 'button', class: 'link', text: task.id });
     link.addEventListener('click', () => openDetail(task.id));
     $('form-result').replaceChildren('Started ', link);
-    table.place(task, true);
+    table.place(task, false);  // the stream may be ahead of this 202 already
   } catch (err) {
     let placed = 0;
     for (const { pointer, detail } of err.errors ?? []) {

@@ -1,6 +1,6 @@
 // One task up close: its fields, params, result or error, the live log tail,
 // and the actions its state allows.
-import { el, allowedActions, formatDuration, taskDuration } from './format.js';
+import { el, allowedActions, formatDuration, taskDuration, rank } from './format.js';
 
 const LOG_LINES = 500;
 
@@ -40,7 +40,7 @@ export class TaskDetail {
     this.section.hidden = false;
     this.log.replaceChildren();
     this.showError(null);
-    this.heading.textContent = `Task ${id}`;
+    this.heading.textContent = `Task ${id.slice(-8)}`;
     this.heading.focus();
     try {
       this.show(await this.client.get(id));
@@ -65,6 +65,7 @@ export class TaskDetail {
     if (this.task && this.task.id !== task.id) return;
     this.task = task;
     const rows = [
+      ['Id', task.id],
       ['Kind', task.kind],
       ['State', task.state],
       ['Attempt', `${task.attempt} of ${task.max_attempts}`],
@@ -108,7 +109,10 @@ export class TaskDetail {
         this.close();
         return;
       }
-      this.show(await this.client[action](id));
+      const answer = await this.client[action](id);
+      // The stream may have brought a newer state already (cancelled, before this 202).
+      if (this.task && rank(answer) >= rank(this.task)) this.show(answer);
+      else if (this.task) this.show(this.task);
     } catch (err) {
       this.showError(err.message);
       if (this.task) this.show(this.task);

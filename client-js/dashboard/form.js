@@ -94,7 +94,11 @@ export function fieldFor(name, schema, required) {
     else input.removeAttribute('aria-invalid');
   };
   // Checked as the user leaves the field, and again as they fix it.
-  input.addEventListener('blur', () => showError(read().error ?? null));
+  // Not when focus goes to a submit button: the message would move the button
+  // away from under the pointer, and the submit shows it anyway.
+  input.addEventListener('blur', (/** @type {FocusEvent} */ e) => {
+    if (!(e.relatedTarget instanceof HTMLButtonElement && e.relatedTarget.type === 'submit')) showError(read().error ?? null);
+  });
   input.addEventListener('input', () => {
     if (input.getAttribute('aria-invalid') === 'true') showError(read().error ?? null);
   });

@@ -48,3 +48,13 @@ export function el(tag, attrs = {}, children = []) {
   for (const c of children) node.append(c);
   return node;
 }
+
+/**
+ * How far along a task is, so that an older copy (a response that crossed a
+ * newer event) does not undo a newer one.
+ * @param {any} task
+ */
+export function rank(task) {
+  const order = { queued: 0, retrying: 1, running: 2, succeeded: 3, failed: 3, cancelled: 3 };
+  return (task.attempt ?? 0) * 10 + (order[task.state] ?? 0) + (task.finished_at ? 5 : 0);
+}

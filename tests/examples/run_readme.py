@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Runs a README's shell examples exactly as written, and checks what they print.
 
-Every ```sh block of the README runs, in order, in one bash session (set -euo
-pipefail) from the repository root, with the build dir's taskstream on PATH. A
-```text block right after a ```sh block is that block's expected output: each of
-its lines must appear, in order, among the lines the block printed, where `…`
+Every ```sh block of the README runs, in order, in its own bash (set -euo
+pipefail) from the repository root, with the build dir's taskstream on PATH.
+Every ```js block runs with node as an ES module inside client-js/ (so that
+`@taskstream/client` and its dev dependencies resolve as in a project using it).
+A ```text block right after one of them is its expected output: each of its
+lines must appear, in order, among the lines the block printed, where `…`
 stands for anything.
 
 Unless --no-server, a server like `make run`'s (demo kinds, examples/taskstream.toml)
@@ -26,19 +28,19 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def blocks(readme):
-    """[(code, expected_lines or None)] of the README's ```sh blocks."""
+    """[(language, code, expected_lines or None)] of the README's ```sh and ```js blocks."""
     text = open(readme, encoding="utf-8").read()
     found = list(re.finditer(r"^```(\w*)\n(.*?)^```$", text, re.M | re.S))
     out = []
     for i, m in enumerate(found):
-        if m.group(1) != "sh":
+        if m.group(1) not in ("sh", "js"):
             continue
         expected = None
         if i + 1 < len(found) and found[i + 1].group(1) == "text":
             between = text[m.end():found[i + 1].start()]
             if between.strip() == "":
                 expected = [l for l in found[i + 1].group(2).splitlines() if l.strip()]
-        out.append((m.group(2), expected))
+        out.append((m.group(1), m.group(2), expected))
     return out
 
 
@@ -76,16 +78,31 @@ def start_server(build):
     sys.exit("the server did not start:\n" + log.read())
 
 
+def run_module(code, number, env):
+    """A ```js block as a module file in client-js/, run with node, then removed."""
+    path = os.path.join(ROOT, "client-js", f".readme-block-{os.getpid()}-{number}.mjs")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(code)
+    try:
+        return subprocess.run(["node", path], cwd=os.path.dirname(path), env=env, capture_output=True, text=True,
+                              timeout=120)
+    finally:
+        os.remove(path)
+
+
 def run(readme, build, with_server):
     server, data = start_server(build) if with_server else (None, None)
     env = dict(os.environ, PATH=build + os.pathsep + os.environ["PATH"])
     env.pop("TASKSTREAM_SERVER", None)
     try:
-        for number, (code, expected) in enumerate(blocks(readme), 1):
-            # Each block in its own bash, background jobs ended at its exit, by pid.
-            script = "set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n" + code
-            done = subprocess.run(["bash", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
-                                  timeout=120)
+        for number, (language, code, expected) in enumerate(blocks(readme), 1):
+            if language == "js":
+                done = run_module(code, number, env)
+            else:
+                # Each block in its own bash, background jobs ended at its exit, by pid.
+                script = "set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n" + code
+                done = subprocess.run(["bash", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                                      timeout=120)
             print(f"--- block {number}\n{code}--- printed\n{done.stdout}{done.stderr}")
             if done.returncode != 0:
                 sys.exit(f"block {number} exited {done.returncode}")
