@@ -85,3 +85,51 @@ TEST_CASE("liveness and readiness answer") {
     CHECK(http.get("/healthz").status == 200);
     CHECK(http.get("/readyz").status == 200);
 }
+
+TEST_CASE("a task's history as JSON - the same events as its stream - in pages - bad paging is 400") {
+    TempDir dir;
+    ServerProcess server(dir.path());
+    HttpClient http(server.port());
+    auto created = http.post_json("/v1/tasks", {{"kind", "demo.countdown"}, {"params", {{"steps", 4}, {"interval_ms", 5}}}});
+    REQUIRE(created.status == 202);
+    const std::string id = created.json()["id"];
+    SseStream stream(server.port(), "/v1/tasks/" + id + "/events");
+    auto streamed = stream.read_to_end();  // the task has ended: all of it is committed
+
+    const Headers json_accept{{"Accept", "application/json"}};
+    auto all = http.get("/v1/tasks/" + id + "/events", json_accept);
+    REQUIRE(all.status == 200);
+    CHECK(all.header("content-type") == "application/json");
+    auto body = all.json();
+    CHECK(body["task_id"] == id);
+    CHECK(body["next_after"].is_null());
+    REQUIRE(body["events"].size() == streamed.size());
+    for (std::size_t i = 0; i < streamed.size(); ++i) {
+        CHECK(body["events"][i]["id"] == streamed[i].id);
+        CHECK(body["events"][i]["type"] == streamed[i].type);
+        CHECK(body["events"][i]["data"] == json::parse(streamed[i].data));
+    }
+
+    // Two at a time, each page after the last id of the one before.
+    std::vector<std::string> paged;
+    std::string after;
+    for (int pages = 0; pages < 10; ++pages) {
+        auto page = http.get("/v1/tasks/" + id + "/events?limit=2" + (after.empty() ? "" : "&after=" + after), json_accept);
+        REQUIRE(page.status == 200);
+        const auto page_json = page.json();
+        for (const auto& e : page_json["events"]) paged.push_back(e["id"]);
+        if (page_json["next_after"].is_null()) break;
+        after = page_json["next_after"];
+    }
+    std::vector<std::string> ids;
+    for (const auto& e : streamed) ids.push_back(e.id);
+    CHECK(paged == ids);
+
+    CHECK(http.get("/v1/tasks/" + id + "/events?after=nope", json_accept).status == 400);
+    CHECK(http.get("/v1/tasks/" + id + "/events?limit=0", json_accept).status == 400);
+    CHECK(http.get("/v1/tasks/" + id + "/events?limit=1001", json_accept).status == 400);
+    CHECK(http.get("/v1/tasks/01ARZ3NDEKTSV4RRFFQ69G5FAV/events", json_accept).status == 404);
+    // Without the Accept header it is still the event stream.
+    SseStream again(server.port(), "/v1/tasks/" + id + "/events");
+    CHECK(again.response().header("content-type") == "text/event-stream");
+}
