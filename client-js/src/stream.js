@@ -1,6 +1,7 @@
 import { TaskstreamError } from './errors.js';
 import { isAfter, earlier } from './ids.js';
 import { Backoff } from './backoff.js';
+import { Ring } from './ring.js';
 
 /** The server names at most this many topics per stream. */
 const MAX_TOPICS = 32;
@@ -42,8 +43,8 @@ export class SharedStream {
     this.listening = new Set();
     /** @type {string | null} the newest id this client has received */
     this.lastId = null;
-    /** @type {{ id: string, type: string, data: any, taskId: string | null }[]} */
-    this.recent = [];
+    /** @type {Ring<{ id: string, type: string, data: any, taskId: string | null }>} */
+    this.recent = new Ring(RECENT_EVENTS);
     /** The id after which `recent` holds everything the subscription had (null: not known yet). */
     this.recentFloor = null;
     /** @type {string | null} where a retry resumes: the open's starting id, then each id received */
@@ -187,7 +188,7 @@ export class SharedStream {
     const event = { id, type, data, taskId: taskIdOf(type, data) };
     if (type === 'reset') {
       // What came before is gone from the server: nothing kept spans the gap.
-      this.recent = [];
+      this.recent.clear();
       this.recentFloor = id || null;
     }
     // A re-open from an earlier id replays what came already: each watch drops
@@ -197,8 +198,8 @@ export class SharedStream {
       // Opened live, the first event is where what we know starts.
       if (this.recentFloor === null) this.recentFloor = this.lastId ?? id;
       this.lastId = id;
-      this.recent.push(event);
-      if (this.recent.length > RECENT_EVENTS) this.recentFloor = this.recent.shift()?.id ?? null;
+      const dropped = this.recent.push(event);
+      if (dropped) this.recentFloor = dropped.id;
     }
     for (const w of [...this.watches]) w.receive(event);
   }

@@ -218,7 +218,7 @@ export class Watch {
   report(err) {
     const error = err instanceof Error ? err : new TaskstreamError(String(err));
     if (this.handlers.onError) this.handlers.onError(error);
-    else if (this.waiting.length === 0 && !this.handlers.onState) console.error(error);
+    else console.error(error);
   }
 
   /** @param {any} item */

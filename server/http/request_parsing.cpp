@@ -44,6 +44,19 @@ bool wants_json(const Request& request) {
     return accept.find("application/json") != boost::string_view::npos && !accepts_event_stream(request);
 }
 
+namespace {
+
+/// `?limit=` as 1..`most`, or `fallback` when absent.
+Outcome<std::size_t> limit_param(std::string_view query, std::size_t most, std::size_t fallback) {
+    auto limit = query_param(query, "limit");
+    if (!limit) return fallback;
+    auto n = parse_event_id(*limit);  // a plain unsigned decimal
+    if (!n || *n < 1 || *n > most) return make_error(errc::bad_request, "limit must be 1 to " + std::to_string(most));
+    return static_cast<std::size_t>(*n);
+}
+
+} // namespace
+
 Outcome<HistoryQuery> history_query(std::string_view query) {
     HistoryQuery q;
     if (auto after = query_param(query, "after"); after && !after->empty()) {
@@ -51,11 +64,9 @@ Outcome<HistoryQuery> history_query(std::string_view query) {
         if (!seq) return make_error(errc::bad_request, "after is not an event id of this server");
         q.after = *seq;
     }
-    if (auto limit = query_param(query, "limit")) {
-        auto n = parse_event_id(*limit);  // a plain unsigned decimal
-        if (!n || *n < 1 || *n > 1000) return make_error(errc::bad_request, "limit must be 1 to 1000");
-        q.limit = static_cast<std::size_t>(*n);
-    }
+    auto limit = limit_param(query, 1000, q.limit);
+    if (!limit) return std::move(limit).error();
+    q.limit = *limit;
     return q;
 }
 
@@ -88,11 +99,9 @@ Outcome<TaskQuery> task_query(std::string_view query) {
         q.state = *state;
     }
     if (auto kind = query_param(query, "kind")) q.kind = *kind;
-    if (auto limit = query_param(query, "limit")) {
-        auto n = parse_event_id(*limit);  // a plain unsigned decimal
-        if (!n || *n < 1 || *n > 500) return make_error(errc::bad_request, "limit must be 1 to 500");
-        q.limit = static_cast<std::size_t>(*n);
-    }
+    auto limit = limit_param(query, 500, q.limit);
+    if (!limit) return std::move(limit).error();
+    q.limit = *limit;
     if (auto cursor = query_param(query, "cursor")) {
         auto decoded = base64url_decode(*cursor);
         if (!decoded || decoded->rfind("before:", 0) != 0 || !is_task_id(decoded->substr(7)))

@@ -175,9 +175,7 @@ test('a server restart in the middle: every event once, in order', async () => {
     const task = await c.start('demo.countdown', { steps: 60, interval_ms: 20 });
     const ids = [];
     const r = recorder();
-    c.watch(task.id, {
-      ...r.handlers,
-    });
+    c.watch(task.id, r.handlers);
     const it = c.watch(task.id, { untilDone: true });
     const collecting = (async () => {
       for await (const e of it) ids.push(e.id);
@@ -191,9 +189,6 @@ test('a server restart in the middle: every event once, in order', async () => {
     assert.deepEqual(ids, sorted, 'in id order');
     assert.equal(new Set(ids).size, ids.length, 'no event twice');
     assert.ok(r.connection.includes('retrying'));
-    // The interrupted attempt runs again: its steps come again, as new events.
-    const states = r.events.filter((e) => e.kind === 'state').map((e) => e.state);
-    assert.equal(states.at(-1), 'succeeded');
     c.close();
   } finally {
     await restarting.dispose();
