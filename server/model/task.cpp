@@ -47,6 +47,7 @@ nlohmann::json to_json(const Task& t) {
                      {"progress", progress_to_json(t.progress)},
                      {"attempt", t.attempt},
                      {"max_attempts", t.max_attempts},
+                     {"redeliveries", t.redeliveries},
                      {"priority", t.priority},
                      {"timeout_s", t.timeout_ms / 1000.0},
                      {"backoff_base_s", t.backoff_ms / 1000.0},
@@ -77,6 +78,7 @@ Task task_from_json(const nlohmann::json& j) {
     t.progress.message = p.value("message", "");
     t.attempt = j.value("attempt", 1);
     t.max_attempts = j.value("max_attempts", 1);
+    t.redeliveries = j.value("redeliveries", 0);
     t.priority = j.value("priority", 0);
     t.timeout_ms = static_cast<std::int64_t>(j.value("timeout_s", 0.0) * 1000.0);
     t.backoff_ms = static_cast<std::int64_t>(j.value("backoff_base_s", 0.0) * 1000.0);

@@ -34,6 +34,7 @@ struct Task {
     Progress progress;
     int attempt = 1;        // the attempt running now, or the next one to run
     int max_attempts = 1;
+    int redeliveries = 0;   // attempts in a row cut short by the server's own death (not counted as retries)
     int priority = 0;
     std::int64_t created_at = 0;     // ms since epoch; 0 = not yet
     std::int64_t scheduled_at = 0;

@@ -1,11 +1,17 @@
 #include "tasks/attempt_runner.hpp"
 
+#include <future>
+
 #include "core/backoff.hpp"
 #include "core/clock.hpp"
 #include "tasks/attempt_context.hpp"
 #include "tasks/attempt_outcome.hpp"
 
 namespace taskstream {
+
+namespace {
+constexpr std::chrono::seconds kStartCommitWait{10};
+}
 
 void AttemptRunner::run(const std::string& id) {
     auto active = active_.find(id);
@@ -19,11 +25,21 @@ void AttemptRunner::run(const std::string& id) {
         kind = kinds_.find(active->task.kind);
         timeout = std::chrono::milliseconds(active->task.timeout_ms);
     }
-    recorder_.transition(active, [](Task& t) {
-        t.state = TaskState::running;
-        t.started_at = now_ms();
-        t.error.reset();
-    });
+    // The handler starts only once `running` is committed: if it takes the server
+    // down, the restart sees the attempt and counts a redelivery, so a task that
+    // crashes the server every time stops at --max-redeliveries.
+    auto started = std::make_shared<std::promise<void>>();
+    auto committed = started->get_future();
+    recorder_.transition(
+        active,
+        [](Task& t) {
+            t.state = TaskState::running;
+            t.started_at = now_ms();
+            t.error.reset();
+        },
+        [started](const Task&, bool) { started->set_value(); });
+    // Bounded: a stalled store (which the recorder reports) does not hold the worker for good.
+    committed.wait_for(kStartCommitWait);
     AttemptContext ctx(recorder_, active, std::chrono::steady_clock::now() + timeout);
     AttemptEnd end;
     try {
@@ -54,6 +70,7 @@ void AttemptRunner::finish(const std::shared_ptr<ActiveTask>& active, AttemptEnd
         active,
         [&](Task& t) {
             end.attempts_left = t.attempt < t.max_attempts;
+            t.redeliveries = 0;  // the attempt ended by itself: the run of server deaths is over
             auto verdict = classify_attempt(std::move(end));
             t.state = verdict.state;
             t.result = std::move(verdict.result);

@@ -50,8 +50,11 @@ void Engine::start() {
 void Engine::stop() {
     if (stopped_.exchange(true)) return;
     executor_.pause();
+    const std::size_t running = executor_.running();
+    if (running > 0)
+        log_->info("shutdown: {} running attempts get up to {} ms to finish", running, options_.drain_timeout.count());
     if (!executor_.wait_idle(options_.drain_timeout)) {
-        log_->warn("drain timeout: interrupting {} running attempts; they run again after restart",
+        log_->warn("shutdown: drain timeout; interrupting {} running attempts, queued again to run after restart",
                    executor_.running());
         active_.for_each([](ActiveTask& active) {
             active.interrupted = true;
@@ -63,7 +66,7 @@ void Engine::stop() {
 
 void Engine::recover(Task found) {
     const bool kind_known = kinds_.find(found.kind) != nullptr;
-    auto plan = plan_recovery(std::move(found), kind_known, now_ms());
+    auto plan = plan_recovery(std::move(found), kind_known, options_.max_redeliveries, now_ms());
     Task& task = plan.task;
     if (plan.changed) {
         auto snapshot = std::make_shared<const Task>(task);

@@ -66,7 +66,8 @@ public:
     struct Options {
         std::size_t workers = 4;
         std::size_t max_active_tasks = 100000;  // queued + running + retrying
-        std::chrono::seconds drain_timeout{30};
+        std::chrono::milliseconds drain_timeout{30000};
+        int max_redeliveries = 3;  // server deaths in a row a task survives (recovery)
         std::chrono::milliseconds aging_step{1000};  // waiting this long raises a queued task's priority by one
     };
 

@@ -246,7 +246,7 @@ TEST_CASE("engine: a retryable error is retried; a plain error fails at once") {
     CHECK(failed->attempt == 1);
 }
 
-TEST_CASE("engine: a task found running at start is retried as a new attempt, or fails with worker_lost") {
+TEST_CASE("engine: a task found running at start runs the same attempt again, or fails with worker_lost at the cap") {
     TempDir dir;
     auto kinds = test_kinds();
     Task retry, lost;
@@ -258,7 +258,7 @@ TEST_CASE("engine: a task found running at start is retried as a new attempt, or
     retry.timeout_ms = 10000;
     lost = retry;
     lost.id = "01AAAAAAAAAAAAAAAAAAAAAAAB";
-    lost.max_attempts = 1;
+    lost.redeliveries = 3;  // the server already died under it three times in a row
     {
         SqliteStore store(dir.path(), taskstream::testing::quiet_logger());
         WriteBatch b;
@@ -267,8 +267,9 @@ TEST_CASE("engine: a task found running at start is retried as a new attempt, or
         store.write(b);
     }
     Rig rig(kinds, dir.path());
-    CHECK(states(rig.events_until_end(retry.id)) == std::vector<std::string>{"retrying", "running", "succeeded"});
-    CHECK(rig.engine->get(retry.id)->attempt == 2);
+    CHECK(states(rig.events_until_end(retry.id)) == std::vector<std::string>{"queued", "running", "succeeded"});
+    CHECK(rig.engine->get(retry.id)->attempt == 1);
+    CHECK(rig.engine->get(retry.id)->redeliveries == 0);
     CHECK(states(rig.events_until_end(lost.id)) == std::vector<std::string>{"failed"});
     CHECK(rig.engine->get(lost.id)->error->type == "worker_lost");
 }
