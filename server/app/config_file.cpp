@@ -1,10 +1,12 @@
 #include "app/config_file.hpp"
 
-#include <stdexcept>
+#include <algorithm>
+#include <set>
 
+#include <CLI/CLI.hpp>
 #include <toml++/toml.h>
 
-#include "core/clock.hpp"
+#include "app/options.hpp"
 
 namespace taskstream {
 
@@ -30,15 +32,112 @@ json to_json(const toml::node& node) {
     return nullptr;
 }
 
-[[noreturn]] void fail(const std::filesystem::path& path, const toml::node& where, const std::string& what) {
-    throw std::runtime_error(path.string() + ":" + std::to_string(where.source().begin.line) + ": " + what);
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = up;
+        }
+    }
+    return row[b.size()];
 }
 
-std::string required_string(const std::filesystem::path& path, const toml::table& t, const char* key) {
-    auto v = t[key].value<std::string>();
-    if (!v || v->empty()) fail(path, t, std::string("needs a string '") + key + "'");
-    return *v;
+/// " (did you mean 'data-dir'?)" for a near miss: dashes for underscores, or a typo or two.
+std::string suggestion(const std::string& key, const std::vector<std::string>& known) {
+    std::string dashed = key;
+    std::replace(dashed.begin(), dashed.end(), '_', '-');
+    const std::string* best = nullptr;
+    std::size_t best_distance = 3;
+    for (const auto& k : known) {
+        const std::size_t d = k == dashed ? 0 : edit_distance(key, k);
+        if (d < best_distance) best = &k, best_distance = d;
+    }
+    return best ? " (did you mean '" + *best + "'?)" : "";
 }
+
+/// Reads one file: every error says where.
+class Reader {
+public:
+    explicit Reader(std::filesystem::path path) : path_(std::move(path)) {}
+
+    [[noreturn]] void fail(const toml::node& where, const std::string& what) const {
+        throw ConfigError(path_.string() + ":" + std::to_string(where.source().begin.line) + ": " + what);
+    }
+
+    /// Refuses any key of `table` outside `allowed`.
+    void only_keys(const toml::table& table, const std::string& section, const std::vector<std::string>& allowed) const {
+        for (const auto& [k, v] : table) {
+            const std::string key(k.str());
+            if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+                fail(v, "unknown key '" + key + "' in " + section + suggestion(key, allowed));
+        }
+    }
+
+    std::optional<std::string> string(const toml::table& t, const std::string& section, const char* key,
+                                      bool required) const {
+        const toml::node* node = t.get(key);
+        if (!node) {
+            if (required) fail(t, section + " needs " + key + " = \"…\"");
+            return std::nullopt;
+        }
+        if (!node->is_string()) fail(*node, section + ": " + key + " must be a string");
+        auto v = *node->value<std::string>();
+        if (required && v.empty()) fail(*node, section + ": " + key + " must not be empty");
+        return v;
+    }
+
+    std::int64_t integer(const toml::table& t, const std::string& section, const char* key, std::int64_t fallback,
+                         std::int64_t min, std::int64_t max) const {
+        const toml::node* node = t.get(key);
+        if (!node) return fallback;
+        if (!node->is_integer()) fail(*node, section + ": " + key + " must be an integer");
+        const auto v = *node->value<std::int64_t>();
+        if (v < min || v > max)
+            fail(*node, section + ": " + key + " = " + std::to_string(v) + " is outside " + std::to_string(min) +
+                            " to " + std::to_string(max));
+        return v;
+    }
+
+    /// "30s", "500ms", … or an integer number of seconds.
+    std::chrono::milliseconds duration(const toml::table& t, const std::string& section, const char* key,
+                                       std::chrono::milliseconds fallback, std::chrono::milliseconds min,
+                                       std::chrono::milliseconds max) const {
+        const toml::node* node = t.get(key);
+        if (!node) return fallback;
+        std::optional<std::chrono::milliseconds> d;
+        if (node->is_integer() && *node->value<std::int64_t>() >= 0)
+            d = std::chrono::seconds(*node->value<std::int64_t>());
+        else if (node->is_string())
+            d = parse_setting_duration(*node->value<std::string>());
+        if (!d) fail(*node, section + ": " + key + " must be a duration like \"500ms\", \"30s\", \"5m\", \"2h\"");
+        if (*d < min || *d > max)
+            fail(*node, section + ": " + key + " is outside " + format_setting_duration(min) + " to " +
+                            format_setting_duration(max));
+        return *d;
+    }
+
+    std::vector<std::string> strings(const toml::table& t, const std::string& section, const char* key) const {
+        std::vector<std::string> out;
+        const toml::node* node = t.get(key);
+        if (!node) return out;
+        if (!node->is_array()) fail(*node, section + ": " + key + " must be an array of strings");
+        for (const auto& element : *node->as_array()) {
+            if (!element.is_string()) fail(element, section + ": " + key + " holds strings only");
+            out.push_back(*element.value<std::string>());
+        }
+        return out;
+    }
+
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
 
 /// "{config_dir}" in an argv element: the config file's directory, so that
 /// scripts can sit next to it whatever the server's working directory.
@@ -50,78 +149,168 @@ std::string with_config_dir(std::string element, const std::filesystem::path& pa
     return element;
 }
 
-CommandSpec command_from(const std::filesystem::path& path, const toml::table& t) {
+CommandSpec command_from(const Reader& r, const toml::table& t) {
+    r.only_keys(t, "[[command]]",
+                {"name", "description", "argv", "params", "cwd", "env", "timeout", "max_retries",
+                 "retryable_exit_codes", "concurrency", "kill_grace"});
     CommandSpec c;
-    c.name = required_string(path, t, "name");
-    c.description = t["description"].value_or(std::string());
-    auto argv = t["argv"].as_array();
-    if (!argv || argv->empty()) fail(path, t, "command '" + c.name + "' needs argv = [\"program\", …]");
-    for (const auto& a : *argv) {
-        auto s = a.value<std::string>();
-        if (!s) fail(path, a, "argv elements are strings");
-        c.argv.push_back(with_config_dir(*s, path));
+    c.name = *r.string(t, "[[command]]", "name", true);
+    const std::string section = "command '" + c.name + "'";
+    c.description = r.string(t, section, "description", false).value_or("");
+    for (auto& element : r.strings(t, section, "argv")) c.argv.push_back(with_config_dir(element, r.path()));
+    if (c.argv.empty()) r.fail(t, section + " needs argv = [\"program\", …]");
+    if (const toml::node* params = t.get("params")) {
+        if (!params->is_table()) r.fail(*params, section + ": params must be a table (a JSON Schema)");
+        c.params_schema = to_json(*params);
     }
-    if (auto p = t["params"].as_table()) c.params_schema = to_json(*p);
-    c.cwd = t["cwd"].value_or(std::string());
-    if (auto env = t["env"].as_table())
-        for (const auto& [k, v] : *env) c.env[std::string(k.str())] = v.value_or(std::string());
-    c.timeout = std::chrono::seconds(t["timeout_s"].value_or(3600));
-    c.max_retries = t["max_retries"].value_or(0);
-    if (auto codes = t["retryable_exit_codes"].as_array())
-        for (const auto& code : *codes) c.retryable_exit_codes.insert(code.value_or(-1));
-    c.concurrency = static_cast<std::size_t>(t["concurrency"].value_or(0));
-    c.kill_grace = std::chrono::milliseconds(static_cast<std::int64_t>(t["kill_grace_s"].value_or(5.0) * 1000));
+    c.cwd = r.string(t, section, "cwd", false).value_or("");
+    if (const toml::node* env = t.get("env")) {
+        if (!env->is_table()) r.fail(*env, section + ": env must be a table of strings");
+        for (const auto& [k, v] : *env->as_table()) {
+            if (!v.is_string()) r.fail(v, section + ": env." + std::string(k.str()) + " must be a string");
+            c.env[std::string(k.str())] = *v.value<std::string>();
+        }
+    }
+    c.timeout = std::chrono::duration_cast<std::chrono::seconds>(
+        r.duration(t, section, "timeout", std::chrono::hours(1), std::chrono::seconds(1), std::chrono::days(365)));
+    c.max_retries = static_cast<int>(r.integer(t, section, "max_retries", 0, 0, 1000));
+    if (const toml::node* codes = t.get("retryable_exit_codes")) {
+        if (!codes->is_array()) r.fail(*codes, section + ": retryable_exit_codes must be an array of integers");
+        for (const auto& code : *codes->as_array()) {
+            auto v = code.value<std::int64_t>();
+            if (!code.is_integer() || *v < 1 || *v > 255) r.fail(code, section + ": exit codes are integers 1 to 255");
+            c.retryable_exit_codes.insert(static_cast<int>(*v));
+        }
+    }
+    c.concurrency = static_cast<std::size_t>(r.integer(t, section, "concurrency", 0, 0, 1 << 20));
+    c.kill_grace = r.duration(t, section, "kill_grace", std::chrono::seconds(5), std::chrono::milliseconds(0),
+                              std::chrono::hours(1));
     return c;
 }
 
-ScheduleSpec schedule_from(const std::filesystem::path& path, const toml::table& t, std::size_t index) {
+ScheduleSpec schedule_from(const Reader& r, const toml::table& t, std::size_t index) {
+    r.only_keys(t, "[[schedule]]", {"name", "kind", "params", "priority", "every", "cron"});
     ScheduleSpec s;
-    s.kind = required_string(path, t, "kind");
-    s.name = t["name"].value_or(s.kind + "#" + std::to_string(index));
-    if (auto p = t["params"].as_table()) s.params = to_json(*p);
-    s.priority = t["priority"].value_or(0);
-    auto every = t["every"].value<std::string>();
-    auto cron = t["cron"].value<std::string>();
-    if (every.has_value() == cron.has_value()) fail(path, t, "schedule '" + s.name + "' needs one of every or cron");
-    if (every) {
-        s.every = parse_duration(*every);
-        if (!s.every) fail(path, t, "schedule '" + s.name + "': every = \"" + *every + "\" is not like 30s, 5m, 1h");
+    s.kind = *r.string(t, "[[schedule]]", "kind", true);
+    s.name = r.string(t, "[[schedule]]", "name", false).value_or(s.kind + "#" + std::to_string(index));
+    const std::string section = "schedule '" + s.name + "'";
+    if (const toml::node* params = t.get("params")) {
+        if (!params->is_table()) r.fail(*params, section + ": params must be a table");
+        s.params = to_json(*params);
+    }
+    s.priority = static_cast<int>(r.integer(t, section, "priority", 0, -1000000, 1000000));
+    if (t.contains("every") == t.contains("cron")) r.fail(t, section + " needs one of every or cron");
+    if (t.contains("every")) {
+        s.every = r.duration(t, section, "every", {}, std::chrono::milliseconds(10), std::chrono::days(366));
     } else {
         std::string error;
-        s.cron = CronExpression::parse(*cron, error);
-        if (!s.cron) fail(path, t, "schedule '" + s.name + "': " + error);
+        s.cron = CronExpression::parse(*r.string(t, section, "cron", true), error);
+        if (!s.cron) r.fail(*t.get("cron"), section + ": " + error);
     }
     return s;
 }
 
+WebhookOptions webhooks_from(const Reader& r, const toml::table& t) {
+    r.only_keys(t, "[webhooks]", {"secret", "allow", "max_attempts", "backoff_base", "backoff_max", "timeout"});
+    WebhookOptions w;
+    w.secret = r.string(t, "[webhooks]", "secret", false).value_or("");
+    w.allow = r.strings(t, "[webhooks]", "allow");
+    w.max_attempts = static_cast<int>(r.integer(t, "[webhooks]", "max_attempts", w.max_attempts, 1, 1000));
+    w.backoff_base = r.duration(t, "[webhooks]", "backoff_base", w.backoff_base, std::chrono::milliseconds(1),
+                                std::chrono::hours(24));
+    w.backoff_max = r.duration(t, "[webhooks]", "backoff_max", w.backoff_max, w.backoff_base, std::chrono::days(7));
+    w.timeout = r.duration(t, "[webhooks]", "timeout", w.timeout, std::chrono::milliseconds(10), std::chrono::minutes(10));
+    return w;
+}
+
+/// The option a flat key names ("workers" → --workers), or null.
+CLI::Option* option_for(CLI::App& app, const std::string& key) {
+    for (CLI::Option* option : app.get_options())
+        for (const auto& name : option->get_lnames())
+            if (name == key && name != "help" && name != "config") return option;
+    return nullptr;
+}
+
+std::vector<std::string> known_keys(CLI::App& app) {
+    std::vector<std::string> keys{"command", "schedule", "webhooks"};
+    for (CLI::Option* option : app.get_options())
+        for (const auto& name : option->get_lnames())
+            if (name != "help" && name != "config") keys.push_back(name);
+    return keys;
+}
+
+/// The key's TOML value as the option's command-line inputs, checked for type.
+std::vector<std::string> inputs_for(const Reader& r, const std::string& key, const toml::node& value,
+                                    const CLI::Option& option) {
+    const std::string type = option.get_type_name();
+    if (option.get_expected_min() == 0) {  // a flag
+        if (!value.is_boolean()) r.fail(value, key + " must be true or false");
+        return {*value.value<bool>() ? "true" : "false"};
+    }
+    if (type.starts_with("UINT") || type.starts_with("INT")) {
+        if (!value.is_integer()) r.fail(value, key + " must be an integer");
+        return {std::to_string(*value.value<std::int64_t>())};
+    }
+    if (type.starts_with("DURATION")) {
+        if (value.is_integer()) return {std::to_string(*value.value<std::int64_t>())};
+        if (!value.is_string()) r.fail(value, key + " must be a duration like \"500ms\", \"30s\", \"5m\", \"7d\"");
+        return {*value.value<std::string>()};
+    }
+    if (option.get_items_expected_max() > 1) {
+        if (!value.is_array()) r.fail(value, key + " must be an array of strings");
+        std::vector<std::string> out;
+        for (const auto& element : *value.as_array()) {
+            if (!element.is_string()) r.fail(element, key + " holds strings only");
+            out.push_back(*element.value<std::string>());
+        }
+        return out;
+    }
+    if (!value.is_string()) r.fail(value, key + " must be a string");
+    return {*value.value<std::string>()};
+}
+
 } // namespace
 
-StructuredConfig load_structured_config(const std::filesystem::path& path) {
+StructuredConfig load_config_file(const std::filesystem::path& path, CLI::App& app) {
     toml::table root;
     try {
         root = toml::parse_file(path.string());
     } catch (const toml::parse_error& e) {
-        throw std::runtime_error(path.string() + ":" + std::to_string(e.source().begin.line) + ": " +
-                                 std::string(e.description()));
+        throw ConfigError(path.string() + ":" + std::to_string(e.source().begin.line) + ": " +
+                          std::string(e.description()) + " (the config file is TOML)");
     }
+    const Reader r(path);
     StructuredConfig config;
-    if (auto commands = root["command"].as_array())
-        for (const auto& c : *commands) {
-            if (!c.is_table()) fail(path, c, "[[command]] entries are tables");
-            config.commands.push_back(command_from(path, *c.as_table()));
+    const auto known = known_keys(app);
+    for (const auto& [k, value] : root) {
+        const std::string key(k.str());
+        if (key == "command" || key == "schedule") {
+            if (!value.is_array_of_tables()) r.fail(value, "write [[" + key + "]] sections (an array of tables)");
+            for (const auto& entry : *value.as_array()) {
+                if (key == "command") config.commands.push_back(command_from(r, *entry.as_table()));
+                else config.schedules.push_back(schedule_from(r, *entry.as_table(), config.schedules.size()));
+            }
+            continue;
         }
-    if (auto schedules = root["schedule"].as_array())
-        for (const auto& s : *schedules) {
-            if (!s.is_table()) fail(path, s, "[[schedule]] entries are tables");
-            config.schedules.push_back(schedule_from(path, *s.as_table(), config.schedules.size()));
+        if (key == "webhooks") {
+            if (!value.is_table()) r.fail(value, "write a [webhooks] section");
+            config.webhooks = webhooks_from(r, *value.as_table());
+            continue;
         }
-    if (auto w = root["webhooks"].as_table()) {
-        config.webhooks.secret = (*w)["secret"].value_or(std::string());
-        if (auto allow = (*w)["allow"].as_array())
-            for (const auto& a : *allow) config.webhooks.allow.push_back(a.value_or(std::string()));
-        config.webhooks.max_attempts = (*w)["max_attempts"].value_or(8);
-        config.webhooks.backoff_base = std::chrono::milliseconds((*w)["backoff_base_ms"].value_or(1000));
-        config.webhooks.backoff_max = std::chrono::milliseconds((*w)["backoff_max_ms"].value_or(60000));
+        if (key == "config") r.fail(value, "a config file cannot name another (--config or TASKSTREAM_CONFIG)");
+        CLI::Option* option = option_for(app, key);
+        if (!option) {
+            const std::string what = value.is_table() ? "unknown section [" + key + "]" : "unknown key '" + key + "'";
+            r.fail(value, what + suggestion(key, known));
+        }
+        if (option->count() > 0) continue;  // a flag or the environment set it: they come first
+        auto inputs = inputs_for(r, key, value, *option);
+        try {
+            option->add_result(inputs);
+            option->run_callback();
+        } catch (const CLI::Error& e) {
+            r.fail(value, key + ": " + e.what());
+        }
     }
     return config;
 }

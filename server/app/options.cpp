@@ -2,14 +2,57 @@
 
 #include <CLI/CLI.hpp>
 
+#include "core/clock.hpp"
+#include "http/client_address.hpp"
+
 namespace taskstream {
 
+std::optional<std::chrono::milliseconds> parse_setting_duration(const std::string& text) {
+    if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+        if (text.size() > 12) return std::nullopt;
+        return std::chrono::seconds(std::stoll(text));
+    }
+    return parse_duration(text);
+}
+
+std::string format_setting_duration(std::chrono::milliseconds d) {
+    const auto ms = d.count();
+    if (ms == 0) return "0s";
+    for (auto [unit, size] : {std::pair{"d", 86400000LL}, {"h", 3600000LL}, {"m", 60000LL}, {"s", 1000LL}})
+        if (ms % size == 0) return std::to_string(ms / size) + unit;
+    return std::to_string(ms) + "ms";
+}
+
+namespace {
+
+std::string env(const char* name) { return std::string("TASKSTREAM_") + name; }
+
+/// A duration option: takes units, checks the range, shows its default in units.
+CLI::Option* add_duration(CLI::App& app, const std::string& name, std::chrono::milliseconds& target,
+                          const std::string& help, std::chrono::milliseconds min, std::chrono::milliseconds max,
+                          const char* env_name) {
+    auto* option = app.add_option_function<std::string>(
+        name,
+        [&target, name, min, max](const std::string& text) {
+            auto d = parse_setting_duration(text);
+            if (!d)
+                throw CLI::ValidationError(name, "'" + text + "' is not a duration like 500ms, 30s, 5m, 2h or 7d");
+            if (*d < min || *d > max)
+                throw CLI::ValidationError(name, "'" + text + "' is outside " + format_setting_duration(min) +
+                                                     " to " + format_setting_duration(max));
+            target = *d;
+        },
+        help);
+    return option->type_name("DURATION")->default_str(format_setting_duration(target))->envname(env(env_name));
+}
+
+} // namespace
+
 void add_server_options(CLI::App& app, ServerOptions& o) {
-    app.set_config("--config", "", "TOML or INI file with any of these options (flag names as keys)");
-    // The file's [[command]], [[schedule]] and [webhooks] are read by load_structured_config;
-    // unknown arguments on the command line stay errors.
-    app.allow_config_extras(CLI::config_extras_mode::ignore);
-    auto env = [](const char* name) { return std::string("TASKSTREAM_") + name; };
+    app.add_option("--config", o.config,
+                   "TOML file with any of these options (the flag names without dashes as keys) and the "
+                   "[[command]], [[schedule]] and [webhooks] sections; flags > environment > file")
+        ->envname(env("CONFIG"))->check(CLI::ExistingFile);
     app.add_option("--listen", o.listen, "HOST:PORT to serve on; port 0 picks a free port")
         ->envname(env("LISTEN"))->capture_default_str();
     app.add_option("--data-dir", o.data_dir, "directory of the sqlite store")
@@ -23,37 +66,59 @@ void add_server_options(CLI::App& app, ServerOptions& o) {
     app.add_flag("--demo", o.demo, "register the demo.* task kinds")->envname(env("DEMO"));
     app.add_flag("--insecure", o.insecure, "allow a non-loopback address without authentication")
         ->envname(env("INSECURE"));
-    app.add_option("--log-format", o.log_format, "text or json")
+    app.add_option("--log-format", o.log_format, "text or json (one object per line)")
         ->envname(env("LOG_FORMAT"))->capture_default_str()->check(CLI::IsMember({"text", "json"}));
-    app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
+    app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error, critical or off")
         ->envname(env("LOG_LEVEL"))->capture_default_str()
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
-    app.add_option("--drain-timeout", o.drain_timeout_s, "seconds running tasks get to finish on shutdown")
-        ->envname(env("DRAIN_TIMEOUT"))->capture_default_str();
-    app.add_option("--aging-ms", o.aging_ms, "a queued task gains one priority point per this many ms waited")
-        ->envname(env("AGING_MS"))->capture_default_str()->check(CLI::Range(1u, 3600000u));
-    app.add_option("--heartbeat-ms", o.heartbeat_ms, "idle event streams get a comment this often")
-        ->envname(env("HEARTBEAT_MS"))->capture_default_str()->check(CLI::Range(100u, 600000u));
+    app.add_flag("--access-log", o.access_log,
+                 "a log line per request (address, method, route, status, duration, bytes), whatever the log level")
+        ->envname(env("ACCESS_LOG"));
+    add_duration(app, "--shutdown-delay", o.shutdown_delay,
+                 "on a signal, /readyz answers 503 this long while all else still serves (a load balancer's poll "
+                 "interval), then listening stops", 0ms, 1h, "SHUTDOWN_DELAY");
+    add_duration(app, "--drain-timeout", o.drain_timeout,
+                 "on shutdown, running tasks get this long to finish; then they are interrupted and queued again",
+                 0ms, 24h, "DRAIN_TIMEOUT");
+    app.add_option("--max-redeliveries", o.max_redeliveries,
+                   "a task whose attempts the server's own death cut short this many times in a row fails with "
+                   "worker_lost; fewer are run again without using up a retry")
+        ->envname(env("MAX_REDELIVERIES"))->capture_default_str()->check(CLI::Range(0u, 1000u));
+    add_duration(app, "--aging", o.aging, "a queued task gains one priority point per this much time waited", 1ms,
+                 1h, "AGING");
+    add_duration(app, "--heartbeat", o.heartbeat, "idle event streams get a comment this often", 100ms, 10min,
+                 "HEARTBEAT");
     app.add_option("--max-body", o.max_body_bytes, "largest request body in bytes (→ 413)")
-        ->envname(env("MAX_BODY"))->capture_default_str();
+        ->envname(env("MAX_BODY"))->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
     app.add_option("--max-header", o.max_header_bytes, "largest request head in bytes (→ 431)")
-        ->envname(env("MAX_HEADER"))->capture_default_str();
-    app.add_option("--header-timeout-ms", o.header_timeout_ms, "time to receive a request head (→ 408)")
-        ->envname(env("HEADER_TIMEOUT_MS"))->capture_default_str()->check(CLI::Range(10u, 600000u));
-    app.add_option("--idle-timeout-ms", o.idle_timeout_ms, "keep-alive connections idle this long are closed")
-        ->envname(env("IDLE_TIMEOUT_MS"))->capture_default_str()->check(CLI::Range(10u, 3600000u));
-    app.add_option("--write-timeout-ms", o.write_timeout_ms, "a write that makes no progress this long closes the connection")
-        ->envname(env("WRITE_TIMEOUT_MS"))->capture_default_str()->check(CLI::Range(10u, 600000u));
-    app.add_option("--retention", o.retention_s, "seconds a finished task and its events are kept")
-        ->envname(env("RETENTION"))->capture_default_str()->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 40));
+        ->envname(env("MAX_HEADER"))->capture_default_str()->check(CLI::Range(std::size_t{256}, std::size_t{1} << 20));
+    add_duration(app, "--header-timeout", o.header_timeout, "time to receive a request head (→ 408)", 10ms, 10min,
+                 "HEADER_TIMEOUT");
+    add_duration(app, "--idle-timeout", o.idle_timeout, "keep-alive connections idle this long are closed", 10ms,
+                 1h, "IDLE_TIMEOUT");
+    add_duration(app, "--write-timeout", o.write_timeout,
+                 "a write that makes no progress this long closes the connection", 10ms, 10min, "WRITE_TIMEOUT");
+    add_duration(app, "--retention", o.retention, "how long a finished task and its events are kept", 0ms,
+                 std::chrono::days(36500), "RETENTION");
     app.add_option("--retain-tasks", o.retain_tasks, "most finished tasks kept (oldest pruned first)")
         ->envname(env("RETAIN_TASKS"))->capture_default_str();
     app.add_option("--max-task-events", o.max_task_events, "most events kept per task (oldest pruned first)")
         ->envname(env("MAX_TASK_EVENTS"))->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));
-    app.add_option("--idempotency-ttl", o.idempotency_ttl_s, "seconds an Idempotency-Key is remembered")
-        ->envname(env("IDEMPOTENCY_TTL"))->capture_default_str()->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
+    add_duration(app, "--prune-interval", o.prune_interval, "how often retention is applied", 10ms,
+                 std::chrono::days(1), "PRUNE_INTERVAL");
+    add_duration(app, "--idempotency-ttl", o.idempotency_ttl, "how long an Idempotency-Key is remembered", 1s,
+                 std::chrono::days(36500), "IDEMPOTENCY_TTL");
     app.add_option("--max-streams-per-ip", o.max_streams_per_ip, "open event streams per client address (→ 429)")
         ->envname(env("MAX_STREAMS_PER_IP"))->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
+    app.add_option("--trusted-proxies", o.trusted_proxies,
+                   "CIDRs (127.0.0.1/32, 10.0.0.0/8, ::1/128) of proxies whose Forwarded or X-Forwarded-For "
+                   "header names the client; from other peers those headers are ignored")
+        ->envname(env("TRUSTED_PROXIES"))->delimiter(',')
+        ->check(CLI::Validator(
+            [](std::string& text) {
+                return http::Cidr::parse(text) ? std::string() : "'" + text + "' is not an address/prefix";
+            },
+            "CIDR"));
     app.add_option("--stream-queue-events", o.stream_queue_events,
                    "events queued for a slow stream reader before it is cut off (after merging progress)")
         ->envname(env("STREAM_QUEUE_EVENTS"))->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
@@ -67,21 +132,6 @@ void add_server_options(CLI::App& app, ServerOptions& o) {
     app.add_option("--max-connections", o.max_connections,
                    "connections served at once; more get 503 or a clean stream end (0: the fd limit less 64)")
         ->envname(env("MAX_CONNECTIONS"))->capture_default_str();
-    app.add_option("--prune-interval-ms", o.prune_interval_ms, "how often retention is applied")
-        ->envname(env("PRUNE_INTERVAL_MS"))->capture_default_str()->check(CLI::Range(10u, 86400000u));
-}
-
-void apply_config_file(CLI::App& app) {
-    auto* file = app.get_config_ptr();
-    if (!file || file->count() == 0) return;
-    for (const auto& item : app.get_config_formatter_base()->from_file(file->as<std::string>())) {
-        if (!item.parents.empty()) continue;  // [[command]], [[schedule]], [webhooks]: load_structured_config
-        auto* option = app.get_option_no_throw("--" + item.name);
-        if (!option || option == file) continue;
-        if (option->count() > 0) continue;  // a flag or the environment set it: they come first
-        option->add_result(item.inputs);
-        option->run_callback();
-    }
 }
 
 } // namespace taskstream

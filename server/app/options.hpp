@@ -1,14 +1,21 @@
-// ServerOptions: every setting of `taskstream serve`, and the CLI11 parser
-// that fills them from flags, TASKSTREAM_* environment variables and a config file.
+// ServerOptions: every setting of `taskstream serve`, and the CLI11 declarations
+// that fill them from flags and TASKSTREAM_* environment variables (the config
+// file is read by app/config_file, under the same names).
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include <CLI/App.hpp>
 
 namespace taskstream {
 
+using namespace std::chrono_literals;
+
 struct ServerOptions {
+    std::string config;  // --config / TASKSTREAM_CONFIG: the TOML file read after the flags
     std::string listen = "127.0.0.1:8080";
     std::string data_dir = "./data";
     std::string store = "sqlite";
@@ -18,32 +25,38 @@ struct ServerOptions {
     bool insecure = false;
     std::string log_format = "text";
     std::string log_level = "info";
-    unsigned drain_timeout_s = 30;
-    unsigned aging_ms = 1000;
-    unsigned heartbeat_ms = 15000;
+    bool access_log = false;
+    std::chrono::milliseconds shutdown_delay = 0ms;  // /readyz says 503 this long before listening stops
+    std::chrono::milliseconds drain_timeout = 30s;
+    unsigned max_redeliveries = 3;  // attempts cut short by the server's own death, in a row
+    std::chrono::milliseconds aging = 1s;
+    std::chrono::milliseconds heartbeat = 15s;
     std::size_t max_body_bytes = 1 << 20;
     std::size_t max_header_bytes = 8 * 1024;
-    unsigned header_timeout_ms = 10000;
-    unsigned idle_timeout_ms = 30000;
-    unsigned write_timeout_ms = 10000;
-    std::int64_t retention_s = 7 * 24 * 3600;
+    std::chrono::milliseconds header_timeout = 10s;
+    std::chrono::milliseconds idle_timeout = 30s;
+    std::chrono::milliseconds write_timeout = 10s;
+    std::chrono::milliseconds retention = std::chrono::days(7);
     std::size_t retain_tasks = 100000;
     std::size_t max_task_events = 10000;
-    unsigned prune_interval_ms = 60000;
-    std::int64_t idempotency_ttl_s = 24 * 3600;
+    std::chrono::milliseconds prune_interval = 60s;
+    std::chrono::milliseconds idempotency_ttl = 24h;
     std::size_t max_streams_per_ip = 100;
+    std::vector<std::string> trusted_proxies;   // CIDRs whose Forwarded / X-Forwarded-For is believed
     std::size_t stream_queue_events = 1000;     // a slow reader's queue, in events …
     std::size_t stream_queue_bytes = 1 << 20;   // … and in bytes: past either it is cut off
     std::size_t stream_send_buffer = 128 * 1024;  // SO_SNDBUF of a stream's socket (0: the kernel's)
     std::size_t max_connections = 0;  // 0: the descriptor limit less a reserve
 };
 
-/// Declares the options on `app` (the `serve` subcommand).
+/// Declares the options on `app` (the `serve` subcommand, and `config check`).
 void add_server_options(CLI::App& app, ServerOptions& options);
 
-/// After parsing: the flat keys of the --config file (`workers = 4`) set the options
-/// that neither a flag nor a TASKSTREAM_* variable set. (CLI11 reads the config file
-/// of the top-level app only, and these options live on `serve`.) Throws CLI::Error.
-void apply_config_file(CLI::App& app);
+/// A setting's duration: "500ms", "30s", "5m", "2h", "7d", or a bare number of
+/// seconds ("0" included). nullopt when it is none of these.
+std::optional<std::chrono::milliseconds> parse_setting_duration(const std::string& text);
+
+/// The shortest exact spelling of `d` in those units ("90s", "7d", "0s").
+std::string format_setting_duration(std::chrono::milliseconds d);
 
 } // namespace taskstream

@@ -1,6 +1,7 @@
 // run_main (public API, include/taskstream/server.hpp): the command line —
 // `serve` (the default when the first argument is a server option, or there is
 // none) and the client commands; any unknown argument is a usage error (2).
+#include <algorithm>
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
@@ -44,25 +45,57 @@ int usage_error(const CLI::App& app, const std::string& message) {
     return cli::exit_code::usage;
 }
 
-int serve(const CLI::App& serve_command, const ServerOptions& options, KindRegistry kinds) {
-    auto log = make_logger(options.log_format, options.log_level);
+/// The config file applied to `options` (through `serve_command`, so flags and the
+/// environment keep their precedence), its command kinds and --demo's registered,
+/// and its schedules checked against the kinds. Throws ConfigError.
+StructuredConfig load_configuration(CLI::App& serve_command, const ServerOptions& options, KindRegistry& kinds) {
+    StructuredConfig config;
+    if (!options.config.empty()) config = load_config_file(options.config, serve_command);
+    for (const auto& command : config.commands) {
+        try {
+            kinds.add(make_command_kind(command));
+        } catch (const std::exception& e) {
+            throw ConfigError(options.config + ": command '" + command.name + "': " + e.what());
+        }
+    }
+    if (options.demo) register_demo_kinds(kinds);
+    for (const auto& s : config.schedules)
+        if (!kinds.find(s.kind))
+            throw ConfigError(options.config + ": schedule '" + s.name + "' names kind '" + s.kind +
+                              "', which is not registered" +
+                              (s.kind.starts_with("demo.") ? std::string(" (--demo registers demo.*)") : std::string()));
+    return config;
+}
+
+int config_error(const std::string& message) {
+    std::fprintf(stderr, "taskstream: %s\n", message.c_str());
+    return cli::exit_code::usage;
+}
+
+int serve(CLI::App& serve_command, const ServerOptions& options, KindRegistry kinds) {
     StructuredConfig config;
     try {
-        if (auto* file = serve_command.get_config_ptr(); file && file->count() > 0) {
-            config = load_structured_config(file->as<std::string>());
-            for (const auto& command : config.commands) kinds.add(make_command_kind(command));
-        }
-        if (options.demo) register_demo_kinds(kinds);
-    } catch (const std::exception& e) {
-        log->critical("{}", e.what());
-        return cli::exit_code::usage;
+        config = load_configuration(serve_command, options, kinds);
+    } catch (const ConfigError& e) {
+        return config_error(e.what());
     }
-    for (const auto& s : config.schedules)
-        if (!kinds.find(s.kind)) {
-            log->critical("schedule {} names kind '{}', which is not registered", s.name, s.kind);
-            return cli::exit_code::usage;
-        }
-    return run_server(options, kinds, config, log);
+    return run_server(options, kinds, config, make_logger(options.log_format, options.log_level));
+}
+
+/// `taskstream config check FILE [serve's flags]`: the file read exactly as serve
+/// would read it with those flags and the environment, and nothing started.
+int check_config(CLI::App& check_command, const ServerOptions& options, KindRegistry kinds) {
+    try {
+        auto config = load_configuration(check_command, options, kinds);
+        const auto declared = check_command.get_options();
+        const auto settings =
+            std::count_if(declared.begin(), declared.end(), [](const CLI::Option* o) { return o->count() > 0; });
+        std::printf("%s: ok (%zu settings, %zu commands, %zu schedules)\n", options.config.c_str(),
+                    static_cast<std::size_t>(settings) - 1, config.commands.size(), config.schedules.size());
+        return 0;
+    } catch (const ConfigError& e) {
+        return config_error(e.what());
+    }
 }
 
 } // namespace
@@ -78,6 +111,14 @@ int run_main(int argc, char** argv, KindRegistry kinds) {
     add_server_options(*serve_command, options);
     cli::ClientCommands client;
     client.add(app);
+    auto* config_command = app.add_subcommand("config", "work with config files");
+    config_command->require_subcommand(1, 1);
+    ServerOptions check_options;
+    auto* check_command = config_command->add_subcommand(
+        "check", "read a config file as serve would, with the same flags (every key, type and range), "
+                 "and start nothing; exit 0, or 2 naming the line");
+    check_command->add_option("FILE", check_options.config, "the TOML file")->required()->check(CLI::ExistingFile);
+    add_server_options(*check_command, check_options);
 
     auto args = with_default_command(argc, argv);
     if (args.size() > 1 && !args[1].starts_with("-")) {
@@ -100,11 +141,7 @@ int run_main(int argc, char** argv, KindRegistry kinds) {
         return usage_error(app, e.what());
     }
     if (auto code = client.run()) return *code;
-    try {
-        apply_config_file(*serve_command);
-    } catch (const CLI::Error& e) {
-        return usage_error(app, std::string("--config: ") + e.what());
-    }
+    if (check_command->parsed()) return check_config(*check_command, check_options, std::move(kinds));
     return serve(*serve_command, options, std::move(kinds));
 }
 

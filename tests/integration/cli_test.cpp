@@ -256,19 +256,3 @@ TEST_CASE("cli: every unknown or malformed argument exits 2 with a message namin
     CHECK(help.output.find("--param") != std::string::npos);
     CHECK(help.output.find("--listen") == std::string::npos);  // its own options, not the server's
 }
-
-TEST_CASE("serve --config: the file's flat keys set what no flag sets, and a flag wins over the file") {
-    TempDir dir;
-    const auto config = (dir.path() / "taskstream.toml").string();
-    {
-        std::ofstream out(config);
-        out << "workers = 7\nheartbeat_ms = 1000\n";
-    }
-    TempDir data_a, data_b;
-    ServerProcess from_file(data_a.path(), {"--config", config});
-    HttpClient a(from_file.port());
-    CHECK(a.get("/v1/admin/status").json()["workers"] == 7);
-    ServerProcess flag_first(data_b.path(), {"--config", config, "--workers", "2"});
-    HttpClient b(flag_first.port());
-    CHECK(b.get("/v1/admin/status").json()["workers"] == 2);
-}

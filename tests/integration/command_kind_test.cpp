@@ -34,7 +34,7 @@ type = "integer"
 [[command]]
 name = "sh.sleepy"
 argv = ["sh", "-c", "sleep 60 & echo \"child $!\"; echo \"self $$\"; wait"]
-kill_grace_s = 0.2
+kill_grace = "200ms"
 )";
 
 std::string write_config(const TempDir& dir) {

@@ -14,7 +14,7 @@ namespace asio = boost::asio;
 
 TEST_CASE("200 low-priority tasks all finish while a stream of high-priority tasks keeps the workers busy") {
     TempDir dir;
-    ServerProcess server(dir.path(), {"--workers", "2", "--aging-ms", "1", "--log-level", "warn", "--max-streams-per-ip", "1000"});
+    ServerProcess server(dir.path(), {"--workers", "2", "--aging", "1ms", "--log-level", "warn", "--max-streams-per-ip", "1000"});
     HttpClient http(server.port());
     REQUIRE(http.request("POST", "/v1/admin/pause").status == 200);  // everything below queues up first
     std::vector<std::string> low;

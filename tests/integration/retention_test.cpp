@@ -23,7 +23,7 @@ std::string run_countdown(HttpClient& http, unsigned short port, int steps, std:
 
 TEST_CASE("finished tasks beyond the retained count are pruned and then answer 410") {
     TempDir dir;
-    ServerProcess server(dir.path(), {"--retain-tasks", "1", "--prune-interval-ms", "50"});
+    ServerProcess server(dir.path(), {"--retain-tasks", "1", "--prune-interval", "50ms"});
     HttpClient http(server.port());
     auto old_id = run_countdown(http, server.port(), 2);
     auto new_id = run_countdown(http, server.port(), 2);
@@ -40,7 +40,7 @@ TEST_CASE("finished tasks beyond the retained count are pruned and then answer 4
 
 TEST_CASE("a Last-Event-ID older than the retained history gets event: reset with the task - then the stream goes on") {
     TempDir dir;
-    const std::vector<std::string> flags{"--max-task-events", "5", "--prune-interval-ms", "50"};
+    const std::vector<std::string> flags{"--max-task-events", "5", "--prune-interval", "50ms"};
     std::vector<SseEvent> full;
     std::string id;
     {

@@ -26,7 +26,7 @@ TEST_CASE("a webhook receiver gets one correctly signed POST per finished task -
     TempDir dir;
     const std::string base = "http://127.0.0.1:" + std::to_string(receiver.port()) + "/hooks";
     auto config = write_config(dir, "[webhooks]\nsecret = \"s3cret\"\nallow = [\"" + base +
-                                        "\"]\nbackoff_base_ms = 10\nbackoff_max_ms = 50\n");
+                                        "\"]\nbackoff_base = \"10ms\"\nbackoff_max = \"50ms\"\n");
     ServerProcess server(dir.path() / "data", {"--config", config});
     HttpClient http(server.port());
     std::vector<std::string> ids;

@@ -219,7 +219,7 @@ test('backoff after 503s: retrying with growing waits, then open, then the event
 });
 
 test('a history pruned while the client was away: reset, the snapshot, and no gap', async () => {
-  const pruning = await new Server(['--max-task-events', '5', '--prune-interval-ms', '50']).start();
+  const pruning = await new Server(['--max-task-events', '5', '--prune-interval', '50ms']).start();
   const proxy = await new Proxy(pruning.port).listen();
   try {
     const c = proxied(proxy, pruning);
