@@ -11,4 +11,8 @@ namespace taskstream {
 /// A logger writing to stderr in `format` ("text" or "json") at `level`.
 std::shared_ptr<spdlog::logger> make_logger(const std::string& format, const std::string& level);
 
+/// The access log: its own logger, on whatever the process log level is (the
+/// session builds each line; in "json" format the message is a JSON object).
+std::shared_ptr<spdlog::logger> make_access_logger(const std::string& format);
+
 } // namespace taskstream

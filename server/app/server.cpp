@@ -5,10 +5,12 @@
 
 #include <atomic>
 #include <future>
+#include <thread>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "app/logging.hpp"
 #include "core/clock.hpp"
 #include "http/io_pool.hpp"
 #include "http/io_thread.hpp"
@@ -89,13 +91,13 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     }
     Hub hub;
     Journal::Options journal_options;
-    journal_options.maintenance_interval = std::chrono::milliseconds(options.prune_interval_ms);
+    journal_options.maintenance_interval = options.prune_interval;
     Journal journal(*store, hub, journal_options, log);
     RetentionPolicy retention;
-    retention.max_age_ms = options.retention_s * 1000;
+    retention.max_age_ms = options.retention.count();
     retention.max_finished = options.retain_tasks;
     retention.max_topic_events = options.max_task_events;
-    retention.idempotency_ms = options.idempotency_ttl_s * 1000;
+    retention.idempotency_ms = options.idempotency_ttl.count();
     journal.set_maintenance([&store, &log, retention] {
         auto pruned = store->prune(retention, now_ms());
         if (pruned.tasks + pruned.events > 0)
@@ -109,8 +111,9 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     }
     Engine::Options engine_options;
     engine_options.workers = options.workers;
-    engine_options.drain_timeout = std::chrono::seconds(options.drain_timeout_s);
-    engine_options.aging_step = std::chrono::milliseconds(options.aging_ms);
+    engine_options.drain_timeout = options.drain_timeout;
+    engine_options.max_redeliveries = static_cast<int>(options.max_redeliveries);
+    engine_options.aging_step = options.aging;
     // A replay goes out a page at a time; a page stays within half a reader's queue bound.
     const ReadLimit replay_page{.events = std::max<std::size_t>(1, std::min<std::size_t>(256, options.stream_queue_events / 2)),
                                 .bytes = std::max<std::size_t>(1, options.stream_queue_bytes / 2)};
@@ -137,14 +140,19 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     http::SessionOptions session_options;
     session_options.body_limit = options.max_body_bytes;
     session_options.header_limit = options.max_header_bytes;
-    session_options.header_timeout = std::chrono::milliseconds(options.header_timeout_ms);
-    session_options.idle_timeout = std::chrono::milliseconds(options.idle_timeout_ms);
-    session_options.write_timeout = std::chrono::milliseconds(options.write_timeout_ms);
+    session_options.header_timeout = options.header_timeout;
+    session_options.idle_timeout = options.idle_timeout;
+    session_options.write_timeout = options.write_timeout;
+    session_options.trusted_proxies = http::TrustedProxies(options.trusted_proxies);
+    if (options.access_log) session_options.access_log = make_access_logger(options.log_format);
+    session_options.access_log_json = options.log_format == "json";
+    std::atomic<bool> stopping{false};
+    session_options.stopping = &stopping;
     session_options.sse.write_timeout = session_options.write_timeout;
     // Descriptors beyond the connections: the store, pipes of command kinds, webhooks, the listener.
     const std::size_t fd_budget = fd_limit > 128 ? fd_limit - 64 : fd_limit / 2;
     session_options.max_connections = options.max_connections ? std::min(options.max_connections, fd_budget) : fd_budget;
-    session_options.sse.heartbeat = std::chrono::milliseconds(options.heartbeat_ms);
+    session_options.sse.heartbeat = options.heartbeat;
     session_options.sse.send_buffer_bytes = options.stream_send_buffer;
 
     http::IoPool pool(options.io_threads);
@@ -189,13 +197,25 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     ready = true;
 
     int code = stop_requested.get_future().get();
+    // In order: readiness fails at once (the signal handler), and everything else
+    // serves on for the delay, so that a load balancer takes the node out first.
+    if (options.shutdown_delay > std::chrono::milliseconds(0)) {
+        log->info("shutdown: /readyz answers 503; serving on for {} ms", options.shutdown_delay.count());
+        std::this_thread::sleep_for(options.shutdown_delay);
+    }
     listener->stop();
+    stopping = true;  // keep-alive connections close after their answer in flight
+    log->info("shutdown: stopped accepting; {} connections open", listener->open_connections());
     scheduler.stop();
+    const std::size_t open_streams = hub.subscriber_count();
     hub.shutdown();   // every stream: event: shutdown, then a clean end
-    if (!hub.wait_until_no_subscribers(std::chrono::seconds(5)))
-        log->warn("some event streams did not end in time");
+    if (hub.wait_until_no_subscribers(std::chrono::seconds(5)))
+        log->info("shutdown: {} event streams sent shutdown and ended", open_streams);
+    else
+        log->warn("shutdown: of {} event streams, {} did not end in time", open_streams, hub.subscriber_count());
     engine.stop();    // drain running attempts, interrupt the rest
     journal.stop();   // commit the final events
+    log->info("shutdown: final events committed (last id {})", hub.last_seq());
     webhooks.stop();
     pool.stop();
     log->info("stopped");

@@ -9,9 +9,12 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/url/parse.hpp>
-#include "http/request_parsing.hpp"
+#include <cmath>
+
+#include <nlohmann/json.hpp>
 
 #include "http/problem.hpp"
+#include "http/request_parsing.hpp"
 
 namespace taskstream::http {
 
@@ -56,18 +59,19 @@ public:
                 co_await refuse(*request);
                 break;
             }
-            const bool keep_alive = request->keep_alive();
+            const bool keep_alive = request->keep_alive() && !(options_.stopping && options_.stopping->load());
             const auto started = std::chrono::steady_clock::now();
-            Reply reply = co_await route(*request);
+            RequestContext ctx = context_for(*request);
+            Reply reply = co_await route(ctx);
             if (auto* stream = std::get_if<StreamReply>(&reply)) {
-                log_access(*request, 200, started);
+                log_access(ctx, 200, 0, started);
                 // The stream goes on without this session: its buffers and frame are freed now.
                 stream->setup.held.push_back(std::move(counted_));
                 stream->connection->start(std::move(socket_), std::move(stream->setup));
                 co_return;
             }
             auto& response = std::get<Response>(reply);
-            log_access(*request, response.result_int(), started);
+            log_access(ctx, response.result_int(), response.body().size(), started);
             if (!co_await write_response(response, keep_alive) || !keep_alive) break;
         }
         boost::system::error_code ignored;
@@ -82,7 +86,10 @@ private:
     asio::awaitable<void> refuse(const Request& request) {
         log_->warn("at the connection limit ({}): refusing {}", options_.max_connections,
                    std::string(request.target().substr(0, request.target().find('?'))));
-        if (accepts_event_stream(request)) {
+        auto target = boost::urls::parse_origin_form(request.target());
+        const bool stream_route =
+            target && router_.match(request.method(), target->path()).streams && !wants_json(request);
+        if (stream_route || accepts_event_stream(request)) {
             const std::string bye = sse_response_head() + "retry: " + std::to_string(options_.sse.retry_ms * 2) + "\n\n";
             boost::system::error_code ec;
             watchdog_.arm(options_.write_timeout);
@@ -135,12 +142,30 @@ private:
         co_return ReadOutcome{parser.release(), std::nullopt};
     }
 
-    asio::awaitable<Reply> route(const Request& request) {
-        auto target = boost::urls::parse_origin_form(request.target());
-        if (!target) co_return make_problem(make_error(errc::bad_request, "malformed request target"), "");
+    /// The request's context: its decoded path and query, and the client's address
+    /// (named by a trusted proxy, else the peer's).
+    RequestContext context_for(const Request& request) {
+        RequestContext ctx{request, {}, {}, {}, &thread_, {}};
+        if (auto target = boost::urls::parse_origin_form(request.target())) {
+            ctx.path = target->path();
+            ctx.query = std::string(target->encoded_query());
+            target_ok_ = true;
+        } else {
+            target_ok_ = false;
+        }
         boost::system::error_code ec;
         auto peer = socket_.remote_endpoint(ec);
-        RequestContext ctx{request, {}, target->path(), std::string(target->encoded_query()), &thread_, ec ? std::string() : peer.address().to_string()};
+        if (!ec)
+            ctx.remote_address = options_.trusted_proxies.empty()
+                                     ? peer.address().to_string()
+                                     : options_.trusted_proxies.client_of(peer.address(), request[beast_http::field::forwarded],
+                                                                          request["X-Forwarded-For"]);
+        return ctx;
+    }
+
+    asio::awaitable<Reply> route(RequestContext& ctx) {
+        const Request& request = ctx.request;
+        if (!target_ok_) co_return make_problem(make_error(errc::bad_request, "malformed request target"), "");
         try {
             co_return co_await router_.dispatch(ctx);
         } catch (const std::exception& e) {
@@ -159,12 +184,22 @@ private:
         co_return !ec;
     }
 
-    /// Path only: query strings may carry tickets, which never reach a log.
-    void log_access(const Request& request, unsigned status, std::chrono::steady_clock::time_point started) {
-        auto target = std::string_view(request.target());
-        auto path = target.substr(0, target.find('?'));
-        auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
-        log_->info("{} {} {} {}us", std::string(request.method_string()), path, status, us.count());
+    /// The route's template, never the path or query: those may carry ids, tickets or
+    /// tokens, which stay out of logs. A stream's line is written when it starts.
+    void log_access(const RequestContext& ctx, unsigned status, std::size_t bytes,
+                    std::chrono::steady_clock::time_point started) {
+        if (!options_.access_log) return;
+        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+        const std::string route = ctx.route.empty() ? "(unmatched)" : std::string(ctx.route);
+        const std::string method(ctx.request.method_string());
+        if (options_.access_log_json) {
+            nlohmann::json line{{"client", ctx.remote_address}, {"method", method}, {"route", route},
+                                {"status", status},           {"duration_ms", std::round(ms * 1000) / 1000},
+                                {"bytes", bytes}};
+            options_.access_log->info("{}", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        } else {
+            options_.access_log->info("{} {} {} {} {:.3f}ms {}", ctx.remote_address, method, route, status, ms, bytes);
+        }
     }
 
     tcp::socket socket_;
@@ -176,6 +211,7 @@ private:
     const SessionOptions& options_;
     std::shared_ptr<spdlog::logger> log_;
     bool overloaded_;
+    bool target_ok_ = false;
 };
 
 } // namespace

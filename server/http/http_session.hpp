@@ -3,6 +3,7 @@
 // connection over to an event stream.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 
@@ -10,6 +11,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <spdlog/logger.h>
 
+#include "http/client_address.hpp"
 #include "http/router.hpp"
 #include "http/io_thread.hpp"
 #include "http/stream_sweeper.hpp"
@@ -28,6 +30,12 @@ struct SessionOptions {
     /// Connections served at once; past it a new connection gets 503 (a stream:
     /// a clean end with a retry), so that descriptors never run out.
     std::size_t max_connections = 10000;
+    TrustedProxies trusted_proxies;   // peers whose Forwarded / X-Forwarded-For names the client
+    /// A line per request, when set: the client, method, route template, status, duration, bytes.
+    std::shared_ptr<spdlog::logger> access_log;
+    bool access_log_json = false;
+    /// Set on shutdown: each connection closes after the answer it is writing.
+    const std::atomic<bool>* stopping = nullptr;
 };
 
 /// Serves one connection until it closes or becomes an event stream. Runs on

@@ -38,7 +38,8 @@ struct RequestContext {
     std::string path;    // decoded path, without the query
     std::string query;   // raw query, without '?'
     IoThread* thread = nullptr;  // where a stream started from this request lives (null outside a connection)
-    std::string remote_address;  // the client's IP, for per-client limits
+    std::string remote_address;  // the client's IP (behind a trusted proxy: the one it names), for per-client limits
+    std::string_view route;      // the matched route's template, set by the router ("" when none matched)
 };
 
 } // namespace taskstream::http

@@ -25,6 +25,8 @@ public:
     void start();
     /// Stops accepting (thread-safe); open connections go on.
     void stop();
+    /// Connections open now, event streams included.
+    std::size_t open_connections() const { return open_connections_->load(); }
 
 private:
     boost::asio::awaitable<void> accept_loop();

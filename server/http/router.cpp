@@ -19,7 +19,13 @@ std::vector<std::string> split_path(const std::string& path) {
 }
 
 void Router::add(beast_http::verb method, std::string pattern, Handler handler) {
-    routes_.push_back(Route{method, split_path(pattern), std::move(handler)});
+    auto segments = split_path(pattern);
+    routes_.push_back(Route{method, std::move(pattern), std::move(segments), std::move(handler)});
+}
+
+void Router::add_stream(beast_http::verb method, std::string pattern, Handler handler) {
+    add(method, std::move(pattern), std::move(handler));
+    routes_.back().streams = true;
 }
 
 namespace {
@@ -60,6 +66,8 @@ Router::Match Router::match(beast_http::verb method, const std::string& path) co
         if (route.method == method || (method == beast_http::verb::head && route.method == beast_http::verb::get)) {
             result.handler = &route.handler;
             result.params = std::move(params);
+            result.pattern = route.pattern;
+            result.streams = route.streams;
             return result;
         }
         if (!result.allowed.empty()) result.allowed += ", ";
@@ -78,6 +86,7 @@ boost::asio::awaitable<Reply> Router::dispatch(RequestContext& ctx) const {
         co_return res;
     }
     ctx.path_params = std::move(m.params);
+    ctx.route = m.pattern;
     co_return co_await (*m.handler)(ctx);
 }
 

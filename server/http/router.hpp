@@ -20,11 +20,16 @@ using Handler = std::function<boost::asio::awaitable<Reply>(RequestContext&)>;
 class Router {
 public:
     void add(beast_http::verb method, std::string pattern, Handler handler);
+    /// A route that answers with an event stream: over the connection limit it
+    /// gets a clean stream end with a retry hint instead of a 503.
+    void add_stream(beast_http::verb method, std::string pattern, Handler handler);
 
     struct Match {
         const Handler* handler = nullptr;  // null: see allowed
         std::vector<std::string> params;
         std::string allowed;               // non-empty: the path exists, the method does not (405)
+        std::string_view pattern;          // the route's template ("/v1/tasks/{id}"), for logs and metrics
+        bool streams = false;
     };
     /// `path` is already percent-decoded and has no query.
     Match match(beast_http::verb method, const std::string& path) const;
@@ -35,8 +40,10 @@ public:
 private:
     struct Route {
         beast_http::verb method;
+        std::string pattern;
         std::vector<std::string> segments;
         Handler handler;
+        bool streams = false;
     };
     std::vector<Route> routes_;
 };

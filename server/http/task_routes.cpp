@@ -187,7 +187,7 @@ void add_task_routes(Router& router, Engine& engine, const StreamSettings& strea
         co_return make_json(status::ok, to_json(*task), ctx.request.version());
     });
 
-    router.add(verb::get, "/v1/tasks/{id}/events",
+    router.add_stream(verb::get, "/v1/tasks/{id}/events",
                [&engine, &streams](RequestContext& ctx) -> asio::awaitable<Reply> {
                    const auto& id = ctx.path_params[0];
                    if (auto bad = check_task_id(id)) co_return problem(*bad, ctx);

@@ -25,7 +25,7 @@ void add_topic_routes(Router& router, TopicService& topics, const StreamSettings
         co_return make_json(status::accepted, {{"topic", topic}, {"ids", *ids}}, ctx.request.version());
     });
 
-    router.add(verb::get, "/v1/events", [&topics, &streams](RequestContext& ctx) -> asio::awaitable<Reply> {
+    router.add_stream(verb::get, "/v1/events", [&topics, &streams](RequestContext& ctx) -> asio::awaitable<Reply> {
         auto filter = TopicFilter::parse(query_values(ctx.query, "topic"), query_values(ctx.query, "kind"));
         if (!filter) co_return make_problem(filter.error(), ctx.path);
         auto after = last_event_id(ctx);

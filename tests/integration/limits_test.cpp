@@ -10,7 +10,7 @@ using namespace taskstream::testing;
 
 TEST_CASE("a request head that does not arrive in time is answered 408") {
     TempDir dir;
-    ServerProcess server(dir.path(), {"--header-timeout-ms", "300"});
+    ServerProcess server(dir.path(), {"--header-timeout", "300ms"});
     auto reply = raw_exchange(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n", std::chrono::seconds(10));
     CHECK(reply.rfind("HTTP/1.1 408", 0) == 0);
     CHECK(reply.find("application/problem+json") != std::string::npos);
@@ -34,7 +34,7 @@ TEST_CASE("oversized headers are 431 - an oversized body 413 - garbage 400") {
 
 TEST_CASE("an idle keep-alive connection is closed after the idle timeout - requests reuse it before") {
     TempDir dir;
-    ServerProcess server(dir.path(), {"--idle-timeout-ms", "300"});
+    ServerProcess server(dir.path(), {"--idle-timeout", "300ms"});
     // Two requests on one connection, then silence: the server closes it.
     auto reply = raw_exchange(server.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
                               std::chrono::seconds(10));
@@ -45,7 +45,7 @@ TEST_CASE("an idle keep-alive connection is closed after the idle timeout - requ
 
 TEST_CASE("an idle event stream gets heartbeat comments") {
     TempDir dir;
-    ServerProcess server(dir.path(), {"--heartbeat-ms", "100"});
+    ServerProcess server(dir.path(), {"--heartbeat", "100ms"});
     HttpClient http(server.port());
     auto id = http.post_json("/v1/tasks", {{"kind", "demo.countdown"}, {"params", {{"steps", 1}, {"interval_ms", 1500}}}})
                   .json()["id"].get<std::string>();
@@ -70,6 +70,13 @@ TEST_CASE("at the connection limit: plain requests get 503 - a new stream a clea
     CHECK(stream.find("text/event-stream") != std::string::npos);
     CHECK(stream.find("retry: ") != std::string::npos);
     CHECK(stream.find("data:") == std::string::npos);
+    // Every stream route, whatever the Accept header: a task's stream without one too.
+    auto plain = raw_exchange(server.port(), "GET /v1/tasks/01AAAAAAAAAAAAAAAAAAAAAAAA/events HTTP/1.1\r\nHost: x\r\n\r\n",
+                              std::chrono::seconds(10));
+    CHECK(plain.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(plain.find("retry: ") != std::string::npos);
+    auto multiplexed = raw_exchange(server.port(), "GET /v1/events?topic=a HTTP/1.1\r\nHost: x\r\n\r\n", std::chrono::seconds(10));
+    CHECK(multiplexed.find("retry: ") != std::string::npos);
 }
 
 TEST_CASE("a stream the client closes is ended at once - its per-client slot is free again") {
@@ -87,7 +94,7 @@ TEST_CASE("a stream the client closes is ended at once - its per-client slot is 
 TEST_CASE("a stream whose write makes no progress for the write timeout is closed") {
     TempDir dir;
     // Queue bounds far above what is published: only the stalled write can end this stream.
-    ServerProcess server(dir.path(), {"--write-timeout-ms", "300", "--stream-queue-events", "1000000",
+    ServerProcess server(dir.path(), {"--write-timeout", "300ms", "--stream-queue-events", "1000000",
                                       "--stream-queue-bytes", "1000000000"});
     boost::asio::io_context ioc;
     auto stalled = open_stalled_stream(ioc, server.port(), "/v1/events?topic=big");
