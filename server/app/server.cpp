@@ -11,6 +11,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "app/logging.hpp"
+#include "app/server_metrics.hpp"
 #include "core/clock.hpp"
 #include "http/io_pool.hpp"
 #include "http/io_thread.hpp"
@@ -136,6 +137,7 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     http::add_task_routes(router, engine, streams);
     http::add_topic_routes(router, topics, streams);
     http::add_admin_routes(router, engine);
+    http::add_metrics_routes(router);
     http::add_dashboard_routes(router);
     http::SessionOptions session_options;
     session_options.body_limit = options.max_body_bytes;
@@ -173,6 +175,8 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
         log->critical("cannot listen on {}: {}", options.listen, e.code().message());
         return 1;
     }
+
+    const auto gauges = register_server_gauges(*listener, hub, engine);
 
     std::promise<int> stop_requested;
     asio::signal_set signals(pool.first(), SIGINT, SIGTERM, SIGQUIT);

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/metrics.hpp"
 #include "http/problem.hpp"
 #include "http/request_parsing.hpp"
 
@@ -23,6 +24,11 @@ namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
 namespace {
+
+// Registered at start, so that it shows before the first request.
+auto& http_requests = metrics::Registry::global().counter_family(
+    "taskstream_http_requests_total", "HTTP requests answered, by method, route template and status.",
+    {"method", "route", "status"});
 
 /// The problem for a failed read, or nullopt when the client simply went away.
 std::optional<HttpError> read_failure(const boost::system::error_code& ec, bool timed_out) {
@@ -188,6 +194,7 @@ private:
     /// tokens, which stay out of logs. A stream's line is written when it starts.
     void log_access(const RequestContext& ctx, unsigned status, std::size_t bytes,
                     std::chrono::steady_clock::time_point started) {
+        count_request(ctx, status);
         if (!options_.access_log) return;
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
         const std::string route = ctx.route.empty() ? "(unmatched)" : std::string(ctx.route);
@@ -200,6 +207,13 @@ private:
         } else {
             options_.access_log->info("{} {} {} {} {:.3f}ms {}", ctx.remote_address, method, route, status, ms, bytes);
         }
+    }
+
+    static void count_request(const RequestContext& ctx, unsigned status) {
+        // Templates only: label values stay few whatever paths clients send.
+        const bool known = ctx.request.method() != beast_http::verb::unknown;
+        http_requests.with({known ? std::string(ctx.request.method_string()) : "OTHER",
+                       ctx.route.empty() ? "(unmatched)" : std::string(ctx.route), std::to_string(status)}).inc();
     }
 
     tcp::socket socket_;

@@ -32,6 +32,8 @@ void add_topic_routes(Router& router, TopicService& topics, const StreamSettings
 void add_admin_routes(Router& router, Engine& engine);
 /// GET /healthz (alive), GET /readyz (accepting work: false while starting or draining).
 void add_health_routes(Router& router, const std::atomic<bool>& ready);
+/// GET /metrics: every metric of the process in the Prometheus text format.
+void add_metrics_routes(Router& router);
 /// GET / and the dashboard's files (embedded in the binary), with ETag and a strict CSP.
 void add_dashboard_routes(Router& router);
 

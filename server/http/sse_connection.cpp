@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
+#include "core/metrics.hpp"
 #include "http/stream_sweeper.hpp"
 #include "model/sse_encoder.hpp"
 
@@ -95,9 +96,36 @@ void SseConnection::start(tcp::socket socket, Setup setup) {
     write_queued();
 }
 
+namespace {
+
+// Registered at start, so that they show (at 0) before the first use.
+auto& cut_offs = metrics::Registry::global().counter_family(
+    "taskstream_stream_cutoffs_total",
+    "Event streams closed by the server so that the client resumes from history: a reader past its queue "
+    "bound, events lost on the way to its thread, or a write that made no progress.",
+    {"reason"});
+auto& cut_off_slow_reader = cut_offs.with({"slow_reader"});
+auto& cut_off_lost_on_the_way = cut_offs.with({"lost_on_the_way"});
+auto& cut_off_write_timeout = cut_offs.with({"write_timeout"});
+
+auto& publish_to_write = metrics::Registry::global().histogram(
+    "taskstream_publish_to_write_seconds",
+    "Time from an event's publish to the end of the write that sent it to a stream (the oldest event of "
+    "each write; replays not counted).",
+    metrics::latency_buckets());
+
+/// From the hub's publish to the end of the socket write that carried the event.
+void observe_write_latency(const EventPtr& oldest, std::chrono::steady_clock::time_point now) {
+    if (oldest->published_ns == 0) return;
+    publish_to_write.observe_ns(now.time_since_epoch().count() - oldest->published_ns);
+}
+
+} // namespace
+
 void SseConnection::deliver(const EventPtr& event) {
     if (closed_ || end_after_write_) return;
     if (!queue_.push(event)) {
+        cut_off_slow_reader.inc();
         thread_.streams.log().info("sse: reader fell behind its bound; closing, it resumes from history");
         close(nullptr);
         return;
@@ -119,12 +147,14 @@ void SseConnection::shutdown() {
 
 void SseConnection::cut_off() {
     if (closed_) return;
+    cut_off_lost_on_the_way.inc();
     thread_.streams.log().warn("sse: events for this stream were lost on the way; closing, it resumes from history");
     close(nullptr);
 }
 
 bool SseConnection::take_events() {
     writing_events_.clear();
+    writing_live_ = false;
     if (setup_.replay) {
         try {
             if (setup_.replay->next_page(writing_events_)) {
@@ -145,6 +175,7 @@ bool SseConnection::take_events() {
         }
     }
     queue_.take_into(writing_events_);
+    writing_live_ = true;
     return true;
 }
 
@@ -204,6 +235,7 @@ void SseConnection::write_queued() {
 bool SseConnection::written() {
     if (closed_) return false;
     last_write_ = std::chrono::steady_clock::now();
+    if (writing_live_ && !writing_events_.empty()) observe_write_latency(writing_events_.front(), last_write_);
     writing_events_.clear();
     writing_prefix_.clear();
     writing_suffix_.clear();
@@ -219,6 +251,7 @@ void SseConnection::sweep(std::chrono::steady_clock::time_point now) {
     const auto& options = thread_.streams.options();
     if (writing_) {
         if (now - write_started_ >= options.write_timeout) {
+            cut_off_write_timeout.inc();
             thread_.streams.log().info("sse: closing a stalled stream (no progress for {} ms)",
                                        options.write_timeout.count());
             close(nullptr);

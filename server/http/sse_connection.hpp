@@ -81,6 +81,7 @@ private:
     // What the write in progress sends; kept alive until it completes.
     std::string writing_prefix_;
     std::vector<EventPtr> writing_events_;
+    bool writing_live_ = false;  // writing_events_ came from the live queue (not a replay): its latency counts
     std::string writing_suffix_;
     std::vector<boost::asio::const_buffer> buffers_;
 

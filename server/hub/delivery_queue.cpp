@@ -3,7 +3,16 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "core/metrics.hpp"
+
 namespace taskstream {
+
+namespace {
+// Registered at start, so that they show (at 0) before the first use.
+auto& progress_merged = metrics::Registry::global().counter(
+    "taskstream_stream_progress_merged_total",
+    "Stale progress events dropped from a slow reader's queue (a newer one of the same task stays).");
+} // namespace
 
 bool DeliveryQueue::push(const EventPtr& event) {
     events_.push_back(event);
@@ -40,6 +49,7 @@ void DeliveryQueue::merge_progress() {
         }
         kept.push_back(e);
     }
+    progress_merged.inc(events_.size() - kept.size());
     events_.assign(kept.rbegin(), kept.rend());
 }
 

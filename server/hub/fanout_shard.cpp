@@ -3,7 +3,15 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/metrics.hpp"
+
 namespace taskstream {
+
+namespace {
+// Registered at start, so that they show (at 0) before the first use.
+auto& events_delivered = metrics::Registry::global().counter(
+    "taskstream_events_delivered_total", "Events handed to event streams, once per stream that gets them.");
+} // namespace
 
 namespace {
 
@@ -96,6 +104,7 @@ void FanoutShard::drain() {
         cut_off_all();
         return;
     }
+    const std::size_t before = delivered_;
     for (const auto& event : batch_) {
         for (auto& reader : by_pattern_)
             if (event->seq > reader.live_after && reader.filter->matches(*event)) deliver(reader, event);
@@ -107,6 +116,8 @@ void FanoutShard::drain() {
                 deliver(reader, event);
     }
     batch_.clear();
+    // Counted once per batch: a shared atomic per delivery would cost the fan-out.
+    events_delivered.inc(delivered_ - before);
     for (Reader* reader : touched_) {
         reader->touched = false;
         reader->subscriber->flush();
@@ -115,6 +126,7 @@ void FanoutShard::drain() {
 }
 
 void FanoutShard::deliver(Reader& reader, const EventPtr& event) {
+    ++delivered_;
     reader.subscriber->deliver(event);
     if (!reader.touched) {
         reader.touched = true;

@@ -78,6 +78,7 @@ private:
     std::unordered_map<const Subscriber*, Reader> named_;  // the streams indexed above, once each
     std::vector<Reader> by_pattern_;  // streams with a pattern: every event is matched against them
     std::vector<EventPtr> batch_;    // the inbox being delivered (its capacity is kept)
+    std::size_t delivered_ = 0;      // deliveries so far (the metric is fed once per batch)
     std::vector<Reader*> touched_;   // the readers to flush after the batch
 };
 

@@ -2,9 +2,16 @@
 
 #include <algorithm>
 
+#include "core/metrics.hpp"
 #include "model/task_topic.hpp"
 
 namespace taskstream {
+
+namespace {
+// Registered at start, so that they show (at 0) before the first use.
+auto& events_published = metrics::Registry::global().counter(
+    "taskstream_events_published_total", "Events sequenced and published to the hub (task and producer events).");
+} // namespace
 
 Hub::Hub(Options options) : options_(options) { all_shards_.push_back(&inline_shard_); }
 
@@ -92,6 +99,8 @@ void Hub::detach_filter(const Subscriber* subscriber) {
 }
 
 void Hub::publish(const EventPtr& event) {
+    events_published.inc();
+    event->published_ns = std::chrono::steady_clock::now().time_since_epoch().count();
     std::lock_guard lock(mutex_);
     last_seq_ = event->seq;
     all_recent_.push_back(event);

@@ -1,11 +1,20 @@
 #include "journal/journal.hpp"
 
+
 #include <optional>
 #include <unordered_set>
 
 #include "core/clock.hpp"
+#include "core/metrics.hpp"
 
 namespace taskstream {
+
+namespace {
+// Registered at start, so that they show (at 0) before the first use.
+auto& commit_seconds = metrics::Registry::global().histogram(
+    "taskstream_store_commit_seconds", "Duration of one group commit to the store (fsync included when durable).",
+    metrics::latency_buckets());
+} // namespace
 
 Journal::Journal(Store& store, Hub& hub, Options options, std::shared_ptr<spdlog::logger> log)
     : store_(store), hub_(hub), options_(options), log_(std::move(log)) {}
@@ -222,8 +231,10 @@ void Journal::flush() {
         if (p.entry.idempotency) batch.idempotency.push_back(p.entry.idempotency.get());
     }
     bool committed = true;
+    const auto commit_started = std::chrono::steady_clock::now();
     try {
         store_.write(batch);
+        commit_seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_started).count());
     } catch (const StoreError& e) {
         committed = false;
         log_->error("journal: commit of {} entries failed: {}", pending_.size(), e.what());

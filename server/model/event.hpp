@@ -17,6 +17,9 @@ struct Event {
     std::int64_t ts_ms = 0;      // when the event was created
     bool terminal = false;       // last event of its topic (a task's final state)
     std::shared_ptr<const std::string> wire;  // "id: …\nevent: …\ndata: …\n\n"
+    /// Steady-clock ns when the hub published it (0: read from the store), for
+    /// the publish-to-write latency. Written once, before any reader gets it.
+    mutable std::int64_t published_ns = 0;
 };
 
 using EventPtr = std::shared_ptr<const Event>;

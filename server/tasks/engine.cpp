@@ -1,11 +1,22 @@
 #include "tasks/engine.hpp"
 
+
 #include <limits>
 
 #include "core/clock.hpp"
+#include "core/metrics.hpp"
 #include "tasks/recovery.hpp"
 
 namespace taskstream {
+
+namespace {
+// Registered at start, so that they show (at 0) before the first use.
+auto& tasks_finished = metrics::Registry::global().counter_family(
+    "taskstream_tasks_finished_total", "Tasks that reached a final state, by kind and state.", {"kind", "state"});
+auto& task_duration = metrics::Registry::global().histogram_family(
+    "taskstream_task_duration_seconds", "Time from a task's creation to its final state (queueing and retries included), by kind.",
+    {"kind"}, metrics::duration_buckets());
+} // namespace
 namespace {
 
 Executor::Clock::time_point to_time_point(std::int64_t ms) {
@@ -86,6 +97,9 @@ void Engine::schedule(const Task& task) {
 }
 
 void Engine::finished(const Task& task) {
+    tasks_finished.with({task.kind, std::string(to_string(task.state))}).inc();
+    if (task.created_at > 0 && task.finished_at >= task.created_at)
+        task_duration.with({task.kind}).observe(static_cast<double>(task.finished_at - task.created_at) / 1000.0);
     active_.erase(task.id);
     if (webhooks_ && !task.callback_url.empty()) webhooks_->notify(task.callback_url, to_json(task).dump());
 }
@@ -204,6 +218,15 @@ EngineStatus Engine::status() const {
                         .queued = executor_.queued(),
                         .active = active_.size(),
                         .workers = executor_.workers()};
+}
+
+std::map<std::pair<std::string, TaskState>, std::size_t> Engine::active_counts() const {
+    std::map<std::pair<std::string, TaskState>, std::size_t> counts;
+    active_.for_each([&counts](ActiveTask& active) {
+        std::lock_guard lock(active.mutex);
+        ++counts[{active.visible.kind, active.visible.state}];
+    });
+    return counts;
 }
 
 Outcome<Task> Engine::get(const std::string& id) {

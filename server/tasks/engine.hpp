@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -105,6 +106,8 @@ public:
     void pause();
     void resume();
     EngineStatus status() const;
+    /// Unfinished tasks by (kind, committed state), for the metrics. Visits every active task.
+    std::map<std::pair<std::string, TaskState>, std::size_t> active_counts() const;
 
     Outcome<Task> get(const std::string& id);
     /// Attaches `subscriber` to the task's topic: its history after `after` (all
