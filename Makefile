@@ -11,19 +11,24 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PACKAGES := build-essential cmake ninja-build pkg-config ccache curl util-linux \
 	libboost1.81-dev libboost-url1.81-dev libssl-dev \
 	nlohmann-json3-dev libspdlog-dev catch2 libsqlite3-dev sqlite3 libcli11-dev \
-	libtomlplusplus-dev python3 iproute2 chromium fonts-dejavu-core
+	libtomlplusplus-dev python3 iproute2 chromium fonts-dejavu-core nginx-light openssl
 
 .PHONY: all deps configure build run test bench clean
 
-# Installs those of the Debian packages $(1) that are not installed yet.
+# Installs those of the Debian packages $(1) that are not installed yet. No package may
+# start its service while it installs (nginx would listen on every address): a
+# policy-rc.d that says no is put in place for the install when the machine has none.
 define install_missing
 	@missing=$$(for p in $(1); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
 	  done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:" $$missing; \
+	  guard=""; if [ ! -e /usr/sbin/policy-rc.d ]; then guard=1; \
+	    printf '#!/bin/sh\nexit 101\n' | $(SUDO) tee /usr/sbin/policy-rc.d >/dev/null; $(SUDO) chmod +x /usr/sbin/policy-rc.d; fi; \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	  status=$$?; [ -z "$$guard" ] || $(SUDO) rm -f /usr/sbin/policy-rc.d; exit $$status; \
 	fi
 endef
 
@@ -37,6 +42,12 @@ deps:
 	@if [ ! -f client-js/node_modules/.package-lock.json ] || \
 	    [ client-js/package-lock.json -nt client-js/node_modules/.package-lock.json ]; then \
 	  cd client-js && npm ci --no-audit --no-fund; fi
+	@# promtool, for the metrics test: unpacked from Debian's prometheus package into the
+	@# build dir, not installed (installing it would start a Prometheus server).
+	@if [ ! -x $(BUILD)/tools/promtool ]; then \
+	  rm -rf $(BUILD)/tools/deb && mkdir -p $(BUILD)/tools/deb && cd $(BUILD)/tools/deb && \
+	  { apt-get download -qq prometheus || { $(SUDO) apt-get update -qq && apt-get download -qq prometheus; }; } && \
+	  dpkg-deb -x prometheus_*.deb unpacked && cp unpacked/usr/bin/promtool ../promtool && cd .. && rm -rf deb; fi
 
 $(BUILD)/build.ninja: CMakeLists.txt | deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
