@@ -13,7 +13,7 @@ PACKAGES := build-essential cmake ninja-build pkg-config ccache curl util-linux 
 	nlohmann-json3-dev libspdlog-dev catch2 libsqlite3-dev sqlite3 libcli11-dev \
 	libtomlplusplus-dev python3 iproute2 chromium fonts-dejavu-core nginx-light openssl
 
-.PHONY: all deps configure build run test bench clean
+.PHONY: all deps configure build run test bench package install record-versions clean
 
 # Installs those of the Debian packages $(1) that are not installed yet. No package may
 # start its service while it installs (nginx would listen on every address): a
@@ -49,6 +49,19 @@ deps:
 	  { apt-get download -qq prometheus || { $(SUDO) apt-get update -qq && apt-get download -qq prometheus; }; } && \
 	  dpkg-deb -x prometheus_*.deb unpacked && cp unpacked/usr/bin/promtool ../promtool && cd .. && rm -rf deb; fi
 
+	@# Repeatable builds: warn when the installed package versions are not those the
+	@# project was last tested with (packaging/debian-versions.txt; make record-versions).
+	@now=$$(mktemp); dpkg-query -W -f='$${Package} $${Version}\n' $(RECORDED) 2>/dev/null | awk 'NF == 2' | sort >$$now; \
+	if ! cmp -s $$now packaging/debian-versions.txt; then \
+	  echo "warning: Debian package versions differ from packaging/debian-versions.txt (tested):"; \
+	  diff packaging/debian-versions.txt $$now | grep '^[<>]' | sed 's/^</  tested:   /; s/^>/  installed:/' || true; \
+	fi; rm -f $$now
+
+# The packages whose versions are recorded: the build's and the tests' own, and node.
+RECORDED := $(PACKAGES) nodejs npm
+record-versions:
+	dpkg-query -W -f='$${Package} $${Version}\n' $(RECORDED) 2>/dev/null | awk 'NF == 2' | sort >packaging/debian-versions.txt
+
 $(BUILD)/build.ninja: CMakeLists.txt | deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
@@ -63,6 +76,15 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# The Debian package (CPack): binary, systemd unit, default config -> build/taskstream_*.deb.
+package: build
+	cd $(BUILD) && cpack -G DEB
+
+# The binary, headers, libraries and the CMake package under PREFIX (default /usr/local).
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 # Figures, not tests: the scenarios of DESIGN section 8 (a few minutes).
 BENCH_PACKAGES := python3 nginx-light libnginx-mod-nchan

@@ -1,6 +1,9 @@
 #include "app/version.hpp"
 
+#include <CLI/Version.hpp>
 #include <boost/version.hpp>
+#include <openssl/opensslv.h>
+#include <toml++/toml.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/version.h>
@@ -11,10 +14,12 @@
 namespace taskstream {
 
 std::string version_text() {
-    return fmt::format("taskstream {} (commit {})\nboost {}.{}, sqlite {}, nlohmann_json {}.{}.{}, spdlog {}.{}.{}",
+    return fmt::format("taskstream {} (commit {})\nboost {}.{}, sqlite {}, nlohmann_json {}.{}.{}, spdlog {}.{}.{}, "
+                       "CLI11 {}, toml++ {}.{}.{}, {}",
                        TASKSTREAM_VERSION, TASKSTREAM_COMMIT, BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000,
                        sqlite3_libversion(), NLOHMANN_JSON_VERSION_MAJOR, NLOHMANN_JSON_VERSION_MINOR,
-                       NLOHMANN_JSON_VERSION_PATCH, SPDLOG_VER_MAJOR, SPDLOG_VER_MINOR, SPDLOG_VER_PATCH);
+                       NLOHMANN_JSON_VERSION_PATCH, SPDLOG_VER_MAJOR, SPDLOG_VER_MINOR, SPDLOG_VER_PATCH, CLI11_VERSION,
+                       TOML_LIB_MAJOR, TOML_LIB_MINOR, TOML_LIB_PATCH, OPENSSL_VERSION_TEXT);
 }
 
 } // namespace taskstream
