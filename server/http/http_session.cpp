@@ -10,6 +10,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/url/parse.hpp>
 #include <cmath>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -209,11 +210,33 @@ private:
         }
     }
 
+    /// Each I/O thread keeps the counters it has used by (route, method, status), so
+    /// that a request costs one hash lookup and an atomic add, with no lock and no
+    /// allocation (the family's lock is taken once per new combination). Templates
+    /// only: label values stay few whatever paths clients send.
     static void count_request(const RequestContext& ctx, unsigned status) {
-        // Templates only: label values stay few whatever paths clients send.
-        const bool known = ctx.request.method() != beast_http::verb::unknown;
-        http_requests.with({known ? std::string(ctx.request.method_string()) : "OTHER",
-                       ctx.route.empty() ? "(unmatched)" : std::string(ctx.route), std::to_string(status)}).inc();
+        struct Key {
+            const char* route;  // the router's template string: stable for the process
+            beast_http::verb method;
+            unsigned status;
+            bool operator==(const Key&) const = default;
+        };
+        struct KeyHash {
+            std::size_t operator()(const Key& k) const {
+                return std::hash<const void*>()(k.route) ^ (static_cast<std::size_t>(k.method) << 20) ^ k.status;
+            }
+        };
+        thread_local std::unordered_map<Key, metrics::Counter*, KeyHash> counters;
+        const Key key{ctx.route.data(), ctx.request.method(), status};
+        auto it = counters.find(key);
+        if (it == counters.end()) {
+            const bool known = ctx.request.method() != beast_http::verb::unknown;
+            auto& counter = http_requests.with({known ? std::string(ctx.request.method_string()) : "OTHER",
+                                                ctx.route.empty() ? "(unmatched)" : std::string(ctx.route),
+                                                std::to_string(status)});
+            it = counters.emplace(key, &counter).first;
+        }
+        it->second->inc();
     }
 
     tcp::socket socket_;
