@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's curl session against the real binary: POST a task, stream it with curl -N.
 set -euo pipefail
+source "$(dirname "$0")/../support/wait_for_url.sh"
 bin=$1
 dir=$(mktemp -d)
 log=$dir/server.log
@@ -9,15 +10,7 @@ pid=$!
 cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$dir"; }
 trap cleanup EXIT
 
-# Wait (at most 20 s) for the address the server logs.
-url=""
-for _ in $(seq 200); do
-  url=$(grep -o 'listening on http://[0-9.:]*' "$log" | head -1 | sed 's/listening on //') || true
-  [ -n "$url" ] && break
-  kill -0 "$pid" 2>/dev/null || { cat "$log"; exit 1; }
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "server did not start"; cat "$log"; exit 1; }
+url=$(wait_for_url "$log" "$pid")
 
 headers=$dir/headers
 body=$(curl -sS --max-time 10 -D "$headers" -XPOST "$url/v1/tasks" -H 'content-type: application/json' \

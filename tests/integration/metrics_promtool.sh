@@ -4,6 +4,7 @@
 # taken after tasks ran, streams opened and requests failed. It fails on any
 # format error and on every lint problem it reports (names, units, help).
 set -euo pipefail
+source "$(dirname "$0")/../support/wait_for_url.sh"
 bin=$1
 promtool=$2
 dir=$(mktemp -d)
@@ -13,14 +14,7 @@ pid=$!
 cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$dir"; }
 trap cleanup EXIT
 
-url=""
-for _ in $(seq 200); do
-  url=$(grep -o 'listening on http://[0-9.:]*' "$log" | head -1 | sed 's/listening on //') || true
-  [ -n "$url" ] && break
-  kill -0 "$pid" 2>/dev/null || { cat "$log"; exit 1; }
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "server did not start"; cat "$log"; exit 1; }
+url=$(wait_for_url "$log" "$pid")
 
 # Work for every family to have samples: tasks to their end through a live stream, a 404, a publish.
 curl -sS -N --max-time 20 "$url/v1/events?topic=tasks/*" >"$dir/stream" &

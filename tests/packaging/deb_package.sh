@@ -3,6 +3,7 @@
 # unpacked package (version, its default config, a server that answers), and the
 # unit through systemd-analyze verify.
 set -euo pipefail
+source "$(dirname "$0")/../support/wait_for_url.sh"
 build=$1
 work=$(mktemp -d)
 pid=""
@@ -29,12 +30,7 @@ bin=$work/root/usr/bin/taskstream
 "$bin" serve --config "$work/root/etc/taskstream/taskstream.toml" --listen 127.0.0.1:0 --data-dir "$work/data" \
   >"$work/server.log" 2>&1 &
 pid=$!
-url=""
-for _ in $(seq 200); do
-  url=$(grep -o 'listening on http://[0-9.:]*' "$work/server.log" | sed 's/listening on //') && [ -n "$url" ] && break
-  kill -0 "$pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-  sleep 0.1
-done
+url=$(wait_for_url "$work/server.log" "$pid")
 curl -sf --max-time 5 "$url/readyz" | grep -q ready
 
 # systemd-analyze verify checks the unit, and that ExecStart names an executable: here, the unpacked one.

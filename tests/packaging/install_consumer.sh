@@ -2,6 +2,7 @@
 # cmake --install, then examples/custom-kind built as a project of its own with
 # find_package(taskstream) against the installed tree, and run: its kind works.
 set -euo pipefail
+source "$(dirname "$0")/../support/wait_for_url.sh"
 build=$1
 source_dir=$2
 work=$(mktemp -d)
@@ -24,13 +25,7 @@ cmake --build "$work/consumer" >"$work/build.log" 2>&1 || { cat "$work/build.log
 
 "$work/consumer/prime_server" serve --listen 127.0.0.1:0 --data-dir "$work/data" >"$work/server.log" 2>&1 &
 pid=$!
-url=""
-for _ in $(seq 200); do
-  url=$(grep -o 'listening on http://[0-9.:]*' "$work/server.log" | sed 's/listening on //') && [ -n "$url" ] && break
-  kill -0 "$pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "the consumer's server did not start"; cat "$work/server.log"; exit 1; }
+url=$(wait_for_url "$work/server.log" "$pid")
 out=$("$work/prefix/bin/taskstream" run examples.primes --server "$url" --param limit=1000 | tail -n 1)
 case "$out" in
   *'"primes":168'*) echo "installed package used: $out" ;;
