@@ -10,11 +10,14 @@ namespace taskstream {
 class task_error : public std::runtime_error {
 public:
     explicit task_error(const std::string& message, std::string type = "task_error")
-        : std::runtime_error(message), type_(std::move(type)) {}
+        : std::runtime_error(message), type_(std::move(type)), message_(message) {}
     const std::string& type() const noexcept { return type_; }
+    /// The whole message: what() stops at a NUL, this does not.
+    const std::string& message() const noexcept { return message_; }
 
 private:
     std::string type_;
+    std::string message_;
 };
 
 /// The attempt failed for a passing reason; the task is retried while attempts remain.

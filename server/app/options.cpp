@@ -94,6 +94,8 @@ void add_server_options(CLI::App& app, ServerOptions& o) {
         ->envname(env("MAX_HEADER"))->capture_default_str()->check(CLI::Range(std::size_t{256}, std::size_t{1} << 20));
     add_duration(app, "--header-timeout", o.header_timeout, "time to receive a request head (→ 408)", 10ms, 10min,
                  "HEADER_TIMEOUT");
+    add_duration(app, "--body-timeout", o.body_timeout, "time to receive a request body once its head is in (→ 408)",
+                 10ms, 10min, "BODY_TIMEOUT");
     add_duration(app, "--idle-timeout", o.idle_timeout, "keep-alive connections idle this long are closed", 10ms,
                  1h, "IDLE_TIMEOUT");
     add_duration(app, "--write-timeout", o.write_timeout,

@@ -34,6 +34,7 @@ struct ServerOptions {
     std::size_t max_body_bytes = 1 << 20;
     std::size_t max_header_bytes = 8 * 1024;
     std::chrono::milliseconds header_timeout = 10s;
+    std::chrono::milliseconds body_timeout = 30s;
     std::chrono::milliseconds idle_timeout = 30s;
     std::chrono::milliseconds write_timeout = 10s;
     std::chrono::milliseconds retention = std::chrono::days(7);

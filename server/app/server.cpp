@@ -143,6 +143,7 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     session_options.body_limit = options.max_body_bytes;
     session_options.header_limit = options.max_header_bytes;
     session_options.header_timeout = options.header_timeout;
+    session_options.body_timeout = options.body_timeout;
     session_options.idle_timeout = options.idle_timeout;
     session_options.write_timeout = options.write_timeout;
     session_options.trusted_proxies = http::TrustedProxies(options.trusted_proxies);

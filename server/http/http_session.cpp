@@ -7,14 +7,17 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/url/parse.hpp>
+#include <array>
 #include <cmath>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
 #include "core/metrics.hpp"
+#include "core/text.hpp"
 #include "http/problem.hpp"
 #include "http/request_parsing.hpp"
 
@@ -38,9 +41,36 @@ std::optional<HttpError> read_failure(const boost::system::error_code& ec, bool 
     if (ec == beast_http::error::header_limit)
         return HttpError{S::request_header_fields_too_large, "request headers exceed the limit"};
     if (ec == beast_http::error::body_limit) return HttpError{S::payload_too_large, "request body exceeds the limit"};
+    // The read buffer is bounded, so a chunk line or a trailer section cannot grow past it.
+    if (ec == beast_http::error::buffer_overflow)
+        return HttpError{S::request_header_fields_too_large, "a chunk line or the trailer section exceeds the limit"};
     if (ec.category() == beast_http::make_error_code(beast_http::error::end_of_stream).category() && ec != beast_http::error::end_of_stream &&
         ec != beast_http::error::partial_message)
         return HttpError{S::bad_request, "malformed HTTP request"};
+    return std::nullopt;
+}
+
+/// Framing we refuse before reading a body (RFC 9112): a Host header missing or
+/// repeated, a transfer coding other than chunked (501), Content-Length beside
+/// Transfer-Encoding (a smuggling vector).
+std::optional<HttpError> framing_problem(const Request& request) {
+    using S = beast_http::status;
+    const auto hosts = request.count(beast_http::field::host);
+    if (hosts > 1 || (hosts == 0 && request.version() >= 11))
+        return HttpError{S::bad_request, "an HTTP/1.1 request needs exactly one Host header"};
+    const auto codings = request.equal_range(beast_http::field::transfer_encoding);
+    if (codings.first == codings.second) return std::nullopt;
+    if (request.count(beast_http::field::content_length) > 0)
+        return HttpError{S::bad_request, "Content-Length and Transfer-Encoding together are ambiguous"};
+    std::size_t count = 0;
+    for (auto it = codings.first; it != codings.second; ++it) {
+        for (auto coding : beast_http::token_list{it->value()}) {
+            ++count;
+            if (!beast::iequals(coding, "chunked"))
+                return HttpError{S::not_implemented, "the only transfer coding accepted is chunked"};
+        }
+    }
+    if (count != 1) return HttpError{S::bad_request, "chunked must be the one transfer coding, once"};
     return std::nullopt;
 }
 
@@ -49,7 +79,11 @@ public:
     Session(tcp::socket socket, IoThread& thread, std::shared_ptr<void> counted, const Router& router,
             const SessionOptions& options, std::shared_ptr<spdlog::logger> log, bool overloaded)
         : socket_(std::move(socket)), watchdog_(socket_), thread_(thread), counted_(std::move(counted)),
-          router_(router), options_(options), log_(std::move(log)), overloaded_(overloaded) {}
+          router_(router), options_(options), log_(std::move(log)), overloaded_(overloaded) {
+        // A bound on what one read holds: a header (its own limit), or a chunk
+        // line or trailer, which Beast would otherwise buffer whole.
+        buffer_.max_size(options_.header_limit + kChunkLineSlack);
+    }
 
     asio::awaitable<void> run() {
         for (bool first = true;; first = false) {
@@ -58,7 +92,7 @@ public:
             if (!request) {
                 if (problem) {
                     auto response = make_problem(*problem, "");
-                    co_await write_response(response, false);
+                    if (co_await write_response(response, false)) co_await linger();
                 }
                 break;
             }
@@ -70,6 +104,8 @@ public:
             const auto started = std::chrono::steady_clock::now();
             RequestContext ctx = context_for(*request);
             Reply reply = co_await route(ctx);
+            if (auto* stream = std::get_if<StreamReply>(&reply); stream && request->method() == beast_http::verb::head)
+                reply = stream_head_only(*stream, request->version());
             if (auto* stream = std::get_if<StreamReply>(&reply)) {
                 log_access(ctx, 200, 0, started);
                 // The stream goes on without this session: its buffers and frame are freed now.
@@ -79,6 +115,7 @@ public:
             }
             auto& response = std::get<Response>(reply);
             log_access(ctx, response.result_int(), response.body().size(), started);
+            if (request->method() == beast_http::verb::head) strip_body(response);
             if (!co_await write_response(response, keep_alive) || !keep_alive) break;
         }
         boost::system::error_code ignored;
@@ -87,12 +124,50 @@ public:
     }
 
 private:
+    static constexpr std::size_t kChunkLineSlack = 16 * 1024;
+    static constexpr std::size_t kLingerBytes = 16 << 20;
+    static constexpr std::chrono::seconds kLingerTime{2};
+
+    /// After an error answer that ends the connection: stop sending, then read and
+    /// drop what the client still sends (bounded in bytes and time), so that a
+    /// client that writes its whole body before reading gets the answer instead of
+    /// a reset (the kernel resets a socket closed with unread data).
+    asio::awaitable<void> linger() {
+        boost::system::error_code ec;
+        socket_.shutdown(tcp::socket::shutdown_send, ec);
+        std::array<char, 16 * 1024> sink;
+        std::size_t dropped = 0;
+        watchdog_.arm(std::chrono::duration_cast<std::chrono::milliseconds>(kLingerTime));
+        while (!ec && dropped < kLingerBytes) {
+            const auto n = co_await socket_.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+            dropped += n;
+        }
+        watchdog_.disarm();
+    }
+
+    /// A HEAD on a stream route: the stream's head and no stream (it leaves the hub now).
+    static Response stream_head_only(StreamReply& stream, unsigned version) {
+        if (auto detach = std::exchange(stream.setup.detach, nullptr)) detach();
+        Response res{beast_http::status::ok, version};
+        res.set(beast_http::field::content_type, "text/event-stream");
+        res.set(beast_http::field::cache_control, "no-store");
+        return res;
+    }
+
+    /// A HEAD answer: the GET's header fields (its Content-Length too), no body.
+    static void strip_body(Response& response) {
+        const auto length = response.body().size();
+        response.body().clear();
+        if (response.result() != beast_http::status::not_modified && response.result() != beast_http::status::no_content)
+            response.content_length(length);
+    }
+
     /// Over the connection limit: a stream request gets a clean end after a retry
     /// hint (EventSource then reconnects later; any non-200 would stop it for
     /// good), any other request a 503 with Retry-After.
     asio::awaitable<void> refuse(const Request& request) {
         log_->warn("at the connection limit ({}): refusing {}", options_.max_connections,
-                   std::string(request.target().substr(0, request.target().find('?'))));
+                   printable(std::string_view(request.target().substr(0, request.target().find('?')))));
         auto target = boost::urls::parse_origin_form(request.target());
         const bool stream_route =
             target && router_.match(request.method(), target->path()).streams && !wants_json(request);
@@ -131,7 +206,11 @@ private:
         watchdog_.arm(options_.header_timeout);
         co_await beast_http::async_read_header(socket_, buffer_, parser, asio::redirect_error(asio::use_awaitable, ec));
         watchdog_.disarm();
+        // Beast parses the request line first: if it never finished, that line is what is too long.
+        if (ec == beast_http::error::header_limit && parser.get().method_string().empty())
+            co_return ReadOutcome{std::nullopt, HttpError{beast_http::status::uri_too_long, "the request line exceeds the limit"}};
         if (ec) co_return ReadOutcome{std::nullopt, read_failure(ec, watchdog_.expired())};
+        if (auto problem = framing_problem(parser.get())) co_return ReadOutcome{std::nullopt, std::move(problem)};
         if (!parser.is_done()) {
             if (beast::iequals(parser.get()[beast_http::field::expect], "100-continue")) {
                 static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -153,12 +232,11 @@ private:
     /// (named by a trusted proxy, else the peer's).
     RequestContext context_for(const Request& request) {
         RequestContext ctx{request, {}, {}, {}, &thread_, {}};
+        target_ok_ = false;
         if (auto target = boost::urls::parse_origin_form(request.target())) {
             ctx.path = target->path();
             ctx.query = std::string(target->encoded_query());
-            target_ok_ = true;
-        } else {
-            target_ok_ = false;
+            target_ok_ = valid_utf8(ctx.path) && query_is_utf8(*target);
         }
         boost::system::error_code ec;
         auto peer = socket_.remote_endpoint(ec);
@@ -170,13 +248,25 @@ private:
         return ctx;
     }
 
+    /// Every decoded key and value of the query is UTF-8 (handlers and JSON rely on it).
+    static bool query_is_utf8(const boost::urls::url_view& target) {
+        boost::urls::encoding_opts form;
+        form.space_as_plus = true;
+        for (auto param : target.encoded_params())
+            if (!valid_utf8(param.key.decode(form)) || (param.has_value && !valid_utf8(param.value.decode(form))))
+                return false;
+        return true;
+    }
+
     asio::awaitable<Reply> route(RequestContext& ctx) {
         const Request& request = ctx.request;
-        if (!target_ok_) co_return make_problem(make_error(errc::bad_request, "malformed request target"), "");
+        if (!target_ok_)
+            co_return make_problem(make_error(errc::bad_request, "malformed request target (it must be percent-encoded UTF-8)"), "");
         try {
             co_return co_await router_.dispatch(ctx);
         } catch (const std::exception& e) {
-            log_->error("handler for {} {} failed: {}", std::string(request.method_string()), ctx.path, e.what());
+            log_->error("handler for {} {} failed: {}", std::string(request.method_string()), printable(ctx.path),
+                        printable(e.what()));
         }
         co_return make_problem(make_error(errc::internal, "the server could not complete the request"), ctx.path);
     }

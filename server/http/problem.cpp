@@ -28,7 +28,8 @@ Response problem_response(beast_http::status status, const std::string& title, c
     res.set(beast_http::field::cache_control, "no-store");
     if (status == beast_http::status::service_unavailable || status == beast_http::status::too_many_requests)
         res.set(beast_http::field::retry_after, "1");
-    res.body() = body.dump();
+    // Replace, never throw: a detail may quote what a client sent.
+    res.body() = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     res.prepare_payload();
     return res;
 }
@@ -64,7 +65,7 @@ Response make_problem(const HttpError& error, const std::string& instance, unsig
 }
 
 Response make_json(beast_http::status status, const nlohmann::json& body, unsigned version) {
-    return make_json_text(status, body.dump(), version);
+    return make_json_text(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), version);
 }
 
 Response make_json_text(beast_http::status status, std::string body, unsigned version) {

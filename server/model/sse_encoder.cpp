@@ -1,5 +1,7 @@
 #include "model/sse_encoder.hpp"
 
+#include "core/text.hpp"
+
 namespace taskstream::sse {
 namespace {
 
@@ -48,7 +50,7 @@ bool is_valid_field(std::string_view text, std::size_t max) {
     if (text.empty() || text.size() > max) return false;
     for (char c : text)
         if (is_control(c)) return false;
-    return true;
+    return valid_utf8(text);
 }
 
 } // namespace taskstream::sse

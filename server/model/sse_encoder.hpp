@@ -15,7 +15,7 @@ std::string encode_event(std::string_view id, std::string_view type, std::string
 std::string encode_comment(std::string_view text);
 /// "retry: N\n\n".
 std::string encode_retry(unsigned milliseconds);
-/// True when `text` has 1..max characters and no control characters (C0, DEL).
+/// True when `text` has 1..max bytes of well-formed UTF-8 and no control characters (C0, DEL).
 bool is_valid_field(std::string_view text, std::size_t max = 255);
 
 } // namespace taskstream::sse

@@ -16,10 +16,10 @@ AttemptVerdict classify_attempt(AttemptEnd end) {
     } catch (const cancelled_error&) {
         v.state = TaskState::cancelled;
     } catch (const retryable_error& e) {
-        v.error = TaskError{e.type(), e.what()};
+        v.error = TaskError{e.type(), e.message()};
         if (!end.cancel_requested && end.attempts_left) v.state = TaskState::retrying;
     } catch (const task_error& e) {
-        v.error = TaskError{e.type(), e.what()};
+        v.error = TaskError{e.type(), e.message()};
     } catch (const std::exception& e) {
         v.error = TaskError{"internal_error", e.what()};
     } catch (...) {

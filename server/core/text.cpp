@@ -1,0 +1,64 @@
+#include "core/text.hpp"
+
+#include <cstdint>
+
+namespace taskstream {
+namespace {
+
+/// The length of the well-formed UTF-8 sequence at `text[i]`, or 0.
+std::size_t sequence_length(std::string_view text, std::size_t i) {
+    const auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(text[k]); };
+    const std::uint8_t b0 = byte(i);
+    if (b0 < 0x80) return 1;
+    std::size_t n = 0;
+    std::uint8_t lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+    if (b0 >= 0xC2 && b0 <= 0xDF) n = 2;
+    else if (b0 == 0xE0) n = 3, lo = 0xA0;
+    else if (b0 >= 0xE1 && b0 <= 0xEC) n = 3;
+    else if (b0 == 0xED) n = 3, hi = 0x9F;  // no surrogates
+    else if (b0 >= 0xEE && b0 <= 0xEF) n = 3;
+    else if (b0 == 0xF0) n = 4, lo = 0x90;
+    else if (b0 >= 0xF1 && b0 <= 0xF3) n = 4;
+    else if (b0 == 0xF4) n = 4, hi = 0x8F;  // ≤ U+10FFFF
+    else return 0;
+    if (i + n > text.size()) return 0;
+    if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+    for (std::size_t k = 2; k < n; ++k)
+        if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    return n;
+}
+
+} // namespace
+
+bool valid_utf8(std::string_view text) {
+    for (std::size_t i = 0; i < text.size();) {
+        const auto n = sequence_length(text, i);
+        if (n == 0) return false;
+        i += n;
+    }
+    return true;
+}
+
+std::string printable(std::string_view text, std::size_t max) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    const bool cut = text.size() > max;
+    if (cut) text = text.substr(0, max);
+    for (std::size_t i = 0; i < text.size();) {
+        const auto n = sequence_length(text, i);
+        const auto c = static_cast<std::uint8_t>(text[i]);
+        if (n == 0 || (n == 1 && (c < 0x20 || c == 0x7F || c == '\\'))) {
+            out += "\\x";
+            out += kHex[c >> 4];
+            out += kHex[c & 0xF];
+            ++i;
+        } else {
+            out.append(text.substr(i, n));
+            i += n;
+        }
+    }
+    if (cut) out += "…";
+    return out;
+}
+
+} // namespace taskstream

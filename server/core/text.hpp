@@ -1,0 +1,17 @@
+// Text checks for what clients send: UTF-8 validity, and a form of untrusted
+// text that is safe to put in a log line.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace taskstream {
+
+/// True when `text` is well-formed UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF).
+bool valid_utf8(std::string_view text);
+
+/// `text` for a log line: control characters, backslashes and bytes that are not
+/// UTF-8 become \xNN, so that a client cannot forge lines; cut after `max` bytes.
+std::string printable(std::string_view text, std::size_t max = 200);
+
+} // namespace taskstream
