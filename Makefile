@@ -11,7 +11,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PACKAGES := build-essential cmake ninja-build pkg-config ccache curl util-linux \
 	libboost1.81-dev libboost-url1.81-dev libssl-dev \
 	nlohmann-json3-dev libspdlog-dev catch2 libsqlite3-dev sqlite3 libcli11-dev \
-	libtomlplusplus-dev python3 iproute2 chromium fonts-dejavu-core nginx-light openssl systemd
+	libtomlplusplus-dev libcpp-jwt-dev python3 iproute2 chromium fonts-dejavu-core nginx-light openssl systemd
 
 .PHONY: all deps configure build run test bench package install record-versions clean
 

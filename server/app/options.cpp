@@ -134,6 +134,28 @@ void add_server_options(CLI::App& app, ServerOptions& o) {
     app.add_option("--max-connections", o.max_connections,
                    "connections served at once; more get 503 or a clean stream end (0: the fd limit less 64)")
         ->envname(env("MAX_CONNECTIONS"))->capture_default_str();
+    app.add_option("--jwt-secret-file", o.jwt_secret_file,
+                   "file holding the HS256 secret (32+ bytes) tokens are signed with; turns authentication on "
+                   "(TASKSTREAM_JWT_SECRET may hold the secret itself)")
+        ->envname(env("JWT_SECRET_FILE"))->check(CLI::ExistingFile);
+    app.add_option("--jwt-public-key-file", o.jwt_public_key_file,
+                   "PEM public key tokens are verified with: RS256 (RSA) or ES256 (P-256); turns authentication on")
+        ->envname(env("JWT_PUBLIC_KEY_FILE"))->check(CLI::ExistingFile);
+    app.add_option("--jwks-file", o.jwks_file, "JWKS file of RS256/ES256 keys, chosen by the token's kid; turns authentication on")
+        ->envname(env("JWKS_FILE"))->check(CLI::ExistingFile);
+    app.add_option("--jwt-issuer", o.jwt_issuer, "when set, a token's iss must equal it")->envname(env("JWT_ISSUER"));
+    app.add_option("--jwt-audience", o.jwt_audience, "when set, a token's aud must hold it")->envname(env("JWT_AUDIENCE"));
+    add_duration(app, "--jwt-leeway", o.jwt_leeway, "clock skew allowed on a token's exp and nbf", 0ms, 5min, "JWT_LEEWAY");
+    app.add_option("--auth-cookie", o.auth_cookie,
+                   "name of a cookie that may carry the token (for pages on this origin); state changes from other "
+                   "origins with it are refused")
+        ->envname(env("AUTH_COOKIE"));
+    app.add_option("--cors-origin", o.cors_origins,
+                   "origins (https://app.example.com) whose pages may call the API with credentials")
+        ->envname(env("CORS_ORIGIN"))->delimiter(',');
+    app.add_option("--publish-rate", o.publish_rate,
+                   "publish requests per second per token subject (or client address), bursts as many; past it 429 (0: no limit)")
+        ->envname(env("PUBLISH_RATE"))->capture_default_str()->check(CLI::Range(0.0, 1e9));
 }
 
 } // namespace taskstream

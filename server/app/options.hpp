@@ -48,6 +48,16 @@ struct ServerOptions {
     std::size_t stream_queue_bytes = 1 << 20;   // … and in bytes: past either it is cut off
     std::size_t stream_send_buffer = 128 * 1024;  // SO_SNDBUF of a stream's socket (0: the kernel's)
     std::size_t max_connections = 0;  // 0: the descriptor limit less a reserve
+    // Authentication (any one key source turns it on) and the browser's side of it.
+    std::string jwt_secret_file;      // HS256 (or the TASKSTREAM_JWT_SECRET variable itself)
+    std::string jwt_public_key_file;  // PEM: RS256 or ES256 by the key's type
+    std::string jwks_file;            // a JWKS document: keys by kid
+    std::string jwt_issuer;
+    std::string jwt_audience;
+    std::chrono::milliseconds jwt_leeway = 30s;
+    std::string auth_cookie;          // the cookie that may carry the token (browsers)
+    std::vector<std::string> cors_origins;
+    double publish_rate = 0;          // publish requests per second per caller; 0: no limit
 };
 
 /// Declares the options on `app` (the `serve` subcommand, and `config check`).

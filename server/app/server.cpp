@@ -10,9 +10,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "app/auth_setup.hpp"
 #include "app/logging.hpp"
 #include "app/server_metrics.hpp"
 #include "core/clock.hpp"
+#include "http/authenticator.hpp"
 #include "http/io_pool.hpp"
 #include "http/io_thread.hpp"
 #include "http/listener.hpp"
@@ -77,8 +79,16 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
         log->critical("bad --listen: {}", e.what());
         return 2;
     }
-    if (!endpoint.address().is_loopback() && !options.insecure) {
-        log->critical("refusing to serve {} without authentication; use a loopback address or --insecure",
+    std::shared_ptr<const TokenVerifier> verifier;
+    try {
+        verifier = load_token_verifier(options);
+    } catch (const KeyError& e) {
+        log->critical("authentication: {}", e.what());
+        return 2;
+    }
+    if (!endpoint.address().is_loopback() && !verifier && !options.insecure) {
+        log->critical("refusing to serve {} without authentication; configure a JWT key (--jwt-secret-file, "
+                      "--jwt-public-key-file, --jwks-file), use a loopback address, or --insecure",
                       options.listen);
         return 2;
     }
@@ -131,11 +141,25 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     http::Router router;
     http::add_health_routes(router, ready);
     TopicService topics(journal, streams_opener);
+    // Tickets live a minute at most; the book holds at most this many unused ones.
+    auto tickets = std::make_shared<TicketBook>(100000, std::chrono::seconds(60));
     http::StreamSettings streams{
         .limits = DeliveryQueue::Limits{.max_events = options.stream_queue_events, .max_bytes = options.stream_queue_bytes},
-        .limiter = std::make_shared<http::StreamLimiter>(options.max_streams_per_ip)};
+        .limiter = std::make_shared<http::StreamLimiter>(options.max_streams_per_ip),
+        .tickets = verifier ? tickets : nullptr};
+    RateLimiter publish_rate(options.publish_rate);
+    const http::CorsPolicy cors(options.cors_origins);
+    http::Authenticator authenticator(verifier, tickets, options.auth_cookie, cors, false);
+    if (verifier) {
+        router.set_guard([&authenticator](http::RequestContext& ctx, bool stream_route) {
+            return authenticator.admit(ctx, stream_route);
+        });
+        log->info("authentication: on ({}{})", options.jwks_file.empty() ? "one key" : "JWKS",
+                  options.auth_cookie.empty() ? "" : ", cookie " + options.auth_cookie);
+    }
     http::add_task_routes(router, engine, streams);
-    http::add_topic_routes(router, topics, streams);
+    http::add_topic_routes(router, topics, streams, publish_rate);
+    http::add_ticket_routes(router, engine, *tickets);
     http::add_admin_routes(router, engine);
     http::add_metrics_routes(router);
     http::add_dashboard_routes(router);
@@ -151,6 +175,7 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     session_options.access_log_json = options.log_format == "json";
     std::atomic<bool> stopping{false};
     session_options.stopping = &stopping;
+    if (!options.cors_origins.empty()) session_options.cors = &cors;
     session_options.sse.write_timeout = session_options.write_timeout;
     // Descriptors beyond the connections: the store, pipes of command kinds, webhooks, the listener.
     const std::size_t fd_budget = fd_limit > 128 ? fd_limit - 64 : fd_limit / 2;

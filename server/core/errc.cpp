@@ -16,6 +16,9 @@ public:
         case errc::validation_failed: return "validation failed";
         case errc::unavailable: return "temporarily unavailable";
         case errc::internal: return "internal error";
+        case errc::unauthenticated: return "unauthorized";
+        case errc::forbidden: return "forbidden";
+        case errc::rate_limited: return "too many requests";
         }
         return "unknown error";
     }

@@ -20,6 +20,9 @@ enum class errc {
     validation_failed,     // body or params do not match the schema
     unavailable,           // temporary: overload, drain, store busy
     internal,
+    unauthenticated,       // no credential, or one that does not verify (expired, wrong key, reused ticket)
+    forbidden,             // a valid credential whose scope does not cover the request
+    rate_limited,          // a caller past its rate; retry later
 };
 
 const std::error_category& taskstream_category() noexcept;

@@ -8,10 +8,10 @@ using beast_http::status;
 using beast_http::verb;
 
 void add_health_routes(Router& router, const std::atomic<bool>& ready) {
-    router.add(verb::get, "/healthz", [](RequestContext& ctx) -> asio::awaitable<Reply> {
+    router.add_open(verb::get, "/healthz", [](RequestContext& ctx) -> asio::awaitable<Reply> {
         co_return make_json(status::ok, {{"status", "ok"}}, ctx.request.version());
     });
-    router.add(verb::get, "/readyz", [&ready](RequestContext& ctx) -> asio::awaitable<Reply> {
+    router.add_open(verb::get, "/readyz", [&ready](RequestContext& ctx) -> asio::awaitable<Reply> {
         if (!ready.load()) co_return make_problem(make_error(errc::unavailable, "not ready: starting or draining"), ctx.path);
         co_return make_json(status::ok, {{"status", "ready"}}, ctx.request.version());
     });

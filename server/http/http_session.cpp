@@ -103,7 +103,11 @@ public:
             const bool keep_alive = request->keep_alive() && !(options_.stopping && options_.stopping->load());
             const auto started = std::chrono::steady_clock::now();
             RequestContext ctx = context_for(*request);
-            Reply reply = co_await route(ctx);
+            // No ?: around a co_await: GCC 12 miscompiles one.
+            Reply reply;
+            if (is_preflight(*request)) reply = options_.cors->preflight(*request);
+            else reply = co_await route(ctx);
+            mark_for_origin(*request, reply);
             if (auto* stream = std::get_if<StreamReply>(&reply); stream && request->method() == beast_http::verb::head)
                 reply = stream_head_only(*stream, request->version());
             if (auto* stream = std::get_if<StreamReply>(&reply)) {
@@ -143,6 +147,20 @@ private:
             dropped += n;
         }
         watchdog_.disarm();
+    }
+
+    /// A CORS preflight, answered before routing and without credentials (browsers send none).
+    bool is_preflight(const Request& request) const {
+        return options_.cors && request.method() == beast_http::verb::options &&
+               request.count(beast_http::field::origin) && request.count(beast_http::field::access_control_request_method);
+    }
+
+    /// The CORS fields of an answer to an allowed origin, on a response or a stream's head.
+    void mark_for_origin(const Request& request, Reply& reply) const {
+        const auto origin = std::string_view(request[beast_http::field::origin]);
+        if (!options_.cors || origin.empty()) return;
+        if (auto* response = std::get_if<Response>(&reply)) options_.cors->decorate(*response, origin);
+        else std::get<StreamReply>(reply).setup.head_fields += options_.cors->fields_for(origin);
     }
 
     /// A HEAD on a stream route: the stream's head and no stream (it leaves the hub now).

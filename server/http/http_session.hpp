@@ -12,6 +12,7 @@
 #include <spdlog/logger.h>
 
 #include "http/client_address.hpp"
+#include "http/cors_policy.hpp"
 #include "http/router.hpp"
 #include "http/io_thread.hpp"
 #include "http/stream_sweeper.hpp"
@@ -36,6 +37,8 @@ struct SessionOptions {
     bool access_log_json = false;
     /// Set on shutdown: each connection closes after the answer it is writing.
     const std::atomic<bool>* stopping = nullptr;
+    /// Other origins whose pages may call the API (preflights answered, answers marked); null: none.
+    const CorsPolicy* cors = nullptr;
 };
 
 /// Serves one connection until it closes or becomes an event stream. Runs on

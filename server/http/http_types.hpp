@@ -11,6 +11,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "auth/principal.hpp"
 #include "http/io_thread.hpp"
 #include "http/sse_connection.hpp"
 #include "model/event.hpp"
@@ -40,6 +41,14 @@ struct RequestContext {
     IoThread* thread = nullptr;  // where a stream started from this request lives (null outside a connection)
     std::string remote_address;  // the client's IP (behind a trusted proxy: the one it names), for per-client limits
     std::string_view route;      // the matched route's template, set by the router ("" when none matched)
+    /// Who the request acts for: set by authentication; everyone's scope when it is off.
+    std::shared_ptr<const Principal> principal = anyone_principal();
+    bool via_cookie = false;     // authenticated by a cookie (a browser sends it on its own: CSRF rules apply)
+
+    static const std::shared_ptr<const Principal>& anyone_principal() {
+        static const auto anyone = std::make_shared<const Principal>(Principal::anyone());
+        return anyone;
+    }
 };
 
 } // namespace taskstream::http

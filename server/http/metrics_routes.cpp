@@ -9,6 +9,7 @@ using beast_http::verb;
 
 void add_metrics_routes(Router& router) {
     router.add(verb::get, "/metrics", [](RequestContext& ctx) -> asio::awaitable<Reply> {
+        if (auto refused = forbidden_unless(ctx.principal->admin, ctx, "metrics")) co_return std::move(*refused);
         Response res{status::ok, ctx.request.version()};
         res.set(beast_http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
         res.set(beast_http::field::cache_control, "no-store");

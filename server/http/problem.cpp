@@ -47,6 +47,9 @@ beast_http::status status_for(errc code) {
     case errc::validation_failed: return S::unprocessable_entity;
     case errc::unavailable: return S::service_unavailable;
     case errc::internal: return S::internal_server_error;
+    case errc::unauthenticated: return S::unauthorized;
+    case errc::forbidden: return S::forbidden;
+    case errc::rate_limited: return S::too_many_requests;
     }
     return S::internal_server_error;
 }

@@ -28,6 +28,11 @@ void Router::add_stream(beast_http::verb method, std::string pattern, Handler ha
     routes_.back().streams = true;
 }
 
+void Router::add_open(beast_http::verb method, std::string pattern, Handler handler) {
+    add(method, std::move(pattern), std::move(handler));
+    routes_.back().open = true;
+}
+
 namespace {
 
 bool is_param(const std::string& s) { return s.size() > 2 && s.front() == '{' && s.back() == '}'; }
@@ -68,6 +73,7 @@ Router::Match Router::match(beast_http::verb method, const std::string& path) co
             result.params = std::move(params);
             result.pattern = route.pattern;
             result.streams = route.streams;
+            result.open = route.open;
             return result;
         }
         if (!result.allowed.empty()) result.allowed += ", ";
@@ -87,6 +93,8 @@ boost::asio::awaitable<Reply> Router::dispatch(RequestContext& ctx) const {
     }
     ctx.path_params = std::move(m.params);
     ctx.route = m.pattern;
+    if (!m.open && guard_)
+        if (auto refused = guard_(ctx, m.streams)) co_return std::move(*refused);
     co_return co_await (*m.handler)(ctx);
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,8 @@
 namespace taskstream::http {
 
 using Handler = std::function<boost::asio::awaitable<Reply>(RequestContext&)>;
+/// Runs before every route that is not open: sets ctx.principal, or answers (401/403).
+using Guard = std::function<std::optional<Response>(RequestContext&, bool stream_route)>;
 
 class Router {
 public:
@@ -23,6 +26,10 @@ public:
     /// A route that answers with an event stream: over the connection limit it
     /// gets a clean stream end with a retry hint instead of a 503.
     void add_stream(beast_http::verb method, std::string pattern, Handler handler);
+    /// A route anyone may call, authenticated or not (health, the dashboard's files, the API description).
+    void add_open(beast_http::verb method, std::string pattern, Handler handler);
+    /// Authentication for every route not added open (none: every request acts for anyone).
+    void set_guard(Guard guard) { guard_ = std::move(guard); }
 
     struct Match {
         const Handler* handler = nullptr;  // null: see allowed
@@ -30,6 +37,7 @@ public:
         std::string allowed;               // non-empty: the path exists, the method does not (405)
         std::string_view pattern;          // the route's template ("/v1/tasks/{id}"), for logs and metrics
         bool streams = false;
+        bool open = false;
     };
     /// `path` is already percent-decoded and has no query.
     Match match(beast_http::verb method, const std::string& path) const;
@@ -44,8 +52,10 @@ private:
         std::vector<std::string> segments;
         Handler handler;
         bool streams = false;
+        bool open = false;
     };
     std::vector<Route> routes_;
+    Guard guard_;
 };
 
 /// Splits "/a/b/c" into {"a","b","c"}; "/" → {}.

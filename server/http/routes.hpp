@@ -3,6 +3,8 @@
 
 #include <atomic>
 
+#include "auth/rate_limiter.hpp"
+#include "auth/ticket_book.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
 #include "http/sse_connection.hpp"
@@ -16,7 +18,13 @@ namespace taskstream::http {
 struct StreamSettings {
     DeliveryQueue::Limits limits;
     std::shared_ptr<StreamLimiter> limiter;
+    std::shared_ptr<TicketBook> tickets;  // with authentication: a created task's answer carries a ticket for its stream
 };
+
+/// A 403 problem unless `allowed`: a valid credential whose scope does not cover `what`.
+std::optional<Response> forbidden_unless(bool allowed, const RequestContext& ctx, const std::string& what);
+/// When a stream opened with the request's credential must end (its exp); nullopt: never.
+std::optional<std::chrono::steady_clock::time_point> stream_deadline(const RequestContext& ctx);
 
 /// A slot for one more stream of this client, or the 429 problem.
 HttpOutcome<std::shared_ptr<void>> take_stream_slot(const StreamSettings& streams, const RequestContext& ctx);
@@ -27,7 +35,9 @@ std::shared_ptr<SseConnection> make_stream(const StreamSettings& streams, const 
 /// and /retry; GET /v1/tasks/{id}/events.
 void add_task_routes(Router& router, Engine& engine, const StreamSettings& streams);
 /// POST /v1/topics/{topic}/events (producers), GET /v1/events (multiplexed streams).
-void add_topic_routes(Router& router, TopicService& topics, const StreamSettings& streams);
+void add_topic_routes(Router& router, TopicService& topics, const StreamSettings& streams, RateLimiter& publish_rate);
+/// POST /v1/tickets: single-use tickets for EventSource streams (with authentication).
+void add_ticket_routes(Router& router, Engine& engine, TicketBook& tickets);
 /// POST /v1/admin/pause, /v1/admin/resume; GET /v1/admin/status.
 void add_admin_routes(Router& router, Engine& engine);
 /// GET /healthz (alive), GET /readyz (accepting work: false while starting or draining).

@@ -249,6 +249,13 @@ bool SseConnection::written() {
 void SseConnection::sweep(std::chrono::steady_clock::time_point now) {
     if (closed_ || !started_) return;
     const auto& options = thread_.streams.options();
+    if (setup_.expires_at && now >= *setup_.expires_at && !end_after_write_) {
+        setup_.replay.reset();
+        suffix_ = sse::encode_comment("credential expired");
+        end_after_write_ = true;
+        flush();
+        return;
+    }
     if (writing_) {
         if (now - write_started_ >= options.write_timeout) {
             cut_off_write_timeout.inc();

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,7 +39,10 @@ public:
         bool replay_may_end = true;      // a terminal event in the replay does too, once the replay is sent
         std::function<void()> detach;    // leaves the hub; called once, after the end
         std::vector<std::shared_ptr<void>> held;  // released at the end (stream slot, connection count)
-        std::string head_fields;                   // more response header lines (Location)
+        std::string head_fields;                   // more response header lines (Location, CORS)
+        /// The credential's end: the stream ends cleanly then (a comment says why),
+        /// and the client reconnects with a fresh credential.
+        std::optional<std::chrono::steady_clock::time_point> expires_at;
     };
 
     SseConnection(IoThread& thread, DeliveryQueue::Limits limits);

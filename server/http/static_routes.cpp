@@ -51,8 +51,8 @@ void add_dashboard_routes(Router& router) {
         auto serve = [&asset](RequestContext& ctx) -> asio::awaitable<Reply> {
             co_return asset_response(asset, ctx.request);
         };
-        router.add(verb::get, std::string(asset.path), serve);
-        if (asset.path == "/index.html") router.add(verb::get, "/", serve);
+        router.add_open(verb::get, std::string(asset.path), serve);
+        if (asset.path == "/index.html") router.add_open(verb::get, "/", serve);
     }
 }
 

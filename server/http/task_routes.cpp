@@ -1,5 +1,6 @@
 #include <boost/beast/http/field.hpp>
 
+#include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "http/async_bridge.hpp"
 #include "http/problem.hpp"
@@ -37,6 +38,18 @@ nlohmann::json kinds_json(const KindRegistry& kinds) {
     return {{"kinds", list}};
 }
 
+/// The caller may see (or, with `control`, act on) task `id`: nullopt, or the
+/// problem to answer (404 for no such task, 403 for another subject's). A caller
+/// who sees every task skips the lookup.
+std::optional<Response> check_access(Engine& engine, const RequestContext& ctx, const std::string& id, bool control) {
+    const Principal& who = *ctx.principal;
+    if (who.admin) return std::nullopt;
+    auto task = engine.get(id);
+    if (!task) return problem(task.error(), ctx);
+    if (control) return forbidden_unless(who.may_control(*task), ctx, "control of this task");
+    return forbidden_unless(who.may_see(*task), ctx, "this task");
+}
+
 using TaskCall = void (Engine::*)(const std::string&, std::function<void(Outcome<Task>)>);
 
 /// POST /v1/tasks/{id}/<action>: one engine call on the task, answered 202 with the task.
@@ -44,6 +57,7 @@ Handler task_action(Engine& engine, TaskCall call) {
     return [&engine, call](RequestContext& ctx) -> asio::awaitable<Reply> {
         const auto& id = ctx.path_params[0];
         if (auto bad = check_task_id(id)) co_return problem(*bad, ctx);
+        if (auto refused = check_access(engine, ctx, id, true)) co_return std::move(*refused);
         auto start = [&engine, call, &id](auto callback) { (engine.*call)(id, std::move(callback)); };
         auto task = co_await await_callback<Outcome<Task>>(start);
         if (!task) co_return problem(task.error(), ctx);
@@ -91,8 +105,29 @@ Reply open_task_stream(Engine& engine, const StreamSettings& streams, const Requ
         .replay_may_end = start->replay_may_end,
         .detach = [&engine, id, raw = connection.get()] { engine.close_stream(id, raw); },
         .held = {std::move(slot)},
-        .head_fields = location.empty() ? std::string() : "Location: " + location + "\r\n"};
+        .head_fields = location.empty() ? std::string() : "Location: " + location + "\r\n",
+        .expires_at = stream_deadline(ctx)};
     return StreamReply{connection, std::move(setup)};
+}
+
+/// The answer to a create: the task (as stored when an Idempotency-Key found it)
+/// and its Location; with authentication, a ticket for the task's own stream.
+/// (Built outside the coroutine: GCC 12 mishandles a Response assigned in branches of one.)
+Response created_answer(const Created& created, const StreamSettings& streams, const RequestContext& ctx,
+                        const std::string& location) {
+    const auto code = created.existing ? status::ok : status::accepted;
+    Response res;
+    if (streams.tickets) {
+        auto json = created.json ? nlohmann::json::parse(*created.json) : to_json(created.task);
+        auto ticket = streams.tickets->mint(*ctx.principal, {location + "/events"}, now_ms());
+        if (ticket) json["ticket"] = ticket->ticket;
+        res = make_json(code, json, ctx.request.version());
+    } else {
+        res = created.json ? make_json_text(code, *created.json, ctx.request.version())
+                           : make_json(code, to_json(created.task), ctx.request.version());
+    }
+    res.set(beast_http::field::location, location);
+    return res;
 }
 
 } // namespace
@@ -120,6 +155,12 @@ void add_task_routes(Router& router, Engine& engine, const StreamSettings& strea
         if (!body) co_return make_problem(body.error(), ctx.path, ctx.request.version());
         auto request = parse_create_request(*body);
         if (!request) co_return problem(request.error(), ctx);
+        if (auto refused = forbidden_unless(ctx.principal->may_create(request->kind), ctx,
+                                            "creating tasks of kind '" + request->kind + "'"))
+            co_return std::move(*refused);
+        request->owner = ctx.principal->subject;
+        // Keys are the caller's own: another subject's same key is another task.
+        if (*key && !request->owner.empty()) *key = request->owner + "\n" + **key;
         // Create-and-stream: everything that can refuse the stream is checked
         // before the task is made, so that a refusal creates nothing.
         const bool stream = accepts_event_stream(ctx.request);
@@ -142,16 +183,13 @@ void add_task_routes(Router& router, Engine& engine, const StreamSettings& strea
         if (!created) co_return problem(created.error(), ctx);
         const std::string location = "/v1/tasks/" + created->task.id;
         if (stream) co_return open_task_stream(engine, streams, ctx, created->task.id, after, std::move(slot), location);
-        const auto code = created->existing ? status::ok : status::accepted;
-        auto res = created->json ? make_json_text(code, *created->json, ctx.request.version())
-                                 : make_json(code, to_json(created->task), ctx.request.version());
-        res.set(beast_http::field::location, location);
-        co_return res;
+        co_return created_answer(*created, streams, ctx, location);
     });
 
     router.add(verb::get, "/v1/tasks", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
         auto query = task_query(ctx.query);
         if (!query) co_return problem(query.error(), ctx);
+        query->owner = ctx.principal->task_scope();
         auto page = engine.list(*query);
         if (!page) co_return problem(page.error(), ctx);
         nlohmann::json body{{"tasks", nlohmann::json::array()}, {"next_cursor", nullptr}};
@@ -172,6 +210,7 @@ void add_task_routes(Router& router, Engine& engine, const StreamSettings& strea
     router.add(verb::delete_, "/v1/tasks/{id}", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
         const auto& id = ctx.path_params[0];
         if (auto bad = check_task_id(id)) co_return problem(*bad, ctx);
+        if (auto refused = check_access(engine, ctx, id, true)) co_return std::move(*refused);
         auto start = [&engine, &id](auto callback) { engine.remove(id, std::move(callback)); };
         auto removed = co_await await_callback<Outcome<bool>>(start);
         if (!removed) co_return problem(removed.error(), ctx);
@@ -184,6 +223,7 @@ void add_task_routes(Router& router, Engine& engine, const StreamSettings& strea
         if (auto bad = check_task_id(id)) co_return problem(*bad, ctx);
         auto task = engine.get(id);
         if (!task) co_return problem(task.error(), ctx);
+        if (auto refused = forbidden_unless(ctx.principal->may_see(*task), ctx, "this task")) co_return std::move(*refused);
         co_return make_json(status::ok, to_json(*task), ctx.request.version());
     });
 
@@ -191,6 +231,7 @@ void add_task_routes(Router& router, Engine& engine, const StreamSettings& strea
                [&engine, &streams](RequestContext& ctx) -> asio::awaitable<Reply> {
                    const auto& id = ctx.path_params[0];
                    if (auto bad = check_task_id(id)) co_return problem(*bad, ctx);
+                   if (auto refused = check_access(engine, ctx, id, false)) co_return std::move(*refused);
                    if (wants_json(ctx.request)) co_return history_page(engine, ctx, id);
                    auto after = last_event_id(ctx);
                    if (!after) co_return problem(after.error(), ctx);

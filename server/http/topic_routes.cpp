@@ -10,10 +10,20 @@ namespace asio = boost::asio;
 using beast_http::status;
 using beast_http::verb;
 
-void add_topic_routes(Router& router, TopicService& topics, const StreamSettings& streams) {
-    router.add(verb::post, "/v1/topics/{topic+}/events", [&topics](RequestContext& ctx) -> asio::awaitable<Reply> {
+void add_topic_routes(Router& router, TopicService& topics, const StreamSettings& streams, RateLimiter& publish_rate) {
+    router.add(verb::post, "/v1/topics/{topic+}/events", [&topics, &publish_rate](RequestContext& ctx) -> asio::awaitable<Reply> {
         const auto& topic = ctx.path_params[0];
         if (auto bad = topic_problem(topic)) co_return make_problem(make_error(errc::bad_request, *bad), ctx.path);
+        if (auto refused = forbidden_unless(ctx.principal->may_publish(topic), ctx, "publishing to '" + topic + "'"))
+            co_return std::move(*refused);
+        if (publish_rate.enabled()) {
+            const auto& caller = ctx.principal->subject.empty() ? ctx.remote_address : ctx.principal->subject;
+            if (const auto wait_ms = publish_rate.take(caller, std::chrono::steady_clock::now()); wait_ms > 0) {
+                auto res = make_problem(make_error(errc::rate_limited, "past this caller's publish rate"), ctx.path);
+                res.set(beast_http::field::retry_after, std::to_string((wait_ms + 999) / 1000));
+                co_return res;
+            }
+        }
         auto body = json_body(ctx.request);
         if (!body) co_return make_problem(body.error(), ctx.path);
         auto events = parse_producer_events(*body);
@@ -28,6 +38,9 @@ void add_topic_routes(Router& router, TopicService& topics, const StreamSettings
     router.add_stream(verb::get, "/v1/events", [&topics, &streams](RequestContext& ctx) -> asio::awaitable<Reply> {
         auto filter = TopicFilter::parse(query_values(ctx.query, "topic"), query_values(ctx.query, "kind"));
         if (!filter) co_return make_problem(filter.error(), ctx.path);
+        if (auto refused = forbidden_unless(ctx.principal->may_subscribe(*filter), ctx, "a topic of this stream"))
+            co_return std::move(*refused);
+        filter->owner = ctx.principal->task_scope();  // tasks/* is the caller's own tasks
         auto after = last_event_id(ctx);
         if (!after) co_return make_problem(after.error(), ctx.path);
         auto slot = take_stream_slot(streams, ctx);
@@ -43,7 +56,8 @@ void add_topic_routes(Router& router, TopicService& topics, const StreamSettings
             .replay_may_end = false,
             .detach = [&topics, shared_filter, raw = connection.get()] { topics.close(shared_filter, raw); },
             .held = {std::move(slot).value()},
-            .head_fields = {}};
+            .head_fields = {},
+            .expires_at = stream_deadline(ctx)};
         co_return StreamReply{connection, std::move(setup)};
     });
 }

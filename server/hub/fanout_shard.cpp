@@ -112,7 +112,7 @@ void FanoutShard::drain() {
         if (it == topics_.end()) continue;
         // The topic already matched: a multiplexed stream may still limit the kinds.
         for (auto& reader : it->second)
-            if (event->seq > reader.live_after && (!reader.filter || reader.filter->matches_kind(*event)))
+            if (event->seq > reader.live_after && (!reader.filter || reader.filter->matches_task_fields(*event)))
                 deliver(reader, event);
     }
     batch_.clear();

@@ -80,7 +80,7 @@ void Journal::enqueue_locked(Entry entry) {
 /// its commit and nothing sequenced before it is still unpublished.
 void Journal::sequence_locked(Pending& p) {
     p.event = make_event(++last_seq_, std::move(p.entry.topic), std::move(p.entry.type), std::move(p.entry.data),
-                         now_ms(), p.entry.terminal, std::move(p.entry.kind));
+                         now_ms(), p.entry.terminal, std::move(p.entry.kind), std::move(p.entry.owner));
     if (p.entry.sequenced) p.entry.sequenced(p.event->seq);
     const bool waits = p.entry.durable && !p.entry.publish_before_commit;
     if (!waits && unpublished_.empty()) hub_.publish(p.event);

@@ -21,6 +21,7 @@ JournalEntry with_event(std::string topic, std::string kind, std::string type, s
 JournalEntry JournalEntry::task_state(std::shared_ptr<const Task> task, std::string task_json, Done done) {
     auto e = with_event(task->topic(), task->kind, "state", std::move(task_json));
     e.data_is_row = true;
+    e.owner = task->owner;
     e.terminal = is_terminal(task->state);
     e.durable = true;
     e.task = std::move(task);
@@ -30,12 +31,15 @@ JournalEntry JournalEntry::task_state(std::shared_ptr<const Task> task, std::str
 
 JournalEntry JournalEntry::task_progress(std::shared_ptr<const Task> row, std::string data) {
     auto e = with_event(row->topic(), row->kind, "progress", std::move(data));
+    e.owner = row->owner;
     e.task = std::move(row);
     return e;
 }
 
-JournalEntry JournalEntry::task_log(const std::string& task_id, std::string kind, std::string data) {
-    return with_event(task_topic(task_id), std::move(kind), "log", std::move(data));
+JournalEntry JournalEntry::task_log(const std::string& task_id, std::string kind, std::string owner, std::string data) {
+    auto e = with_event(task_topic(task_id), std::move(kind), "log", std::move(data));
+    e.owner = std::move(owner);
+    return e;
 }
 
 JournalEntry JournalEntry::producer_event(std::string topic, std::string type, std::string data, Sequenced sequenced,

@@ -28,7 +28,7 @@ struct JournalEntry {
     /// group-committed and published at once.
     static JournalEntry task_progress(std::shared_ptr<const Task> row, std::string data);
     /// A log line of a task: an event only, group-committed and published at once.
-    static JournalEntry task_log(const std::string& task_id, std::string kind, std::string data);
+    static JournalEntry task_log(const std::string& task_id, std::string kind, std::string owner, std::string data);
     /// A producer's event: durable before `done`, but published as soon as it is
     /// sequenced (readers do not wait for the fsync).
     static JournalEntry producer_event(std::string topic, std::string type, std::string data, Sequenced sequenced,
@@ -39,7 +39,7 @@ struct JournalEntry {
     std::shared_ptr<const Task> task;  // row to upsert (optional)
     bool data_is_row = false;          // the event's data is to_json(*task).dump(): the row reuses it
     bool has_event = false;
-    std::string topic, type, data, kind;
+    std::string topic, type, data, kind, owner;  // owner: of the task (task events only)
     bool terminal = false;
     bool durable = false;
     bool publish_before_commit = false;  // durable, yet published once sequenced

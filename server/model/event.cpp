@@ -6,12 +6,13 @@
 namespace taskstream {
 
 EventPtr make_event(std::uint64_t seq, std::string topic, std::string type, std::string data,
-                    std::int64_t ts_ms, bool terminal, std::string kind) {
+                    std::int64_t ts_ms, bool terminal, std::string kind, std::string owner) {
     auto e = std::make_shared<Event>();
     e->seq = seq;
     e->wire = std::make_shared<const std::string>(sse::encode_event(format_event_id(seq), type, data));
     e->topic = std::move(topic);
     e->kind = std::move(kind);
+    e->owner = std::move(owner);
     e->type = std::move(type);
     e->data = std::move(data);
     e->ts_ms = ts_ms;

@@ -57,6 +57,7 @@ nlohmann::json to_json(const Task& t) {
     put_time(j, "started_at", t.started_at);
     put_time(j, "finished_at", t.finished_at);
     if (!t.callback_url.empty()) j["callback_url"] = t.callback_url;
+    if (!t.owner.empty()) j["owner"] = t.owner;
     if (t.result) j["result"] = *t.result;
     if (t.error) j["error"] = {{"type", t.error->type}, {"message", t.error->message}};
     j["links"] = {{"self", "/v1/tasks/" + t.id}, {"events", "/v1/tasks/" + t.id + "/events"}};
@@ -88,6 +89,7 @@ Task task_from_json(const nlohmann::json& j) {
     t.started_at = time_from_json(j, "started_at");
     t.finished_at = time_from_json(j, "finished_at");
     t.callback_url = j.value("callback_url", "");
+    t.owner = j.value("owner", "");
     if (j.contains("result")) t.result = j["result"];
     if (auto it = j.find("error"); it != j.end() && it->is_object())
         t.error = TaskError{it->value("type", ""), it->value("message", "")};

@@ -44,6 +44,7 @@ struct Task {
     std::int64_t backoff_ms = 0;      // base of the retry delay
     std::int64_t backoff_max_ms = 0;  // cap of the retry delay
     std::string callback_url;         // POSTed the task when it finishes (webhooks)
+    std::string owner;                // the subject (JWT sub) that created it; empty without authentication
     std::optional<nlohmann::json> result;
     std::optional<TaskError> error;
 

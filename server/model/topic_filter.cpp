@@ -20,10 +20,14 @@ bool TopicFilter::matches_topic(std::string_view topic) const {
     return std::any_of(prefixes.begin(), prefixes.end(), [&](const auto& p) { return topic.rfind(p, 0) == 0; });
 }
 
-bool TopicFilter::matches(const Event& event) const { return matches_topic(event.topic) && matches_kind(event); }
+bool TopicFilter::matches(const Event& event) const {
+    return matches_topic(event.topic) && matches_task_fields(event);
+}
 
-bool TopicFilter::matches_kind(const Event& event) const {
-    return event.kind.empty() || kinds.empty() || std::find(kinds.begin(), kinds.end(), event.kind) != kinds.end();
+bool TopicFilter::matches_task_fields(const Event& event) const {
+    if (event.kind.empty()) return true;  // a producer's event
+    if (owner && event.owner != *owner) return false;
+    return kinds.empty() || std::find(kinds.begin(), kinds.end(), event.kind) != kinds.end();
 }
 
 Outcome<TopicFilter> TopicFilter::parse(const std::vector<std::string>& topics, const std::vector<std::string>& kinds) {

@@ -2,6 +2,7 @@
 // prefix patterns ("tasks/*" is every task's events) and task kinds.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,12 +23,13 @@ struct TopicFilter {
     std::vector<std::string> topics;    // exact names, each once
     std::vector<std::string> prefixes;  // "orders/" from "orders/*"; "" from "*"
     std::vector<std::string> kinds;     // task kinds whose events pass; empty: every kind
+    std::optional<std::string> owner;   // set: only this subject's task events pass (a caller who may not see all)
 
-    /// Task events must also match `kinds`; producers' events (no kind) pass on the topic alone.
+    /// Task events must also match `kinds` and `owner`; producers' events (no kind) pass on the topic alone.
     bool matches(const Event& event) const;
     bool matches_topic(std::string_view topic) const;
-    /// The kind part alone (for a reader found by its topic already).
-    bool matches_kind(const Event& event) const;
+    /// The task part alone, kind and owner (for a reader found by its topic already).
+    bool matches_task_fields(const Event& event) const;
 
     /// From the query's topic=… and kind=… values; bad_request when malformed or too many.
     static Outcome<TopicFilter> parse(const std::vector<std::string>& topics, const std::vector<std::string>& kinds);

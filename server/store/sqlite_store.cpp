@@ -16,7 +16,8 @@ namespace {
 
 constexpr const char* kSchema = R"(
 CREATE TABLE IF NOT EXISTS tasks(
-  id TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, finished_at INTEGER NOT NULL, body TEXT NOT NULL
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL, finished_at INTEGER NOT NULL, body TEXT NOT NULL,
+  owner TEXT NOT NULL DEFAULT ''
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS tasks_by_state ON tasks(state, id);
 CREATE INDEX IF NOT EXISTS tasks_by_finish ON tasks(finished_at) WHERE finished_at > 0;
@@ -27,20 +28,21 @@ CREATE TABLE IF NOT EXISTS idempotency(
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events(
   seq INTEGER PRIMARY KEY, topic TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,
-  ts INTEGER NOT NULL, terminal INTEGER NOT NULL, kind TEXT NOT NULL DEFAULT ''
+  ts INTEGER NOT NULL, terminal INTEGER NOT NULL, kind TEXT NOT NULL DEFAULT '', owner TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS events_by_topic ON events(topic, seq);
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 )";
 
-/// Rows of "SELECT seq, topic, type, data, ts, terminal, kind FROM events … LIMIT n" as
+/// Rows of "SELECT seq, topic, type, data, ts, terminal, kind, owner FROM events … LIMIT n" as
 /// events, up to the row that reaches `limit.bytes` (data and wire counted).
 std::vector<EventPtr> read_events(sqlite::Statement& q, const ReadLimit& limit) {
     std::vector<EventPtr> out;
     std::size_t bytes = 0;
     while (bytes < limit.bytes && q.step()) {
         out.push_back(make_event(static_cast<std::uint64_t>(q.column_int(0)), q.column_text(1), q.column_text(2),
-                                 q.column_text(3), q.column_int(4), q.column_int(5) != 0, q.column_text(6)));
+                                 q.column_text(3), q.column_int(4), q.column_int(5) != 0, q.column_text(6),
+                                 q.column_text(7)));
         bytes += out.back()->data.size() + out.back()->wire->size();
     }
     return out;
@@ -75,6 +77,12 @@ std::vector<Task> read_tasks(sqlite::Statement& q) {
     return out;
 }
 
+/// Columns added since the first schema, for a store made by an older version.
+constexpr std::pair<const char*, const char*> kAddedColumns[] = {
+    {"tasks", "owner TEXT NOT NULL DEFAULT ''"},
+    {"events", "owner TEXT NOT NULL DEFAULT ''"},
+};
+
 int take_lock(const std::filesystem::path& dir) {
     auto path = dir / "taskstream.lock";
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -101,13 +109,14 @@ SqliteStore::SqliteStore(const std::filesystem::path& data_dir, std::shared_ptr<
         writer_ = std::make_unique<sqlite::Connection>(file);
         writer_->exec("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=OFF;");
         writer_->exec(kSchema);
+        add_missing_columns();
         set_synchronous(true);
         upsert_task_ = std::make_unique<sqlite::Statement>(
-            *writer_, "INSERT INTO tasks(id, kind, state, finished_at, body) VALUES(?1, ?2, ?3, ?4, ?5) "
+            *writer_, "INSERT INTO tasks(id, kind, state, finished_at, body, owner) VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
                       "ON CONFLICT(id) DO UPDATE SET state = excluded.state, finished_at = excluded.finished_at, "
                       "body = excluded.body");
         insert_event_ = std::make_unique<sqlite::Statement>(
-            *writer_, "INSERT INTO events(seq, topic, type, data, ts, terminal, kind) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+            *writer_, "INSERT INTO events(seq, topic, type, data, ts, terminal, kind, owner) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
         set_meta_ = std::make_unique<sqlite::Statement>(
             *writer_, "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
         insert_key_ = std::make_unique<sqlite::Statement>(
@@ -118,6 +127,16 @@ SqliteStore::SqliteStore(const std::filesystem::path& data_dir, std::shared_ptr<
         ::close(lock_fd_);
         throw;
     }
+}
+
+void SqliteStore::add_missing_columns() {
+    for (const auto& [table, column] : kAddedColumns) {
+        const std::string name = std::string(column).substr(0, std::string(column).find(' '));
+        sqlite::Statement q(*writer_, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2");
+        q.bind(1, std::string(table)).bind(2, name);
+        if (!q.step()) writer_->exec(std::string("ALTER TABLE ") + table + " ADD COLUMN " + column);
+    }
+    writer_->exec("CREATE INDEX IF NOT EXISTS tasks_by_owner ON tasks(owner, id)");
 }
 
 SqliteStore::~SqliteStore() {
@@ -154,7 +173,8 @@ void SqliteStore::write(const WriteBatch& batch) {
                 .bind(2, t->kind)
                 .bind(3, to_string(t->state))
                 .bind(4, is_terminal(t->state) ? t->finished_at : std::int64_t{0})
-                .bind(5, *json);
+                .bind(5, *json)
+                .bind(6, t->owner);
             upsert_task_->run();
         }
         for (const auto& e : batch.events) {
@@ -164,7 +184,8 @@ void SqliteStore::write(const WriteBatch& batch) {
                 .bind(4, e->data)
                 .bind(5, e->ts_ms)
                 .bind(6, std::int64_t{e->terminal})
-                .bind(7, e->kind);
+                .bind(7, e->kind)
+                .bind(8, e->owner);
             insert_event_->run();
         }
         for (const auto* k : batch.idempotency) {
@@ -199,7 +220,7 @@ std::vector<EventPtr> SqliteStore::load_events(const std::string& topic, std::ui
                                               ReadLimit limit) {
     std::lock_guard lock(read_mutex_);
     sqlite::Statement q(*reader_,
-                        "SELECT seq, topic, type, data, ts, terminal, kind FROM events "
+                        "SELECT seq, topic, type, data, ts, terminal, kind, owner FROM events "
                         "WHERE topic = ?1 AND seq > ?2 AND seq <= ?3 ORDER BY seq LIMIT ?4");
     q.bind(1, topic).bind(2, static_cast<std::int64_t>(after)).bind(3, static_cast<std::int64_t>(upto));
     q.bind(4, sql_limit(limit.events));
@@ -211,13 +232,14 @@ std::vector<EventPtr> SqliteStore::load_matching(const TopicFilter& filter, std:
     // The same rule as TopicFilter::matches, as SQL with bound parameters.
     int index = 3;
     std::string sql =
-        "SELECT seq, topic, type, data, ts, terminal, kind FROM events WHERE seq > ?1 AND seq <= ?2 AND " +
+        "SELECT seq, topic, type, data, ts, terminal, kind, owner FROM events WHERE seq > ?1 AND seq <= ?2 AND " +
         topics_clause(filter, index);
     if (!filter.kinds.empty()) {
         sql += " AND (kind = ''";
         for (std::size_t i = 0; i < filter.kinds.size(); ++i) sql += " OR kind = ?" + std::to_string(index++);
         sql += ")";
     }
+    if (filter.owner) sql += " AND (kind = '' OR owner = ?" + std::to_string(index++) + ")";
     sql += " ORDER BY seq LIMIT ?" + std::to_string(index);
     std::lock_guard lock(read_mutex_);
     sqlite::Statement q(*reader_, sql);
@@ -225,6 +247,7 @@ std::vector<EventPtr> SqliteStore::load_matching(const TopicFilter& filter, std:
     index = 3;
     bind_topics(q, filter, index);
     for (const auto& k : filter.kinds) q.bind(index++, k);
+    if (filter.owner) q.bind(index++, *filter.owner);
     q.bind(index, sql_limit(limit.events));
     return read_events(q, limit);
 }
@@ -324,11 +347,12 @@ std::vector<Task> SqliteStore::list_tasks(const TaskQuery& query) {
     std::lock_guard lock(read_mutex_);
     sqlite::Statement q(*reader_,
                         "SELECT body FROM tasks WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR kind = ?2) "
-                        "AND (?3 IS NULL OR id < ?3) ORDER BY id DESC LIMIT ?4");
+                        "AND (?3 IS NULL OR id < ?3) AND (?5 IS NULL OR owner = ?5) ORDER BY id DESC LIMIT ?4");
     if (query.state) q.bind(1, *query.state);
     if (query.kind) q.bind(2, *query.kind);
     if (query.before) q.bind(3, *query.before);
     q.bind(4, static_cast<std::int64_t>(query.limit));
+    if (query.owner) q.bind(5, *query.owner);
     return read_tasks(q);
 }
 

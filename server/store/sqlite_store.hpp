@@ -36,6 +36,7 @@ public:
     std::uint64_t pruned_floor(const TopicFilter& filter) override;
 
 private:
+    void add_missing_columns();
     void set_synchronous(bool full);
     std::size_t prune_finished_tasks(const RetentionPolicy& policy, std::int64_t now_ms);
     void delete_task_rows(const std::string& id, std::int64_t now_ms);

@@ -49,6 +49,7 @@ struct TaskQuery {
     std::optional<std::string> state;
     std::optional<std::string> kind;
     std::optional<std::string> before;
+    std::optional<std::string> owner;  // only this subject's tasks (a caller that may not see every task)
     std::size_t limit = 50;
 };
 

@@ -25,6 +25,7 @@ AttemptContext::AttemptContext(TaskRecorder& recorder, std::shared_ptr<ActiveTas
     params_ = active_->task.params;
     id_ = active_->task.id;
     kind_ = active_->task.kind;
+    owner_ = active_->task.owner;
     attempt_ = active_->task.attempt;
 }
 
@@ -42,7 +43,7 @@ void AttemptContext::progress(const Progress& p) {
 }
 
 void AttemptContext::log(std::string_view line, LogLevel level) {
-    recorder_.record_log(id_, kind_, level_name(level), line);
+    recorder_.record_log(id_, kind_, owner_, level_name(level), line);
 }
 
 bool AttemptContext::cancelled() const {

@@ -33,6 +33,7 @@ private:
     nlohmann::json params_;
     std::string id_;
     std::string kind_;
+    std::string owner_;
     int attempt_;
 };
 

@@ -6,7 +6,7 @@ namespace taskstream {
 
 std::string fingerprint(const CreateTaskRequest& r) {
     auto optional = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
-    const nlohmann::json canonical{{"kind", r.kind},
+    nlohmann::json canonical{{"kind", r.kind},
                                    {"params", r.params},
                                    {"priority", r.priority},
                                    {"delay_ms", optional(r.delay_ms)},
@@ -16,6 +16,7 @@ std::string fingerprint(const CreateTaskRequest& r) {
                                    {"backoff_base_ms", optional(r.backoff_base_ms)},
                                    {"backoff_max_ms", optional(r.backoff_max_ms)},
                                    {"callback_url", r.callback_url}};
+    if (!r.owner.empty()) canonical["owner"] = r.owner;  // absent without auth: older keys still match
     return sha256_hex(canonical.dump());
 }
 

@@ -270,7 +270,7 @@ Outcome<StreamStart> Engine::open_stream(const std::string& id, std::optional<st
         auto now = get(id);
         if (!now) return std::move(now).error();
         return make_event(position, now->topic(), "reset", to_json(*now).dump(), now_ms(), is_terminal(now->state),
-                          now->kind);
+                          now->kind, now->owner);
     };
     const StreamSource source{task->topic(), nullptr};
     auto opened = streams_.open(source, after.value_or(0), subscriber, reset);  // no id: all of it

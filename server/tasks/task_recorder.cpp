@@ -48,10 +48,10 @@ void TaskRecorder::record_progress(const TaskPtr& row, const Progress& progress)
         log_->warn("journal full: dropped a progress event of {}", row->id);
 }
 
-void TaskRecorder::record_log(const std::string& task_id, const std::string& kind, std::string_view level,
-                              std::string_view line) {
+void TaskRecorder::record_log(const std::string& task_id, const std::string& kind, const std::string& owner,
+                              std::string_view level, std::string_view line) {
     const nlohmann::json data{{"task_id", task_id}, {"level", level}, {"message", line}};
-    if (!journal_.append(JournalEntry::task_log(task_id, kind, data.dump()), kJournalWait))
+    if (!journal_.append(JournalEntry::task_log(task_id, kind, owner, data.dump()), kJournalWait))
         log_->warn("journal full: dropped a log event of {}", task_id);
 }
 

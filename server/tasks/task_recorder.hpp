@@ -38,7 +38,8 @@ public:
                          std::function<void(bool committed)> done);
     /// A progress tick: `row` carries it for the stored row.
     void record_progress(const TaskPtr& row, const Progress& progress);
-    void record_log(const std::string& task_id, const std::string& kind, std::string_view level, std::string_view line);
+    void record_log(const std::string& task_id, const std::string& kind, const std::string& owner, std::string_view level,
+                    std::string_view line);
     /// Deletes a finished task and its events. Never blocks: false when the journal is full.
     bool record_deletion(const std::string& task_id, std::function<void(bool committed)> done);
 

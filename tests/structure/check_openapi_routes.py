@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Every route the server registers (router.add / add_stream in server/http) is an
+"""Every route the server registers (router.add, add_stream, add_open in server/http) is an
 operation of docs/openapi.json, and every operation there is a route: a route
 cannot be added, or removed, without the document following. The dashboard's
 files are registered in a loop and stand in the document as GET /."""
@@ -9,7 +9,7 @@ import sys
 
 http_dir, doc_path = sys.argv[1], sys.argv[2]
 routes = set()
-pattern = re.compile(r'router\.add(?:_stream)?\(\s*verb::(\w+),\s*"([^"]+)"')
+pattern = re.compile(r'router\.add(?:_stream|_open)?\(\s*verb::(\w+),\s*"([^"]+)"')
 import glob
 for path in glob.glob(f"{http_dir}/*_routes.cpp"):
     for verb, template in pattern.findall(open(path).read()):

@@ -129,6 +129,10 @@ test('every operation of the document answers as documented, and the server serv
   await call(server, 'GET', '/v1/events?topic=a', { headers: { 'last-event-id': 'x' }, expect: 400 });
   called.add('GET /v1/events');
 
+  const ticket = await call(server, 'POST', '/v1/tickets', { body: { streams: ['/v1/events?topic=orders/*'] }, expect: 201 });
+  assert.ok(ticket.json.ticket.startsWith('tk_'));
+  await call(server, 'POST', '/v1/tickets', { body: { streams: [] }, expect: 422 });
+
   await call(server, 'POST', '/v1/admin/pause', { expect: 200 });
   await call(server, 'POST', '/v1/admin/resume', { expect: 200 });
   await call(server, 'GET', '/v1/admin/status', { expect: 200 });

@@ -1,0 +1,20 @@
+// What every route's scope check shares: the 403 problem, and the end of a
+// stream opened with a credential that expires.
+#include "core/clock.hpp"
+#include "http/routes.hpp"
+
+namespace taskstream::http {
+
+std::optional<Response> forbidden_unless(bool allowed, const RequestContext& ctx, const std::string& what) {
+    if (allowed) return std::nullopt;
+    return make_problem(make_error(errc::forbidden, "the token's scope does not cover " + what), ctx.path,
+                        ctx.request.version());
+}
+
+std::optional<std::chrono::steady_clock::time_point> stream_deadline(const RequestContext& ctx) {
+    const auto expires_at = ctx.principal->expires_at_ms;
+    if (expires_at == 0) return std::nullopt;
+    return std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max<std::int64_t>(0, expires_at - now_ms()));
+}
+
+} // namespace taskstream::http
