@@ -48,8 +48,12 @@ CliProcess::CliProcess(std::vector<std::string> args, Output output, unsigned sh
         char buf[4096];
         for (;;) {
             ssize_t n = read(fd_, buf, sizeof buf);
-            if (n <= 0) break;  // EOF, or EIO once the terminal's last writer is gone
             std::lock_guard lock(mutex_);
+            if (n <= 0) {  // EOF, or EIO once the terminal's last writer is gone
+                ended_ = true;
+                grew_.notify_all();
+                break;
+            }
             output_.append(buf, static_cast<std::size_t>(n));
             grew_.notify_all();
         }
@@ -96,6 +100,9 @@ int CliProcess::wait_exit(std::chrono::milliseconds timeout) {
     }
     reaped_ = true;
     status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    // What it wrote last may still be in the pipe or terminal: output() holds all of it once read to the end.
+    std::unique_lock lock(mutex_);
+    grew_.wait_for(lock, std::chrono::seconds(5), [&] { return ended_; });
     return status_;
 }
 

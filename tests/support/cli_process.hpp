@@ -39,6 +39,7 @@ private:
     mutable std::mutex mutex_;
     mutable std::condition_variable grew_;
     std::string output_;
+    bool ended_ = false;  // the reader saw the end of the output
     bool reaped_ = false;
     int status_ = 0;
 };
