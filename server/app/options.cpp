@@ -153,6 +153,9 @@ void add_server_options(CLI::App& app, ServerOptions& o) {
     app.add_option("--cors-origin", o.cors_origins,
                    "origins (https://app.example.com) whose pages may call the API with credentials")
         ->envname(env("CORS_ORIGIN"))->delimiter(',');
+    app.add_option("--tls-cert", o.tls_cert, "PEM certificate chain (leaf first): serve HTTPS, TLS 1.2 and later; needs --tls-key")
+        ->envname(env("TLS_CERT"))->check(CLI::ExistingFile);
+    app.add_option("--tls-key", o.tls_key, "PEM private key of --tls-cert")->envname(env("TLS_KEY"))->check(CLI::ExistingFile);
     app.add_option("--publish-rate", o.publish_rate,
                    "publish requests per second per token subject (or client address), bursts as many; past it 429 (0: no limit)")
         ->envname(env("PUBLISH_RATE"))->capture_default_str()->check(CLI::Range(0.0, 1e9));

@@ -57,6 +57,8 @@ struct ServerOptions {
     std::chrono::milliseconds jwt_leeway = 30s;
     std::string auth_cookie;          // the cookie that may carry the token (browsers)
     std::vector<std::string> cors_origins;
+    std::string tls_cert;             // PEM chain, leaf first: serve HTTPS (with tls_key)
+    std::string tls_key;
     double publish_rate = 0;          // publish requests per second per caller; 0: no limit
 };
 

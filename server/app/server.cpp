@@ -20,6 +20,7 @@
 #include "http/listener.hpp"
 #include "http/routes.hpp"
 #include "http/stream_sweeper.hpp"
+#include "http/tls_context.hpp"
 #include "hub/hub.hpp"
 #include "journal/journal.hpp"
 #include "journal/stream_opener.hpp"
@@ -61,10 +62,10 @@ tcp::endpoint parse_listen(const std::string& text) {
     return {asio::ip::make_address(host), static_cast<unsigned short>(port)};
 }
 
-std::string url_of(const tcp::endpoint& ep) {
+std::string url_of(const tcp::endpoint& ep, bool tls) {
     auto a = ep.address();
     std::string host = a.is_v6() ? "[" + a.to_string() + "]" : a.to_string();
-    return "http://" + host + ":" + std::to_string(ep.port());
+    return (tls ? "https://" : "http://") + host + ":" + std::to_string(ep.port());
 }
 
 } // namespace
@@ -84,6 +85,17 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
         verifier = load_token_verifier(options);
     } catch (const KeyError& e) {
         log->critical("authentication: {}", e.what());
+        return 2;
+    }
+    std::shared_ptr<asio::ssl::context> tls;
+    if (options.tls_cert.empty() != options.tls_key.empty()) {
+        log->critical("TLS needs both --tls-cert and --tls-key");
+        return 2;
+    }
+    try {
+        if (!options.tls_cert.empty()) tls = http::make_server_tls(options.tls_cert, options.tls_key);
+    } catch (const http::TlsError& e) {
+        log->critical("TLS: {}", e.what());
         return 2;
     }
     if (!endpoint.address().is_loopback() && !verifier && !options.insecure) {
@@ -178,7 +190,8 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     if (!options.cors_origins.empty()) session_options.cors = &cors;
     session_options.sse.write_timeout = session_options.write_timeout;
     // Descriptors beyond the connections: the store, pipes of command kinds, webhooks, the listener.
-    const std::size_t fd_budget = fd_limit > 128 ? fd_limit - 64 : fd_limit / 2;
+    // Under TLS a connection holds three: its socket and the relay's pair.
+    const std::size_t fd_budget = (fd_limit > 128 ? fd_limit - 64 : fd_limit / 2) / (tls ? 3 : 1);
     session_options.max_connections = options.max_connections ? std::min(options.max_connections, fd_budget) : fd_budget;
     session_options.sse.heartbeat = options.heartbeat;
     session_options.sse.send_buffer_bytes = options.stream_send_buffer;
@@ -196,7 +209,7 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     }
     std::unique_ptr<http::Listener> listener;
     try {
-        listener = std::make_unique<http::Listener>(io_threads, endpoint, router, session_options, log);
+        listener = std::make_unique<http::Listener>(io_threads, endpoint, router, session_options, log, tls);
     } catch (const boost::system::system_error& e) {
         log->critical("cannot listen on {}: {}", options.listen, e.code().message());
         return 1;
@@ -223,7 +236,7 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     listener->start();
     pool.start();
     // Scripts wait for this line: it shows at any log level short of "off".
-    log->log(std::max(spdlog::level::info, log->level()), "listening on {}", url_of(listener->local_endpoint()));
+    log->log(std::max(spdlog::level::info, log->level()), "listening on {}", url_of(listener->local_endpoint(), tls != nullptr));
     ready = true;
 
     int code = stop_requested.get_future().get();

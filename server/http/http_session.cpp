@@ -76,9 +76,9 @@ std::optional<HttpError> framing_problem(const Request& request) {
 
 class Session {
 public:
-    Session(tcp::socket socket, IoThread& thread, std::shared_ptr<void> counted, const Router& router,
+    Session(tcp::socket socket, tcp::endpoint peer, IoThread& thread, std::shared_ptr<void> counted, const Router& router,
             const SessionOptions& options, std::shared_ptr<spdlog::logger> log, bool overloaded)
-        : socket_(std::move(socket)), watchdog_(socket_), thread_(thread), counted_(std::move(counted)),
+        : socket_(std::move(socket)), peer_(std::move(peer)), watchdog_(socket_), thread_(thread), counted_(std::move(counted)),
           router_(router), options_(options), log_(std::move(log)), overloaded_(overloaded) {
         // A bound on what one read holds: a header (its own limit), or a chunk
         // line or trailer, which Beast would otherwise buffer whole.
@@ -256,13 +256,10 @@ private:
             ctx.query = std::string(target->encoded_query());
             target_ok_ = valid_utf8(ctx.path) && query_is_utf8(*target);
         }
-        boost::system::error_code ec;
-        auto peer = socket_.remote_endpoint(ec);
-        if (!ec)
-            ctx.remote_address = options_.trusted_proxies.empty()
-                                     ? peer.address().to_string()
-                                     : options_.trusted_proxies.client_of(peer.address(), request[beast_http::field::forwarded],
-                                                                          request["X-Forwarded-For"]);
+        ctx.remote_address = options_.trusted_proxies.empty()
+                                 ? peer_.address().to_string()
+                                 : options_.trusted_proxies.client_of(peer_.address(), request[beast_http::field::forwarded],
+                                                                      request["X-Forwarded-For"]);
         return ctx;
     }
 
@@ -348,6 +345,7 @@ private:
     }
 
     tcp::socket socket_;
+    tcp::endpoint peer_;  // the client's end of the TCP connection (under TLS the socket is a relay's pair)
     Watchdog watchdog_;
     IoThread& thread_;
     std::shared_ptr<void> counted_;  // this connection in the open-connection count
@@ -361,10 +359,10 @@ private:
 
 } // namespace
 
-asio::awaitable<void> run_http_session(tcp::socket socket, IoThread& thread, std::shared_ptr<void> counted,
-                                       const Router& router, const SessionOptions& options,
+asio::awaitable<void> run_http_session(tcp::socket socket, tcp::endpoint peer, IoThread& thread,
+                                       std::shared_ptr<void> counted, const Router& router, const SessionOptions& options,
                                        std::shared_ptr<spdlog::logger> log, bool overloaded) {
-    Session session(std::move(socket), thread, std::move(counted), router, options, std::move(log), overloaded);
+    Session session(std::move(socket), std::move(peer), thread, std::move(counted), router, options, std::move(log), overloaded);
     co_await session.run();
 }
 

@@ -42,10 +42,10 @@ struct SessionOptions {
 };
 
 /// Serves one connection until it closes or becomes an event stream. Runs on
-/// `thread`. `counted` is released when the connection ends (it counts open
+/// `thread`. `peer`: the client's TCP end (the socket may be a TLS relay's pair). `counted` is released when the connection ends (it counts open
 /// connections); `overloaded`: the server is at max_connections; answer and close.
-boost::asio::awaitable<void> run_http_session(boost::asio::ip::tcp::socket socket, IoThread& thread,
-                                              std::shared_ptr<void> counted, const Router& router,
+boost::asio::awaitable<void> run_http_session(boost::asio::ip::tcp::socket socket, boost::asio::ip::tcp::endpoint peer,
+                                              IoThread& thread, std::shared_ptr<void> counted, const Router& router,
                                               const SessionOptions& options, std::shared_ptr<spdlog::logger> log,
                                               bool overloaded = false);
 

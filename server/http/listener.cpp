@@ -1,10 +1,13 @@
 #include "http/listener.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include "http/tls_relay.hpp"
 
 namespace taskstream::http {
 
@@ -12,8 +15,9 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 Listener::Listener(std::vector<IoThread>& threads, const tcp::endpoint& endpoint, const Router& router,
-                   const SessionOptions& options, std::shared_ptr<spdlog::logger> log)
-    : threads_(threads), acceptor_(threads.front().context), router_(router), options_(options), log_(std::move(log)) {
+                   const SessionOptions& options, std::shared_ptr<spdlog::logger> log, std::shared_ptr<asio::ssl::context> tls)
+    : threads_(threads), acceptor_(threads.front().context), router_(router), options_(options), log_(std::move(log)),
+      tls_(std::move(tls)) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -56,19 +60,37 @@ asio::awaitable<void> Listener::accept_loop() {
         const bool overloaded = open_connections_->fetch_add(1) >= options_.max_connections;
         // Released when the connection ends, which for a stream is after its session.
         std::shared_ptr<void> counted(nullptr, [open = open_connections_](void*) { --*open; });
+        const auto peer = socket.remote_endpoint(ec);
+        if (ec) continue;  // gone already
+        if (!tls_) {
+            serve(std::move(socket), peer, thread, std::move(counted), overloaded);
+            continue;
+        }
+        const TlsRelayLimits limits{.handshake_timeout = options_.header_timeout, .write_timeout = options_.write_timeout};
         auto executor = socket.get_executor();
         asio::co_spawn(executor,
-                       run_http_session(std::move(socket), thread, std::move(counted), router_, options_, log_,
-                                        overloaded),
-                       [log = log_](std::exception_ptr e) {
-                           if (!e) return;
-                           try {
-                               std::rethrow_exception(e);
-                           } catch (const std::exception& ex) {
-                               log->error("session ended by an exception: {}", ex.what());
-                           }
-                       });
+                       relay_tls(std::move(socket), *tls_, limits,
+                                 [this, peer, &thread, counted, overloaded](tcp::socket plain) {
+                                     serve(std::move(plain), peer, thread, counted, overloaded);
+                                 },
+                                 log_),
+                       asio::detached);
     }
+}
+
+void Listener::serve(tcp::socket socket, tcp::endpoint peer, IoThread& thread, std::shared_ptr<void> counted,
+                     bool overloaded) {
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor,
+                   run_http_session(std::move(socket), peer, thread, std::move(counted), router_, options_, log_, overloaded),
+                   [log = log_](std::exception_ptr e) {
+                       if (!e) return;
+                       try {
+                           std::rethrow_exception(e);
+                       } catch (const std::exception& ex) {
+                           log->error("session ended by an exception: {}", ex.what());
+                       }
+                   });
 }
 
 } // namespace taskstream::http

@@ -1,5 +1,5 @@
 // Listener: accepts connections and starts a session for each on the next
-// I/O thread.
+// I/O thread (under TLS, behind a relay that does the handshake first).
 #pragma once
 
 #include <atomic>
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <spdlog/logger.h>
 
 #include "http/http_session.hpp"
@@ -19,7 +20,8 @@ public:
     /// Binds at once (throws boost::system::system_error when it cannot).
     /// Accepts on the first thread; sessions go round robin over `threads`.
     Listener(std::vector<IoThread>& threads, const boost::asio::ip::tcp::endpoint& endpoint, const Router& router,
-             const SessionOptions& options, std::shared_ptr<spdlog::logger> log);
+             const SessionOptions& options, std::shared_ptr<spdlog::logger> log,
+             std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
 
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
     void start();
@@ -30,6 +32,8 @@ public:
 
 private:
     boost::asio::awaitable<void> accept_loop();
+    void serve(boost::asio::ip::tcp::socket socket, boost::asio::ip::tcp::endpoint peer, IoThread& thread,
+               std::shared_ptr<void> counted, bool overloaded);
 
     std::vector<IoThread>& threads_;
     std::size_t next_thread_ = 0;
@@ -37,6 +41,7 @@ private:
     const Router& router_;
     const SessionOptions& options_;
     std::shared_ptr<spdlog::logger> log_;
+    std::shared_ptr<boost::asio::ssl::context> tls_;  // null: plain HTTP
     std::shared_ptr<std::atomic<std::size_t>> open_connections_ = std::make_shared<std::atomic<std::size_t>>(0);
 };
 

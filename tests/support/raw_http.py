@@ -33,12 +33,15 @@ class Reply:
 class Connection:
     """One TCP connection; send() writes bytes as given, read_reply() parses one answer."""
 
-    def __init__(self, address, timeout=10.0, rcvbuf=None):
+    def __init__(self, address, timeout=10.0, rcvbuf=None, tls=None):
+        """`tls`: an ssl.SSLContext to speak HTTPS with (the handshake happens here)."""
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if rcvbuf:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.settimeout(timeout)
         self.sock.connect(address)
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname=address[0], suppress_ragged_eofs=False)
         self.pending = b""
 
     def send(self, data):
@@ -141,7 +144,9 @@ def request(method, path, body=None, headers=None, version="HTTP/1.1"):
 class Server:
     """The real binary on 127.0.0.1 with a fresh data directory; stop() ends it by pid."""
 
-    def __init__(self, binary, *args):
+    def __init__(self, binary, *args, tls=None):
+        """`tls`: the ssl.SSLContext that connect() and call() use (a server started with --tls-cert)."""
+        self.tls = tls
         self.data = tempfile.mkdtemp(prefix="taskstream-sec-")
         self.log_path = os.path.join(self.data, "server.log")
         self.log = open(self.log_path, "w+")
@@ -165,6 +170,7 @@ class Server:
             return f.read()
 
     def connect(self, **kwargs):
+        kwargs.setdefault("tls", self.tls)
         return Connection(self.address, **kwargs)
 
     def call(self, method, path, body=None, headers=None):

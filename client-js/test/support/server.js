@@ -33,6 +33,7 @@ export class Server {
   /** @param {string[]} [args] extra flags for `serve` */
   constructor(args = []) {
     this.args = args;
+    this.scheme = args.includes('--tls-cert') ? 'https' : 'http';
     this.dataDir = mkdtempSync(join(tmpdir(), 'taskstream-js-'));
     this.port = 0;
     this.child = null;
@@ -40,7 +41,7 @@ export class Server {
   }
 
   get url() {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.scheme}://127.0.0.1:${this.port}`;
   }
 
   /** Starts it (on the port it had before, when restarted) and waits until it listens. */
@@ -57,7 +58,7 @@ export class Server {
       child.once('exit', (code) => reject(new Error(`taskstream exited (${code}) before listening:\n${this.log}`))),
     );
     const port = await Promise.race([
-      waitForText(child.stderr, (t) => t.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/)?.[1], 20000, 'the listening line'),
+      waitForText(child.stderr, (t) => t.match(/listening on https?:\/\/127\.0\.0\.1:(\d+)/)?.[1], 20000, 'the listening line'),
       exited,
     ]);
     exited.catch(() => {});
