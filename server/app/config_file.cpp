@@ -211,10 +211,13 @@ ScheduleSpec schedule_from(const Reader& r, const toml::table& t, std::size_t in
 }
 
 WebhookOptions webhooks_from(const Reader& r, const toml::table& t) {
-    r.only_keys(t, "[webhooks]", {"secret", "allow", "max_attempts", "backoff_base", "backoff_max", "timeout"});
+    r.only_keys(t, "[webhooks]",
+                {"secret", "allow", "allow_internal", "ca_file", "max_attempts", "backoff_base", "backoff_max", "timeout"});
     WebhookOptions w;
     w.secret = r.string(t, "[webhooks]", "secret", false).value_or("");
     w.allow = r.strings(t, "[webhooks]", "allow");
+    w.allow_internal = r.strings(t, "[webhooks]", "allow_internal");
+    if (auto ca = r.string(t, "[webhooks]", "ca_file", false)) w.ca_file = with_config_dir(*ca, r.path());
     w.max_attempts = static_cast<int>(r.integer(t, "[webhooks]", "max_attempts", w.max_attempts, 1, 1000));
     w.backoff_base = r.duration(t, "[webhooks]", "backoff_base", w.backoff_base, std::chrono::milliseconds(1),
                                 std::chrono::hours(24));

@@ -15,7 +15,7 @@
 
 #include "kinds/command_kind.hpp"
 #include "tasks/scheduler.hpp"
-#include "webhooks/webhook_notifier.hpp"
+#include "webhooks/webhook_options.hpp"
 
 namespace taskstream {
 

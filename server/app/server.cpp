@@ -142,7 +142,14 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
                                 .bytes = std::max<std::size_t>(1, options.stream_queue_bytes / 2)};
     StreamOpener streams_opener(*store, journal, hub, replay_page, log);
     Engine engine(kinds, *store, journal, streams_opener, engine_options, log);
-    WebhookNotifier webhooks(config.webhooks, log);
+    std::unique_ptr<WebhookNotifier> webhooks_holder;
+    try {
+        webhooks_holder = std::make_unique<WebhookNotifier>(config.webhooks, *store, log);
+    } catch (const std::runtime_error& e) {
+        log->critical("webhooks: {}", e.what());
+        return 2;
+    }
+    WebhookNotifier& webhooks = *webhooks_holder;
     webhooks.start();
     engine.set_webhooks(&webhooks);
     engine.start();

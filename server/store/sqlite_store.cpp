@@ -32,6 +32,10 @@ CREATE TABLE IF NOT EXISTS events(
 );
 CREATE INDEX IF NOT EXISTS events_by_topic ON events(topic, seq);
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS callbacks(
+  delivery_id TEXT PRIMARY KEY, url TEXT NOT NULL, body TEXT NOT NULL, attempts INTEGER NOT NULL, due_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS callbacks_by_due ON callbacks(due_at);
 )";
 
 /// Rows of "SELECT seq, topic, type, data, ts, terminal, kind, owner FROM events … LIMIT n" as
@@ -121,7 +125,10 @@ SqliteStore::SqliteStore(const std::filesystem::path& data_dir, std::shared_ptr<
             *writer_, "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
         insert_key_ = std::make_unique<sqlite::Statement>(
             *writer_, "INSERT OR REPLACE INTO idempotency(key, body_hash, task_id, created_at) VALUES(?1, ?2, ?3, ?4)");
+        queue_callback_ = std::make_unique<sqlite::Statement>(
+            *writer_, "INSERT OR IGNORE INTO callbacks(delivery_id, url, body, attempts, due_at) VALUES(?1, ?2, ?3, 0, ?4)");
         reader_ = std::make_unique<sqlite::Connection>(file);
+        callbacks_writer_ = std::make_unique<sqlite::Connection>(file);
         log_->info("store: sqlite {}", file);
     } catch (...) {
         ::close(lock_fd_);
@@ -144,6 +151,8 @@ SqliteStore::~SqliteStore() {
     insert_event_.reset();
     set_meta_.reset();
     insert_key_.reset();
+    queue_callback_.reset();
+    callbacks_writer_.reset();
     reader_.reset();
     writer_.reset();
     if (lock_fd_ >= 0) ::close(lock_fd_);
@@ -176,6 +185,15 @@ void SqliteStore::write(const WriteBatch& batch) {
                 .bind(5, *json)
                 .bind(6, t->owner);
             upsert_task_->run();
+            // The outbox: a finished task's callback commits with its final state, once
+            // per finish (a row written again in the same final state is not a new one).
+            if (is_terminal(t->state) && !t->callback_url.empty()) {
+                queue_callback_->bind(1, t->id + "." + std::to_string(t->finished_at))
+                    .bind(2, t->callback_url)
+                    .bind(3, *json)
+                    .bind(4, t->finished_at);
+                queue_callback_->run();
+            }
         }
         for (const auto& e : batch.events) {
             insert_event_->bind(1, static_cast<std::int64_t>(e->seq))
@@ -203,6 +221,7 @@ void SqliteStore::write(const WriteBatch& batch) {
         insert_event_->reset();
         set_meta_->reset();
         insert_key_->reset();
+        queue_callback_->reset();
         try { writer_->exec("ROLLBACK"); } catch (const StoreError&) {}
         throw;
     }
@@ -265,6 +284,32 @@ std::uint64_t SqliteStore::seq_ceiling() {
                                   "COALESCE((SELECT MAX(seq) FROM events), 0))");
     q.step();
     return static_cast<std::uint64_t>(q.column_int(0));
+}
+
+std::vector<PendingCallback> SqliteStore::due_callbacks(std::int64_t now_ms, std::size_t limit) {
+    std::lock_guard lock(read_mutex_);
+    sqlite::Statement q(*reader_,
+                        "SELECT delivery_id, url, body, attempts, due_at FROM callbacks WHERE due_at <= ?1 "
+                        "ORDER BY due_at LIMIT ?2");
+    q.bind(1, now_ms).bind(2, sql_limit(limit));
+    std::vector<PendingCallback> out;
+    while (q.step())
+        out.push_back(PendingCallback{q.column_text(0), q.column_text(1), q.column_text(2),
+                                      static_cast<int>(q.column_int(3)), q.column_int(4)});
+    return out;
+}
+
+void SqliteStore::settle_callback(const std::string& delivery_id, int attempts, std::optional<std::int64_t> next_due_ms) {
+    std::lock_guard lock(callbacks_mutex_);
+    if (!next_due_ms) {
+        sqlite::Statement(*callbacks_writer_, "DELETE FROM callbacks WHERE delivery_id = ?1").bind(1, delivery_id).run();
+        return;
+    }
+    sqlite::Statement(*callbacks_writer_, "UPDATE callbacks SET attempts = ?2, due_at = ?3 WHERE delivery_id = ?1")
+        .bind(1, delivery_id)
+        .bind(2, std::int64_t{attempts})
+        .bind(3, *next_due_ms)
+        .run();
 }
 
 PruneResult SqliteStore::prune(const RetentionPolicy& policy, std::int64_t now_ms) {

@@ -34,6 +34,8 @@ public:
     bool is_gone(const std::string& task_id) override;
     std::uint64_t pruned_floor(const std::string& topic) override;
     std::uint64_t pruned_floor(const TopicFilter& filter) override;
+    std::vector<PendingCallback> due_callbacks(std::int64_t now_ms, std::size_t limit) override;
+    void settle_callback(const std::string& delivery_id, int attempts, std::optional<std::int64_t> next_due_ms) override;
 
 private:
     void add_missing_columns();
@@ -46,12 +48,16 @@ private:
     int lock_fd_ = -1;
     // Writer side: used by the journal's thread only.
     std::unique_ptr<sqlite::Connection> writer_;
-    std::unique_ptr<sqlite::Statement> upsert_task_, insert_event_, set_meta_, insert_key_;
+    std::unique_ptr<sqlite::Statement> upsert_task_, insert_event_, set_meta_, insert_key_, queue_callback_;
     int synchronous_full_ = -1;
     // Reader side: one connection shared by readers under a mutex (WAL lets it
     // read while the writer commits).
     std::mutex read_mutex_;
     std::unique_ptr<sqlite::Connection> reader_;
+    // The webhook outbox's bookkeeping (one row per attempt): its own connection,
+    // so the journal's writer never waits on a lock held across threads.
+    std::mutex callbacks_mutex_;
+    std::unique_ptr<sqlite::Connection> callbacks_writer_;
 };
 
 } // namespace taskstream

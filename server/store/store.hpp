@@ -1,6 +1,6 @@
 // Store: where tasks and the event log live (the sqlite implementation now,
-// redis later). Writes come only from the Journal's writer thread; reads may
-// come from any thread.
+// redis later). Writes come only from the Journal's writer thread (and the
+// webhook thread's bookkeeping of its outbox); reads may come from any thread.
 #pragma once
 
 #include <cstdint>
@@ -83,6 +83,17 @@ struct RetentionPolicy {
     std::size_t batch = 500;  // rows deleted per call, so one prune never holds the writer long
 };
 
+/// A finished task's callback in the outbox. The store queues it itself, in the
+/// transaction that writes a task row in a terminal state with a callback_url,
+/// so that it survives any crash after that commit (at-least-once).
+struct PendingCallback {
+    std::string delivery_id;  // "<task id>.<finished_at ms>": the same on every attempt, for receivers to deduplicate
+    std::string url;
+    std::string body;         // the task's JSON exactly as stored with its final state
+    int attempts = 0;         // made so far
+    std::int64_t due_ms = 0;  // the next attempt, not before
+};
+
 struct PruneResult {
     std::size_t tasks = 0;
     std::size_t events = 0;
@@ -119,6 +130,12 @@ public:
     virtual std::uint64_t pruned_floor(const std::string& topic) = 0;
     /// The highest pruned floor among the topics `filter` names or matches.
     virtual std::uint64_t pruned_floor(const TopicFilter& filter) = 0;
+
+    /// Callbacks due at `now_ms`, earliest first, at most `limit`.
+    virtual std::vector<PendingCallback> due_callbacks(std::int64_t now_ms, std::size_t limit) = 0;
+    /// After an attempt: another one at `next_due_ms`, or (nullopt) none, delivered or given up.
+    /// The webhook thread's own write, beside the journal's (its own connection). Throws StoreError.
+    virtual void settle_callback(const std::string& delivery_id, int attempts, std::optional<std::int64_t> next_due_ms) = 0;
 };
 
 } // namespace taskstream

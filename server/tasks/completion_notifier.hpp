@@ -1,6 +1,6 @@
 // CompletionNotifier: what the task engine sees of webhooks — whether a
-// callback_url may be called back, and where a finished task is handed to be
-// posted. The outbound HTTP client behind it lives in webhooks/.
+// callback_url may be called back, and a nudge when a finished task's callback
+// was committed to the store's outbox. The delivery behind it lives in webhooks/.
 #pragma once
 
 #include <optional>
@@ -13,8 +13,9 @@ public:
     virtual ~CompletionNotifier() = default;
     /// Empty when `url` may be called back; else the reason it may not.
     virtual std::optional<std::string> check_url(const std::string& url) const = 0;
-    /// Queues one delivery of `body` (the finished task's JSON). Any thread; never blocks.
-    virtual void notify(const std::string& url, std::string body) = 0;
+    /// A callback was committed to the outbox (with its task's final state): deliver it
+    /// soon. Any thread; never blocks.
+    virtual void callback_queued() = 0;
 };
 
 } // namespace taskstream

@@ -101,7 +101,7 @@ void Engine::finished(const Task& task) {
     if (task.created_at > 0 && task.finished_at >= task.created_at)
         task_duration.with({task.kind}).observe(static_cast<double>(task.finished_at - task.created_at) / 1000.0);
     active_.erase(task.id);
-    if (webhooks_ && !task.callback_url.empty()) webhooks_->notify(task.callback_url, to_json(task).dump());
+    if (webhooks_ && !task.callback_url.empty()) webhooks_->callback_queued();  // the store queued it with the state
 }
 
 void Engine::create(const CreateTaskRequest& request, const std::optional<std::string>& key,

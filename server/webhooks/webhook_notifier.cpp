@@ -3,30 +3,40 @@
 #include <random>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/url/parse.hpp>
 
 #include "core/backoff.hpp"
-#include "core/digest.hpp"
+#include "core/clock.hpp"
+#include "core/text.hpp"
 
 namespace taskstream {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 
-WebhookNotifier::WebhookNotifier(WebhookOptions options, std::shared_ptr<spdlog::logger> log)
-    : options_(std::move(options)), log_(std::move(log)), guard_(ioc_.get_executor()) {}
+namespace {
+constexpr std::chrono::seconds kPickUpEvery{1};  // a due retry waits at most this long past its time
+}
+
+WebhookNotifier::WebhookNotifier(WebhookOptions options, Store& store, std::shared_ptr<spdlog::logger> log)
+    : options_(std::move(options)), store_(store), log_(std::move(log)), policy_(options_.allow, options_.allow_internal),
+      client_(options_, policy_), guard_(ioc_.get_executor()), wake_(ioc_) {}
 
 WebhookNotifier::~WebhookNotifier() { stop(); }
 
-void WebhookNotifier::start() { thread_ = std::thread([this] { ioc_.run(); }); }
+void WebhookNotifier::start() {
+    if (options_.secret.empty()) return;  // webhooks off: check_url refuses every callback_url
+    asio::co_spawn(ioc_, pick_up(), [this](std::exception_ptr e) {
+        if (!e) return;
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            log_->critical("webhooks: the outbox loop ended: {}", ex.what());
+        }
+    });
+    thread_ = std::thread([this] { ioc_.run(); });
+}
 
 void WebhookNotifier::stop() {
     guard_.reset();
@@ -35,76 +45,88 @@ void WebhookNotifier::stop() {
 }
 
 std::optional<std::string> WebhookNotifier::check_url(const std::string& url) const {
-    auto parsed = boost::urls::parse_uri(url);
-    if (!parsed) return "callback_url is not an absolute URL";
-    if (parsed->scheme() != "http") return "callback_url must be an http:// URL (https is not supported yet)";
     if (options_.secret.empty()) return "webhooks are not configured on this server ([webhooks] secret)";
-    for (const auto& prefix : options_.allow)
-        if (!prefix.empty() && url.rfind(prefix, 0) == 0) return std::nullopt;
-    return "callback_url is not on the server's allowlist";
+    return policy_.check_url(url);
 }
 
-void WebhookNotifier::notify(const std::string& url, std::string body) {
-    if (pending_.fetch_add(1) >= options_.max_pending) {
-        --pending_;
-        log_->warn("webhook queue full: dropped the callback to {}", url);
-        return;
-    }
-    asio::co_spawn(ioc_, deliver(url, std::move(body)), [this](std::exception_ptr e) {
-        --pending_;
-        if (!e) return;
-        try {
-            std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-            log_->error("webhook delivery failed: {}", ex.what());
+void WebhookNotifier::callback_queued() {
+    asio::post(ioc_, [this] { wake_.cancel(); });
+}
+
+/// Notifier thread: due callbacks that are not already on their way, up to the in-flight bound.
+asio::awaitable<void> WebhookNotifier::pick_up() {
+    for (;;) {
+        const std::size_t room = options_.max_in_flight - std::min(options_.max_in_flight, in_flight_.size());
+        if (room > 0) {
+            std::vector<PendingCallback> due;
+            try {
+                due = store_.due_callbacks(now_ms(), room + in_flight_.size());
+            } catch (const StoreError& e) {
+                log_->warn("webhooks: cannot read the outbox: {}", e.what());
+            }
+            for (auto& callback : due) {
+                if (in_flight_.size() >= options_.max_in_flight) break;
+                if (!in_flight_.insert(callback.delivery_id).second) continue;
+                asio::co_spawn(ioc_, deliver(std::move(callback)), [this](std::exception_ptr e) {
+                    if (!e) return;
+                    try {
+                        std::rethrow_exception(e);
+                    } catch (const std::exception& ex) {
+                        log_->error("webhooks: a delivery failed: {}", ex.what());
+                    }
+                });
+            }
         }
-    });
+        wake_.expires_after(kPickUpEvery);
+        boost::system::error_code ec;
+        co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
 }
 
-/// Notifier thread: tries up to max_attempts times, with full-jitter backoff between.
-asio::awaitable<void> WebhookNotifier::deliver(std::string url, std::string body) {
+/// Attempts until delivered, refused or out of attempts, each one recorded, with full-jitter backoff between.
+asio::awaitable<void> WebhookNotifier::deliver(PendingCallback callback) {
     std::mt19937_64 rng{std::random_device{}()};
     asio::steady_timer pause(co_await asio::this_coro::executor);
-    for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
-        if (co_await post_once(url, body, attempt)) co_return;
-        pause.expires_after(backoff_delay(options_.backoff_base, options_.backoff_max, attempt, rng));
+    const std::string where = printable(callback.url);
+    for (int attempt = callback.attempts + 1;; ++attempt) {
+        const CallbackRequest request{callback.url, callback.body, callback.delivery_id, attempt};
+        const AttemptResult result = co_await client_.post(request);
+        if (result.kind == AttemptResult::Kind::delivered) {
+            log_->debug("webhook {} to {} delivered (attempt {})", callback.delivery_id, where, attempt);
+            settle(callback, attempt, std::nullopt);
+            break;
+        }
+        if (result.kind == AttemptResult::Kind::refused) {
+            log_->warn("webhook {} to {} refused: {}; not sent", callback.delivery_id, where, printable(result.detail));
+            settle(callback, attempt, std::nullopt);
+            break;
+        }
+        if (attempt >= options_.max_attempts) {
+            settle(callback, attempt, std::nullopt);
+            log_->warn("webhook {} to {} given up after {} attempts: {}", callback.delivery_id, where, attempt,
+                       printable(result.detail));
+            break;
+        }
+        const auto delay = backoff_delay(options_.backoff_base, options_.backoff_max, attempt, rng);
+        const bool recorded = settle(callback, attempt, now_ms() + delay.count());
+        // Logged once recorded: a line in the log means a restart counts this attempt.
+        log_->info("webhook {} to {} (attempt {}): {}", callback.delivery_id, where, attempt, printable(result.detail));
+        if (!recorded) break;
+        pause.expires_after(delay);
         boost::system::error_code ec;
         co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
-    log_->warn("webhook to {} given up after {} attempts", url, options_.max_attempts);
+    in_flight_.erase(callback.delivery_id);
 }
 
-asio::awaitable<bool> WebhookNotifier::post_once(const std::string& url, const std::string& body, int attempt) {
-    auto u = boost::urls::parse_uri(url);
-    beast::tcp_stream stream(co_await asio::this_coro::executor);
-    boost::system::error_code ec;
-    asio::ip::tcp::resolver resolver(stream.get_executor());
-    const std::string host(u->host());
-    const std::string port = u->has_port() ? std::string(u->port()) : "80";
-    stream.expires_after(options_.timeout);
-    auto endpoints = co_await resolver.async_resolve(host, port, asio::redirect_error(asio::use_awaitable, ec));
-    if (!ec) co_await stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-        log_->info("webhook to {} (attempt {}): {}", url, attempt, ec.message());
-        co_return false;
+bool WebhookNotifier::settle(const PendingCallback& callback, int attempts, std::optional<std::int64_t> next_due_ms) {
+    try {
+        store_.settle_callback(callback.delivery_id, attempts, next_due_ms);
+        return true;
+    } catch (const StoreError& e) {
+        log_->warn("webhooks: cannot record an attempt of {}: {}", callback.delivery_id, e.what());
+        return false;
     }
-    std::string target(u->encoded_target());
-    http::request<http::string_body> req{http::verb::post, target.empty() ? "/" : target, 11};
-    req.set(http::field::host, u->encoded_host_and_port());
-    req.set(http::field::content_type, "application/json");
-    req.set(http::field::user_agent, "taskstream");
-    req.set("X-Taskstream-Signature", "sha256=" + hmac_sha256_hex(options_.secret, body));
-    req.set("X-Taskstream-Attempt", std::to_string(attempt));
-    req.body() = body;
-    req.prepare_payload();
-    co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
-    beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    if (!ec) co_await http::async_read(stream, buffer, res, asio::redirect_error(asio::use_awaitable, ec));
-    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-    const bool ok = res.result_int() >= 200 && res.result_int() < 300;
-    if (!ok) log_->info("webhook to {} (attempt {}): status {}", url, attempt, res.result_int());
-    co_return ok;
 }
 
 } // namespace taskstream

@@ -1,57 +1,61 @@
-// WebhookNotifier: POSTs a finished task to its callback_url, signed with
-// HMAC-SHA256, retried with backoff, only to allowlisted destinations. Runs
-// on its own thread; a bounded queue keeps a slow receiver from piling up.
+// WebhookNotifier: delivers the outbox. A finished task's callback is queued
+// by the store in the transaction of its final state; this thread picks due
+// callbacks up (at start, when woken, and once a second), posts each through
+// the CallbackClient, and records every attempt back in the store — so a
+// restart goes on where the last process stopped, at-least-once, under the
+// same delivery id. At most max_in_flight deliveries at once.
 #pragma once
 
 #include <atomic>
-#include <chrono>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
-#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <spdlog/logger.h>
 
+#include "store/store.hpp"
 #include "tasks/completion_notifier.hpp"
+#include "webhooks/callback_client.hpp"
+#include "webhooks/destination_policy.hpp"
+#include "webhooks/webhook_options.hpp"
 
 namespace taskstream {
 
-struct WebhookOptions {
-    std::string secret;               // HMAC key; X-Taskstream-Signature: sha256=<hex>
-    std::vector<std::string> allow;   // URL prefixes a callback_url must start with
-    int max_attempts = 8;
-    std::chrono::milliseconds backoff_base{1000};
-    std::chrono::milliseconds backoff_max{60000};
-    std::chrono::milliseconds timeout{10000};  // per delivery attempt
-    std::size_t max_pending = 10000;
-};
-
 class WebhookNotifier final : public CompletionNotifier {
 public:
-    WebhookNotifier(WebhookOptions options, std::shared_ptr<spdlog::logger> log);
+    /// Throws std::runtime_error when the options cannot be used (an unreadable ca_file).
+    WebhookNotifier(WebhookOptions options, Store& store, std::shared_ptr<spdlog::logger> log);
     ~WebhookNotifier();
 
     void start();
-    /// Stops after the deliveries in progress end (each bounded by its timeout).
+    /// Stops at once; a delivery cut short is attempted again after the next start.
     void stop();
 
     std::optional<std::string> check_url(const std::string& url) const override;
-    void notify(const std::string& url, std::string body) override;
+    void callback_queued() override;
 
 private:
-    boost::asio::awaitable<void> deliver(std::string url, std::string body);
-    boost::asio::awaitable<bool> post_once(const std::string& url, const std::string& body, int attempt);
+    boost::asio::awaitable<void> pick_up();
+    boost::asio::awaitable<void> deliver(PendingCallback callback);
+    /// Records the attempt; false when the store would not take it (it is retried after a restart).
+    bool settle(const PendingCallback& callback, int attempts, std::optional<std::int64_t> next_due_ms);
 
     WebhookOptions options_;
+    Store& store_;
     std::shared_ptr<spdlog::logger> log_;
+    DestinationPolicy policy_;
+    CallbackClient client_;
     boost::asio::io_context ioc_;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
+    boost::asio::steady_timer wake_;
+    std::set<std::string> in_flight_;  // delivery ids being delivered (this thread only)
     std::thread thread_;
-    std::atomic<std::size_t> pending_{0};
 };
 
 } // namespace taskstream

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <set>
 
 #include "http_client.hpp"
 #include "server_process.hpp"
@@ -26,7 +27,7 @@ TEST_CASE("a webhook receiver gets one correctly signed POST per finished task -
     TempDir dir;
     const std::string base = "http://127.0.0.1:" + std::to_string(receiver.port()) + "/hooks";
     auto config = write_config(dir, "[webhooks]\nsecret = \"s3cret\"\nallow = [\"" + base +
-                                        "\"]\nbackoff_base = \"10ms\"\nbackoff_max = \"50ms\"\n");
+                                        "\"]\nallow_internal = [\"127.0.0.1\"]\nbackoff_base = \"10ms\"\nbackoff_max = \"50ms\"\n");
     ServerProcess server(dir.path() / "data", {"--config", config});
     HttpClient http(server.port());
     std::vector<std::string> ids;
@@ -39,20 +40,26 @@ TEST_CASE("a webhook receiver gets one correctly signed POST per finished task -
     auto hooks = receiver.wait_for(5);  // 2 refused + 3 accepted
     REQUIRE(hooks.size() == 5);
     std::map<std::string, int> delivered;
+    std::map<std::string, std::set<std::string>> delivery_ids;  // per task: one id over all its attempts
     for (const auto& h : hooks) {
         CHECK(h.headers.at("x-taskstream-signature") == "sha256=" + taskstream::hmac_sha256_hex("s3cret", h.body));
         auto task = json::parse(h.body);
+        const std::string id = task["id"];
+        CHECK(h.headers.at("x-taskstream-delivery").rfind(id + ".", 0) == 0);
+        delivery_ids[id].insert(h.headers.at("x-taskstream-delivery"));
         CHECK(task["state"] == "succeeded");
         CHECK(h.target == "/hooks/done?n=" + std::to_string(std::find(ids.begin(), ids.end(), task["id"]) - ids.begin()));
         delivered[task["id"]]++;
     }
     CHECK(delivered.size() == 3);
+    for (const auto& [id, ids] : delivery_ids) CHECK(ids.size() == 1);
     CHECK(receiver.wait_for(6, std::chrono::milliseconds(300)).size() == 5);  // and no more than that
 }
 
 TEST_CASE("a callback_url off the allowlist is refused at create") {
     TempDir dir;
-    auto config = write_config(dir, "[webhooks]\nsecret = \"s\"\nallow = [\"http://127.0.0.1:9/ok/\"]\n");
+    auto config = write_config(dir, "[webhooks]\nsecret = \"s\"\nallow = [\"http://127.0.0.1:9/ok/\"]\n"
+                                    "allow_internal = [\"127.0.0.1\"]\n");
     ServerProcess server(dir.path() / "data", {"--config", config});
     HttpClient http(server.port());
     for (const auto& url : {"http://127.0.0.1:9/other", "http://169.254.169.254/latest", "file:///etc/passwd", "nonsense"}) {

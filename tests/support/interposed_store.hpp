@@ -44,6 +44,12 @@ public:
     bool is_gone(const std::string& task_id) override { return inner_.is_gone(task_id); }
     std::uint64_t pruned_floor(const std::string& topic) override { return inner_.pruned_floor(topic); }
     std::uint64_t pruned_floor(const TopicFilter& filter) override { return inner_.pruned_floor(filter); }
+    std::vector<PendingCallback> due_callbacks(std::int64_t now_ms, std::size_t limit) override {
+        return inner_.due_callbacks(now_ms, limit);
+    }
+    void settle_callback(const std::string& delivery_id, int attempts, std::optional<std::int64_t> next_due_ms) override {
+        inner_.settle_callback(delivery_id, attempts, next_due_ms);
+    }
 
 private:
     Store& inner_;

@@ -144,10 +144,11 @@ def request(method, path, body=None, headers=None, version="HTTP/1.1"):
 class Server:
     """The real binary on 127.0.0.1 with a fresh data directory; stop() ends it by pid."""
 
-    def __init__(self, binary, *args, tls=None):
-        """`tls`: the ssl.SSLContext that connect() and call() use (a server started with --tls-cert)."""
+    def __init__(self, binary, *args, tls=None, data=None):
+        """`tls`: the ssl.SSLContext that connect() and call() use (a server started with --tls-cert).
+        `data`: the data directory of an earlier server, to restart on it."""
         self.tls = tls
-        self.data = tempfile.mkdtemp(prefix="taskstream-sec-")
+        self.data = data or tempfile.mkdtemp(prefix="taskstream-sec-")
         self.log_path = os.path.join(self.data, "server.log")
         self.log = open(self.log_path, "w+")
         self.process = subprocess.Popen(
@@ -191,6 +192,22 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         self.log.close()
+
+    def kill(self):
+        """kill -9, by pid: nothing is flushed or drained."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+    def wait_for_log(self, text, timeout=15.0):
+        """True once `text` is in the log (polled, bounded by `timeout`)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.log_text():
+                return True
+            time.sleep(0.05)
+        return False
 
     def remove(self):
         shutil.rmtree(self.data, ignore_errors=True)
