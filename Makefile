@@ -11,9 +11,11 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PACKAGES := build-essential cmake ninja-build pkg-config ccache curl util-linux \
 	libboost1.81-dev libboost-url1.81-dev libssl-dev \
 	nlohmann-json3-dev libspdlog-dev catch2 libsqlite3-dev sqlite3 libcli11-dev \
-	libtomlplusplus-dev libcpp-jwt-dev python3 iproute2 chromium fonts-dejavu-core nginx-light openssl systemd
+	libtomlplusplus-dev libcpp-jwt-dev python3 iproute2 chromium fonts-dejavu-core nginx-light openssl systemd \
+	clang libclang-rt-14-dev
 
-.PHONY: all deps configure build run test bench package install record-versions clean
+.PHONY: all deps configure build run test bench package install record-versions clean \
+	fuzz-build fuzz test-asan test-tsan
 
 # Installs those of the Debian packages $(1) that are not installed yet. No package may
 # start its service while it installs (nginx would listen on every address): a
@@ -74,8 +76,37 @@ run: build
 	mkdir -p $(DATA_DIR)
 	./$(BUILD)/taskstream serve --listen $(LISTEN) --data-dir $(DATA_DIR) --demo --config examples/taskstream.toml
 
-test: build
+test: build fuzz-build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+
+# The libFuzzer targets (tests/fuzz), built by clang with ASan+UBSan in their own
+# tree; `make test` runs each briefly (ctest "fuzz: …"), `make fuzz` for longer.
+FUZZ_BUILD := $(BUILD)/fuzz
+FUZZ_SECONDS ?= 300
+$(FUZZ_BUILD)/build.ninja: CMakeLists.txt | deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE= \
+	  -DCMAKE_CXX_FLAGS='-O1 -gline-tables-only' -DTASKSTREAM_FUZZ=ON
+
+fuzz-build: deps $(FUZZ_BUILD)/build.ninja
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
+
+fuzz: fuzz-build
+	@for t in $$(ls tests/fuzz/corpus); do \
+	  tests/fuzz/run_fuzz.sh $(FUZZ_BUILD)/tests/fuzz/$$t tests/fuzz/corpus/$$t $(FUZZ_SECONDS) || exit 1; done
+
+# The unit and integration tests under ASan+UBSan, and the concurrent unit tests
+# (journal, hub, fan-out shards, executor) under TSan, each in its own tree.
+test-asan: deps
+	cmake -S . -B $(BUILD)-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTASKSTREAM_SANITIZE=address
+	cmake --build $(BUILD)-asan -j $(JOBS) --target unit_tests integration_tests taskstream
+	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) --timeout 900 -R '^(unit|integration)'
+
+TSAN_TESTS := journal:*,hub:*,executor:*,engine:*,stream opener:*
+test-tsan: deps
+	cmake -S . -B $(BUILD)-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTASKSTREAM_SANITIZE=thread
+	cmake --build $(BUILD)-tsan -j $(JOBS) --target unit_tests
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 $(BUILD)-tsan/tests/unit_tests '$(TSAN_TESTS)'
 
 # The Debian package (CPack): binary, systemd unit, default config -> build/taskstream_*.deb.
 package: build

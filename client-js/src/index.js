@@ -14,14 +14,19 @@ const HISTORY_PAGE = 1000;
  * @param {import('../types/index.js').ClientOptions} [options]
  * @returns {import('../types/index.js').Client}
  */
-export function createClient({ baseUrl, token, fetch: fetchImpl, EventSource: EventSourceImpl, backoff } = {}) {
+export function createClient({ baseUrl, token, fetch: fetchImpl, EventSource: EventSourceImpl, backoff, tickets } = {}) {
   const origin = baseUrl ?? (typeof location !== 'undefined' ? location.origin : undefined);
   if (!origin) throw new TaskstreamError('createClient: baseUrl is needed outside a browser page');
   const doFetch = fetchImpl ?? globalThis.fetch?.bind(globalThis);
   if (!doFetch) throw new TaskstreamError('createClient: no fetch: pass one');
   const http = new Http({ baseUrl: origin, token, fetch: doFetch });
   const ES = EventSourceImpl ?? globalThis.EventSource;
-  const stream = new SharedStream({ http, EventSource: ES, backoff });
+  // Streams by ticket: `tickets: true` mints each from POST /v1/tickets (with the token
+  // or the page's cookie); a function supplies them (from the application's own backend).
+  const mint = async (/** @type {string} */ streamTarget) =>
+    (await http.send('POST', '/v1/tickets', { body: { streams: [streamTarget] } })).body.ticket;
+  const ticket = typeof tickets === 'function' ? tickets : tickets ? mint : null;
+  const stream = new SharedStream({ http, EventSource: ES, backoff, ticket });
 
   const taskPath = (/** @type {string} */ id) => `/v1/tasks/${encodeURIComponent(id)}`;
 

@@ -29,10 +29,15 @@ export function taskIdOf(type, data) {
  */
 export class SharedStream {
   /**
-   * @param {{ http: import('./http.js').Http, EventSource: any, backoff?: { baseMs?: number, maxMs?: number } }} options
+   * @param {{ http: import('./http.js').Http, EventSource: any, backoff?: { baseMs?: number, maxMs?: number },
+   *           ticket?: ((stream: string) => Promise<string>) | null }} options
    */
-  constructor({ http, EventSource, backoff }) {
+  constructor({ http, EventSource, backoff, ticket = null }) {
     this.http = http;
+    /** Mints a single-use ticket for a stream (a browser's EventSource cannot send a token); null: none. */
+    this.ticket = ticket;
+    /** Counts opens, so that a ticket minted for an open since replaced is not used. */
+    this.generation = 0;
     this.EventSourceImpl = EventSource;
     this.backoff = new Backoff(backoff);
     /** @type {Set<import('./watch.js').Watch>} */
@@ -136,16 +141,35 @@ export class SharedStream {
     if (this.lastId === null && from !== null) this.recentFloor = from;
     this.position = from;
     const url = this.http.url('/v1/events', { topic: topics, last_event_id: from ?? undefined });
-    const init = this.http.token
-      ? {
-          // The `eventsource` package sends these headers; a browser's EventSource cannot.
-          fetch: (/** @type {string} */ input, /** @type {any} */ options) =>
-            this.http.fetchImpl(input, { ...options, headers: { ...options?.headers, ...this.http.authHeaders() } }),
-        }
-      : undefined;
+    this.setConnection('connecting');
+    if (!this.ticket) {
+      const init = this.http.token
+        ? {
+            // The `eventsource` package sends these headers; a browser's EventSource cannot.
+            fetch: (/** @type {string} */ input, /** @type {any} */ options) =>
+              this.http.fetchImpl(input, { ...options, headers: { ...options?.headers, ...this.http.authHeaders() } }),
+          }
+        : undefined;
+      this.connect(url, init);
+      return;
+    }
+    // A fresh ticket for every connection: one is good for a single use only.
+    const generation = this.generation;
+    const stream = `/v1/events?${new URLSearchParams(topics.map((t) => ['topic', t])).toString()}`;
+    this.ticket(stream).then(
+      (ticket) => {
+        if (generation === this.generation) this.connect(`${url}&ticket=${encodeURIComponent(ticket)}`);
+      },
+      () => {
+        if (generation === this.generation) this.retryLater();
+      },
+    );
+  }
+
+  /** Opens the EventSource at `url` and follows it. @param {string} url @param {any} [init] */
+  connect(url, init) {
     const source = new this.EventSourceImpl(url, init);
     this.source = source;
-    this.setConnection('connecting');
     this.handler = (/** @type {MessageEvent} */ message) => {
       if (this.source === source) this.dispatch(message);
     };
@@ -157,19 +181,25 @@ export class SharedStream {
     };
     source.onerror = () => {
       if (this.source !== source) return;
-      if (source.readyState === 2 /* CLOSED: it gave up (a non-200) */) {
+      // Given up (a non-200), or about to reconnect with a ticket already used: open anew ourselves.
+      if (source.readyState === 2 /* CLOSED */ || this.ticket) {
         this.source = null;
         source.close();
-        const wait = this.backoff.next();
-        this.setConnection('retrying');
-        this.retryTimer = setTimeout(() => {
-          this.retryTimer = null;
-          this.open(this.wantedTopics(), this.position);
-        }, wait);
+        this.retryLater();
       } else {
         this.setConnection('retrying');  // the browser reconnects by itself, with Last-Event-ID
       }
     };
+  }
+
+  /** Re-opens from the last position after a backoff wait. */
+  retryLater() {
+    const wait = this.backoff.next();
+    this.setConnection('retrying');
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.open(this.wantedTopics(), this.position);
+    }, wait);
   }
 
   /** @param {MessageEvent} message */
@@ -212,6 +242,7 @@ export class SharedStream {
   }
 
   stop() {
+    this.generation += 1;  // a ticket still being minted is for nothing now
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.source?.close();

@@ -113,6 +113,12 @@ export interface ClientOptions {
   EventSource?: any;
   /** The waits between tries after the browser gives up on the stream. */
   backoff?: { baseMs?: number; maxMs?: number };
+  /**
+   * Open streams with single-use tickets (a browser's EventSource cannot send a token):
+   * `true` mints one from `POST /v1/tickets` before every connection; a function gets
+   * one for the stream target it is given (`/v1/events?topic=…`).
+   */
+  tickets?: boolean | ((stream: string) => Promise<string>);
 }
 
 export interface AdminStatus {

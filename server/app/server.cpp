@@ -168,7 +168,7 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
         .tickets = verifier ? tickets : nullptr};
     RateLimiter publish_rate(options.publish_rate);
     const http::CorsPolicy cors(options.cors_origins);
-    http::Authenticator authenticator(verifier, tickets, options.auth_cookie, cors, false);
+    http::Authenticator authenticator(verifier, tickets, options.auth_cookie, cors, tls != nullptr);
     if (verifier) {
         router.set_guard([&authenticator](http::RequestContext& ctx, bool stream_route) {
             return authenticator.admit(ctx, stream_route);

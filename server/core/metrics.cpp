@@ -152,7 +152,10 @@ Registry::GaugeHandle Registry::gauge(const std::string& name, const std::string
 std::string Registry::render() const {
     std::lock_guard lock(mutex_);
     std::string out;
-    for (const auto& [name, e] : entries_) {
+    for (const auto& entry : entries_) {
+        // Named, not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+        const std::string& name = entry.first;
+        const auto& e = entry.second;
         std::vector<GaugeSample> samples;
         if (e.gauge) samples = e.gauge();
         out += "# HELP " + name + " " + e.help + "\n# TYPE " + name + " " + e.type + "\n";
