@@ -7,6 +7,15 @@
 namespace taskstream {
 namespace {
 
+/// JWS compact parts are unpadded base64url (RFC 7515 section 2); an empty signature is left to the algorithm check.
+bool is_base64url(std::string_view part) {
+    for (const char c : part)
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+            return false;
+    return true;
+}
+
+
 Error refused(std::string why) { return make_error(errc::unauthenticated, std::move(why)); }
 
 /// The reason a cpp-jwt error code gives, in the words a client is told.
@@ -54,7 +63,13 @@ const VerificationKey* TokenVerifier::key_for(const nlohmann::json& header) cons
 Outcome<Principal> TokenVerifier::verify(std::string_view token, std::int64_t now_s) const {
     if (token.empty() || token.size() > 8192) return refused("the token is missing or too long");
     const auto dot = token.find('.');
-    if (dot == std::string_view::npos || token.find('.', dot + 1) == std::string_view::npos)
+    const auto second_dot = dot == std::string_view::npos ? dot : token.find('.', dot + 1);
+    if (second_dot == std::string_view::npos || token.find('.', second_dot + 1) != std::string_view::npos)
+        return refused("the token is malformed");
+    // Only the base64url alphabet reaches cpp-jwt: its decoder indexes a table with
+    // each char, and a byte of 0x80 or more read before that table (found by fuzz_token).
+    if (!is_base64url(token.substr(0, dot)) || !is_base64url(token.substr(dot + 1, second_dot - dot - 1)) ||
+        !is_base64url(token.substr(second_dot + 1)))
         return refused("the token is malformed");
     auto header_text = base64url_decode(token.substr(0, dot));
     if (!header_text) return refused("the token is malformed");

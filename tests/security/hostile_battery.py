@@ -778,6 +778,13 @@ def _(s):
     expect_401(s.call("POST", "/v1/tasks", TASK, bearer(t)), "algorithm")
 
 
+@case("a byte past ASCII in a token is refused before the JWT library decodes it (fuzz_token)", server="hs")
+def _(s):
+    t = token(**EVERYTHING)
+    at = t.index(".") + 3
+    expect_401(s.call("POST", "/v1/tasks", TASK, bearer(t[:at] + "\u00d7" + t[at:])), "malformed")
+
+
 @case("an HS256 token signed with another secret is refused", server="hs")
 def _(s):
     expect_401(s.call("POST", "/v1/tasks", TASK, bearer(token(secret=b"x" * 40, **EVERYTHING))), "signature")

@@ -74,3 +74,20 @@ TEST_CASE("verification keys: short secrets and unknown key files are configurat
     CHECK_THROWS_AS(jwks_keys(R"({"keys": [{"kty": "oct", "k": "abc"}]})"), KeyError);
     CHECK_THROWS_AS(jwks_keys("[]"), KeyError);
 }
+
+TEST_CASE("TokenVerifier: a byte outside base64url is refused before the JWT library reads it (found by fuzz_token)") {
+    TokenVerifier v({hs256_key(kSecret)}, TokenRules{});
+    const std::string good = hs256(kHeader, {{"sub", "a"}, {"exp", kNow + 60}});
+    REQUIRE(v.verify(good, kNow));
+    const auto first_dot = good.find('.');
+    for (const std::size_t at : {first_dot + 3, good.rfind('.') + 2}) {
+        for (const char bad : {'\xd7', '\x80', '\xff', '=', '+', '/', ' '}) {
+            std::string token = good;
+            token.insert(at, 1, bad);
+            auto p = v.verify(token, kNow);
+            REQUIRE_FALSE(p);
+            CHECK(p.error().detail == "the token is malformed");
+        }
+    }
+    CHECK_FALSE(v.verify(good + ".x", kNow));  // four parts
+}
