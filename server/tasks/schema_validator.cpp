@@ -1,5 +1,6 @@
 #include "tasks/schema_validator.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -138,7 +139,29 @@ void check_schema_into(const json& schema, const std::string& where, std::vector
     }
     for (auto it = schema.begin(); it != schema.end(); ++it)
         if (!known_keywords().count(it.key())) out.push_back(where + ": unsupported keyword '" + it.key() + "'");
-    if (auto p = schema.find("properties"); p != schema.end())
+    // Each keyword's shape, so that validation can rely on it (found by fuzz_task_body:
+    // "properties": false made the check itself throw).
+    auto shape = [&](const char* keyword, bool ok, const char* what) {
+        if (schema.contains(keyword) && !ok) out.push_back(where + ": '" + keyword + "' must be " + what);
+    };
+    auto all_strings = [](const json& list) {
+        return list.is_array() && std::all_of(list.begin(), list.end(), [](const json& e) { return e.is_string(); });
+    };
+    auto count = [&](const char* keyword) {
+        const auto it = schema.find(keyword);
+        return it == schema.end() || it->is_number_unsigned() || (it->is_number_integer() && it->get<std::int64_t>() >= 0);
+    };
+    shape("type", schema.value("type", json()).is_string() || all_strings(schema.value("type", json())),
+          "a type name or a list of them");
+    shape("properties", schema.value("properties", json()).is_object(), "an object of schemas");
+    shape("required", all_strings(schema.value("required", json())), "a list of property names");
+    shape("enum", schema.value("enum", json()).is_array(), "a list");
+    shape("additionalProperties", schema.value("additionalProperties", json()).is_boolean(), "true or false");
+    for (const char* bound : {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"})
+        shape(bound, schema.value(bound, json()).is_number(), "a number");
+    for (const char* limit : {"minLength", "maxLength", "minItems", "maxItems"})
+        shape(limit, count(limit), "a whole number, 0 or more");
+    if (auto p = schema.find("properties"); p != schema.end() && p->is_object())
         for (auto it = p->begin(); it != p->end(); ++it) check_schema_into(*it, where + "/" + it.key(), out);
     if (auto items = schema.find("items"); items != schema.end()) check_schema_into(*items, where + "/items", out);
 }

@@ -66,3 +66,16 @@ TEST_CASE("schemas with unsupported keywords are refused") {
     CHECK_FALSE(check_schema(json::parse(R"({"properties":{"x":{"oneOf":[]}}})")).empty());
 }
 
+
+TEST_CASE("schemas whose keywords have the wrong shape are refused, not thrown on (found by fuzz_task_body)") {
+    for (const char* bad : {R"({"type":"object","properties":false})", R"({"properties":[1]})", R"({"type":5})",
+                            R"({"type":["string",3]})", R"({"required":[1]})", R"({"required":"x"})", R"({"enum":1})",
+                            R"({"minimum":"1"})", R"({"maxLength":-1})", R"({"minItems":1.5})", R"({"maxItems":"2"})",
+                            R"({"additionalProperties":{}})", R"({"properties":{"x":{"minLength":"a"}}})"}) {
+        INFO(bad);
+        std::vector<std::string> problems;
+        REQUIRE_NOTHROW(problems = check_schema(json::parse(bad)));
+        CHECK_FALSE(problems.empty());
+    }
+    CHECK(check_schema(json::parse(R"({"type":["string","null"],"minLength":0,"maxItems":3,"enum":["a"]})")).empty());
+}
