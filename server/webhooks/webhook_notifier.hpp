@@ -6,7 +6,6 @@
 // same delivery id. At most max_in_flight deliveries at once.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <optional>
 #include <set>

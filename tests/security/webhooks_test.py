@@ -17,19 +17,11 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from hook_receiver import HookReceiver  # noqa: E402
+from checklist import check, finish  # noqa: E402
 from raw_http import Server  # noqa: E402
 from test_ca import TestCa  # noqa: E402
 
 SECRET = "webhook-test-secret"
-FAILURES = []
-
-
-def check(condition, what):
-    print(("ok   " if condition else "FAIL ") + what, flush=True)
-    if not condition:
-        FAILURES.append(what)
-
-
 def config(folder, name, **webhooks):
     lines = ["[webhooks]", f'secret = "{SECRET}"']
     for key, value in webhooks.items():
@@ -160,10 +152,7 @@ def main():
             r.close()
         shutil.rmtree(folder, ignore_errors=True)
 
-    if FAILURES:
-        print(f"{len(FAILURES)} failed", flush=True)
-        sys.exit(1)
-    print("all passed")
+    finish()
 
 
 if __name__ == "__main__":
