@@ -73,6 +73,18 @@ void Hub::committed_through(std::uint64_t seq) {
     committed_seq_ = std::max(committed_seq_, seq);
 }
 
+void Hub::retract(const std::vector<EventPtr>& events) {
+    if (events.empty()) return;
+    std::lock_guard lock(mutex_);
+    auto failed = [&events](const EventPtr& e) {
+        return std::binary_search(events.begin(), events.end(), e,
+                                  [](const EventPtr& a, const EventPtr& b) { return a->seq < b->seq; });
+    };
+    std::erase_if(all_recent_, failed);
+    for (const auto& e : events)
+        if (auto it = topics_.find(e->topic); it != topics_.end()) std::erase_if(it->second.history, failed);
+}
+
 Hub::Attachment Hub::attach_filter(std::shared_ptr<const TopicFilter> filter, std::optional<std::uint64_t> after,
                                    std::shared_ptr<Subscriber> subscriber) {
     std::lock_guard lock(mutex_);

@@ -81,6 +81,10 @@ public:
     /// Every event with seq ≤ `seq` is in the store (the journal, after a commit):
     /// memory of those may be dropped.
     void committed_through(std::uint64_t seq);
+    /// The journal, under its lock, after a commit of these events failed: memory
+    /// forgets them, so a replay shows what the store has. (Live readers may have
+    /// had the ones published before their commit, as producers' events are.)
+    void retract(const std::vector<EventPtr>& events);
     /// Tells every subscriber that the server is going away.
     void shutdown();
 

@@ -247,6 +247,7 @@ void Journal::flush() {
         std::lock_guard lock(mutex_);
         release_locked(through, committed);
         if (committed) hub_.committed_through(through);
+        else hub_.retract(batch.events);  // in seq order
     }
     pending_.clear();
     pending_durable_ = false;

@@ -52,6 +52,17 @@ TEST_CASE("hub: attach replays what came after the client's id, then live withou
     CHECK(seqs(sub->events()) == std::vector<std::uint64_t>{6});
 }
 
+TEST_CASE("hub: events whose commit failed are gone from every replay") {
+    Hub hub;
+    for (std::uint64_t s = 1; s <= 4; ++s) hub.publish(ev(s, s == 3 ? "u" : "t"));
+    hub.retract({ev(2, "t"), ev(3, "u")});
+    CHECK(seqs(hub.attach("t", 0, std::make_shared<RecordingSubscriber>()).recent) == std::vector<std::uint64_t>{1, 4});
+    CHECK(hub.attach("u", 0, std::make_shared<RecordingSubscriber>()).recent.empty());
+    auto all = hub.attach_filter(std::make_shared<const TopicFilter>(TopicFilter::parse({"*"}, {}).value()), 0,
+                                 std::make_shared<RecordingSubscriber>());
+    CHECK(seqs(all.recent) == std::vector<std::uint64_t>{1, 4});
+}
+
 TEST_CASE("hub: evicted history is read from the store up to the floor") {
     Hub hub(Hub::Options{3, 10});
     hub.committed_through(5);  // the store has them all
