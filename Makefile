@@ -12,7 +12,7 @@ PACKAGES := build-essential cmake ninja-build pkg-config ccache curl util-linux 
 	libboost1.81-dev libboost-url1.81-dev libssl-dev \
 	nlohmann-json3-dev libspdlog-dev catch2 libsqlite3-dev sqlite3 libcli11-dev \
 	libtomlplusplus-dev libcpp-jwt-dev python3 iproute2 chromium fonts-dejavu-core nginx-light openssl systemd \
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev redis-server libhiredis-dev
 
 .PHONY: all deps configure build run test bench package install record-versions clean \
 	fuzz-build fuzz test-asan test-tsan
@@ -98,9 +98,9 @@ fuzz: fuzz-build
 # (journal, hub, fan-out shards, executor) under TSan, each in its own tree.
 test-asan: deps
 	cmake -S . -B $(BUILD)-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTASKSTREAM_SANITIZE=address
-	cmake --build $(BUILD)-asan -j $(JOBS) --target unit_tests integration_tests taskstream
+	cmake --build $(BUILD)-asan -j $(JOBS) --target unit_tests integration_tests redis_tests taskstream
 	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j $(JOBS) --timeout 900 -R '^(unit|integration)'
+	  ctest --output-on-failure -j $(JOBS) --timeout 900 -R '^(unit|integration|redis)'
 
 TSAN_TESTS := journal:*,hub:*,executor:*,engine:*,stream opener:*
 test-tsan: deps

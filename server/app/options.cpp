@@ -1,9 +1,12 @@
 #include "app/options.hpp"
 
+#include <cctype>
+
 #include <CLI/CLI.hpp>
 
 #include "core/clock.hpp"
 #include "http/client_address.hpp"
+#include "store/redis_url.hpp"
 
 namespace taskstream {
 
@@ -57,8 +60,24 @@ void add_server_options(CLI::App& app, ServerOptions& o) {
         ->envname(env("LISTEN"))->capture_default_str();
     app.add_option("--data-dir", o.data_dir, "directory of the sqlite store")
         ->envname(env("DATA_DIR"))->capture_default_str();
-    app.add_option("--store", o.store, "sqlite (the only store in this build)")
-        ->envname(env("STORE"))->capture_default_str()->check(CLI::IsMember({"sqlite"}));
+    app.add_option("--store", o.store,
+                   "sqlite (a file under --data-dir), or redis://[user:password@]host:port/db (the password is never "
+                   "logged; prefer TASKSTREAM_STORE to keep it out of the process list)")
+        ->envname(env("STORE"))->capture_default_str()
+        ->check([](const std::string& v) -> std::string {
+            if (v == "sqlite") return {};
+            auto ep = parse_redis_url(v);
+            return ep.ok() ? std::string{} : ep.error().detail;
+        });
+    app.add_option("--redis-prefix", o.redis_prefix, "the prefix of every Redis key this server uses")
+        ->envname(env("REDIS_PREFIX"))->capture_default_str()
+        ->check([](const std::string& v) -> std::string {
+            if (v.empty() || v.size() > 64) return "1 to 64 characters";
+            for (char c : v)
+                if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
+                    return "letters, digits, '_', '-' and '.' only";
+            return {};
+        });
     app.add_option("--io-threads", o.io_threads, "network threads")
         ->envname(env("IO_THREADS"))->capture_default_str()->check(CLI::Range(1u, 64u));
     app.add_option("--workers", o.workers, "task worker threads")

@@ -18,7 +18,8 @@ struct ServerOptions {
     std::string config;  // --config / TASKSTREAM_CONFIG: the TOML file read after the flags
     std::string listen = "127.0.0.1:8080";
     std::string data_dir = "./data";
-    std::string store = "sqlite";
+    std::string store = "sqlite";         // or redis://…
+    std::string redis_prefix = "taskstream";
     unsigned io_threads = 2;
     unsigned workers = 4;
     bool demo = false;

@@ -25,6 +25,7 @@
 #include "journal/journal.hpp"
 #include "journal/stream_opener.hpp"
 #include "topics/topic_service.hpp"
+#include "store/redis_store.hpp"
 #include "store/sqlite_store.hpp"
 #include "tasks/engine.hpp"
 #include "tasks/scheduler.hpp"
@@ -105,9 +106,17 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
         return 2;
     }
 
-    std::unique_ptr<SqliteStore> store;
+    std::unique_ptr<Store> store;
+    std::function<bool()> store_reachable = [] { return true; };
     try {
-        store = std::make_unique<SqliteStore>(options.data_dir, log);
+        if (options.store == "sqlite") {
+            store = std::make_unique<SqliteStore>(options.data_dir, log);
+        } else {
+            auto redis = std::make_unique<RedisStore>(parse_redis_url(options.store).value(), options.redis_prefix,
+                                                      RedisOptions{}, log);
+            store_reachable = [r = redis.get()] { return r->reachable(); };
+            store = std::move(redis);
+        }
     } catch (const StoreError& e) {
         log->critical("cannot open the store: {}", e.what());
         return 1;
@@ -158,7 +167,7 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
 
     std::atomic<bool> ready{false};
     http::Router router;
-    http::add_health_routes(router, ready);
+    http::add_health_routes(router, ready, store_reachable);
     TopicService topics(journal, streams_opener);
     // Tickets live a minute at most; the book holds at most this many unused ones.
     auto tickets = std::make_shared<TicketBook>(100000, std::chrono::seconds(60));

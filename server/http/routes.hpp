@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 
 #include "auth/rate_limiter.hpp"
 #include "auth/ticket_book.hpp"
@@ -41,7 +42,8 @@ void add_ticket_routes(Router& router, Engine& engine, TicketBook& tickets);
 /// POST /v1/admin/pause, /v1/admin/resume; GET /v1/admin/status.
 void add_admin_routes(Router& router, Engine& engine);
 /// GET /healthz (alive), GET /readyz (accepting work: false while starting or draining).
-void add_health_routes(Router& router, const std::atomic<bool>& ready);
+/// /healthz (the process answers) and /readyz (ready, and the store reachable).
+void add_health_routes(Router& router, const std::atomic<bool>& ready, std::function<bool()> store_reachable);
 /// GET /metrics: every metric of the process in the Prometheus text format.
 void add_metrics_routes(Router& router);
 /// GET / and the dashboard's files (embedded in the binary), with ETag and a strict CSP.

@@ -10,6 +10,7 @@
 
 #include "core/clock.hpp"
 #include "model/task_topic.hpp"
+#include "store/task_row.hpp"
 
 namespace taskstream {
 namespace {
@@ -172,12 +173,8 @@ void SqliteStore::write(const WriteBatch& batch) {
     try {
         for (std::size_t i = 0; i < batch.tasks.size(); ++i) {
             const Task* t = batch.tasks[i];
-            const std::string* json = i < batch.task_json.size() ? batch.task_json[i] : nullptr;
-            std::string serialized;
-            if (!json) {
-                serialized = to_json(*t).dump();
-                json = &serialized;
-            }
+            std::string scratch;
+            const std::string* json = &task_row_json(batch, i, scratch);
             upsert_task_->bind(1, t->id)
                 .bind(2, t->kind)
                 .bind(3, to_string(t->state))
@@ -188,7 +185,7 @@ void SqliteStore::write(const WriteBatch& batch) {
             // The outbox: a finished task's callback commits with its final state, once
             // per finish (a row written again in the same final state is not a new one).
             if (is_terminal(t->state) && !t->callback_url.empty()) {
-                queue_callback_->bind(1, t->id + "." + std::to_string(t->finished_at))
+                queue_callback_->bind(1, callback_delivery_id(*t))
                     .bind(2, t->callback_url)
                     .bind(3, *json)
                     .bind(4, t->finished_at);

@@ -1,0 +1,491 @@
+#include "store/redis_store.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <iterator>
+
+#include "core/clock.hpp"
+#include "core/ids.hpp"
+#include "model/task_topic.hpp"
+#include "store/task_row.hpp"
+
+namespace taskstream {
+
+namespace {
+
+constexpr std::array kStates{TaskState::queued,    TaskState::running, TaskState::retrying,
+                             TaskState::succeeded, TaskState::failed,  TaskState::cancelled};
+constexpr std::size_t kPage = 512;                  // stream entries or ids read per round trip
+// The prefix's lock lives this long unrenewed: a server killed with -9 holds it
+// that long at most, and its successor waits for it rather than being refused.
+constexpr std::chrono::milliseconds kLease{5000};
+constexpr std::chrono::milliseconds kRenewEvery{1500};
+
+// Compare-and-act on the lease: only the holder renews or releases it.
+constexpr const char* kRenewScript =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end";
+constexpr const char* kReleaseScript =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
+// A write, all or nothing and only in time: ARGV[1] is the latest Redis time (ms) at
+// which it may still be applied, then each command as its word count and its words.
+// A write that waited past it in a hung Redis's socket is refused when Redis wakes,
+// so the 503 its caller heard stays true (a MULTI would be applied late).
+constexpr const char* kWriteScript =
+    "local t = redis.call('TIME') "
+    "if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[1]) then "
+    "  return redis.error_reply('LATE the write arrived after its deadline and was not applied') end "
+    "local i, n = 2, 0 "
+    "while i <= #ARGV do "
+    "  local words = tonumber(ARGV[i]) "
+    "  redis.call(unpack(ARGV, i + 1, i + words)) "
+    "  i, n = i + 1 + words, n + 1 "
+    "end "
+    "return n";
+
+std::string stream_id(std::uint64_t seq) { return std::to_string(seq) + "-0"; }
+
+std::uint64_t seq_of(const std::string& id) {
+    std::uint64_t seq = 0;
+    std::from_chars(id.data(), id.data() + id.size(), seq);  // "<seq>-0": stops at the '-'
+    return seq;
+}
+
+std::int64_t to_int(const std::string& text) {
+    std::int64_t value = 0;
+    std::from_chars(text.data(), text.data() + text.size(), value);
+    return value;
+}
+
+/// One stream entry, [id, [field, value, …]], as an event.
+EventPtr event_of(const RedisReply& entry) {
+    const auto& id = entry.items.at(0).text;
+    const auto& fields = entry.items.at(1).items;
+    std::string topic, type, data, kind, owner;
+    std::int64_t ts = 0;
+    bool terminal = false;
+    for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
+        const auto& name = fields[i].text;
+        const auto& value = fields[i + 1].text;
+        if (name == "topic") topic = value;
+        else if (name == "type") type = value;
+        else if (name == "data") data = value;
+        else if (name == "ts") ts = to_int(value);
+        else if (name == "terminal") terminal = value == "1";
+        else if (name == "kind") kind = value;
+        else if (name == "owner") owner = value;
+    }
+    return make_event(seq_of(id), std::move(topic), std::move(type), std::move(data), ts, terminal, std::move(kind),
+                      std::move(owner));
+}
+
+RedisCommand xadd(std::string stream, const Event& e) {
+    return {"XADD", std::move(stream), stream_id(e.seq), "topic", e.topic, "type", e.type, "data", e.data,
+            "ts", std::to_string(e.ts_ms), "terminal", e.terminal ? "1" : "0", "kind", e.kind, "owner", e.owner};
+}
+
+void check_reply(const RedisReply& r, const char* what) {
+    if (r.is_error()) throw StoreError(std::string("redis ") + what + ": " + r.text, false);
+}
+
+} // namespace
+
+RedisStore::RedisStore(const RedisEndpoint& endpoint, std::string prefix, RedisOptions options,
+                       std::shared_ptr<spdlog::logger> log)
+    : prefix_(std::move(prefix)),
+      log_(std::move(log)),
+      // Under the connection's own deadline, so a reply that is merely slow is not
+      // reported as a failure of a write Redis applied.
+      write_window_(options.command_timeout * 2 / 3),
+      redis_(endpoint, options, log_) {
+    measure_clock({});
+    std::random_device rd;
+    lease_token_ = new_task_id() + "-" + std::to_string(rd());
+    const auto give_up = std::chrono::steady_clock::now() + kLease + std::chrono::seconds(1);
+    for (bool told = false;; told = true) {
+        auto taken = exec({{"SET", key("lock"), lease_token_, "NX", "PX", std::to_string(kLease.count())}});
+        check_reply(taken.at(0), "SET lock");
+        if (!taken[0].is_nil()) break;
+        if (std::chrono::steady_clock::now() >= give_up)
+            throw StoreError("redis " + endpoint.redacted() + " prefix " + prefix_ +
+                                 " is in use by another taskstream server (" + key("lock") + " is held)",
+                             false);
+        if (!told) log_->warn("store: {} is held; waiting for it (a server that ended without releasing it)", key("lock"));
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));  // another process's lease: nothing to await but time
+    }
+    lease_thread_ = std::thread([this] { renew_lease(); });
+    log_->info("store: redis {} prefix {}", endpoint.redacted(), prefix_);
+}
+
+RedisStore::~RedisStore() {
+    {
+        std::lock_guard lock(lease_mutex_);
+        stopping_ = true;
+    }
+    lease_stop_.notify_all();
+    if (lease_thread_.joinable()) lease_thread_.join();
+    try {
+        exec({{"EVAL", kReleaseScript, "1", key("lock"), lease_token_}});
+    } catch (const StoreError& e) {
+        log_->warn("store: the redis lease was not released ({}); it lapses in {} ms", e.what(), kLease.count());
+    }
+}
+
+void RedisStore::renew_lease() {
+    std::unique_lock lock(lease_mutex_);
+    while (!lease_stop_.wait_for(lock, kRenewEvery, [&] { return stopping_; })) {
+        lock.unlock();
+        try {
+            auto r = measure_clock(
+                {{"EVAL", kRenewScript, "1", key("lock"), lease_token_, std::to_string(kLease.count())}});
+            if (r.at(0).type == RedisReply::Type::integer && r[0].integer == 0)
+                log_->error("store: the redis lease {} is held by another server now", key("lock"));
+        } catch (const StoreError& e) {
+            log_->warn("store: the redis lease was not renewed: {}", e.what());
+        }
+        lock.lock();
+    }
+}
+
+std::string RedisStore::key(std::string_view part) const {
+    std::string k = prefix_;
+    k += ':';
+    k += part;
+    return k;
+}
+
+RedisConnection::Replies RedisStore::exec(std::vector<RedisCommand> commands) {
+    return redis_.exec(std::move(commands));
+}
+
+RedisConnection::Replies RedisStore::measure_clock(std::vector<RedisCommand> commands) {
+    commands.push_back({"TIME"});
+    const auto sent = now_ms();
+    auto replies = exec(std::move(commands));
+    const auto received = now_ms();
+    const auto& time = replies.back();
+    check_reply(time, "TIME");
+    const auto redis_ms = to_int(time.items.at(0).text) * 1000 + to_int(time.items.at(1).text) / 1000;
+    // The reply was made somewhere in the round trip: its middle is off by half of it at
+    // most, so a slow one (Redis just woke up) is not trusted.
+    if (received - sent <= write_window_.count() / 10)
+        clock_offset_ms_.store(redis_ms - (sent + received) / 2, std::memory_order_relaxed);
+    replies.pop_back();
+    return replies;
+}
+
+void RedisStore::transact(std::vector<RedisCommand> commands) {
+    if (commands.empty()) return;
+    const auto deadline = now_ms() + clock_offset_ms_.load(std::memory_order_relaxed) + write_window_.count();
+    RedisCommand eval{"EVAL", kWriteScript, "0", std::to_string(deadline)};
+    for (auto& c : commands) {
+        eval.push_back(std::to_string(c.size()));
+        std::move(c.begin(), c.end(), std::back_inserter(eval));
+    }
+    auto replies = exec({std::move(eval)});
+    const auto& result = replies.at(0);
+    if (result.is_error() && result.text.starts_with("LATE"))
+        throw StoreError("redis answered too late: " + result.text, true);  // nothing applied: "not now"
+    check_reply(result, "write");
+}
+
+void RedisStore::write(const WriteBatch& batch) {
+    std::vector<RedisCommand> tx;
+    for (std::size_t i = 0; i < batch.tasks.size(); ++i) {
+        const Task* t = batch.tasks[i];
+        std::string scratch;
+        const std::string* json = &task_row_json(batch, i, scratch);
+        const std::string state(to_string(t->state));
+        tx.push_back({"HSET", key("task:" + t->id), "body", *json, "state", state, "kind", t->kind, "owner", t->owner});
+        tx.push_back({"ZADD", key("tasks"), "0", t->id});
+        for (auto s : kStates) {
+            if (s == t->state) tx.push_back({"ZADD", key("tasks:state:" + state), "0", t->id});
+            else tx.push_back({"ZREM", key("tasks:state:" + std::string(to_string(s))), t->id});
+        }
+        tx.push_back({"ZADD", key("tasks:kind:" + t->kind), "0", t->id});
+        tx.push_back({"ZADD", key("tasks:owner:" + t->owner), "0", t->id});
+        if (is_terminal(t->state)) {
+            tx.push_back({"ZADD", key("finished"), std::to_string(t->finished_at), t->id});
+            // The outbox: once per finish, in the same transaction as the final state.
+            if (!t->callback_url.empty()) {
+                const std::string delivery = callback_delivery_id(*t);
+                nlohmann::json pending{{"url", t->callback_url}, {"body", *json}, {"attempts", 0}};
+                tx.push_back({"HSETNX", key("callbacks"), delivery, pending.dump()});
+                tx.push_back({"ZADD", key("callbacks:due"), "NX", std::to_string(t->finished_at), delivery});
+            }
+        } else {
+            tx.push_back({"ZREM", key("finished"), t->id});
+        }
+    }
+    for (const auto& e : batch.events) {
+        tx.push_back(xadd(key("events"), *e));
+        tx.push_back(xadd(key("topic:" + e->topic), *e));
+        tx.push_back({"SADD", key("topics"), e->topic});
+    }
+    for (const auto* k : batch.idempotency) {
+        tx.push_back({"HSET", key("idem:" + k->key), "body_hash", k->body_hash, "task_id", k->task_id, "created_at",
+                      std::to_string(k->created_at)});
+        tx.push_back({"ZADD", key("idem:by-time"), std::to_string(k->created_at), k->key});
+    }
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    for (const auto& id : batch.deleted_tasks) delete_task_rows(tx, id, now);
+    if (batch.seq_ceiling) tx.push_back({"HSET", key("meta"), "seq_ceiling", std::to_string(*batch.seq_ceiling)});
+    transact(std::move(tx));
+}
+
+/// Adds to `tx` what removes a task: its row, index entries and events (from its topic
+/// and from the global stream); a tombstone stays. Reads what it needs first.
+void RedisStore::delete_task_rows(std::vector<RedisCommand>& tx, const std::string& id, std::int64_t now_ms) {
+    const std::string topic = task_topic(id);
+    auto found = exec({{"HMGET", key("task:" + id), "kind", "owner"}, {"XRANGE", key("topic:" + topic), "-", "+"}});
+    const auto& fields = found.at(0).items;
+    if (fields.size() == 2 && !fields[0].is_nil()) {
+        tx.push_back({"ZREM", key("tasks:kind:" + fields[0].text), id});
+        tx.push_back({"ZREM", key("tasks:owner:" + fields[1].text), id});
+    }
+    RedisCommand xdel{"XDEL", key("events")};
+    for (const auto& entry : found.at(1).items) xdel.push_back(entry.items.at(0).text);
+    if (xdel.size() > 2) tx.push_back(std::move(xdel));
+    tx.push_back({"DEL", key("task:" + id), key("topic:" + topic)});
+    tx.push_back({"ZREM", key("tasks"), id});
+    for (auto s : kStates) tx.push_back({"ZREM", key("tasks:state:" + std::string(to_string(s))), id});
+    tx.push_back({"ZREM", key("finished"), id});
+    tx.push_back({"SREM", key("topics"), topic});
+    tx.push_back({"HDEL", key("floor"), topic});
+    tx.push_back({"ZADD", key("gone"), std::to_string(now_ms), id});
+}
+
+std::optional<Task> RedisStore::load_task(const std::string& id) {
+    auto r = exec({{"HGET", key("task:" + id), "body"}});
+    if (r.at(0).is_nil()) return std::nullopt;
+    check_reply(r[0], "HGET");
+    return task_from_json(nlohmann::json::parse(r[0].text));
+}
+
+std::vector<Task> RedisStore::load_tasks(const std::vector<std::string>& ids) {
+    std::vector<RedisCommand> gets;
+    gets.reserve(ids.size());
+    for (const auto& id : ids) gets.push_back({"HGET", key("task:" + id), "body"});
+    std::vector<Task> out;
+    if (gets.empty()) return out;
+    for (const auto& r : exec(std::move(gets)))
+        if (r.type == RedisReply::Type::string) out.push_back(task_from_json(nlohmann::json::parse(r.text)));
+    return out;
+}
+
+std::vector<Task> RedisStore::list_tasks(const TaskQuery& query) {
+    // Walk the most selective index newest first; the other filters are checked on the rows.
+    std::string index = key("tasks");
+    if (query.owner) index = key("tasks:owner:" + *query.owner);
+    else if (query.state) index = key("tasks:state:" + *query.state);
+    else if (query.kind) index = key("tasks:kind:" + *query.kind);
+    std::string upper = query.before ? "(" + *query.before : "+";
+    std::vector<Task> out;
+    while (out.size() < query.limit) {
+        auto r = exec({{"ZREVRANGEBYLEX", index, upper, "-", "LIMIT", "0", std::to_string(kPage)}});
+        check_reply(r.at(0), "ZREVRANGEBYLEX");
+        std::vector<std::string> ids;
+        for (const auto& item : r[0].items) ids.push_back(item.text);
+        for (auto& t : load_tasks(ids)) {
+            if (query.state && to_string(t.state) != *query.state) continue;
+            if (query.kind && t.kind != *query.kind) continue;
+            if (query.owner && t.owner != *query.owner) continue;
+            out.push_back(std::move(t));
+            if (out.size() == query.limit) break;
+        }
+        if (ids.size() < kPage) break;
+        upper = "(" + ids.back();
+    }
+    return out;
+}
+
+std::optional<IdempotencyRecord> RedisStore::load_idempotency(const std::string& k) {
+    auto r = exec({{"HMGET", key("idem:" + k), "body_hash", "task_id", "created_at"}});
+    check_reply(r.at(0), "HMGET");
+    const auto& f = r[0].items;
+    if (f.size() != 3 || f[0].is_nil()) return std::nullopt;
+    return IdempotencyRecord{k, f[0].text, f[1].text, to_int(f[2].text)};
+}
+
+std::vector<EventPtr> RedisStore::read_stream(const std::string& stream, std::uint64_t after, std::uint64_t upto,
+                                              ReadLimit limit, const TopicFilter* filter) {
+    std::vector<EventPtr> out;
+    std::size_t bytes = 0;
+    std::uint64_t from = after + 1;
+    const std::string end = upto == UINT64_MAX ? "+" : stream_id(upto);
+    while (from <= upto && out.size() < limit.events && bytes < limit.bytes) {
+        // Without a filter every entry counts, so the page need not exceed what is still allowed.
+        std::size_t count = filter ? kPage : std::min(kPage, limit.events - out.size());
+        auto r = exec({{"XRANGE", stream, stream_id(from), end, "COUNT", std::to_string(count)}});
+        check_reply(r.at(0), "XRANGE");
+        const auto& entries = r[0].items;
+        for (const auto& entry : entries) {
+            auto e = event_of(entry);
+            from = e->seq + 1;
+            if (filter && !filter->matches(*e)) continue;
+            bytes += e->data.size() + e->wire->size();
+            out.push_back(std::move(e));
+            if (out.size() >= limit.events || bytes >= limit.bytes) break;
+        }
+        if (entries.size() < count) break;
+    }
+    return out;
+}
+
+std::vector<EventPtr> RedisStore::load_events(const std::string& topic, std::uint64_t after, std::uint64_t upto,
+                                              ReadLimit limit) {
+    return read_stream(key("topic:" + topic), after, upto, limit, nullptr);
+}
+
+std::vector<EventPtr> RedisStore::load_matching(const TopicFilter& filter, std::uint64_t after, std::uint64_t upto,
+                                                ReadLimit limit) {
+    return read_stream(key("events"), after, upto, limit, &filter);
+}
+
+std::vector<Task> RedisStore::load_unfinished_tasks() {
+    std::vector<std::string> ids;
+    for (auto s : {TaskState::queued, TaskState::running, TaskState::retrying}) {
+        auto r = exec({{"ZRANGE", key("tasks:state:" + std::string(to_string(s))), "0", "-1"}});
+        check_reply(r.at(0), "ZRANGE");
+        for (const auto& item : r[0].items) ids.push_back(item.text);
+    }
+    std::sort(ids.begin(), ids.end());  // oldest first, as ids are time-ordered
+    return load_tasks(ids);
+}
+
+std::uint64_t RedisStore::seq_ceiling() {
+    auto r = exec({{"HGET", key("meta"), "seq_ceiling"}, {"XREVRANGE", key("events"), "+", "-", "COUNT", "1"}});
+    std::uint64_t ceiling = r.at(0).is_nil() ? 0 : static_cast<std::uint64_t>(to_int(r[0].text));
+    if (!r.at(1).items.empty()) ceiling = std::max(ceiling, seq_of(r[1].items[0].items.at(0).text));
+    return ceiling;
+}
+
+PruneResult RedisStore::prune(const RetentionPolicy& policy, std::int64_t now_ms) {
+    PruneResult result;
+    result.tasks = prune_finished_tasks(policy, now_ms);
+    result.events = prune_long_topics(policy);
+    std::vector<RedisCommand> tx{{"ZREMRANGEBYSCORE", key("gone"), "-inf", "(" + std::to_string(now_ms - policy.max_age_ms)}};
+    auto old_keys = exec({{"ZRANGEBYSCORE", key("idem:by-time"), "-inf", "(" + std::to_string(now_ms - policy.idempotency_ms),
+                           "LIMIT", "0", std::to_string(policy.batch)}});
+    for (const auto& k : old_keys.at(0).items) {
+        tx.push_back({"DEL", key("idem:" + k.text)});
+        tx.push_back({"ZREM", key("idem:by-time"), k.text});
+    }
+    transact(std::move(tx));
+    return result;
+}
+
+/// Finished tasks past their age, or beyond the newest max_finished: rows and
+/// events go, a tombstone stays (so lookups answer 410, not 404).
+std::size_t RedisStore::prune_finished_tasks(const RetentionPolicy& policy, std::int64_t now_ms) {
+    const auto batch = std::to_string(policy.batch);
+    auto r = exec({{"ZRANGEBYSCORE", key("finished"), "(0", "(" + std::to_string(now_ms - policy.max_age_ms), "LIMIT",
+                    "0", batch},
+                   {"ZCARD", key("finished")}});
+    std::vector<std::string> ids;
+    for (const auto& item : r.at(0).items) ids.push_back(item.text);
+    const auto count = static_cast<std::size_t>(r.at(1).integer);
+    if (count > policy.max_finished) {
+        auto excess = std::min(count - policy.max_finished, policy.batch);
+        auto oldest = exec({{"ZRANGE", key("finished"), "0", std::to_string(excess - 1)}});
+        for (const auto& item : oldest.at(0).items)
+            if (std::find(ids.begin(), ids.end(), item.text) == ids.end()) ids.push_back(item.text);
+    }
+    if (ids.size() > policy.batch) ids.resize(policy.batch);
+    std::vector<RedisCommand> tx;
+    for (const auto& id : ids) delete_task_rows(tx, id, now_ms);
+    transact(std::move(tx));
+    return ids.size();
+}
+
+/// Topics with more than max_topic_events events lose their oldest ones; the
+/// floor records how far, so that a resume from before it gets a reset.
+std::size_t RedisStore::prune_long_topics(const RetentionPolicy& policy) {
+    auto topics = exec({{"SMEMBERS", key("topics")}});
+    std::vector<std::string> names;
+    for (const auto& t : topics.at(0).items) names.push_back(t.text);
+    std::size_t dropped = 0, trimmed = 0;
+    for (std::size_t start = 0; start < names.size() && trimmed < policy.batch; start += kPage) {
+        std::vector<RedisCommand> lengths;
+        for (std::size_t i = start; i < std::min(names.size(), start + kPage); ++i)
+            lengths.push_back({"XLEN", key("topic:" + names[i])});
+        auto lens = exec(std::move(lengths));
+        for (std::size_t i = 0; i < lens.size() && trimmed < policy.batch; ++i) {
+            if (static_cast<std::size_t>(lens[i].integer) <= policy.max_topic_events) continue;
+            const std::string stream = key("topic:" + names[start + i]);
+            const auto excess = static_cast<std::size_t>(lens[i].integer) - policy.max_topic_events;
+            auto old = exec({{"XRANGE", stream, "-", "+", "COUNT", std::to_string(excess)},
+                             {"HGET", key("floor"), names[start + i]}});
+            const auto& entries = old.at(0).items;
+            if (entries.empty()) continue;
+            const auto upto = seq_of(entries.back().items.at(0).text);
+            const auto floor = old.at(1).is_nil() ? 0 : static_cast<std::uint64_t>(to_int(old[1].text));
+            RedisCommand xdel_all{"XDEL", key("events")}, xdel_topic{"XDEL", stream};
+            for (const auto& entry : entries) {
+                xdel_all.push_back(entry.items.at(0).text);
+                xdel_topic.push_back(entry.items.at(0).text);
+            }
+            transact({std::move(xdel_all), std::move(xdel_topic),
+                      {"HSET", key("floor"), names[start + i], std::to_string(std::max(floor, upto))}});
+            dropped += entries.size();
+            ++trimmed;
+        }
+    }
+    return dropped;
+}
+
+bool RedisStore::is_gone(const std::string& task_id) {
+    auto r = exec({{"ZSCORE", key("gone"), task_id}});
+    return !r.at(0).is_nil();
+}
+
+std::uint64_t RedisStore::pruned_floor(const std::string& topic) {
+    auto r = exec({{"HGET", key("floor"), topic}});
+    return r.at(0).is_nil() ? 0 : static_cast<std::uint64_t>(to_int(r[0].text));
+}
+
+std::uint64_t RedisStore::pruned_floor(const TopicFilter& filter) {
+    auto r = exec({{"HGETALL", key("floor")}});
+    std::uint64_t highest = 0;
+    const auto& items = r.at(0).items;
+    for (std::size_t i = 0; i + 1 < items.size(); i += 2)
+        if (filter.matches_topic(items[i].text))
+            highest = std::max(highest, static_cast<std::uint64_t>(to_int(items[i + 1].text)));
+    return highest;
+}
+
+std::vector<PendingCallback> RedisStore::due_callbacks(std::int64_t now_ms, std::size_t limit) {
+    auto due = exec({{"ZRANGEBYSCORE", key("callbacks:due"), "-inf", std::to_string(now_ms), "WITHSCORES", "LIMIT", "0",
+                      std::to_string(std::min<std::size_t>(limit, 100000))}});
+    const auto& items = due.at(0).items;
+    std::vector<PendingCallback> out;
+    if (items.empty()) return out;
+    RedisCommand get{"HMGET", key("callbacks")};
+    for (std::size_t i = 0; i + 1 < items.size(); i += 2) get.push_back(items[i].text);
+    auto bodies = exec({std::move(get)}).at(0).items;
+    for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
+        const auto& stored = bodies.at(i / 2);
+        if (stored.is_nil()) continue;  // settled between the two reads
+        auto j = nlohmann::json::parse(stored.text);
+        out.push_back(PendingCallback{items[i].text, j.at("url"), j.at("body"), j.at("attempts"),
+                                      to_int(items[i + 1].text)});
+    }
+    return out;
+}
+
+void RedisStore::settle_callback(const std::string& delivery_id, int attempts, std::optional<std::int64_t> next_due_ms) {
+    if (!next_due_ms) {
+        transact({{"HDEL", key("callbacks"), delivery_id}, {"ZREM", key("callbacks:due"), delivery_id}});
+        return;
+    }
+    auto r = exec({{"HGET", key("callbacks"), delivery_id}});
+    if (r.at(0).is_nil()) return;
+    auto j = nlohmann::json::parse(r[0].text);
+    j["attempts"] = attempts;
+    transact({{"HSET", key("callbacks"), delivery_id, j.dump()},
+              {"ZADD", key("callbacks:due"), "XX", std::to_string(*next_due_ms), delivery_id}});
+}
+
+} // namespace taskstream
