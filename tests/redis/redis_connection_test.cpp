@@ -119,7 +119,7 @@ TEST_CASE("redis connection: Redis restarted: requests fail while it is down, su
     CHECK(conn.exec({{"GET", "kept"}}, 5000ms).at(0).text == "yes");  // appendfsync always: it was on disk
 }
 
-TEST_CASE("redis connection: AUTH with the URL's user and password; a wrong one never connects", "[redis]") {
+TEST_CASE("redis connection: AUTH with the URL's user and password, and a wrong one never connects", "[redis]") {
     TempDir dir;
     RedisProcess redis(dir.path(), {"--requirepass", "s3cret"});
     auto ep = endpoint_of(redis);
@@ -135,7 +135,7 @@ TEST_CASE("redis connection: AUTH with the URL's user and password; a wrong one 
     CHECK_FALSE(bad.connected());
 }
 
-TEST_CASE("redis connection: the queue is bounded; past it a request fails at once", "[redis]") {
+TEST_CASE("redis connection: the queue is bounded, and past it a request fails at once", "[redis]") {
     TempDir dir;
     RedisProcess redis(dir.path());
     RedisOptions options = quick(5000ms);
