@@ -44,7 +44,7 @@ namespace {
 Reply answer(const Error& error, const RequestContext& ctx) { return make_problem(error, ctx.path); }
 
 void add_routes(Router& router, const std::atomic<bool>& ready) {
-    add_health_routes(router, ready);
+    add_health_routes(router, ready, [] { return true; });
     router.add(verb::get, "/v1/tasks", [](RequestContext& ctx) -> asio::awaitable<Reply> {
         auto query = task_query(ctx.query);
         if (!query) co_return answer(query.error(), ctx);
