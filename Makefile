@@ -96,11 +96,18 @@ fuzz: fuzz-build
 
 # The unit and integration tests under ASan+UBSan, and the concurrent unit tests
 # (journal, hub, fan-out shards, executor) under TSan, each in its own tree.
+ASAN_REPORTS = $(CURDIR)/$(BUILD)-asan/sanitizer-reports
 test-asan: deps
 	cmake -S . -B $(BUILD)-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTASKSTREAM_SANITIZE=address
 	cmake --build $(BUILD)-asan -j $(JOBS) --target unit_tests integration_tests redis_tests taskstream
-	cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	@# Every process writes its reports to a file, the servers the tests start included
+	@# (their stderr is not the test's): the run fails when any report was written.
+	rm -rf $(ASAN_REPORTS) && mkdir -p $(ASAN_REPORTS)
+	cd $(BUILD)-asan && \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$(ASAN_REPORTS)/asan \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(ASAN_REPORTS)/ubsan \
 	  ctest --output-on-failure -j $(JOBS) --timeout 900 -R '^(unit|integration|redis)'
+	@if [ -n "$$(ls -A $(ASAN_REPORTS))" ]; then cat $(ASAN_REPORTS)/*; echo "sanitizer reports in $(ASAN_REPORTS)"; exit 1; fi
 
 TSAN_TESTS := journal:*,hub:*,executor:*,engine:*,stream opener:*
 test-tsan: deps

@@ -115,7 +115,12 @@ void Executor::work() {
         auto queue = paused_ ? ready_.end() : pick(now);
         if (queue == ready_.end()) {
             if (delayed_.empty() || paused_) wake_.wait(lock);
-            else wake_.wait_until(lock, delayed_.begin()->first);
+            else {
+                // A copy: wait_until reads its deadline again after waking, and by
+                // then another worker may have promoted (and freed) that entry.
+                const auto due = delayed_.begin()->first;
+                wake_.wait_until(lock, due);
+            }
             continue;
         }
         Item item = std::move(queue->second.front());
