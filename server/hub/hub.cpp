@@ -1,6 +1,7 @@
 #include "hub/hub.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "core/metrics.hpp"
 #include "model/task_topic.hpp"
@@ -81,8 +82,10 @@ void Hub::retract(const std::vector<EventPtr>& events) {
                                   [](const EventPtr& a, const EventPtr& b) { return a->seq < b->seq; });
     };
     std::erase_if(all_recent_, failed);
-    for (const auto& e : events)
-        if (auto it = topics_.find(e->topic); it != topics_.end()) std::erase_if(it->second.history, failed);
+    std::set<std::string> touched;  // each history is swept once, however many of its events failed
+    for (const auto& e : events) touched.insert(e->topic);
+    for (const auto& topic : touched)
+        if (auto it = topics_.find(topic); it != topics_.end()) std::erase_if(it->second.history, failed);
 }
 
 Hub::Attachment Hub::attach_filter(std::shared_ptr<const TopicFilter> filter, std::optional<std::uint64_t> after,

@@ -227,9 +227,7 @@ void RedisStore::write(const WriteBatch& batch) {
                       std::to_string(k->created_at)});
         tx.push_back({"ZADD", key("idem:by-time"), std::to_string(k->created_at), k->key});
     }
-    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+    const auto now = now_ms();
     for (const auto& id : batch.deleted_tasks) delete_task_rows(tx, id, now);
     if (batch.seq_ceiling) tx.push_back({"HSET", key("meta"), "seq_ceiling", std::to_string(*batch.seq_ceiling)});
     transact(std::move(tx));
