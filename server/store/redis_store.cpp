@@ -8,6 +8,8 @@
 #include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "model/task_topic.hpp"
+#include "store/redis_event_entry.hpp"
+#include "store/redis_keys.hpp"
 #include "store/task_row.hpp"
 
 namespace taskstream {
@@ -17,70 +19,61 @@ namespace {
 constexpr std::array kStates{TaskState::queued,    TaskState::running, TaskState::retrying,
                              TaskState::succeeded, TaskState::failed,  TaskState::cancelled};
 constexpr std::size_t kPage = 512;                  // stream entries or ids read per round trip
-// The prefix's lock lives this long unrenewed: a server killed with -9 holds it
-// that long at most, and its successor waits for it rather than being refused.
-constexpr std::chrono::milliseconds kLease{5000};
-constexpr std::chrono::milliseconds kRenewEvery{1500};
+constexpr std::chrono::milliseconds kClockEvery{1500};  // how often the clock offset is measured again
 
-// Compare-and-act on the lease: only the holder renews or releases it.
-constexpr const char* kRenewScript =
-    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end";
-constexpr const char* kReleaseScript =
-    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
-// A write, all or nothing and only in time: ARGV[1] is the latest Redis time (ms) at
-// which it may still be applied, then each command as its word count and its words.
-// A write that waited past it in a hung Redis's socket is refused when Redis wakes,
-// so the 503 its caller heard stays true (a MULTI would be applied late).
-constexpr const char* kWriteScript =
-    "local t = redis.call('TIME') "
-    "if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[1]) then "
-    "  return redis.error_reply('LATE the write arrived after its deadline and was not applied') end "
-    "local i, n = 2, 0 "
-    "while i <= #ARGV do "
-    "  local words = tonumber(ARGV[i]) "
-    "  redis.call(unpack(ARGV, i + 1, i + words)) "
-    "  i, n = i + 1 + words, n + 1 "
-    "end "
-    "return n";
+// A write, all or nothing and only in time. ARGV[1] is the latest Redis time (ms) at
+// which it may still be applied (a write that waited past it in a hung Redis's socket
+// is refused when Redis wakes, so the 503 its caller heard stays true; a MULTI would be
+// applied late), ARGV[2] the prefix, ARGV[3] how many event ids to give, then each
+// command as its word count and its words. Two commands are the script's own:
+// an XADD whose id is `#k` gets the batch's k-th new id, and
+// `QUEUE id state due priority kind` (before the row is written) puts a task that
+// becomes queued or retrying on P:due and takes a finished one off the queue.
+constexpr const char* kWriteScript = R"lua(
+local t = redis.call('TIME')
+if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[1]) then
+  return redis.error_reply('LATE the write arrived after its deadline and was not applied')
+end
+local p, n, base = ARGV[2], tonumber(ARGV[3]), 0
+if n > 0 then base = redis.call('INCRBY', p .. ':seq', n) - n end
+local i = 4
+while i <= #ARGV do
+  local words = tonumber(ARGV[i])
+  local cmd = {unpack(ARGV, i + 1, i + words)}
+  i = i + 1 + words
+  if cmd[1] == 'QUEUE' then
+    local id, state = cmd[2], cmd[3]
+    local old = redis.call('HGET', p .. ':task:' .. id, 'state')
+    if state == 'queued' or state == 'retrying' then
+      if old ~= state then
+        redis.call('HDEL', p .. ':task:' .. id, 'claim')  -- an earlier attempt's claim is stale from now
+        redis.call('ZADD', p .. ':due', cmd[4], id)
+        redis.call('HSET', p .. ':qmeta', id, cmd[5] .. ' ' .. cmd[6])
+      end
+    elseif state ~= 'running' then
+      redis.call('HDEL', p .. ':task:' .. id, 'claim')
+      redis.call('ZREM', p .. ':due', id)
+      redis.call('ZREM', p .. ':ready', id)
+      redis.call('HDEL', p .. ':qmeta', id)
+    end
+  else
+    if cmd[1] == 'XADD' and string.byte(cmd[3]) == 35 then
+      cmd[3] = (base + 1 + tonumber(string.sub(cmd[3], 2))) .. '-0'
+    end
+    redis.call(unpack(cmd))
+  end
+end
+if n > 0 then return base + 1 end
+return 0
+)lua";
+// P:seq never goes below an id already in P:events (a store written before it existed).
+constexpr const char* kRaiseSeqScript =
+    "local cur = tonumber(redis.call('GET', KEYS[1]) or '0') "
+    "if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1]) end return 1";
 
-std::string stream_id(std::uint64_t seq) { return std::to_string(seq) + "-0"; }
-
-std::uint64_t seq_of(const std::string& id) {
-    std::uint64_t seq = 0;
-    std::from_chars(id.data(), id.data() + id.size(), seq);  // "<seq>-0": stops at the '-'
-    return seq;
-}
-
-std::int64_t to_int(const std::string& text) {
-    std::int64_t value = 0;
-    std::from_chars(text.data(), text.data() + text.size(), value);
-    return value;
-}
-
-/// One stream entry, [id, [field, value, …]], as an event.
-EventPtr event_of(const RedisReply& entry) {
-    const auto& id = entry.items.at(0).text;
-    const auto& fields = entry.items.at(1).items;
-    std::string topic, type, data, kind, owner;
-    std::int64_t ts = 0;
-    bool terminal = false;
-    for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
-        const auto& name = fields[i].text;
-        const auto& value = fields[i + 1].text;
-        if (name == "topic") topic = value;
-        else if (name == "type") type = value;
-        else if (name == "data") data = value;
-        else if (name == "ts") ts = to_int(value);
-        else if (name == "terminal") terminal = value == "1";
-        else if (name == "kind") kind = value;
-        else if (name == "owner") owner = value;
-    }
-    return make_event(seq_of(id), std::move(topic), std::move(type), std::move(data), ts, terminal, std::move(kind),
-                      std::move(owner));
-}
-
-RedisCommand xadd(std::string stream, const Event& e) {
-    return {"XADD", std::move(stream), stream_id(e.seq), "topic", e.topic, "type", e.type, "data", e.data,
+/// `id`: "<seq>-0", or "#k" for the k-th id the write script gives.
+RedisCommand xadd(std::string stream, std::string id, const Event& e) {
+    return {"XADD", std::move(stream), std::move(id), "topic", e.topic, "type", e.type, "data", e.data,
             "ts", std::to_string(e.ts_ms), "terminal", e.terminal ? "1" : "0", "kind", e.kind, "owner", e.owner};
 }
 
@@ -99,60 +92,39 @@ RedisStore::RedisStore(const RedisEndpoint& endpoint, std::string prefix, RedisO
       write_window_(options.command_timeout * 2 / 3),
       redis_(endpoint, options, log_) {
     measure_clock({});
-    std::random_device rd;
-    lease_token_ = new_task_id() + "-" + std::to_string(rd());
-    const auto give_up = std::chrono::steady_clock::now() + kLease + std::chrono::seconds(1);
-    for (bool told = false;; told = true) {
-        auto taken = exec({{"SET", key("lock"), lease_token_, "NX", "PX", std::to_string(kLease.count())}});
-        check_reply(taken.at(0), "SET lock");
-        if (!taken[0].is_nil()) break;
-        if (std::chrono::steady_clock::now() >= give_up)
-            throw StoreError("redis " + endpoint.redacted() + " prefix " + prefix_ +
-                                 " is in use by another taskstream server (" + key("lock") + " is held)",
-                             false);
-        if (!told) log_->warn("store: {} is held; waiting for it (a server that ended without releasing it)", key("lock"));
-        std::this_thread::sleep_for(std::chrono::milliseconds(250));  // another process's lease: nothing to await but time
-    }
-    lease_thread_ = std::thread([this] { renew_lease(); });
+    auto loaded = exec({{"SCRIPT", "LOAD", kWriteScript}});
+    check_reply(loaded.at(0), "SCRIPT LOAD");
+    write_sha_ = loaded[0].text;
+    check_reply(exec({{"EVAL", kRaiseSeqScript, "1", key("seq"), std::to_string(seq_ceiling())}}).at(0), "raise seq");
+    clock_thread_ = std::thread([this] { keep_clock(); });
     log_->info("store: redis {} prefix {}", endpoint.redacted(), prefix_);
 }
 
 RedisStore::~RedisStore() {
     {
-        std::lock_guard lock(lease_mutex_);
+        std::lock_guard lock(clock_mutex_);
         stopping_ = true;
     }
-    lease_stop_.notify_all();
-    if (lease_thread_.joinable()) lease_thread_.join();
-    try {
-        exec({{"EVAL", kReleaseScript, "1", key("lock"), lease_token_}});
-    } catch (const StoreError& e) {
-        log_->warn("store: the redis lease was not released ({}); it lapses in {} ms", e.what(), kLease.count());
-    }
+    clock_stop_.notify_all();
+    if (clock_thread_.joinable()) clock_thread_.join();
 }
 
-void RedisStore::renew_lease() {
-    std::unique_lock lock(lease_mutex_);
-    while (!lease_stop_.wait_for(lock, kRenewEvery, [&] { return stopping_; })) {
+/// The write deadline is on Redis's clock: the offset is measured again every
+/// kClockEvery, so a drift of either clock is followed.
+void RedisStore::keep_clock() {
+    std::unique_lock lock(clock_mutex_);
+    while (!clock_stop_.wait_for(lock, kClockEvery, [&] { return stopping_; })) {
         lock.unlock();
         try {
-            auto r = measure_clock(
-                {{"EVAL", kRenewScript, "1", key("lock"), lease_token_, std::to_string(kLease.count())}});
-            if (r.at(0).type == RedisReply::Type::integer && r[0].integer == 0)
-                log_->error("store: the redis lease {} is held by another server now", key("lock"));
+            measure_clock({});
         } catch (const StoreError& e) {
-            log_->warn("store: the redis lease was not renewed: {}", e.what());
+            log_->debug("store: redis clock not measured: {}", e.what());
         }
         lock.lock();
     }
 }
 
-std::string RedisStore::key(std::string_view part) const {
-    std::string k = prefix_;
-    k += ':';
-    k += part;
-    return k;
-}
+std::string RedisStore::key(std::string_view part) const { return redis_key(prefix_, part); }
 
 RedisConnection::Replies RedisStore::exec(std::vector<RedisCommand> commands) {
     return redis_.exec(std::move(commands));
@@ -165,7 +137,7 @@ RedisConnection::Replies RedisStore::measure_clock(std::vector<RedisCommand> com
     const auto received = now_ms();
     const auto& time = replies.back();
     check_reply(time, "TIME");
-    const auto redis_ms = to_int(time.items.at(0).text) * 1000 + to_int(time.items.at(1).text) / 1000;
+    const auto redis_ms = redis_int(time.items.at(0).text) * 1000 + redis_int(time.items.at(1).text) / 1000;
     // The reply was made somewhere in the round trip: its middle is off by half of it at
     // most, so a slow one (Redis just woke up) is not trusted.
     if (received - sent <= write_window_.count() / 10)
@@ -174,28 +146,36 @@ RedisConnection::Replies RedisStore::measure_clock(std::vector<RedisCommand> com
     return replies;
 }
 
-void RedisStore::transact(std::vector<RedisCommand> commands) {
-    if (commands.empty()) return;
+std::uint64_t RedisStore::transact(std::vector<RedisCommand> commands, std::size_t ids) {
+    if (commands.empty()) return 0;
     const auto deadline = now_ms() + clock_offset_ms_.load(std::memory_order_relaxed) + write_window_.count();
-    RedisCommand eval{"EVAL", kWriteScript, "0", std::to_string(deadline)};
+    RedisCommand eval{"EVALSHA", write_sha_, "0", std::to_string(deadline), prefix_, std::to_string(ids)};
     for (auto& c : commands) {
         eval.push_back(std::to_string(c.size()));
         std::move(c.begin(), c.end(), std::back_inserter(eval));
     }
-    auto replies = exec({std::move(eval)});
+    auto replies = exec({eval});
+    if (replies.at(0).is_error() && replies[0].text.starts_with("NOSCRIPT")) {
+        eval[0] = "EVAL";  // a Redis restarted without its script cache: send the text once more
+        eval[1] = kWriteScript;
+        replies = exec({std::move(eval)});
+    }
     const auto& result = replies.at(0);
     if (result.is_error() && result.text.starts_with("LATE"))
         throw StoreError("redis answered too late: " + result.text, true);  // nothing applied: "not now"
     check_reply(result, "write");
+    return static_cast<std::uint64_t>(result.integer);
 }
 
-void RedisStore::write(const WriteBatch& batch) {
+std::uint64_t RedisStore::write(const WriteBatch& batch) {
     std::vector<RedisCommand> tx;
     for (std::size_t i = 0; i < batch.tasks.size(); ++i) {
         const Task* t = batch.tasks[i];
         std::string scratch;
         const std::string* json = &task_row_json(batch, i, scratch);
         const std::string state(to_string(t->state));
+        if (t->state != TaskState::running)  // the queue's side of the change, before the row
+            tx.push_back({"QUEUE", t->id, state, std::to_string(t->scheduled_at), std::to_string(t->priority), t->kind});
         tx.push_back({"HSET", key("task:" + t->id), "body", *json, "state", state, "kind", t->kind, "owner", t->owner});
         tx.push_back({"ZADD", key("tasks"), "0", t->id});
         for (auto s : kStates) {
@@ -217,20 +197,28 @@ void RedisStore::write(const WriteBatch& batch) {
             tx.push_back({"ZREM", key("finished"), t->id});
         }
     }
+    std::size_t k = 0;
     for (const auto& e : batch.events) {
-        tx.push_back(xadd(key("events"), *e));
-        tx.push_back(xadd(key("topic:" + e->topic), *e));
+        const std::string id = batch.assign_ids ? "#" + std::to_string(k++) : redis_stream_id(e->seq);
+        tx.push_back(xadd(key("events"), id, *e));
+        tx.push_back(xadd(key("topic:" + e->topic), id, *e));
         tx.push_back({"SADD", key("topics"), e->topic});
     }
-    for (const auto* k : batch.idempotency) {
-        tx.push_back({"HSET", key("idem:" + k->key), "body_hash", k->body_hash, "task_id", k->task_id, "created_at",
-                      std::to_string(k->created_at)});
-        tx.push_back({"ZADD", key("idem:by-time"), std::to_string(k->created_at), k->key});
+    for (const auto* r : batch.idempotency) {
+        tx.push_back({"HSET", key("idem:" + r->key), "body_hash", r->body_hash, "task_id", r->task_id, "created_at",
+                      std::to_string(r->created_at)});
+        tx.push_back({"ZADD", key("idem:by-time"), std::to_string(r->created_at), r->key});
     }
     const auto now = now_ms();
     for (const auto& id : batch.deleted_tasks) delete_task_rows(tx, id, now);
     if (batch.seq_ceiling) tx.push_back({"HSET", key("meta"), "seq_ceiling", std::to_string(*batch.seq_ceiling)});
-    transact(std::move(tx));
+    return transact(std::move(tx), k);
+}
+
+bool RedisStore::claim_once(const std::string& name, std::chrono::milliseconds ttl) {
+    auto r = exec({{"SET", key("once:" + name), "1", "NX", "PX", std::to_string(std::max<std::int64_t>(1, ttl.count()))}});
+    check_reply(r.at(0), "SET once");
+    return !r[0].is_nil();
 }
 
 /// Adds to `tx` what removes a task: its row, index entries and events (from its topic
@@ -250,6 +238,7 @@ void RedisStore::delete_task_rows(std::vector<RedisCommand>& tx, const std::stri
     tx.push_back({"ZREM", key("tasks"), id});
     for (auto s : kStates) tx.push_back({"ZREM", key("tasks:state:" + std::string(to_string(s))), id});
     tx.push_back({"ZREM", key("finished"), id});
+    tx.push_back({"QUEUE", id, "cancelled", "0", "0", ""});  // off the queue, if it was still there
     tx.push_back({"SREM", key("topics"), topic});
     tx.push_back({"HDEL", key("floor"), topic});
     tx.push_back({"ZADD", key("gone"), std::to_string(now_ms), id});
@@ -304,7 +293,7 @@ std::optional<IdempotencyRecord> RedisStore::load_idempotency(const std::string&
     check_reply(r.at(0), "HMGET");
     const auto& f = r[0].items;
     if (f.size() != 3 || f[0].is_nil()) return std::nullopt;
-    return IdempotencyRecord{k, f[0].text, f[1].text, to_int(f[2].text)};
+    return IdempotencyRecord{k, f[0].text, f[1].text, redis_int(f[2].text)};
 }
 
 std::vector<EventPtr> RedisStore::read_stream(const std::string& stream, std::uint64_t after, std::uint64_t upto,
@@ -312,15 +301,15 @@ std::vector<EventPtr> RedisStore::read_stream(const std::string& stream, std::ui
     std::vector<EventPtr> out;
     std::size_t bytes = 0;
     std::uint64_t from = after + 1;
-    const std::string end = upto == UINT64_MAX ? "+" : stream_id(upto);
+    const std::string end = upto == UINT64_MAX ? "+" : redis_stream_id(upto);
     while (from <= upto && out.size() < limit.events && bytes < limit.bytes) {
         // Without a filter every entry counts, so the page need not exceed what is still allowed.
         std::size_t count = filter ? kPage : std::min(kPage, limit.events - out.size());
-        auto r = exec({{"XRANGE", stream, stream_id(from), end, "COUNT", std::to_string(count)}});
+        auto r = exec({{"XRANGE", stream, redis_stream_id(from), end, "COUNT", std::to_string(count)}});
         check_reply(r.at(0), "XRANGE");
         const auto& entries = r[0].items;
         for (const auto& entry : entries) {
-            auto e = event_of(entry);
+            auto e = redis_event_of(entry);
             from = e->seq + 1;
             if (filter && !filter->matches(*e)) continue;
             bytes += e->data.size() + e->wire->size();
@@ -354,9 +343,12 @@ std::vector<Task> RedisStore::load_unfinished_tasks() {
 }
 
 std::uint64_t RedisStore::seq_ceiling() {
-    auto r = exec({{"HGET", key("meta"), "seq_ceiling"}, {"XREVRANGE", key("events"), "+", "-", "COUNT", "1"}});
-    std::uint64_t ceiling = r.at(0).is_nil() ? 0 : static_cast<std::uint64_t>(to_int(r[0].text));
-    if (!r.at(1).items.empty()) ceiling = std::max(ceiling, seq_of(r[1].items[0].items.at(0).text));
+    auto r = exec({{"HGET", key("meta"), "seq_ceiling"},
+                   {"XREVRANGE", key("events"), "+", "-", "COUNT", "1"},
+                   {"GET", key("seq")}});
+    std::uint64_t ceiling = r.at(0).is_nil() ? 0 : static_cast<std::uint64_t>(redis_int(r[0].text));
+    if (!r.at(1).items.empty()) ceiling = std::max(ceiling, redis_seq_of(r[1].items[0].items.at(0).text));
+    if (!r.at(2).is_nil()) ceiling = std::max(ceiling, static_cast<std::uint64_t>(redis_int(r[2].text)));
     return ceiling;
 }
 
@@ -418,8 +410,8 @@ std::size_t RedisStore::prune_long_topics(const RetentionPolicy& policy) {
                              {"HGET", key("floor"), names[start + i]}});
             const auto& entries = old.at(0).items;
             if (entries.empty()) continue;
-            const auto upto = seq_of(entries.back().items.at(0).text);
-            const auto floor = old.at(1).is_nil() ? 0 : static_cast<std::uint64_t>(to_int(old[1].text));
+            const auto upto = redis_seq_of(entries.back().items.at(0).text);
+            const auto floor = old.at(1).is_nil() ? 0 : static_cast<std::uint64_t>(redis_int(old[1].text));
             RedisCommand xdel_all{"XDEL", key("events")}, xdel_topic{"XDEL", stream};
             for (const auto& entry : entries) {
                 xdel_all.push_back(entry.items.at(0).text);
@@ -441,7 +433,7 @@ bool RedisStore::is_gone(const std::string& task_id) {
 
 std::uint64_t RedisStore::pruned_floor(const std::string& topic) {
     auto r = exec({{"HGET", key("floor"), topic}});
-    return r.at(0).is_nil() ? 0 : static_cast<std::uint64_t>(to_int(r[0].text));
+    return r.at(0).is_nil() ? 0 : static_cast<std::uint64_t>(redis_int(r[0].text));
 }
 
 std::uint64_t RedisStore::pruned_floor(const TopicFilter& filter) {
@@ -450,7 +442,7 @@ std::uint64_t RedisStore::pruned_floor(const TopicFilter& filter) {
     const auto& items = r.at(0).items;
     for (std::size_t i = 0; i + 1 < items.size(); i += 2)
         if (filter.matches_topic(items[i].text))
-            highest = std::max(highest, static_cast<std::uint64_t>(to_int(items[i + 1].text)));
+            highest = std::max(highest, static_cast<std::uint64_t>(redis_int(items[i + 1].text)));
     return highest;
 }
 
@@ -468,7 +460,7 @@ std::vector<PendingCallback> RedisStore::due_callbacks(std::int64_t now_ms, std:
         if (stored.is_nil()) continue;  // settled between the two reads
         auto j = nlohmann::json::parse(stored.text);
         out.push_back(PendingCallback{items[i].text, j.at("url"), j.at("body"), j.at("attempts"),
-                                      to_int(items[i + 1].text)});
+                                      redis_int(items[i + 1].text)});
     }
     return out;
 }

@@ -1,23 +1,14 @@
 // RedisStore: the Store on Redis (`--store redis://…`), with the same JSON and the
-// same answers as SqliteStore. Keys, all under the prefix P (`--redis-prefix`):
-//
-//   P:task:<id>            hash   body (the task's JSON), state, kind, owner
-//   P:tasks                zset   every task id (score 0: ordered by id, newest last)
-//   P:tasks:state:<s>, P:tasks:kind:<k>, P:tasks:owner:<o>   zsets, the same, by filter
-//   P:finished             zset   finished task ids, by finished_at (retention)
-//   P:gone                 zset   tombstones of pruned and deleted tasks, by when
-//   P:events               stream every event, id <seq>-0: the global order
-//   P:topic:<t>            stream the events of one topic, the same ids (per-topic replay)
-//   P:topics               set    topics that have events (retention)
-//   P:floor                hash   topic -> the highest pruned seq
-//   P:idem:<key>           hash   body_hash, task_id, created_at; P:idem:by-time zset
-//   P:meta                 hash   seq_ceiling
-//   P:callbacks            hash   delivery id -> the pending callback (JSON); P:callbacks:due zset
-//   P:lock                 string the one server that writes with this prefix (a lease)
+// same answers as SqliteStore, shared by every server on the same prefix. The keys
+// are listed in redis_keys.hpp.
 //
 // A write is one Lua script (atomic, like MULTI/EXEC) that Redis refuses to apply
 // past a deadline on its own clock, so a write the caller was told failed cannot
-// land later from a hung Redis's socket. What "on stable storage" means is Redis's own setting:
+// land later from a hung Redis's socket. The script gives the batch's events their
+// ids (INCRBY P:seq), so the ids of all servers form one order, and keeps the queue
+// in step with the task rows it writes: a row that becomes queued or retrying is
+// put on P:due, a finished one taken off (the queue cannot disagree with the rows).
+// What "on stable storage" means is Redis's own setting:
 // with `appendonly yes` and `appendfsync always` the answer comes after the
 // fsync, which is the SQLite contract; any other setting is weaker (README).
 #pragma once
@@ -38,13 +29,14 @@ namespace taskstream {
 
 class RedisStore final : public Store {
 public:
-    /// Connects and takes the prefix's lease (a second server on the same Redis and
-    /// prefix is refused, as a second one on a SQLite data dir is). Throws StoreError.
+    /// Connects, and measures Redis's clock against ours. Throws StoreError.
     RedisStore(const RedisEndpoint& endpoint, std::string prefix, RedisOptions options,
                std::shared_ptr<spdlog::logger> log);
     ~RedisStore() override;
 
-    void write(const WriteBatch& batch) override;
+    std::uint64_t write(const WriteBatch& batch) override;
+    bool assigns_event_ids() const override { return true; }
+    bool claim_once(const std::string& key, std::chrono::milliseconds ttl) override;
     std::optional<Task> load_task(const std::string& id) override;
     std::vector<Task> list_tasks(const TaskQuery& query) override;
     std::optional<IdempotencyRecord> load_idempotency(const std::string& key) override;
@@ -63,18 +55,23 @@ public:
 
     /// True while the connection is up (for /readyz).
     bool reachable() const noexcept { return redis_.connected(); }
+    /// The connection, for the queue's scripts (RedisWorkQueue) beside the store's.
+    RedisConnection& connection() noexcept { return redis_; }
+    const std::string& prefix() const noexcept { return prefix_; }
 
 private:
     std::string key(std::string_view part) const;
     RedisConnection::Replies exec(std::vector<RedisCommand> commands);
-    void transact(std::vector<RedisCommand> commands);
+    /// Applies `commands` in one script, in time; `ids` events get ids from P:seq
+    /// (their XADD carries a placeholder). Returns the first id given (0: none).
+    std::uint64_t transact(std::vector<RedisCommand> commands, std::size_t ids = 0);
     std::vector<Task> load_tasks(const std::vector<std::string>& ids);
     std::vector<EventPtr> read_stream(const std::string& stream, std::uint64_t after, std::uint64_t upto,
                                       ReadLimit limit, const TopicFilter* filter);
     void delete_task_rows(std::vector<RedisCommand>& tx, const std::string& id, std::int64_t now_ms);
     std::size_t prune_finished_tasks(const RetentionPolicy& policy, std::int64_t now_ms);
     std::size_t prune_long_topics(const RetentionPolicy& policy);
-    void renew_lease();
+    void keep_clock();
     /// Runs `commands` with TIME after them and keeps Redis's clock minus ours.
     RedisConnection::Replies measure_clock(std::vector<RedisCommand> commands);
 
@@ -83,12 +80,12 @@ private:
     std::chrono::milliseconds write_window_;     // how long after it is sent a write may be applied
     std::atomic<std::int64_t> clock_offset_ms_{0}; // Redis's clock minus ours
     RedisConnection redis_;
-    std::string lease_token_;
+    std::string write_sha_;  // the write script, loaded once (EVALSHA)
 
-    std::mutex lease_mutex_;
-    std::condition_variable lease_stop_;
+    std::mutex clock_mutex_;
+    std::condition_variable clock_stop_;
     bool stopping_ = false;
-    std::thread lease_thread_;
+    std::thread clock_thread_;  // measures the clock offset again now and then
 };
 
 } // namespace taskstream

@@ -167,7 +167,8 @@ void SqliteStore::set_synchronous(bool full) {
     synchronous_full_ = full;
 }
 
-void SqliteStore::write(const WriteBatch& batch) {
+std::uint64_t SqliteStore::write(const WriteBatch& batch) {
+    // One server owns the file: the journal gives the ids (assign_ids is never set).
     set_synchronous(batch.durable);
     writer_->exec("BEGIN IMMEDIATE");
     try {
@@ -222,6 +223,7 @@ void SqliteStore::write(const WriteBatch& batch) {
         try { writer_->exec("ROLLBACK"); } catch (const StoreError&) {}
         throw;
     }
+    return 0;
 }
 
 std::optional<Task> SqliteStore::load_task(const std::string& id) {

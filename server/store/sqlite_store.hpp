@@ -20,7 +20,7 @@ public:
     SqliteStore(const std::filesystem::path& data_dir, std::shared_ptr<spdlog::logger> log);
     ~SqliteStore() override;
 
-    void write(const WriteBatch& batch) override;
+    std::uint64_t write(const WriteBatch& batch) override;
     std::optional<Task> load_task(const std::string& id) override;
     std::vector<Task> list_tasks(const TaskQuery& query) override;
     std::optional<IdempotencyRecord> load_idempotency(const std::string& key) override;

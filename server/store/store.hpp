@@ -1,8 +1,9 @@
-// Store: where tasks and the event log live (the sqlite implementation now,
-// redis later). Writes come only from the Journal's writer thread (and the
+// Store: where tasks and the event log live (SqliteStore for one server,
+// RedisStore for one or several). Writes come only from the Journal's writer thread (and the
 // webhook thread's bookkeeping of its outbox); reads may come from any thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <cstddef>
 #include <optional>
@@ -71,6 +72,9 @@ struct WriteBatch {
     std::vector<const IdempotencyRecord*> idempotency;
     bool durable = false;  // on stable storage when write() returns
     std::optional<std::uint64_t> seq_ceiling;  // persist a new high-water mark of issued event ids
+    /// The store gives the events their ids, in order, in the same transaction (a store
+    /// shared by several servers: Store::assigns_event_ids); their `seq` is ignored.
+    bool assign_ids = false;
 };
 
 /// What is kept: finished tasks for `max_age_ms` and at most `max_finished`
@@ -103,8 +107,20 @@ class Store {
 public:
     virtual ~Store() = default;
 
-    /// Applies the batch in one transaction. Throws StoreError.
-    virtual void write(const WriteBatch& batch) = 0;
+    /// Applies the batch in one transaction. Returns the id given to its first event
+    /// when batch.assign_ids (the rest follow it one by one), else 0. Throws StoreError.
+    virtual std::uint64_t write(const WriteBatch& batch) = 0;
+
+    /// Whether several servers share this store: it then assigns event ids itself
+    /// (WriteBatch::assign_ids), and queues tasks for all of them (WorkQueue).
+    virtual bool assigns_event_ids() const { return false; }
+    /// True for the first caller to name `key` within `ttl`, across every server on
+    /// this store (a schedule's firing). A store no other server shares: always true.
+    virtual bool claim_once(const std::string& key, std::chrono::milliseconds ttl) {
+        (void)key;
+        (void)ttl;
+        return true;
+    }
 
     virtual std::optional<Task> load_task(const std::string& id) = 0;
     /// Events of `topic` with after < seq ≤ upto, in order, within `limit`.

@@ -16,9 +16,9 @@ public:
     std::function<void(const WriteBatch&)> before_write;
     std::function<void(const std::string& id)> before_load_task;
 
-    void write(const WriteBatch& batch) override {
+    std::uint64_t write(const WriteBatch& batch) override {
         if (before_write) before_write(batch);
-        inner_.write(batch);
+        return inner_.write(batch);
     }
     std::optional<Task> load_task(const std::string& id) override {
         if (before_load_task) before_load_task(id);

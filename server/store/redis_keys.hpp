@@ -1,0 +1,46 @@
+// Every Redis key taskstream uses, all under the prefix P (`--redis-prefix`), and
+// the one function that spells them. Several servers share one prefix: the keys
+// below are the whole of what they share.
+//
+// Tasks and events (RedisStore):
+//   P:task:<id>            hash   body (the task's JSON), state, kind, owner, claim (the P:claims entry of its attempt)
+//   P:tasks                zset   every task id (score 0: ordered by id, newest last)
+//   P:tasks:state:<s>, P:tasks:kind:<k>, P:tasks:owner:<o>   zsets, the same, by filter
+//   P:finished             zset   finished task ids, by finished_at (retention)
+//   P:gone                 zset   tombstones of pruned and deleted tasks, by when
+//   P:seq                  string the last event id given (INCRBY in the write script)
+//   P:events               stream every event, id <seq>-0: the global order, read by every server
+//   P:topic:<t>            stream the events of one topic, the same ids (per-topic replay)
+//   P:topics               set    topics that have events (retention)
+//   P:floor                hash   topic -> the highest pruned seq
+//   P:idem:<key>           hash   body_hash, task_id, created_at; P:idem:by-time zset
+//   P:meta                 hash   seq_ceiling (ids written with their own seq: the store contract's tests)
+//   P:callbacks            hash   delivery id -> the pending callback (JSON); P:callbacks:due zset
+//   P:once:<key>           string a firing claimed by one server (Store::claim_once), with an expiry
+//   P:ticket:<sha256>      string a stream ticket (JSON: principal, streams, expiry), with its expiry: GETDEL redeems it
+//
+// The queue (written with the task rows by RedisStore, worked by RedisWorkQueue):
+//   P:due                  zset   task ids waiting to be due, by the time they may run (ms)
+//   P:qmeta                hash   task id -> "<priority> <kind>", while the task is unfinished
+//   P:ready                zset   due task ids, by due time minus priority × aging step: the
+//                                 lowest score is the one to run next, on every server
+//   P:claims               stream one entry per attempt taken by a server; the consumer group
+//                                 `workers` holds it pending under that server's name (its lease)
+//   P:running:kinds        hash   kind -> attempts claimed and not released (the cluster's limit)
+//   P:paused               string present while the cluster is paused
+//   P:control              stream messages to every server: cancel <id>, pause, resume
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace taskstream {
+
+inline std::string redis_key(std::string_view prefix, std::string_view part) {
+    std::string k(prefix);
+    k += ':';
+    k += part;
+    return k;
+}
+
+} // namespace taskstream

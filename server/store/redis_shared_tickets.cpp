@@ -1,0 +1,24 @@
+#include "store/redis_shared_tickets.hpp"
+
+#include <algorithm>
+
+#include "store/redis_keys.hpp"
+#include "store/store.hpp"
+
+namespace taskstream {
+
+void RedisSharedTickets::put(const std::string& key, const std::string& value, std::chrono::milliseconds ttl) {
+    auto r = redis_.exec({{"SET", redis_key(prefix_, "ticket:" + key), value, "PX",
+                           std::to_string(std::max<std::int64_t>(1, ttl.count()))}})
+                 .at(0);
+    if (r.is_error()) throw StoreError("redis SET ticket: " + r.text, false);
+}
+
+std::optional<std::string> RedisSharedTickets::take(const std::string& key) {
+    auto r = redis_.exec({{"GETDEL", redis_key(prefix_, "ticket:" + key)}}).at(0);
+    if (r.is_error()) throw StoreError("redis GETDEL ticket: " + r.text, false);
+    if (r.is_nil()) return std::nullopt;
+    return r.text;
+}
+
+} // namespace taskstream

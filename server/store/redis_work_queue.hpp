@@ -1,0 +1,53 @@
+// RedisWorkQueue: the WorkQueue on Redis, on the store's connection. Due tasks wait
+// in one sorted set whose score is their due time minus priority × aging step, so the
+// lowest score is exactly the task with the highest `priority + waited / aging step`,
+// the rule each Executor applies to what it holds, now for the whole cluster. A claim
+// (one script: atomic) takes the best task of a kind this server runs and that is below
+// its cluster limit, and adds an entry to P:claims that the consumer group `workers`
+// delivers to this server at once: that pending entry is the lease. A server renews
+// its entries' idle time (XCLAIM … JUSTID, only while it is still their holder); a
+// server that stops renewing loses them to whichever server reclaims them first
+// (XAUTOCLAIM past the lease). Keys: redis_keys.hpp.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "store/redis_connection.hpp"
+#include "store/work_queue.hpp"
+
+namespace taskstream {
+
+class RedisWorkQueue final : public WorkQueue {
+public:
+    struct Options {
+        std::string node;                      // this server's name in the consumer group
+        std::chrono::milliseconds lease{10000};  // unrenewed this long, an attempt is another server's to take
+        std::chrono::milliseconds aging_step{1000};  // waiting this long is worth one priority step
+    };
+
+    /// Makes the consumer group if it is not there yet. Throws StoreError.
+    RedisWorkQueue(RedisConnection& redis, std::string prefix, Options options);
+
+    std::vector<QueueClaim> claim(std::size_t max, const KindLimits& kinds) override;
+    std::vector<std::string> renew(const std::vector<std::string>& entries) override;
+    bool release(const std::string& entry) override;
+    std::vector<QueueClaim> reclaim(std::size_t max) override;
+    std::vector<QueueClaim> reclaim_own(std::size_t max) override;
+    bool withdraw(const std::string& task_id) override;
+    std::size_t waiting() override;
+    void set_paused(bool paused) override;
+    bool paused() override;
+    void broadcast(const std::string& message) override;
+
+private:
+    std::string key(std::string_view part) const;
+    RedisReply run(RedisCommand command, const char* what);
+    std::vector<QueueClaim> current_only(std::vector<QueueClaim> claims);
+
+    RedisConnection& redis_;
+    std::string prefix_;
+    Options options_;
+};
+
+} // namespace taskstream

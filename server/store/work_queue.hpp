@@ -1,0 +1,60 @@
+// WorkQueue: the tasks waiting to run, shared by every server on one store, and
+// the leases of the attempts they run. Only a store that several servers share
+// has one (RedisWorkQueue); on SQLite the engine's Executor is the whole queue.
+// The store puts a task on the queue itself, in the commit that makes it queued
+// or retrying, so a committed task is never lost between store and queue.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace taskstream {
+
+/// An attempt this server holds: the lease entry and the task it is for.
+struct QueueClaim {
+    std::string entry;
+    std::string task_id;
+};
+
+/// A kind this server can run, and at most how many of its attempts may run at
+/// once across the cluster (0: no limit).
+using KindLimits = std::vector<std::pair<std::string, std::size_t>>;
+
+class WorkQueue {
+public:
+    virtual ~WorkQueue() = default;
+
+    /// Takes up to `max` due tasks of the kinds in `kinds` (none while the cluster is
+    /// paused), best first: the highest priority, raised by one per aging step waited,
+    /// skipping kinds at their limit. Each comes with a lease this server must renew.
+    /// Throws StoreError.
+    virtual std::vector<QueueClaim> claim(std::size_t max, const KindLimits& kinds) = 0;
+    /// Renews the leases of `entries`; returns those this server no longer holds
+    /// (another one reclaimed them: this server must let the attempt go). Throws StoreError.
+    virtual std::vector<std::string> renew(const std::vector<std::string>& entries) = 0;
+    /// The attempt under `entry` is over and its state committed: the lease and its
+    /// kind's slot are free. False when this server no longer held it. Throws StoreError.
+    virtual bool release(const std::string& entry) = 0;
+    /// Leases whose holder stopped renewing them (a server that died): this server's
+    /// now, at most `max`. Throws StoreError.
+    virtual std::vector<QueueClaim> reclaim(std::size_t max) = 0;
+    /// Leases this server held in an earlier life (its name, before a restart). Throws StoreError.
+    virtual std::vector<QueueClaim> reclaim_own(std::size_t max) = 0;
+    /// Takes a task off the queue before any server claims it. False when it is not
+    /// waiting there (claimed by a server, or not queued). Throws StoreError.
+    virtual bool withdraw(const std::string& task_id) = 0;
+
+    /// Tasks waiting on the queue, due or not (claimed ones are not). Throws StoreError.
+    virtual std::size_t waiting() = 0;
+
+    /// The cluster-wide pause: no server claims while it is set. Throws StoreError.
+    virtual void set_paused(bool paused) = 0;
+    virtual bool paused() = 0;
+    /// Says `message` to every server, this one too (what the EventFeed reads as
+    /// messages): cancel requests, pause and resume. Throws StoreError.
+    virtual void broadcast(const std::string& message) = 0;
+};
+
+} // namespace taskstream
