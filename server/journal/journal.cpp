@@ -17,7 +17,7 @@ auto& commit_seconds = metrics::Registry::global().histogram(
 } // namespace
 
 Journal::Journal(Store& store, Hub& hub, Options options, std::shared_ptr<spdlog::logger> log)
-    : store_(store), hub_(hub), options_(options), log_(std::move(log)) {}
+    : store_(store), hub_(hub), options_(options), log_(std::move(log)), store_ids_(store.assigns_event_ids()) {}
 
 Journal::~Journal() { stop(); }
 
@@ -25,7 +25,7 @@ void Journal::start() {
     std::lock_guard lock(mutex_);
     last_seq_ = store_.seq_ceiling();
     hub_.continue_after(last_seq_);
-    seq_ceiling_ = persist_ceiling(last_seq_ + options_.id_block);
+    if (!store_ids_) seq_ceiling_ = persist_ceiling(last_seq_ + options_.id_block);
     next_maintenance_ = std::chrono::steady_clock::now() + options_.maintenance_interval;
     writer_ = std::thread([this] { run(); });
 }
@@ -64,11 +64,26 @@ std::uint64_t Journal::last_issued() const {
     return last_seq_;
 }
 
+bool Journal::has_issued(std::uint64_t id) const {
+    if (id <= last_issued()) return true;
+    if (!store_ids_) return false;
+    try {
+        return id <= store_.seq_ceiling();
+    } catch (const StoreError&) {
+        return true;  // cannot tell now: placed where it says, rather than reset
+    }
+}
+
+void Journal::observe(std::uint64_t seq) {
+    std::lock_guard lock(mutex_);
+    last_seq_ = std::max(last_seq_, seq);
+}
+
 /// Sequences the entry's event (unless the ids ran out: then the writer does,
 /// after reserving more) and hands the entry to the writer.
 void Journal::enqueue_locked(Entry entry) {
     Pending p{std::move(entry), nullptr};
-    if (p.entry.has_event && !sequencing_blocked_) {
+    if (p.entry.has_event && !sequencing_blocked_ && !store_ids_) {
         if (last_seq_ + 1 > seq_ceiling_) sequencing_blocked_ = true;
         else sequence_locked(p);
     }
@@ -126,7 +141,7 @@ void Journal::run() {
             stopping = stopping_;
             // The next block of ids is reserved halfway through this one, so that
             // appending threads rarely find them used up.
-            reserve = sequencing_blocked_ || last_seq_ + options_.id_block / 2 > seq_ceiling_;
+            reserve = !store_ids_ && (sequencing_blocked_ || last_seq_ + options_.id_block / 2 > seq_ceiling_);
         }
         room_available_.notify_all();
         if (reserve) reserve_ids(batch);
@@ -215,6 +230,7 @@ void Journal::add(Pending p) {
 void Journal::flush() {
     WriteBatch batch;
     batch.durable = pending_durable_;
+    if (store_ids_) return flush_assigned(batch);
     std::unordered_set<std::string_view> seen;
     for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
         if (!it->entry.task || !seen.insert(it->entry.task->id).second) continue;
@@ -249,6 +265,52 @@ void Journal::flush() {
         if (committed) hub_.committed_through(through);
         else hub_.retract(batch.events);  // in seq order
     }
+    pending_.clear();
+    pending_durable_ = false;
+}
+
+/// Writer thread: the batch's events go without ids; the store gives them, in
+/// order, and the feed brings them to every server's hub (this one's too).
+void Journal::flush_assigned(WriteBatch& batch) {
+    batch.assign_ids = true;
+    for (auto& p : pending_) {
+        if (!p.entry.has_event) continue;
+        p.event = make_event(0, std::move(p.entry.topic), std::move(p.entry.type), std::move(p.entry.data), now_ms(),
+                             p.entry.terminal, std::move(p.entry.kind), std::move(p.entry.owner));
+        batch.events.push_back(p.event);
+    }
+    std::unordered_set<std::string_view> seen;
+    for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
+        if (!it->entry.task || !seen.insert(it->entry.task->id).second) continue;
+        batch.tasks.push_back(it->entry.task.get());
+        batch.task_json.push_back(it->entry.data_is_row && it->event ? &it->event->data : nullptr);
+    }
+    for (const auto& p : pending_) {
+        if (!p.entry.delete_task.empty()) batch.deleted_tasks.push_back(p.entry.delete_task);
+        if (p.entry.idempotency) batch.idempotency.push_back(p.entry.idempotency.get());
+    }
+    bool committed = true;
+    std::uint64_t first = 0;
+    const auto commit_started = std::chrono::steady_clock::now();
+    try {
+        first = store_.write(batch);
+        commit_seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_started).count());
+    } catch (const StoreError& e) {
+        committed = false;
+        log_->error("journal: commit of {} entries failed: {}", pending_.size(), e.what());
+    }
+    if (committed && !batch.events.empty()) {
+        std::lock_guard lock(mutex_);
+        std::uint64_t seq = first;
+        for (auto& p : pending_) {
+            if (!p.event) continue;
+            if (p.entry.sequenced) p.entry.sequenced(seq);
+            ++seq;
+        }
+        last_seq_ = std::max(last_seq_, seq - 1);
+    }
+    for (auto& p : pending_)
+        if (p.entry.done) p.entry.done(committed);
     pending_.clear();
     pending_durable_ = false;
 }

@@ -5,6 +5,11 @@
 // changes durably before anyone hears of them, producers' events durably
 // before their publisher is answered, progress/log group-committed), and
 // publishes to the hub in sequence order.
+//
+// On a store that several servers share (Store::assigns_event_ids) the ids are the
+// store's: the journal commits events without one, learns them from the commit, and
+// publishes nothing itself — every server's EventRelay publishes what the store's
+// feed says, in the one order all servers see.
 #pragma once
 
 #include <chrono>
@@ -58,6 +63,13 @@ public:
     /// The highest event id issued so far (reserved ones after a restart count):
     /// a client cannot have seen an id above it. Any thread.
     std::uint64_t last_issued() const;
+    /// Whether a client may have seen `id`: on a shared store, asks the store about
+    /// an id above the ones this server knows (another server gave it). Any thread.
+    bool has_issued(std::uint64_t id) const;
+    /// An id this server learned from the store's feed (EventRelay). Any thread.
+    void observe(std::uint64_t seq);
+    /// The store gives the ids (a shared store): the hub hears of events from the feed.
+    bool store_assigns_ids() const noexcept { return store_ids_; }
 
 private:
     struct Pending {
@@ -77,6 +89,8 @@ private:
     void reserve_ids(std::vector<Pending>& batch);
     void add(Pending p);
     void flush();
+    /// flush() on a store that gives the ids: the events get them from the commit.
+    void flush_assigned(WriteBatch& batch);
     std::uint64_t persist_ceiling(std::uint64_t ceiling);
     void run_maintenance_if_due();
 
@@ -84,6 +98,7 @@ private:
     Hub& hub_;
     Options options_;
     std::shared_ptr<spdlog::logger> log_;
+    const bool store_ids_;
 
     /// The queue, the sequence and the order of publishing. Outermost lock: the hub's
     /// and a shard's are taken under it (journal → hub → shard → shard inbox).

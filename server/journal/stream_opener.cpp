@@ -7,7 +7,7 @@ Outcome<OpenedStream> StreamOpener::open(const StreamSource& source, std::option
     // An id beyond any ever issued (a client that kept it across a data-dir reset)
     // places the client nowhere in this history: like a lost history, it is reset
     // and then gets live events, instead of waiting for ids that will not come.
-    const bool beyond = after && *after > journal_.last_issued();
+    const bool beyond = after && !journal_.has_issued(*after);
     const auto attach_after = beyond ? std::nullopt : after;
     auto attachment = source.filter ? hub_.attach_filter(source.filter, attach_after, subscriber)
                                     : hub_.attach(source.topic, attach_after, subscriber);
