@@ -5,8 +5,23 @@
 #include <openssl/rand.h>
 
 #include "core/digest.hpp"
+#include "store/store.hpp"
 
 namespace taskstream {
+
+namespace {
+
+/// A shared ticket's value: what redeem() needs to hand back and check.
+std::string ticket_json(const Principal& p, const std::vector<std::string>& streams, std::int64_t expires_at_ms) {
+    return nlohmann::json{{"subject", p.subject},     {"subscribe", p.subscribe},
+                          {"publish", p.publish},     {"create", p.create},
+                          {"control", p.control},     {"admin", p.admin},
+                          {"principal_expires", p.expires_at_ms}, {"streams", streams},
+                          {"expires", expires_at_ms}}
+        .dump();
+}
+
+} // namespace
 
 TicketBook::TicketBook(std::size_t capacity, std::chrono::milliseconds ttl) : capacity_(capacity), ttl_(ttl) {}
 
@@ -22,6 +37,15 @@ Outcome<TicketBook::Minted> TicketBook::mint(const Principal& principal, std::ve
                   now_ms + ttl_.count()};
     // A ticket never outlives the credential it was minted with.
     if (principal.expires_at_ms != 0) minted.expires_at_ms = std::min(minted.expires_at_ms, principal.expires_at_ms);
+    if (shared_) {
+        try {
+            shared_->put(sha256_hex(minted.ticket), ticket_json(principal, streams, minted.expires_at_ms),
+                         std::chrono::milliseconds(minted.expires_at_ms - now_ms));
+        } catch (const StoreError&) {
+            return make_error(errc::unavailable, "the ticket could not be stored; try again");
+        }
+        return minted;
+    }
     std::lock_guard lock(mutex_);
     if (tickets_.size() >= capacity_) drop_expired_locked(now_ms);
     if (tickets_.size() >= capacity_) return make_error(errc::unavailable, "too many unused tickets; try again shortly");
@@ -30,11 +54,32 @@ Outcome<TicketBook::Minted> TicketBook::mint(const Principal& principal, std::ve
 }
 
 Outcome<Principal> TicketBook::redeem(std::string_view ticket, const std::string& stream, std::int64_t now_ms) {
-    std::lock_guard lock(mutex_);
-    auto it = tickets_.find(sha256_hex(ticket));
-    if (it == tickets_.end()) return make_error(errc::unauthenticated, "the ticket is unknown or already used");
-    Entry entry = std::move(it->second);
-    tickets_.erase(it);
+    Entry entry;
+    if (shared_) {
+        std::optional<std::string> stored;
+        try {
+            stored = shared_->take(sha256_hex(ticket));
+        } catch (const StoreError&) {
+            return make_error(errc::unavailable, "the ticket could not be checked; try again");
+        }
+        if (!stored) return make_error(errc::unauthenticated, "the ticket is unknown or already used");
+        auto j = nlohmann::json::parse(*stored);
+        entry.principal = Principal{.subject = j.at("subject"),
+                                    .subscribe = j.at("subscribe"),
+                                    .publish = j.at("publish"),
+                                    .create = j.at("create"),
+                                    .control = j.at("control"),
+                                    .admin = j.at("admin"),
+                                    .expires_at_ms = j.at("principal_expires")};
+        entry.streams = j.at("streams").get<std::vector<std::string>>();
+        entry.expires_at_ms = j.at("expires");
+    } else {
+        std::lock_guard lock(mutex_);
+        auto it = tickets_.find(sha256_hex(ticket));
+        if (it == tickets_.end()) return make_error(errc::unauthenticated, "the ticket is unknown or already used");
+        entry = std::move(it->second);
+        tickets_.erase(it);
+    }
     if (entry.expires_at_ms <= now_ms) return make_error(errc::unauthenticated, "the ticket has expired");
     if (std::find(entry.streams.begin(), entry.streams.end(), stream) == entry.streams.end())
         return make_error(errc::unauthenticated, "the ticket is for another stream");

@@ -18,6 +18,7 @@ struct ActiveTask {
     std::condition_variable wake;       // signalled on cancel (interrupts sleep_for)
     std::atomic<bool> cancel_requested{false};  // by a client: the task ends cancelled
     std::atomic<bool> interrupted{false};       // by shutdown: the attempt is queued again
+    std::atomic<bool> abandoned{false};         // its lease went to another server: stop, record nothing
     bool running = false;                       // an attempt is on a worker (guarded by mutex)
 
     explicit ActiveTask(Task t) : task(t), visible(std::move(t)) {}

@@ -19,6 +19,17 @@ void ActiveTasks::erase(const std::string& id) {
     tasks_.erase(id);
 }
 
+void ActiveTasks::erase_unless(const std::string& id, const std::function<bool()>& keep) {
+    std::lock_guard lock(mutex_);
+    if (!keep()) tasks_.erase(id);
+}
+
+void ActiveTasks::replace(std::shared_ptr<ActiveTask> active) {
+    std::lock_guard lock(mutex_);
+    const std::string id = active->task.id;
+    tasks_[id] = std::move(active);
+}
+
 std::size_t ActiveTasks::size() const {
     std::lock_guard lock(mutex_);
     return tasks_.size();

@@ -19,6 +19,10 @@ public:
     /// False when a task with this id is active already (nothing changes then).
     bool insert(std::shared_ptr<ActiveTask> active);
     void erase(const std::string& id);
+    /// Erases it unless `keep()` says otherwise, asked under the registry's lock.
+    void erase_unless(const std::string& id, const std::function<bool()>& keep);
+    /// Puts `active` in, in place of any task with its id.
+    void replace(std::shared_ptr<ActiveTask> active);
     std::size_t size() const;
     /// Runs `f` on each, under the registry's lock (lock order: registry, then the task's).
     void for_each(const std::function<void(ActiveTask&)>& f) const;

@@ -33,6 +33,7 @@ void AttemptContext::progress(const Progress& p) {
     Progress clean = p;
     if (clean.percent) clean.percent = std::clamp(*clean.percent, 0.0, 100.0);
     std::shared_ptr<const Task> row;
+    if (active_->abandoned) return;  // another server runs the task now
     {
         std::lock_guard lock(active_->mutex);
         active_->task.progress = clean;
@@ -43,18 +44,22 @@ void AttemptContext::progress(const Progress& p) {
 }
 
 void AttemptContext::log(std::string_view line, LogLevel level) {
+    if (active_->abandoned) return;
     recorder_.record_log(id_, kind_, owner_, level_name(level), line);
 }
 
 bool AttemptContext::cancelled() const {
-    return active_->cancel_requested.load() || active_->interrupted.load() || timed_out();
+    return active_->cancel_requested.load() || active_->interrupted.load() || active_->abandoned.load() || timed_out();
 }
 
 bool AttemptContext::sleep_for(std::chrono::milliseconds d) {
     auto until = std::min(std::chrono::steady_clock::now() + d, deadline_);
     std::unique_lock lock(active_->mutex);
     active_->wake.wait_until(lock, until,
-                             [&] { return active_->cancel_requested.load() || active_->interrupted.load(); });
+                             [&] {
+                                 return active_->cancel_requested.load() || active_->interrupted.load() ||
+                                        active_->abandoned.load();
+                             });
     return !cancelled();
 }
 

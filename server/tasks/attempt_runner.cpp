@@ -20,7 +20,7 @@ void AttemptRunner::run(const std::string& id) {
     std::chrono::milliseconds timeout{};
     {
         std::lock_guard lock(active->mutex);
-        if (is_terminal(active->task.state) || active->cancel_requested) return;
+        if (is_terminal(active->task.state) || active->cancel_requested || active->abandoned) return;
         active->running = true;
         kind = kinds_.find(active->task.kind);
         timeout = std::chrono::milliseconds(active->task.timeout_ms);
@@ -53,12 +53,19 @@ void AttemptRunner::run(const std::string& id) {
 
 /// Worker thread: turns the attempt's end into the next state.
 void AttemptRunner::finish(const std::shared_ptr<ActiveTask>& active, AttemptEnd end) {
+    if (active->abandoned) return;  // another server took the task over: its state is that one's to write
     if (active->interrupted) {
-        // Shutdown cut this attempt short: it is queued again and runs after the restart.
-        recorder_.transition(active, [](Task& t) {
-            t.state = TaskState::queued;
-            t.scheduled_at = now_ms();
-        });
+        // Shutdown cut this attempt short: it is queued again and runs after the restart
+        // (or on another server, on a shared store).
+        recorder_.transition(
+            active,
+            [](Task& t) {
+                t.state = TaskState::queued;
+                t.scheduled_at = now_ms();
+            },
+            [this](const Task& committed, bool ok) {
+                if (ok) followers_.again(committed);
+            });
         return;
     }
     {
@@ -83,7 +90,7 @@ void AttemptRunner::finish(const std::shared_ptr<ActiveTask>& active, AttemptEnd
             }
         },
         [this](const Task& committed, bool ok) {
-            if (committed.state == TaskState::retrying) followers_.schedule(committed);
+            if (committed.state == TaskState::retrying) followers_.again(committed);
             else if (ok) followers_.finished(committed);
         });
 }

@@ -18,10 +18,11 @@ namespace taskstream {
 
 class AttemptRunner {
 public:
-    /// What follows a committed state: queue the task again (`retrying`), or
-    /// let it go (terminal). Called on the journal's writer thread.
+    /// What follows a committed state: the task waits to run again (`retrying`, or
+    /// `queued` after a shutdown cut its attempt short), or it is over (terminal).
+    /// Called on the journal's writer thread.
     struct Followers {
-        std::function<void(const Task&)> schedule;
+        std::function<void(const Task&)> again;
         std::function<void(const Task&)> finished;
     };
 

@@ -37,7 +37,7 @@ Engine::Engine(const KindRegistry& kinds, Store& store, Journal& journal, Stream
                                   .schedule = [this](const Task& t) { schedule(t); },
                                   .lookup = [this](const std::string& id) { return get(id); }}),
       runner_(kinds, active_, recorder_,
-              AttemptRunner::Followers{.schedule = [this](const Task& t) { schedule(t); },
+              AttemptRunner::Followers{.again = [this](const Task& t) { again(t); },
                                        .finished = [this](const Task& t) { finished(t); }}),
       executor_(Executor::Options{.workers = options.workers,
                                    .queue_bound = options.max_active_tasks,
@@ -53,13 +53,42 @@ void Engine::set_webhooks(CompletionNotifier* notifier) {
     creator_.set_notifier(notifier);
 }
 
+void Engine::set_work_queue(WorkQueue* queue) { queue_ = queue; }
+
 void Engine::start() {
-    for (auto& task : store_.load_unfinished_tasks()) recover(std::move(task));
+    if (!queue_) {
+        for (auto& task : store_.load_unfinished_tasks()) recover(std::move(task));
+        executor_.start();
+        return;
+    }
+    // A shared queue: what a server died running is reclaimed through its lease, by
+    // whichever server gets to it first (this one, for its own earlier life).
+    try {
+        set_paused(queue_->paused());
+    } catch (const StoreError& e) {
+        log_->warn("queue: cannot tell whether the cluster is paused ({}); running", e.what());
+    }
     executor_.start();
+    if (options_.workers == 0) return;  // --role api: takes tasks, runs none
+    KindLimits kinds;
+    for (const TaskKind* kind : kinds_.all()) kinds.emplace_back(kind->name, kind->max_concurrency);
+    ClusterWorker::Hooks hooks{
+        .free_slots =
+            [this]() -> std::size_t {
+                if (paused_) return 0;
+                const std::size_t busy = executor_.running() + executor_.queued();
+                return busy >= executor_.workers() ? 0 : executor_.workers() - busy;
+            },
+        .take = [this](const std::string& id, bool reclaimed) { return take_claim(id, reclaimed); },
+        .lost = [this](const std::string& id) { lost_claim(id); }};
+    worker_ = std::make_unique<ClusterWorker>(*queue_, std::move(kinds), ClusterWorker::Options{.lease = options_.lease},
+                                              std::move(hooks), log_);
+    worker_->start();
 }
 
 void Engine::stop() {
     if (stopped_.exchange(true)) return;
+    if (worker_) worker_->stop_claiming();
     executor_.pause();
     const std::size_t running = executor_.running();
     if (running > 0)
@@ -73,6 +102,7 @@ void Engine::stop() {
         });
     }
     executor_.stop();
+    if (worker_) worker_->stop();
 }
 
 void Engine::recover(Task found) {
@@ -92,11 +122,99 @@ void Engine::recover(Task found) {
 }
 
 void Engine::schedule(const Task& task) {
+    if (queue_) {
+        // The store queued it with the commit; it runs wherever it is claimed, here
+        // only through a claim (which may already have happened).
+        active_.erase_unless(task.id, [&] { return worker_ && worker_->holds(task.id); });
+        if (worker_) worker_->wake();
+        return;
+    }
     if (!executor_.submit(task.id, task.kind, task.priority, to_time_point(task.scheduled_at)))
         log_->error("executor queue full: task {} waits for the next start", task.id);
 }
 
+void Engine::again(const Task& task) {
+    if (queue_) {  // back on the shared queue (the store put it there): this server's attempt is over
+        active_.erase(task.id);
+        if (worker_) worker_->done(task.id);
+        return;
+    }
+    if (task.state == TaskState::retrying) schedule(task);
+}
+
+ClusterWorker::Taken Engine::take_claim(const std::string& id, bool reclaimed) {
+    using Taken = ClusterWorker::Taken;
+    auto task = store_.load_task(id);  // StoreError: the worker leaves the lease to lapse
+    if (!task || is_terminal(task->state)) return Taken::release;
+    if (!kinds_.find(task->kind)) return reclaimed ? Taken::leave : Taken::release;
+    if (task->state == TaskState::running) {
+        if (!reclaimed) return Taken::release;
+        // Its server died holding it: queued again as a redelivery of the same attempt
+        // (or failed past --max-redeliveries), as after a restart on SQLite; the commit
+        // puts it back on the queue, then this lease goes.
+        auto plan = plan_recovery(std::move(*task), true, options_.max_redeliveries, now_ms());
+        auto snapshot = std::make_shared<const Task>(std::move(plan.task));
+        log_->info("task {}: its server stopped renewing attempt {}: {}", id, snapshot->attempt,
+                   snapshot->error ? snapshot->error->message : "");
+        recorder_.record_state(snapshot, [this, snapshot](bool ok) {
+            if (ok && is_terminal(snapshot->state)) finished(*snapshot);
+            else if (worker_) worker_->done(snapshot->id);
+        });
+        return Taken::hold;
+    }
+    auto active = std::make_shared<ActiveTask>(*task);
+    bool cancel_first = false;
+    {
+        std::lock_guard lock(early_cancels_mutex_);
+        cancel_first = std::erase(early_cancels_, id) > 0;
+    }
+    active_.replace(active);
+    if (cancel_first) {
+        cancel(id, [](const Outcome<Task>&) {});
+        return Taken::hold;
+    }
+    if (!executor_.submit(task->id, task->kind, task->priority, to_time_point(now_ms()))) {
+        active_.erase(id);
+        return Taken::leave;
+    }
+    return Taken::hold;
+}
+
+void Engine::lost_claim(const std::string& id) {
+    auto active = active_.find(id);
+    if (!active) return;
+    active->abandoned = true;
+    active->wake.notify_all();
+    active_.erase(id);
+}
+
+void Engine::on_message(const std::string& message) {
+    if (message == "pause" || message == "resume") return set_paused(message == "pause");
+    constexpr std::string_view kCancel = "cancel ";
+    if (!message.starts_with(kCancel)) return;
+    const std::string id = message.substr(kCancel.size());
+    if (active_.find(id)) return cancel(id, [](const Outcome<Task>&) {});
+    // Not set up here yet (claimed a moment ago), or not here at all: kept a while.
+    std::lock_guard lock(early_cancels_mutex_);
+    if (early_cancels_.size() >= 1000) early_cancels_.erase(early_cancels_.begin());
+    early_cancels_.push_back(id);
+}
+
+void Engine::queue_changed() {
+    if (worker_) worker_->wake();
+}
+
+bool Engine::claim_firing(const std::string& key) {
+    try {
+        return store_.claim_once(key, std::chrono::hours(24));
+    } catch (const StoreError& e) {
+        log_->warn("schedule: firing {} not claimed: {}", key, e.what());
+        return false;
+    }
+}
+
 void Engine::finished(const Task& task) {
+    if (worker_) worker_->done(task.id);
     tasks_finished.with({task.kind, std::string(to_string(task.state))}).inc();
     if (task.created_at > 0 && task.finished_at >= task.created_at)
         task_duration.with({task.kind}).observe(static_cast<double>(task.finished_at - task.created_at) / 1000.0);
@@ -114,7 +232,16 @@ void Engine::cancel(const std::string& id, std::function<void(Outcome<Task>)> do
     if (!active) {
         auto task = get(id);  // finished (409), gone (410) or unknown (404)
         if (!task) return done(std::move(task).error());
-        return done(make_error(errc::conflict, "task is already " + std::string(to_string(task->state))));
+        if (!queue_ || is_terminal(task->state))
+            return done(make_error(errc::conflict, "task is already " + std::string(to_string(task->state))));
+        // On a shared queue: still waiting there (then ended here), or held by a server.
+        try {
+            if (queue_->withdraw(id)) return cancel_unclaimed(std::move(task).value(), std::move(done));
+            queue_->broadcast("cancel " + id);
+        } catch (const StoreError& e) {
+            return done(unavailable_after(e, *log_));
+        }
+        return done(std::move(task).value());  // the server running it ends it; the stream shows the end
     }
     {
         std::lock_guard lock(active->mutex);
@@ -135,6 +262,24 @@ void Engine::cancel(const std::string& id, std::function<void(Outcome<Task>)> do
         },
         [this, done](const Task& committed, bool ok) {
             if (ok) finished(committed);
+            done(committed);
+        });
+}
+
+void Engine::cancel_unclaimed(Task task, std::function<void(Outcome<Task>)> done) {
+    auto active = std::make_shared<ActiveTask>(std::move(task));
+    recorder_.transition(
+        active,
+        [](Task& t) {
+            t.state = TaskState::cancelled;
+            t.finished_at = now_ms();
+        },
+        [this, done](const Task& committed, bool ok) {
+            if (!ok) {
+                log_->error("task {} was taken off the queue but its cancel was not recorded", committed.id);
+                return done(make_error(errc::unavailable, "the store could not record the cancel; try again"));
+            }
+            finished(committed);
             done(committed);
         });
 }
@@ -202,20 +347,51 @@ Outcome<TaskPage> Engine::list(TaskQuery query) {
     return page;
 }
 
-void Engine::pause() {
-    paused_ = true;
-    executor_.pause();
+Outcome<bool> Engine::pause() {
+    if (queue_) {
+        try {
+            queue_->set_paused(true);  // no server claims from now on
+            queue_->broadcast("pause");  // and none starts what it holds
+        } catch (const StoreError& e) {
+            return unavailable_after(e, *log_);
+        }
+    }
+    set_paused(true);
+    return true;
 }
 
-void Engine::resume() {
-    paused_ = false;
-    executor_.resume();
+Outcome<bool> Engine::resume() {
+    if (queue_) {
+        try {
+            queue_->set_paused(false);
+            queue_->broadcast("resume");
+        } catch (const StoreError& e) {
+            return unavailable_after(e, *log_);
+        }
+    }
+    set_paused(false);
+    return true;
+}
+
+void Engine::set_paused(bool paused) {
+    paused_ = paused;
+    if (paused) executor_.pause();
+    else executor_.resume();
+    if (!paused && worker_) worker_->wake();
 }
 
 EngineStatus Engine::status() const {
+    std::size_t queued = executor_.queued();
+    if (queue_) {
+        try {
+            queued += queue_->waiting();  // the cluster's queue, beside what this server holds
+        } catch (const StoreError& e) {
+            log_->warn("queue: its length is unknown: {}", e.what());
+        }
+    }
     return EngineStatus{.paused = paused_.load(),
                         .running = executor_.running(),
-                        .queued = executor_.queued(),
+                        .queued = queued,
                         .active = active_.size(),
                         .workers = executor_.workers()};
 }

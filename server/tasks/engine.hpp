@@ -2,6 +2,9 @@
 // delete, list, pause, and a task's event stream. It composes the roles that
 // do the work: TaskCreator (validation, idempotency), AttemptRunner (one
 // attempt on a worker), TaskRecorder (every state change), recovery at start.
+// On a store several servers share it runs what its ClusterWorker claims from
+// the shared WorkQueue instead (no recovery at start: leases do that), and
+// cancel and pause reach the other servers through WorkQueue::broadcast.
 // No HTTP types here.
 #pragma once
 
@@ -10,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,7 +27,9 @@
 #include "store/store.hpp"
 #include "taskstream/task_kind.hpp"
 #include "tasks/active_tasks.hpp"
+#include "store/work_queue.hpp"
 #include "tasks/attempt_runner.hpp"
+#include "tasks/cluster_worker.hpp"
 #include "tasks/completion_notifier.hpp"
 #include "tasks/create_request.hpp"
 #include "tasks/executor.hpp"
@@ -70,6 +76,7 @@ public:
         std::chrono::milliseconds drain_timeout{30000};
         int max_redeliveries = 3;  // server deaths in a row a task survives (recovery)
         std::chrono::milliseconds aging_step{1000};  // waiting this long raises a queued task's priority by one
+        std::chrono::milliseconds lease{10000};  // shared queue: an attempt unrenewed this long is reclaimed
     };
 
     Engine(const KindRegistry& kinds, Store& store, Journal& journal, StreamOpener& streams, Options options,
@@ -78,6 +85,16 @@ public:
 
     /// Where finished tasks with a callback_url are posted (null: webhooks are off). Before start().
     void set_webhooks(CompletionNotifier* notifier);
+    /// The queue shared with other servers (null: this server's executor is the whole
+    /// queue). Before start(). With workers = 0 this server claims nothing (--role api).
+    void set_work_queue(WorkQueue* queue);
+    /// A message from another server (or this one) through the store: `cancel <id>`,
+    /// `pause`, `resume`. Called on the relay's thread.
+    void on_message(const std::string& message);
+    /// Something may have been queued (a state event went by): claim now. Any thread.
+    void queue_changed();
+    /// True for the first server to ask for `key` (a schedule's firing).
+    bool claim_firing(const std::string& key);
 
     /// Recovers unfinished tasks from the store and starts the workers.
     void start();
@@ -102,9 +119,10 @@ public:
     void remove(const std::string& id, std::function<void(Outcome<bool>)> done);
     Outcome<TaskPage> list(TaskQuery query);
 
-    /// Stops starting attempts (running ones go on) / starts again.
-    void pause();
-    void resume();
+    /// Stops starting attempts (running ones go on) / starts again; on a shared
+    /// queue, on every server. An error when the store cannot record it.
+    Outcome<bool> pause();
+    Outcome<bool> resume();
     EngineStatus status() const;
     /// Unfinished tasks by (kind, committed state), for the metrics. Visits every active task.
     std::map<std::pair<std::string, TaskState>, std::size_t> active_counts() const;
@@ -125,6 +143,15 @@ public:
 private:
     void recover(Task task);
     void schedule(const Task& task);
+    /// The attempt ended and the task waits to run again (retrying, or queued by a shutdown).
+    void again(const Task& task);
+    /// A task the ClusterWorker claimed (or reclaimed from a server that died).
+    ClusterWorker::Taken take_claim(const std::string& id, bool reclaimed);
+    /// Another server holds the task's lease now: the attempt here stops, recording nothing.
+    void lost_claim(const std::string& id);
+    /// Cancels a task no server holds: this server records the end.
+    void cancel_unclaimed(Task task, std::function<void(Outcome<Task>)> done);
+    void set_paused(bool paused);
     /// A terminal state is committed: reads go to the store from now on, and
     /// the callback (if any) is posted.
     void finished(const Task& task);
@@ -141,6 +168,11 @@ private:
     AttemptRunner runner_;
     Executor executor_;
     CompletionNotifier* webhooks_ = nullptr;
+    WorkQueue* queue_ = nullptr;
+    std::unique_ptr<ClusterWorker> worker_;
+    /// Cancels heard of before the task's claim was set up here (bounded).
+    std::mutex early_cancels_mutex_;
+    std::vector<std::string> early_cancels_;
     std::atomic<bool> stopped_{false};
     std::atomic<bool> paused_{false};
 };

@@ -54,6 +54,7 @@ void Scheduler::run() {
 void Scheduler::fire(const ScheduleSpec& s, std::int64_t at_ms) {
     const CreateTaskRequest request{.kind = s.kind, .params = s.params, .priority = s.priority};
     const std::string key = "schedule:" + s.name + ":" + std::to_string(at_ms);
+    if (!engine_.claim_firing(key)) return;  // another server on the same store fired it
     engine_.create(request, key, [log = log_, name = s.name](Outcome<Created> r) {
         if (!r) log->error("schedule {}: could not create its task: {}", name, r.error().detail);
         else if (!r->existing) log->info("schedule {}: created task {}", name, r->task.id);

@@ -1,0 +1,170 @@
+#include "tasks/cluster_worker.hpp"
+
+#include "store/store.hpp"
+
+namespace taskstream {
+
+ClusterWorker::ClusterWorker(WorkQueue& queue, KindLimits kinds, Options options, Hooks hooks,
+                             std::shared_ptr<spdlog::logger> log)
+    : queue_(queue), kinds_(std::move(kinds)), options_(options), hooks_(std::move(hooks)), log_(std::move(log)) {}
+
+ClusterWorker::~ClusterWorker() { stop(); }
+
+void ClusterWorker::start() { thread_ = std::thread([this] { run(); }); }
+
+void ClusterWorker::stop_claiming() {
+    std::lock_guard lock(mutex_);
+    claiming_ = false;
+}
+
+void ClusterWorker::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return;
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+void ClusterWorker::wake() {
+    {
+        std::lock_guard lock(mutex_);
+        woken_ = true;
+    }
+    wake_.notify_all();
+}
+
+void ClusterWorker::done(const std::string& task_id) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!held_.contains(task_id)) return;
+        done_.push_back(task_id);
+        woken_ = true;
+    }
+    wake_.notify_all();
+}
+
+bool ClusterWorker::holds(const std::string& task_id) const {
+    std::lock_guard lock(mutex_);
+    return held_.contains(task_id);
+}
+
+std::size_t ClusterWorker::held() const {
+    std::lock_guard lock(mutex_);
+    return held_.size();
+}
+
+void ClusterWorker::forget(const std::string& task_id) {
+    std::lock_guard lock(mutex_);
+    held_.erase(task_id);
+}
+
+/// Worker's thread: what a server died holding under this server's name (an
+/// earlier life of it) is taken back at once; then, until stopped: releases,
+/// renewals every third of the lease, reclaims of lapsed leases, and claims.
+void ClusterWorker::run() {
+    using Clock = std::chrono::steady_clock;
+    bool failing = false;
+    auto next_renew = Clock::now() + options_.lease / 3;
+    auto next_reclaim = Clock::now();
+    bool own_taken = false;
+    for (;;) {
+        bool claiming;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait_for(lock, options_.poll, [&] { return woken_ || stopping_; });
+            woken_ = false;
+            claiming = claiming_ && !stopping_;
+        }
+        try {
+            release_done();
+            {
+                std::lock_guard lock(mutex_);
+                if (stopping_) return;
+            }
+            if (Clock::now() >= next_renew) {
+                renew();
+                next_renew = Clock::now() + options_.lease / 3;
+            }
+            if (claiming) {
+                if (!own_taken) {
+                    take_all(queue_.reclaim_own(hooks_.free_slots() + 100), true);
+                    own_taken = true;
+                }
+                if (Clock::now() >= next_reclaim) {
+                    take_all(queue_.reclaim(hooks_.free_slots()), true);
+                    next_reclaim = Clock::now() + options_.lease / 2;
+                }
+                take_all(queue_.claim(hooks_.free_slots(), kinds_), false);
+            }
+            if (failing) log_->info("queue: reachable again");
+            failing = false;
+        } catch (const StoreError& e) {
+            if (!failing) log_->warn("queue: {}", e.what());
+            failing = true;
+        }
+    }
+}
+
+void ClusterWorker::take_all(std::vector<QueueClaim> claims, bool reclaimed) {
+    for (auto& c : claims) {
+        {
+            std::lock_guard lock(mutex_);
+            held_[c.task_id] = c.entry;  // before take(): holds() is true while the engine sets it up
+        }
+        Taken taken = Taken::release;
+        try {
+            taken = hooks_.take(c.task_id, reclaimed);
+        } catch (const StoreError& e) {
+            log_->warn("queue: task {} could not be loaded ({}); it is left for its lease to lapse", c.task_id, e.what());
+            taken = Taken::leave;
+        }
+        if (taken == Taken::hold) {
+            if (reclaimed) log_->info("queue: took over task {} from a server that stopped renewing it", c.task_id);
+            continue;
+        }
+        forget(c.task_id);
+        if (taken == Taken::release) queue_.release(c.entry);
+    }
+}
+
+void ClusterWorker::release_done() {
+    std::vector<std::pair<std::string, std::string>> leases;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& id : done_)
+            if (auto it = held_.find(id); it != held_.end()) leases.emplace_back(id, it->second);
+        done_.clear();
+    }
+    for (std::size_t i = 0; i < leases.size(); ++i) {
+        try {
+            queue_.release(leases[i].second);
+        } catch (const StoreError&) {
+            std::lock_guard lock(mutex_);  // tried again on the next round
+            for (std::size_t j = i; j < leases.size(); ++j) done_.push_back(leases[j].first);
+            throw;
+        }
+        forget(leases[i].first);
+    }
+}
+
+void ClusterWorker::renew() {
+    std::vector<std::string> entries;
+    std::unordered_map<std::string, std::string> task_of;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [task, entry] : held_) {
+            entries.push_back(entry);
+            task_of[entry] = task;
+        }
+    }
+    for (const auto& entry : queue_.renew(entries)) {
+        const auto& task = task_of[entry];
+        log_->warn("queue: the lease of task {} lapsed and another server holds it now; this server lets it go", task);
+        forget(task);
+        hooks_.lost(task);
+    }
+}
+
+} // namespace taskstream
