@@ -78,6 +78,17 @@ void add_server_options(CLI::App& app, ServerOptions& o) {
                     return "letters, digits, '_', '-' and '.' only";
             return {};
         });
+    app.add_option("--role", o.role,
+                   "with a redis store: api (accepts tasks and serves streams, runs none), worker (runs tasks; "
+                   "serves only /healthz, /readyz and /metrics) or all")
+        ->envname(env("ROLE"))->capture_default_str()->check(CLI::IsMember({"api", "worker", "all"}));
+    app.add_option("--node-name", o.node_name,
+                   "this server's name in the shared queue (redis store): keep it across restarts so that the "
+                   "restarted server takes back its attempts at once; default <hostname>:<listen port>")
+        ->envname(env("NODE_NAME"));
+    add_duration(app, "--lease", o.lease,
+                 "redis store: a server renews the leases of the attempts it runs; one left unrenewed this long "
+                 "(the server died) is run again by another server", 1s, 1h, "LEASE");
     app.add_option("--io-threads", o.io_threads, "network threads")
         ->envname(env("IO_THREADS"))->capture_default_str()->check(CLI::Range(1u, 64u));
     app.add_option("--workers", o.workers, "task worker threads")

@@ -20,6 +20,9 @@ struct ServerOptions {
     std::string data_dir = "./data";
     std::string store = "sqlite";         // or redis://…
     std::string redis_prefix = "taskstream";
+    std::string role = "all";        // api (takes and streams, runs nothing), worker (runs), all
+    std::string node_name;           // in the shared queue; empty: <hostname>:<listen port>
+    std::chrono::milliseconds lease = 10s;  // shared queue: an attempt unrenewed this long is reclaimed
     unsigned io_threads = 2;
     unsigned workers = 4;
     bool demo = false;

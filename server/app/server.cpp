@@ -3,7 +3,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <future>
 #include <thread>
 
@@ -22,10 +24,14 @@
 #include "http/stream_sweeper.hpp"
 #include "http/tls_context.hpp"
 #include "hub/hub.hpp"
+#include "journal/event_relay.hpp"
 #include "journal/journal.hpp"
 #include "journal/stream_opener.hpp"
 #include "topics/topic_service.hpp"
+#include "store/redis_event_feed.hpp"
+#include "store/redis_shared_tickets.hpp"
 #include "store/redis_store.hpp"
+#include "store/redis_work_queue.hpp"
 #include "store/sqlite_store.hpp"
 #include "tasks/engine.hpp"
 #include "tasks/scheduler.hpp"
@@ -61,6 +67,16 @@ tcp::endpoint parse_listen(const std::string& text) {
     unsigned long port = std::stoul(text.substr(colon + 1));
     if (port > 65535) throw std::invalid_argument("port out of range in --listen '" + text + "'");
     return {asio::ip::make_address(host), static_cast<unsigned short>(port)};
+}
+
+/// This server's name in the shared queue: stable across restarts by default, so a
+/// restarted server takes back its own attempts at once instead of after a lease.
+std::string node_name_of(const ServerOptions& options, const tcp::endpoint& endpoint) {
+    if (!options.node_name.empty()) return options.node_name;
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "taskstream");
+    if (endpoint.port() == 0) return std::string(host) + ":pid-" + std::to_string(getpid());
+    return std::string(host) + ":" + std::to_string(endpoint.port());
 }
 
 std::string url_of(const tcp::endpoint& ep, bool tls) {
@@ -106,15 +122,32 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
         return 2;
     }
 
+    if (options.role != "all" && options.store == "sqlite") {
+        log->critical("--role {} needs a store that servers share (--store redis://…): on sqlite this server is "
+                      "the only one, and must both take and run tasks",
+                      options.role);
+        return 2;
+    }
     std::unique_ptr<Store> store;
     std::function<bool()> store_reachable = [] { return true; };
+    // A shared store: the queue all servers work, and the feed every server reads.
+    std::unique_ptr<RedisWorkQueue> work_queue;
+    std::unique_ptr<RedisEventFeed> feed;
+    std::unique_ptr<RedisSharedTickets> shared_tickets;
     try {
         if (options.store == "sqlite") {
             store = std::make_unique<SqliteStore>(options.data_dir, log);
         } else {
-            auto redis = std::make_unique<RedisStore>(parse_redis_url(options.store).value(), options.redis_prefix,
-                                                      RedisOptions{}, log);
+            const auto redis_at = parse_redis_url(options.store).value();
+            auto redis = std::make_unique<RedisStore>(redis_at, options.redis_prefix, RedisOptions{}, log);
             store_reachable = [r = redis.get()] { return r->reachable(); };
+            const std::string node = node_name_of(options, endpoint);
+            work_queue = std::make_unique<RedisWorkQueue>(
+                redis->connection(), options.redis_prefix,
+                RedisWorkQueue::Options{.node = node, .lease = options.lease, .aging_step = options.aging});
+            shared_tickets = std::make_unique<RedisSharedTickets>(redis->connection(), options.redis_prefix);
+            feed = std::make_unique<RedisEventFeed>(redis_at, options.redis_prefix, RedisOptions{}, log);
+            log->info("cluster: node {} (role {}), lease {} ms", node, options.role, options.lease.count());
             store = std::move(redis);
         }
     } catch (const StoreError& e) {
@@ -142,7 +175,8 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
         return 1;
     }
     Engine::Options engine_options;
-    engine_options.workers = options.workers;
+    engine_options.workers = options.role == "api" ? 0 : options.workers;
+    engine_options.lease = options.lease;
     engine_options.drain_timeout = options.drain_timeout;
     engine_options.max_redeliveries = static_cast<int>(options.max_redeliveries);
     engine_options.aging_step = options.aging;
@@ -161,6 +195,23 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     WebhookNotifier& webhooks = *webhooks_holder;
     webhooks.start();
     engine.set_webhooks(&webhooks);
+    std::unique_ptr<EventRelay> relay;
+    if (feed) {
+        engine.set_work_queue(work_queue.get());
+        relay = std::make_unique<EventRelay>(*feed, hub, journal, log);
+        relay->on_message([&engine](const std::string& m) { engine.on_message(m); });
+        relay->on_events([&engine](const std::vector<EventPtr>& events) {
+            // A state event may mean a task was queued: a worker need not wait for its poll.
+            if (std::any_of(events.begin(), events.end(), [](const EventPtr& e) { return e->type == "state"; }))
+                engine.queue_changed();
+        });
+        try {
+            relay->start();
+        } catch (const StoreError& e) {
+            log->critical("cannot read the store's events: {}", e.what());
+            return 1;
+        }
+    }
     engine.start();
     Scheduler scheduler(config.schedules, engine, log);
     scheduler.start();
@@ -171,6 +222,7 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     TopicService topics(journal, streams_opener);
     // Tickets live a minute at most; the book holds at most this many unused ones.
     auto tickets = std::make_shared<TicketBook>(100000, std::chrono::seconds(60));
+    if (shared_tickets) tickets->share_through(shared_tickets.get());  // minted on one server, redeemed on any
     http::StreamSettings streams{
         .limits = DeliveryQueue::Limits{.max_events = options.stream_queue_events, .max_bytes = options.stream_queue_bytes},
         .limiter = std::make_shared<http::StreamLimiter>(options.max_streams_per_ip),
@@ -185,12 +237,14 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
         log->info("authentication: on ({}{})", options.jwks_file.empty() ? "one key" : "JWKS",
                   options.auth_cookie.empty() ? "" : ", cookie " + options.auth_cookie);
     }
-    http::add_task_routes(router, engine, streams);
-    http::add_topic_routes(router, topics, streams, publish_rate);
-    http::add_ticket_routes(router, engine, *tickets);
-    http::add_admin_routes(router, engine);
+    if (options.role != "worker") {  // a worker serves health and metrics only
+        http::add_task_routes(router, engine, streams);
+        http::add_topic_routes(router, topics, streams, publish_rate);
+        http::add_ticket_routes(router, engine, *tickets);
+        http::add_admin_routes(router, engine);
+        http::add_dashboard_routes(router);
+    }
     http::add_metrics_routes(router);
-    http::add_dashboard_routes(router);
     http::SessionOptions session_options;
     session_options.body_limit = options.max_body_bytes;
     session_options.header_limit = options.max_header_bytes;
@@ -273,6 +327,7 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     else
         log->warn("shutdown: of {} event streams, {} did not end in time", open_streams, hub.subscriber_count());
     engine.stop();    // drain running attempts, interrupt the rest
+    if (relay) relay->stop();
     journal.stop();   // commit the final events
     log->info("shutdown: final events committed (last id {})", hub.last_seq());
     webhooks.stop();
