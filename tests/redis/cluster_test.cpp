@@ -1,0 +1,299 @@
+// Several real taskstream servers on one real Redis: any server takes a task, any
+// runs it, every server streams the same events with the same ids; a server killed
+// with -9 has its attempt taken over; cancel and pause reach the whole cluster.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "core/digest.hpp"
+#include "http_client.hpp"
+#include "redis_process.hpp"
+#include "server_process.hpp"
+
+using namespace taskstream::testing;
+using json = nlohmann::json;
+
+namespace {
+
+json countdown(int steps, int interval_ms) {
+    return {{"kind", "demo.countdown"}, {"params", {{"steps", steps}, {"interval_ms", interval_ms}}}};
+}
+
+/// A node of the cluster: its own data dir (unused by the redis store) and flags.
+std::unique_ptr<ServerProcess> node(const TempDir& dir, const RedisProcess& redis, const std::string& name,
+                                    std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"--store", redis.url(), "--lease", "2s"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return std::make_unique<ServerProcess>(dir.path() / name, args);
+}
+
+std::vector<std::tuple<std::string, std::string, std::string>> sequence(const std::vector<SseEvent>& events) {
+    std::vector<std::tuple<std::string, std::string, std::string>> out;
+    for (const auto& e : events) out.emplace_back(e.id, e.type, e.data);
+    return out;
+}
+
+/// Reads `stream` until an event satisfies `pred` (bounded by the stream's own timeout per event).
+std::optional<SseEvent> next_until(SseStream& stream, const std::function<bool(const SseEvent&)>& pred,
+                                   std::vector<SseEvent>* seen = nullptr) {
+    while (auto e = stream.next()) {
+        if (seen) seen->push_back(*e);
+        if (pred(*e)) return e;
+    }
+    return std::nullopt;
+}
+
+bool is_state(const SseEvent& e, const std::string& state) {
+    return e.type == "state" && json::parse(e.data)["state"] == state;
+}
+
+bool is_end(const SseEvent& e) {
+    return is_state(e, "succeeded") || is_state(e, "failed") || is_state(e, "cancelled");
+}
+
+/// Polls `GET path` on `port` until `pred` holds of its JSON, at most `bound`.
+bool eventually(unsigned short port, const std::string& path, const std::function<bool(const json&)>& pred,
+                std::chrono::seconds bound = std::chrono::seconds(10)) {
+    HttpClient http(port);
+    const auto deadline = std::chrono::steady_clock::now() + bound;
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto r = http.get(path);
+        if (r.status == 200 && pred(r.json())) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a poll's pace, not a wait for an event
+    }
+    return false;
+}
+
+} // namespace
+
+TEST_CASE("cluster: a task POSTed on one node streams the same events, ids and data on every node", "[redis][cluster]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    auto a = node(dir, redis, "a");
+    auto b = node(dir, redis, "b");
+    auto c = node(dir, redis, "c");
+    HttpClient http(a->port());
+    const std::string id = create_task(http, countdown(8, 20))["id"];
+
+    auto live = task_events(b->port(), id);  // watched live on B until the end
+    REQUIRE(is_state(live.back(), "succeeded"));
+    auto on_a = task_events(a->port(), id);
+    auto on_b = task_events(b->port(), id);
+    auto on_c = task_events(c->port(), id);
+    REQUIRE(on_a.size() >= 10);  // queued, running, 8 progress ticks (some may merge), succeeded
+    CHECK(is_state(on_a.back(), "succeeded"));
+    CHECK(sequence(on_b) == sequence(on_a));
+    CHECK(sequence(on_c) == sequence(on_a));
+    CHECK(sequence(live).front() == sequence(on_a).front());
+    // Ids strictly increasing: one global order.
+    for (std::size_t i = 1; i < on_a.size(); ++i) CHECK(std::stoull(on_a[i].id) > std::stoull(on_a[i - 1].id));
+    // Every node answers GET with the stored task.
+    for (auto* n : {a.get(), b.get(), c.get()}) CHECK(HttpClient(n->port()).get("/v1/tasks/" + id).json()["state"] == "succeeded");
+
+    // Live, too: a producer's events published on B reach a reader on C, in order.
+    SseStream news(c->port(), "/v1/events?topic=news");
+    REQUIRE(news.response().status == 200);
+    HttpClient on_b_http(b->port());
+    for (int n = 1; n <= 3; ++n)
+        REQUIRE(on_b_http.post_json("/v1/topics/news/events", {{"type", "item"}, {"data", {{"n", n}}}}).status == 202);
+    for (int n = 1; n <= 3; ++n) {
+        auto e = news.next();
+        REQUIRE(e);
+        CHECK(json::parse(e->data) == json{{"n", n}});
+    }
+}
+
+TEST_CASE("cluster: kill -9 of the node running a task - another node finishes it, one terminal event",
+          "[redis][cluster]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    auto api = node(dir, redis, "api", {"--role", "api"});
+    auto first = node(dir, redis, "first", {"--role", "worker"});
+    HttpClient http(api->port());
+    const std::string id = create_task(http, countdown(30, 100))["id"];  // about 3 s of work
+
+    SseStream stream(api->port(), "/v1/tasks/" + id + "/events");
+    std::vector<SseEvent> seen;
+    REQUIRE(next_until(stream, [](const SseEvent& e) { return e.type == "progress"; }, &seen));
+    // Only `first` could have claimed it; a second worker joins, and `first` dies mid-attempt.
+    auto second = node(dir, redis, "second", {"--role", "worker"});
+    first->kill9();
+
+    auto end = next_until(stream, is_end, &seen);
+    REQUIRE(end);
+    CHECK(is_state(*end, "succeeded"));
+    std::vector<json> running;
+    for (const auto& e : seen)
+        if (is_state(e, "running")) running.push_back(json::parse(e.data));
+    REQUIRE(running.size() == 2);  // the attempt that died, and the same attempt again on `second`
+    CHECK(running[1]["redeliveries"] == 1);
+    CHECK(running[1]["attempt"] == running[0]["attempt"]);  // a redelivery uses no retry
+    auto rest = stream.read_to_end();
+    CHECK(rest.empty());  // the terminal event ended the stream
+    CHECK(second->wait_for_log("took over task " + id, std::chrono::seconds(5)));
+    // Read again from the start, on the surviving worker's view of the store: one terminal event.
+    auto all = task_events(api->port(), id);
+    CHECK(std::count_if(all.begin(), all.end(), is_end) == 1);
+}
+
+TEST_CASE("cluster: cancel on one node stops the task running on another", "[redis][cluster]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    auto api = node(dir, redis, "api", {"--role", "api"});
+    auto worker = node(dir, redis, "worker", {"--role", "worker"});
+    HttpClient http(api->port());
+    const std::string id = create_task(http, countdown(600, 100))["id"];  // a minute, unless cancelled
+
+    SseStream stream(api->port(), "/v1/tasks/" + id + "/events");
+    REQUIRE(next_until(stream, [](const SseEvent& e) { return e.type == "progress"; }));
+    auto cancelled = http.post_json("/v1/tasks/" + id + "/cancel", json::object());
+    REQUIRE(cancelled.status < 300);
+    auto end = next_until(stream, is_end);
+    REQUIRE(end);
+    CHECK(is_state(*end, "cancelled"));
+    CHECK(http.get("/v1/tasks/" + id).json()["state"] == "cancelled");
+}
+
+TEST_CASE("cluster: pause on one node pauses every node, and a queued task is cancelled from any node",
+          "[redis][cluster]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    auto a = node(dir, redis, "a", {"--role", "api"});
+    auto b = node(dir, redis, "b");
+    HttpClient http(a->port());
+    REQUIRE(http.post_json("/v1/admin/pause", json::object()).status == 200);
+    CHECK(eventually(b->port(), "/v1/admin/status", [](const json& s) { return s["paused"] == true; }));
+
+    const std::string waiting = create_task(http, countdown(1, 0))["id"];
+    const std::string doomed = create_task(http, countdown(1, 0))["id"];
+    // While paused, nothing starts: over a second and a half of watching, it stays queued
+    // (the stream's read times out with nothing after `queued`).
+    {
+        SseStream idle(b->port(), "/v1/tasks/" + waiting + "/events");
+        auto first = idle.next();
+        REQUIRE(first);
+        CHECK(is_state(*first, "queued"));
+        CHECK_THROWS_WITH(idle.next(std::chrono::milliseconds(1500)), Catch::Contains("timed out"));
+    }
+    SseStream watch(b->port(), "/v1/tasks/" + waiting + "/events");
+    // A task no node has claimed is taken off the queue and ended by the node asked.
+    auto cancelled = HttpClient(b->port()).post_json("/v1/tasks/" + doomed + "/cancel", json::object());
+    REQUIRE(cancelled.status == 202);
+    CHECK(cancelled.json()["state"] == "cancelled");
+
+    REQUIRE(HttpClient(b->port()).post_json("/v1/admin/resume", json::object()).status == 200);
+    auto end = next_until(watch, is_end);
+    REQUIRE(end);
+    CHECK(is_state(*end, "succeeded"));
+    CHECK(http.get("/v1/tasks/" + doomed).json()["state"] == "cancelled");
+    CHECK(eventually(a->port(), "/v1/admin/status", [](const json& s) { return s["paused"] == false; }));
+}
+
+TEST_CASE("cluster: a client that switches nodes mid-stream with its last id misses nothing and gets nothing twice",
+          "[redis][cluster]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    auto a = node(dir, redis, "a");
+    auto b = node(dir, redis, "b");
+    HttpClient http(a->port());
+    const std::string id = create_task(http, countdown(20, 50))["id"];
+
+    std::vector<SseEvent> got;
+    {
+        SseStream first(a->port(), "/v1/tasks/" + id + "/events");
+        for (int i = 0; i < 5; ++i) {
+            auto e = first.next();
+            REQUIRE(e);
+            got.push_back(*e);
+        }
+    }  // the connection to A drops
+    SseStream second(b->port(), "/v1/tasks/" + id + "/events", {{"Last-Event-ID", got.back().id}});
+    for (auto& e : second.read_to_end()) got.push_back(e);
+    REQUIRE(is_state(got.back(), "succeeded"));
+    CHECK(sequence(got) == sequence(task_events(b->port(), id)));
+    std::set<std::string> ids;
+    for (const auto& e : got) CHECK(ids.insert(e.id).second);
+}
+
+TEST_CASE("cluster: tasks spread over the workers, each runs exactly once, priorities hold across the cluster",
+          "[redis][cluster]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    auto a = node(dir, redis, "a", {"--workers", "2"});
+    auto b = node(dir, redis, "b", {"--workers", "2"});
+    HttpClient http(a->port());
+    REQUIRE(http.post_json("/v1/admin/pause", json::object()).status == 200);
+    CHECK(eventually(b->port(), "/v1/admin/status", [](const json& s) { return s["paused"] == true; }));
+    std::vector<std::string> low, high;
+    for (int i = 0; i < 6; ++i) {
+        json body = countdown(2, 10);
+        body["priority"] = 0;
+        low.push_back(create_task(http, body)["id"]);
+    }
+    for (int i = 0; i < 4; ++i) {
+        json body = countdown(2, 10);
+        body["priority"] = 5;
+        high.push_back(create_task(http, body)["id"]);
+    }
+    REQUIRE(http.post_json("/v1/admin/resume", json::object()).status == 200);
+    std::string last_high_start, first_low_start = "~";  // RFC 3339 in one width: ordered as text
+    for (const auto& id : high) {
+        auto events = task_events(b->port(), id);
+        REQUIRE(is_state(events.back(), "succeeded"));
+        auto t = http.get("/v1/tasks/" + id).json();
+        last_high_start = std::max(last_high_start, t["started_at"].get<std::string>());
+        CHECK(std::count_if(events.begin(), events.end(), [](const SseEvent& e) { return is_state(e, "running"); }) == 1);
+    }
+    for (const auto& id : low) {
+        auto events = task_events(a->port(), id);
+        REQUIRE(is_state(events.back(), "succeeded"));
+        auto t = http.get("/v1/tasks/" + id).json();
+        first_low_start = std::min(first_low_start, t["started_at"].get<std::string>());
+        CHECK(std::count_if(events.begin(), events.end(), [](const SseEvent& e) { return is_state(e, "running"); }) == 1);
+    }
+    // Four workers in the cluster, four high-priority tasks: all of them were claimed
+    // before any low one, whichever node claimed them.
+    CHECK(last_high_start <= first_low_start);
+}
+
+namespace {
+
+/// An HS256 JWT made here (the server verifies it with cpp-jwt).
+std::string hs256_token(const std::string& secret, const json& claims) {
+    auto b64 = [](const std::string& s) { return taskstream::base64url_encode(s); };
+    const std::string signing = b64(R"({"alg":"HS256","typ":"JWT"})") + "." + b64(claims.dump());
+    const std::string hex = taskstream::hmac_sha256_hex(secret, signing);
+    std::string raw;
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) raw.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+    return signing + "." + b64(raw);
+}
+
+} // namespace
+
+TEST_CASE("cluster: a stream ticket minted on one node opens its stream on another, once", "[redis][cluster]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    const std::string secret = "cluster-ticket-secret-0123456789";
+    const auto secret_file = dir.path() / "secret";
+    {
+        std::ofstream out(secret_file);
+        out << secret;
+    }
+    const std::vector<std::string> auth{"--jwt-secret-file", secret_file.string()};
+    auto a = node(dir, redis, "a", auth);
+    auto b = node(dir, redis, "b", auth);
+    const auto exp = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() + 600;
+    const std::string token = hs256_token(secret, {{"sub", "alice"}, {"exp", exp}, {"taskstream", {{"subscribe", {"news"}}}}});
+    auto minted = HttpClient(a->port()).post_json("/v1/tickets", {{"streams", {"/v1/events?topic=news"}}},
+                                                  {{"Authorization", "Bearer " + token}});
+    REQUIRE(minted.status == 201);
+    const std::string ticket = minted.json()["ticket"];
+
+    SseStream on_b(b->port(), "/v1/events?topic=news&ticket=" + ticket);
+    CHECK(on_b.response().status == 200);
+    // Used once, on B: worth nothing on A (or B) afterwards.
+    SseStream again(a->port(), "/v1/events?topic=news&ticket=" + ticket);
+    CHECK(again.response().status == 401);
+}

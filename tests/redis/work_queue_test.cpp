@@ -1,0 +1,180 @@
+// Two servers' stores and queues on one real Redis, driven directly: the ids the
+// store gives form one order, the queue follows the task rows, and claims, leases,
+// priorities, kind limits, pause and withdraw hold across both.
+#include <catch2/catch.hpp>
+
+#include "core/clock.hpp"
+#include "quiet_logger.hpp"
+#include "redis_process.hpp"
+#include "server_process.hpp"
+#include "store/redis_event_feed.hpp"
+#include "store/redis_store.hpp"
+#include "store/redis_work_queue.hpp"
+
+using namespace taskstream;
+using taskstream::testing::RedisProcess;
+using taskstream::testing::TempDir;
+
+namespace {
+
+constexpr const char* kPrefix = "ts-queue";
+
+Task queued_task(const std::string& id, std::string kind = "k", int priority = 0) {
+    Task t;
+    t.id = id;
+    t.kind = std::move(kind);
+    t.state = TaskState::queued;
+    t.priority = priority;
+    t.created_at = t.scheduled_at = now_ms();
+    return t;
+}
+
+/// One server's view: its store, and its queue under its own name.
+struct Node {
+    Node(const RedisProcess& redis, const std::string& name, std::chrono::milliseconds lease = std::chrono::seconds(10))
+        : store(parse_redis_url(redis.url()).value(), kPrefix, RedisOptions{}, taskstream::testing::quiet_logger()),
+          queue(store.connection(), kPrefix, RedisWorkQueue::Options{.node = name, .lease = lease}) {}
+
+    void write(const Task& t) {
+        WriteBatch b;
+        b.durable = true;
+        b.tasks = {&t};
+        store.write(b);
+    }
+    std::vector<std::string> claim(std::size_t n, KindLimits kinds = {{"k", 0}}) {
+        std::vector<std::string> ids;
+        for (auto& c : queue.claim(n, kinds)) {
+            ids.push_back(c.task_id);
+            entries[c.task_id] = c.entry;
+        }
+        return ids;
+    }
+
+    RedisStore store;
+    RedisWorkQueue queue;
+    std::map<std::string, std::string> entries;  // task id -> lease entry
+};
+
+} // namespace
+
+TEST_CASE("redis queue: ids the store gives to two servers' writes form one order", "[redis]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    Node a(redis, "a"), b(redis, "b");
+    RedisEventFeed feed(parse_redis_url(redis.url()).value(), kPrefix, RedisOptions{}, taskstream::testing::quiet_logger());
+    feed.start_after(0);
+    std::vector<std::uint64_t> firsts;
+    for (int i = 0; i < 10; ++i) {
+        Node& n = i % 2 ? b : a;
+        WriteBatch batch;
+        batch.assign_ids = true;
+        batch.events = {make_event(0, "t", "e", std::to_string(2 * i), 1, false),
+                        make_event(0, "t", "e", std::to_string(2 * i + 1), 1, false)};
+        firsts.push_back(n.store.write(batch));
+    }
+    for (std::size_t i = 0; i < firsts.size(); ++i) CHECK(firsts[i] == 1 + 2 * i);  // two ids a batch, no gaps
+    CHECK(a.store.seq_ceiling() == 20);
+    CHECK(b.store.seq_ceiling() == 20);
+    // The feed brings all of them, in id order, with their data.
+    std::vector<EventPtr> read;
+    while (read.size() < 20) {
+        auto got = feed.read(std::chrono::milliseconds(1000));
+        REQUIRE_FALSE(got.events.empty());
+        read.insert(read.end(), got.events.begin(), got.events.end());
+    }
+    for (std::size_t i = 0; i < read.size(); ++i) {
+        CHECK(read[i]->seq == i + 1);
+        CHECK(read[i]->data == std::to_string(i));
+    }
+    // A server's message reaches the feed too.
+    a.queue.broadcast("cancel x");
+    auto msg = feed.read(std::chrono::milliseconds(1000));
+    CHECK(msg.messages == std::vector<std::string>{"cancel x"});
+}
+
+TEST_CASE("redis queue: one claim per queued task, best priority first, and leases held by one server", "[redis]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    Node a(redis, "a"), b(redis, "b");
+    a.write(queued_task("t-low", "k", 0));
+    a.write(queued_task("t-high", "k", 5));
+    b.write(queued_task("t-mid", "k", 2));
+    auto running = queued_task("t-high", "k", 5);
+    CHECK(a.claim(1) == std::vector<std::string>{"t-high"});
+    CHECK(b.claim(1) == std::vector<std::string>{"t-mid"});
+    CHECK(a.claim(5) == std::vector<std::string>{"t-low"});
+    CHECK(b.claim(5).empty());  // each task once
+    // Writing the claimed task's row again as running does not queue it again.
+    running.state = TaskState::running;
+    a.write(running);
+    CHECK(b.claim(5).empty());
+    // Only the holder renews or releases a lease.
+    CHECK(b.queue.renew({a.entries["t-high"]}) == std::vector<std::string>{a.entries["t-high"]});
+    CHECK(a.queue.renew({a.entries["t-high"]}).empty());
+    CHECK_FALSE(b.queue.release(a.entries["t-high"]));
+    CHECK(a.queue.release(a.entries["t-high"]));
+    CHECK_FALSE(a.queue.release(a.entries["t-high"]));
+    // A retry puts it back, due later.
+    running.state = TaskState::retrying;
+    running.scheduled_at = now_ms() + 60000;
+    a.write(running);
+    CHECK(b.claim(5).empty());  // not due yet
+}
+
+TEST_CASE("redis queue: kind limits across servers, kinds a server lacks, pause and withdraw", "[redis]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    Node a(redis, "a"), b(redis, "b");
+    for (const char* id : {"s1", "s2", "s3"}) a.write(queued_task(id, "slow"));
+    a.write(queued_task("f1", "fast"));
+    const KindLimits limits{{"slow", 1}, {"fast", 0}};
+    CHECK(a.claim(1, limits) == std::vector<std::string>{"s1"});
+    // The one slot of `slow` is taken on A: B gets `fast`, not another `slow`.
+    CHECK(b.claim(5, limits) == std::vector<std::string>{"f1"});
+    CHECK(b.claim(5, {{"other", 0}}).empty());  // a server runs only kinds it has
+    CHECK(a.queue.release(a.entries["s1"]));
+    CHECK(b.claim(5, limits) == std::vector<std::string>{"s2"});
+
+    a.queue.set_paused(true);
+    CHECK(b.queue.paused());
+    CHECK(a.claim(5, {{"slow", 0}}).empty());
+    CHECK(b.queue.withdraw("s3"));  // waiting, not claimed: off the queue
+    CHECK_FALSE(b.queue.withdraw("s3"));
+    CHECK_FALSE(b.queue.withdraw("s2"));  // claimed by B
+    a.queue.set_paused(false);
+    CHECK(a.claim(5, {{"slow", 0}}).empty());
+}
+
+TEST_CASE("redis queue: a lease left unrenewed is reclaimed by another server, once", "[redis]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    const auto lease = std::chrono::milliseconds(300);
+    Node dead(redis, "dead", lease), b(redis, "b", lease), c(redis, "c", lease);
+    dead.write(queued_task("t1"));
+    REQUIRE(dead.claim(1) == std::vector<std::string>{"t1"});
+    CHECK(b.queue.reclaim(5).empty());  // still fresh
+    // Idle time is Redis's clock: polled, bounded, until the lease has lapsed.
+    std::vector<QueueClaim> got;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (got.empty() && std::chrono::steady_clock::now() < deadline) got = b.queue.reclaim(5);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].task_id == "t1");
+    CHECK(c.queue.reclaim(5).empty());  // b holds it now
+    CHECK(dead.queue.renew({dead.entries["t1"]}) == std::vector<std::string>{dead.entries["t1"]});  // lost
+    CHECK(b.queue.release(got[0].entry));
+    // A task queued again since its claim (a shutdown's requeue) leaves the old lease stale:
+    // reclaiming it releases it and returns nothing to run.
+    dead.write(queued_task("t2"));
+    REQUIRE(dead.claim(1) == std::vector<std::string>{"t2"});
+    auto t2 = queued_task("t2");
+    t2.state = TaskState::running;
+    dead.write(t2);
+    t2.state = TaskState::queued;
+    dead.write(t2);  // requeued: a fresh claim is due
+    std::vector<QueueClaim> stale;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (std::chrono::steady_clock::now() < until && stale.empty()) stale = c.queue.reclaim(5);
+    CHECK(stale.empty());
+    CHECK_FALSE(dead.queue.release(dead.entries["t2"]));  // released by the reclaim
+    CHECK(c.claim(1) == std::vector<std::string>{"t2"});
+}
