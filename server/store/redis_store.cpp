@@ -215,6 +215,10 @@ std::uint64_t RedisStore::write(const WriteBatch& batch) {
     return transact(std::move(tx), k);
 }
 
+void RedisStore::release_once(const std::string& name) {
+    check_reply(exec({{"DEL", key("once:" + name)}}).at(0), "DEL once");
+}
+
 bool RedisStore::claim_once(const std::string& name, std::chrono::milliseconds ttl) {
     auto r = exec({{"SET", key("once:" + name), "1", "NX", "PX", std::to_string(std::max<std::int64_t>(1, ttl.count()))}});
     check_reply(r.at(0), "SET once");

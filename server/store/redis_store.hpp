@@ -37,6 +37,7 @@ public:
     std::uint64_t write(const WriteBatch& batch) override;
     bool assigns_event_ids() const override { return true; }
     bool claim_once(const std::string& key, std::chrono::milliseconds ttl) override;
+    void release_once(const std::string& key) override;
     std::optional<Task> load_task(const std::string& id) override;
     std::vector<Task> list_tasks(const TaskQuery& query) override;
     std::optional<IdempotencyRecord> load_idempotency(const std::string& key) override;

@@ -121,6 +121,8 @@ public:
         (void)ttl;
         return true;
     }
+    /// Gives up a claim_once before its ttl (the work it guarded is over).
+    virtual void release_once(const std::string& key) { (void)key; }
 
     virtual std::optional<Task> load_task(const std::string& id) = 0;
     /// Events of `topic` with after < seq ≤ upto, in order, within `limit`.

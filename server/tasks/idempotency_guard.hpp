@@ -25,6 +25,8 @@ public:
     void release(const std::string& key);
 
 private:
+    void release_local(const std::string& key);
+
     Store& store_;
     std::shared_ptr<spdlog::logger> log_;
     std::mutex mutex_;

@@ -68,7 +68,9 @@ sys.exit(0 if held else 1)
 PY
 }
 
-for peer in $peers; do
+# BENCH_SCALE_ONLY=1: only the scale-out rows (S7) below.
+[ "${BENCH_SCALE_ONLY:-0}" = 1 ] && main_peers="" || main_peers=$peers
+for peer in $main_peers; do
   echo "== $peer"
   # Every measurement on a fresh server: memory freed by an earlier round stays in
   # the process (S1 would count it as free), and a peer may keep an earlier
@@ -103,4 +105,54 @@ for peer in $peers; do
   fi
 done
 stop_server
+
+# S7: scale-out on Redis, beside one server on SQLite in the same run. Every process
+# of a setup on CPU 0 (two taskstream nodes and redis-server share it), the load on
+# CPU 1; the CPU figure is the whole setup's. S7fan: 500 readers on one topic of node
+# B, publishes at 1,000/s to node A (so every event goes through Redis and B's relay);
+# the SQLite row publishes to and reads from its one server. S7create: creations per
+# second (paused, as S5), POSTed to node A of the two.
+cluster_pids=""
+stop_cluster() {
+  for p in $cluster_pids; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  cluster_pids=""
+}
+trap 'stop_server; stop_cluster; rm -rf "$work"' EXIT
+node_port() {  # the port in log $1, waiting for its "listening on" line
+  for _ in $(seq 100); do
+    p=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$1" | sed 's/.*://') && [ -n "$p" ] && { echo "$p"; return; }
+    sleep 0.1
+  done
+  echo "a node did not start:" >&2; cat "$1" >&2; exit 1
+}
+start_redis_node() {  # $1: name; prints nothing, sets node_pid and node_port_
+  taskset -c 0 "$build/taskstream" serve --listen 127.0.0.1:0 --store "redis://127.0.0.1:$redis_port/0" --demo \
+    --log-level warn --max-streams-per-ip 200 >"$work/$1.log" 2>&1 &
+  node_pid=$!; cluster_pids="$cluster_pids $node_pid"
+  node_port_=$(node_port "$work/$1.log")
+}
+if [[ " $peers " == *" taskstream "* ]]; then
+  echo "== scale-out: two nodes on Redis, beside one on SQLite"
+  for _ in $(seq "$reps"); do
+    peer=taskstream; start_server
+    peer=sqlite-1-node; record S7fan "$(timeout 120 taskset -c 1 "$build/tests/sse_load" fanout --flavor taskstream \
+      --port "$port" --pid "$server_pid" --connections 500 --topics 1 --rate 1000 --seconds 10)"
+    curl -sf -X POST "http://127.0.0.1:$port/v1/admin/pause" >/dev/null
+    record S7create "$(timeout 60 taskset -c 1 "$build/tests/create_load" "$port" 64 5)"
+    stop_server
+    rm -rf "$work/redis"; mkdir -p "$work/redis"; redis_port=$(free_port)
+    taskset -c 0 redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work/redis" --appendonly yes \
+      --appendfsync always --save '' >"$work/redis.log" 2>&1 &
+    redis_pid=$!; cluster_pids="$redis_pid"
+    until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do sleep 0.1; done
+    start_redis_node a; pid_a=$node_pid; port_a=$node_port_
+    start_redis_node b; pid_b=$node_pid; port_b=$node_port_
+    peer=redis-2-nodes; record S7fan "$(timeout 120 taskset -c 1 "$build/tests/sse_load" fanout --flavor taskstream \
+      --port "$port_b" --publish-port "$port_a" --pid "$pid_b" --also-pid "$pid_a" --also-pid "$redis_pid" \
+      --connections 500 --topics 1 --rate 1000 --seconds 10)"
+    curl -sf -X POST "http://127.0.0.1:$port_a/v1/admin/pause" >/dev/null
+    record S7create "$(timeout 60 taskset -c 1 "$build/tests/create_load" "$port_a" 64 5)"
+    stop_cluster
+  done
+fi
 python3 "$here/summarize.py" "$work/results.jsonl" "$out"

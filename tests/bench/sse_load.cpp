@@ -5,6 +5,8 @@
 //
 //   sse_load idle   --port P --pid PID --connections N
 //   sse_load fanout --port P --pid PID --connections N --topics K --rate R --seconds S
+//     [--publish-port Q] [--also-pid PID…]  (publish to another server of a cluster; count
+//     the CPU of the other processes serving it too: its other servers, Redis)
 // --flavor taskstream|nchan|node picks the peer's URLs (see peers/).
 // Prints one JSON object. Bounded: at most 60 s of publishing, 30 s to connect, 10 s to drain.
 #include <algorithm>
@@ -173,6 +175,10 @@ int main(int argc, char** argv) {
     double rate = 100, seconds = 10;
     app.add_option("mode", mode, "idle or fanout")->required()->check(CLI::IsMember({"idle", "fanout"}));
     app.add_option("--port", port)->required();
+    unsigned short publish_port = 0;
+    std::vector<int> also_pids;
+    app.add_option("--publish-port", publish_port, "where to publish (default: --port)");
+    app.add_option("--also-pid", also_pids, "more processes whose CPU the scenario costs");
     app.add_option("--pid", pid, "the server's pid (for RSS and CPU)")->required();
     app.add_option("--connections", connections)->check(CLI::Range(1, 20000));
     app.add_option("--topics", topics)->check(CLI::Range(1, 10000));
@@ -182,6 +188,12 @@ int main(int argc, char** argv) {
     Flavor flavor{"taskstream"};
     app.add_option("--flavor", flavor.name, "taskstream, nchan or node")->check(CLI::IsMember({"taskstream", "nchan", "node"}));
     CLI11_PARSE(app, argc, argv);
+    if (publish_port == 0) publish_port = port;
+    auto cluster_cpu = [&] {
+        double total = cpu_seconds(pid);
+        for (int other : also_pids) total += cpu_seconds(other);
+        return total;
+    };
 
     asio::io_context ioc(1);
     Stats stats;
@@ -205,7 +217,7 @@ int main(int argc, char** argv) {
         std::cout << out.dump() << "\n";
         return stats.failed ? 1 : 0;
     }
-    const double cpu_before = cpu_seconds(pid);
+    const double cpu_before = cluster_cpu();
     const double own_cpu_before = cpu_seconds(getpid());
     const auto started = Clock::now();
     std::size_t sent = 0;
@@ -215,14 +227,14 @@ int main(int argc, char** argv) {
     const int publishers = std::max(1, std::min(64, static_cast<int>(rate / 100)));
     int publishing = publishers;
     for (int p = 0; p < publishers; ++p)
-        asio::co_spawn(ioc, publish(port, flavor, topics, rate / publishers, until, sent, sent_per_topic),
+        asio::co_spawn(ioc, publish(publish_port, flavor, topics, rate / publishers, until, sent, sent_per_topic),
                        [&](std::exception_ptr) { --publishing; });
     // Count what was published, in-flight requests included (a slow server answers late).
     run_until(ioc, [&] { return publishing == 0; }, until + std::chrono::seconds(10));
     std::size_t expected = 0;
     for (const auto& [topic, count] : sent_per_topic) expected += count * stats.per_topic_subscribers[topic];
     run_until(ioc, [&] { return stats.received >= expected; }, Clock::now() + std::chrono::seconds(10));
-    const double cpu = cpu_seconds(pid) - cpu_before;
+    const double cpu = cluster_cpu() - cpu_before;
     const double own_cpu = cpu_seconds(getpid()) - own_cpu_before;
     out["rate"] = rate;
     out["seconds"] = seconds;

@@ -33,8 +33,10 @@ def s3_best(peer):
     return best
 
 
+main_peers = [p for p in peers if not any(s.startswith("S7") for (q, s) in by if q == p)]
+scale_peers = [p for p in peers if p not in main_peers]
 summary = {}
-for peer in peers:
+for peer in main_peers:
     summary[peer] = {
         "S1_bytes_per_idle_connection": med(peer, "S1", "bytes_per_connection"),
         "S2_p99_ms": med(peer, "S2", "p99_ms"), "S2_p50_ms": med(peer, "S2", "p50_ms"), "S2_loss": med(peer, "S2", "loss"),
@@ -67,9 +69,25 @@ def ratio(key):
 
 keys = ["S1_bytes_per_idle_connection", "S2_p50_ms", "S2_p99_ms", "S2_loss", "S3_best", "S4_p99_ms", "S4_loss",
         "S5_creations_per_second", "S5_created_and_run_per_second"]
-print("\n| measure | " + " | ".join(peers) + " | taskstream/nchan |")
-print("|---|" + "---|" * (len(peers) + 1))
-for k in keys:
-    print(f"| {k} | " + " | ".join(fmt(summary[p].get(k)) for p in peers) + f" | {ratio(k)} |")
+if main_peers:
+    print("\n| measure | " + " | ".join(main_peers) + " | taskstream/nchan |")
+    print("|---|" + "---|" * (len(main_peers) + 1))
+for k in keys if main_peers else []:
+    print(f"| {k} | " + " | ".join(fmt(summary[p].get(k)) for p in main_peers) + f" | {ratio(k)} |")
+
+# S7, scale-out: one SQLite server beside two (fan-out) or one (creations) on Redis.
+if scale_peers:
+    scale = {}
+    for peer in scale_peers:
+        scale[peer] = {"S7fan_deliveries_per_second": med(peer, "S7fan", "deliveries_per_second"),
+                       "S7fan_p99_ms": med(peer, "S7fan", "p99_ms"), "S7fan_loss": med(peer, "S7fan", "loss"),
+                       "S7fan_cpu_us_per_delivery": med(peer, "S7fan", "cpu_us_per_delivery"),
+                       "S7create_per_second": med(peer, "S7create", "per_second")}
+    summary["scale_out"] = scale
+    print("\n| S7 scale-out | " + " | ".join(scale_peers) + " |")
+    print("|---|" + "---|" * len(scale_peers))
+    for k in ["S7fan_deliveries_per_second", "S7fan_p99_ms", "S7fan_loss", "S7fan_cpu_us_per_delivery",
+              "S7create_per_second"]:
+        print(f"| {k} | " + " | ".join(fmt(scale[p].get(k)) for p in scale_peers) + " |")
 json.dump({"summary": summary, "measurements": rows}, open(sys.argv[2], "w"), indent=2)
 print(f"\nwritten: {sys.argv[2]}")

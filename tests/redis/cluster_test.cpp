@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -296,4 +297,31 @@ TEST_CASE("cluster: a stream ticket minted on one node opens its stream on anoth
     // Used once, on B: worth nothing on A (or B) afterwards.
     SseStream again(a->port(), "/v1/events?topic=news&ticket=" + ticket);
     CHECK(again.response().status == 401);
+}
+
+TEST_CASE("cluster: one Idempotency-Key sent to two nodes at once makes one task", "[redis][cluster]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    auto a = node(dir, redis, "a");
+    auto b = node(dir, redis, "b");
+    std::set<std::string> made;
+    for (int i = 0; i < 20; ++i) {
+        const std::string key = "same-key-" + std::to_string(i);
+        auto send = [&](unsigned short port) {
+            return HttpClient(port).post_json("/v1/tasks", countdown(1, 0), {{"Idempotency-Key", key}});
+        };
+        auto on_a = std::async(std::launch::async, send, a->port());
+        auto on_b = std::async(std::launch::async, send, b->port());
+        std::set<std::string> ids;
+        for (auto* reply : {&on_a, &on_b}) {
+            auto r = reply->get();
+            INFO(r.body);
+            REQUIRE((r.status == 202 || r.status == 200 || r.status == 409));
+            if (r.status != 409) ids.insert(r.json()["id"].get<std::string>());
+        }
+        CHECK(ids.size() == 1);  // both answered with the one task, or one was told it is in flight
+        made.insert(ids.begin(), ids.end());
+    }
+    CHECK(made.size() == 20);
+    CHECK(HttpClient(a->port()).get("/v1/tasks?limit=100").json()["tasks"].size() == 20);
 }
