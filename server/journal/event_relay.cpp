@@ -5,6 +5,7 @@ namespace taskstream {
 namespace {
 constexpr std::chrono::milliseconds kReadWait{1000};  // one blocking read; stop() waits for it at most
 constexpr std::chrono::milliseconds kRetryEvery{250};  // after a failed read (the store is away)
+constexpr std::chrono::milliseconds kSettleWait{2000};  // longest wait for this server's commit callbacks
 } // namespace
 
 EventRelay::EventRelay(EventFeed& feed, Hub& hub, Journal& journal, std::shared_ptr<spdlog::logger> log)
@@ -46,6 +47,9 @@ void EventRelay::run() {
             continue;
         }
         if (!got.events.empty()) {
+            // This server's own events wait for their commit callbacks (GET agrees with them).
+            if (!journal_.await_settled(got.events.back()->seq, kSettleWait))
+                log_->warn("relay: a commit's callbacks took over {} ms; publishing", kSettleWait.count());
             for (const auto& e : got.events) hub_.publish(e);
             const auto last = got.events.back()->seq;
             hub_.committed_through(last);  // read back from the store: committed

@@ -291,6 +291,10 @@ void Journal::flush_assigned(WriteBatch& batch) {
     }
     bool committed = true;
     std::uint64_t first = 0;
+    {
+        std::lock_guard lock(mutex_);
+        writing_ = true;
+    }
     const auto commit_started = std::chrono::steady_clock::now();
     try {
         first = store_.write(batch);
@@ -311,8 +315,21 @@ void Journal::flush_assigned(WriteBatch& batch) {
     }
     for (auto& p : pending_)
         if (p.entry.done) p.entry.done(committed);
+    {
+        std::lock_guard lock(mutex_);
+        writing_ = false;
+        if (committed && !batch.events.empty()) settled_through_ = first + batch.events.size() - 1;
+    }
+    settled_.notify_all();
     pending_.clear();
     pending_durable_ = false;
+}
+
+bool Journal::await_settled(std::uint64_t seq, std::chrono::milliseconds wait) {
+    std::unique_lock lock(mutex_);
+    // Not writing: any event of ours has had its callbacks. Writing: the ids in flight
+    // are above settled_through_, so an event at or below it is not among them.
+    return settled_.wait_for(lock, wait, [&] { return !writing_ || seq <= settled_through_; });
 }
 
 /// Writer thread: runs the maintenance task when it is due, between batches.

@@ -70,6 +70,10 @@ public:
     void observe(std::uint64_t seq);
     /// The store gives the ids (a shared store): the hub hears of events from the feed.
     bool store_assigns_ids() const noexcept { return store_ids_; }
+    /// Shared store: waits (at most `wait`) until an event with id `seq`, if it is one of
+    /// this server's, has had its commit callbacks — so a reader who got it finds the
+    /// state in GET too, as when the journal publishes itself. False on timeout. Any thread.
+    bool await_settled(std::uint64_t seq, std::chrono::milliseconds wait);
 
 private:
     struct Pending {
@@ -110,6 +114,9 @@ private:
     std::uint64_t seq_ceiling_ = 0;  // persisted: ids up to it may be issued
     bool sequencing_blocked_ = false;  // out of ids: the writer reserves more, then sequences the queue
     bool stopping_ = false;
+    bool writing_ = false;                // shared store: a commit and its callbacks are under way
+    std::uint64_t settled_through_ = 0;   // shared store: this server's ids up to here have had their callbacks
+    std::condition_variable settled_;
     bool writer_done_ = false;  // set by the writer as it exits: nothing is taken after
     std::thread writer_;
     std::function<void()> maintenance_;

@@ -35,7 +35,8 @@ Engine::Engine(const KindRegistry& kinds, Store& store, Journal& journal, Stream
                                   .keys = keys_,
                                   .max_active_tasks = options.max_active_tasks,
                                   .schedule = [this](const Task& t) { schedule(t); },
-                                  .lookup = [this](const std::string& id) { return get(id); }}),
+                                  .lookup = [this](const std::string& id) { return get(id); },
+                                  .shared_queue_full = [this] { return shared_queue_full(); }}),
       runner_(kinds, active_, recorder_,
               AttemptRunner::Followers{.again = [this](const Task& t) { again(t); },
                                        .finished = [this](const Task& t) { finished(t); }}),
@@ -198,6 +199,24 @@ void Engine::on_message(const std::string& message) {
     std::lock_guard lock(early_cancels_mutex_);
     if (early_cancels_.size() >= 1000) early_cancels_.erase(early_cancels_.begin());
     early_cancels_.push_back(id);
+}
+
+bool Engine::shared_queue_full() {
+    if (!queue_) return false;
+    // Read at most every kQueueLengthAge, not per request: the bound can be passed by
+    // what all servers accept within one such interval.
+    constexpr auto kQueueLengthAge = std::chrono::milliseconds(250);
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(queue_length_mutex_);
+    if (now - queue_length_read_ >= kQueueLengthAge) {
+        try {
+            queue_length_ = queue_->waiting();
+        } catch (const StoreError& e) {
+            log_->warn("queue: its length is unknown: {}", e.what());  // the create's own write will say more
+        }
+        queue_length_read_ = now;
+    }
+    return queue_length_ >= options_.max_active_tasks;
 }
 
 void Engine::queue_changed() {

@@ -152,6 +152,8 @@ private:
     /// Cancels a task no server holds: this server records the end.
     void cancel_unclaimed(Task task, std::function<void(Outcome<Task>)> done);
     void set_paused(bool paused);
+    /// The shared queue holds max_active_tasks (read at most every 250 ms).
+    bool shared_queue_full();
     /// A terminal state is committed: reads go to the store from now on, and
     /// the callback (if any) is posted.
     void finished(const Task& task);
@@ -173,6 +175,9 @@ private:
     /// Cancels heard of before the task's claim was set up here (bounded).
     std::mutex early_cancels_mutex_;
     std::vector<std::string> early_cancels_;
+    std::mutex queue_length_mutex_;
+    std::size_t queue_length_ = 0;
+    std::chrono::steady_clock::time_point queue_length_read_{};
     std::atomic<bool> stopped_{false};
     std::atomic<bool> paused_{false};
 };

@@ -48,7 +48,7 @@ void TaskCreator::create(const CreateTaskRequest& request, const std::optional<s
                          std::function<void(Outcome<Created>)> done) {
     auto task = build(request);
     if (!task) return done(std::move(task).error());
-    if (p_.active.size() >= p_.max_active_tasks)
+    if (p_.active.size() >= p_.max_active_tasks || (p_.shared_queue_full && p_.shared_queue_full()))
         return done(make_error(errc::unavailable, "the task queue is full; try again later"));
     std::string request_fingerprint;
     if (key) {

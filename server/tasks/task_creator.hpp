@@ -39,6 +39,8 @@ public:
         std::function<void(const Task&)> schedule;
         /// The task an Idempotency-Key made before.
         std::function<Outcome<Task>(const std::string& id)> lookup;
+        /// True when a queue shared with other servers holds max_active_tasks already (optional).
+        std::function<bool()> shared_queue_full;
     };
 
     explicit TaskCreator(Parts parts) : p_(std::move(parts)) {}
