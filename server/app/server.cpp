@@ -11,6 +11,7 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "app/auth_setup.hpp"
 #include "app/logging.hpp"
@@ -218,6 +219,13 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
 
     std::atomic<bool> ready{false};
     http::Router router;
+    // A shared store answers over the network: request/response handlers wait for it on
+    // a pool of their own, never on an I/O thread (streams still read it there).
+    std::unique_ptr<asio::thread_pool> store_waits;
+    if (feed) {
+        store_waits = std::make_unique<asio::thread_pool>(8);
+        router.set_offload(store_waits->get_executor());
+    }
     http::add_health_routes(router, ready, store_reachable);
     TopicService topics(journal, streams_opener);
     // Tickets live a minute at most; the book holds at most this many unused ones.
@@ -332,6 +340,7 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     log->info("shutdown: final events committed (last id {})", hub.last_seq());
     webhooks.stop();
     pool.stop();
+    if (store_waits) store_waits->join();
     log->info("stopped");
     return code;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/http/verb.hpp>
 
@@ -30,6 +31,12 @@ public:
     void add_open(beast_http::verb method, std::string pattern, Handler handler);
     /// Authentication for every route not added open (none: every request acts for anyone).
     void set_guard(Guard guard) { guard_ = std::move(guard); }
+    /// Handlers of plain request/response routes run on `executor` and their answer
+    /// comes back to the session's thread: a pool where a shared store's round trips
+    /// (a GET, a list, a create's key check) wait without holding an I/O thread.
+    /// Streams (and a create that asks for one) stay on their I/O thread, which owns
+    /// them; open routes (health, the dashboard) too, so they answer whatever the pool does.
+    void set_offload(boost::asio::any_io_executor executor) { offload_ = std::move(executor); }
 
     struct Match {
         const Handler* handler = nullptr;  // null: see allowed
@@ -56,6 +63,7 @@ private:
     };
     std::vector<Route> routes_;
     Guard guard_;
+    boost::asio::any_io_executor offload_;  // empty: every handler on the session's thread
 };
 
 /// Splits "/a/b/c" into {"a","b","c"}; "/" → {}.

@@ -5,6 +5,14 @@
 
 #include <signal.h>
 
+#include <future>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+
 #include "http_client.hpp"
 #include "redis_process.hpp"
 #include "server_process.hpp"
@@ -119,4 +127,37 @@ TEST_CASE("server on redis: a bad URL or an unreachable Redis is a clear startup
     CHECK(down.exit_code == 1);
     CHECK(down.output.find("cannot open the store") != std::string::npos);
     CHECK(down.output.find("hunter2") == std::string::npos);  // the password is never logged
+}
+
+TEST_CASE("server on redis: a request waiting for a hung Redis does not hold up its I/O thread", "[redis]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    ServerProcess server(dir.path(), {"--store", redis.url(), "--io-threads", "1"});
+    HttpClient http(server.port());
+    const std::string id = create_task(http, countdown(1))["id"];
+    REQUIRE(task_events(server.port(), id).size() >= 3);  // finished: a GET reads it from Redis now
+    REQUIRE(http.get("/v1/tasks/" + id).json()["state"] == "succeeded");
+
+    redis.freeze();
+    // GET of a finished task reads Redis: it waits out the request deadline, then 503.
+    // Its bytes are in the server's socket before the next request is sent.
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::socket waiting(ioc);
+    waiting.connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
+    const std::string get = "GET /v1/tasks/" + id + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    boost::asio::write(waiting, boost::asio::buffer(get));
+    // Meanwhile the one I/O thread answers others: the GET waits on a pool, not on it.
+    CHECK(HttpClient(server.port()).get("/healthz").status == 200);
+    waiting.non_blocking(true);
+    char byte = 0;
+    boost::system::error_code ec;
+    waiting.read_some(boost::asio::buffer(&byte, 1), ec);
+    CHECK(ec == boost::asio::error::would_block);  // the GET has no answer yet
+    waiting.non_blocking(false);
+    boost::asio::streambuf answer;
+    boost::asio::read_until(waiting, answer, "\r\n");
+    std::string status_line{std::istreambuf_iterator<char>(&answer), {}};
+    INFO(status_line);
+    CHECK(status_line.find(" 503 ") != std::string::npos);
+    redis.thaw();
 }
