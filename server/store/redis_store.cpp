@@ -66,6 +66,13 @@ end
 if n > 0 then return base + 1 end
 return 0
 )lua";
+// Due callbacks, each taken by the caller: its due time moves a lease ahead, so no
+// other server picks it up meanwhile. KEYS[1] the due zset; ARGV now, limit, lease.
+constexpr const char* kTakeDueScript = R"lua(
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, ARGV[2])
+for i = 1, #due, 2 do redis.call('ZADD', KEYS[1], 'XX', tonumber(ARGV[1]) + tonumber(ARGV[3]), due[i]) end
+return due
+)lua";
 // P:seq never goes below an id already in P:events (a store written before it existed).
 constexpr const char* kRaiseSeqScript =
     "local cur = tonumber(redis.call('GET', KEYS[1]) or '0') "
@@ -451,8 +458,9 @@ std::uint64_t RedisStore::pruned_floor(const TopicFilter& filter) {
 }
 
 std::vector<PendingCallback> RedisStore::due_callbacks(std::int64_t now_ms, std::size_t limit) {
-    auto due = exec({{"ZRANGEBYSCORE", key("callbacks:due"), "-inf", std::to_string(now_ms), "WITHSCORES", "LIMIT", "0",
-                      std::to_string(std::min<std::size_t>(limit, 100000))}});
+    auto due = exec({{"EVAL", kTakeDueScript, "1", key("callbacks:due"), std::to_string(now_ms),
+                      std::to_string(std::min<std::size_t>(limit, 100000)), std::to_string(kCallbackLease.count())}});
+    check_reply(due.at(0), "take due callbacks");
     const auto& items = due.at(0).items;
     std::vector<PendingCallback> out;
     if (items.empty()) return out;
@@ -478,8 +486,9 @@ void RedisStore::settle_callback(const std::string& delivery_id, int attempts, s
     if (r.at(0).is_nil()) return;
     auto j = nlohmann::json::parse(r[0].text);
     j["attempts"] = attempts;
+    // The holder retries at next_due_ms itself; anyone else only once its lease is over too.
     transact({{"HSET", key("callbacks"), delivery_id, j.dump()},
-              {"ZADD", key("callbacks:due"), "XX", std::to_string(*next_due_ms), delivery_id}});
+              {"ZADD", key("callbacks:due"), "XX", std::to_string(*next_due_ms + kCallbackLease.count()), delivery_id}});
 }
 
 } // namespace taskstream

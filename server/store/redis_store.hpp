@@ -36,6 +36,9 @@ public:
 
     std::uint64_t write(const WriteBatch& batch) override;
     bool assigns_event_ids() const override { return true; }
+    /// due_callbacks() hands a callback to one server: it is due again for anyone only
+    /// this long after (the holder retries it itself meanwhile; if it died, another does).
+    static constexpr std::chrono::milliseconds kCallbackLease{120000};
     bool claim_once(const std::string& key, std::chrono::milliseconds ttl) override;
     void release_once(const std::string& key) override;
     std::optional<Task> load_task(const std::string& id) override;

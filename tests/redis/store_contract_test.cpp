@@ -227,6 +227,9 @@ TEST_CASE("store contract: a finished task's callback is queued once, reschedule
     const std::string which = GENERATE("sqlite", "redis");
     INFO(which);
     StoreUnderTest store(which);
+    // A store several servers share hands a callback to one of them: due again for
+    // anyone only a lease later (that server retries it itself meanwhile).
+    const std::int64_t lease = which == "redis" ? RedisStore::kCallbackLease.count() : 0;
     auto t = make_task(id_n(1), TaskState::running);
     t.callback_url = "https://hooks.example/done";
     WriteBatch running;
@@ -249,8 +252,8 @@ TEST_CASE("store contract: a finished task's callback is queued once, reschedule
     CHECK(store->due_callbacks(t.finished_at - 1, 10).empty());
 
     store->settle_callback(due[0].delivery_id, 1, t.finished_at + 5000);
-    CHECK(store->due_callbacks(t.finished_at + 4999, 10).empty());
-    due = store->due_callbacks(t.finished_at + 5000, 10);
+    CHECK(store->due_callbacks(t.finished_at + 4999 + lease, 10).empty());
+    due = store->due_callbacks(t.finished_at + 5000 + lease, 10);
     REQUIRE(due.size() == 1);
     CHECK(due[0].attempts == 1);
     store.reopen();  // the outbox survives a restart

@@ -178,3 +178,20 @@ TEST_CASE("redis queue: a lease left unrenewed is reclaimed by another server, o
     CHECK_FALSE(dead.queue.release(dead.entries["t2"]));  // released by the reclaim
     CHECK(c.claim(1) == std::vector<std::string>{"t2"});
 }
+
+TEST_CASE("redis queue: a finished task's callback is handed to one server, and to another after the lease", "[redis]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    Node a(redis, "a"), b(redis, "b");
+    auto t = queued_task("t-hook");
+    t.callback_url = "https://hooks.example/done";
+    t.state = TaskState::succeeded;
+    t.finished_at = now_ms();
+    a.write(t);
+    CHECK(a.store.due_callbacks(t.finished_at, 10).size() == 1);
+    CHECK(b.store.due_callbacks(t.finished_at, 10).empty());  // a delivers it
+    // If a died with it, b gets it once the lease is over.
+    const auto after_lease = t.finished_at + RedisStore::kCallbackLease.count();
+    CHECK(b.store.due_callbacks(after_lease, 10).size() == 1);
+    CHECK(a.store.due_callbacks(after_lease, 10).empty());
+}
