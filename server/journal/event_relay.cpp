@@ -39,7 +39,7 @@ void EventRelay::run() {
             got = feed_.read(kReadWait);
             if (failing) log_->info("relay: reading the store's events again");
             failing = false;
-        } catch (const StoreError& e) {
+        } catch (const std::exception& e) {  // StoreError, or an entry of an unexpected shape
             if (!failing) log_->warn("relay: cannot read the store's events ({}); retrying", e.what());
             failing = true;
             std::unique_lock lock(mutex_);

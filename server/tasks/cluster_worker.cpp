@@ -100,7 +100,7 @@ void ClusterWorker::run() {
             }
             if (failing) log_->info("queue: reachable again");
             failing = false;
-        } catch (const StoreError& e) {
+        } catch (const std::exception& e) {  // StoreError, or a reply of an unexpected shape
             if (!failing) log_->warn("queue: {}", e.what());
             failing = true;
         }
@@ -116,8 +116,8 @@ void ClusterWorker::take_all(std::vector<QueueClaim> claims, bool reclaimed) {
         Taken taken = Taken::release;
         try {
             taken = hooks_.take(c.task_id, reclaimed);
-        } catch (const StoreError& e) {
-            log_->warn("queue: task {} could not be loaded ({}); it is left for its lease to lapse", c.task_id, e.what());
+        } catch (const std::exception& e) {  // the store away, or a row that does not parse
+            log_->warn("queue: task {} could not be taken ({}); it is left for its lease to lapse", c.task_id, e.what());
             taken = Taken::leave;
         }
         if (taken == Taken::hold) {
