@@ -98,9 +98,10 @@ boost::asio::awaitable<Reply> Router::dispatch(RequestContext& ctx) const {
     ctx.route = m.pattern;
     if (!m.open && guard_)
         if (auto refused = guard_(ctx, m.streams)) co_return std::move(*refused);
-    const bool may_stream =
-        m.streams || ctx.request[beast_http::field::accept].find("text/event-stream") != std::string_view::npos;
-    if (offload_ && !m.open && !may_stream)
+    const auto may_stream = [&] {
+        return m.streams || ctx.request[beast_http::field::accept].find("text/event-stream") != std::string_view::npos;
+    };
+    if (offload_ && !m.open && !may_stream())
         co_return co_await boost::asio::co_spawn(offload_, (*m.handler)(ctx), boost::asio::use_awaitable);
     co_return co_await (*m.handler)(ctx);
 }

@@ -17,7 +17,7 @@ auto& commit_seconds = metrics::Registry::global().histogram(
 } // namespace
 
 Journal::Journal(Store& store, Hub& hub, Options options, std::shared_ptr<spdlog::logger> log)
-    : store_(store), hub_(hub), options_(options), log_(std::move(log)), store_ids_(store.assigns_event_ids()) {}
+    : store_(store), hub_(hub), options_(options), log_(std::move(log)), store_ids_(store.shared()) {}
 
 Journal::~Journal() { stop(); }
 
@@ -231,20 +231,12 @@ void Journal::flush() {
     WriteBatch batch;
     batch.durable = pending_durable_;
     if (store_ids_) return flush_assigned(batch);
-    std::unordered_set<std::string_view> seen;
-    for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
-        if (!it->entry.task || !seen.insert(it->entry.task->id).second) continue;
-        batch.tasks.push_back(it->entry.task.get());
-        batch.task_json.push_back(it->entry.data_is_row && it->event ? &it->event->data : nullptr);
-    }
+    add_rows(batch);
     std::uint64_t through = 0;
     for (const auto& p : pending_) {
-        if (p.event) {
-            batch.events.push_back(p.event);
-            through = p.event->seq;
-        }
-        if (!p.entry.delete_task.empty()) batch.deleted_tasks.push_back(p.entry.delete_task);
-        if (p.entry.idempotency) batch.idempotency.push_back(p.entry.idempotency.get());
+        if (!p.event) continue;
+        batch.events.push_back(p.event);
+        through = p.event->seq;
     }
     bool committed = true;
     const auto commit_started = std::chrono::steady_clock::now();
@@ -269,16 +261,9 @@ void Journal::flush() {
     pending_durable_ = false;
 }
 
-/// Writer thread: the batch's events go without ids; the store gives them, in
-/// order, and the feed brings them to every server's hub (this one's too).
-void Journal::flush_assigned(WriteBatch& batch) {
-    batch.assign_ids = true;
-    for (auto& p : pending_) {
-        if (!p.entry.has_event) continue;
-        p.event = make_event(0, std::move(p.entry.topic), std::move(p.entry.type), std::move(p.entry.data), now_ms(),
-                             p.entry.terminal, std::move(p.entry.kind), std::move(p.entry.owner));
-        batch.events.push_back(p.event);
-    }
+/// Writer thread: the pending batch's rows (the latest of each task, reusing its state
+/// event's JSON), deletions and idempotency keys.
+void Journal::add_rows(WriteBatch& batch) const {
     std::unordered_set<std::string_view> seen;
     for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
         if (!it->entry.task || !seen.insert(it->entry.task->id).second) continue;
@@ -289,6 +274,19 @@ void Journal::flush_assigned(WriteBatch& batch) {
         if (!p.entry.delete_task.empty()) batch.deleted_tasks.push_back(p.entry.delete_task);
         if (p.entry.idempotency) batch.idempotency.push_back(p.entry.idempotency.get());
     }
+}
+
+/// Writer thread: the batch's events go without ids; the store gives them, in
+/// order, and the feed brings them to every server's hub (this one's too).
+void Journal::flush_assigned(WriteBatch& batch) {
+    batch.assign_ids = true;
+    for (auto& p : pending_) {
+        if (!p.entry.has_event) continue;
+        p.event = make_event(0, std::move(p.entry.topic), std::move(p.entry.type), std::move(p.entry.data), now_ms(),
+                             p.entry.terminal, std::move(p.entry.kind), std::move(p.entry.owner));
+        batch.events.push_back(p.event);
+    }
+    add_rows(batch);
     bool committed = true;
     std::uint64_t first = 0;
     {

@@ -6,7 +6,7 @@
 // before their publisher is answered, progress/log group-committed), and
 // publishes to the hub in sequence order.
 //
-// On a store that several servers share (Store::assigns_event_ids) the ids are the
+// On a store that several servers share (Store::shared) the ids are the
 // store's: the journal commits events without one, learns them from the commit, and
 // publishes nothing itself — every server's EventRelay publishes what the store's
 // feed says, in the one order all servers see.
@@ -93,6 +93,7 @@ private:
     void reserve_ids(std::vector<Pending>& batch);
     void add(Pending p);
     void flush();
+    void add_rows(WriteBatch& batch) const;
     /// flush() on a store that gives the ids: the events get them from the commit.
     void flush_assigned(WriteBatch& batch);
     std::uint64_t persist_ceiling(std::uint64_t ceiling);

@@ -73,7 +73,7 @@ struct WriteBatch {
     bool durable = false;  // on stable storage when write() returns
     std::optional<std::uint64_t> seq_ceiling;  // persist a new high-water mark of issued event ids
     /// The store gives the events their ids, in order, in the same transaction (a store
-    /// shared by several servers: Store::assigns_event_ids); their `seq` is ignored.
+    /// shared by several servers: Store::shared); their `seq` is ignored.
     bool assign_ids = false;
 };
 
@@ -113,7 +113,7 @@ public:
 
     /// Whether several servers share this store: it then assigns event ids itself
     /// (WriteBatch::assign_ids), and queues tasks for all of them (WorkQueue).
-    virtual bool assigns_event_ids() const { return false; }
+    virtual bool shared() const { return false; }
     /// True for the first caller to name `key` within `ttl`, across every server on
     /// this store (a schedule's firing). A store no other server shares: always true.
     virtual bool claim_once(const std::string& key, std::chrono::milliseconds ttl) {

@@ -255,7 +255,8 @@ void Engine::cancel(const std::string& id, std::function<void(Outcome<Task>)> do
             return done(make_error(errc::conflict, "task is already " + std::string(to_string(task->state))));
         // On a shared queue: still waiting there (then ended here), or held by a server.
         try {
-            if (queue_->withdraw(id)) return cancel_unclaimed(std::move(task).value(), std::move(done));
+            if (queue_->withdraw(id))  // no server holds it: ended here
+                return record_cancel(std::make_shared<ActiveTask>(std::move(task).value()), std::move(done));
             queue_->broadcast("cancel " + id);
         } catch (const StoreError& e) {
             return done(unavailable_after(e, *log_));
@@ -273,20 +274,10 @@ void Engine::cancel(const std::string& id, std::function<void(Outcome<Task>)> do
         }
     }
     // Queued or waiting for a retry: no attempt will start (it checks the flag); end it here.
-    recorder_.transition(
-        active,
-        [](Task& t) {
-            t.state = TaskState::cancelled;
-            t.finished_at = now_ms();
-        },
-        [this, done](const Task& committed, bool ok) {
-            if (ok) finished(committed);
-            done(committed);
-        });
+    record_cancel(active, std::move(done));
 }
 
-void Engine::cancel_unclaimed(Task task, std::function<void(Outcome<Task>)> done) {
-    auto active = std::make_shared<ActiveTask>(std::move(task));
+void Engine::record_cancel(const std::shared_ptr<ActiveTask>& active, std::function<void(Outcome<Task>)> done) {
     recorder_.transition(
         active,
         [](Task& t) {
@@ -295,7 +286,7 @@ void Engine::cancel_unclaimed(Task task, std::function<void(Outcome<Task>)> done
         },
         [this, done](const Task& committed, bool ok) {
             if (!ok) {
-                log_->error("task {} was taken off the queue but its cancel was not recorded", committed.id);
+                log_->error("task {}: its cancel was not recorded", committed.id);
                 return done(make_error(errc::unavailable, "the store could not record the cancel; try again"));
             }
             finished(committed);

@@ -149,8 +149,9 @@ private:
     ClusterWorker::Taken take_claim(const std::string& id, bool reclaimed);
     /// Another server holds the task's lease now: the attempt here stops, recording nothing.
     void lost_claim(const std::string& id);
-    /// Cancels a task no server holds: this server records the end.
-    void cancel_unclaimed(Task task, std::function<void(Outcome<Task>)> done);
+    /// Records `active` cancelled (no attempt of it runs): the end of a queued task, here
+    /// or one no server holds. `done` gets the task, or unavailable when the commit failed.
+    void record_cancel(const std::shared_ptr<ActiveTask>& active, std::function<void(Outcome<Task>)> done);
     void set_paused(bool paused);
     /// The shared queue holds max_active_tasks (read at most every 250 ms).
     bool shared_queue_full();

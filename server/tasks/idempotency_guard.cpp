@@ -21,8 +21,9 @@ Outcome<std::optional<std::string>> IdempotencyGuard::claim(const std::string& k
         return unavailable_after(e, *log_);
     }
     if (!seen) {
-        // Held across servers too (a shared store): of two requests with one key on two
-        // servers at once, one goes ahead. The hold lapses by itself if this server dies.
+        if (!store_.shared()) return std::optional<std::string>();  // held above: this server is the only one
+        // Held across servers too: of two requests with one key on two servers at
+        // once, one goes ahead. The hold lapses by itself if this server dies.
         try {
             if (!store_.claim_once(kInFlight + key, kInFlightHold)) {
                 release_local(key);
@@ -46,7 +47,7 @@ Outcome<std::optional<std::string>> IdempotencyGuard::claim(const std::string& k
 
 void IdempotencyGuard::release(const std::string& key) {
     try {
-        store_.release_once(kInFlight + key);
+        if (store_.shared()) store_.release_once(kInFlight + key);
     } catch (const StoreError& e) {
         log_->warn("idempotency: the hold on a key was not released ({}); it lapses by itself", e.what());
     }

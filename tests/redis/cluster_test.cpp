@@ -67,6 +67,12 @@ bool eventually(unsigned short port, const std::string& path, const std::functio
     return false;
 }
 
+/// Pauses the cluster through `http`'s node, and waits until node `other` has heard of it.
+void pause_cluster(HttpClient& http, unsigned short other) {
+    REQUIRE(http.post_json("/v1/admin/pause", json::object()).status == 200);
+    REQUIRE(eventually(other, "/v1/admin/status", [](const json& s) { return s["paused"] == true; }));
+}
+
 } // namespace
 
 TEST_CASE("cluster: a task POSTed on one node streams the same events, ids and data on every node", "[redis][cluster]") {
@@ -164,8 +170,7 @@ TEST_CASE("cluster: pause on one node pauses every node, and a queued task is ca
     auto a = node(dir, redis, "a", {"--role", "api"});
     auto b = node(dir, redis, "b");
     HttpClient http(a->port());
-    REQUIRE(http.post_json("/v1/admin/pause", json::object()).status == 200);
-    CHECK(eventually(b->port(), "/v1/admin/status", [](const json& s) { return s["paused"] == true; }));
+    pause_cluster(http, b->port());
 
     const std::string waiting = create_task(http, countdown(1, 0))["id"];
     const std::string doomed = create_task(http, countdown(1, 0))["id"];
@@ -225,8 +230,7 @@ TEST_CASE("cluster: tasks spread over the workers, each runs exactly once, prior
     auto a = node(dir, redis, "a", {"--workers", "2"});
     auto b = node(dir, redis, "b", {"--workers", "2"});
     HttpClient http(a->port());
-    REQUIRE(http.post_json("/v1/admin/pause", json::object()).status == 200);
-    CHECK(eventually(b->port(), "/v1/admin/status", [](const json& s) { return s["paused"] == true; }));
+    pause_cluster(http, b->port());
     std::vector<std::string> low, high;
     for (int i = 0; i < 6; ++i) {
         json body = countdown(2, 10);
