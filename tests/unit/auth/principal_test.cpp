@@ -26,6 +26,9 @@ TEST_CASE("principal_from_claims: sub and exp are required; the scope's shape is
     CHECK(p->control);
     CHECK_FALSE(p->admin);
     CHECK_FALSE(principal_from_claims({{"exp", 1}}));
+    CHECK_FALSE(principal_from_claims({{"sub", "a"}, {"exp", 199000000009999999.0}}));  // past int64 milliseconds
+    CHECK_FALSE(principal_from_claims({{"sub", "a"}, {"exp", -1}}));
+    CHECK(principal_from_claims({{"sub", "a"}, {"exp", 253402300799}}));
     CHECK_FALSE(principal_from_claims({{"sub", "a"}}));
     CHECK_FALSE(principal_from_claims({{"sub", ""}, {"exp", 1}}));
     CHECK_FALSE(principal_from_claims({{"sub", "a"}, {"exp", 1}, {"taskstream", {{"subscribe", "x"}}}}));
