@@ -66,6 +66,13 @@ std::optional<std::string> Principal::task_scope() const {
     return subject;
 }
 
+bool is_time_in_range(const nlohmann::json& value) {
+    constexpr double kLastSecond = 253402300799.0;  // 9999-12-31T23:59:59Z
+    if (!value.is_number()) return false;
+    const double seconds = value.get<double>();
+    return seconds >= 0.0 && seconds <= kLastSecond;
+}
+
 Outcome<Principal> principal_from_claims(const nlohmann::json& claims) {
     Principal p;
     auto sub = claims.find("sub");
@@ -77,11 +84,9 @@ Outcome<Principal> principal_from_claims(const nlohmann::json& claims) {
     if (exp == claims.end() || !exp->is_number())
         return make_error(errc::unauthenticated, "the token needs an exp claim");
     // Bounded before the conversion: a double past int64 range is undefined behaviour (fuzz_token found it).
-    constexpr double kLastSecond = 253402300799.0;  // 9999-12-31T23:59:59Z
-    const double exp_s = exp->get<double>();
-    if (!(exp_s >= 0.0 && exp_s <= kLastSecond))
+    if (!is_time_in_range(*exp))
         return make_error(errc::unauthenticated, "the token's exp claim must be a time between 1970 and 9999");
-    p.expires_at_ms = static_cast<std::int64_t>(exp_s * 1000.0);
+    p.expires_at_ms = static_cast<std::int64_t>(exp->get<double>() * 1000.0);
     auto scope = claims.find("taskstream");
     if (scope == claims.end()) return p;  // a valid token with no scope: it may only list kinds
     if (!scope->is_object()) return make_error(errc::unauthenticated, "the taskstream claim must be an object");

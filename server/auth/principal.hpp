@@ -41,6 +41,10 @@ struct Principal {
     std::optional<std::string> task_scope() const;
 };
 
+/// Whether a NumericDate claim (exp, nbf, iat) is a number of seconds from 1970 to
+/// 9999: the range in which every conversion of it, ours and the JWT library's, is defined.
+bool is_time_in_range(const nlohmann::json& value);
+
 /// The principal a verified token's claims describe: `sub` (required), `exp`, and
 /// the `taskstream` object {subscribe, publish, create, control, admin}.
 /// Unauthenticated (with the reason) when a claim has the wrong shape.
