@@ -219,8 +219,8 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
 
     std::atomic<bool> ready{false};
     http::Router router;
-    // A shared store answers over the network: request/response handlers wait for it on
-    // a pool of their own, never on an I/O thread (streams still read it there).
+    // A shared store answers over the network: handlers (a stream's opening too) and
+    // later replay pages wait for it on a pool of their own, never on an I/O thread.
     std::unique_ptr<asio::thread_pool> store_waits;
     if (feed) {
         store_waits = std::make_unique<asio::thread_pool>(8);
@@ -234,7 +234,8 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     http::StreamSettings streams{
         .limits = DeliveryQueue::Limits{.max_events = options.stream_queue_events, .max_bytes = options.stream_queue_bytes},
         .limiter = std::make_shared<http::StreamLimiter>(options.max_streams_per_ip),
-        .tickets = verifier ? tickets : nullptr};
+        .tickets = verifier ? tickets : nullptr,
+        .store_reads = store_waits ? store_waits->get_executor() : asio::any_io_executor()};
     RateLimiter publish_rate(options.publish_rate);
     const http::CorsPolicy cors(options.cors_origins);
     http::Authenticator authenticator(verifier, tickets, options.auth_cookie, cors, tls != nullptr);

@@ -96,14 +96,17 @@ boost::asio::awaitable<Reply> Router::dispatch(RequestContext& ctx) const {
     }
     ctx.path_params = std::move(m.params);
     ctx.route = m.pattern;
-    if (!m.open && guard_)
-        if (auto refused = guard_(ctx, m.streams)) co_return std::move(*refused);
-    const auto may_stream = [&] {
-        return m.streams || ctx.request[beast_http::field::accept].find("text/event-stream") != std::string_view::npos;
-    };
-    if (offload_ && !m.open && !may_stream())
-        co_return co_await boost::asio::co_spawn(offload_, (*m.handler)(ctx), boost::asio::use_awaitable);
-    co_return co_await (*m.handler)(ctx);
+    if (offload_ && !m.open)
+        co_return co_await boost::asio::co_spawn(offload_, admit_and_run(*m.handler, m.open, m.streams, ctx),
+                                                 boost::asio::use_awaitable);
+    co_return co_await admit_and_run(*m.handler, m.open, m.streams, ctx);
+}
+
+boost::asio::awaitable<Reply> Router::admit_and_run(const Handler& handler, bool open, bool streams,
+                                                    RequestContext& ctx) const {
+    if (!open && guard_)
+        if (auto refused = guard_(ctx, streams)) co_return std::move(*refused);
+    co_return co_await handler(ctx);
 }
 
 } // namespace taskstream::http

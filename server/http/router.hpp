@@ -31,11 +31,12 @@ public:
     void add_open(beast_http::verb method, std::string pattern, Handler handler);
     /// Authentication for every route not added open (none: every request acts for anyone).
     void set_guard(Guard guard) { guard_ = std::move(guard); }
-    /// Handlers of plain request/response routes run on `executor` and their answer
-    /// comes back to the session's thread: a pool where a shared store's round trips
-    /// (a GET, a list, a create's key check) wait without holding an I/O thread.
-    /// Streams (and a create that asks for one) stay on their I/O thread, which owns
-    /// them; open routes (health, the dashboard) too, so they answer whatever the pool does.
+    /// The guard and the handler of every route that is not open run on `executor`,
+    /// and their answer comes back to the session's thread: a pool where a shared
+    /// store's round trips (a GET, a list, a create's key check, a ticket, a stream's
+    /// opening and first page) wait without holding an I/O thread. A stream is started
+    /// on its own I/O thread once the answer is back. Open routes (health, the
+    /// dashboard) stay on the session's thread, so they answer whatever the pool does.
     void set_offload(boost::asio::any_io_executor executor) { offload_ = std::move(executor); }
 
     struct Match {
@@ -53,6 +54,9 @@ public:
     boost::asio::awaitable<Reply> dispatch(RequestContext& ctx) const;
 
 private:
+    boost::asio::awaitable<Reply> admit_and_run(const Handler& handler, bool open, bool streams,
+                                                RequestContext& ctx) const;
+
     struct Route {
         beast_http::verb method;
         std::string pattern;

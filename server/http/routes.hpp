@@ -20,6 +20,7 @@ struct StreamSettings {
     DeliveryQueue::Limits limits;
     std::shared_ptr<StreamLimiter> limiter;
     std::shared_ptr<TicketBook> tickets;  // with authentication: a created task's answer carries a ticket for its stream
+    boost::asio::any_io_executor store_reads;  // a shared store: replay pages are read there, not on an I/O thread
 };
 
 /// A 403 problem unless `allowed`: a valid credential whose scope does not cover `what`.

@@ -65,8 +65,8 @@ std::string sse_response_head(const std::string& fields) {
            fields + "\r\n";
 }
 
-SseConnection::SseConnection(IoThread& thread, DeliveryQueue::Limits limits)
-    : thread_(thread), socket_(thread.context), queue_(limits) {}
+SseConnection::SseConnection(IoThread& thread, DeliveryQueue::Limits limits, asio::any_io_executor store_reads)
+    : thread_(thread), socket_(thread.context), store_reads_(std::move(store_reads)), queue_(limits) {}
 
 SseConnection::~SseConnection() = default;
 
@@ -81,6 +81,10 @@ void SseConnection::start(tcp::socket socket, Setup setup) {
         return;
     }
     started_ = true;
+    // Between the attach and now (the first page was read meanwhile, perhaps on a
+    // pool) live events queued, and the server may have begun to shut down.
+    if (end_after_write_) setup_.replay.reset();  // shutting down: the goodbye, not the history
+    if (setup_.end_after_terminal && terminal_queued_) end_after_write_ = true;
     boost::system::error_code ec;
     socket_.non_blocking(true, ec);
     // A small kernel buffer: the server's bound, not the kernel's few MB, decides
@@ -130,11 +134,13 @@ void SseConnection::deliver(const EventPtr& event) {
         close(nullptr);
         return;
     }
-    if (setup_.end_after_terminal && event->terminal) end_after_write_ = true;
+    if (!event->terminal) return;
+    if (!started_) terminal_queued_ = true;  // its Setup (whether that ends it) comes with the start
+    else if (setup_.end_after_terminal) end_after_write_ = true;
 }
 
 void SseConnection::flush() {
-    if (started_ && !writing_ && !closed_) write_queued();
+    if (idle()) write_queued();
 }
 
 void SseConnection::shutdown() {
@@ -152,19 +158,23 @@ void SseConnection::cut_off() {
     close(nullptr);
 }
 
-bool SseConnection::take_events() {
+SseConnection::Take SseConnection::take_events() {
     writing_events_.clear();
     writing_live_ = false;
     if (setup_.replay) {
+        if (store_reads_ && setup_.replay->reads_store_next()) {
+            read_page_elsewhere();
+            return Take::reading;
+        }
         try {
             if (setup_.replay->next_page(writing_events_)) {
                 if (setup_.replay_may_end && has_terminal(writing_events_)) replay_ended_ = true;
-                return true;
+                return Take::ready;
             }
         } catch (const StoreError& e) {
             thread_.streams.log().warn("sse: closing a stream whose replay could not be read: {}", e.what());
             close(nullptr);
-            return false;
+            return Take::closed;
         }
         setup_.replay.reset();
         if (replay_ended_) {
@@ -176,14 +186,36 @@ bool SseConnection::take_events() {
     }
     queue_.take_into(writing_events_);
     writing_live_ = true;
-    return true;
+    return Take::ready;
+}
+
+void SseConnection::read_page_elsewhere() {
+    reading_ = true;
+    asio::post(store_reads_, [self = shared_from_this(), replay = setup_.replay] {
+        std::string failure;
+        try {
+            replay->read_ahead();
+        } catch (const StoreError& e) {
+            failure = e.what();
+        }
+        asio::post(self->thread_.context, [self, failure = std::move(failure)] {
+            self->reading_ = false;
+            if (self->closed_) return;
+            if (!failure.empty()) {
+                self->thread_.streams.log().warn("sse: closing a stream whose replay could not be read: {}", failure);
+                self->close(nullptr);
+                return;
+            }
+            self->write_queued();  // the page (or, after a shutdown or an expiry, what replaced the replay)
+        });
+    });
 }
 
 void SseConnection::write_queued() {
     // One pass per write; a write the kernel takes whole goes straight on to the
     // next (the rest of the replay), without a handler in between.
     for (;;) {
-        if (!take_events()) return;
+        if (take_events() != Take::ready) return;
         if (prefix_.empty() && suffix_.empty() && writing_events_.empty()) {
             if (end_after_write_) close(nullptr);
             return;
@@ -256,6 +288,7 @@ void SseConnection::sweep(std::chrono::steady_clock::time_point now) {
         flush();
         return;
     }
+    if (reading_) return;  // the store read has a deadline of its own
     if (writing_) {
         if (now - write_started_ >= options.write_timeout) {
             cut_off_write_timeout.inc();

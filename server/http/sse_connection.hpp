@@ -7,7 +7,9 @@
 // non-blocking writev and only the rest, if the kernel would not take it all,
 // as an asynchronous write. No coroutine and no timer of its own — its
 // thread's StreamSweeper sends heartbeats and closes stalled writes — so an
-// idle stream costs little more than its socket.
+// idle stream costs little more than its socket. On a shared store, a replay
+// page the store must supply is read on a pool (`store_reads`) while the
+// stream waits, so no I/O thread waits for the network.
 #pragma once
 
 #include <chrono>
@@ -17,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
@@ -45,7 +48,8 @@ public:
         std::optional<std::chrono::steady_clock::time_point> expires_at;
     };
 
-    SseConnection(IoThread& thread, DeliveryQueue::Limits limits);
+    /// `store_reads`: where replay pages are read from the store (empty: on the stream's thread).
+    SseConnection(IoThread& thread, DeliveryQueue::Limits limits, boost::asio::any_io_executor store_reads = {});
     ~SseConnection() override;
 
     // Subscriber (the thread's shard, shard lock held).
@@ -55,7 +59,8 @@ public:
     void shutdown() override;
     void cut_off() override;
 
-    /// Takes over `socket` (on its thread): head, replay, then live events.
+    /// Takes over `socket` (on its thread): head, replay, then live events. Live
+    /// events delivered since the attach wait for it, queued.
     void start(boost::asio::ip::tcp::socket socket, Setup setup);
 
 private:
@@ -64,9 +69,15 @@ private:
     void sweep(std::chrono::steady_clock::time_point now);
 
     void write_queued();
-    /// What the next write sends of the replay (while it lasts) or else of the live queue.
-    /// False when the replay could not be read (the stream is closed then).
-    bool take_events();
+    enum class Take { ready, reading, closed };
+    /// What the next write sends of the replay (while it lasts) or else of the live
+    /// queue. `reading`: the next page is being read on the pool, and write_queued
+    /// runs again when it is in; `closed`: the replay could not be read.
+    Take take_events();
+    /// Reads the replay's next page on the pool, then writes on from this thread.
+    void read_page_elsewhere();
+    /// Nothing is being written or read for the stream: a write may start.
+    bool idle() const { return started_ && !writing_ && !reading_ && !closed_; }
     /// A write went out whole. True when more is to be written (the rest of the
     /// replay, what queued meanwhile); false when there is not, or the stream ended.
     bool written();
@@ -76,6 +87,7 @@ private:
 
     IoThread& thread_;
     boost::asio::ip::tcp::socket socket_;
+    boost::asio::any_io_executor store_reads_;
     Setup setup_;
     DeliveryQueue queue_;
 
@@ -94,6 +106,8 @@ private:
     std::size_t sweep_index_ = 0;  // its place in the sweeper's list
     bool started_ = false;
     bool writing_ = false;            // an asynchronous write is in progress
+    bool reading_ = false;            // a replay page is being read on the pool
+    bool terminal_queued_ = false;    // a terminal event was delivered before the start
     bool end_after_write_ = false;    // terminal event or goodbye queued: close once written
     bool replay_ended_ = false;       // the replay held the stream's end: no live event follows it
     bool closed_ = false;

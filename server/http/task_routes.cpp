@@ -140,7 +140,7 @@ HttpOutcome<std::shared_ptr<void>> take_stream_slot(const StreamSettings& stream
 }
 
 std::shared_ptr<SseConnection> make_stream(const StreamSettings& streams, const RequestContext& ctx) {
-    return std::make_shared<SseConnection>(*ctx.thread, streams.limits);
+    return std::make_shared<SseConnection>(*ctx.thread, streams.limits, streams.store_reads);
 }
 
 void add_task_routes(Router& router, Engine& engine, const StreamSettings& streams) {

@@ -60,7 +60,8 @@ public:
 
     /// Registers `subscriber` for live events of `topic` and snapshots its replay
     /// after `after` (none: live only). No event can fall between the snapshot
-    /// and the first live delivery. Call it on the subscriber's home thread.
+    /// and the first live delivery, whichever thread attaches: the shard takes the
+    /// reader under its lock and delivers only what follows the snapshot.
     Attachment attach(const std::string& topic, std::optional<std::uint64_t> after,
                       std::shared_ptr<Subscriber> subscriber);
     void detach(const std::string& topic, const Subscriber* subscriber);

@@ -1,7 +1,8 @@
 // Replay: the history a stream sends before its live events, read a page at a
 // time as the reader drains it — from the store up to where memory begins,
 // then from the hub's memory — so a reader that does not read holds one page,
-// not the whole history. Not thread-safe: its stream's thread only.
+// not the whole history. Not thread-safe: one thread at a time (a stream may
+// hand it to a pool for the store read and take it back).
 #pragma once
 
 #include <cstdint>
@@ -36,6 +37,11 @@ public:
     bool next_page(std::vector<EventPtr>& out);
     /// True when no event is left (reads the next page to know). Throws StoreError.
     bool exhausted();
+    /// Whether the next page is still to be read from the store (a round trip on a
+    /// shared store): read_ahead() reads it, then next_page() takes it without one.
+    bool reads_store_next() const { return pending_.empty() && store_ && cursor_ < store_upto_; }
+    /// Reads the next page now. Throws StoreError.
+    void read_ahead() { fill(); }
 
 private:
     void fill();

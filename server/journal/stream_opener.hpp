@@ -37,7 +37,8 @@ public:
 
     /// Attaches `subscriber` to `source` and returns its start: the events after
     /// `after` (none without an id: live only), or `make_reset(position)`. On an
-    /// error nothing stays attached. Call on the subscriber's home thread.
+    /// error nothing stays attached. Any thread: the subscriber gets live events on
+    /// its home thread from the attach on, even before its stream starts.
     Outcome<OpenedStream> open(const StreamSource& source, std::optional<std::uint64_t> after,
                                const std::shared_ptr<Subscriber>& subscriber, const ResetEvent& make_reset);
     void close(const StreamSource& source, const Subscriber* subscriber);

@@ -129,7 +129,7 @@ public:
 
     Outcome<Task> get(const std::string& id);
     /// Attaches `subscriber` to the task's topic: its history after `after` (all
-    /// of it without an id), then live events. Call on the subscriber's thread.
+    /// of it without an id), then live events. Any thread (it reads the store).
     Outcome<StreamStart> open_stream(const std::string& id, std::optional<std::uint64_t> after,
                                      const std::shared_ptr<Subscriber>& subscriber);
     void close_stream(const std::string& id, const Subscriber* subscriber);

@@ -33,7 +33,7 @@ public:
     /// Attaches a multiplexed subscriber and returns what to send first: the
     /// matching events after `after` (none without an id: a new reader starts
     /// live; 0: everything kept), or a single `reset` when events after it are
-    /// no longer kept or it is beyond any id issued. Call on the subscriber's thread.
+    /// no longer kept or it is beyond any id issued. Any thread (it reads the store).
     Outcome<std::shared_ptr<Replay>> open(std::shared_ptr<const TopicFilter> filter, std::optional<std::uint64_t> after,
                                           const std::shared_ptr<Subscriber>& subscriber);
     void close(std::shared_ptr<const TopicFilter> filter, const Subscriber* subscriber);

@@ -10,6 +10,7 @@
 
 #include "core/digest.hpp"
 #include "http_client.hpp"
+#include "redis_gate.hpp"
 #include "redis_process.hpp"
 #include "server_process.hpp"
 
@@ -328,4 +329,45 @@ TEST_CASE("cluster: one Idempotency-Key sent to two nodes at once makes one task
     }
     CHECK(made.size() == 20);
     CHECK(HttpClient(a->port()).get("/v1/tasks?limit=100").json()["tasks"].size() == 20);
+}
+
+TEST_CASE("cluster: a multiplexed stream that sees a task end while it opens stays open", "[redis][cluster]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    auto runner = node(dir, redis, "runner");
+    HttpClient to_runner(runner->port());
+    // One event before the reader's node starts, so that its replay from 0 reads Redis.
+    REQUIRE(to_runner.post_json("/v1/topics/before/events", {{"data", "x"}}).status == 202);
+    RedisGate gate(redis.port());
+    ServerProcess reader(dir.path() / "reader", {"--store", gate.url(), "--role", "api", "--io-threads", "1"});
+    SseStream watcher(reader.port(), "/v1/events?topic=tasks/*");  // live only: opens without a page read
+
+    // The second stream's first page waits in the gate: the stream is attached, not started.
+    gate.hold_next({"\r\nXRANGE\r\n", "taskstream:events\r\n"});
+    std::optional<SseStream> opening;
+    std::thread open([&] { opening.emplace(reader.port(), "/v1/events?topic=tasks/*", Headers{{"Last-Event-ID", "0"}}); });
+    const bool held = gate.wait_held(10s);
+    // Meanwhile a task runs to its end on the other node; the reader's hub hands its
+    // events to both streams in one pass, so once the watcher has the end, so has the other.
+    std::string first;
+    std::optional<SseEvent> first_end;
+    if (held) {
+        first = create_task(to_runner, countdown(1, 0))["id"];
+        first_end = next_until(watcher, is_end);
+    }
+    gate.release();
+    open.join();
+    REQUIRE(held);
+    REQUIRE(first_end);
+    REQUIRE(opening);
+    REQUIRE(opening->response().status == 200);
+    auto got_first_end = next_until(*opening, is_end);
+    REQUIRE(got_first_end);
+    CHECK(got_first_end->id == first_end->id);
+    CHECK(json::parse(got_first_end->data)["id"] == first);
+    // A multiplexed stream has no end of its own: the next task comes through too.
+    const std::string second = create_task(to_runner, countdown(1, 0))["id"];
+    auto second_end = next_until(*opening, is_end);
+    REQUIRE(second_end);
+    CHECK(json::parse(second_end->data)["id"] == second);
 }

@@ -9,11 +9,14 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 
 #include "http_client.hpp"
+#include "model/sse_parser.hpp"
+#include "redis_gate.hpp"
 #include "redis_process.hpp"
 #include "server_process.hpp"
 
@@ -160,4 +163,105 @@ TEST_CASE("server on redis: a request waiting for a hung Redis does not hold up 
     INFO(status_line);
     CHECK(status_line.find(" 503 ") != std::string::npos);
     redis.thaw();
+}
+
+namespace {
+
+/// What a socket has without waiting: its bytes, and whether the peer closed it.
+struct Available {
+    std::string bytes;
+    bool closed = false;
+};
+
+Available read_available(boost::asio::ip::tcp::socket& socket) {
+    Available out;
+    socket.non_blocking(true);
+    char buffer[4096];
+    for (;;) {
+        boost::system::error_code ec;
+        const std::size_t n = socket.read_some(boost::asio::buffer(buffer), ec);
+        out.bytes.append(buffer, n);
+        if (ec == boost::asio::error::would_block) break;
+        if (ec) {
+            out.closed = true;
+            break;
+        }
+    }
+    socket.non_blocking(false);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("server on redis: a stream waiting for Redis to open or for a replay page does not hold up its I/O thread",
+          "[redis]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    RedisGate gate(redis.port());
+    // One I/O thread for the stream and the probe; replay pages of 4 events.
+    const std::vector<std::string> args{"--store", gate.url(), "--io-threads", "1", "--stream-queue-events", "8"};
+    {
+        ServerProcess first(dir.path(), args);
+        json events = json::array();
+        for (int i = 0; i < 12; ++i) events.push_back({{"data", {{"n", i}}}});
+        REQUIRE(HttpClient(first.port()).post_json("/v1/topics/bulk/events", events).status == 202);
+    }
+    // A new server has none of it in memory: the replay is read from Redis, a page at a time.
+    ServerProcess server(dir.path(), args);
+    const std::string page_read = "\r\nXRANGE\r\n";
+    gate.hold_next({page_read, "taskstream:events\r\n"});  // the first page, read as the stream opens
+
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::socket stream(ioc);
+    stream.connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
+    const std::string open = "GET /v1/events?topic=bulk HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Accept: text/event-stream\r\nLast-Event-ID: 0\r\n\r\n";
+    boost::asio::write(stream, boost::asio::buffer(open));
+    REQUIRE(gate.wait_held(10s));
+    // The opening waits on the pool: the one I/O thread answers others meanwhile.
+    CHECK(HttpClient(server.port()).get("/healthz").status == 200);
+    auto seen = read_available(stream);
+    CHECK(seen.bytes.empty());  // no answer yet: the stream starts once its first page is in
+    CHECK_FALSE(seen.closed);
+
+    gate.hold_next({page_read, "taskstream:events\r\n"});  // the second page, read once the first went out
+    gate.release();
+    REQUIRE(gate.wait_held(10s));
+    CHECK(HttpClient(server.port()).get("/healthz").status == 200);
+    auto more = read_available(stream);
+    CHECK_FALSE(more.closed);  // still waiting for its page, not given up
+    seen.bytes += more.bytes;
+    gate.release();
+
+    // Then the whole history, in order, once each.
+    std::vector<int> numbers;
+    std::uint64_t last_id = 0;
+    bool ids_increase = true;
+    taskstream::SseParser parser([&](const taskstream::SseEvent& e) {
+        const auto id = std::stoull(e.id);
+        ids_increase = ids_increase && id > last_id;
+        last_id = id;
+        numbers.push_back(json::parse(e.data)["n"].get<int>());
+    });
+    const auto body = seen.bytes.find("\r\n\r\n");
+    REQUIRE(body != std::string::npos);
+    CHECK(seen.bytes.rfind("HTTP/1.1 200", 0) == 0);
+    parser.feed(std::string_view(seen.bytes).substr(body + 4));
+    stream.non_blocking(false);
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (numbers.size() < 12 && std::chrono::steady_clock::now() < deadline) {
+        auto chunk = read_available(stream);
+        REQUIRE_FALSE(chunk.closed);
+        parser.feed(chunk.bytes);
+        if (chunk.bytes.empty()) {
+            // Block for the next bytes, bounded by the server's heartbeat and the deadline above.
+            char byte = 0;
+            boost::asio::read(stream, boost::asio::buffer(&byte, 1));
+            parser.feed(std::string_view(&byte, 1));
+        }
+    }
+    std::vector<int> expected(12);
+    for (int i = 0; i < 12; ++i) expected[static_cast<std::size_t>(i)] = i;
+    CHECK(numbers == expected);
+    CHECK(ids_increase);
 }
