@@ -10,6 +10,19 @@ namespace asio = boost::asio;
 using beast_http::status;
 using beast_http::verb;
 
+namespace {
+
+/// `?ack=committed` (the default: answered after the commit) or `?ack=published`
+/// (answered once the events have ids and are on their way; committed with the next group commit).
+Outcome<PublishAck> publish_ack(std::string_view query) {
+    const auto ack = query_param(query, "ack");
+    if (!ack || *ack == "committed") return PublishAck::committed;
+    if (*ack == "published") return PublishAck::published;
+    return make_error(errc::bad_request, "ack must be committed or published");
+}
+
+} // namespace
+
 void add_topic_routes(Router& router, TopicService& topics, const StreamSettings& streams, RateLimiter& publish_rate) {
     router.add(verb::post, "/v1/topics/{topic+}/events", [&topics, &publish_rate](RequestContext& ctx) -> asio::awaitable<Reply> {
         const auto& topic = ctx.path_params[0];
@@ -24,12 +37,16 @@ void add_topic_routes(Router& router, TopicService& topics, const StreamSettings
                 co_return res;
             }
         }
+        auto ack = publish_ack(ctx.query);
+        if (!ack) co_return make_problem(ack.error(), ctx.path);
         auto body = json_body(ctx.request);
         if (!body) co_return make_problem(body.error(), ctx.path);
         auto events = parse_producer_events(*body);
         if (!events) co_return make_problem(events.error(), ctx.path);
         auto& list = *events;
-        auto start = [&topics, &topic, &list](auto callback) { topics.publish(topic, std::move(list), callback); };
+        auto start = [&topics, &topic, &list, ack = *ack](auto callback) {
+            topics.publish(topic, std::move(list), ack, callback);
+        };
         auto ids = co_await await_callback<Outcome<std::vector<std::string>>>(start);
         if (!ids) co_return make_problem(ids.error(), ctx.path);
         co_return make_json(status::accepted, {{"topic", topic}, {"ids", *ids}}, ctx.request.version());

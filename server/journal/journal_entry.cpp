@@ -43,9 +43,9 @@ JournalEntry JournalEntry::task_log(const std::string& task_id, std::string kind
 }
 
 JournalEntry JournalEntry::producer_event(std::string topic, std::string type, std::string data, Sequenced sequenced,
-                                          Done done) {
+                                          Done done, bool durable) {
     auto e = with_event(std::move(topic), "", std::move(type), std::move(data));
-    e.durable = true;
+    e.durable = durable;
     e.publish_before_commit = true;
     e.sequenced = std::move(sequenced);
     e.done = std::move(done);

@@ -29,10 +29,11 @@ struct JournalEntry {
     static JournalEntry task_progress(std::shared_ptr<const Task> row, std::string data);
     /// A log line of a task: an event only, group-committed and published at once.
     static JournalEntry task_log(const std::string& task_id, std::string kind, std::string owner, std::string data);
-    /// A producer's event: durable before `done`, but published as soon as it is
-    /// sequenced (readers do not wait for the fsync).
+    /// A producer's event, published as soon as it is sequenced (readers do not wait
+    /// for the fsync). `durable`: committed at once, before `done`; else with the next
+    /// group commit, like progress (its producer took the answer at `sequenced`).
     static JournalEntry producer_event(std::string topic, std::string type, std::string data, Sequenced sequenced,
-                                       Done done);
+                                       Done done, bool durable = true);
     /// Deletes a finished task's row and events (a tombstone stays), durably.
     static JournalEntry task_deletion(std::string task_id, Done done);
 

@@ -5,27 +5,34 @@
 
 namespace taskstream {
 
-void TopicService::publish(const std::string& topic, std::vector<ProducerEvent> events,
+void TopicService::publish(const std::string& topic, std::vector<ProducerEvent> events, PublishAck ack,
                            std::function<void(Outcome<std::vector<std::string>>)> done) {
-    // Its entries are called back on the journal's thread, in order; the last one answers.
+    // Its entries are called back in order (sequenced: under the journal's lock, on
+    // the caller's thread or the writer's; done: on the writer's); the last one answers.
     struct Batch {
         std::vector<std::string> ids;
-        std::size_t remaining;
+        std::size_t to_sequence;
+        std::size_t to_commit;
         bool failed = false;
         std::function<void(Outcome<std::vector<std::string>>)> done;
     };
-    auto batch = std::make_shared<Batch>(Batch{{}, events.size(), false, std::move(done)});
+    const bool at_commit = ack == PublishAck::committed;
+    auto batch = std::make_shared<Batch>(Batch{{}, events.size(), events.size(), false, std::move(done)});
     std::vector<Journal::Entry> entries;
     for (auto& event : events) {
-        auto sequenced = [batch](std::uint64_t seq) { batch->ids.push_back(format_event_id(seq)); };
-        auto done = [batch](bool committed) {
+        auto sequenced = [batch, at_commit](std::uint64_t seq) {
+            batch->ids.push_back(format_event_id(seq));
+            if (--batch->to_sequence == 0 && !at_commit) batch->done(batch->ids);
+        };
+        auto done = [batch, at_commit](bool committed) {
             batch->failed = batch->failed || !committed;
-            if (--batch->remaining > 0) return;
+            // Answered at `published` already: a failed commit is the journal's to log.
+            if (--batch->to_commit > 0 || !at_commit) return;
             if (batch->failed) batch->done(make_error(errc::unavailable, "the store could not record the events"));
             else batch->done(std::move(batch->ids));
         };
         entries.push_back(JournalEntry::producer_event(topic, std::move(event.type), std::move(event.data),
-                                                       std::move(sequenced), std::move(done)));
+                                                       std::move(sequenced), std::move(done), at_commit));
     }
     if (!journal_.try_append_all(std::move(entries)))
         batch->done(make_error(errc::unavailable, "the server is busy; try again"));

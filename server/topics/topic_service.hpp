@@ -15,6 +15,13 @@
 
 namespace taskstream {
 
+/// When a producer's publish is answered. `committed` (the default): once its
+/// events are in the store (fsynced on SQLite), so a crash loses none of them.
+/// `published`: once they have ids and are on their way to readers; they are
+/// committed with the next group commit, so a crash may lose those of its last
+/// window. On a shared store ids come from the commit, so both answer then.
+enum class PublishAck { committed, published };
+
 /// One event a producer sends: {type?, data}.
 struct ProducerEvent {
     std::string type = "message";
@@ -25,9 +32,9 @@ class TopicService {
 public:
     TopicService(Journal& journal, StreamOpener& streams) : journal_(journal), streams_(streams) {}
 
-    /// Records the events (committed before `done`), then publishes them. `done`
-    /// gets their ids, on the journal's thread; it must not block.
-    void publish(const std::string& topic, std::vector<ProducerEvent> events,
+    /// Records the events and publishes them; `done` gets their ids when `ack` says,
+    /// on the journal's thread or the caller's; it must not block.
+    void publish(const std::string& topic, std::vector<ProducerEvent> events, PublishAck ack,
                  std::function<void(Outcome<std::vector<std::string>>)> done);
 
     /// Attaches a multiplexed subscriber and returns what to send first: the

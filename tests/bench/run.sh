@@ -90,6 +90,13 @@ for peer in $main_peers; do
     start_server; record S4 "$(load fanout --connections 2000 --topics 1000 --rate 2000 --seconds 20)"
   done
   if [ "$peer" = taskstream ]; then
+    # S4pub: the same, each publish answered once sequenced (?ack=published), not after its commit.
+    for _ in $(seq "$reps"); do
+      start_server
+      record S4pub "$(load fanout --connections 2000 --topics 1000 --rate 2000 --seconds 20 --publish-query ack=published)"
+    done
+  fi
+  if [ "$peer" = taskstream ]; then
     # S5: creations alone (the executor paused, so the same core does not also
     # run them), then creations with every task run to its end (S5run).
     # A fresh server each time: paused, the tasks of a round stay queued (up to

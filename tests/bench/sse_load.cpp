@@ -104,12 +104,13 @@ asio::awaitable<void> subscribe(unsigned short port, std::string source, std::st
 /// How a peer names its streams and takes publishes.
 struct Flavor {
     std::string name;
+    std::string publish_query;  // taskstream: appended to its publish URL (ack=published)
     std::string subscribe_target(int topic) const {
         return name == "taskstream" ? "/v1/events?topic=bench/" + std::to_string(topic) : "/sub/bench_" + std::to_string(topic);
     }
     std::string publish_target(int topic) const {
-        return name == "taskstream" ? "/v1/topics/bench/" + std::to_string(topic) + "/events"
-                                    : "/pub/bench_" + std::to_string(topic);
+        if (name != "taskstream") return "/pub/bench_" + std::to_string(topic);
+        return "/v1/topics/bench/" + std::to_string(topic) + "/events" + (publish_query.empty() ? "" : "?" + publish_query);
     }
     /// taskstream takes {type, data}; the others send the body as the data.
     std::string publish_body(const json& data) const {
@@ -187,6 +188,7 @@ int main(int argc, char** argv) {
     app.add_option("--per-source", per_source, "connections per source address (below the per-client limit)");
     Flavor flavor{"taskstream"};
     app.add_option("--flavor", flavor.name, "taskstream, nchan or node")->check(CLI::IsMember({"taskstream", "nchan", "node"}));
+    app.add_option("--publish-query", flavor.publish_query, "taskstream: query of each publish (ack=published)");
     CLI11_PARSE(app, argc, argv);
     if (publish_port == 0) publish_port = port;
     auto cluster_cpu = [&] {
@@ -251,6 +253,7 @@ int main(int argc, char** argv) {
     // Its own share of its core: near 1, the load generator may be what limits the rate.
     out["load_generator_cpu_share"] = own_cpu / std::chrono::duration<double>(Clock::now() - started).count();
     out["cpu_us_per_delivery"] = stats.received ? cpu * 1e6 / static_cast<double>(stats.received) : 0;
+    out["cpu_us_per_publish"] = sent ? cpu * 1e6 / static_cast<double>(sent) : 0;
     out["server_rss"] = rss_bytes(pid);
     std::cout << out.dump() << "\n";
     return 0;

@@ -42,6 +42,9 @@ for peer in main_peers:
         "S2_p99_ms": med(peer, "S2", "p99_ms"), "S2_p50_ms": med(peer, "S2", "p50_ms"), "S2_loss": med(peer, "S2", "loss"),
         "S3_best": s3_best(peer),
         "S4_p99_ms": med(peer, "S4", "p99_ms"), "S4_loss": med(peer, "S4", "loss"),
+        "S4_cpu_us_per_publish": med(peer, "S4", "cpu_us_per_publish"),
+        "S4pub_p99_ms": med(peer, "S4pub", "p99_ms"), "S4pub_loss": med(peer, "S4pub", "loss"),
+        "S4pub_cpu_us_per_publish": med(peer, "S4pub", "cpu_us_per_publish"),
         "S5_creations_per_second": med(peer, "S5", "per_second"),
         "S5_created_and_run_per_second": med(peer, "S5run", "per_second"),
     }
@@ -59,7 +62,8 @@ def fmt(v):
 
 
 def ratio(key):
-    ts, nc = summary.get("taskstream", {}).get(key), summary.get("nchan", {}).get(key)
+    # S4pub (taskstream's opt-in acknowledgement) is compared with nchan's S4.
+    ts, nc = summary.get("taskstream", {}).get(key), summary.get("nchan", {}).get(key.replace("S4pub_", "S4_"))
     if isinstance(ts, dict) and isinstance(nc, dict):
         ts, nc = ts["events_per_second"], nc["events_per_second"]
     if not ts or not nc:
@@ -68,6 +72,7 @@ def ratio(key):
 
 
 keys = ["S1_bytes_per_idle_connection", "S2_p50_ms", "S2_p99_ms", "S2_loss", "S3_best", "S4_p99_ms", "S4_loss",
+        "S4_cpu_us_per_publish", "S4pub_p99_ms", "S4pub_loss", "S4pub_cpu_us_per_publish",
         "S5_creations_per_second", "S5_created_and_run_per_second"]
 if main_peers:
     print("\n| measure | " + " | ".join(main_peers) + " | taskstream/nchan |")

@@ -241,3 +241,41 @@ TEST_CASE("stream limits: per client address 429 with Retry-After - 33 topics 40
     CHECK(http.get(many).status == 400);
     CHECK(http.get("/v1/events?topic=" + std::string(256, 'x')).status == 400);
 }
+
+TEST_CASE("ack=published answers with ids before the commit - in order with durable publishes, kept across a restart") {
+    TempDir dir;
+    std::vector<std::string> ids;
+    {
+        ServerProcess server(dir.path());
+        HttpClient http(server.port());
+        // An unknown mode is refused and publishes nothing.
+        auto bad = http.post_json("/v1/topics/fast/events?ack=maybe", {{"data", "no"}});
+        CHECK(bad.status == 400);
+        CHECK(bad.json()["detail"] == "ack must be committed or published");
+        SseStream live(server.port(), "/v1/events?topic=fast");
+        for (int i = 0; i < 30; ++i) {
+            const std::string target = i % 3 == 0 ? "/v1/topics/fast/events" : "/v1/topics/fast/events?ack=published";
+            auto r = i % 5 == 0 ? http.post_json(target, json::array({{{"data", i}}, {{"data", i + 100}}}))
+                                : http.post_json(target, {{"data", i}});
+            REQUIRE(r.status == 202);
+            const auto answer = r.json();
+            for (const auto& id : answer["ids"]) ids.push_back(id);
+        }
+        REQUIRE(ids.size() == 36);
+        CHECK(std::is_sorted(ids.begin(), ids.end()));
+        CHECK(std::adjacent_find(ids.begin(), ids.end()) == ids.end());
+        // Readers get them live, in the order of their ids.
+        for (const auto& id : ids) {
+            auto e = live.next();
+            REQUIRE(e);
+            CHECK(e->id == id);
+        }
+    }  // a clean stop commits what the group commit still held
+    ServerProcess again(dir.path());
+    SseStream replay(again.port(), "/v1/events?topic=fast", {{"Last-Event-ID", "0"}});
+    for (const auto& id : ids) {
+        auto e = replay.next();
+        REQUIRE(e);
+        CHECK(e->id == id);
+    }
+}
