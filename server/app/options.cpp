@@ -1,5 +1,7 @@
 #include "app/options.hpp"
 
+#include <sched.h>
+
 #include <cctype>
 
 #include <CLI/CLI.hpp>
@@ -24,6 +26,13 @@ std::string format_setting_duration(std::chrono::milliseconds d) {
     for (auto [unit, size] : {std::pair{"d", 86400000LL}, {"h", 3600000LL}, {"m", 60000LL}, {"s", 1000LL}})
         if (ms % size == 0) return std::to_string(ms / size) + unit;
     return std::to_string(ms) + "ms";
+}
+
+unsigned default_io_threads() {
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    if (sched_getaffinity(0, sizeof(cpus), &cpus) != 0) return 2;
+    return CPU_COUNT(&cpus) <= 1 ? 1 : 2;
 }
 
 namespace {

@@ -14,6 +14,10 @@ namespace taskstream {
 
 using namespace std::chrono_literals;
 
+/// Two network threads, or one when the process may run on one CPU only (a
+/// cpuset, taskset): a second would only add thread switches there.
+unsigned default_io_threads();
+
 struct ServerOptions {
     std::string config;  // --config / TASKSTREAM_CONFIG: the TOML file read after the flags
     std::string listen = "127.0.0.1:8080";
@@ -23,7 +27,7 @@ struct ServerOptions {
     std::string role = "all";        // api (takes and streams, runs nothing), worker (runs), all
     std::string node_name;           // in the shared queue; empty: <hostname>:<listen port>
     std::chrono::milliseconds lease = 10s;  // shared queue: an attempt unrenewed this long is reclaimed
-    unsigned io_threads = 2;
+    unsigned io_threads = default_io_threads();
     unsigned workers = 4;
     bool demo = false;
     bool insecure = false;

@@ -87,7 +87,12 @@ void Journal::enqueue_locked(Entry entry) {
         if (last_seq_ + 1 > seq_ceiling_) sequencing_blocked_ = true;
         else sequence_locked(p);
     }
-    if (queue_.empty()) wake_writer_.notify_one();
+    const bool can_wait = writer_holds_batch_ && !p.entry.durable && !sequencing_blocked_ &&
+                          last_seq_ + options_.id_block / 2 <= seq_ceiling_ && queue_.size() + 1 < options_.batch_bound;
+    if (!writer_notified_ && !can_wait) {
+        writer_notified_ = true;
+        wake_writer_.notify_one();
+    }
     queue_.push_back(std::move(p));
 }
 
@@ -135,8 +140,11 @@ void Journal::run() {
             if (!pending_.empty())
                 wake_at = std::min(wake_at.value_or(first_pending_at_ + options_.group_commit),
                                    first_pending_at_ + options_.group_commit);
+            writer_holds_batch_ = !pending_.empty();
             if (wake_at) wake_writer_.wait_until(lock, *wake_at, ready);
             else wake_writer_.wait(lock, ready);
+            writer_holds_batch_ = false;
+            writer_notified_ = false;
             batch.swap(queue_);
             stopping = stopping_;
             // The next block of ids is reserved halfway through this one, so that

@@ -115,6 +115,12 @@ private:
     std::uint64_t seq_ceiling_ = 0;  // persisted: ids up to it may be issued
     bool sequencing_blocked_ = false;  // out of ids: the writer reserves more, then sequences the queue
     bool stopping_ = false;
+    // The writer sleeps until its pending batch is due: an entry that can wait for that
+    // commit (not durable, ids to spare, the queue short) does not wake it — a context
+    // switch saved per progress event or ?ack=published publish. `writer_notified_`: a
+    // wake is on its way since the writer last took the queue.
+    bool writer_holds_batch_ = false;
+    bool writer_notified_ = false;
     bool writing_ = false;                // shared store: a commit and its callbacks are under way
     std::uint64_t settled_through_ = 0;   // shared store: this server's ids up to here have had their callbacks
     std::condition_variable settled_;

@@ -161,3 +161,43 @@ TEST_CASE("journal: a producer's event reaches readers before its commit, its pu
     using Seen = std::vector<std::pair<std::string, bool>>;
     CHECK(probe->seen() == Seen{{"message", false}, {"state", true}, {"message", true}});
 }
+
+TEST_CASE("journal: entries that wait for the group commit are committed with it - and a durable one behind them wakes it") {
+    TempDir dir;
+    SqliteStore store(dir.path(), taskstream::testing::quiet_logger());
+    Hub hub;
+    SECTION("a durable entry commits what waited before it, whatever the group-commit window") {
+        Journal::Options options;
+        options.group_commit = std::chrono::hours(1);  // progress alone would wait that long
+        Journal journal(store, hub, options, taskstream::testing::quiet_logger());
+        journal.start();
+        std::promise<std::size_t> stored;
+        REQUIRE(journal.try_append(event_entry("w", "progress", false)));
+        REQUIRE(journal.try_append(event_entry("w", "progress", false)));
+        REQUIRE(journal.try_append(event_entry("w", "state", true, [&](bool ok) {
+            stored.set_value(ok ? store.load_events("w", 0, 100).size() : 0);
+        })));
+        auto at_commit = stored.get_future();
+        REQUIRE(at_commit.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+        CHECK(at_commit.get() == 3);
+        journal.stop();
+    }
+    SECTION("progress alone is committed when its window ends, appended while the writer waits or not") {
+        Journal journal(store, hub, Journal::Options{}, taskstream::testing::quiet_logger());
+        journal.start();
+        std::mutex mutex;
+        std::condition_variable all_done;
+        int committed = 0;
+        for (int i = 0; i < 200; ++i)
+            REQUIRE(journal.try_append(event_entry("w", "progress", false, [&](bool ok) {
+                std::lock_guard lock(mutex);
+                committed += ok ? 1 : 0;
+                all_done.notify_all();
+            })));
+        std::unique_lock lock(mutex);
+        CHECK(all_done.wait_for(lock, std::chrono::seconds(10), [&] { return committed == 200; }));
+        lock.unlock();
+        CHECK(store.load_events("w", 0, 1000).size() == 200);
+        journal.stop();
+    }
+}
