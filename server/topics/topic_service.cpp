@@ -16,7 +16,9 @@ void TopicService::publish(const std::string& topic, std::vector<ProducerEvent> 
         bool failed = false;
         std::function<void(Outcome<std::vector<std::string>>)> done;
     };
-    const bool at_commit = ack == PublishAck::committed;
+    // Where the store gives the ids (Redis), nothing is answered before the commit: a
+    // `published` publish is committed at once then, not kept for the group commit.
+    const bool at_commit = ack == PublishAck::committed || journal_.store_assigns_ids();
     auto batch = std::make_shared<Batch>(Batch{{}, events.size(), events.size(), false, std::move(done)});
     std::vector<Journal::Entry> entries;
     for (auto& event : events) {
@@ -26,8 +28,10 @@ void TopicService::publish(const std::string& topic, std::vector<ProducerEvent> 
         };
         auto done = [batch, at_commit](bool committed) {
             batch->failed = batch->failed || !committed;
-            // Answered at `published` already: a failed commit is the journal's to log.
-            if (--batch->to_commit > 0 || !at_commit) return;
+            if (--batch->to_commit > 0) return;
+            // At `published` the answer went out with the last id (a failed commit is the
+            // journal's to log), unless an event never got one: then it is this failure.
+            if (!at_commit && batch->to_sequence == 0) return;
             if (batch->failed) batch->done(make_error(errc::unavailable, "the store could not record the events"));
             else batch->done(std::move(batch->ids));
         };

@@ -1,0 +1,84 @@
+// TopicService's two acknowledgements on a real SQLite store: `committed` answers
+// after the commit, `published` once the ids are given (before any commit), and
+// either answers a failure when ids cannot be had — never no answer at all.
+#include <catch2/catch.hpp>
+
+#include <future>
+
+#include "interposed_store.hpp"
+#include "journal/journal.hpp"
+#include "journal/stream_opener.hpp"
+#include "quiet_logger.hpp"
+#include "server_process.hpp"
+#include "store/sqlite_store.hpp"
+#include "topics/topic_service.hpp"
+
+using namespace taskstream;
+using taskstream::testing::InterposedStore;
+using taskstream::testing::TempDir;
+
+namespace {
+
+using Answer = Outcome<std::vector<std::string>>;
+
+struct Rig {
+    std::shared_ptr<spdlog::logger> log = taskstream::testing::quiet_logger();
+    SqliteStore inner;
+    InterposedStore store{inner};
+    Hub hub;
+    Journal journal;
+    StreamOpener opener;
+    TopicService topics;
+
+    Rig(const std::filesystem::path& dir, Journal::Options options)
+        : inner(dir, log), journal(store, hub, options, log), opener(store, journal, hub, ReadLimit{}, log),
+          topics(journal, opener) {
+        journal.start();
+    }
+    ~Rig() { journal.stop(); }
+
+    /// Publishes `n` events and waits (at most 10 s) for the answer.
+    std::optional<Answer> publish(int n, PublishAck ack) {
+        std::vector<ProducerEvent> events(static_cast<std::size_t>(n), ProducerEvent{"tick", "{}"});
+        auto answer = std::make_shared<std::promise<Answer>>();
+        topics.publish("t", std::move(events), ack, [answer](Answer a) { answer->set_value(std::move(a)); });
+        auto future = answer->get_future();
+        if (future.wait_for(std::chrono::seconds(10)) != std::future_status::ready) return std::nullopt;
+        return future.get();
+    }
+};
+
+} // namespace
+
+TEST_CASE("TopicService: ack=published answers with the ids before the commit, which follows with the group") {
+    TempDir dir;
+    Journal::Options options;
+    options.group_commit = std::chrono::hours(1);  // nothing but a durable entry or the stop commits
+    Rig rig(dir.path(), options);
+    auto fast = rig.publish(3, PublishAck::published);
+    REQUIRE(fast);
+    REQUIRE(*fast);
+    CHECK((*fast)->size() == 3);
+    CHECK(rig.inner.load_events("t", 0, 100).empty());  // answered, not yet committed
+    // A durable publish behind them commits them too, and answers after that.
+    auto durable = rig.publish(1, PublishAck::committed);
+    REQUIRE(durable);
+    REQUIRE(*durable);
+    CHECK(rig.inner.load_events("t", 0, 100).size() == 4);
+}
+
+TEST_CASE("TopicService: when no ids can be reserved, both acknowledgements answer 503 instead of never") {
+    TempDir dir;
+    Journal::Options options;
+    options.id_block = 4;
+    Rig rig(dir.path(), options);
+    rig.store.before_write = [](const WriteBatch& batch) {
+        if (batch.seq_ceiling) throw StoreError("disk full", false);
+    };
+    for (auto ack : {PublishAck::published, PublishAck::committed}) {
+        auto answer = rig.publish(10, ack);  // past the ids already reserved
+        REQUIRE(answer);
+        REQUIRE_FALSE(*answer);
+        CHECK(answer->error().code == errc::unavailable);
+    }
+}
