@@ -10,6 +10,12 @@ out=${2:-$build/bench-results.json}
 reps=${BENCH_REPS:-3}
 peers=${BENCH_PEERS:-taskstream nchan node}
 here=$(cd "$(dirname "$0")" && pwd)
+# S6 holds up to 100,000 streams: a descriptor each in the server and in the load
+# generator. Raise the limit as far as this machine lets (root may go past the hard one).
+ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+# As many streams as that allows, with room for the rest of each process.
+s6_streams=$(( $(ulimit -n) - 2000 ))
+[ "$s6_streams" -gt 100000 ] && s6_streams=100000
 work=$(mktemp -d)
 server_pid=""
 stop_server() {
@@ -50,7 +56,7 @@ start_server() {  # a fresh server of $peer for each scenario
   esac
 }
 
-load() { timeout 120 taskset -c 1 "$build/tests/sse_load" "$@" --flavor "$peer" --port "$port" --pid "$server_pid"; }
+load() { timeout "${load_timeout:-120}" taskset -c 1 "$build/tests/sse_load" "$@" --flavor "$peer" --port "$port" --pid "$server_pid"; }
 
 : >"$work/results.jsonl"
 record() {  # scenario, then the JSON of one measurement
@@ -88,6 +94,11 @@ for peer in $main_peers; do
   done
   for _ in $(seq "$reps"); do
     start_server; record S4 "$(load fanout --connections 2000 --topics 1000 --rate 2000 --seconds 20)"
+  done
+  # S6: $s6_streams idle streams on one topic (90 per source address, over 127.0.0.0/8):
+  # memory per stream, heartbeats (15 s) within 1.5 periods, then one publish to all.
+  for _ in $(seq "$reps"); do
+    start_server; record S6 "$(load_timeout=300 load many --connections "$s6_streams" --heartbeat 15)"
   done
   if [ "$peer" = taskstream ]; then
     # S4pub: the same, each publish answered once sequenced (?ack=published), not after its commit.

@@ -4,12 +4,17 @@
 // timestamp in each event and measures delivery latency and loss.
 //
 //   sse_load idle   --port P --pid PID --connections N
+//   sse_load many   --port P --pid PID --connections N --heartbeat S   (S6: up to 100,000
+//     idle streams on one topic: memory per stream, in the process and in the kernel,
+//     whether every stream gets a heartbeat within 1.5 heartbeat periods, then one
+//     publish to all of them and its loss)
 //   sse_load fanout --port P --pid PID --connections N --topics K --rate R --seconds S
 //     [--publish-port Q] [--also-pid PID…]  (publish to another server of a cluster; count
 //     the CPU of the other processes serving it too: its other servers, Redis)
 // --flavor taskstream|nchan|node picks the peer's URLs (see peers/).
 // Prints one JSON object. Bounded: at most 60 s of publishing, 30 s to connect, 10 s to drain.
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -29,6 +34,7 @@
 #include <boost/asio/write.hpp>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "send_stamp.hpp"
@@ -160,6 +166,70 @@ double percentile(std::vector<double>& v, double p) {
     return v[k];
 }
 
+/// Kernel memory of TCP sockets (the `mem` pages of /proc/net/sockstat), in bytes.
+std::int64_t tcp_kernel_bytes() {
+    std::ifstream sockstat("/proc/net/sockstat");
+    for (std::string line; std::getline(sockstat, line);) {
+        if (line.rfind("TCP:", 0) != 0) continue;
+        auto at = line.find(" mem ");
+        if (at != std::string::npos) return std::stoll(line.substr(at + 5)) * sysconf(_SC_PAGESIZE);
+    }
+    return 0;
+}
+
+/// S6's streams: one record each, filled by its coroutine.
+struct Held {
+    struct Stream {
+        Clock::time_point last_read{};
+        std::uint32_t reads = 0;  // since the heartbeat window opened
+        bool connected = false, ended = false, delivered = false;
+    };
+    std::vector<Stream> streams;
+    std::size_t connected = 0, settled = 0, delivered = 0;
+    Clock::time_point last_delivery{};
+};
+
+/// One idle stream of S6, reading with a small buffer (100,000 of them are held).
+asio::awaitable<void> hold(unsigned short port, std::string source, std::string target, std::size_t index, Held& held) {
+    auto& me = held.streams[index];
+    try {
+        tcp::socket socket(co_await asio::this_coro::executor);
+        socket.open(tcp::v4());
+        socket.bind({asio::ip::make_address(source), 0});
+        co_await socket.async_connect({asio::ip::make_address("127.0.0.1"), port}, asio::use_awaitable);
+        const std::string request = "GET " + target + " HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n";
+        co_await asio::async_write(socket, asio::buffer(request), asio::use_awaitable);
+        std::string head;
+        auto n = co_await asio::async_read_until(socket, asio::dynamic_buffer(head), "\r\n\r\n", asio::use_awaitable);
+        if (head.rfind("HTTP/1.1 200", 0) != 0) throw std::runtime_error("not 200");
+        me.connected = true;
+        ++held.connected;
+        ++held.settled;
+        taskstream::SseParser parser([&](const taskstream::SseEvent& e) {
+            if (me.delivered || !taskstream::testing::send_stamp(e.data)) return;
+            me.delivered = true;
+            ++held.delivered;
+            held.last_delivery = Clock::now();
+        });
+        parser.feed(std::string_view(head).substr(n));
+        head.clear();
+        head.shrink_to_fit();
+        std::array<char, 512> chunk;
+        for (;;) {
+            auto got = co_await socket.async_read_some(asio::buffer(chunk), asio::use_awaitable);
+            me.last_read = Clock::now();
+            ++me.reads;
+            parser.feed(std::string_view(chunk.data(), got));
+        }
+    } catch (const std::exception&) {
+        if (!me.connected) ++held.settled;
+        me.ended = true;
+    }
+}
+
+/// S6: see the header. Prints its JSON and returns the exit code.
+int run_many(unsigned short port, int pid, int connections, int per_source, double heartbeat_s, const Flavor& flavor);
+
 /// Runs `ioc` until `done()` or `deadline`, in small slices.
 template <typename Done>
 void run_until(asio::io_context& ioc, Done done, Clock::time_point deadline) {
@@ -174,14 +244,16 @@ int main(int argc, char** argv) {
     unsigned short port = 0;
     int pid = 0, connections = 1000, topics = 1, per_source = 90;
     double rate = 100, seconds = 10;
-    app.add_option("mode", mode, "idle or fanout")->required()->check(CLI::IsMember({"idle", "fanout"}));
+    double heartbeat_s = 15;
+    app.add_option("mode", mode, "idle, fanout or many")->required()->check(CLI::IsMember({"idle", "fanout", "many"}));
+    app.add_option("--heartbeat", heartbeat_s, "many: the server's heartbeat period in seconds")->check(CLI::Range(1.0, 60.0));
     app.add_option("--port", port)->required();
     unsigned short publish_port = 0;
     std::vector<int> also_pids;
     app.add_option("--publish-port", publish_port, "where to publish (default: --port)");
     app.add_option("--also-pid", also_pids, "more processes whose CPU the scenario costs");
     app.add_option("--pid", pid, "the server's pid (for RSS and CPU)")->required();
-    app.add_option("--connections", connections)->check(CLI::Range(1, 20000));
+    app.add_option("--connections", connections)->check(CLI::Range(1, 100000));
     app.add_option("--topics", topics)->check(CLI::Range(1, 10000));
     app.add_option("--rate", rate, "events per second in all")->check(CLI::Range(1.0, 1e6));
     app.add_option("--seconds", seconds)->check(CLI::Range(1.0, 60.0));
@@ -191,6 +263,11 @@ int main(int argc, char** argv) {
     app.add_option("--publish-query", flavor.publish_query, "taskstream: query of each publish (ack=published)");
     CLI11_PARSE(app, argc, argv);
     if (publish_port == 0) publish_port = port;
+    if (mode == "many") return run_many(port, pid, connections, per_source, heartbeat_s, flavor);
+    if (connections > 20000) {
+        std::cerr << "idle and fanout take at most 20000 connections\n";
+        return 2;
+    }
     auto cluster_cpu = [&] {
         double total = cpu_seconds(pid);
         for (int other : also_pids) total += cpu_seconds(other);
@@ -258,3 +335,82 @@ int main(int argc, char** argv) {
     std::cout << out.dump() << "\n";
     return 0;
 }
+
+namespace {
+
+int run_many(unsigned short port, int pid, int connections, int per_source, double heartbeat_s, const Flavor& flavor) {
+    // Two sockets per stream live here (ours and, on loopback, the server's): raise the limit.
+    rlimit files{};
+    getrlimit(RLIMIT_NOFILE, &files);
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+
+    asio::io_context ioc(1);
+    Held held;
+    held.streams.resize(static_cast<std::size_t>(connections));
+    const auto rss_before = rss_bytes(pid);
+    const auto kernel_before = tcp_kernel_bytes();
+    const auto connect_deadline = Clock::now() + std::chrono::seconds(180);
+    for (int i = 0; i < connections && Clock::now() < connect_deadline; ++i) {
+        // At most 1,000 opening at once: a burst past the listen backlog only waits on SYN retries.
+        run_until(ioc, [&] { return static_cast<int>(held.settled) + 1000 > i; }, connect_deadline);
+        const std::string source = "127.0." + std::to_string(1 + i / per_source / 250) + "." +
+                                   std::to_string(2 + (i / per_source) % 250);
+        asio::co_spawn(ioc, hold(port, source, flavor.subscribe_target(0), static_cast<std::size_t>(i), held),
+                       asio::detached);
+    }
+    run_until(ioc, [&] { return held.settled >= static_cast<std::size_t>(connections); }, connect_deadline);
+    json out{{"flavor", flavor.name}, {"mode", "many"}, {"connections", held.connected},
+             {"failed", static_cast<std::size_t>(connections) - held.connected}};
+    ioc.run_for(std::chrono::milliseconds(500));
+    const auto rss_after = rss_bytes(pid);
+    const auto kernel_after = tcp_kernel_bytes();
+    const auto n = static_cast<std::int64_t>(std::max<std::size_t>(1, held.connected));
+    out["server_rss_before"] = rss_before;
+    out["server_rss_after"] = rss_after;
+    out["bytes_per_stream"] = (rss_after - rss_before) / n;
+    out["kernel_bytes_per_stream"] = (kernel_after - kernel_before) / n;  // both ends' sockets: both live here
+
+    // Heartbeats: every stream must read something within 1.5 periods of any moment.
+    for (auto& s : held.streams) s.reads = 0;
+    const double cpu_before = cpu_seconds(pid);
+    const auto window = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.5 * heartbeat_s));
+    const auto window_start = Clock::now();
+    run_until(ioc, [] { return false; }, window_start + window);
+    std::size_t on_time = 0, ended = 0;
+    for (const auto& s : held.streams) {
+        if (!s.connected) continue;
+        if (s.ended) ++ended;
+        else if (s.reads > 0) ++on_time;
+    }
+    out["heartbeat_s"] = heartbeat_s;
+    out["heartbeats_on_time"] = on_time;
+    out["heartbeats_late"] = held.connected - on_time - ended;
+    out["ended_while_idle"] = ended;
+    out["server_cpu_idle_seconds"] = cpu_seconds(pid) - cpu_before;
+
+    // One publish to all of them.
+    const auto published_at = Clock::now();
+    {
+        tcp::socket socket(ioc);
+        socket.connect({asio::ip::make_address("127.0.0.1"), port});
+        const std::string body = flavor.publish_body(json{{"t", now_ns()}, {"n", 0}});
+        const std::string request = "POST " + flavor.publish_target(0) +
+                                    " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                                    "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+        asio::write(socket, asio::buffer(request));
+        std::string answer;
+        asio::read_until(socket, asio::dynamic_buffer(answer), "\r\n\r\n");
+        out["publish_status"] = answer.substr(9, 3);
+    }
+    const std::size_t live = held.connected - ended;
+    run_until(ioc, [&] { return held.delivered >= live; }, published_at + std::chrono::seconds(60));
+    out["delivered"] = held.delivered;
+    out["loss"] = live - std::min(live, held.delivered);
+    out["publish_to_last_delivery_ms"] =
+        held.delivered ? std::chrono::duration<double, std::milli>(held.last_delivery - published_at).count() : 0.0;
+    std::cout << out.dump() << "\n";
+    return held.connected == static_cast<std::size_t>(connections) ? 0 : 1;
+}
+
+} // namespace

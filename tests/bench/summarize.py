@@ -45,6 +45,12 @@ for peer in main_peers:
         "S4_cpu_us_per_publish": med(peer, "S4", "cpu_us_per_publish"),
         "S4pub_p99_ms": med(peer, "S4pub", "p99_ms"), "S4pub_loss": med(peer, "S4pub", "loss"),
         "S4pub_cpu_us_per_publish": med(peer, "S4pub", "cpu_us_per_publish"),
+        "S6_streams": med(peer, "S6", "connections"),
+        "S6_bytes_per_stream": med(peer, "S6", "bytes_per_stream"),
+        "S6_kernel_bytes_per_stream": med(peer, "S6", "kernel_bytes_per_stream"),
+        "S6_heartbeats_late": med(peer, "S6", "heartbeats_late"),
+        "S6_loss": med(peer, "S6", "loss"),
+        "S6_publish_to_last_delivery_ms": med(peer, "S6", "publish_to_last_delivery_ms"),
         "S5_creations_per_second": med(peer, "S5", "per_second"),
         "S5_created_and_run_per_second": med(peer, "S5run", "per_second"),
     }
@@ -73,6 +79,8 @@ def ratio(key):
 
 keys = ["S1_bytes_per_idle_connection", "S2_p50_ms", "S2_p99_ms", "S2_loss", "S3_best", "S4_p99_ms", "S4_loss",
         "S4_cpu_us_per_publish", "S4pub_p99_ms", "S4pub_loss", "S4pub_cpu_us_per_publish",
+        "S6_streams", "S6_bytes_per_stream", "S6_kernel_bytes_per_stream", "S6_heartbeats_late", "S6_loss",
+        "S6_publish_to_last_delivery_ms",
         "S5_creations_per_second", "S5_created_and_run_per_second"]
 if main_peers:
     print("\n| measure | " + " | ".join(main_peers) + " | taskstream/nchan |")
