@@ -23,8 +23,8 @@ stream=$(curl -sS -N --max-time 20 "$url/v1/tasks/$id/events")
 for pct in 20 40 60 80 100; do
   printf '%s' "$stream" | grep -q "\"percent\":$pct" || { echo "missing progress $pct"; echo "$stream"; exit 1; }
 done
-printf '%s' "$stream" | grep -q '"state":"queued"' || { echo "missing queued"; exit 1; }
-printf '%s' "$stream" | grep -q '"state":"running"' || { echo "missing running"; exit 1; }
+printf '%s' "$stream" | grep -q '"state":"queued"' || { echo "missing queued"; echo "$stream"; exit 1; }
+printf '%s' "$stream" | grep -q '"state":"running"' || { echo "missing running"; echo "$stream"; exit 1; }
 last=$(printf '%s\n' "$stream" | grep '^data:' | tail -n 1)
 case "$last" in
   *'"state":"succeeded"'*'') ;;
