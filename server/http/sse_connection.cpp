@@ -172,8 +172,7 @@ SseConnection::Take SseConnection::take_events() {
                 return Take::ready;
             }
         } catch (const StoreError& e) {
-            thread_.streams.log().warn("sse: closing a stream whose replay could not be read: {}", e.what());
-            close(nullptr);
+            replay_failed(e.what());
             return Take::closed;
         }
         setup_.replay.reset();
@@ -201,14 +200,15 @@ void SseConnection::read_page_elsewhere() {
         asio::post(self->thread_.context, [self, failure = std::move(failure)] {
             self->reading_ = false;
             if (self->closed_) return;
-            if (!failure.empty()) {
-                self->thread_.streams.log().warn("sse: closing a stream whose replay could not be read: {}", failure);
-                self->close(nullptr);
-                return;
-            }
+            if (!failure.empty()) return self->replay_failed(failure.c_str());
             self->write_queued();  // the page (or, after a shutdown or an expiry, what replaced the replay)
         });
     });
+}
+
+void SseConnection::replay_failed(const char* why) {
+    thread_.streams.log().warn("sse: closing a stream whose replay could not be read: {}", why);
+    close(nullptr);
 }
 
 void SseConnection::write_queued() {

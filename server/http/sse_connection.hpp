@@ -76,6 +76,8 @@ private:
     Take take_events();
     /// Reads the replay's next page on the pool, then writes on from this thread.
     void read_page_elsewhere();
+    /// The replay could not be read: the stream ends, and its client resumes.
+    void replay_failed(const char* why);
     /// Nothing is being written or read for the stream: a write may start.
     bool idle() const { return started_ && !writing_ && !reading_ && !closed_; }
     /// A write went out whole. True when more is to be written (the rest of the

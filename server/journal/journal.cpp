@@ -87,13 +87,17 @@ void Journal::enqueue_locked(Entry entry) {
         if (last_seq_ + 1 > seq_ceiling_) sequencing_blocked_ = true;
         else sequence_locked(p);
     }
-    const bool can_wait = writer_holds_batch_ && !p.entry.durable && !sequencing_blocked_ &&
-                          last_seq_ + options_.id_block / 2 <= seq_ceiling_ && queue_.size() + 1 < options_.batch_bound;
+    const bool can_wait = writer_holds_batch_ && !p.entry.durable && !reservation_due_locked() &&
+                          queue_.size() + 1 < options_.batch_bound;
     if (!writer_notified_ && !can_wait) {
         writer_notified_ = true;
         wake_writer_.notify_one();
     }
     queue_.push_back(std::move(p));
+}
+
+bool Journal::reservation_due_locked() const {
+    return !store_ids_ && (sequencing_blocked_ || last_seq_ + options_.id_block / 2 > seq_ceiling_);
 }
 
 /// Gives the event its id and publishes it at once when it need not wait for
@@ -149,7 +153,7 @@ void Journal::run() {
             stopping = stopping_;
             // The next block of ids is reserved halfway through this one, so that
             // appending threads rarely find them used up.
-            reserve = !store_ids_ && (sequencing_blocked_ || last_seq_ + options_.id_block / 2 > seq_ceiling_);
+            reserve = reservation_due_locked();
         }
         room_available_.notify_all();
         if (reserve) reserve_ids(batch);

@@ -89,6 +89,8 @@ private:
     void enqueue_locked(Entry entry);
     void sequence_locked(Pending& p);
     void release_locked(std::uint64_t through, bool committed);
+    /// The writer must reserve ids before it sleeps on: out of them, or past half the block.
+    bool reservation_due_locked() const;
     void run();
     void reserve_ids(std::vector<Pending>& batch);
     void add(Pending p);

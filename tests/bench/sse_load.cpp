@@ -76,18 +76,26 @@ struct Stats {
     std::map<int, std::size_t> per_topic_subscribers;
 };
 
+/// Connects `socket` from `source` and asks for `target` as an event stream;
+/// returns what came after the head (throws unless it is a 200).
+asio::awaitable<std::string> open_stream(tcp::socket& socket, unsigned short port, const std::string& source,
+                                         const std::string& target) {
+    socket.open(tcp::v4());
+    socket.bind({asio::ip::make_address(source), 0});
+    co_await socket.async_connect({asio::ip::make_address("127.0.0.1"), port}, asio::use_awaitable);
+    const std::string request = "GET " + target + " HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n";
+    co_await asio::async_write(socket, asio::buffer(request), asio::use_awaitable);
+    std::string head;
+    auto n = co_await asio::async_read_until(socket, asio::dynamic_buffer(head), "\r\n\r\n", asio::use_awaitable);
+    if (head.rfind("HTTP/1.1 200", 0) != 0) throw std::runtime_error("not 200");
+    co_return head.substr(n);
+}
+
 /// One subscriber: connects from `source`, reads the stream, records latencies.
 asio::awaitable<void> subscribe(unsigned short port, std::string source, std::string target, int topic, Stats& stats) {
     try {
         tcp::socket socket(co_await asio::this_coro::executor);
-        socket.open(tcp::v4());
-        socket.bind({asio::ip::make_address(source), 0});
-        co_await socket.async_connect({asio::ip::make_address("127.0.0.1"), port}, asio::use_awaitable);
-        const std::string request = "GET " + target + " HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n";
-        co_await asio::async_write(socket, asio::buffer(request), asio::use_awaitable);
-        std::string buffer;
-        auto n = co_await asio::async_read_until(socket, asio::dynamic_buffer(buffer), "\r\n\r\n", asio::use_awaitable);
-        if (buffer.rfind("HTTP/1.1 200", 0) != 0) throw std::runtime_error("not 200");
+        const std::string first = co_await open_stream(socket, port, source, target);
         ++stats.connected;
         ++stats.per_topic_subscribers[topic];
         taskstream::SseParser parser([&](const taskstream::SseEvent& e) {
@@ -96,7 +104,7 @@ asio::awaitable<void> subscribe(unsigned short port, std::string source, std::st
             ++stats.received;
             stats.latencies_ms.push_back(static_cast<double>(now_ns() - *sent) / 1e6);
         });
-        parser.feed(std::string_view(buffer).substr(n));
+        parser.feed(first);
         std::string chunk(65536, '\0');
         for (;;) {
             auto got = co_await socket.async_read_some(asio::buffer(chunk), asio::use_awaitable);
@@ -194,14 +202,7 @@ asio::awaitable<void> hold(unsigned short port, std::string source, std::string 
     auto& me = held.streams[index];
     try {
         tcp::socket socket(co_await asio::this_coro::executor);
-        socket.open(tcp::v4());
-        socket.bind({asio::ip::make_address(source), 0});
-        co_await socket.async_connect({asio::ip::make_address("127.0.0.1"), port}, asio::use_awaitable);
-        const std::string request = "GET " + target + " HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n";
-        co_await asio::async_write(socket, asio::buffer(request), asio::use_awaitable);
-        std::string head;
-        auto n = co_await asio::async_read_until(socket, asio::dynamic_buffer(head), "\r\n\r\n", asio::use_awaitable);
-        if (head.rfind("HTTP/1.1 200", 0) != 0) throw std::runtime_error("not 200");
+        const std::string first = co_await open_stream(socket, port, source, target);
         me.connected = true;
         ++held.connected;
         ++held.settled;
@@ -211,9 +212,7 @@ asio::awaitable<void> hold(unsigned short port, std::string source, std::string 
             ++held.delivered;
             held.last_delivery = Clock::now();
         });
-        parser.feed(std::string_view(head).substr(n));
-        head.clear();
-        head.shrink_to_fit();
+        parser.feed(first);
         std::array<char, 512> chunk;
         for (;;) {
             auto got = co_await socket.async_read_some(asio::buffer(chunk), asio::use_awaitable);
