@@ -10,23 +10,36 @@ Watchdog::~Watchdog() {
     state_->timer.cancel();
 }
 
-void Watchdog::arm(std::chrono::steady_clock::duration timeout) {
+void Watchdog::arm(Clock::duration timeout) {
     auto& s = *state_;
     s.expired = false;
-    const unsigned generation = ++s.generation;
-    s.timer.expires_after(timeout);
-    s.timer.async_wait([state = state_, generation](const boost::system::error_code& ec) {
-        // A stale expiry (re-armed or destroyed since) is ignored by its generation.
-        if (ec || generation != state->generation || !state->socket) return;
-        state->expired = true;
-        boost::system::error_code ignored;
-        state->socket->cancel(ignored);
-    });
+    s.deadline = Clock::now() + timeout;
+    // A pending wait that ends at or before the deadline will look again when it ends.
+    if (!s.waiting || s.deadline < s.waits_until) wait_for(state_, s.deadline);
 }
 
 void Watchdog::disarm() {
-    ++state_->generation;
-    state_->timer.cancel();
+    // The pending wait, if any, stays: it finds no deadline when it ends.
+    state_->deadline = Clock::time_point::max();
+}
+
+void Watchdog::wait_for(const std::shared_ptr<State>& state, Clock::time_point at) {
+    auto& s = *state;
+    const unsigned generation = ++s.generation;
+    s.waiting = true;
+    s.waits_until = at;
+    s.timer.expires_at(at);  // cancels a pending wait, whose handler then finds a newer generation
+    s.timer.async_wait([state, generation](const boost::system::error_code&) {
+        auto& s = *state;
+        if (generation != s.generation) return;
+        s.waiting = false;
+        if (!s.socket || s.deadline == Clock::time_point::max()) return;
+        if (Clock::now() < s.deadline) return wait_for(state, s.deadline);
+        s.expired = true;
+        s.deadline = Clock::time_point::max();
+        boost::system::error_code ignored;
+        s.socket->cancel(ignored);
+    });
 }
 
 } // namespace taskstream::http
