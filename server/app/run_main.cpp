@@ -1,6 +1,8 @@
 // run_main (public API, include/taskstream/server.hpp): the command line —
 // `serve` (the default when the first argument is a server option, or there is
 // none) and the client commands; any unknown argument is a usage error (2).
+#include <malloc.h>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -79,6 +81,10 @@ int serve(CLI::App& serve_command, const ServerOptions& options, KindRegistry ki
     } catch (const ConfigError& e) {
         return config_error(e.what());
     }
+    // glibc gives a thread's heap top back to the kernel past 128 KiB free, and takes
+    // it again with the next burst: at a few thousand requests a second that was an
+    // mprotect in every few requests. A few MiB of slack per arena ends the churn.
+    mallopt(M_TRIM_THRESHOLD, 4 << 20);
     return run_server(options, kinds, config, make_logger(options.log_format, options.log_level));
 }
 
