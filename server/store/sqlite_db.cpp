@@ -53,6 +53,11 @@ Statement& Statement::bind(int index, std::string_view text) {
     return *this;
 }
 
+Statement& Statement::bind_borrowed(int index, std::string_view text) {
+    check(db_, sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC), "bind");
+    return *this;
+}
+
 Statement& Statement::bind(int index, std::int64_t value) {
     check(db_, sqlite3_bind_int64(stmt_, index, value), "bind");
     return *this;

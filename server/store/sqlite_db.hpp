@@ -33,7 +33,10 @@ public:
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
 
-    Statement& bind(int index, std::string_view text);
+    Statement& bind(int index, std::string_view text);  // copied: the text may go at once
+    /// Not copied: `text` must stay valid and unchanged until the statement is run or
+    /// reset. For the writer's hot loop, which binds fields of events it holds.
+    Statement& bind_borrowed(int index, std::string_view text);
     Statement& bind(int index, std::int64_t value);
     /// Advances; true while a row is available. Throws StoreError.
     bool step();

@@ -116,6 +116,9 @@ SqliteStore::SqliteStore(const std::filesystem::path& data_dir, std::shared_ptr<
         writer_->exec(kSchema);
         add_missing_columns();
         set_synchronous(true);
+        // Prepared once: a commit per publish would otherwise parse these two each time.
+        begin_ = std::make_unique<sqlite::Statement>(*writer_, "BEGIN IMMEDIATE");
+        commit_ = std::make_unique<sqlite::Statement>(*writer_, "COMMIT");
         upsert_task_ = std::make_unique<sqlite::Statement>(
             *writer_, "INSERT INTO tasks(id, kind, state, finished_at, body, owner) VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
                       "ON CONFLICT(id) DO UPDATE SET state = excluded.state, finished_at = excluded.finished_at, "
@@ -170,7 +173,7 @@ void SqliteStore::set_synchronous(bool full) {
 std::uint64_t SqliteStore::write(const WriteBatch& batch) {
     // One server owns the file: the journal gives the ids (assign_ids is never set).
     set_synchronous(batch.durable);
-    writer_->exec("BEGIN IMMEDIATE");
+    begin_->run();
     try {
         for (std::size_t i = 0; i < batch.tasks.size(); ++i) {
             const Task* t = batch.tasks[i];
@@ -194,14 +197,15 @@ std::uint64_t SqliteStore::write(const WriteBatch& batch) {
             }
         }
         for (const auto& e : batch.events) {
+            // The batch holds the events through the run: their text need not be copied.
             insert_event_->bind(1, static_cast<std::int64_t>(e->seq))
-                .bind(2, e->topic)
-                .bind(3, e->type)
-                .bind(4, e->data)
+                .bind_borrowed(2, e->topic)
+                .bind_borrowed(3, e->type)
+                .bind_borrowed(4, e->data)
                 .bind(5, e->ts_ms)
                 .bind(6, std::int64_t{e->terminal})
-                .bind(7, e->kind)
-                .bind(8, e->owner);
+                .bind_borrowed(7, e->kind)
+                .bind_borrowed(8, e->owner);
             insert_event_->run();
         }
         for (const auto* k : batch.idempotency) {
@@ -213,7 +217,7 @@ std::uint64_t SqliteStore::write(const WriteBatch& batch) {
             set_meta_->bind(1, "seq_ceiling").bind(2, static_cast<std::int64_t>(*batch.seq_ceiling));
             set_meta_->run();
         }
-        writer_->exec("COMMIT");
+        commit_->run();
     } catch (...) {
         upsert_task_->reset();
         insert_event_->reset();

@@ -48,7 +48,7 @@ private:
     int lock_fd_ = -1;
     // Writer side: used by the journal's thread only.
     std::unique_ptr<sqlite::Connection> writer_;
-    std::unique_ptr<sqlite::Statement> upsert_task_, insert_event_, set_meta_, insert_key_, queue_callback_;
+    std::unique_ptr<sqlite::Statement> begin_, commit_, upsert_task_, insert_event_, set_meta_, insert_key_, queue_callback_;
     int synchronous_full_ = -1;
     // Reader side: one connection shared by readers under a mutex (WAL lets it
     // read while the writer commits).
