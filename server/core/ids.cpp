@@ -1,5 +1,6 @@
 #include "core/ids.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <mutex>
@@ -62,8 +63,11 @@ bool is_task_id(std::string_view text) {
 }
 
 std::string format_event_id(std::uint64_t seq) {
-    std::string digits = std::to_string(seq);
-    return digits.size() >= 16 ? digits : std::string(16 - digits.size(), '0') + digits;
+    char digits[20];
+    const auto length = static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, seq).ptr - digits);
+    std::string out(std::max<std::size_t>(16, length), '0');  // one allocation: this is on every publish
+    std::copy(digits, digits + length, out.end() - static_cast<std::ptrdiff_t>(length));
+    return out;
 }
 
 std::optional<std::uint64_t> parse_event_id(std::string_view text) {

@@ -67,6 +67,7 @@ Outcome<std::vector<ProducerEvent>> parse_producer_events(const nlohmann::json& 
     if (many && (body.empty() || body.size() > 1000))
         return make_error(errc::validation_failed, "send 1 to 1000 events in one request");
     std::vector<ProducerEvent> out;
+    out.reserve(many ? body.size() : 1);
     for (std::size_t i = 0; i < (many ? body.size() : 1); ++i) {
         const auto& e = many ? body[i] : body;
         const std::string where = many ? "/" + std::to_string(i) : "";
@@ -77,15 +78,17 @@ Outcome<std::vector<ProducerEvent>> parse_producer_events(const nlohmann::json& 
         if (!e.is_object()) return invalid("", "an event is an object {type?, data}");
         for (auto it = e.begin(); it != e.end(); ++it)
             if (it.key() != "type" && it.key() != "data") return invalid("/" + it.key(), "is not an allowed member");
-        if (!e.contains("data")) return invalid("/data", "is required");
+        // One lookup per member, and no copy of a string only looked at: this runs per event.
+        const auto data = e.find("data");
+        if (data == e.end()) return invalid("/data", "is required");
         ProducerEvent p;
-        if (e.contains("type")) {
-            if (!e["type"].is_string() || !sse::is_valid_field(e["type"].get<std::string>(), 64))
+        if (const auto type = e.find("type"); type != e.end()) {
+            if (!type->is_string() || !sse::is_valid_field(type->get_ref<const std::string&>(), 64))
                 return make_error(errc::bad_request, "type must be 1 to 64 characters without control characters",
                                   {{"errors", {{{"pointer", where + "/type"}, {"detail", "control characters or bad length"}}}}});
-            p.type = e["type"].get<std::string>();
+            p.type = type->get_ref<const std::string&>();
         }
-        p.data = e["data"].is_string() ? e["data"].get<std::string>() : e["data"].dump();
+        p.data = data->is_string() ? data->get_ref<const std::string&>() : data->dump();
         out.push_back(std::move(p));
     }
     return out;

@@ -20,7 +20,9 @@ void TopicService::publish(const std::string& topic, std::vector<ProducerEvent> 
     // `published` publish is committed at once then, not kept for the group commit.
     const bool at_commit = ack == PublishAck::committed || journal_.store_assigns_ids();
     auto batch = std::make_shared<Batch>(Batch{{}, events.size(), events.size(), false, std::move(done)});
+    batch->ids.reserve(events.size());
     std::vector<Journal::Entry> entries;
+    entries.reserve(events.size());
     for (auto& event : events) {
         auto sequenced = [batch, at_commit](std::uint64_t seq) {
             batch->ids.push_back(format_event_id(seq));
