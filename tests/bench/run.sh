@@ -106,6 +106,11 @@ for peer in $main_peers; do
       start_server
       record S4pub "$(load fanout --connections 2000 --topics 1000 --rate 2000 --seconds 20 --publish-query ack=published)"
     done
+    # Batched publishing: server CPU of a request of 100 events against one of one, at each acknowledgement.
+    for _ in $(seq "$reps"); do
+      start_server; record S4batch "$(load batch --requests 3000)"
+      start_server; record S4batchpub "$(load batch --requests 3000 --publish-query ack=published)"
+    done
   fi
   if [ "$peer" = taskstream ]; then
     # S5: creations alone (the executor paused, so the same core does not also

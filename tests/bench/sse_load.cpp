@@ -228,6 +228,7 @@ asio::awaitable<void> hold(unsigned short port, std::string source, std::string 
 
 /// S6: see the header. Prints its JSON and returns the exit code.
 int run_many(unsigned short port, int pid, int connections, int per_source, double heartbeat_s, const Flavor& flavor);
+int run_batch(unsigned short port, int pid, int requests, const Flavor& flavor);
 
 /// Runs `ioc` until `done()` or `deadline`, in small slices.
 template <typename Done>
@@ -244,7 +245,12 @@ int main(int argc, char** argv) {
     int pid = 0, connections = 1000, topics = 1, per_source = 90;
     double rate = 100, seconds = 10;
     double heartbeat_s = 15;
-    app.add_option("mode", mode, "idle, fanout or many")->required()->check(CLI::IsMember({"idle", "fanout", "many"}));
+    app.add_option("mode", mode, "idle, fanout, many or batch")
+        ->required()
+        ->check(CLI::IsMember({"idle", "fanout", "many", "batch"}));
+    int requests = 3000;
+    app.add_option("--requests", requests, "batch: one-event requests (a fifth as many of 100 events)")
+        ->check(CLI::Range(10, 100000));
     app.add_option("--heartbeat", heartbeat_s, "many: the server's heartbeat period in seconds")->check(CLI::Range(1.0, 60.0));
     app.add_option("--port", port)->required();
     unsigned short publish_port = 0;
@@ -263,6 +269,7 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
     if (publish_port == 0) publish_port = port;
     if (mode == "many") return run_many(port, pid, connections, per_source, heartbeat_s, flavor);
+    if (mode == "batch") return run_batch(port, pid, requests, flavor);
     if (connections > 20000) {
         std::cerr << "idle and fanout take at most 20000 connections\n";
         return 2;
@@ -336,6 +343,47 @@ int main(int argc, char** argv) {
 }
 
 namespace {
+
+/// Batched publishing: the server CPU of a request carrying one event against one
+/// carrying 100, sent one after another on one keep-alive connection (taskstream).
+int run_batch(unsigned short port, int pid, int requests, const Flavor& flavor) {
+    asio::io_context ioc;
+    tcp::socket socket(ioc);
+    socket.connect({asio::ip::make_address("127.0.0.1"), port});
+    socket.set_option(tcp::no_delay(true));
+    std::string buffer;
+    auto post = [&](const std::string& body) {
+        const std::string request = "POST " + flavor.publish_target(0) +
+                                    " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                                    std::to_string(body.size()) + "\r\n\r\n" + body;
+        asio::write(socket, asio::buffer(request));
+        const auto n = asio::read_until(socket, asio::dynamic_buffer(buffer), "\r\n\r\n");
+        const auto length_at = buffer.find("Content-Length: ");
+        const std::size_t length = length_at < n ? std::stoul(buffer.substr(length_at + 16)) : 0;
+        if (buffer.size() < n + length)
+            asio::read(socket, asio::dynamic_buffer(buffer), asio::transfer_exactly(n + length - buffer.size()));
+        if (buffer.rfind("HTTP/1.1 202", 0) != 0) throw std::runtime_error("publish refused: " + buffer.substr(0, n));
+        buffer.erase(0, n + length);
+    };
+    auto event = [](int i) { return json{{"type", "tick"}, {"data", {{"n", i}, {"t", 123456789}}}}; };
+    json hundred = json::array();
+    for (int i = 0; i < 100; ++i) hundred.push_back(event(i));
+    const std::string one_body = event(0).dump(), hundred_body = hundred.dump();
+    auto cpu_us_per_request = [&](const std::string& body, int count) {
+        const double before = cpu_seconds(pid);
+        for (int i = 0; i < count; ++i) post(body);
+        return (cpu_seconds(pid) - before) * 1e6 / count;
+    };
+    cpu_us_per_request(one_body, requests / 10);  // warm up
+    const double one = cpu_us_per_request(one_body, requests);
+    const double batch = cpu_us_per_request(hundred_body, requests / 5);
+    json out{{"flavor", flavor.name},         {"mode", "batch"},
+             {"ack", flavor.publish_query},    {"requests", requests},
+             {"cpu_us_per_one_event", one},    {"cpu_us_per_100_events", batch},
+             {"batch_to_one", one > 0 ? batch / one : 0}};
+    std::cout << out.dump() << "\n";
+    return 0;
+}
 
 int run_many(unsigned short port, int pid, int connections, int per_source, double heartbeat_s, const Flavor& flavor) {
     // Two sockets per stream live here (ours and, on loopback, the server's): raise the limit.

@@ -51,6 +51,8 @@ for peer in main_peers:
         "S6_heartbeats_late": med(peer, "S6", "heartbeats_late"),
         "S6_loss": med(peer, "S6", "loss"),
         "S6_publish_to_last_delivery_ms": med(peer, "S6", "publish_to_last_delivery_ms"),
+        "S4batch_100_to_1": med(peer, "S4batch", "batch_to_one"),
+        "S4batchpub_100_to_1": med(peer, "S4batchpub", "batch_to_one"),
         "S5_creations_per_second": med(peer, "S5", "per_second"),
         "S5_created_and_run_per_second": med(peer, "S5run", "per_second"),
     }
@@ -80,13 +82,46 @@ def ratio(key):
 keys = ["S1_bytes_per_idle_connection", "S2_p50_ms", "S2_p99_ms", "S2_loss", "S3_best", "S4_p99_ms", "S4_loss",
         "S4_cpu_us_per_publish", "S4pub_p99_ms", "S4pub_loss", "S4pub_cpu_us_per_publish",
         "S6_streams", "S6_bytes_per_stream", "S6_kernel_bytes_per_stream", "S6_heartbeats_late", "S6_loss",
-        "S6_publish_to_last_delivery_ms",
+        "S6_publish_to_last_delivery_ms", "S4batch_100_to_1", "S4batchpub_100_to_1",
         "S5_creations_per_second", "S5_created_and_run_per_second"]
 if main_peers:
     print("\n| measure | " + " | ".join(main_peers) + " | taskstream/nchan |")
     print("|---|" + "---|" * (len(main_peers) + 1))
 for k in keys if main_peers else []:
     print(f"| {k} | " + " | ".join(fmt(summary[p].get(k)) for p in main_peers) + f" | {ratio(k)} |")
+
+
+
+def each(peer, scenario, key):
+    return [m.get(key) for m in by.get((peer, scenario), [])]
+
+
+# Each repetition's ratio to nchan (the i-th run of each, which ran the same hour),
+# for the goals stated per repetition; the batch rows are taskstream's own ratio.
+per_rep = {}
+if "taskstream" in main_peers and "nchan" in main_peers:
+    pairs = {"S1 bytes per idle connection": ("S1", "S1", "bytes_per_connection"),
+             "S2 p99": ("S2", "S2", "p99_ms"),
+             "S4 p99": ("S4", "S4", "p99_ms"),
+             "S4 CPU per publish": ("S4", "S4", "cpu_us_per_publish"),
+             "S4pub CPU per publish (against nchan's S4)": ("S4pub", "S4", "cpu_us_per_publish"),
+             "S6 bytes per stream": ("S6", "S6", "bytes_per_stream"),
+             "S6 publish to last delivery": ("S6", "S6", "publish_to_last_delivery_ms")}
+    for name, (ts_s, nc_s, key) in pairs.items():
+        ts, nc = each("taskstream", ts_s, key), each("nchan", nc_s, key)
+        per_rep[name] = [round(a / b, 2) if a is not None and b else None for a, b in zip(ts, nc)]
+if "taskstream" in main_peers:
+    for name, scenario in [("100 events / 1 event, ack=committed", "S4batch"),
+                           ("100 events / 1 event, ack=published", "S4batchpub")]:
+        per_rep[name] = [round(v, 2) if v is not None else None for v in each("taskstream", scenario, "batch_to_one")]
+if per_rep:
+    summary["ratios_per_repetition"] = per_rep
+    width = max(len(v) for v in per_rep.values())
+    print("\n| ratio, each repetition | " + " | ".join(f"run {i + 1}" for i in range(width)) + " |")
+    print("|---|" + "---|" * width)
+    for name, values in per_rep.items():
+        values = values + [None] * (width - len(values))
+        print(f"| {name} | " + " | ".join("-" if v is None else f"{v:.2f}" for v in values) + " |")
 
 # S7, scale-out: one SQLite server beside two (fan-out) or one (creations) on Redis.
 if scale_peers:
