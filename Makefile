@@ -12,7 +12,7 @@ PACKAGES := build-essential cmake ninja-build pkg-config ccache curl util-linux 
 	libboost1.81-dev libboost-url1.81-dev libssl-dev \
 	nlohmann-json3-dev libspdlog-dev catch2 libsqlite3-dev sqlite3 libcli11-dev \
 	libtomlplusplus-dev libcpp-jwt-dev python3 iproute2 chromium fonts-dejavu-core nginx-light openssl systemd \
-	clang libclang-rt-14-dev redis-server libhiredis-dev
+	clang libclang-rt-14-dev redis-server libhiredis-dev gdb procps
 
 .PHONY: all deps configure build run test bench package install record-versions clean \
 	fuzz-build fuzz test-asan test-tsan
