@@ -35,10 +35,12 @@ function templateOf(path) {
 
 const called = new Set();
 
-/** Calls the server, then checks the answer against the document. */
-async function call(server, method, target, { headers = {}, body, expect } = {}) {
+/** Calls the server, then checks the answer against the document. A stream is
+ * closed after its head, or with `toEnd` read until the server ends it (10 s at most). */
+async function call(server, method, target, { headers = {}, body, expect, toEnd = false } = {}) {
   const res = await fetch(server.url + target, {
     method,
+    signal: AbortSignal.timeout(10000),
     headers: { ...(body !== undefined && typeof body !== 'string' ? { 'content-type': 'application/json' } : {}), ...headers },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
@@ -59,7 +61,8 @@ async function call(server, method, target, { headers = {}, body, expect } = {})
   const type = (res.headers.get('content-type') ?? '').split(';')[0];
   if (type === 'text/event-stream') {
     assert.ok(response.content?.['text/event-stream'], `${method} ${template} ${res.status}: a stream is not documented`);
-    await res.body.cancel();
+    if (toEnd) res.streamed = await res.text();
+    else await res.body.cancel();
     return res;
   }
   const text = await res.text();
@@ -100,7 +103,7 @@ test('every operation of the document answers as documented, and the server serv
   assert.ok(streamed.headers.get('location'));
 
   const id = created.json.id;
-  await call(server, 'GET', `/v1/tasks/${id}/events`, { expect: 200 });  // the stream, read to its end by fetch
+  await call(server, 'GET', `/v1/tasks/${id}/events`, { expect: 200 });
   const history = await call(server, 'GET', `/v1/tasks/${id}/events?limit=2`, { headers: { accept: 'application/json' }, expect: 200 });
   assert.equal(history.json.events.length, 2);
   await call(server, 'GET', `/v1/tasks/${id}/events?limit=0`, { headers: { accept: 'application/json' }, expect: 400 });
@@ -112,7 +115,10 @@ test('every operation of the document answers as documented, and the server serv
   const slow = await call(server, 'POST', '/v1/tasks', { body: { kind: 'demo.countdown', params: { steps: 1000, interval_ms: 100 } }, expect: 202 });
   await call(server, 'DELETE', `/v1/tasks/${slow.json.id}`, { expect: 409 });
   await call(server, 'POST', `/v1/tasks/${slow.json.id}/cancel`, { expect: 202 });
-  await call(server, 'GET', `/v1/tasks/${slow.json.id}/events`, { expect: 200 });  // to its end: cancelled
+  // Read to its end, the cancelled state: only then is a second cancel a conflict (the
+  // running attempt sees the first one, ends, and commits its end meanwhile).
+  const ended = await call(server, 'GET', `/v1/tasks/${slow.json.id}/events`, { expect: 200, toEnd: true });
+  assert.match(ended.streamed, /"state":"cancelled"/);
   await call(server, 'POST', `/v1/tasks/${slow.json.id}/cancel`, { expect: 409 });
   await call(server, 'POST', `/v1/tasks/${slow.json.id}/retry`, { expect: 202 });
   await call(server, 'POST', `/v1/tasks/${slow.json.id}/cancel`, { expect: 202 });
