@@ -70,22 +70,27 @@ Outcome<std::vector<ProducerEvent>> parse_producer_events(const nlohmann::json& 
     out.reserve(many ? body.size() : 1);
     for (std::size_t i = 0; i < (many ? body.size() : 1); ++i) {
         const auto& e = many ? body[i] : body;
-        const std::string where = many ? "/" + std::to_string(i) : "";
+        // Only an error names the event: nothing is built for it on the way (this runs per event).
+        auto where = [&] { return many ? "/" + std::to_string(i) : std::string(); };
         auto invalid = [&](const std::string& pointer, const std::string& detail) {
             return make_error(errc::validation_failed, "event" + (many ? " " + std::to_string(i) : "") + ": " + detail,
-                              {{"errors", {{{"pointer", where + pointer}, {"detail", detail}}}}});
+                              {{"errors", {{{"pointer", where() + pointer}, {"detail", detail}}}}});
         };
         if (!e.is_object()) return invalid("", "an event is an object {type?, data}");
-        for (auto it = e.begin(); it != e.end(); ++it)
-            if (it.key() != "type" && it.key() != "data") return invalid("/" + it.key(), "is not an allowed member");
-        // One lookup per member, and no copy of a string only looked at: this runs per event.
-        const auto data = e.find("data");
-        if (data == e.end()) return invalid("/data", "is required");
+        // One pass over the members finds both, and refuses any other.
+        const nlohmann::json* type = nullptr;
+        const nlohmann::json* data = nullptr;
+        for (auto it = e.begin(); it != e.end(); ++it) {
+            if (it.key() == "type") type = &it.value();
+            else if (it.key() == "data") data = &it.value();
+            else return invalid("/" + it.key(), "is not an allowed member");
+        }
+        if (!data) return invalid("/data", "is required");
         ProducerEvent p;
-        if (const auto type = e.find("type"); type != e.end()) {
+        if (type) {
             if (!type->is_string() || !sse::is_valid_field(type->get_ref<const std::string&>(), 64))
                 return make_error(errc::bad_request, "type must be 1 to 64 characters without control characters",
-                                  {{"errors", {{{"pointer", where + "/type"}, {"detail", "control characters or bad length"}}}}});
+                                  {{"errors", {{{"pointer", where() + "/type"}, {"detail", "control characters or bad length"}}}}});
             p.type = type->get_ref<const std::string&>();
         }
         p.data = data->is_string() ? data->get_ref<const std::string&>() : data->dump();

@@ -15,7 +15,7 @@ void Watchdog::arm(Clock::duration timeout) {
     s.expired = false;
     s.deadline = Clock::now() + timeout;
     // A pending wait that ends at or before the deadline will look again when it ends.
-    if (!s.waiting || s.deadline < s.waits_until) wait_for(state_, s.deadline);
+    if (s.deadline < s.waits_until) wait_for(state_, s.deadline);
 }
 
 void Watchdog::disarm() {
@@ -26,13 +26,12 @@ void Watchdog::disarm() {
 void Watchdog::wait_for(const std::shared_ptr<State>& state, Clock::time_point at) {
     auto& s = *state;
     const unsigned generation = ++s.generation;
-    s.waiting = true;
     s.waits_until = at;
     s.timer.expires_at(at);  // cancels a pending wait, whose handler then finds a newer generation
     s.timer.async_wait([state, generation](const boost::system::error_code&) {
         auto& s = *state;
         if (generation != s.generation) return;
-        s.waiting = false;
+        s.waits_until = Clock::time_point::max();
         if (!s.socket || s.deadline == Clock::time_point::max()) return;
         if (Clock::now() < s.deadline) return wait_for(state, s.deadline);
         s.expired = true;

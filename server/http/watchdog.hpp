@@ -35,9 +35,8 @@ private:
     struct State {
         boost::asio::steady_timer timer;
         boost::asio::ip::tcp::socket* socket;
-        Clock::time_point deadline = Clock::time_point::max();  // max: disarmed
-        Clock::time_point waits_until{};                        // of the pending wait, if any
-        bool waiting = false;
+        Clock::time_point deadline = Clock::time_point::max();     // max: disarmed
+        Clock::time_point waits_until = Clock::time_point::max();  // of the pending wait; max: none
         bool expired = false;
         unsigned generation = 0;  // of the pending wait: a cancelled one is ignored
     };

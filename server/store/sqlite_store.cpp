@@ -116,7 +116,7 @@ SqliteStore::SqliteStore(const std::filesystem::path& data_dir, std::shared_ptr<
         writer_->exec(kSchema);
         add_missing_columns();
         set_synchronous(true);
-        // Prepared once: a commit per publish would otherwise parse these two each time.
+        // Prepared once (every write and prune): a commit per publish would otherwise parse both each time.
         begin_ = std::make_unique<sqlite::Statement>(*writer_, "BEGIN IMMEDIATE");
         commit_ = std::make_unique<sqlite::Statement>(*writer_, "COMMIT");
         upsert_task_ = std::make_unique<sqlite::Statement>(
@@ -317,7 +317,7 @@ void SqliteStore::settle_callback(const std::string& delivery_id, int attempts, 
 
 PruneResult SqliteStore::prune(const RetentionPolicy& policy, std::int64_t now_ms) {
     set_synchronous(false);
-    writer_->exec("BEGIN IMMEDIATE");
+    begin_->run();
     PruneResult result;
     try {
         result.tasks = prune_finished_tasks(policy, now_ms);
@@ -326,7 +326,7 @@ PruneResult SqliteStore::prune(const RetentionPolicy& policy, std::int64_t now_m
         sqlite::Statement(*writer_, "DELETE FROM idempotency WHERE created_at < ?1")
             .bind(1, now_ms - policy.idempotency_ms)
             .run();
-        writer_->exec("COMMIT");
+        commit_->run();
     } catch (...) {
         try { writer_->exec("ROLLBACK"); } catch (const StoreError&) {}
         throw;

@@ -130,7 +130,19 @@ struct Flavor {
     std::string publish_body(const json& data) const {
         return name == "taskstream" ? json{{"type", "tick"}, {"data", data}}.dump() : data.dump();
     }
+    /// The whole POST of `body` to `topic`, kept alive unless `close`.
+    std::string publish_request(int topic, const std::string& body, bool close = false) const {
+        return "POST " + publish_target(topic) + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+               (close ? "Connection: close\r\n" : "") + "Content-Length: " + std::to_string(body.size()) +
+               "\r\n\r\n" + body;
+    }
 };
+
+/// The body length an answer's head (its first `head` bytes of `buffer`) announces.
+std::size_t announced_length(const std::string& buffer, std::size_t head) {
+    const auto at = buffer.find("ontent-Length: ");  // nginx and Node spell it differently
+    return at < head ? std::stoul(buffer.substr(at + 15)) : 0;
+}
 
 /// One keep-alive publisher connection: POSTs its share of the events at a fixed rate.
 asio::awaitable<void> publish(unsigned short port, const Flavor& flavor, int topics, double rate,
@@ -145,13 +157,10 @@ asio::awaitable<void> publish(unsigned short port, const Flavor& flavor, int top
     for (std::size_t i = 0; Clock::now() < until; ++i) {
         const int topic = static_cast<int>(i % static_cast<std::size_t>(topics));
         const std::string body = flavor.publish_body(json{{"t", now_ns()}, {"n", i}});
-        const std::string request = "POST " + flavor.publish_target(topic) +
-                                    " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
-                                    std::to_string(body.size()) + "\r\n\r\n" + body;
+        const std::string request = flavor.publish_request(topic, body);
         co_await asio::async_write(socket, asio::buffer(request), asio::use_awaitable);
         auto n = co_await asio::async_read_until(socket, asio::dynamic_buffer(buffer), "\r\n\r\n", asio::use_awaitable);
-        auto length_at = buffer.find("ontent-Length: ");  // nginx and Node spell it differently
-        std::size_t length = length_at < n ? std::stoul(buffer.substr(length_at + 15)) : 0;
+        const std::size_t length = announced_length(buffer, n);
         if (buffer.size() < n + length)
             co_await asio::async_read(socket, asio::dynamic_buffer(buffer), asio::transfer_exactly(n + length - buffer.size()),
                                       asio::use_awaitable);
@@ -353,13 +362,9 @@ int run_batch(unsigned short port, int pid, int requests, const Flavor& flavor) 
     socket.set_option(tcp::no_delay(true));
     std::string buffer;
     auto post = [&](const std::string& body) {
-        const std::string request = "POST " + flavor.publish_target(0) +
-                                    " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
-                                    std::to_string(body.size()) + "\r\n\r\n" + body;
-        asio::write(socket, asio::buffer(request));
+        asio::write(socket, asio::buffer(flavor.publish_request(0, body)));
         const auto n = asio::read_until(socket, asio::dynamic_buffer(buffer), "\r\n\r\n");
-        const auto length_at = buffer.find("Content-Length: ");
-        const std::size_t length = length_at < n ? std::stoul(buffer.substr(length_at + 16)) : 0;
+        const std::size_t length = announced_length(buffer, n);
         if (buffer.size() < n + length)
             asio::read(socket, asio::dynamic_buffer(buffer), asio::transfer_exactly(n + length - buffer.size()));
         if (buffer.rfind("HTTP/1.1 202", 0) != 0) throw std::runtime_error("publish refused: " + buffer.substr(0, n));
@@ -442,10 +447,7 @@ int run_many(unsigned short port, int pid, int connections, int per_source, doub
         tcp::socket socket(ioc);
         socket.connect({asio::ip::make_address("127.0.0.1"), port});
         const std::string body = flavor.publish_body(json{{"t", now_ns()}, {"n", 0}});
-        const std::string request = "POST " + flavor.publish_target(0) +
-                                    " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                                    "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-        asio::write(socket, asio::buffer(request));
+        asio::write(socket, asio::buffer(flavor.publish_request(0, body, true)));
         std::string answer;
         asio::read_until(socket, asio::dynamic_buffer(answer), "\r\n\r\n");
         out["publish_status"] = answer.substr(9, 3);
