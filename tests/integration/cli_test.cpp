@@ -81,6 +81,7 @@ TEST_CASE("cli run through a pipe: timestamped lines, or JSON lines, and the exi
     REQUIRE(http.request("POST", "/v1/tasks/" + id + "/cancel").status == 202);
     CHECK(cancelled.wait_exit(std::chrono::seconds(30)) == 3);
     auto events = json_lines(cancelled.output());
+    INFO("the command printed:\n" << cancelled.output());  // once it missed its first states: show what came
     REQUIRE(events.size() >= 3);
     CHECK(events.front()["event"] == "state");
     CHECK(events.front()["data"]["state"] == "queued");
