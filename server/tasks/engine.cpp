@@ -461,14 +461,14 @@ Outcome<StreamStart> Engine::open_stream(const std::string& id, std::optional<st
     const StreamSource source{task->topic(), nullptr};
     auto opened = streams_.open(source, after.value_or(0), subscriber, reset);  // no id: all of it
     if (!opened) return std::move(opened).error();
-    StreamStart start{.replay = opened->replay, .replay_may_end = finished};
-    if (opened->reset) {
-        start.replay_may_end = true;  // a terminal reset (a finished task) is the end
-        return start;
-    }
+    if (opened->reset) return StreamStart{.replay = opened->replay, .replay_may_end = true};  // a terminal reset is the end
+    // Whether the replay holds the end, as of the attach: a topic in memory says so
+    // itself (the task read above may be older than the attach, and its terminal
+    // event may be in the replay, or still on its way live); one not in memory has
+    // all its events in the store, and the task read tells.
+    const bool ended = opened->topic_known ? opened->finished : finished;
+    StreamStart start{.replay = opened->replay, .replay_may_end = ended};
     // Finished, and nothing left to send: the client already has the terminal event.
-    // (A topic in memory says so itself: its terminal event may still be on its way.)
-    const bool ended = finished && (!opened->topic_known || opened->finished);
     if (ended && opened->replay->exhausted()) {
         streams_.close(source, subscriber.get());
         start.already_ended = true;

@@ -49,8 +49,8 @@ struct TaskPage {
 struct StreamStart {
     std::shared_ptr<Replay> replay;  // before live events
     bool already_ended = false;      // the client has seen the terminal event: answer 204
-    bool replay_may_end = false;     // a terminal event in the replay ends the stream (the task is
-                                     // finished; else such an event is history: it was retried)
+    bool replay_may_end = false;     // a terminal event in the replay ends the stream (the task was
+                                     // finished at the attach; else such an event is history: it was retried)
 };
 
 /// One page of a task's committed events, oldest first (its history as JSON).

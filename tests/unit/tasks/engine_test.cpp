@@ -211,6 +211,47 @@ TEST_CASE("engine: a task runs from queued to succeeded, every event in order") 
     CHECK(got->progress.percent == 100.0);
 }
 
+TEST_CASE("engine: every stream opened while its task finishes ends, at the terminal event in its replay or live") {
+    // Streams are opened back to back while each task runs, so that some open
+    // as the terminal event is published: whichever side of the attach it falls
+    // on, the stream must end with it (a stream that has it in its replay but
+    // may not end there would wait forever).
+    TempDir dir;
+    auto kinds = test_kinds();
+    Rig rig(kinds, dir.path());
+    constexpr int kTasks = 40;
+    std::size_t straddled = 0;  // streams whose replay had the terminal event but were told not to end there
+    for (int t = 0; t < kTasks; ++t) {
+        auto created = rig.create({{"kind", "t.ok"}});
+        REQUIRE(created);
+        struct Opened {
+            std::shared_ptr<RecordingSubscriber> sub;
+            bool ends_in_replay;
+            bool terminal_in_replay;
+        };
+        std::vector<Opened> opened;
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);  // the task ends long before
+        while (std::chrono::steady_clock::now() < deadline) {
+            auto sub = std::make_shared<RecordingSubscriber>();
+            auto start = rig.engine->open_stream(created->id, 0, sub);
+            REQUIRE(start);
+            REQUIRE_FALSE(start->already_ended);  // from 0 there is always a replay
+            const auto replay = replay_events(*start->replay);
+            const bool terminal = std::any_of(replay.begin(), replay.end(), [](const EventPtr& e) { return e->terminal; });
+            opened.push_back({sub, start->replay_may_end && terminal, terminal});
+            if (opened.back().ends_in_replay) break;
+        }
+        REQUIRE(opened.back().ends_in_replay);
+        for (const auto& o : opened) {
+            if (o.terminal_in_replay && !o.ends_in_replay) ++straddled;
+            if (!o.ends_in_replay) CHECK(o.sub->wait_for_terminal(std::chrono::seconds(5)));
+            rig.engine->close_stream(created->id, o.sub.get());
+        }
+    }
+    CHECK(straddled == 0);
+    CHECK(rig.hub.subscriber_count() == 0);
+}
+
 TEST_CASE("engine: rejected requests store nothing") {
     TempDir dir;
     auto kinds = test_kinds();
