@@ -10,7 +10,9 @@
 
 namespace taskstream::http {
 
-/// "/v1/events?kind=k&topic=a&topic=b": the path, then topic and kind values sorted.
+/// "/v1/events?kind=k&topic=a&topic=b": the path, then topic and kind values sorted,
+/// each percent-encoded but for unreserved characters and "/*:@" (a fixed point of
+/// split_target: parsed again, it is itself).
 std::string canonical_stream(std::string_view path, std::string_view raw_query);
 
 /// The path and raw query of an origin-form target ("/v1/events?topic=a"), decoded

@@ -937,6 +937,20 @@ def _(s):
     expect_401(s.call("GET", f"/v1/events?topic=orders/1&ticket={ticket}", headers=STREAM), "used")
 
 
+@case("a ticket for a topic whose name holds '&topic=' opens that one topic, not two", server="hs")
+def _(s):
+    # "orders/1&topic=payroll" is one topic the scope orders/* covers; the ticket
+    # must not read back as a stream of orders/1 and payroll (which sorts after it).
+    ticket = mint(s, token(subscribe=["orders/*"]), ["/v1/events?topic=orders/1%26topic%3Dpayroll"])
+    expect_401(s.call("GET", f"/v1/events?topic=orders/1&topic=payroll&ticket={ticket}", headers=STREAM),
+               "another stream")
+    ticket = mint(s, token(subscribe=["orders/*"]), ["/v1/events?topic=orders/1%26topic%3Dpayroll"])
+    conn = s.connect(timeout=5)
+    conn.send(request("GET", f"/v1/events?topic=orders/1%26topic%3Dpayroll&ticket={ticket}", headers=STREAM))
+    assert conn.read_reply().status == 200
+    conn.close()
+
+
 @case("an expired ticket gets 401", server="hs")
 def _(s):
     ticket = mint(s, token(ttl=1, subscribe=["orders/*"]), ["/v1/events?topic=orders/1"])
