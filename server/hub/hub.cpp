@@ -36,7 +36,9 @@ Hub::Attachment Hub::attach(const std::string& topic, std::optional<std::uint64_
     if (created) t.floor = last_seq_;  // nothing of it in memory: the store has all up to now
     Attachment a;
     a.position = last_seq_;
-    a.topic_known = !created;
+    // A topic only readers brought into memory (none of its events published since
+    // the start) knows nothing of its end: the store does.
+    a.topic_known = !t.history.empty();
     a.finished = t.finished;
     if (after) {
         a.store_upto = *after < t.floor ? t.floor : *after;

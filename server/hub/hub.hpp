@@ -47,7 +47,7 @@ public:
         std::vector<EventPtr> recent;
         std::uint64_t store_upto = 0;
         std::uint64_t position = 0;  // the last id published before the attach
-        bool topic_known = false;    // the topic was in memory before the attach
+        bool topic_known = false;    // memory holds events of the topic (it tells whether it is finished)
         bool finished = false;       // its terminal event has been published
     };
 

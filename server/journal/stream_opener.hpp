@@ -26,7 +26,7 @@ using ResetEvent = std::function<Outcome<EventPtr>(std::uint64_t position)>;
 struct OpenedStream {
     std::shared_ptr<Replay> replay;  // before live events
     bool reset = false;              // the replay is the reset event alone
-    bool topic_known = false;        // the topic was in the hub's memory before the attach
+    bool topic_known = false;        // the hub's memory held events of the topic at the attach
     bool finished = false;           // … and its terminal event had been published
 };
 

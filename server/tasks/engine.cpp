@@ -462,10 +462,10 @@ Outcome<StreamStart> Engine::open_stream(const std::string& id, std::optional<st
     auto opened = streams_.open(source, after.value_or(0), subscriber, reset);  // no id: all of it
     if (!opened) return std::move(opened).error();
     if (opened->reset) return StreamStart{.replay = opened->replay, .replay_may_end = true};  // a terminal reset is the end
-    // Whether the replay holds the end, as of the attach: a topic in memory says so
-    // itself (the task read above may be older than the attach, and its terminal
-    // event may be in the replay, or still on its way live); one not in memory has
-    // all its events in the store, and the task read tells.
+    // Whether the replay holds the end, as of the attach: a topic with events in
+    // memory says so itself (the task read above may be older than the attach, and
+    // its terminal event may be in the replay, or still on its way live); else the
+    // store has all its events, and the task read tells.
     const bool ended = opened->topic_known ? opened->finished : finished;
     StreamStart start{.replay = opened->replay, .replay_may_end = ended};
     // Finished, and nothing left to send: the client already has the terminal event.

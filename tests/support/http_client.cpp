@@ -177,13 +177,18 @@ void SseStream::open(unsigned short port, const std::string& request, std::chron
 }
 
 std::optional<SseEvent> SseStream::next(std::chrono::milliseconds timeout) {
+    // One deadline for the event, not one per read: heartbeats alone do not extend it.
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (events_.empty() && !eof_) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left <= std::chrono::milliseconds(0))
+            throw std::runtime_error("no event within " + std::to_string(timeout.count()) + " ms");
         std::string chunk(16384, '\0');
         auto n = run_for(ioc_, [](tcp::socket& s, std::string& buf) -> asio::awaitable<std::size_t> {
             boost::system::error_code ec;
             auto got = co_await s.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
             co_return ec ? 0 : got;
-        }(socket_, chunk), timeout);
+        }(socket_, chunk), left);
         if (n == 0) eof_ = true;
         else parser_.feed(std::string_view(chunk).substr(0, n));
     }

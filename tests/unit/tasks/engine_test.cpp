@@ -252,6 +252,44 @@ TEST_CASE("engine: every stream opened while its task finishes ends, at the term
     CHECK(rig.hub.subscriber_count() == 0);
 }
 
+TEST_CASE("engine: after a restart, a finished task's streams end while another of its streams is open") {
+    // The hub's memory holds no event of the task after a restart; a reader
+    // attached to its topic must not make the hub's word count as "not finished".
+    TempDir dir;
+    auto kinds = test_kinds();
+    std::string id;
+    std::vector<EventPtr> before;
+    {
+        Rig rig(kinds, dir.path());
+        auto created = rig.create({{"kind", "t.ok"}});
+        REQUIRE(created);
+        id = created->id;
+        before = rig.events_until_end(id);
+    }
+    Rig rig(kinds, dir.path());
+    auto first = std::make_shared<RecordingSubscriber>();
+    auto held = rig.engine->open_stream(id, 0, first);  // left open through the rest
+    REQUIRE(held);
+    CHECK(held->replay_may_end);
+    CHECK(replay_events(*held->replay).size() == before.size());
+
+    auto second = std::make_shared<RecordingSubscriber>();
+    auto start = rig.engine->open_stream(id, before[1]->seq, second);
+    REQUIRE(start);
+    CHECK(start->replay_may_end);
+    auto tail = replay_events(*start->replay);
+    REQUIRE(tail.size() == before.size() - 2);
+    CHECK(tail.back()->terminal);
+    rig.engine->close_stream(id, second.get());
+
+    auto third = std::make_shared<RecordingSubscriber>();
+    auto seen_all = rig.engine->open_stream(id, before.back()->seq, third);
+    REQUIRE(seen_all);
+    CHECK(seen_all->already_ended);
+    rig.engine->close_stream(id, first.get());
+    CHECK(rig.hub.subscriber_count() == 0);
+}
+
 TEST_CASE("engine: rejected requests store nothing") {
     TempDir dir;
     auto kinds = test_kinds();
