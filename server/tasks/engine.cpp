@@ -448,9 +448,6 @@ Outcome<TaskHistory> Engine::history(const std::string& id, std::uint64_t after,
 
 Outcome<StreamStart> Engine::open_stream(const std::string& id, std::optional<std::uint64_t> after,
                                          const std::shared_ptr<Subscriber>& subscriber) {
-    auto task = get(id);
-    if (!task) return std::move(task).error();
-    const bool finished = is_terminal(task->state);
     // Older than the history kept: `event: reset` with the task as it is now, then live events.
     auto reset = [this, &id](std::uint64_t position) -> Outcome<EventPtr> {
         auto now = get(id);
@@ -458,15 +455,22 @@ Outcome<StreamStart> Engine::open_stream(const std::string& id, std::optional<st
         return make_event(position, now->topic(), "reset", to_json(*now).dump(), now_ms(), is_terminal(now->state),
                           now->kind, now->owner);
     };
-    const StreamSource source{task->topic(), nullptr};
+    const StreamSource source{task_topic(id), nullptr};
     auto opened = streams_.open(source, after.value_or(0), subscriber, reset);  // no id: all of it
     if (!opened) return std::move(opened).error();
     if (opened->reset) return StreamStart{.replay = opened->replay, .replay_may_end = true};  // a terminal reset is the end
-    // Whether the replay holds the end, as of the attach: a topic with events in
-    // memory says so itself (the task read above may be older than the attach, and
-    // its terminal event may be in the replay, or still on its way live); else the
-    // store has all its events, and the task read tells.
-    const bool ended = opened->topic_known ? opened->finished : finished;
+    // Read after the attach, the task's state is one whose event is in the replay
+    // or on its way live (read before, a terminal event published in between would
+    // be in the replay of a stream told it is not the end).
+    auto task = get(id);
+    if (!task) {
+        streams_.close(source, subscriber.get());
+        return std::move(task).error();
+    }
+    // The replay may end at a terminal event if the task is finished now and, when
+    // the hub holds its events, their last one at the attach was terminal (a retry
+    // shows in the task before its first event is published).
+    const bool ended = is_terminal(task->state) && (!opened->topic_known || opened->finished);
     StreamStart start{.replay = opened->replay, .replay_may_end = ended};
     // Finished, and nothing left to send: the client already has the terminal event.
     if (ended && opened->replay->exhausted()) {

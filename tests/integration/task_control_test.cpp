@@ -54,7 +54,7 @@ TEST_CASE("retry a failed task: a new attempt on the same id and stream") {
     CHECK(retried.json()["attempt"] == 2);
     CHECK(retried.json()["state"] == "queued");
     auto second = SseStream(server.port(), "/v1/tasks/" + id + "/events", {{"Last-Event-ID", first.back().id}}).read_to_end();
-    CHECK(states_of(second) == std::vector<std::string>{"queued", "running", "failed"});
+    REQUIRE(states_of(second) == std::vector<std::string>{"queued", "running", "failed"});
     CHECK(json::parse(second.back().data)["attempt"] == 2);
 
     const std::string ok = create_task(http, countdown(1, 0))["id"];

@@ -462,6 +462,33 @@ TEST_CASE("engine: a retry is seen queued only once it is committed") {
     CHECK(rig.engine->get(failed->id)->attempt == 2);
 }
 
+TEST_CASE("engine: a stream opened as a retry is answered gets the new attempt, though the hub has not heard of it yet") {
+    TempDir dir;
+    auto kinds = test_kinds();
+    Rig rig(kinds, dir.path());
+    auto failed = rig.create({{"kind", "t.fail"}});
+    REQUIRE(failed);
+    const auto first = rig.events_until_end(failed->id);
+    REQUIRE(first.back()->terminal);
+
+    // The answer comes in the commit's callback, before the journal publishes the
+    // retry's first event: the hub's last event of the task is still the old end.
+    auto sub = std::make_shared<RecordingSubscriber>();
+    std::promise<Outcome<StreamStart>> opened;
+    rig.engine->retry(failed->id, [&](const Outcome<Task>&) {
+        opened.set_value(rig.engine->open_stream(failed->id, first.back()->seq, sub));
+    });
+    auto future = opened.get_future();
+    REQUIRE(future.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+    auto start = future.get();
+    REQUIRE(start);
+    CHECK_FALSE(start->already_ended);  // not 204: the client has not seen this attempt
+    CHECK_FALSE(start->replay_may_end);
+    REQUIRE(sub->wait_for_terminal());
+    CHECK(states(sub->events()) == std::vector<std::string>{"queued", "running", "failed"});
+    rig.engine->close_stream(failed->id, sub.get());
+}
+
 TEST_CASE("engine: a stream whose reset cannot be made leaves nothing attached") {
     TempDir dir;
     auto kinds = test_kinds();
@@ -471,10 +498,9 @@ TEST_CASE("engine: a stream whose reset cannot be made leaves nothing attached")
     rig.events_until_end(done->id);
     REQUIRE(rig.hub.subscriber_count() == 0);
 
-    // An id beyond any issued asks for a reset; the task read it needs fails
-    // (the first read, the stream's own lookup, passes).
+    // An id beyond any issued asks for a reset; the task read it needs fails.
     rig.task_loads = 0;
-    rig.fail_task_loads_after = 1;
+    rig.fail_task_loads_after = 0;
     auto sub = std::make_shared<RecordingSubscriber>();
     auto start = rig.engine->open_stream(done->id, rig.journal->last_issued() + 1000, sub);
     REQUIRE_FALSE(start);
