@@ -474,13 +474,11 @@ TEST_CASE("engine: a stream opened as a retry is answered gets the new attempt, 
     // The answer comes in the commit's callback, before the journal publishes the
     // retry's first event: the hub's last event of the task is still the old end.
     auto sub = std::make_shared<RecordingSubscriber>();
-    std::promise<Outcome<StreamStart>> opened;
-    rig.engine->retry(failed->id, [&](const Outcome<Task>&) {
-        opened.set_value(rig.engine->open_stream(failed->id, first.back()->seq, sub));
+    auto start = rig.wait_for<StreamStart>([&](auto opened) {
+        rig.engine->retry(failed->id, [&, opened](const Outcome<Task>&) {
+            opened(rig.engine->open_stream(failed->id, first.back()->seq, sub));
+        });
     });
-    auto future = opened.get_future();
-    REQUIRE(future.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
-    auto start = future.get();
     REQUIRE(start);
     CHECK_FALSE(start->already_ended);  // not 204: the client has not seen this attempt
     CHECK_FALSE(start->replay_may_end);
@@ -489,7 +487,7 @@ TEST_CASE("engine: a stream opened as a retry is answered gets the new attempt, 
     rig.engine->close_stream(failed->id, sub.get());
 }
 
-TEST_CASE("engine: a stream whose reset cannot be made leaves nothing attached") {
+TEST_CASE("engine: a stream whose reset or task read cannot be made leaves nothing attached") {
     TempDir dir;
     auto kinds = test_kinds();
     Rig rig(kinds, dir.path());
@@ -505,6 +503,13 @@ TEST_CASE("engine: a stream whose reset cannot be made leaves nothing attached")
     auto start = rig.engine->open_stream(done->id, rig.journal->last_issued() + 1000, sub);
     REQUIRE_FALSE(start);
     CHECK(start.error().code == errc::unavailable);
+    CHECK(rig.hub.subscriber_count() == 0);
+
+    // Nor does one whose task read, after the attach, fails.
+    rig.task_loads = 0;
+    auto from_start = rig.engine->open_stream(done->id, 0, sub);
+    REQUIRE_FALSE(from_start);
+    CHECK(from_start.error().code == errc::unavailable);
     CHECK(rig.hub.subscriber_count() == 0);
 }
 
