@@ -3,10 +3,7 @@
 #include <cstdint>
 
 namespace taskstream {
-namespace {
-
-/// The length of the well-formed UTF-8 sequence at `text[i]`, or 0.
-std::size_t sequence_length(std::string_view text, std::size_t i) {
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
     const auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(text[k]); };
     const std::uint8_t b0 = byte(i);
     if (b0 < 0x80) return 1;
@@ -28,11 +25,9 @@ std::size_t sequence_length(std::string_view text, std::size_t i) {
     return n;
 }
 
-} // namespace
-
 bool valid_utf8(std::string_view text) {
     for (std::size_t i = 0; i < text.size();) {
-        const auto n = sequence_length(text, i);
+        const auto n = utf8_sequence_length(text, i);
         if (n == 0) return false;
         i += n;
     }
@@ -45,7 +40,7 @@ std::string printable(std::string_view text, std::size_t max) {
     const bool cut = text.size() > max;
     if (cut) text = text.substr(0, max);
     for (std::size_t i = 0; i < text.size();) {
-        const auto n = sequence_length(text, i);
+        const auto n = utf8_sequence_length(text, i);
         const auto c = static_cast<std::uint8_t>(text[i]);
         if (n == 0 || (n == 1 && (c < 0x20 || c == 0x7F || c == '\\'))) {
             out += "\\x";

@@ -9,6 +9,8 @@ namespace taskstream {
 
 /// True when `text` is well-formed UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF).
 bool valid_utf8(std::string_view text);
+/// The length of the well-formed UTF-8 sequence that starts at `text[i]`, or 0 when there is none.
+std::size_t utf8_sequence_length(std::string_view text, std::size_t i);
 
 /// `text` for a log line: control characters, backslashes and bytes that are not
 /// UTF-8 become \xNN, so that a client cannot forge lines; cut after `max` bytes.

@@ -1,6 +1,7 @@
 #include "http/request_bodies.hpp"
 
 #include "core/clock.hpp"
+#include "core/json_reader.hpp"
 #include "model/sse_encoder.hpp"
 #include "tasks/schema_validator.hpp"
 
@@ -62,40 +63,70 @@ Outcome<CreateTaskRequest> parse_create_request(const nlohmann::json& body) {
     return r;
 }
 
-Outcome<std::vector<ProducerEvent>> parse_producer_events(const nlohmann::json& body) {
-    const bool many = body.is_array();
-    if (many && (body.empty() || body.size() > 1000))
-        return make_error(errc::validation_failed, "send 1 to 1000 events in one request");
+Outcome<std::vector<ProducerEvent>> parse_producer_events(std::string_view body) {
+    JsonReader reader(body);
+    const bool many = reader.peek() == '[';
     std::vector<ProducerEvent> out;
-    out.reserve(many ? body.size() : 1);
-    for (std::size_t i = 0; i < (many ? body.size() : 1); ++i) {
-        const auto& e = many ? body[i] : body;
+    // The first event's problem. The body is still read to its end: one that is not
+    // JSON is told so first, and a wrong count before any event's problem.
+    std::optional<Error> refused;
+    std::string name, type;
+    auto read_event = [&](std::size_t index) {
         // Only an error names the event: nothing is built for it on the way (this runs per event).
-        auto where = [&] { return many ? "/" + std::to_string(i) : std::string(); };
+        auto where = [&] { return many ? "/" + std::to_string(index) : std::string(); };
         auto invalid = [&](const std::string& pointer, const std::string& detail) {
-            return make_error(errc::validation_failed, "event" + (many ? " " + std::to_string(i) : "") + ": " + detail,
-                              {{"errors", {{{"pointer", where() + pointer}, {"detail", detail}}}}});
+            if (!refused)
+                refused = make_error(errc::validation_failed, "event" + (many ? " " + std::to_string(index) : "") + ": " + detail,
+                                     {{"errors", {{{"pointer", where() + pointer}, {"detail", detail}}}}});
         };
-        if (!e.is_object()) return invalid("", "an event is an object {type?, data}");
-        // One pass over the members finds both, and refuses any other.
-        const nlohmann::json* type = nullptr;
-        const nlohmann::json* data = nullptr;
-        for (auto it = e.begin(); it != e.end(); ++it) {
-            if (it.key() == "type") type = &it.value();
-            else if (it.key() == "data") data = &it.value();
-            else return invalid("/" + it.key(), "is not an allowed member");
+        if (reader.peek() != '{') {
+            invalid("", "an event is an object {type?, data}");
+            reader.skip_value();
+            return;
         }
-        if (!data) return invalid("/data", "is required");
+        reader.begin_object();
         ProducerEvent p;
-        if (type) {
-            if (!type->is_string() || !sse::is_valid_field(type->get_ref<const std::string&>(), 64))
-                return make_error(errc::bad_request, "type must be 1 to 64 characters without control characters",
-                                  {{"errors", {{{"pointer", where() + "/type"}, {"detail", "control characters or bad length"}}}}});
-            p.type = type->get_ref<const std::string&>();
+        bool has_data = false, has_type = false, type_is_string = false;
+        for (bool first = true; reader.next_member(name, first);) {
+            if (name == "data") {
+                // A string is the event's text; any other value, its JSON.
+                p.data.clear();
+                if (reader.peek() == '"') reader.read_string(p.data);
+                else reader.copy_value(p.data);
+                has_data = true;
+            } else if (name == "type") {
+                has_type = true;
+                type_is_string = reader.peek() == '"';
+                if (type_is_string) reader.read_string(type);
+                else reader.skip_value();
+            } else {
+                invalid("/" + name, "is not an allowed member");
+                reader.skip_value();
+            }
         }
-        p.data = data->is_string() ? data->get_ref<const std::string&>() : data->dump();
+        if (reader.failed() || refused) return;
+        if (!has_data) return invalid("/data", "is required");
+        if (has_type) {
+            if (!type_is_string || !sse::is_valid_field(type, 64)) {
+                refused = make_error(errc::bad_request, "type must be 1 to 64 characters without control characters",
+                                     {{"errors", {{{"pointer", where() + "/type"}, {"detail", "control characters or bad length"}}}}});
+                return;
+            }
+            p.type = type;
+        }
         out.push_back(std::move(p));
+    };
+    std::size_t count = 0;
+    if (many) {
+        reader.begin_array();
+        out.reserve(std::min<std::size_t>(1000, body.size() / 11 + 1));  // an event takes 10 characters or more
+        for (bool first = true; reader.next_element(first); ++count) read_event(count);
+    } else {
+        read_event(0);
     }
+    if (!reader.finish()) return make_error(errc::bad_request, "the body is not valid JSON");
+    if (many && (count == 0 || count > 1000)) return make_error(errc::validation_failed, "send 1 to 1000 events in one request");
+    if (refused) return std::move(*refused);
     return out;
 }
 

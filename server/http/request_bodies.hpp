@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -17,8 +18,10 @@ namespace taskstream::http {
 /// Validates the body (unknown members, types, ranges; delay_s and run_at are
 /// exclusive). Errors are validation_failed with a list of {pointer, detail}.
 Outcome<CreateTaskRequest> parse_create_request(const nlohmann::json& body);
-/// An object {type?, data} or an array of 1..1000 of them; a type with control
-/// characters is refused (no event injection).
-Outcome<std::vector<ProducerEvent>> parse_producer_events(const nlohmann::json& body);
+/// A body of JSON text: an object {type?, data} or an array of 1..1000 of them; a type
+/// with control characters is refused (no event injection). A string `data` is the
+/// event's text; any other is its JSON as the producer wrote it, less the whitespace
+/// between tokens. 400 when the body is not JSON.
+Outcome<std::vector<ProducerEvent>> parse_producer_events(std::string_view body);
 
 } // namespace taskstream::http

@@ -8,13 +8,19 @@
 
 namespace taskstream::http {
 
-HttpOutcome<nlohmann::json> json_body(const Request& request) {
+HttpOutcome<std::string_view> json_text(const Request& request) {
     auto type = std::string_view(request[beast_http::field::content_type]);
     auto media = type.substr(0, type.find(';'));
     while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
     if (!boost::beast::iequals(media, "application/json"))
         return HttpError{beast_http::status::unsupported_media_type, "send the body as application/json"};
-    auto parsed = nlohmann::json::parse(request.body(), nullptr, /*allow_exceptions=*/false);
+    return std::string_view(request.body());
+}
+
+HttpOutcome<nlohmann::json> json_body(const Request& request) {
+    auto text = json_text(request);
+    if (!text) return std::move(text).error();
+    auto parsed = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
     if (parsed.is_discarded()) return HttpError{beast_http::status::bad_request, "the body is not valid JSON"};
     return parsed;
 }

@@ -13,6 +13,8 @@
 
 namespace taskstream::http {
 
+/// The body, unparsed; 415 unless the content type is application/json.
+HttpOutcome<std::string_view> json_text(const Request& request);
 /// The body as JSON; 415 unless the content type is application/json, 400 when it does not parse.
 HttpOutcome<nlohmann::json> json_body(const Request& request);
 /// The first value of `key` in a raw query string (percent-decoded).

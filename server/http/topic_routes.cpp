@@ -55,7 +55,7 @@ void add_topic_routes(Router& router, TopicService& topics, const StreamSettings
         }
         auto ack = publish_ack(ctx.query);
         if (!ack) co_return make_problem(ack.error(), ctx.path);
-        auto body = json_body(ctx.request);
+        auto body = json_text(ctx.request);
         if (!body) co_return make_problem(body.error(), ctx.path);
         auto events = parse_producer_events(*body);
         if (!events) co_return make_problem(events.error(), ctx.path);

@@ -67,7 +67,7 @@ void add_routes(Router& router, const std::atomic<bool>& ready) {
         co_return make_json(status::ok, {{"id", ctx.path_params.at(0)}, {"after", history->after}}, ctx.request.version());
     });
     router.add(verb::post, "/v1/topics/{topic+}/events", [](RequestContext& ctx) -> asio::awaitable<Reply> {
-        auto body = json_body(ctx.request);
+        auto body = json_text(ctx.request);
         if (!body) co_return make_problem(body.error(), ctx.path);
         auto events = parse_producer_events(*body);
         if (!events) co_return answer(events.error(), ctx);
