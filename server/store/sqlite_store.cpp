@@ -39,6 +39,29 @@ CREATE TABLE IF NOT EXISTS callbacks(
 CREATE INDEX IF NOT EXISTS callbacks_by_due ON callbacks(due_at);
 )";
 
+constexpr std::size_t kEventsPerInsert = 32;
+
+/// "INSERT INTO events(…) VALUES(?, …), …" for `rows` rows of 8 values, in the order bind_event binds them.
+std::string insert_events_sql(std::size_t rows) {
+    std::string sql = "INSERT INTO events(seq, topic, type, data, ts, terminal, kind, owner) VALUES";
+    for (std::size_t i = 0; i < rows; ++i) sql += i == 0 ? "(?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?)";
+    return sql;
+}
+
+/// Binds `e` as the `row`th row of an insert_events_sql statement. The batch holds
+/// the events through the run: their text need not be copied.
+void bind_event(sqlite::Statement& insert, std::size_t row, const Event& e) {
+    const int at = static_cast<int>(row) * 8;
+    insert.bind(at + 1, static_cast<std::int64_t>(e.seq))
+        .bind_borrowed(at + 2, e.topic)
+        .bind_borrowed(at + 3, e.type)
+        .bind_borrowed(at + 4, e.data)
+        .bind(at + 5, e.ts_ms)
+        .bind(at + 6, std::int64_t{e.terminal})
+        .bind_borrowed(at + 7, e.kind)
+        .bind_borrowed(at + 8, e.owner);
+}
+
 /// Rows of "SELECT seq, topic, type, data, ts, terminal, kind, owner FROM events … LIMIT n" as
 /// events, up to the row that reaches `limit.bytes` (data and wire counted).
 std::vector<EventPtr> read_events(sqlite::Statement& q, const ReadLimit& limit) {
@@ -123,8 +146,8 @@ SqliteStore::SqliteStore(const std::filesystem::path& data_dir, std::shared_ptr<
             *writer_, "INSERT INTO tasks(id, kind, state, finished_at, body, owner) VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
                       "ON CONFLICT(id) DO UPDATE SET state = excluded.state, finished_at = excluded.finished_at, "
                       "body = excluded.body");
-        insert_event_ = std::make_unique<sqlite::Statement>(
-            *writer_, "INSERT INTO events(seq, topic, type, data, ts, terminal, kind, owner) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        insert_event_ = std::make_unique<sqlite::Statement>(*writer_, insert_events_sql(1));
+        insert_events_ = std::make_unique<sqlite::Statement>(*writer_, insert_events_sql(kEventsPerInsert));
         set_meta_ = std::make_unique<sqlite::Statement>(
             *writer_, "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
         insert_key_ = std::make_unique<sqlite::Statement>(
@@ -153,6 +176,7 @@ void SqliteStore::add_missing_columns() {
 SqliteStore::~SqliteStore() {
     upsert_task_.reset();
     insert_event_.reset();
+    insert_events_.reset();
     set_meta_.reset();
     insert_key_.reset();
     queue_callback_.reset();
@@ -196,16 +220,13 @@ std::uint64_t SqliteStore::write(const WriteBatch& batch) {
                 queue_callback_->run();
             }
         }
-        for (const auto& e : batch.events) {
-            // The batch holds the events through the run: their text need not be copied.
-            insert_event_->bind(1, static_cast<std::int64_t>(e->seq))
-                .bind_borrowed(2, e->topic)
-                .bind_borrowed(3, e->type)
-                .bind_borrowed(4, e->data)
-                .bind(5, e->ts_ms)
-                .bind(6, std::int64_t{e->terminal})
-                .bind_borrowed(7, e->kind)
-                .bind_borrowed(8, e->owner);
+        std::size_t next = 0;
+        for (; next + kEventsPerInsert <= batch.events.size(); next += kEventsPerInsert) {
+            for (std::size_t row = 0; row < kEventsPerInsert; ++row) bind_event(*insert_events_, row, *batch.events[next + row]);
+            insert_events_->run();
+        }
+        for (; next < batch.events.size(); ++next) {
+            bind_event(*insert_event_, 0, *batch.events[next]);
             insert_event_->run();
         }
         for (const auto* k : batch.idempotency) {
@@ -221,6 +242,7 @@ std::uint64_t SqliteStore::write(const WriteBatch& batch) {
     } catch (...) {
         upsert_task_->reset();
         insert_event_->reset();
+        insert_events_->reset();
         set_meta_->reset();
         insert_key_->reset();
         queue_callback_->reset();
