@@ -1,6 +1,8 @@
 #include "core/json_reader.hpp"
 
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
 
 #include "core/text.hpp"
 
@@ -205,7 +207,13 @@ bool JsonReader::scan_number(std::string* raw) {
         if (pos_ < text_.size() && (text_[pos_] == '+' || text_[pos_] == '-')) ++pos_;
         if (!digits()) return fail();
     }
-    if (raw) raw->append(text_.substr(start, pos_ - start));
+    // A number past a double's range is refused, as nlohmann refuses it and readers
+    // would take it as infinity: only one with an exponent or 300 digits can be.
+    const std::string_view number = text_.substr(start, pos_ - start);
+    if (number.find_first_of("eE") != std::string_view::npos || number.size() > 300) {
+        if (!std::isfinite(std::strtod(std::string(number).c_str(), nullptr))) return fail();
+    }
+    if (raw) raw->append(number);
     return true;
 }
 

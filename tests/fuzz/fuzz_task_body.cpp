@@ -40,10 +40,14 @@ std::optional<errc> expected_refusal(const json& body) {
 void check_producer_events(const std::string& input, const json& doc) {
     const auto events = http::parse_producer_events(input);
     const bool not_json = !events && events.error().detail == "the body is not valid JSON";
-    if (doc.is_discarded() != not_json) std::abort();
-    if (doc.is_discarded()) return;
+    // nlohmann stops at a NUL byte as at the end of the text ("1\0x" reads as 1); the
+    // reader does not (RFC 8259 has no such end), so there it may only refuse more.
+    const bool nul = input.find('\0') != std::string::npos;
+    if (doc.is_discarded() && !not_json) std::abort();
+    if (!doc.is_discarded() && not_json && !nul) std::abort();
+    if (not_json) return;
     const auto refusal = expected_refusal(doc);
-    if (refusal.has_value() == events.has_value()) std::abort();
+    if (refusal.has_value() == static_cast<bool>(events)) std::abort();
     if (refusal) {
         if (events.error().code != *refusal) std::abort();
         return;

@@ -25,13 +25,14 @@ TEST_CASE("json reader: a value keeps its tokens as written, less the whitespace
     CHECK(compact(R"({"b" : "a \"b\" \u00e9 \/", "a":1})") == R"({"b":"a \"b\" \u00e9 \/","a":1})");
     CHECK(compact("\xEF\xBB\xBF 7") == "7");  // a byte order mark, as nlohmann skips it
     CHECK(compact("123456789012345678901234567890") == "123456789012345678901234567890");  // no precision lost
+    CHECK(compact("1e-400") == "1e-400");  // taken as 0 by nlohmann, and kept
 }
 
 TEST_CASE("json reader: refuses what nlohmann's parser refuses") {
     for (const char* bad : {"", " ", "{", "[1,]", "[,1]", "{\"a\":1,}", "{\"a\" 1}", "{1:2}", "01", "1.", ".5", "-",
                             "1e", "+1", "tru", "nul", "[1 2]", "\"abc", "\"\\x\"", "\"\\u12G4\"", "\"\\ud800\"",
                             "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"a\nb\"", "\"\xC0\xAF\"", "\"\xED\xA0\x80\"",
-                            "\"\xF4\x90\x80\x80\"", "1 2", "[]]", "{}}", "'a'", "NaN"}) {
+                            "\"\xF4\x90\x80\x80\"", "1 2", "[]]", "{}}", "'a'", "NaN", "1e400", "-2E+999", "[0, 86e4444444444]"}) {
         INFO(bad);
         CHECK(compact(bad) == "<invalid>");
         CHECK(nlohmann::json::accept(bad) == false);
