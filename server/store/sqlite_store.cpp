@@ -39,7 +39,7 @@ CREATE TABLE IF NOT EXISTS callbacks(
 CREATE INDEX IF NOT EXISTS callbacks_by_due ON callbacks(due_at);
 )";
 
-constexpr std::size_t kEventsPerInsert = 32;
+constexpr std::array<std::size_t, 3> kRowsPerInsert{32, 8, 1};
 
 /// "INSERT INTO events(…) VALUES(?, …), …" for `rows` rows of 8 values, in the order bind_event binds them.
 std::string insert_events_sql(std::size_t rows) {
@@ -146,8 +146,8 @@ SqliteStore::SqliteStore(const std::filesystem::path& data_dir, std::shared_ptr<
             *writer_, "INSERT INTO tasks(id, kind, state, finished_at, body, owner) VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
                       "ON CONFLICT(id) DO UPDATE SET state = excluded.state, finished_at = excluded.finished_at, "
                       "body = excluded.body");
-        insert_event_ = std::make_unique<sqlite::Statement>(*writer_, insert_events_sql(1));
-        insert_events_ = std::make_unique<sqlite::Statement>(*writer_, insert_events_sql(kEventsPerInsert));
+        for (std::size_t i = 0; i < kRowsPerInsert.size(); ++i)
+            insert_events_[i] = std::make_unique<sqlite::Statement>(*writer_, insert_events_sql(kRowsPerInsert[i]));
         set_meta_ = std::make_unique<sqlite::Statement>(
             *writer_, "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
         insert_key_ = std::make_unique<sqlite::Statement>(
@@ -175,8 +175,7 @@ void SqliteStore::add_missing_columns() {
 
 SqliteStore::~SqliteStore() {
     upsert_task_.reset();
-    insert_event_.reset();
-    insert_events_.reset();
+    for (auto& insert : insert_events_) insert.reset();
     set_meta_.reset();
     insert_key_.reset();
     queue_callback_.reset();
@@ -221,13 +220,12 @@ std::uint64_t SqliteStore::write(const WriteBatch& batch) {
             }
         }
         std::size_t next = 0;
-        for (; next + kEventsPerInsert <= batch.events.size(); next += kEventsPerInsert) {
-            for (std::size_t row = 0; row < kEventsPerInsert; ++row) bind_event(*insert_events_, row, *batch.events[next + row]);
-            insert_events_->run();
-        }
-        for (; next < batch.events.size(); ++next) {
-            bind_event(*insert_event_, 0, *batch.events[next]);
-            insert_event_->run();
+        for (std::size_t i = 0; i < kRowsPerInsert.size(); ++i) {
+            for (; next + kRowsPerInsert[i] <= batch.events.size(); next += kRowsPerInsert[i]) {
+                for (std::size_t row = 0; row < kRowsPerInsert[i]; ++row)
+                    bind_event(*insert_events_[i], row, *batch.events[next + row]);
+                insert_events_[i]->run();
+            }
         }
         for (const auto* k : batch.idempotency) {
             insert_key_->bind(1, k->key).bind(2, k->body_hash).bind(3, k->task_id).bind(4, k->created_at);
@@ -241,8 +239,7 @@ std::uint64_t SqliteStore::write(const WriteBatch& batch) {
         commit_->run();
     } catch (...) {
         upsert_task_->reset();
-        insert_event_->reset();
-        insert_events_->reset();
+        for (auto& insert : insert_events_) insert->reset();
         set_meta_->reset();
         insert_key_->reset();
         queue_callback_->reset();

@@ -70,33 +70,34 @@ TEST_CASE("sqlite store: a batch is written and read back, latest row wins") {
 TEST_CASE("sqlite store: a large batch's events are all written, each row its own, whole or not at all") {
     TempDir dir;
     SqliteStore store(dir.path(), taskstream::testing::quiet_logger());
-    // 70 events: written in statements of several rows, and the rest one by one.
+    // 77 events: two statements of 32 rows, one of 8, five of one.
     WriteBatch batch;
-    for (std::uint64_t seq = 1; seq <= 70; ++seq)
+    for (std::uint64_t seq = 1; seq <= 77; ++seq)
         batch.events.push_back(make_event(seq, seq % 2 ? "odd" : "even", "t" + std::to_string(seq),
-                                          "{\"n\":" + std::to_string(seq) + "}", static_cast<std::int64_t>(seq), seq == 70));
+                                          "{\"n\":" + std::to_string(seq) + "}", static_cast<std::int64_t>(seq), seq == 77));
     store.write(batch);
     auto odd = store.load_events("odd", 0, 100), even = store.load_events("even", 0, 100);
-    REQUIRE(odd.size() == 35);
-    REQUIRE(even.size() == 35);
-    for (std::size_t i = 0; i < 35; ++i) {
+    REQUIRE(odd.size() == 39);
+    REQUIRE(even.size() == 38);
+    for (std::size_t i = 0; i < 38; ++i) {
         CHECK(odd[i]->seq == 2 * i + 1);
         CHECK(odd[i]->type == "t" + std::to_string(2 * i + 1));
         CHECK(even[i]->data == "{\"n\":" + std::to_string(2 * i + 2) + "}");
         CHECK(even[i]->ts_ms == static_cast<std::int64_t>(2 * i + 2));
     }
-    CHECK(even.back()->terminal);
-    CHECK_FALSE(odd.back()->terminal);
-    // A batch that repeats an id (in its second statement of several rows) fails whole: nothing of it is kept.
+    CHECK(odd.back()->seq == 77);
+    CHECK(odd.back()->terminal);
+    CHECK_FALSE(even.back()->terminal);
+    // A batch that repeats an id (in its second statement of 32 rows) fails whole: nothing of it is kept.
     WriteBatch clash;
-    for (std::uint64_t seq = 71; seq <= 140; ++seq) clash.events.push_back(make_event(seq, "later", "t", "{}", 1, false));
+    for (std::uint64_t seq = 78; seq <= 150; ++seq) clash.events.push_back(make_event(seq, "later", "t", "{}", 1, false));
     clash.events[40] = make_event(5, "later", "t", "{}", 1, false);
     CHECK_THROWS_AS(store.write(clash), StoreError);
     CHECK(store.load_events("later", 0, 1000).empty());
-    CHECK(store.load_events("odd", 0, 100).size() == 35);
+    CHECK(store.load_events("odd", 0, 100).size() == 39);
     // The store is still usable after that rollback.
     WriteBatch after;
-    after.events = {make_event(71, "later", "t", "{}", 1, false)};
+    after.events = {make_event(78, "later", "t", "{}", 1, false)};
     store.write(after);
     CHECK(store.load_events("later", 0, 1000).size() == 1);
 }
