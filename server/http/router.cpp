@@ -9,21 +9,37 @@
 
 namespace taskstream::http {
 
-std::vector<std::string> split_path(const std::string& path) {
-    std::vector<std::string> out;
+namespace {
+
+/// split_path's segments as views of `path` (matching runs on every request: no copies).
+std::vector<std::string_view> path_segments(std::string_view path) {
+    std::vector<std::string_view> out;
+    out.reserve(8);
     std::size_t start = path.empty() || path[0] != '/' ? 0 : 1;
     while (start < path.size()) {
         auto end = path.find('/', start);
-        if (end == std::string::npos) end = path.size();
+        if (end == std::string_view::npos) end = path.size();
         out.push_back(path.substr(start, end - start));
         start = end + 1;
     }
     return out;
 }
 
+bool is_param(const std::string& s) { return s.size() > 2 && s.front() == '{' && s.back() == '}'; }
+bool is_greedy(const std::string& s) { return is_param(s) && s[s.size() - 2] == '+'; }
+
+} // namespace
+
+std::vector<std::string> split_path(const std::string& path) {
+    std::vector<std::string> out;
+    for (auto segment : path_segments(path)) out.emplace_back(segment);
+    return out;
+}
+
 void Router::add(beast_http::verb method, std::string pattern, Handler handler) {
     auto segments = split_path(pattern);
-    routes_.push_back(Route{method, std::move(pattern), std::move(segments), std::move(handler)});
+    const bool greedy = std::any_of(segments.begin(), segments.end(), is_greedy);
+    routes_.push_back(Route{method, std::move(pattern), std::move(segments), greedy, std::move(handler)});
 }
 
 void Router::add_stream(beast_http::verb method, std::string pattern, Handler handler) {
@@ -38,24 +54,21 @@ void Router::add_open(beast_http::verb method, std::string pattern, Handler hand
 
 namespace {
 
-bool is_param(const std::string& s) { return s.size() > 2 && s.front() == '{' && s.back() == '}'; }
-bool is_greedy(const std::string& s) { return is_param(s) && s[s.size() - 2] == '+'; }
-
 /// Matches `segments` against a route's pattern, collecting the params.
-bool match_segments(const std::vector<std::string>& pattern, const std::vector<std::string>& segments,
+bool match_segments(const std::vector<std::string>& pattern, bool greedy, const std::vector<std::string_view>& segments,
                     std::vector<std::string>& params) {
-    const bool greedy = std::any_of(pattern.begin(), pattern.end(), is_greedy);
     if (greedy ? segments.size() < pattern.size() : segments.size() != pattern.size()) return false;
     const std::size_t extra = segments.size() - pattern.size();  // taken by the greedy segment
     for (std::size_t p = 0, s = 0; p < pattern.size(); ++p, ++s) {
         const auto& want = pattern[p];
-        if (is_greedy(want)) {
-            std::string joined = segments[s];
-            for (std::size_t k = 0; k < extra; ++k) joined += "/" + segments[++s];
-            params.push_back(joined);
+        if (greedy && is_greedy(want)) {
+            // Its segments lie one after another in the path, one '/' apart.
+            const auto first = segments[s];
+            s += extra;
+            params.emplace_back(first.data(), static_cast<std::size_t>(segments[s].data() + segments[s].size() - first.data()));
         } else if (is_param(want)) {
             if (segments[s].empty()) return false;
-            params.push_back(segments[s]);
+            params.emplace_back(segments[s]);
         } else if (want != segments[s]) {
             return false;
         }
@@ -66,11 +79,11 @@ bool match_segments(const std::vector<std::string>& pattern, const std::vector<s
 } // namespace
 
 Router::Match Router::match(beast_http::verb method, const std::string& path) const {
-    const auto segments = split_path(path);
+    const auto segments = path_segments(path);
     Match result;
     for (const auto& route : routes_) {
         std::vector<std::string> params;
-        if (!match_segments(route.segments, segments, params)) continue;
+        if (!match_segments(route.segments, route.greedy, segments, params)) continue;
         if (route.method == method || (method == beast_http::verb::head && route.method == beast_http::verb::get)) {
             result.handler = &route.handler;
             result.params = std::move(params);

@@ -61,6 +61,7 @@ private:
         beast_http::verb method;
         std::string pattern;
         std::vector<std::string> segments;
+        bool greedy = false;  // one of its segments is {name+}
         Handler handler;
         bool streams = false;
         bool open = false;

@@ -24,16 +24,22 @@ Outcome<PublishAck> publish_ack(std::string_view query) {
 /// The 202's body, `{"ids":[…],"topic":…}` (a JSON object's order), written directly:
 /// it answers every publish, and a JSON object would cost a dozen allocations. Ids are digits.
 std::string accepted_body(const std::string& topic, const std::vector<std::string>& ids) {
-    std::string body = R"({"ids":[)";
+    std::string body;
+    body.reserve(24 + ids.size() * 19 + topic.size() * 2);
+    body += R"({"ids":[)";
     for (std::size_t i = 0; i < ids.size(); ++i) {
         if (i > 0) body += ',';
         body += '"';
         body += ids[i];
         body += '"';
     }
-    body += R"(],"topic":)";
-    body += nlohmann::json(topic).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    body += '}';
+    body += R"(],"topic":")";
+    // A topic is UTF-8 without control characters (topic_problem): only " and \ need escaping.
+    for (const char c : topic) {
+        if (c == '"' || c == '\\') body += '\\';
+        body += c;
+    }
+    body += R"("})";
     return body;
 }
 
