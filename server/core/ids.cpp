@@ -62,13 +62,18 @@ bool is_task_id(std::string_view text) {
     return text[0] <= '7';
 }
 
-std::string format_event_id(std::uint64_t seq) {
+EventIdText event_id_text(std::uint64_t seq) {
+    constexpr std::size_t width = 16;
+    EventIdText id{};
     char digits[20];
     const auto length = static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, seq).ptr - digits);
-    std::string out(std::max<std::size_t>(16, length), '0');  // one allocation: this is on every publish
-    std::copy(digits, digits + length, out.end() - static_cast<std::ptrdiff_t>(length));
-    return out;
+    id.size = std::max(width, length);
+    std::fill(id.digits, id.digits + (id.size - length), '0');
+    std::copy(digits, digits + length, id.digits + (id.size - length));
+    return id;
 }
+
+std::string format_event_id(std::uint64_t seq) { return std::string(event_id_text(seq).view()); }
 
 std::optional<std::uint64_t> parse_event_id(std::string_view text) {
     if (text.empty() || text.size() > 20) return std::nullopt;

@@ -15,7 +15,16 @@ std::string new_task_id();
 /// True for text shaped like a ULID (what a path segment must be to name a task).
 bool is_task_id(std::string_view text);
 
-/// Event id text for a sequence number: 16 decimal digits, zero-padded.
+/// An event id written into the object itself: 16 decimal digits, zero-padded (20 at
+/// most). For the per-event paths that only append it somewhere: a std::string of 16
+/// characters is past the short-string buffer and costs an allocation.
+struct EventIdText {
+    char digits[20];
+    std::size_t size;
+    std::string_view view() const { return {digits, size}; }
+};
+EventIdText event_id_text(std::uint64_t seq);
+/// Event id text for a sequence number, as a string.
 std::string format_event_id(std::uint64_t seq);
 /// Parses a client-supplied Last-Event-ID: 1..20 decimal digits. Anything else
 /// (including ids of at most 64 [0-9A-Za-z_-] that this server never issues) is nullopt.

@@ -1,3 +1,4 @@
+#include "core/ids.hpp"
 #include "http/async_bridge.hpp"
 #include "http/problem.hpp"
 #include "http/request_bodies.hpp"
@@ -23,14 +24,14 @@ Outcome<PublishAck> publish_ack(std::string_view query) {
 
 /// The 202's body, `{"ids":[…],"topic":…}` (a JSON object's order), written directly:
 /// it answers every publish, and a JSON object would cost a dozen allocations. Ids are digits.
-std::string accepted_body(const std::string& topic, const std::vector<std::string>& ids) {
+std::string accepted_body(const std::string& topic, const std::vector<std::uint64_t>& seqs) {
     std::string body;
-    body.reserve(24 + ids.size() * 19 + topic.size() * 2);
+    body.reserve(24 + seqs.size() * 19 + topic.size() * 2);
     body += R"({"ids":[)";
-    for (std::size_t i = 0; i < ids.size(); ++i) {
+    for (std::size_t i = 0; i < seqs.size(); ++i) {
         if (i > 0) body += ',';
         body += '"';
-        body += ids[i];
+        body += event_id_text(seqs[i]).view();
         body += '"';
     }
     body += R"(],"topic":")";
@@ -69,9 +70,9 @@ void add_topic_routes(Router& router, TopicService& topics, const StreamSettings
         auto start = [&topics, &topic, &list, ack = *ack](auto callback) {
             topics.publish(topic, std::move(list), ack, callback);
         };
-        auto ids = co_await await_callback<Outcome<std::vector<std::string>>>(start);
-        if (!ids) co_return make_problem(ids.error(), ctx.path);
-        co_return make_json_text(status::accepted, accepted_body(topic, *ids), ctx.request.version());
+        auto seqs = co_await await_callback<Outcome<std::vector<std::uint64_t>>>(start);
+        if (!seqs) co_return make_problem(seqs.error(), ctx.path);
+        co_return make_json_text(status::accepted, accepted_body(topic, *seqs), ctx.request.version());
     });
 
     router.add_stream(verb::get, "/v1/events", [&topics, &streams](RequestContext& ctx) -> asio::awaitable<Reply> {

@@ -81,19 +81,18 @@ void Journal::observe(std::uint64_t seq) {
 
 /// Sequences the entry's event (unless the ids ran out: then the writer does,
 /// after reserving more) and hands the entry to the writer.
-void Journal::enqueue_locked(Entry entry) {
-    Pending p{std::move(entry), nullptr};
+void Journal::enqueue_locked(Entry&& entry) {
+    Pending& p = queue_.emplace_back(std::move(entry), nullptr);
     if (p.entry.has_event && !sequencing_blocked_ && !store_ids_) {
         if (last_seq_ + 1 > seq_ceiling_) sequencing_blocked_ = true;
         else sequence_locked(p);
     }
     const bool can_wait = writer_holds_batch_ && !p.entry.durable && !reservation_due_locked() &&
-                          queue_.size() + 1 < options_.batch_bound;
+                          queue_.size() < options_.batch_bound;
     if (!writer_notified_ && !can_wait) {
         writer_notified_ = true;
         wake_writer_.notify_one();
     }
-    queue_.push_back(std::move(p));
 }
 
 bool Journal::reservation_due_locked() const {
@@ -230,7 +229,7 @@ void Journal::reserve_ids(std::vector<Pending>& batch) {
 }
 
 /// Writer thread: adds one sequenced entry to the batch of the next commit.
-void Journal::add(Pending p) {
+void Journal::add(Pending&& p) {
     if (pending_.empty()) first_pending_at_ = std::chrono::steady_clock::now();
     if (p.entry.durable) pending_durable_ = true;
     pending_.push_back(std::move(p));

@@ -86,14 +86,14 @@ private:
         EventPtr event;
         bool waits_for_commit;
     };
-    void enqueue_locked(Entry entry);
+    void enqueue_locked(Entry&& entry);
     void sequence_locked(Pending& p);
     void release_locked(std::uint64_t through, bool committed);
     /// The writer must reserve ids before it sleeps on: out of them, or past half the block.
     bool reservation_due_locked() const;
     void run();
     void reserve_ids(std::vector<Pending>& batch);
-    void add(Pending p);
+    void add(Pending&& p);
     void flush();
     void add_rows(WriteBatch& batch) const;
     /// flush() on a store that gives the ids: the events get them from the commit.

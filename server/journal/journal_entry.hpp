@@ -48,6 +48,9 @@ struct JournalEntry {
     std::shared_ptr<const IdempotencyRecord> idempotency;  // remember this key in the same commit (durable)
     Done done;
     Sequenced sequenced;
+    /// What `done` and `sequenced` point into, kept alive as long as the entry: callbacks
+    /// shared by many entries capture a plain pointer (stored inside std::function, no allocation).
+    std::shared_ptr<void> callback_state;
 };
 
 } // namespace taskstream

@@ -9,7 +9,7 @@ EventPtr make_event(std::uint64_t seq, std::string topic, std::string type, std:
                     std::int64_t ts_ms, bool terminal, std::string kind, std::string owner) {
     auto e = std::make_shared<Event>();
     e->seq = seq;
-    e->wire = std::make_shared<const std::string>(sse::encode_event(format_event_id(seq), type, data));
+    e->wire = std::make_shared<const std::string>(sse::encode_event(event_id_text(seq).view(), type, data));
     e->topic = std::move(topic);
     e->kind = std::move(kind);
     e->owner = std::move(owner);

@@ -1,44 +1,48 @@
 #include "topics/topic_service.hpp"
 
 #include "core/clock.hpp"
-#include "core/ids.hpp"
 
 namespace taskstream {
 
 void TopicService::publish(const std::string& topic, std::vector<ProducerEvent> events, PublishAck ack,
-                           std::function<void(Outcome<std::vector<std::string>>)> done) {
+                           std::function<void(Outcome<std::vector<std::uint64_t>>)> done) {
     // Its entries are called back in order (sequenced: under the journal's lock, on
     // the caller's thread or the writer's; done: on the writer's); the last one answers.
     struct Batch {
-        std::vector<std::string> ids;
+        std::vector<std::uint64_t> seqs;
         std::size_t to_sequence;
         std::size_t to_commit;
         bool failed = false;
-        std::function<void(Outcome<std::vector<std::string>>)> done;
+        bool at_commit;
+        std::function<void(Outcome<std::vector<std::uint64_t>>)> done;
     };
     // Where the store gives the ids (Redis), nothing is answered before the commit: a
     // `published` publish is committed at once then, not kept for the group commit.
     const bool at_commit = ack == PublishAck::committed || journal_.store_assigns_ids();
-    auto batch = std::make_shared<Batch>(Batch{{}, events.size(), events.size(), false, std::move(done)});
-    batch->ids.reserve(events.size());
+    auto batch = std::make_shared<Batch>(Batch{{}, events.size(), events.size(), false, at_commit, std::move(done)});
+    batch->seqs.reserve(events.size());
+    // Every entry keeps the batch alive (callback_state): its callbacks hold a plain
+    // pointer, small and trivially copyable, which std::function stores without allocating.
+    Batch* b = batch.get();
+    auto sequenced = [b](std::uint64_t seq) {
+        b->seqs.push_back(seq);
+        if (--b->to_sequence == 0 && !b->at_commit) b->done(b->seqs);
+    };
+    auto committed = [b](bool ok) {
+        b->failed = b->failed || !ok;
+        if (--b->to_commit > 0) return;
+        // At `published` the answer went out with the last id (a failed commit is the
+        // journal's to log), unless an event never got one: then it is this failure.
+        if (!b->at_commit && b->to_sequence == 0) return;
+        if (b->failed) b->done(make_error(errc::unavailable, "the store could not record the events"));
+        else b->done(std::move(b->seqs));
+    };
     std::vector<Journal::Entry> entries;
     entries.reserve(events.size());
     for (auto& event : events) {
-        auto sequenced = [batch, at_commit](std::uint64_t seq) {
-            batch->ids.push_back(format_event_id(seq));
-            if (--batch->to_sequence == 0 && !at_commit) batch->done(batch->ids);
-        };
-        auto done = [batch, at_commit](bool committed) {
-            batch->failed = batch->failed || !committed;
-            if (--batch->to_commit > 0) return;
-            // At `published` the answer went out with the last id (a failed commit is the
-            // journal's to log), unless an event never got one: then it is this failure.
-            if (!at_commit && batch->to_sequence == 0) return;
-            if (batch->failed) batch->done(make_error(errc::unavailable, "the store could not record the events"));
-            else batch->done(std::move(batch->ids));
-        };
-        entries.push_back(JournalEntry::producer_event(topic, std::move(event.type), std::move(event.data),
-                                                       std::move(sequenced), std::move(done), at_commit));
+        entries.push_back(JournalEntry::producer_event(topic, std::move(event.type), std::move(event.data), sequenced,
+                                                       committed, at_commit));
+        entries.back().callback_state = batch;
     }
     if (!journal_.try_append_all(std::move(entries)))
         batch->done(make_error(errc::unavailable, "the server is busy; try again"));

@@ -32,10 +32,11 @@ class TopicService {
 public:
     TopicService(Journal& journal, StreamOpener& streams) : journal_(journal), streams_(streams) {}
 
-    /// Records the events and publishes them; `done` gets their ids when `ack` says,
-    /// on the journal's thread or the caller's; it must not block.
+    /// Records the events and publishes them; `done` gets their sequence numbers (the
+    /// ids' values, in the events' order) when `ack` says, on the journal's thread or
+    /// the caller's; it must not block.
     void publish(const std::string& topic, std::vector<ProducerEvent> events, PublishAck ack,
-                 std::function<void(Outcome<std::vector<std::string>>)> done);
+                 std::function<void(Outcome<std::vector<std::uint64_t>>)> done);
 
     /// Attaches a multiplexed subscriber and returns what to send first: the
     /// matching events after `after` (none without an id: a new reader starts

@@ -33,6 +33,12 @@ TEST_CASE("event ids: fixed width, text order equals numeric order") {
     CHECK(format_event_id(0) == "0000000000000000");
     CHECK(format_event_id(42) == "0000000000000042");
     CHECK(format_event_id(9) < format_event_id(10));
+    CHECK(format_event_id(1234567890123456) == "1234567890123456");
+    // Past 16 digits the id just grows (20 at most), and the buffer form says the same.
+    CHECK(format_event_id(18446744073709551615u) == "18446744073709551615");
+    CHECK(event_id_text(18446744073709551615u).view() == "18446744073709551615");
+    CHECK(event_id_text(7).view() == "0000000000000007");
+    CHECK(parse_event_id(event_id_text(98765).view()) == 98765u);
     CHECK(parse_event_id("0000000000000042") == 42u);
     CHECK(parse_event_id("42") == 42u);
     CHECK_FALSE(parse_event_id(""));

@@ -19,7 +19,7 @@ using taskstream::testing::TempDir;
 
 namespace {
 
-using Answer = Outcome<std::vector<std::string>>;
+using Answer = Outcome<std::vector<std::uint64_t>>;
 
 struct Rig {
     std::shared_ptr<spdlog::logger> log = taskstream::testing::quiet_logger();
@@ -58,7 +58,9 @@ TEST_CASE("TopicService: ack=published answers with the ids before the commit, w
     auto fast = rig.publish(3, PublishAck::published);
     REQUIRE(fast);
     REQUIRE(*fast);
-    CHECK((*fast)->size() == 3);
+    REQUIRE((*fast)->size() == 3);
+    CHECK((**fast)[0] < (**fast)[1]);  // in the events' order
+    CHECK((**fast)[1] < (**fast)[2]);
     CHECK(rig.inner.load_events("t", 0, 100).empty());  // answered, not yet committed
     // A durable publish behind them commits them too, and answers after that.
     auto durable = rig.publish(1, PublishAck::committed);
