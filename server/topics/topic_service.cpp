@@ -26,7 +26,8 @@ void TopicService::publish(const std::string& topic, std::vector<ProducerEvent> 
     Batch* b = batch.get();
     auto sequenced = [b](std::uint64_t seq) {
         b->seqs.push_back(seq);
-        if (--b->to_sequence == 0 && !b->at_commit) b->done(b->seqs);
+        // At `published` the last id answers; the commit's callbacks then only count down.
+        if (--b->to_sequence == 0 && !b->at_commit) b->done(std::move(b->seqs));
     };
     auto committed = [b](bool ok) {
         b->failed = b->failed || !ok;

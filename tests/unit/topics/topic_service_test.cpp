@@ -66,7 +66,11 @@ TEST_CASE("TopicService: ack=published answers with the ids before the commit, w
     auto durable = rig.publish(1, PublishAck::committed);
     REQUIRE(durable);
     REQUIRE(*durable);
-    CHECK(rig.inner.load_events("t", 0, 100).size() == 4);
+    const auto stored = rig.inner.load_events("t", 0, 100);
+    REQUIRE(stored.size() == 4);
+    // The answers name the events as stored: the three, then the durable one.
+    for (std::size_t i = 0; i < 3; ++i) CHECK(stored[i]->seq == (**fast)[i]);
+    CHECK(stored[3]->seq == (**durable)[0]);
 }
 
 TEST_CASE("TopicService: when no ids can be reserved, both acknowledgements answer 503 instead of never") {
