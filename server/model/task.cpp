@@ -1,5 +1,6 @@
 #include "model/task.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "core/clock.hpp"
@@ -47,6 +48,7 @@ nlohmann::json to_json(const Task& t) {
                      {"progress", progress_to_json(t.progress)},
                      {"attempt", t.attempt},
                      {"max_attempts", t.max_attempts},
+                     {"max_retries", t.max_retries},
                      {"redeliveries", t.redeliveries},
                      {"priority", t.priority},
                      {"timeout_s", t.timeout_ms / 1000.0},
@@ -56,6 +58,7 @@ nlohmann::json to_json(const Task& t) {
     put_time(j, "scheduled_at", t.scheduled_at);
     put_time(j, "started_at", t.started_at);
     put_time(j, "finished_at", t.finished_at);
+    put_time(j, "updated_at", t.updated_at);
     if (!t.callback_url.empty()) j["callback_url"] = t.callback_url;
     if (!t.owner.empty()) j["owner"] = t.owner;
     if (t.result) j["result"] = *t.result;
@@ -79,6 +82,7 @@ Task task_from_json(const nlohmann::json& j) {
     t.progress.message = p.value("message", "");
     t.attempt = j.value("attempt", 1);
     t.max_attempts = j.value("max_attempts", 1);
+    t.max_retries = j.value("max_retries", t.max_attempts - 1);  // rows written before it was kept
     t.redeliveries = j.value("redeliveries", 0);
     t.priority = j.value("priority", 0);
     t.timeout_ms = static_cast<std::int64_t>(j.value("timeout_s", 0.0) * 1000.0);
@@ -88,6 +92,9 @@ Task task_from_json(const nlohmann::json& j) {
     t.scheduled_at = time_from_json(j, "scheduled_at");
     t.started_at = time_from_json(j, "started_at");
     t.finished_at = time_from_json(j, "finished_at");
+    // Rows written before it was kept: the latest time they have.
+    t.updated_at = j.contains("updated_at") ? time_from_json(j, "updated_at")
+                                            : std::max({t.created_at, t.started_at, t.finished_at});
     t.callback_url = j.value("callback_url", "");
     t.owner = j.value("owner", "");
     if (j.contains("result")) t.result = j["result"];

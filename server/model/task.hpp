@@ -34,12 +34,14 @@ struct Task {
     Progress progress;
     int attempt = 1;        // the attempt running now, or the next one to run
     int max_attempts = 1;
+    int max_retries = 0;    // the task's own retry budget: each run (the first, and each manual retry) gets it
     int redeliveries = 0;   // attempts in a row cut short by the server's own death (not counted as retries)
     int priority = 0;
     std::int64_t created_at = 0;     // ms since epoch; 0 = not yet
     std::int64_t scheduled_at = 0;
     std::int64_t started_at = 0;
     std::int64_t finished_at = 0;
+    std::int64_t updated_at = 0;      // when its state last changed (the time of its newest `state` event)
     std::int64_t timeout_ms = 0;
     std::int64_t backoff_ms = 0;      // base of the retry delay
     std::int64_t backoff_max_ms = 0;  // cap of the retry delay

@@ -34,7 +34,7 @@ void AttemptRunner::run(const std::string& id) {
         active,
         [](Task& t) {
             t.state = TaskState::running;
-            t.started_at = now_ms();
+            t.started_at = t.updated_at;
             t.error.reset();
         },
         [started](const Task&, bool) { started->set_value(); });
@@ -61,7 +61,7 @@ void AttemptRunner::finish(const std::shared_ptr<ActiveTask>& active, AttemptEnd
             active,
             [](Task& t) {
                 t.state = TaskState::queued;
-                t.scheduled_at = now_ms();
+                t.scheduled_at = t.updated_at;
             },
             [this](const Task& committed, bool ok) {
                 if (ok) followers_.again(committed);
@@ -83,10 +83,10 @@ void AttemptRunner::finish(const std::shared_ptr<ActiveTask>& active, AttemptEnd
             t.result = std::move(verdict.result);
             t.error = std::move(verdict.error);
             if (t.state == TaskState::retrying) {
-                t.scheduled_at = now_ms() + retry_delay(t).count();
+                t.scheduled_at = t.updated_at + retry_delay(t).count();
                 ++t.attempt;
             } else {
-                t.finished_at = now_ms();
+                t.finished_at = t.updated_at;
             }
         },
         [this](const Task& committed, bool ok) {

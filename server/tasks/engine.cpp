@@ -282,7 +282,7 @@ void Engine::record_cancel(const std::shared_ptr<ActiveTask>& active, std::funct
         active,
         [](Task& t) {
             t.state = TaskState::cancelled;
-            t.finished_at = now_ms();
+            t.finished_at = t.updated_at;
         },
         [this, done](const Task& committed, bool ok) {
             if (!ok) {
@@ -305,14 +305,13 @@ void Engine::retry(const std::string& id, std::function<void(Outcome<Task>)> don
     // Active again, but readers see the stored state until the new attempt is committed.
     auto active = std::make_shared<ActiveTask>(std::move(stored).value());
     if (!active_.insert(active)) return done(make_error(errc::conflict, "task is being retried already"));
-    const int max_retries = kind->max_retries;
     recorder_.transition(
         active,
-        [max_retries](Task& t) {
+        [](Task& t) {
             t.state = TaskState::queued;
             ++t.attempt;
-            t.max_attempts = t.attempt + max_retries;
-            t.scheduled_at = now_ms();
+            t.max_attempts = t.attempt + t.max_retries;  // the task's own budget, not the kind's
+            t.scheduled_at = t.updated_at;
             t.started_at = t.finished_at = 0;
             t.result.reset();
             t.error.reset();

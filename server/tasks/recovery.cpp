@@ -30,6 +30,7 @@ RecoveryPlan plan_recovery(Task task, bool kind_known, int max_redeliveries, std
         task.finished_at = now;
         task.error = TaskError{"unknown_kind", "kind '" + task.kind + "' is not registered on this server"};
     }
+    if (plan.changed) task.updated_at = now;
     plan.task = std::move(task);
     return plan;
 }

@@ -32,8 +32,9 @@ Outcome<Task> TaskCreator::build(const CreateTaskRequest& request) {
     task.kind = kind->name;
     task.params = std::move(params);
     task.priority = request.priority;
-    task.max_attempts = request.max_retries.value_or(kind->max_retries) + 1;
-    task.created_at = now;
+    task.max_retries = request.max_retries.value_or(kind->max_retries);
+    task.max_attempts = task.max_retries + 1;
+    task.created_at = task.updated_at = now;
     task.scheduled_at = std::max(now, request.run_at_ms.value_or(now + request.delay_ms.value_or(0)));
     task.timeout_ms =
         request.timeout_ms.value_or(std::chrono::duration_cast<std::chrono::milliseconds>(kind->timeout).count());

@@ -1,5 +1,7 @@
 #include "tasks/task_recorder.hpp"
 
+#include "core/clock.hpp"
+
 namespace taskstream {
 namespace {
 
@@ -13,6 +15,9 @@ void TaskRecorder::transition(const std::shared_ptr<ActiveTask>& active, const s
     TaskPtr next;
     {
         std::lock_guard lock(active->mutex);
+        // The transition's one time: `change` stamps started_at, finished_at… with it,
+        // so that a state event's time is the time the task records.
+        active->task.updated_at = now_ms();
         change(active->task);
         next = std::make_shared<const Task>(active->task);
     }
@@ -44,13 +49,15 @@ bool TaskRecorder::record_creation(const TaskPtr& task, std::string task_json,
 void TaskRecorder::record_progress(const TaskPtr& row, const Progress& progress) {
     auto data = progress_to_json(progress);
     data["task_id"] = row->id;
+    data["at"] = format_rfc3339(now_ms());  // a replayed event keeps the time it happened
     if (!journal_.append(JournalEntry::task_progress(row, data.dump()), kJournalWait))
         log_->warn("journal full: dropped a progress event of {}", row->id);
 }
 
 void TaskRecorder::record_log(const std::string& task_id, const std::string& kind, const std::string& owner,
                               std::string_view level, std::string_view line) {
-    const nlohmann::json data{{"task_id", task_id}, {"level", level}, {"message", line}};
+    const nlohmann::json data{
+        {"task_id", task_id}, {"level", level}, {"message", line}, {"at", format_rfc3339(now_ms())}};
     if (!journal_.append(JournalEntry::task_log(task_id, kind, owner, data.dump()), kJournalWait))
         log_->warn("journal full: dropped a log event of {}", task_id);
 }

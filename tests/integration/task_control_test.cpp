@@ -154,3 +154,23 @@ TEST_CASE("pause stops new attempts - resume lets them run - status counts them"
     auto events = task_events(server.port(), id);
     CHECK(states_of(events) == std::vector<std::string>{"queued", "running", "succeeded"});
 }
+
+TEST_CASE("a manual retry gives the task its own retry budget, not its kind's") {
+    TempDir dir;
+    ServerProcess server(dir.path());
+    HttpClient http(server.port());
+    // demo.flaky retries 3 times by default; this task asked for none.
+    const auto created = create_task(http, {{"kind", "demo.flaky"}, {"params", {{"failures", 1}}}, {"max_retries", 0}});
+    CHECK(created["max_retries"] == 0);
+    CHECK(created["max_attempts"] == 1);
+    const std::string id = created["id"];
+    CHECK(json::parse(task_events(server.port(), id).back().data)["state"] == "failed");
+    auto retried = http.request("POST", "/v1/tasks/" + id + "/retry");
+    REQUIRE(retried.status == 202);
+    CHECK(retried.json()["attempt"] == 2);
+    CHECK(retried.json()["max_attempts"] == 2);  // one more attempt, as the task's budget says
+    CHECK(retried.json()["max_retries"] == 0);
+    const auto end = json::parse(task_events(server.port(), id).back().data);
+    CHECK(end["state"] == "succeeded");
+    CHECK(end["attempt"] == 2);
+}

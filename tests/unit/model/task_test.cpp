@@ -14,10 +14,12 @@ TEST_CASE("task JSON: every field survives the round trip through its stored for
     t.progress = Progress{42.5, 17, 40, "copying"};
     t.attempt = 2;
     t.max_attempts = 4;
+    t.max_retries = 2;
     t.priority = -3;
     t.created_at = 1764590400000;
     t.scheduled_at = 1764590401000;
     t.started_at = 1764590402000;
+    t.updated_at = 1764590402500;
     t.timeout_ms = 30000;
     t.backoff_ms = 500;
     t.backoff_max_ms = 60000;
@@ -35,6 +37,8 @@ TEST_CASE("task JSON: every field survives the round trip through its stored for
     CHECK(back.progress.message == t.progress.message);
     CHECK(back.attempt == t.attempt);
     CHECK(back.max_attempts == t.max_attempts);
+    CHECK(back.max_retries == t.max_retries);
+    CHECK(back.updated_at == t.updated_at);
     CHECK(back.priority == t.priority);
     CHECK(back.created_at == t.created_at);
     CHECK(back.scheduled_at == t.scheduled_at);
@@ -54,6 +58,15 @@ TEST_CASE("task JSON: every field survives the round trip through its stored for
     t.result = nlohmann::json{{"rows", 10}};
     t.finished_at = 1764590403000;
     CHECK(to_json(task_from_json(to_json(t))) == to_json(t));
+}
+
+TEST_CASE("task JSON: a row stored before max_retries and updated_at were kept reads back with both") {
+    auto j = nlohmann::json::parse(R"({"id": "01M89A8M2AEA98N07X21TV6J82", "kind": "k", "state": "failed",
+        "attempt": 3, "max_attempts": 3, "created_at": "2025-12-01T12:00:00.000Z",
+        "started_at": "2025-12-01T12:00:02.000Z", "finished_at": "2025-12-01T12:00:03.000Z"})");
+    const auto t = task_from_json(j);
+    CHECK(t.max_retries == 2);
+    CHECK(t.updated_at == 1764590403000);
 }
 
 TEST_CASE("task JSON: links and states as the API shows them") {
