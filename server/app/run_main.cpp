@@ -23,13 +23,21 @@ namespace taskstream {
 namespace {
 
 /// argv with `serve` put first when no subcommand is named: `taskstream`,
-/// `taskstream --listen … --demo` serve; `--help` and `--version` stay the program's.
+/// `taskstream --listen … --demo` serve; `--help` and `--version` stay the program's;
+/// `taskstream --server URL tasks` is `taskstream tasks --server URL`.
 std::vector<std::string> with_default_command(int argc, char** argv) {
     std::vector<std::string> args(argv, argv + argc);
     if (argc == 1) {
         args.emplace_back("serve");
     } else {
         const std::string& first = args[1];
+        // `--server URL tasks`: the client option before its command; the command goes first.
+        const std::size_t command_at = first == "--server" ? 3 : first.starts_with("--server=") ? 2 : 0;
+        if (command_at && command_at < args.size() && cli::is_client_command(args[command_at])) {
+            std::rotate(args.begin() + 1, args.begin() + static_cast<std::ptrdiff_t>(command_at),
+                        args.begin() + static_cast<std::ptrdiff_t>(command_at) + 1);
+            return args;
+        }
         if (first.starts_with("-") && first != "--help" && first != "-h" && first != "--version")
             args.insert(args.begin() + 1, "serve");
     }

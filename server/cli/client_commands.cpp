@@ -1,5 +1,7 @@
 #include "cli/client_commands.hpp"
 
+#include <set>
+
 #include <CLI/CLI.hpp>
 
 namespace taskstream::cli {
@@ -15,6 +17,10 @@ void ClientCommands::add(CLI::App& app) {
     run_cmd_->add_option("--params-json", run_.params_json, "the params as a JSON object (--param adds to it)");
     run_cmd_->add_option("--priority", run_.priority, "-100..100; higher runs first")->check(CLI::Range(-100, 100));
     run_cmd_->add_option("--delay", run_.delay_s, "seconds to wait before it may run")->check(CLI::NonNegativeNumber);
+    run_cmd_->add_option("--timeout", run_.timeout_s, "seconds an attempt may run (default: the kind's)")
+        ->check(CLI::PositiveNumber);
+    run_cmd_->add_option("--max-retries", run_.max_retries, "retries after a failed attempt (default: the kind's)")
+        ->check(CLI::Range(0, 100));
     run_cmd_->add_option("--idempotency-key", run_.idempotency_key,
                          "the same key never makes a second task (default: a new one per run)");
     run_cmd_->add_flag("--json", run_.json, "print the events as JSON lines");
@@ -47,9 +53,34 @@ void ClientCommands::add(CLI::App& app) {
     cancel_cmd_ = app.add_subcommand("cancel", "cancel a queued, running or retrying task");
     cancel_cmd_->add_option("id", control_id_, "the task's id")->required();
     server_option(cancel_cmd_);
-    retry_cmd_ = app.add_subcommand("retry", "run a failed or cancelled task again");
+    retry_cmd_ = app.add_subcommand("retry", "run a failed or cancelled task again, with its own retries");
     retry_cmd_->add_option("id", control_id_, "the task's id")->required();
     server_option(retry_cmd_);
+    delete_cmd_ = app.add_subcommand("delete", "delete a finished task and its events");
+    delete_cmd_->add_option("id", control_id_, "the task's id")->required();
+    server_option(delete_cmd_);
+
+    show_cmd_ = app.add_subcommand("show", "a task: its state, params, result or error, and each attempt");
+    show_cmd_->add_option("id", control_id_, "the task's id")->required();
+    show_cmd_->add_flag("--json", show_json_, "print the server's JSON");
+    server_option(show_cmd_);
+    logs_cmd_ = app.add_subcommand("logs", "a task's log lines, each with its time");
+    logs_cmd_->add_option("id", control_id_, "the task's id")->required();
+    server_option(logs_cmd_);
+
+    pause_cmd_ = app.add_subcommand("pause", "stop taking work from the queue (running tasks go on)");
+    resume_cmd_ = app.add_subcommand("resume", "take work from the queue again");
+    status_cmd_ = app.add_subcommand("status", "the queue: running, queued, workers, paused");
+    for (auto* cmd : {pause_cmd_, resume_cmd_, status_cmd_}) {
+        cmd->add_flag("--json", queue_json_, "print the server's JSON");
+        server_option(cmd);
+    }
+}
+
+bool is_client_command(const std::string& name) {
+    static const std::set<std::string> names{"run",  "watch",  "tasks", "kinds",  "show",   "logs",
+                                             "cancel", "retry", "delete", "pause", "resume", "status"};
+    return names.count(name) > 0;
 }
 
 std::optional<int> ClientCommands::run() const {
@@ -59,6 +90,12 @@ std::optional<int> ClientCommands::run() const {
     if (kinds_cmd_->parsed()) return list_kinds(server_, kinds_json_);
     if (cancel_cmd_->parsed()) return control_task(server_, control_id_, "cancel");
     if (retry_cmd_->parsed()) return control_task(server_, control_id_, "retry");
+    if (delete_cmd_->parsed()) return delete_task(server_, control_id_);
+    if (show_cmd_->parsed()) return show_task(server_, control_id_, show_json_);
+    if (logs_cmd_->parsed()) return task_logs(server_, control_id_);
+    if (pause_cmd_->parsed()) return queue_command(server_, "pause", queue_json_);
+    if (resume_cmd_->parsed()) return queue_command(server_, "resume", queue_json_);
+    if (status_cmd_->parsed()) return queue_command(server_, "status", queue_json_);
     return std::nullopt;
 }
 

@@ -1,5 +1,6 @@
 // The client side of the command line: `taskstream run | watch | tasks | kinds |
-// cancel | retry`, each talking to a server over HTTP (--server, TASKSTREAM_SERVER).
+// show | logs | cancel | retry | delete | pause | resume | status`, each talking to
+// a server over HTTP (--server, TASKSTREAM_SERVER).
 #pragma once
 
 #include <optional>
@@ -16,6 +17,8 @@ struct RunOptions {
     std::string params_json;
     std::optional<int> priority;
     std::optional<double> delay_s;
+    std::optional<double> timeout_s;
+    std::optional<int> max_retries;
     std::string idempotency_key;  // one is made up when none is given, so that a retry re-attaches
     bool json = false;
     bool detach = false;
@@ -49,6 +52,8 @@ private:
     WatchOptions watch_;
     ListOptions list_;
     bool kinds_json_ = false;
+    bool show_json_ = false;
+    bool queue_json_ = false;
     std::string control_id_;
 
     CLI::App* run_cmd_ = nullptr;
@@ -57,7 +62,16 @@ private:
     CLI::App* kinds_cmd_ = nullptr;
     CLI::App* cancel_cmd_ = nullptr;
     CLI::App* retry_cmd_ = nullptr;
+    CLI::App* delete_cmd_ = nullptr;
+    CLI::App* show_cmd_ = nullptr;
+    CLI::App* logs_cmd_ = nullptr;
+    CLI::App* pause_cmd_ = nullptr;
+    CLI::App* resume_cmd_ = nullptr;
+    CLI::App* status_cmd_ = nullptr;
 };
+
+/// True for the name of a client command: `taskstream --server URL tasks` is that command, not `serve`.
+bool is_client_command(const std::string& name);
 
 // The commands themselves (run_command.cpp, task_commands.cpp); each returns its exit code.
 int run_task(const std::string& server, const RunOptions& options);
@@ -66,5 +80,12 @@ int list_tasks(const std::string& server, const ListOptions& options);
 int list_kinds(const std::string& server, bool json);
 /// POST /v1/tasks/{id}/`action` (cancel, retry).
 int control_task(const std::string& server, const std::string& id, const std::string& action);
+int delete_task(const std::string& server, const std::string& id);
+/// The task, and each of its attempts (inspect_commands.cpp).
+int show_task(const std::string& server, const std::string& id, bool json);
+/// The task's log lines, each with its time.
+int task_logs(const std::string& server, const std::string& id);
+/// /v1/admin/`action`: pause, resume (taking work from the queue), status.
+int queue_command(const std::string& server, const std::string& action, bool json);
 
 } // namespace taskstream::cli

@@ -139,6 +139,7 @@ asio::awaitable<int> follow(ApiClient& api, TaskBoard& board, EventView& view, F
                 }
             } else {
                 auto& stream = *std::get<std::unique_ptr<EventStream>>(opened);
+                if (interrupted()) co_return detached();  // Ctrl-C while it was being opened
                 if (away_since) view.notice("reconnected");
                 opened_once = true;
                 away_since.reset();

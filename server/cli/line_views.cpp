@@ -4,6 +4,7 @@
 #include "cli/event_view.hpp"
 #include "cli/progress_line.hpp"
 #include "core/clock.hpp"
+#include "core/text.hpp"
 
 namespace taskstream::cli {
 
@@ -17,11 +18,7 @@ public:
     explicit PlainLinesView(std::FILE* out) : out_(out) {}
 
     void update(const TaskBoard& board, const BoardChange& change, const SseEvent& event) override {
-        if (change.kind == BoardChange::Kind::topic) {
-            std::fprintf(out_, "%s %s %s\n", format_rfc3339(now_ms()).c_str(), event.type.c_str(), event.data.c_str());
-            std::fflush(out_);
-            return;
-        }
+        if (change.kind == BoardChange::Kind::topic) return print(0, event.type + " " + event.data);
         if (!change.task) return;
         const auto& t = *change.task;
         std::string what;
@@ -37,18 +34,24 @@ public:
         case BoardChange::Kind::log: what = "log " + change.level + " " + change.message; break;
         default: return;
         }
-        std::fprintf(out_, "%s %s %s %s\n", format_rfc3339(now_ms()).c_str(), t.kind.c_str(), t.id.c_str(),
-                     what.c_str());
-        std::fflush(out_);
+        print(change.at_ms, t.kind + " " + t.id + " " + what);
     }
 
     void notice(const std::string& text) override {
-        std::fprintf(stderr, "%s %s\n", format_rfc3339(now_ms()).c_str(), text.c_str());
+        std::fprintf(stderr, "%s %s\n", format_rfc3339(now_ms()).c_str(), without_controls(text).c_str());
     }
 
     void finish(const TaskBoard&) override {}
 
 private:
+    /// One line: the event's own time (a replayed event happened before it is printed;
+    /// the time it is printed when the server does not say), then `text` without controls.
+    void print(std::int64_t at_ms, const std::string& text) {
+        std::fprintf(out_, "%s %s\n", format_rfc3339(at_ms > 0 ? at_ms : now_ms()).c_str(),
+                     without_controls(text).c_str());
+        std::fflush(out_);
+    }
+
     std::FILE* out_;
 };
 

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/text.hpp"
+
 namespace taskstream::cli {
 
 namespace {
@@ -94,7 +96,7 @@ std::string render_bar(const TaskView& task, const std::string& label, std::size
                                 rate_text(rate, !counted);
     }
     right += (right.empty() ? "[" : " [") + timing + "]";
-    if (!p.message.empty()) right += " " + p.message;
+    if (!p.message.empty()) right += " " + without_controls(p.message);
 
     // The bar takes what the texts leave, between 10 and 40 columns.
     const std::size_t fixed = columns(left) + 2 + 1 + columns(right);

@@ -56,6 +56,8 @@ int run_task(const std::string& server, const RunOptions& o) {
         nlohmann::json body{{"kind", o.kind}, {"params", params_from_arguments(o.params, o.params_json, schema)}};
         if (o.priority) body["priority"] = *o.priority;
         if (o.delay_s) body["delay_s"] = *o.delay_s;
+        if (o.timeout_s) body["timeout_s"] = *o.timeout_s;
+        if (o.max_retries) body["max_retries"] = *o.max_retries;
         const std::string key = o.idempotency_key.empty() ? random_key() : o.idempotency_key;
 
         if (o.detach) {
@@ -103,6 +105,9 @@ int watch_tasks(const std::string& server, const WatchOptions& o) {
             board.adopt(task_from_json(r.json()), false);
         }
         auto view = make_event_view(view_mode(o.json), stdout);
+        // A mistyped task id is taken for a topic: say so, rather than show a blank screen.
+        for (const auto& t : topics)
+            view->notice("watching topic " + t + " live (not a task id; a task id is 26 letters and digits)");
         FollowPlan plan;
         plan.request = [topics, from_start = o.from_start](const TaskBoard& b) -> ApiRequest {
             // One task: its own stream (history, then live, then its end). Else one

@@ -1,5 +1,7 @@
 #include "cli/task_board.hpp"
 
+#include "core/clock.hpp"
+
 namespace taskstream::cli {
 
 namespace {
@@ -70,11 +72,14 @@ BoardChange TaskBoard::apply(const SseEvent& event) {
         auto* view = find(task->id);
         if (!view) return {};
         take_state(*view, *task);
-        return {.kind = event.type == "reset" ? BoardChange::Kind::reset : BoardChange::Kind::state, .task = view};
+        return {.kind = event.type == "reset" ? BoardChange::Kind::reset : BoardChange::Kind::state, .task = view,
+                .at_ms = task->updated_at};
     }
     if (!data.is_object()) return {};
     auto* view = find(data.value("task_id", ""));
     if (!view) return {};
+    std::int64_t at_ms = 0;
+    if (auto at = data.find("at"); at != data.end() && at->is_string()) parse_rfc3339(at->get<std::string>(), at_ms);
     if (event.type == "progress") {
         Progress& p = view->progress;
         auto number = [&data](const char* key) { return data.contains(key) && data[key].is_number(); };
@@ -82,11 +87,11 @@ BoardChange TaskBoard::apply(const SseEvent& event) {
         if (number("current")) p.current = data["current"].get<std::int64_t>();
         if (number("total")) p.total = data["total"].get<std::int64_t>();
         p.message = data.value("message", "");
-        return {.kind = BoardChange::Kind::progress, .task = view};
+        return {.kind = BoardChange::Kind::progress, .task = view, .at_ms = at_ms};
     }
     if (event.type == "log")
         return {.kind = BoardChange::Kind::log, .task = view, .level = data.value("level", "info"),
-                .message = data.value("message", "")};
+                .message = data.value("message", ""), .at_ms = at_ms};
     return {};
 }
 

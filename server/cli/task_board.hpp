@@ -48,6 +48,7 @@ struct BoardChange {
     const TaskView* task = nullptr;
     std::string level;    // log
     std::string message;  // log
+    std::int64_t at_ms = 0;  // when the event happened, as the server says (0: it does not say)
 };
 
 class TaskBoard {

@@ -1,9 +1,11 @@
-// `taskstream tasks`, `kinds`, `cancel` and `retry`: one request each, printed as a table or a line.
+// `taskstream tasks`, `kinds`, `cancel`, `retry`, `delete`, `pause`, `resume` and
+// `status`: one request each, printed as a table or a line.
 #include <cstdio>
 
 #include "cli/client_commands.hpp"
 #include "cli/command_runner.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/output.hpp"
 #include "cli/param_values.hpp"
 #include "cli/progress_line.hpp"
 #include "core/ids.hpp"
@@ -15,29 +17,6 @@ namespace asio = boost::asio;
 using boost::beast::http::verb;
 
 namespace {
-
-/// Rows of cells printed in columns as wide as their widest cell.
-void print_table(const std::vector<std::vector<std::string>>& rows) {
-    std::vector<std::size_t> widths;
-    for (const auto& row : rows)
-        for (std::size_t i = 0; i < row.size(); ++i) {
-            if (widths.size() <= i) widths.push_back(0);
-            widths[i] = std::max(widths[i], row[i].size());
-        }
-    for (const auto& row : rows) {
-        std::string line;
-        for (std::size_t i = 0; i < row.size(); ++i) {
-            line += row[i];
-            if (i + 1 < row.size()) line.append(widths[i] - row[i].size() + 2, ' ');
-        }
-        std::printf("%s\n", line.c_str());
-    }
-}
-
-int refused(const ApiResponse& r) {
-    std::fprintf(stderr, "taskstream: %s\n", r.problem_text().c_str());
-    return r.status == 400 ? exit_code::usage : exit_code::failed;
-}
 
 /// "integer 1..100000, default 10": what a param's schema allows.
 std::string describe_param(const nlohmann::json& schema) {
@@ -67,12 +46,14 @@ int list_tasks(const std::string& server, const ListOptions& o) {
             std::printf("%s\n", r.body.c_str());
             co_return exit_code::succeeded;
         }
-        std::vector<std::vector<std::string>> rows{{"ID", "KIND", "STATE", "ATTEMPT", "PROGRESS", "CREATED"}};
+        std::vector<std::vector<std::string>> rows{{"ID", "KIND", "STATE", "ATTEMPT", "PROGRESS", "CREATED", "ERROR"}};
         for (const auto& j : r.json().value("tasks", nlohmann::json::array())) {
             const Task t = task_from_json(j);
+            std::string error = t.error ? t.error->type + ": " + t.error->message : "";
+            if (error.size() > 60) error = error.substr(0, 57) + "...";
             rows.push_back({t.id, t.kind, std::string(to_string(t.state)),
                             std::to_string(t.attempt) + "/" + std::to_string(t.max_attempts),
-                            describe_progress(t.progress), j.value("created_at", "")});
+                            describe_progress(t.progress), j.value("created_at", ""), error});
         }
         print_table(rows);
         co_return exit_code::succeeded;
@@ -115,7 +96,42 @@ int control_task(const std::string& server, const std::string& id, const std::st
         ApiRequest request{.method = verb::post, .target = "/v1/tasks/" + id + "/" + action};
         auto r = co_await api.send(std::move(request));
         if (r.status != 202) co_return refused(r);
-        std::printf("%s %s\n", id.c_str(), r.json().value("state", "").c_str());
+        // The answer holds the task as the request found it: a cancel that has not
+        // landed yet is "cancelling", not the state it is leaving.
+        std::string state = r.json().value("state", "");
+        const auto parsed = parse_task_state(state);
+        if (action == "cancel" && parsed && !is_terminal(*parsed)) state = "cancelling";
+        std::printf("%s %s\n", id.c_str(), state.c_str());
+        co_return exit_code::succeeded;
+    });
+}
+
+int delete_task(const std::string& server, const std::string& id) {
+    if (!is_task_id(id)) {
+        std::fprintf(stderr, "taskstream: '%s' is not a task id\n", id.c_str());
+        return exit_code::usage;
+    }
+    return run_against(server, [&id](ApiClient& api) -> asio::awaitable<int> {
+        ApiRequest request{.method = verb::delete_, .target = "/v1/tasks/" + id};
+        auto r = co_await api.send(std::move(request));
+        if (r.status != 204) co_return refused(r);
+        std::printf("%s deleted\n", id.c_str());
+        co_return exit_code::succeeded;
+    });
+}
+
+int queue_command(const std::string& server, const std::string& action, bool json) {
+    return run_against(server, [&action, json](ApiClient& api) -> asio::awaitable<int> {
+        ApiRequest request{.method = action == "status" ? verb::get : verb::post, .target = "/v1/admin/" + action};
+        auto r = co_await api.send(std::move(request));
+        if (r.status != 200) co_return refused(r);
+        if (json) {
+            std::printf("%s\n", r.body.c_str());
+            co_return exit_code::succeeded;
+        }
+        const auto s = r.json();
+        std::printf("%s: %lld running, %lld queued, %lld workers\n", s.value("paused", false) ? "paused" : "taking work",
+                    s.value("running", 0LL), s.value("queued", 0LL), s.value("workers", 0LL));
         co_return exit_code::succeeded;
     });
 }

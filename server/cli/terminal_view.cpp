@@ -10,6 +10,7 @@
 #include "cli/event_view.hpp"
 #include "cli/progress_line.hpp"
 #include "core/clock.hpp"
+#include "core/text.hpp"
 
 namespace taskstream::cli {
 
@@ -43,7 +44,7 @@ public:
 
     void notice(const std::string& text) override {
         erase();
-        std::fprintf(stderr, "%s\n", text.c_str());
+        std::fprintf(stderr, "%s\n", without_controls(text).c_str());
         std::fflush(stderr);
     }
 
@@ -52,7 +53,8 @@ public:
     void finish(const TaskBoard& board) override {
         draw(board);
         for (const auto& t : board.tasks())
-            std::fprintf(out_, "%s%s\n", board.tasks().size() > 1 ? (t.id + " ").c_str() : "", describe_end(t).c_str());
+            std::fprintf(out_, "%s%s\n", board.tasks().size() > 1 ? (t.id + " ").c_str() : "",
+                         without_controls(describe_end(t)).c_str());
         std::fflush(out_);
         drawn_ = 0;
     }
@@ -64,15 +66,17 @@ private:
         return t.kind + " …" + t.id.substr(t.id.size() > 6 ? t.id.size() - 6 : 0) + " ";
     }
 
-    /// Moves back over the bars drawn last and clears them.
+    /// Moves back over the bars drawn last and clears them, at once: a notice on
+    /// stderr comes next, and must not be cleared by this when stdout is flushed later.
     void erase() {
         if (drawn_ > 0) std::fprintf(out_, "\x1b[%zuF\x1b[J", drawn_);
+        std::fflush(out_);
         drawn_ = 0;
     }
 
     void above(const TaskBoard& board, const std::string& line) {
         erase();
-        std::fprintf(out_, "%s\n", line.c_str());
+        std::fprintf(out_, "%s\n", without_controls(line).c_str());
         draw(board);
     }
 

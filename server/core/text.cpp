@@ -1,5 +1,6 @@
 #include "core/text.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace taskstream {
@@ -34,26 +35,49 @@ bool valid_utf8(std::string_view text) {
     return true;
 }
 
-std::string printable(std::string_view text, std::size_t max) {
+namespace {
+
+/// Escapes as \xNN every byte that is not UTF-8, and every code point `escaped` names.
+template <typename Escaped>
+std::string escape_bytes(std::string_view text, Escaped escaped) {
     static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
-    const bool cut = text.size() > max;
-    if (cut) text = text.substr(0, max);
+    out.reserve(text.size());
+    const auto hex = [&out](std::uint8_t c) {
+        out += "\\x";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xF];
+    };
     for (std::size_t i = 0; i < text.size();) {
         const auto n = utf8_sequence_length(text, i);
-        const auto c = static_cast<std::uint8_t>(text[i]);
-        if (n == 0 || (n == 1 && (c < 0x20 || c == 0x7F || c == '\\'))) {
-            out += "\\x";
-            out += kHex[c >> 4];
-            out += kHex[c & 0xF];
-            ++i;
+        if (n == 0 || escaped(text.substr(i, n))) {
+            for (std::size_t k = 0; k < std::max<std::size_t>(n, 1); ++k) hex(static_cast<std::uint8_t>(text[i + k]));
+            i += std::max<std::size_t>(n, 1);
         } else {
             out.append(text.substr(i, n));
             i += n;
         }
     }
+    return out;
+}
+
+bool is_control(std::string_view code_point) {
+    const auto c = static_cast<std::uint8_t>(code_point[0]);
+    if (code_point.size() == 1) return (c < 0x20 && c != '\t') || c == 0x7F;
+    // C1 controls, U+0080..U+009F (0x9B alone is a CSI to many terminals).
+    return code_point.size() == 2 && c == 0xC2 && static_cast<std::uint8_t>(code_point[1]) < 0xA0;
+}
+
+} // namespace
+
+std::string printable(std::string_view text, std::size_t max) {
+    const bool cut = text.size() > max;
+    if (cut) text = text.substr(0, max);
+    auto out = escape_bytes(text, [](std::string_view cp) { return cp == "\t" || cp == "\\" || is_control(cp); });
     if (cut) out += "…";
     return out;
 }
+
+std::string without_controls(std::string_view text) { return escape_bytes(text, is_control); }
 
 } // namespace taskstream

@@ -16,4 +16,9 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t i);
 /// UTF-8 become \xNN, so that a client cannot forge lines; cut after `max` bytes.
 std::string printable(std::string_view text, std::size_t max = 200);
 
+/// `text` safe to print on a terminal or as one line of a pipe: control characters
+/// (C0 but tab, DEL, C1) and bytes that are not UTF-8 become \xNN, so that text
+/// from a task or a producer can neither forge a line nor send escape sequences.
+std::string without_controls(std::string_view text);
+
 } // namespace taskstream

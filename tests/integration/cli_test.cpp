@@ -207,7 +207,7 @@ TEST_CASE("cli tasks, kinds, cancel and retry") {
 
     CliProcess tasks({"tasks", "--kind", "demo.countdown"}, Output::pipe, server.port());
     CHECK(tasks.wait_exit(std::chrono::seconds(20)) == 0);
-    CHECK(std::regex_search(tasks.output(), std::regex("ID +KIND +STATE +ATTEMPT +PROGRESS +CREATED\n" + id +
+    CHECK(std::regex_search(tasks.output(), std::regex("ID +KIND +STATE +ATTEMPT +PROGRESS +CREATED +ERROR\n" + id +
                                                        "  demo.countdown  (queued|running) ")));
 
     CliProcess cancel({"cancel", id}, Output::pipe, server.port());

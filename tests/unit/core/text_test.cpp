@@ -27,3 +27,13 @@ TEST_CASE("printable: a log line cannot be forged or broken by what a client sen
     CHECK(printable("caf\xC3\xA9") == "caf\xC3\xA9");
     CHECK(printable(std::string(300, 'a'), 10) == std::string(10, 'a') + "…");
 }
+
+TEST_CASE("without_controls: text from a task reaches a terminal as text, never as a new line or an escape") {
+    CHECK(without_controls("plain ✓ text\twith tab, back\\slash") == "plain ✓ text\twith tab, back\\slash");
+    CHECK(without_controls("boom\n2026-01-01T00:00:00Z forged succeeded") ==
+          "boom\\x0a2026-01-01T00:00:00Z forged succeeded");
+    CHECK(without_controls("\x1b[2J\x1b]0;title\x07") == "\\x1b[2J\\x1b]0;title\\x07");
+    CHECK(without_controls("csi \xC2\x9B" "31m") == "csi \\xc2\\x9b31m");  // C1 CSI, U+009B
+    CHECK(without_controls("bad\xFFutf8\r") == "bad\\xffutf8\\x0d");
+    CHECK(without_controls("caf\xC3\xA9 \xC2\xA0") == "caf\xC3\xA9 \xC2\xA0");  // é and a no-break space stay
+}
