@@ -163,6 +163,7 @@ CommandSpec command_from(const Reader& r, const toml::table& t) {
         if (!params->is_table()) r.fail(*params, section + ": params must be a table (a JSON Schema)");
         c.params_schema = to_json(*params);
     }
+    if (auto problem = argv_problem(c.argv, c.params_schema)) r.fail(t, section + ": " + *problem);
     c.cwd = r.string(t, section, "cwd", false).value_or("");
     if (const toml::node* env = t.get("env")) {
         if (!env->is_table()) r.fail(*env, section + ": env must be a table of strings");

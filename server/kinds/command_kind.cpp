@@ -18,65 +18,8 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string param_text(const json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
-
-const json& param_or_throw(const json& params, const std::string& name) {
-    if (!params.is_object() || !params.contains(name))
-        throw task_error("argv names {" + name + "}, but the task has no such param", "bad_command");
-    return params[name];
-}
-
-/// Replaces every "{name}" in `element`; "{{" / "}}" are literal braces.
-std::string substitute(const std::string& element, const json& params) {
-    std::string out;
-    for (std::size_t i = 0; i < element.size(); ++i) {
-        char c = element[i];
-        if ((c == '{' || c == '}') && i + 1 < element.size() && element[i + 1] == c) {
-            out.push_back(c);
-            ++i;
-        } else if (c == '{') {
-            auto close = element.find('}', i);
-            if (close == std::string::npos) throw task_error("unclosed { in argv element", "bad_command");
-            out += param_text(param_or_throw(params, element.substr(i + 1, close - i - 1)));
-            i = close;
-        } else {
-            out.push_back(c);
-        }
-    }
-    return out;
-}
-
-bool is_whole_placeholder(const std::string& e) {
-    return e.size() > 2 && e.front() == '{' && e.back() == '}' && e[1] != '{' &&
-           e.find_first_of("{}", 1) == e.size() - 1;
-}
-
-/// Splits a stream of bytes into lines (LF or CRLF); the last partial line waits.
-class LineSplitter {
-public:
-    template <typename F>
-    void feed(const char* data, std::size_t n, F&& on_line) {
-        buffer_.append(data, n);
-        std::size_t start = 0;
-        for (std::size_t nl; (nl = buffer_.find('\n', start)) != std::string::npos; start = nl + 1) {
-            std::size_t end = nl > start && buffer_[nl - 1] == '\r' ? nl - 1 : nl;
-            on_line(buffer_.substr(start, end - start));
-        }
-        buffer_.erase(0, start);
-        if (buffer_.size() > 4 * kMaxLogLine) {  // an endless line: emit what we have
-            on_line(buffer_);
-            buffer_.clear();
-        }
-    }
-    template <typename F>
-    void finish(F&& on_line) {
-        if (!buffer_.empty()) on_line(buffer_);
-        buffer_.clear();
-    }
-
-private:
-    std::string buffer_;
-};
+/// Linux refuses an environment string past 128 KiB (MAX_ARG_STRLEN).
+constexpr std::size_t kMaxEnvironmentValue = 128 * 1024 - 64;
 
 /// The running program: its process group, pipes, and what it said.
 class CommandRun {
@@ -101,9 +44,9 @@ private:
         std::vector<std::string> env_strings;
         for (char** e = environ; *e; ++e) {
             std::string entry(*e);
-            if (!spec_.env.count(entry.substr(0, entry.find('=')))) env_strings.push_back(std::move(entry));
+            if (!task_environment().count(entry.substr(0, entry.find('=')))) env_strings.push_back(std::move(entry));
         }
-        for (const auto& [k, v] : spec_.env) env_strings.push_back(k + "=" + v);
+        for (const auto& [k, v] : task_environment()) env_strings.push_back(k + "=" + v);
         std::vector<char*> envp, argvp;
         for (auto& e : env_strings) envp.push_back(e.data());
         envp.push_back(nullptr);
@@ -136,6 +79,18 @@ private:
         fds_[0] = out[0];
         fds_[1] = err[0];
         ctx_.log("started " + argv[0] + " (pid " + std::to_string(pid_) + ")", LogLevel::debug);
+    }
+
+    /// What the program finds in its environment besides the server's: the task, and
+    /// unbuffered Python (else its progress lines all arrive at its end), then the kind's own.
+    const std::map<std::string, std::string>& task_environment() {
+        if (!environment_.empty()) return environment_;
+        environment_ = {{"PYTHONUNBUFFERED", "1"}, {"TASKSTREAM_TASK_ID", ctx_.task_id()}};
+        auto params = ctx_.params().dump();
+        if (params.size() < kMaxEnvironmentValue) environment_["TASKSTREAM_PARAMS"] = std::move(params);
+        else ctx_.log("params too large for TASKSTREAM_PARAMS: not set", LogLevel::warning);
+        for (const auto& [k, v] : spec_.env) environment_[k] = v;
+        return environment_;
     }
 
     /// Reads both pipes until the program is gone, watching for cancellation.
@@ -202,6 +157,7 @@ private:
 
     void on_line(int stream, const std::string& raw) {
         const std::string line = sanitize_output_line(raw);
+        if (auto reported = parse_error_line(raw)) reported_ = std::move(reported);
         if (stream == 0) {
             if (auto p = parse_progress_line(raw)) return ctx_.progress(*p);
             auto first = raw.find_first_not_of(" \t");
@@ -211,6 +167,7 @@ private:
             }
             ctx_.log(line, LogLevel::info);
         } else {
+            if (raw == "Traceback (most recent call last):") traceback_ = true;
             stderr_tail_.push_back(line);
             if (stderr_tail_.size() > 10) stderr_tail_.pop_front();
             ctx_.log(line, LogLevel::warning);
@@ -222,9 +179,13 @@ private:
             throw task_error("killed by signal " + std::to_string(WTERMSIG(status_)) + tail(), "signal");
         const int code = WEXITSTATUS(status_);
         if (code == 0) return last_json_.value_or(json{{"exit_code", 0}});
-        const std::string message = "exit code " + std::to_string(code) + tail();
-        if (spec_.retryable_exit_codes.count(code)) throw retryable_error(message, "exit_code");
-        throw task_error(message, "exit_code");
+        // The program's own word on its failure: an error line, else a traceback's last line.
+        auto reported = reported_;
+        if (!reported && traceback_ && !stderr_tail_.empty()) reported = parse_exception_line(stderr_tail_.back());
+        const auto type = reported ? reported->type : std::string("exit_code");
+        const auto message = reported ? reported->message : "exit code " + std::to_string(code) + tail();
+        if (spec_.retryable_exit_codes.count(code)) throw retryable_error(message, type);
+        throw task_error(message, type);
     }
 
     std::string tail() const {
@@ -248,79 +209,12 @@ private:
     bool killing_ = false, killed_ = false;
     std::optional<json> last_json_;
     std::deque<std::string> stderr_tail_;
+    std::optional<ReportedError> reported_;
+    bool traceback_ = false;
+    std::map<std::string, std::string> environment_;
 };
 
 } // namespace
-
-std::vector<std::string> expand_argv(const std::vector<std::string>& argv_template, const json& params) {
-    std::vector<std::string> out;
-    for (const auto& element : argv_template) {
-        if (is_whole_placeholder(element)) {
-            const json& value = param_or_throw(params, element.substr(1, element.size() - 2));
-            if (value.is_array())
-                for (const auto& item : value) out.push_back(param_text(item));
-            else
-                out.push_back(param_text(value));
-        } else {
-            out.push_back(substitute(element, params));
-        }
-    }
-    return out;
-}
-
-std::optional<Progress> parse_progress_line(const std::string& line) {
-    if (line.rfind("progress ", 0) != 0) return std::nullopt;
-    std::size_t pos = 9;
-    std::size_t end = line.find(' ', pos);
-    std::string number = line.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
-    std::string message = end == std::string::npos ? "" : line.substr(end + 1);
-    Progress p;
-    p.message = sanitize_output_line(message);
-    try {
-        if (auto slash = number.find('/'); slash != std::string::npos) {
-            std::size_t used1 = 0, used2 = 0;
-            long long cur = std::stoll(number.substr(0, slash), &used1);
-            long long total = std::stoll(number.substr(slash + 1), &used2);
-            if (used1 != slash || used2 != number.size() - slash - 1 || total <= 0 || cur < 0) return std::nullopt;
-            p.current = cur;
-            p.total = total;
-            p.percent = 100.0 * static_cast<double>(cur) / static_cast<double>(total);
-        } else {
-            if (!number.empty() && number.back() == '%') number.pop_back();
-            std::size_t used = 0;
-            double pct = std::stod(number, &used);
-            if (used != number.size() || pct < 0 || pct > 100) return std::nullopt;
-            p.percent = pct;
-        }
-    } catch (const std::exception&) {
-        return std::nullopt;
-    }
-    return p;
-}
-
-std::string sanitize_output_line(const std::string& line) {
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    const std::size_t n = std::min(line.size(), kMaxLogLine);
-    for (std::size_t i = 0; i < n;) {
-        auto c = static_cast<unsigned char>(line[i]);
-        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        bool valid = len > 0 && i + len <= line.size();
-        for (std::size_t k = 1; valid && k < len; ++k) valid = (static_cast<unsigned char>(line[i + k]) >> 6) == 2;
-        if (valid && len == 1 && (c < 0x20 || c == 0x7f) && c != '\t') valid = false;
-        if (!valid) {
-            out += "\\x";
-            out.push_back(hex[c >> 4]);
-            out.push_back(hex[c & 15]);
-            ++i;
-        } else {
-            out.append(line, i, len);
-            i += len;
-        }
-    }
-    if (line.size() > kMaxLogLine) out += " …[cut: " + std::to_string(line.size()) + " bytes]";
-    return out;
-}
 
 TaskKind make_command_kind(const CommandSpec& spec) {
     TaskKind kind;

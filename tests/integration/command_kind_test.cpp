@@ -28,8 +28,34 @@ name = "sh.exit"
 argv = ["sh", "-c", "echo broken input >&2; exit $0", "{code}"]
 max_retries = 2
 retryable_exit_codes = [75]
+[command.params]
+required = ["code"]
 [command.params.properties.code]
 type = "integer"
+
+[[command]]
+name = "py.gate"  # braces in argv are doubled: {{ and }} are literal, {gate} a param
+argv = ["python3", "-c", '''
+import json, os, sys, time
+print("progress 50 waiting at the gate")
+for _ in range(3000):
+    if os.path.exists(sys.argv[1]):
+        break
+    time.sleep(0.01)
+print(json.dumps({{"id": os.environ["TASKSTREAM_TASK_ID"], "params": json.loads(os.environ["TASKSTREAM_PARAMS"])}}))
+''', "{gate}"]
+[command.params]
+type = "object"
+required = ["gate"]
+[command.params.properties.gate]
+type = "string"
+[command.params.properties.n]
+type = "integer"
+default = 7
+
+[[command]]
+name = "sh.reports"
+argv = ["sh", "-c", "echo 'error quota_exceeded 12 of 10 exports today' >&2; exit 3"]
 
 [[command]]
 name = "sh.sleepy"
@@ -143,4 +169,32 @@ TEST_CASE("a config file with a mistake is refused at start with its line") {
     CHECK(r.exit_code == 2);
     CHECK(r.output.find("bad.toml:1") != std::string::npos);
     CHECK(r.output.find("argv") != std::string::npos);
+}
+
+TEST_CASE("a command kind gets its task in the environment, and Python's progress arrives as it is printed") {
+    TempDir dir;
+    ServerProcess server(dir.path() / "data", {"--config", write_config(dir)});
+    HttpClient http(server.port());
+    const auto gate = (dir.path() / "gate").string();
+    const std::string id = create_task(http, {{"kind", "py.gate"}, {"params", {{"gate", gate}}}})["id"];
+    SseStream stream(server.port(), "/v1/tasks/" + id + "/events");
+    // The program waits at the gate after its progress line: the line must come while it waits.
+    for (auto e = stream.next(std::chrono::seconds(20)); e; e = stream.next(std::chrono::seconds(20))) {
+        REQUIRE((e->type != "state" || json::parse(e->data)["state"] != "succeeded"));
+        if (e->type == "progress") break;
+    }
+    std::ofstream(gate) << "open";
+    auto end = json::parse(stream.read_to_end().back().data);
+    CHECK(end["state"] == "succeeded");
+    CHECK(end["result"] == json{{"id", id}, {"params", {{"gate", gate}, {"n", 7}}}});  // typed, defaults filled
+}
+
+TEST_CASE("a failing command kind names its error type with an error line") {
+    TempDir dir;
+    ServerProcess server(dir.path() / "data", {"--config", write_config(dir)});
+    HttpClient http(server.port());
+    const std::string id = create_task(http, {{"kind", "sh.reports"}})["id"];
+    auto end = json::parse(task_events(server.port(), id).back().data);
+    CHECK(end["state"] == "failed");
+    CHECK(end["error"] == json{{"type", "quota_exceeded"}, {"message", "12 of 10 exports today"}});
 }

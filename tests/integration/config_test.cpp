@@ -52,6 +52,9 @@ TEST_CASE("config: each mistake in a file is refused at start with the file, the
         {"config = \"other.toml\"\n", ":1: a config file cannot name another"},
         {"[[command]]\nname = \"a\"\nargv = [\"true\"]\nkill_grace = \"soon\"\n", ":4: command 'a': kill_grace must be a duration"},
         {"[[schedule]]\nkind = \"nope\"\nevery = \"1h\"\n", ": schedule 'nope#0' names kind 'nope', which is not registered"},
+        // A placeholder a task may leave out: every such task would fail before its program ran.
+        {"[[command]]\nname = \"a\"\nargv = [\"echo\", \"{who}\"]\n[command.params.properties.who]\ntype = \"string\"\n",
+         ":1: command 'a': argv names {who}, which the params schema neither requires nor gives a default"},
     };
     for (const auto& m : mistakes) {
         INFO(m.text);

@@ -46,3 +46,42 @@ TEST_CASE("output lines are cut and made safe") {
     CHECK(long_line.rfind(std::string(kMaxLogLine, 'a'), 0) == 0);
     CHECK(long_line.find("cut: 10000 bytes") != std::string::npos);
 }
+
+TEST_CASE("{params} is the whole params object as JSON; a param named in argv must always be there") {
+    json params = {{"n", 3}, {"name", "a b"}};
+    CHECK(expand_argv({"prog", "{params}", "--json={params}"}, params) ==
+          argv_t{"prog", R"({"n":3,"name":"a b"})", R"(--json={"n":3,"name":"a b"})"});
+    const json schema = json::parse(R"({"type": "object", "required": ["name"],
+        "properties": {"name": {"type": "string"}, "n": {"type": "integer", "default": 1},
+                       "label": {"type": "string"}}})");
+    CHECK_FALSE(argv_problem({"prog", "{name}", "--n={n}", "{params}", "{{literal}}"}, schema));
+    auto problem = argv_problem({"prog", "--label={label}"}, schema);
+    REQUIRE(problem);
+    CHECK(problem->find("{label}") != std::string::npos);
+    CHECK(problem->find("neither requires nor gives a default") != std::string::npos);
+    CHECK(argv_problem({"prog", "{missing}"}, json::object()));
+    CHECK(argv_problem({"prog", "x{unclosed"}, schema));
+}
+
+TEST_CASE("a failing program names its error: an error line, or a Python traceback's last line") {
+    auto e = parse_error_line("error disk_full no space left on /data");
+    REQUIRE(e);
+    CHECK(e->type == "disk_full");
+    CHECK(e->message == "no space left on /data");
+    CHECK(parse_error_line("error quota.exceeded")->message.empty());
+    CHECK_FALSE(parse_error_line("error  two spaces"));
+    CHECK_FALSE(parse_error_line("error bad/type x"));
+    CHECK_FALSE(parse_error_line("errors are fine"));
+    CHECK_FALSE(parse_error_line("an error happened"));
+    CHECK(parse_error_line("error t \x1b[2Jx")->message == "\\x1b[2Jx");
+
+    auto x = parse_exception_line("ValueError: width must be positive, got -3");
+    REQUIRE(x);
+    CHECK(x->type == "ValueError");
+    CHECK(x->message == "width must be positive, got -3");
+    CHECK(parse_exception_line("json.decoder.JSONDecodeError: Expecting value: line 1")->type ==
+          "json.decoder.JSONDecodeError");
+    CHECK(parse_exception_line("KeyboardInterrupt")->message.empty());
+    CHECK_FALSE(parse_exception_line("  File \"x.py\", line 3, in <module>"));
+    CHECK_FALSE(parse_exception_line("3rd: thing"));
+}
