@@ -6,13 +6,66 @@ import { buildParams } from './form.js';
 import { TaskTable } from './table.js';
 import { TaskDetail } from './detail.js';
 import { TopicInspector } from './inspector.js';
-import { el } from './format.js';
+import { el, withCode } from './format.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
-const client = createClient();
+
+// ---- signing in -------------------------------------------------------------------
+// With authentication on, a person pastes a token: this tab keeps it (sessionStorage,
+// never a URL), sends it as a Bearer header, and opens its stream by single-use
+// ticket (an EventSource cannot send a header). With --auth-cookie the browser sends
+// the cookie by itself, and no token is asked for.
+const TOKEN_KEY = 'taskstream.token';
+const token = sessionStorage.getItem(TOKEN_KEY);
+const client = createClient(token ? { token, tickets: true } : {});
+$('signout').hidden = !token;
+$('signout').addEventListener('click', () => {
+  sessionStorage.removeItem(TOKEN_KEY);
+  location.reload();
+});
+
+/** The sign-in form instead of the dashboard. @param {string | null} why */
+function askToSignIn(why) {
+  showConnection('signin');
+  document.querySelector('main').hidden = true;
+  $('signin').hidden = false;
+  showSignInError(why);
+  $('signin-heading').focus();
+}
+function showSignInError(/** @type {string | null} */ text) {
+  $('signin-error').textContent = text ?? '';
+  $('signin-error').hidden = !text;
+  if (text) $('signin-token').setAttribute('aria-invalid', 'true');
+  else $('signin-token').removeAttribute('aria-invalid');
+}
+$('signin-form').addEventListener('submit', async (/** @type {Event} */ e) => {
+  e.preventDefault();
+  const candidate = $('signin-token').value.trim();
+  if (!candidate) return showSignInError('Paste a token first.');
+  $('signin-button').disabled = true;
+  try {
+    await createClient({ token: candidate }).kinds();
+  } catch (err) {
+    if (err.status === 401) {
+      $('signin-button').disabled = false;
+      return showSignInError(`The server refused this token: ${err.problem?.detail ?? err.message}`);
+    }
+    // 403 and the rest: signed in; the dashboard says what the token may not do.
+  }
+  sessionStorage.setItem(TOKEN_KEY, candidate);
+  location.reload();
+});
+
+/** "Not allowed: …" for a 403, else the error's message. @param {any} err */
+function refusal(err) {
+  return err.status === 403 ? `Not allowed: ${err.problem?.detail ?? err.message}` : err.message;
+}
 
 // ---- connection and queue -------------------------------------------------
-const CONNECTION_TEXT = { open: 'live', connecting: 'connecting…', retrying: 'reconnecting…', closed: 'offline' };
+const CONNECTION_TEXT = {
+  open: 'live', connecting: 'connecting…', retrying: 'reconnecting…', closed: 'offline',
+  denied: 'not allowed to watch tasks', signin: 'sign in needed',
+};
 function showConnection(/** @type {keyof typeof CONNECTION_TEXT} */ state) {
   $('connection').dataset.state = state;
   $('connection-text').textContent = CONNECTION_TEXT[state] ?? state;
@@ -26,8 +79,8 @@ async function refreshStatus() {
     $('queue-summary').textContent = `${s.running} running · ${s.queued} queued · ${s.workers} workers${s.paused ? ' · paused' : ''}`;
     $('pause').disabled = s.paused;
     $('resume').disabled = !s.paused;
-  } catch {
-    $('queue-summary').textContent = 'queue: unknown';
+  } catch (err) {
+    $('queue-summary').textContent = err.status === 403 ? 'queue: not allowed' : 'queue: unknown';
   }
   statusTimer = window.setTimeout(refreshStatus, 5000);
 }
@@ -79,7 +132,7 @@ const OPTION_FIELDS = { priority: 'opt-priority', delay_s: 'opt-delay', timeout_
 
 function chooseKind(/** @type {string} */ name) {
   const kind = kinds.find((k) => k.name === name);
-  $('kind-help').textContent = kind?.description ?? '';
+  $('kind-help').replaceChildren(...withCode(kind?.description ?? ''));
   params = buildParams($('params'), kind?.params_schema ?? {});
   $('opt-timeout').placeholder = kind ? String(kind.defaults.timeout_s) : '';
   $('opt-retries').placeholder = kind ? String(kind.defaults.max_retries) : '';
@@ -142,7 +195,7 @@ $('start-form').addEventListener('submit', async (/** @type {Event} */ e) => {
       else if (params.showServerError(pointer, detail)) placed++;
     }
     if (placed === 0 || placed < (err.errors?.length ?? 0)) {
-      formError.textContent = err.problem?.detail ?? err.message;
+      formError.textContent = err.status === 403 ? refusal(err) : err.problem?.detail ?? err.message;
       formError.hidden = false;
     }
   } finally {
@@ -154,18 +207,20 @@ $('start-form').addEventListener('submit', async (/** @type {Event} */ e) => {
 async function main() {
   const filter = readFilter();
   $('filter-state').value = filter.state;
+  try {
+    kinds = await client.kinds();
+  } catch (err) {
+    // Asked first: a server that wants a token says so here, before a stream is opened.
+    if (err.status === 401) return askToSignIn(token ? `This token was refused: ${err.problem?.detail ?? err.message}` : null);
+    $('form-error').textContent = `Could not load the task kinds: ${refusal(err)}`;
+    $('form-error').hidden = false;
+  }
   // Live first, then the pages: a task that changes in between is in the stream.
   client.watch('tasks/*', {
     onState: (task) => { table.place(task, true); refreshStatusSoon(); },
     onProgress: (progress, id) => table.progress(id, progress),
     onConnection: showConnection,
   });
-  try {
-    kinds = await client.kinds();
-  } catch (err) {
-    $('form-error').textContent = `Could not load the task kinds: ${err.message}`;
-    $('form-error').hidden = false;
-  }
   for (const k of kinds) {
     $('kind').append(el('option', { value: k.name, text: k.name }));
     $('filter-kind').append(el('option', { value: k.name, text: k.name }));

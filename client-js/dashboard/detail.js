@@ -1,6 +1,6 @@
 // One task up close: its fields, params, result or error, the live log tail,
 // and the actions its state allows.
-import { el, allowedActions, formatDuration, taskDuration, rank } from './format.js';
+import { el, allowedActions, formatDuration, taskDuration, rank, relativeTime, attemptsFrom } from './format.js';
 
 const LOG_LINES = 500;
 
@@ -18,6 +18,11 @@ export class TaskDetail {
     this.outcome = /** @type {HTMLElement} */ (document.getElementById('detail-outcome'));
     this.log = /** @type {HTMLElement} */ (document.getElementById('detail-log'));
     this.error = /** @type {HTMLElement} */ (document.getElementById('detail-error'));
+    this.attempts = /** @type {HTMLElement} */ (document.getElementById('detail-attempts'));
+    this.copied = /** @type {HTMLElement} */ (document.getElementById('detail-copied'));
+    /** Every state the task has had (its history, then live): its attempts. @type {any[]} */
+    this.states = [];
+    document.getElementById('detail-copy')?.addEventListener('click', () => this.copyId());
     this.buttons = {
       cancel: /** @type {HTMLButtonElement} */ (document.getElementById('detail-cancel')),
       retry: /** @type {HTMLButtonElement} */ (document.getElementById('detail-retry')),
@@ -39,6 +44,9 @@ export class TaskDetail {
     this.close(false);
     this.section.hidden = false;
     this.log.replaceChildren();
+    this.attempts.replaceChildren();
+    this.copied.textContent = '';
+    this.states = [];
     this.showError(null);
     this.heading.textContent = `Task ${id.slice(-8)}`;
     this.heading.focus();
@@ -51,7 +59,11 @@ export class TaskDetail {
     // Its history (the log tail) first, then live, over the page's one stream.
     this.watch = this.client.watch(id, {
       untilDone: false,
-      onState: (task) => this.show(task),
+      onState: (task) => {
+        this.states.push(task);
+        this.showAttempts();
+        this.show(task);
+      },
       onProgress: (progress) => {
         if (this.task) this.show({ ...this.task, progress });
       },
@@ -64,19 +76,24 @@ export class TaskDetail {
   show(task) {
     if (this.task && this.task.id !== task.id) return;
     this.task = task;
+    const now = Date.now();
+    /** "3 min ago" with the exact time on hover. @param {string | null | undefined} iso */
+    const when = (iso) => (iso ? el('time', { datetime: iso, title: iso, text: `${relativeTime(iso, now)} (${iso})` }) : '–');
+    const waiting = task.state === 'queued' || task.state === 'retrying';
     const rows = [
       ['Id', task.id],
       ['Kind', task.kind],
       ['State', task.state],
-      ['Attempt', `${task.attempt} of ${task.max_attempts}`],
+      ['Attempt', `${task.attempt} of ${task.max_attempts}` + (task.max_retries !== undefined ? ` (${task.max_retries} retries a run)` : '')],
       ['Progress', task.progress?.message ?? (task.progress?.percent !== undefined ? `${Math.floor(task.progress.percent)} %` : '–')],
-      ['Created', task.created_at],
-      ['Started', task.started_at ?? '–'],
-      ['Finished', task.finished_at ?? '–'],
-      ['Duration', formatDuration(taskDuration(task, Date.now()))],
+      ['Created', when(task.created_at)],
+      [task.state === 'retrying' ? 'Next attempt' : 'Scheduled', waiting ? when(task.scheduled_at) : task.scheduled_at ?? '–'],
+      ['Started', when(task.started_at)],
+      ['Finished', when(task.finished_at)],
+      ['Duration', formatDuration(taskDuration(task, now))],
       ['Priority', String(task.priority)],
     ];
-    this.fields.replaceChildren(...rows.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })]));
+    this.fields.replaceChildren(...rows.flatMap(([k, v]) => [el('dt', { text: /** @type {string} */ (k) }), el('dd', {}, [v])]));
     this.params.textContent = JSON.stringify(task.params, null, 2);
     if (task.error) {
       this.outcomeHeading.textContent = 'Error';
@@ -87,6 +104,26 @@ export class TaskDetail {
     }
     const allowed = allowedActions(task.state);
     for (const [name, button] of Object.entries(this.buttons)) button.disabled = !allowed[name];
+  }
+
+  /** Each attempt: how it ended, how long it ran, its error. */
+  showAttempts() {
+    this.attempts.replaceChildren(...attemptsFrom(this.states).map((a) => el('tr', {}, [
+      el('td', { text: String(a.number) }),
+      el('td', { text: a.outcome }),
+      el('td', { text: formatDuration(a.ranMs) }),
+      el('td', { text: a.error ? `${a.error.type}: ${a.error.message}` : '' }),
+    ])));
+  }
+
+  async copyId() {
+    if (!this.task) return;
+    try {
+      await navigator.clipboard.writeText(this.task.id);
+      this.copied.textContent = 'Copied.';
+    } catch {
+      this.copied.textContent = 'Could not copy: select the id instead.';
+    }
   }
 
   /** @param {{ level: string, message: string }} line */

@@ -1,7 +1,7 @@
 // A kind's params JSON Schema as a form: one field per property, typed inputs,
 // the schema's bounds and required fields checked before submit, and the
 // server's 422 errors shown on the field their pointer names.
-import { el } from './format.js';
+import { el, withCode } from './format.js';
 
 /**
  * One field for one schema property.
@@ -14,7 +14,7 @@ export function fieldFor(name, schema, required) {
   const helpId = `${id}-help`;
   const label = el('label', { for: id, text: schema.title ?? name });
   if (required) label.classList.add('required');
-  const help = schema.description ? el('p', { id: helpId, class: 'help', text: describe(schema) }) : null;
+  const help = schema.description ? el('p', { id: helpId, class: 'help' }, withCode(describe(schema))) : null;
   const error = el('p', { id: errorId, class: 'error', hidden: '' });
   const describedBy = [help ? helpId : null, errorId].filter(Boolean).join(' ');
   const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;

@@ -58,3 +58,41 @@ export function rank(task) {
   const order = { queued: 0, retrying: 1, running: 2, succeeded: 3, failed: 3, cancelled: 3 };
   return (task.attempt ?? 0) * 10 + (order[task.state] ?? 0) + (task.finished_at ? 5 : 0);
 }
+
+/** Text with `code` spans as <code> elements (kind descriptions are written in Markdown's manner). @param {string} text */
+export function withCode(text) {
+  return String(text ?? '').split('`').map((part, i) => (i % 2 === 1 ? el('code', { text: part }) : part));
+}
+
+/** "just now", "12 s ago", "3 min ago", "in 5 s": how far `iso` is from `now`. @param {string} iso @param {number} now */
+export function relativeTime(iso, now) {
+  const ms = Date.parse(iso) - now;
+  if (!Number.isFinite(ms)) return '–';
+  const abs = Math.abs(ms);
+  if (abs < 1500) return 'just now';
+  const [n, unit] = abs < 60e3 ? [Math.round(abs / 1e3), 's'] : abs < 3600e3 ? [Math.round(abs / 60e3), 'min']
+    : abs < 86400e3 ? [Math.round(abs / 3600e3), 'h'] : [Math.round(abs / 86400e3), 'd'];
+  return ms < 0 ? `${n} ${unit} ago` : `in ${n} ${unit}`;
+}
+
+/**
+ * A task's attempts from its `state` events (each the whole task), oldest first:
+ * its number, how it ended, its error, and how long it ran (ms; NaN while it runs).
+ * @param {any[]} states
+ */
+export function attemptsFrom(states) {
+  /** @type {{ number: number, outcome: string, error: any, startedAt: string | null, endedAt: string | null }[]} */
+  const attempts = [];
+  const current = (/** @type {number} */ n) => {
+    if (attempts.at(-1)?.number !== n) attempts.push({ number: n, outcome: 'running', error: null, startedAt: null, endedAt: null });
+    return /** @type {any} */ (attempts.at(-1));
+  };
+  for (const t of states) {
+    if (t.state === 'queued') continue;
+    if (t.state === 'running') Object.assign(current(t.attempt), { outcome: 'running', startedAt: t.started_at ?? null, error: null });
+    // A retry is counted at once: the attempt that failed is the one before.
+    else if (t.state === 'retrying') Object.assign(current(t.attempt - 1), { outcome: 'retrying', error: t.error ?? null, endedAt: t.updated_at ?? null });
+    else Object.assign(current(t.attempt), { outcome: t.state, error: t.error ?? null, endedAt: t.finished_at ?? t.updated_at ?? null });
+  }
+  return attempts.map((a) => ({ ...a, ranMs: a.startedAt && a.endedAt ? Date.parse(a.endedAt) - Date.parse(a.startedAt) : NaN }));
+}

@@ -64,7 +64,7 @@ export class TaskTable {
         for (const task of page.tasks) this.place(task, false);
         this.cursor = page.nextCursor;
         this.exhausted = !page.nextCursor;
-        this.end.textContent = this.exhausted ? (this.rows.size ? `${this.rows.size} tasks` : 'No tasks yet.') : '';
+        this.showEnd();
       } catch (err) {
         if (generation === this.generation) this.end.textContent = `Could not load tasks: ${err.message}`;
       } finally {
@@ -79,14 +79,22 @@ export class TaskTable {
     return this.loading;
   }
 
+  /** What the table's end says: how many tasks, once every page is in (rows come and go live). */
+  showEnd() {
+    if (!this.exhausted) return;
+    const n = this.rows.size;
+    this.end.textContent = n === 0 ? 'No tasks yet.' : n === 1 ? '1 task' : `${n} tasks`;
+  }
+
   /**
-   * A task as the stream or a page has it. A page's copy never replaces a newer one.
+   * A task as the stream or a page has it: the whole task, so it replaces what was
+   * known (a later state without an error has none). A page's copy never replaces a newer one.
    * @param {any} task @param {boolean} live
    */
   place(task, live) {
     const known = this.rows.get(task.id);
     if (known) {
-      if (live || rank(task) >= rank(known.task)) known.task = { ...known.task, ...task };
+      if (live || rank(task) >= rank(known.task)) known.task = { ...task };
       this.mark(task.id);
       return;
     }
@@ -105,6 +113,7 @@ export class TaskTable {
     }
     this.body.insertBefore(entry.row, before);
     this.mark(task.id);
+    this.showEnd();
   }
 
   oldestId() {
@@ -126,6 +135,7 @@ export class TaskTable {
     if (!r) return;
     r.row.remove();
     this.rows.delete(id);
+    this.showEnd();
   }
 
   /** @param {string | null} id */

@@ -160,8 +160,12 @@ export class SharedStream {
       (ticket) => {
         if (generation === this.generation) this.connect(`${url}&ticket=${encodeURIComponent(ticket)}`);
       },
-      () => {
-        if (generation === this.generation) this.retryLater();
+      (/** @type {any} */ err) => {
+        if (generation !== this.generation) return;
+        // The token is refused (401) or may not read these streams (403): asking again
+        // changes nothing until the application signs in anew.
+        if (err?.status === 401 || err?.status === 403) this.setConnection('denied');
+        else this.retryLater();
       },
     );
   }

@@ -50,7 +50,8 @@ export interface WatchEvent {
   taskId: string | null;
 }
 
-export type ConnectionState = 'connecting' | 'open' | 'retrying' | 'closed';
+/** `denied`: a ticket for the stream was refused (401 or 403); it is not asked for again. */
+export type ConnectionState = 'connecting' | 'open' | 'retrying' | 'closed' | 'denied';
 
 export interface WatchHandlers {
   onState?(task: Task, meta: { reset: boolean }): void;
