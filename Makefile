@@ -14,7 +14,7 @@ PACKAGES := build-essential cmake ninja-build pkg-config ccache curl util-linux 
 	libtomlplusplus-dev libcpp-jwt-dev python3 iproute2 chromium fonts-dejavu-core nginx-light openssl systemd \
 	clang libclang-rt-14-dev redis-server libhiredis-dev gdb procps
 
-.PHONY: all deps configure build run test bench package install record-versions clean \
+.PHONY: all deps configure build run test bench package install record-versions versions-diff clean \
 	fuzz-build fuzz test-asan test-tsan
 
 # Installs those of the Debian packages $(1) that are not installed yet. No package may
@@ -53,11 +53,16 @@ deps:
 
 	@# Repeatable builds: warn when the installed package versions are not those the
 	@# project was last tested with (packaging/debian-versions.txt; make record-versions).
+	@# One line: nothing to act on for a user; `make versions-diff` shows the packages.
 	@now=$$(mktemp); dpkg-query -W -f='$${Package} $${Version}\n' $(RECORDED) 2>/dev/null | awk 'NF == 2' | sort >$$now; \
 	if ! cmp -s $$now packaging/debian-versions.txt; then \
-	  echo "warning: Debian package versions differ from packaging/debian-versions.txt (tested):"; \
-	  diff packaging/debian-versions.txt $$now | grep '^[<>]' | sed 's/^</  tested:   /; s/^>/  installed:/' || true; \
+	  n=$$(diff packaging/debian-versions.txt $$now | grep -c '^>' || true); \
+	  echo "note: $$n Debian package(s) differ from the versions last tested (make versions-diff lists them)"; \
 	fi; rm -f $$now
+
+versions-diff:
+	@now=$$(mktemp); dpkg-query -W -f='$${Package} $${Version}\n' $(RECORDED) 2>/dev/null | awk 'NF == 2' | sort >$$now; \
+	diff packaging/debian-versions.txt $$now | grep '^[<>]' | sed 's/^</  tested:   /; s/^>/  installed:/' || true; rm -f $$now
 
 # The packages whose versions are recorded: the build's and the tests' own, and node.
 RECORDED := $(PACKAGES) nodejs npm
@@ -74,6 +79,9 @@ build: configure
 
 run: build
 	mkdir -p $(DATA_DIR)
+	@echo "taskstream: the dashboard is at http://$(LISTEN)/; data lives in $(DATA_DIR)/ (stop, then rm -rf it to start afresh)."
+	@echo "taskstream: the terminal client is $(BUILD)/taskstream (try: $(BUILD)/taskstream run demo.countdown);"
+	@echo "            'sudo make install' puts it on your PATH as taskstream. Ctrl-C stops the server."
 	./$(BUILD)/taskstream serve --listen $(LISTEN) --data-dir $(DATA_DIR) --demo --config examples/taskstream.toml
 
 test: build fuzz-build

@@ -2,7 +2,9 @@
 """Runs a README's shell examples exactly as written, and checks what they print.
 
 Every ```sh block of the README runs, in order, in its own bash (set -euo
-pipefail) from the repository root, with the build dir's taskstream on PATH.
+pipefail) from the repository root, with the PATH a reader has: the build dir is
+not on it, so a block calls the client as build/taskstream, as a reader would
+after `make run` (or `taskstream` once `make install` put it on their PATH).
 Every ```js block runs with node as an ES module inside client-js/ (so that
 `@taskstream/client` and its dev dependencies resolve as in a project using it).
 A ```text block right after one of them is its expected output: each of its
@@ -92,7 +94,9 @@ def run_module(code, number, env):
 
 def run(readme, build, with_server):
     server, data = start_server(build) if with_server else (None, None)
-    env = dict(os.environ, PATH=build + os.pathsep + os.environ["PATH"])
+    # A reader's PATH: whatever put the build dir on this one (ctest, a developer) is not theirs.
+    reader_path = [d for d in os.environ["PATH"].split(os.pathsep) if d and os.path.abspath(d) != build]
+    env = dict(os.environ, PATH=os.pathsep.join(reader_path))
     env.pop("TASKSTREAM_SERVER", None)
     try:
         for number, (language, code, expected) in enumerate(blocks(readme), 1):
