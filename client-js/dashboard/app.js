@@ -133,7 +133,7 @@ const OPTION_FIELDS = { priority: 'opt-priority', delay_s: 'opt-delay', timeout_
 function chooseKind(/** @type {string} */ name) {
   const kind = kinds.find((k) => k.name === name);
   $('kind-help').replaceChildren(...withCode(kind?.description ?? ''));
-  params = buildParams($('params'), kind?.params_schema ?? {});
+  params = buildParams($('params'), kind?.params_schema ?? {}, kind?.params_order);
   $('opt-timeout').placeholder = kind ? String(kind.defaults.timeout_s) : '';
   $('opt-retries').placeholder = kind ? String(kind.defaults.max_retries) : '';
   $('form-result').textContent = '';

@@ -118,15 +118,18 @@ function describe(schema) {
 }
 
 /**
- * The whole params form of a kind.
- * @param {HTMLElement} container @param {any} schema
+ * The whole params form of a kind, its fields in `order` (the kind's params_order;
+ * a JSON object keeps none of its own).
+ * @param {HTMLElement} container @param {any} schema @param {string[]} [order]
  */
-export function buildParams(container, schema) {
+export function buildParams(container, schema, order) {
   container.replaceChildren(el('legend', { text: 'Parameters' }));
   const required = new Set(schema?.required ?? []);
+  const properties = schema?.properties ?? {};
+  const names = [...(order ?? []).filter((n) => n in properties), ...Object.keys(properties).filter((n) => !order?.includes(n))];
   const fields = new Map();
-  for (const [name, prop] of Object.entries(schema?.properties ?? {})) {
-    const field = fieldFor(name, prop, required.has(name));
+  for (const name of names) {
+    const field = fieldFor(name, properties[name], required.has(name));
     fields.set(name, field);
     container.append(field.node);
   }

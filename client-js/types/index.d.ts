@@ -38,6 +38,8 @@ export interface Kind {
   name: string;
   description: string;
   params_schema: Record<string, any>;
+  /** Every param, in the order a form lists them. */
+  params_order: string[];
   defaults: { timeout_s: number; max_retries: number; backoff_ms: number };
 }
 

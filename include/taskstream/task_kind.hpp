@@ -31,6 +31,9 @@ struct TaskKind {
     /// `title` / `description` / `examples` / `$schema` (shown by GET /v1/kinds, not checked). No `pattern`, no
     /// `$ref`, no combinators (`oneOf`, `anyOf`, `allOf`, `not`).
     nlohmann::json params_schema = nlohmann::json::object();
+    /// The order forms list the params in (the dashboard, `taskstream kinds`): names of
+    /// `properties`. A JSON object keeps no order of its own; the params left out follow by name.
+    std::vector<std::string> params_order;
     std::chrono::seconds timeout{3600};
     int max_retries = 0;                       ///< retries after the first attempt
     std::chrono::milliseconds backoff{1000};   ///< base of the retry delay (doubles per attempt, full jitter)
@@ -43,8 +46,11 @@ struct TaskKind {
 /// read-only (and so safe from any thread) afterwards.
 class KindRegistry {
 public:
-    /// Throws std::invalid_argument on a bad name, a duplicate or a missing handler.
+    /// Throws std::invalid_argument on a bad name, a duplicate, a missing handler,
+    /// a schema outside the subset, or a params_order naming no property.
     void add(TaskKind kind);
+    /// Every param of `kind` in the order a form lists them: params_order, then the rest by name.
+    static std::vector<std::string> form_order(const TaskKind& kind);
     const TaskKind* find(const std::string& name) const;
     std::vector<const TaskKind*> all() const;
 

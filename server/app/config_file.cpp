@@ -139,6 +139,20 @@ private:
     std::filesystem::path path_;
 };
 
+/// The keys of a table as the file lists them (a TOML table, like a JSON object, is
+/// kept sorted by name): forms show a command's params in this order.
+std::vector<std::string> keys_in_file_order(const toml::node* node) {
+    std::vector<std::pair<toml::source_position, std::string>> keys;
+    if (const auto* table = node ? node->as_table() : nullptr)
+        for (const auto& [k, v] : *table) keys.emplace_back(k.source().begin, std::string(k.str()));
+    std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) {
+        return std::pair(a.first.line, a.first.column) < std::pair(b.first.line, b.first.column);
+    });
+    std::vector<std::string> out;
+    for (auto& [_, name] : keys) out.push_back(std::move(name));
+    return out;
+}
+
 /// "{config_dir}" in an argv element: the config file's directory, so that
 /// scripts can sit next to it whatever the server's working directory.
 std::string with_config_dir(std::string element, const std::filesystem::path& path) {
@@ -162,6 +176,7 @@ CommandSpec command_from(const Reader& r, const toml::table& t) {
     if (const toml::node* params = t.get("params")) {
         if (!params->is_table()) r.fail(*params, section + ": params must be a table (a JSON Schema)");
         c.params_schema = to_json(*params);
+        c.params_order = keys_in_file_order(params->as_table()->get("properties"));
     }
     if (auto problem = argv_problem(c.argv, c.params_schema)) r.fail(t, section + ": " + *problem);
     c.cwd = r.string(t, section, "cwd", false).value_or("");

@@ -50,23 +50,19 @@ void ClientCommands::add(CLI::App& app) {
     kinds_cmd_->add_flag("--json", kinds_json_, "print the server's JSON");
     server_option(kinds_cmd_);
 
-    cancel_cmd_ = app.add_subcommand("cancel", "cancel a queued, running or retrying task");
-    cancel_cmd_->add_option("id", control_id_, "the task's id")->required();
-    server_option(cancel_cmd_);
-    retry_cmd_ = app.add_subcommand("retry", "run a failed or cancelled task again, with its own retries");
-    retry_cmd_->add_option("id", control_id_, "the task's id")->required();
-    server_option(retry_cmd_);
-    delete_cmd_ = app.add_subcommand("delete", "delete a finished task and its events");
-    delete_cmd_->add_option("id", control_id_, "the task's id")->required();
-    server_option(delete_cmd_);
-
-    show_cmd_ = app.add_subcommand("show", "a task: its state, params, result or error, and each attempt");
-    show_cmd_->add_option("id", control_id_, "the task's id")->required();
+    // The commands about one task: its id, and the server.
+    auto task_command = [&](const char* name, const char* what) {
+        CLI::App* cmd = app.add_subcommand(name, what);
+        cmd->add_option("id", control_id_, "the task's id")->required();
+        server_option(cmd);
+        return cmd;
+    };
+    cancel_cmd_ = task_command("cancel", "cancel a queued, running or retrying task");
+    retry_cmd_ = task_command("retry", "run a failed or cancelled task again, with its own retries");
+    delete_cmd_ = task_command("delete", "delete a finished task and its events");
+    show_cmd_ = task_command("show", "a task: its state, params, result or error, and each attempt");
     show_cmd_->add_flag("--json", show_json_, "print the server's JSON");
-    server_option(show_cmd_);
-    logs_cmd_ = app.add_subcommand("logs", "a task's log lines, each with its time");
-    logs_cmd_->add_option("id", control_id_, "the task's id")->required();
-    server_option(logs_cmd_);
+    logs_cmd_ = task_command("logs", "a task's log lines, each with its time");
 
     pause_cmd_ = app.add_subcommand("pause", "stop taking work from the queue (running tasks go on)");
     resume_cmd_ = app.add_subcommand("resume", "take work from the queue again");

@@ -77,9 +77,11 @@ int list_kinds(const std::string& server, bool json) {
             const auto required = schema.value("required", nlohmann::json::array());
             std::vector<std::vector<std::string>> rows;
             const auto properties = schema.value("properties", nlohmann::json::object());
-            for (const auto& [name, param] : properties.items()) {
+            // In the kind's order (params_order), as the dashboard's form lists them.
+            for (const auto& name : k.value("params_order", std::vector<std::string>{})) {
+                if (!properties.contains(name)) continue;
                 bool needed = std::find(required.begin(), required.end(), name) != required.end();
-                rows.push_back({"  --param " + name + "=…", (needed ? "required " : "") + describe_param(param)});
+                rows.push_back({"  --param " + name + "=…", (needed ? "required " : "") + describe_param(properties[name])});
             }
             print_table(rows);
         }

@@ -31,6 +31,7 @@ nlohmann::json kinds_json(const KindRegistry& kinds) {
         list.push_back({{"name", k->name},
                         {"description", k->description},
                         {"params_schema", k->params_schema},
+                        {"params_order", KindRegistry::form_order(*k)},
                         {"defaults",
                          {{"timeout_s", k->timeout.count()},
                           {"max_retries", k->max_retries},

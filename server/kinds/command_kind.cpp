@@ -222,6 +222,7 @@ TaskKind make_command_kind(const CommandSpec& spec) {
     kind.description = spec.description.empty() ? "runs " + (spec.argv.empty() ? std::string() : spec.argv[0])
                                                 : spec.description;
     kind.params_schema = spec.params_schema;
+    kind.params_order = spec.params_order;
     kind.timeout = spec.timeout;
     kind.max_retries = spec.max_retries;
     kind.max_concurrency = spec.concurrency;

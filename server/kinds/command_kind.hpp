@@ -29,6 +29,7 @@ struct CommandSpec {
     std::vector<std::string> argv;            // elements may hold {param} placeholders ({config_dir} is
                                               // replaced when the config file is read)
     nlohmann::json params_schema = nlohmann::json::object();
+    std::vector<std::string> params_order;    // as the config file lists the properties
     std::string cwd;                          // empty: the server's working directory
     std::map<std::string, std::string> env;   // added to the server's environment (and to
                                               // PYTHONUNBUFFERED=1 unless it sets that itself)

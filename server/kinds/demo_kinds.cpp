@@ -23,6 +23,7 @@ TaskKind countdown() {
       },
       "additionalProperties": false
     })");
+    k.params_order = {"steps", "interval_ms"};
     k.handler = [](TaskContext& ctx) -> json {
         const auto steps = ctx.params()["steps"].get<std::int64_t>();
         const auto interval = std::chrono::milliseconds(ctx.params()["interval_ms"].get<std::int64_t>());

@@ -1,4 +1,5 @@
 // KindRegistry (public API, include/taskstream/task_kind.hpp): validation on add.
+#include <algorithm>
 #include <stdexcept>
 
 #include "taskstream/task_kind.hpp"
@@ -22,6 +23,11 @@ void KindRegistry::add(TaskKind kind) {
     if (kind.max_retries < 0) throw std::invalid_argument("task kind '" + kind.name + "': max_retries < 0");
     if (auto problems = check_schema(kind.params_schema); !problems.empty())
         throw std::invalid_argument("task kind '" + kind.name + "': " + problems.front());
+    const auto properties = kind.params_schema.value("properties", nlohmann::json::object());
+    for (const auto& param : kind.params_order)
+        if (!properties.contains(param))
+            throw std::invalid_argument("task kind '" + kind.name + "': params_order names '" + param +
+                                        "', which is not in the schema's properties");
     auto name = kind.name;
     if (!kinds_.emplace(name, std::make_shared<const TaskKind>(std::move(kind))).second)
         throw std::invalid_argument("task kind registered twice: '" + name + "'");
@@ -36,6 +42,14 @@ std::vector<const TaskKind*> KindRegistry::all() const {
     std::vector<const TaskKind*> out;
     for (const auto& [name, kind] : kinds_) out.push_back(kind.get());
     return out;
+}
+
+std::vector<std::string> KindRegistry::form_order(const TaskKind& kind) {
+    std::vector<std::string> order = kind.params_order;
+    const auto properties = kind.params_schema.value("properties", nlohmann::json::object());  // kept: items() refers to it
+    for (const auto& [name, _] : properties.items())
+        if (std::find(order.begin(), order.end(), name) == order.end()) order.push_back(name);
+    return order;
 }
 
 } // namespace taskstream

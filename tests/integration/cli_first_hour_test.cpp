@@ -1,6 +1,6 @@
-// The command line as a newcomer meets it: what stays on the screen after Ctrl-C,
-// a mistyped id, what cancel says, the time a replayed line carries, and text from
-// a task or a producer that tries to act on the terminal.
+// The command line as a newcomer meets it: a mistyped id, what cancel says, the
+// time a replayed line carries, text from a task or a producer that tries to act on
+// the terminal, and the commands that look into one task or the queue.
 #include <catch2/catch.hpp>
 
 #include <regex>
@@ -9,71 +9,13 @@
 #include "core/clock.hpp"
 #include "http_client.hpp"
 #include "server_process.hpp"
+#include "terminal_screen.hpp"
 
 using namespace taskstream::testing;
 using json = nlohmann::json;
 using Output = CliProcess::Output;
 
 namespace {
-
-/// The text a terminal shows after `bytes`: printable characters, CR, LF, and the
-/// sequences the command line draws with (ESC[nF, ESC[J, ESC[K, ESC[2K); other
-/// escape sequences are skipped. One cell per code point.
-std::vector<std::string> screen_of(const std::string& bytes) {
-    std::vector<std::vector<std::string>> rows(1);
-    std::size_t row = 0, col = 0;
-    auto clear_from = [&rows](std::size_t r, std::size_t c) {
-        if (rows[r].size() > c) rows[r].resize(c);
-    };
-    for (std::size_t i = 0; i < bytes.size();) {
-        const auto c = static_cast<unsigned char>(bytes[i]);
-        if (c == '\x1b' && i + 1 < bytes.size() && bytes[i + 1] == '[') {
-            std::size_t end = i + 2;
-            while (end < bytes.size() && !(bytes[end] >= 0x40 && bytes[end] <= 0x7e)) ++end;
-            if (end == bytes.size()) break;
-            const std::string arg = bytes.substr(i + 2, end - i - 2);
-            const int n = arg.empty() ? 0 : std::atoi(arg.c_str());
-            switch (bytes[end]) {
-            case 'F': row -= std::min<std::size_t>(row, std::max(n, 1)), col = 0; break;
-            case 'J':
-                clear_from(row, col);
-                rows.resize(row + 1);
-                break;
-            case 'K': n == 2 ? rows[row].clear() : clear_from(row, col); break;
-            default: break;
-            }
-            i = end + 1;
-            continue;
-        }
-        if (c == '\r') col = 0, ++i;
-        else if (c == '\n') {
-            if (++row == rows.size()) rows.emplace_back();
-            ++i;
-        } else {
-            std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
-            if (rows[row].size() <= col) rows[row].resize(col + 1, " ");
-            rows[row][col++] = bytes.substr(i, len);
-            i += len;
-        }
-    }
-    std::vector<std::string> out;
-    for (const auto& cells : rows) {
-        std::string line;
-        for (const auto& cell : cells) line += cell;
-        out.push_back(line);
-    }
-    return out;
-}
-
-bool on_screen(const std::vector<std::string>& screen, const std::string& text) {
-    return std::any_of(screen.begin(), screen.end(), [&](const auto& line) { return line.find(text) != std::string::npos; });
-}
-
-std::string joined(const std::vector<std::string>& screen) {
-    std::string out;
-    for (const auto& line : screen) out += line + "\n";
-    return out;
-}
 
 /// Waits (on its stream) until the task has reported progress: it is running.
 void wait_running(unsigned short port, const std::string& id) {
@@ -88,20 +30,6 @@ void wait_running(unsigned short port, const std::string& id) {
 TEST_CASE("cli screen: the emulator keeps what a terminal keeps") {
     CHECK(screen_of("a\r\nbar 1\r\n\x1b[1F\x1b[2Kbar 2\r\n") == std::vector<std::string>{"a", "bar 2", ""});
     CHECK(screen_of("hint\r\n\x1b[1F\x1b[J") == std::vector<std::string>{""});
-}
-
-TEST_CASE("cli run on a terminal: after Ctrl-C the re-attach hint stays on the screen") {
-    TempDir dir;
-    ServerProcess server(dir.path());
-    HttpClient http(server.port());
-    CliProcess run({"run", "demo.countdown", "-p", "steps=30", "-p", "interval_ms=50"}, Output::terminal, server.port());
-    REQUIRE(run.wait_for_output("%|", std::chrono::seconds(20)));
-    run.interrupt();
-    CHECK(run.wait_exit(std::chrono::seconds(10)) == 130);
-    const std::string id = http.get("/v1/tasks?limit=1").json()["tasks"][0]["id"];
-    const auto screen = screen_of(run.output());
-    INFO("the screen:\n" << joined(screen));
-    CHECK(on_screen(screen, "follow it again with: taskstream watch " + id));
 }
 
 TEST_CASE("cli watch: a mistyped id says it is watched as a topic, not a blank screen") {

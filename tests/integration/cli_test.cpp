@@ -9,6 +9,7 @@
 #include "cli_process.hpp"
 #include "http_client.hpp"
 #include "server_process.hpp"
+#include "terminal_screen.hpp"
 
 using namespace taskstream::testing;
 using json = nlohmann::json;
@@ -123,7 +124,10 @@ TEST_CASE("cli run: Ctrl-C detaches and says how to re-attach, the task goes on,
     run.interrupt();
     CHECK(run.wait_exit(std::chrono::seconds(10)) == 130);
     const std::string id = newest_task(http)["id"];
-    CHECK(run.output().find("taskstream watch " + id) != std::string::npos);
+    // On the screen, not only in the bytes: the bars' erase must not clear the hint.
+    const auto screen = screen_of(run.output());
+    INFO("the screen:\n" << joined(screen));
+    CHECK(on_screen(screen, "follow it again with: taskstream watch " + id));
     CHECK(http.get("/v1/tasks/" + id).json()["state"] != "cancelled");
 
     CliProcess watch({"watch", id}, Output::pipe, server.port());
@@ -198,6 +202,7 @@ TEST_CASE("cli tasks, kinds, cancel and retry") {
     CliProcess kinds({"kinds"}, Output::pipe, server.port());
     CHECK(kinds.wait_exit(std::chrono::seconds(20)) == 0);
     CHECK(kinds.output().find("--param steps=…        integer 1..100000, default 10") != std::string::npos);
+    CHECK(kinds.output().find("--param steps=") < kinds.output().find("--param interval_ms="));  // the kind's order
 
     CliProcess detach({"run", "demo.countdown", "--detach", "-p", "steps=1000", "-p", "interval_ms=50"}, Output::pipe,
                       server.port());

@@ -56,6 +56,10 @@ default = 7
 [[command]]
 name = "sh.reports"
 argv = ["sh", "-c", "echo 'error quota_exceeded 12 of 10 exports today' >&2; exit 3"]
+[command.params.properties.zebra]
+type = "string"
+[command.params.properties.apple]
+type = "string"
 
 [[command]]
 name = "sh.sleepy"
@@ -197,4 +201,7 @@ TEST_CASE("a failing command kind names its error type with an error line") {
     auto end = json::parse(task_events(server.port(), id).back().data);
     CHECK(end["state"] == "failed");
     CHECK(end["error"] == json{{"type", "quota_exceeded"}, {"message", "12 of 10 exports today"}});
+    // Its params in the order the file lists them, for forms.
+    for (const auto& kind : http.get("/v1/kinds").json()["kinds"])
+        if (kind["name"] == "sh.reports") CHECK(kind["params_order"] == json{"zebra", "apple"});
 }

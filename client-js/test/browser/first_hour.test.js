@@ -4,11 +4,12 @@
 // on a person signs in with a token and starts a task.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Server } from '../support/server.js';
+import { sign } from '../support/tokens.js';
 import { launch, openPage, shoot } from '../support/browser.js';
 
 let browser;
@@ -27,17 +28,14 @@ async function api(base, method, path, body, token) {
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
-const b64url = (data) => Buffer.from(data).toString('base64url');
-function sign(secret, claims) {
-  const input = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify(claims))}`;
-  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
-}
-
 test('the table\'s end counts the rows that arrive live, from "No tasks yet." on', async () => {
   const server = await new Server().start();
   try {
     const { page, context, errors } = await openPage(browser, server.url);
     await page.waitForFunction(() => document.getElementById('table-end').textContent === 'No tasks yet.');
+    // The form lists a kind's params in the kind's order (steps first), not by name.
+    await page.selectOption('#kind', 'demo.countdown');
+    assert.deepEqual(await page.$$eval('#params input', (inputs) => inputs.map((i) => i.id)), ['param-steps', 'param-interval_ms']);
     await page.waitForFunction(() => document.getElementById('connection').dataset.state === 'open');
     const first = await api(server.url, 'POST', '/v1/tasks', { kind: 'demo.countdown', params: { steps: 1, interval_ms: 10 } });
     await page.locator(`tr[data-id="${first.body.id}"]`).waitFor();

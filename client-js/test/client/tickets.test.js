@@ -3,19 +3,14 @@
 // included), and never sends the token on the stream itself.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventSource } from 'eventsource';
 import { createClient } from '../../src/index.js';
 import { Server } from '../support/server.js';
-
-const b64url = (data) => Buffer.from(data).toString('base64url');
-function sign(secret, claims) {
-  const input = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify(claims))}`;
-  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
-}
+import { sign } from '../support/tokens.js';
 
 /** An EventSource that records the URLs it is opened with and whether a token came along. */
 class RecordingEventSource extends EventSource {
