@@ -84,9 +84,20 @@ async function refreshStatus() {
   }
   statusTimer = window.setTimeout(refreshStatus, 5000);
 }
+/** The state filter says how many tasks (of the chosen kind) are in each state. */
+async function refreshCounts() {
+  try {
+    const counts = await client.counts({ kind: $('filter-kind').value || undefined });
+    for (const option of $('filter-state').options) {
+      if (option.value) option.textContent = `${option.value} (${counts[option.value] ?? 0})`;
+    }
+  } catch {
+    // the filter keeps its last counts
+  }
+}
 let statusSoon = 0;
 function refreshStatusSoon() {
-  if (!statusSoon) statusSoon = window.setTimeout(() => { statusSoon = 0; void refreshStatus(); }, 300);
+  if (!statusSoon) statusSoon = window.setTimeout(() => { statusSoon = 0; void refreshStatus(); void refreshCounts(); }, 300);
 }
 $('pause').addEventListener('click', async () => { await client.pause().catch(() => {}); void refreshStatus(); });
 $('resume').addEventListener('click', async () => { await client.resume().catch(() => {}); void refreshStatus(); });
@@ -121,6 +132,7 @@ $('filters').addEventListener('change', () => {
   const filter = { state: $('filter-state').value, kind: $('filter-kind').value };
   setUrl(filter);
   void table.setFilter(filter);
+  void refreshCounts();
 });
 $('filters').addEventListener('submit', (/** @type {Event} */ e) => e.preventDefault());
 
@@ -228,6 +240,7 @@ async function main() {
   $('filter-kind').value = filter.kind;
   if (kinds.length) chooseKind(kinds[0].name);
   void refreshStatus();
+  void refreshCounts();
   await table.setFilter(filter);
   const task = new URL(location.href).searchParams.get('task');
   if (task) openDetail(task);

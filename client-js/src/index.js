@@ -121,6 +121,10 @@ export function createClient({ baseUrl, token, fetch: fetchImpl, EventSource: Ev
       return (await http.send('POST', path, { body: events })).body.ids;
     },
 
+    async counts(filter = {}) {
+      return (await http.send('GET', '/v1/task-counts', { query: { kind: filter.kind } })).body.counts;
+    },
+
     async status() {
       return (await http.send('GET', '/v1/admin/status')).body;
     },

@@ -145,6 +145,8 @@ export interface Client {
   retry(id: string): Promise<Task>;
   delete(id: string): Promise<void>;
   publish(topic: string, events: { type?: string; data: unknown } | { type?: string; data: unknown }[]): Promise<string[]>;
+  /** How many tasks (of a kind) are in each state. */
+  counts(filter?: { kind?: string }): Promise<Record<TaskState, number>>;
   status(): Promise<AdminStatus>;
   pause(): Promise<AdminStatus>;
   resume(): Promise<AdminStatus>;

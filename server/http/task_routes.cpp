@@ -1,7 +1,9 @@
 #include <boost/beast/http/field.hpp>
+#include <boost/url/parse_query.hpp>
 
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "core/text.hpp"
 #include "http/async_bridge.hpp"
 #include "http/problem.hpp"
 #include "http/request_bodies.hpp"
@@ -203,6 +205,22 @@ void add_task_routes(Router& router, Engine& engine, const StreamSettings& strea
         auto res = make_json(status::ok, body, ctx.request.version());
         if (!next_link.empty()) res.set(beast_http::field::link, next_link);
         co_return res;
+    });
+
+    // How many tasks are in each state (of a kind): what a filter bar shows beside each state.
+    router.add(verb::get, "/v1/task-counts", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
+        TaskQuery query;
+        if (auto params = boost::urls::parse_query(ctx.query))
+            for (auto param : *params)
+                if (param.key != "kind")
+                    co_return problem(make_error(errc::bad_request, "unknown query parameter '" +
+                                                                        printable(std::string(param.key)) + "'"),
+                                      ctx);
+        if (auto kind = query_param(ctx.query, "kind")) query.kind = *kind;
+        query.owner = ctx.principal->task_scope();
+        auto counts = engine.count(query);
+        if (!counts) co_return problem(counts.error(), ctx);
+        co_return make_json(status::ok, {{"counts", *counts}}, ctx.request.version());
     });
 
     router.add(verb::post, "/v1/tasks/{id}/cancel", task_action(engine, &Engine::cancel));

@@ -299,6 +299,28 @@ std::vector<Task> RedisStore::list_tasks(const TaskQuery& query) {
     return out;
 }
 
+std::map<std::string, std::size_t> RedisStore::count_tasks(const TaskQuery& query) {
+    // Per state: the size of its index, or of its intersection with the kind's and owner's.
+    constexpr TaskState kStates[] = {TaskState::queued,    TaskState::running, TaskState::retrying,
+                                     TaskState::succeeded, TaskState::failed,  TaskState::cancelled};
+    std::vector<RedisCommand> commands;
+    for (auto state : kStates) {
+        std::vector<std::string> keys{key("tasks:state:" + std::string(to_string(state)))};
+        if (query.kind) keys.push_back(key("tasks:kind:" + *query.kind));
+        if (query.owner) keys.push_back(key("tasks:owner:" + *query.owner));
+        RedisCommand command{"ZINTERCARD", std::to_string(keys.size())};
+        command.insert(command.end(), keys.begin(), keys.end());
+        commands.push_back(std::move(command));
+    }
+    auto replies = exec(std::move(commands));
+    std::map<std::string, std::size_t> counts;
+    for (std::size_t i = 0; i < replies.size(); ++i) {
+        check_reply(replies[i], "ZINTERCARD");
+        if (replies[i].integer > 0) counts[std::string(to_string(kStates[i]))] = static_cast<std::size_t>(replies[i].integer);
+    }
+    return counts;
+}
+
 std::optional<IdempotencyRecord> RedisStore::load_idempotency(const std::string& k) {
     auto r = exec({{"HMGET", key("idem:" + k), "body_hash", "task_id", "created_at"}});
     check_reply(r.at(0), "HMGET");

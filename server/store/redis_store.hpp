@@ -43,6 +43,7 @@ public:
     void release_once(const std::string& key) override;
     std::optional<Task> load_task(const std::string& id) override;
     std::vector<Task> list_tasks(const TaskQuery& query) override;
+    std::map<std::string, std::size_t> count_tasks(const TaskQuery& query) override;
     std::optional<IdempotencyRecord> load_idempotency(const std::string& key) override;
     std::vector<EventPtr> load_events(const std::string& topic, std::uint64_t after, std::uint64_t upto,
                                       ReadLimit limit = {}) override;

@@ -423,6 +423,17 @@ std::vector<Task> SqliteStore::list_tasks(const TaskQuery& query) {
     return read_tasks(q);
 }
 
+std::map<std::string, std::size_t> SqliteStore::count_tasks(const TaskQuery& query) {
+    std::lock_guard lock(read_mutex_);
+    sqlite::Statement q(*reader_, "SELECT state, COUNT(*) FROM tasks WHERE (?1 IS NULL OR kind = ?1) "
+                                  "AND (?2 IS NULL OR owner = ?2) GROUP BY state");
+    if (query.kind) q.bind(1, *query.kind);
+    if (query.owner) q.bind(2, *query.owner);
+    std::map<std::string, std::size_t> counts;
+    while (q.step()) counts[q.column_text(0)] = static_cast<std::size_t>(q.column_int(1));
+    return counts;
+}
+
 std::optional<IdempotencyRecord> SqliteStore::load_idempotency(const std::string& key) {
     std::lock_guard lock(read_mutex_);
     sqlite::Statement q(*reader_, "SELECT body_hash, task_id, created_at FROM idempotency WHERE key = ?1");

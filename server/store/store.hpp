@@ -130,6 +130,9 @@ public:
                                               ReadLimit limit = {}) = 0;
     /// Newest first (ids are time-ordered), at most query.limit.
     virtual std::vector<Task> list_tasks(const TaskQuery& query) = 0;
+    /// How many tasks of the query's kind and owner are in each state (states with
+    /// none left out); its state, cursor and limit are not used.
+    virtual std::map<std::string, std::size_t> count_tasks(const TaskQuery& query) = 0;
     virtual std::optional<IdempotencyRecord> load_idempotency(const std::string& key) = 0;
     /// Events matching `filter` with after < seq ≤ upto, in order, within `limit`.
     virtual std::vector<EventPtr> load_matching(const TopicFilter& filter, std::uint64_t after, std::uint64_t upto,

@@ -118,6 +118,8 @@ public:
     /// Deletes a finished task and its events; later lookups answer 410.
     void remove(const std::string& id, std::function<void(Outcome<bool>)> done);
     Outcome<TaskPage> list(TaskQuery query);
+    /// How many tasks of the query's kind and owner are in each state: every state, 0 included.
+    Outcome<std::map<std::string, std::size_t>> count(const TaskQuery& query);
 
     /// Stops starting attempts (running ones go on) / starts again; on a shared
     /// queue, on every server. An error when the store cannot record it.

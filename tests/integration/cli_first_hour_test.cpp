@@ -48,9 +48,9 @@ TEST_CASE("cli cancel: a running task is 'cancelling', not the state it is leavi
     HttpClient http(server.port());
     const std::string id = create_task(http, {{"kind", "demo.countdown"}, {"params", {{"steps", 1000}, {"interval_ms", 50}}}})["id"];
     wait_running(server.port(), id);
-    CliProcess cancel({"cancel", id}, Output::pipe, server.port());
+    CliProcess cancel({"cancel", id}, Output::terminal, server.port());
     CHECK(cancel.wait_exit(std::chrono::seconds(20)) == 0);
-    CHECK(cancel.output() == id + " cancelling\n");
+    CHECK(screen_of(cancel.output()).front() == id + " cancelling");
     CHECK(task_events(server.port(), id).back().data.find("\"state\":\"cancelled\"") != std::string::npos);
 }
 

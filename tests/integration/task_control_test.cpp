@@ -174,3 +174,22 @@ TEST_CASE("a manual retry gives the task its own retry budget, not its kind's") 
     CHECK(end["state"] == "succeeded");
     CHECK(end["attempt"] == 2);
 }
+
+TEST_CASE("task counts: how many tasks of a kind are in each state, as they move") {
+    TempDir dir;
+    ServerProcess server(dir.path());
+    HttpClient http(server.port());
+    const auto zero = json{{"queued", 0}, {"running", 0}, {"retrying", 0}, {"succeeded", 0}, {"failed", 0}, {"cancelled", 0}};
+    CHECK(http.get("/v1/task-counts").json()["counts"] == zero);
+    const std::string done = create_task(http, countdown(1, 0))["id"];
+    const std::string failed = create_task(http, {{"kind", "demo.fail"}, {"params", json::object()}})["id"];
+    task_events(server.port(), done);
+    task_events(server.port(), failed);
+    auto counts = zero;
+    counts["succeeded"] = 1;
+    CHECK(http.get("/v1/task-counts?kind=demo.countdown").json()["counts"] == counts);
+    counts["failed"] = 1;
+    CHECK(http.get("/v1/task-counts").json()["counts"] == counts);
+    CHECK(http.get("/v1/task-counts?kind=demo.nothing").json()["counts"] == zero);
+    CHECK(http.get("/v1/task-counts?state=failed").status == 400);  // unknown parameters are refused
+}

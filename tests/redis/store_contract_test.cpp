@@ -134,7 +134,7 @@ TEST_CASE("store contract: rows and events written, read back, and kept across a
     CHECK(store->seq_ceiling() == 500);
 }
 
-TEST_CASE("store contract: lists are newest first, by cursor, narrowed by state, kind and owner", "[redis]") {
+TEST_CASE("store contract: lists are newest first, by cursor, narrowed by state, kind and owner; counts by state", "[redis]") {
     const std::string which = GENERATE("sqlite", "redis");
     INFO(which);
     StoreUnderTest store(which);
@@ -155,6 +155,11 @@ TEST_CASE("store contract: lists are newest first, by cursor, narrowed by state,
     CHECK(ids_of(store->list_tasks({.kind = "even", .owner = "alice", .limit = 10})) ==
           std::vector<std::string>{id_n(6), id_n(4), id_n(2)});
     CHECK(store->list_tasks({.owner = "carol", .limit = 10}).empty());
+    using Counts = std::map<std::string, std::size_t>;
+    CHECK(store->count_tasks({}) == Counts{{"failed", 4}, {"queued", 8}});
+    CHECK(store->count_tasks({.kind = "odd"}) == Counts{{"failed", 2}, {"queued", 4}});
+    CHECK(store->count_tasks({.kind = "even", .owner = "alice"}) == Counts{{"failed", 1}, {"queued", 2}});
+    CHECK(store->count_tasks({.owner = "carol"}).empty());
     // A state change moves the task between the state lists.
     tasks[0].state = TaskState::failed;
     tasks[0].finished_at = 1767225602000;
@@ -164,6 +169,7 @@ TEST_CASE("store contract: lists are newest first, by cursor, narrowed by state,
     CHECK(ids_of(store->list_tasks({.state = "failed", .before = id_n(3), .limit = 10})) ==
           std::vector<std::string>{id_n(1)});
     CHECK(store->list_tasks({.state = "queued", .before = id_n(2), .limit = 10}).empty());
+    CHECK(store->count_tasks({}) == Counts{{"failed", 5}, {"queued", 7}});
 }
 
 TEST_CASE("store contract: idempotency keys, deletion tombstones and retention", "[redis]") {

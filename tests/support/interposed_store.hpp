@@ -29,6 +29,7 @@ public:
         return inner_.load_events(topic, after, upto, limit);
     }
     std::vector<Task> list_tasks(const TaskQuery& query) override { return inner_.list_tasks(query); }
+    std::map<std::string, std::size_t> count_tasks(const TaskQuery& query) override { return inner_.count_tasks(query); }
     std::optional<IdempotencyRecord> load_idempotency(const std::string& key) override {
         return inner_.load_idempotency(key);
     }

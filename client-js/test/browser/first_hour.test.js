@@ -43,6 +43,9 @@ test('the table\'s end counts the rows that arrive live, from "No tasks yet." on
     for (let i = 0; i < 6; i++) await api(server.url, 'POST', '/v1/tasks', { kind: 'demo.countdown', params: { steps: 1, interval_ms: 10 } });
     await page.waitForFunction(() => document.querySelectorAll('#task-rows tr').length === 7);
     assert.equal(await page.textContent('#table-end'), '7 tasks');
+    // Beside the state filter, how many tasks are in each state.
+    await page.waitForFunction(() => document.querySelector('#filter-state option[value="succeeded"]').textContent === 'succeeded (7)');
+    assert.equal(await page.textContent('#filter-state option[value="failed"]'), 'failed (0)');
     assert.deepEqual(errors, []);
     await context.close();
   } finally {
@@ -75,6 +78,10 @@ test('a task that succeeds after retries shows no error from an earlier attempt'
       ['3', 'succeeded', ''],
     ]);
     assert.match(await page.textContent('#detail-fields'), /3 of 3 \(2 retries a run\)/);
+    // On a wide screen the detail stands beside the table, not under the form.
+    await page.setViewportSize({ width: 1600, height: 900 });
+    const [tasks, detail] = [await page.locator('#tasks').boundingBox(), await page.locator('#detail').boundingBox()];
+    assert.ok(detail.x >= tasks.x + tasks.width, `the detail (x ${detail.x}) is right of the table (ends at ${tasks.x + tasks.width})`);
     assert.match(await page.textContent('#detail-fields'), /Created(just now|\d+ s ago) \(/);
     assert.deepEqual(errors, []);
     await context.close();
