@@ -134,7 +134,7 @@ TEST_CASE("store contract: rows and events written, read back, and kept across a
     CHECK(store->seq_ceiling() == 500);
 }
 
-TEST_CASE("store contract: lists are newest first, by cursor, narrowed by state, kind and owner; counts by state", "[redis]") {
+TEST_CASE("store contract: lists are newest first, by cursor, narrowed by state, kind and owner, and counted by state", "[redis]") {
     const std::string which = GENERATE("sqlite", "redis");
     INFO(which);
     StoreUnderTest store(which);
