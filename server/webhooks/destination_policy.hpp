@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/ip/address.hpp>
@@ -17,6 +18,11 @@ namespace taskstream {
 /// (100.64/10), multicast, broadcast, reserved, documentation and benchmark
 /// ranges, and IPv4 mapped or translated into IPv6 that are any of those.
 bool is_internal_address(const boost::asio::ip::address& address);
+
+/// A host made of numbers only ("2130706433", "0x7f.1", "127.1", "0177.0.0.1"), read as
+/// inet_aton and the WHATWG URL standard read it: its address, or (inner nullopt) no
+/// valid one; nullopt when the host is a name.
+std::optional<std::optional<boost::asio::ip::address_v4>> numeric_ipv4_host(std::string_view host);
 
 class DestinationPolicy {
 public:

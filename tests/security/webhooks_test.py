@@ -95,7 +95,10 @@ def main():
         servers.append(strict)
         before = len(plain.requests)
         for url in (f"http://127.0.0.1:{plain.port}/x", f"http://[::1]:{plain.port}/x", "http://169.254.169.254/latest",
-                    f"http://[::ffff:127.0.0.1]:{plain.port}/x", f"http://10.0.0.1/x"):
+                    f"http://[::ffff:127.0.0.1]:{plain.port}/x", f"http://10.0.0.1/x",
+                    # internal addresses spelled as numbers, as inet_aton and URL parsers read them
+                    "http://2130706433/", "http://0x7f.1/", "http://0x7f000001/", "http://017700000001/",
+                    "http://127.1/", "http://0177.0.0.1/", "http://0/", "http://2852039166/"):
             reply = start_task(strict, url)
             check(reply.status == 422 and reply.json()["errors"][0]["pointer"] == "/callback_url",
                   f"{url} is refused at create (422 on /callback_url)")

@@ -50,3 +50,29 @@ TEST_CASE("resolved addresses decide for names; a name allowed by name may be in
     CHECK_FALSE(policy.check_resolved("LOCALHOST", loopback));
     CHECK(policy.check_resolved("hooks.example", {}));
 }
+
+TEST_CASE("an internal address spelled as numbers is one: inet_aton's and the URL standard's forms") {
+    const DestinationPolicy any({}, {});
+    for (const char* url : {"http://2130706433/", "http://0x7f.1/", "http://0x7f000001/", "http://017700000001/",
+                            "http://127.1/", "http://0177.0.0.1/", "http://0/", "http://2852039166/",
+                            "http://0x7F.0.0.1/", "http://10.1/"}) {
+        INFO(url);
+        auto refused = any.check_url(url);
+        REQUIRE(refused);
+        CHECK(refused->find("internal address") != std::string::npos);
+    }
+    CHECK(any.check_url("http://2852039166/")->find("169.254.169.254") != std::string::npos);
+    CHECK(any.check_url("http://256.1.1.1/")->find("not a valid IPv4 address") != std::string::npos);
+    CHECK(any.check_url("http://1.2.3.4.5/")->find("not a valid IPv4 address") != std::string::npos);
+    CHECK(any.check_url("http://127.0.0.1./"));  // Boost.URL reads host 127.0.0.1, path "./": refused
+    CHECK(numeric_ipv4_host("127.0.0.1.") == std::optional<std::optional<ip::address_v4>>(ip::make_address_v4("127.0.0.1")));
+    CHECK_FALSE(any.check_url("http://134744072/"));  // 8.8.8.8
+    CHECK_FALSE(any.check_url("http://0x8.0x8.0x8.0x8/"));
+    CHECK_FALSE(any.check_url("http://1e100.net/"));  // a name: judged when resolved
+    CHECK_FALSE(any.check_url("http://123.example/"));
+    CHECK(numeric_ipv4_host("017700000001").value() == ip::make_address_v4("127.0.0.1"));
+    CHECK(numeric_ipv4_host("192.168.257") == std::optional<std::optional<ip::address_v4>>(ip::make_address_v4("192.168.1.1")));
+    CHECK_FALSE(numeric_ipv4_host("hooks.example"));
+    const DestinationPolicy local({}, {"127.1"});
+    CHECK_FALSE(local.check_url("http://127.1:9000/x"));  // allowed by the name it is written with
+}
