@@ -248,7 +248,7 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
     }
     if (options.role != "worker") {  // a worker serves health and metrics only
         http::add_task_routes(router, engine, streams);
-        http::add_topic_routes(router, topics, streams, publish_rate);
+        http::add_topic_routes(router, topics, engine, streams, publish_rate);
         http::add_ticket_routes(router, engine, *tickets);
         http::add_admin_routes(router, engine);
         http::add_dashboard_routes(router);

@@ -1,7 +1,8 @@
-// What every route's scope check shares: the 403 problem, and the end of a
-// stream opened with a credential that expires.
+// What every route's scope check shares: the 403 problem, the task topics a
+// caller may not name, and the end of a stream opened with a credential that expires.
 #include "core/clock.hpp"
 #include "http/routes.hpp"
+#include "model/task_topic.hpp"
 
 namespace taskstream::http {
 
@@ -9,6 +10,16 @@ std::optional<Response> forbidden_unless(bool allowed, const RequestContext& ctx
     if (allowed) return std::nullopt;
     return make_problem(make_error(errc::forbidden, "the token's scope does not cover " + what), ctx.path,
                         ctx.request.version());
+}
+
+std::optional<std::string> unseen_task_topic(Engine& engine, const Principal& who, const TopicFilter& filter) {
+    if (!who.task_scope()) return std::nullopt;
+    for (const auto& topic : filter.topics) {
+        if (!is_task_topic(topic)) continue;
+        auto task = engine.get(topic.substr(kTaskTopicPrefix.size()));
+        if (!task || !who.may_see(*task)) return topic;
+    }
+    return std::nullopt;
 }
 
 std::optional<std::chrono::steady_clock::time_point> stream_deadline(const RequestContext& ctx) {

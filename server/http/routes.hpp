@@ -25,6 +25,10 @@ struct StreamSettings {
 
 /// A 403 problem unless `allowed`: a valid credential whose scope does not cover `what`.
 std::optional<Response> forbidden_unless(bool allowed, const RequestContext& ctx, const std::string& what);
+/// The first task topic (tasks/<id>) `filter` names whose task `who` may not see — another
+/// subject's, or none — so that a stream or ticket naming it is refused (403), never an
+/// empty stream; nullopt for a caller who sees every task.
+std::optional<std::string> unseen_task_topic(Engine& engine, const Principal& who, const TopicFilter& filter);
 /// When a stream opened with the request's credential must end (its exp); nullopt: never.
 std::optional<std::chrono::steady_clock::time_point> stream_deadline(const RequestContext& ctx);
 
@@ -37,7 +41,8 @@ std::shared_ptr<SseConnection> make_stream(const StreamSettings& streams, const 
 /// and /retry; GET /v1/tasks/{id}/events.
 void add_task_routes(Router& router, Engine& engine, const StreamSettings& streams);
 /// POST /v1/topics/{topic}/events (producers), GET /v1/events (multiplexed streams).
-void add_topic_routes(Router& router, TopicService& topics, const StreamSettings& streams, RateLimiter& publish_rate);
+void add_topic_routes(Router& router, TopicService& topics, Engine& engine, const StreamSettings& streams,
+                      RateLimiter& publish_rate);
 /// POST /v1/tickets: single-use tickets for EventSource streams (with authentication).
 void add_ticket_routes(Router& router, Engine& engine, TicketBook& tickets);
 /// POST /v1/admin/pause, /v1/admin/resume; GET /v1/admin/status.

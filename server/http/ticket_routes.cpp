@@ -30,6 +30,8 @@ Outcome<std::string> allowed_stream(Engine& engine, const Principal& who, const 
         auto filter = TopicFilter::parse(query_values(target->query, "topic"), query_values(target->query, "kind"));
         if (!filter) return std::move(filter).error();
         if (!who.may_subscribe(*filter)) return make_error(errc::forbidden, "the token's scope does not cover " + url);
+        if (auto unseen = unseen_task_topic(engine, who, *filter))
+            return make_error(errc::forbidden, "the token's scope does not cover " + *unseen);
     } else {
         return make_error(errc::validation_failed, "'" + target->path + "' is not a stream (a task's events or /v1/events)");
     }

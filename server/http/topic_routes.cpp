@@ -46,7 +46,8 @@ std::string accepted_body(const std::string& topic, const std::vector<std::uint6
 
 } // namespace
 
-void add_topic_routes(Router& router, TopicService& topics, const StreamSettings& streams, RateLimiter& publish_rate) {
+void add_topic_routes(Router& router, TopicService& topics, Engine& engine, const StreamSettings& streams,
+                      RateLimiter& publish_rate) {
     router.add(verb::post, "/v1/topics/{topic+}/events", [&topics, &publish_rate](RequestContext& ctx) -> asio::awaitable<Reply> {
         const auto& topic = ctx.path_params[0];
         if (auto bad = topic_problem(topic)) co_return make_problem(make_error(errc::bad_request, *bad), ctx.path);
@@ -75,11 +76,13 @@ void add_topic_routes(Router& router, TopicService& topics, const StreamSettings
         co_return make_json_text(status::accepted, accepted_body(topic, *seqs), ctx.request.version());
     });
 
-    router.add_stream(verb::get, "/v1/events", [&topics, &streams](RequestContext& ctx) -> asio::awaitable<Reply> {
+    router.add_stream(verb::get, "/v1/events", [&topics, &engine, &streams](RequestContext& ctx) -> asio::awaitable<Reply> {
         auto filter = TopicFilter::parse(query_values(ctx.query, "topic"), query_values(ctx.query, "kind"));
         if (!filter) co_return make_problem(filter.error(), ctx.path);
         if (auto refused = forbidden_unless(ctx.principal->may_subscribe(*filter), ctx, "a topic of this stream"))
             co_return std::move(*refused);
+        if (auto unseen = unseen_task_topic(engine, *ctx.principal, *filter))
+            co_return std::move(*forbidden_unless(false, ctx, *unseen));
         filter->owner = ctx.principal->task_scope();  // tasks/* is the caller's own tasks
         auto after = last_event_id(ctx);
         if (!after) co_return make_problem(after.error(), ctx.path);

@@ -102,6 +102,24 @@ def main():
                     failures.append(f"{method} {path} as {who}: {got} without a problem document")
                 elif got == 401 and not (reply.header("www-authenticate") or "").startswith("Bearer"):
                     failures.append(f"{method} {path} as {who}: 401 without WWW-Authenticate: Bearer")
+
+        # A stream or a ticket naming tasks/<id> names one task: another subject's task,
+        # or none, is refused (403), never answered with a stream that stays empty.
+        alice_task = finished_task()
+        for who, topic, want_stream, want_ticket in (
+                ("alice", f"tasks/{alice_task}", 200, 201), ("bob", f"tasks/{alice_task}", 403, 403),
+                ("bob", "tasks/01M8T1C3ST9M9DQBQ40B7BDQF4", 403, 403), ("admin", f"tasks/{alice_task}", 200, 201)):
+            conn = server.connect(timeout=10)
+            conn.send(request("GET", f"/v1/events?topic={topic}", None, dict(STREAM, Connection="close", **credentials[who])))
+            reply = conn.read_reply()
+            conn.close()
+            got = reply.status if reply else None
+            ticket = server.call("POST", "/v1/tickets", {"streams": [f"/v1/events?topic={topic}"]}, credentials[who])
+            checked += 2
+            if got != want_stream:
+                failures.append(f"GET /v1/events?topic={topic} as {who}: expected {want_stream}, got {got}")
+            if ticket.status != want_ticket:
+                failures.append(f"a ticket for {topic} as {who}: expected {want_ticket}, got {ticket.status}")
     finally:
         server.stop()
     for failure in failures:
