@@ -22,12 +22,14 @@ void TaskRecorder::transition(const std::shared_ptr<ActiveTask>& active, const s
         next = std::make_shared<const Task>(active->task);
     }
     record_state(next, [this, active, next, after_commit = std::move(after_commit)](bool committed) {
-        if (!committed) log_->error("task {}: state {} was not committed", next->id, to_string(next->state));
-        {
+        if (committed) {
             std::lock_guard lock(active->mutex);
             Progress progress = active->task.progress;
             active->visible = *next;
             active->visible.progress = std::move(progress);
+        } else {
+            // Readers keep the last state the store has: never one it lacks.
+            log_->error("task {}: state {} was not committed", next->id, to_string(next->state));
         }
         if (after_commit) after_commit(*next, committed);
     });
