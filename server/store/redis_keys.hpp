@@ -13,7 +13,8 @@
 //   P:topic:<t>            stream the events of one topic, the same ids (per-topic replay)
 //   P:topics               set    topics that have events (retention)
 //   P:floor                hash   topic -> the highest pruned seq
-//   P:idem:<key>           hash   body_hash, task_id, created_at; P:idem:by-time zset
+//   P:idem:key:<sha256>    hash   body_hash, task_id, created_at, under the SHA-256 of the client's
+//                                 Idempotency-Key; P:idem:by-time zset (members: the keys as sent)
 //   P:meta                 hash   seq_ceiling (ids written with their own seq: the store contract's tests)
 //   P:callbacks            hash   delivery id -> the pending callback (JSON); P:callbacks:due zset
 //   P:once:<key>           string a firing claimed by one server (Store::claim_once), with an expiry
@@ -42,5 +43,17 @@ inline std::string redis_key(std::string_view prefix, std::string_view part) {
     k += part;
     return k;
 }
+
+/// The keys that embed what a client sent, each spelled in one place so that no client
+/// string can name a bookkeeping key: an Idempotency-Key of "by-time" once named the
+/// zset P:idem:by-time itself.
+struct RedisClientKeys {
+    std::string prefix;
+
+    /// P:idem:key:<SHA-256 hex of the key>: any client key, one fixed-form name.
+    std::string idempotency(std::string_view client_key) const;
+    /// P:idem:by-time: the idempotency keys by when they were stored (retention).
+    std::string idempotency_by_time() const { return redis_key(prefix, "idem:by-time"); }
+};
 
 } // namespace taskstream

@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "core/clock.hpp"
+#include "core/digest.hpp"
 #include "core/ids.hpp"
 #include "model/task_topic.hpp"
 #include "store/redis_event_entry.hpp"
@@ -35,6 +36,32 @@ if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[1])
   return redis.error_reply('LATE the write arrived after its deadline and was not applied')
 end
 local p, n, base = ARGV[2], tonumber(ARGV[3]), 0
+-- Every check that can fail comes before the first write (Redis does not undo a script's
+-- writes): each key written must be of its command's type, or absent.
+local want = {HSET = 'hash', HSETNX = 'hash', HDEL = 'hash', ZADD = 'zset', ZREM = 'zset', XADD = 'stream',
+              SADD = 'set', SREM = 'set'}
+local seen = {}
+local function wrong(key, kind)
+  if seen[key] then return nil end
+  seen[key] = true
+  local have = redis.call('TYPE', key).ok
+  if have ~= 'none' and have ~= kind then
+    return redis.error_reply('WRONGTYPE ' .. key .. ' holds a ' .. have .. ', not a ' .. kind .. ': nothing was applied')
+  end
+end
+local err = n > 0 and wrong(p .. ':seq', 'string') or nil
+local j = 4
+while not err and j <= #ARGV do
+  local words, name, key = tonumber(ARGV[j]), ARGV[j + 1], ARGV[j + 2]
+  if name == 'QUEUE' then
+    err = wrong(p .. ':task:' .. key, 'hash') or wrong(p .. ':due', 'zset') or wrong(p .. ':qmeta', 'hash') or
+          wrong(p .. ':ready', 'zset')
+  elseif want[name] then
+    err = wrong(key, want[name])
+  end
+  j = j + 1 + words
+end
+if err then return err end
 if n > 0 then base = redis.call('INCRBY', p .. ':seq', n) - n end
 local i = 4
 while i <= #ARGV do
@@ -93,6 +120,7 @@ void check_reply(const RedisReply& r, const char* what) {
 RedisStore::RedisStore(const RedisEndpoint& endpoint, std::string prefix, RedisOptions options,
                        std::shared_ptr<spdlog::logger> log)
     : prefix_(std::move(prefix)),
+      client_keys_{prefix_},
       log_(std::move(log)),
       // Under the connection's own deadline, so a reply that is merely slow is not
       // reported as a failure of a write Redis applied.
@@ -132,6 +160,10 @@ void RedisStore::keep_clock() {
 }
 
 std::string RedisStore::key(std::string_view part) const { return redis_key(prefix_, part); }
+
+std::string RedisClientKeys::idempotency(std::string_view client_key) const {
+    return redis_key(prefix, "idem:key:" + sha256_hex(client_key));
+}
 
 RedisConnection::Replies RedisStore::exec(std::vector<RedisCommand> commands) {
     return redis_.exec(std::move(commands));
@@ -212,9 +244,9 @@ std::uint64_t RedisStore::write(const WriteBatch& batch) {
         tx.push_back({"SADD", key("topics"), e->topic});
     }
     for (const auto* r : batch.idempotency) {
-        tx.push_back({"HSET", key("idem:" + r->key), "body_hash", r->body_hash, "task_id", r->task_id, "created_at",
-                      std::to_string(r->created_at)});
-        tx.push_back({"ZADD", key("idem:by-time"), std::to_string(r->created_at), r->key});
+        tx.push_back({"HSET", client_keys_.idempotency(r->key), "body_hash", r->body_hash, "task_id", r->task_id,
+                      "created_at", std::to_string(r->created_at)});
+        tx.push_back({"ZADD", client_keys_.idempotency_by_time(), std::to_string(r->created_at), r->key});
     }
     const auto now = now_ms();
     for (const auto& id : batch.deleted_tasks) delete_task_rows(tx, id, now);
@@ -322,7 +354,7 @@ std::map<std::string, std::size_t> RedisStore::count_tasks(const TaskQuery& quer
 }
 
 std::optional<IdempotencyRecord> RedisStore::load_idempotency(const std::string& k) {
-    auto r = exec({{"HMGET", key("idem:" + k), "body_hash", "task_id", "created_at"}});
+    auto r = exec({{"HMGET", client_keys_.idempotency(k), "body_hash", "task_id", "created_at"}});
     check_reply(r.at(0), "HMGET");
     const auto& f = r[0].items;
     if (f.size() != 3 || f[0].is_nil()) return std::nullopt;
@@ -390,11 +422,11 @@ PruneResult RedisStore::prune(const RetentionPolicy& policy, std::int64_t now_ms
     result.tasks = prune_finished_tasks(policy, now_ms);
     result.events = prune_long_topics(policy);
     std::vector<RedisCommand> tx{{"ZREMRANGEBYSCORE", key("gone"), "-inf", "(" + std::to_string(now_ms - policy.max_age_ms)}};
-    auto old_keys = exec({{"ZRANGEBYSCORE", key("idem:by-time"), "-inf", "(" + std::to_string(now_ms - policy.idempotency_ms),
+    auto old_keys = exec({{"ZRANGEBYSCORE", client_keys_.idempotency_by_time(), "-inf", "(" + std::to_string(now_ms - policy.idempotency_ms),
                            "LIMIT", "0", std::to_string(policy.batch)}});
     for (const auto& k : old_keys.at(0).items) {
-        tx.push_back({"DEL", key("idem:" + k.text)});
-        tx.push_back({"ZREM", key("idem:by-time"), k.text});
+        tx.push_back({"DEL", client_keys_.idempotency(k.text)});
+        tx.push_back({"ZREM", client_keys_.idempotency_by_time(), k.text});
     }
     transact(std::move(tx));
     return result;

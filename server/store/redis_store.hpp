@@ -23,6 +23,7 @@
 #include <spdlog/logger.h>
 
 #include "store/redis_connection.hpp"
+#include "store/redis_keys.hpp"
 #include "store/store.hpp"
 
 namespace taskstream {
@@ -81,6 +82,7 @@ private:
     RedisConnection::Replies measure_clock(std::vector<RedisCommand> commands);
 
     std::string prefix_;
+    RedisClientKeys client_keys_;  // after prefix_: made from it
     std::shared_ptr<spdlog::logger> log_;
     std::chrono::milliseconds write_window_;     // how long after it is sent a write may be applied
     std::atomic<std::int64_t> clock_offset_ms_{0}; // Redis's clock minus ours
