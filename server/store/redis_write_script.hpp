@@ -1,0 +1,79 @@
+// The Lua script every Redis commit runs (RedisStore::transact): the one place a
+// batch of the journal is applied, all of it or none.
+#pragma once
+
+namespace taskstream {
+
+// A write, all or nothing and only in time. ARGV[1] is the latest Redis time (ms) at
+// which it may still be applied (a write that waited past it in a hung Redis's socket
+// is refused when Redis wakes, so the 503 its caller heard stays true; a MULTI would be
+// applied late), ARGV[2] the prefix, ARGV[3] how many event ids to give, then each
+// command as its word count and its words. Two commands are the script's own:
+// an XADD whose id is `#k` gets the batch's k-th new id, and
+// `QUEUE id state due priority kind` (before the row is written) puts a task that
+// becomes queued or retrying on P:due and takes a finished one off the queue.
+inline constexpr const char* kWriteScript = R"lua(
+local t = redis.call('TIME')
+if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[1]) then
+  return redis.error_reply('LATE the write arrived after its deadline and was not applied')
+end
+local p, n, base = ARGV[2], tonumber(ARGV[3]), 0
+-- Every check that can fail comes before the first write (Redis does not undo a script's
+-- writes): each key written must be of its command's type, or absent.
+local want = {HSET = 'hash', HSETNX = 'hash', HDEL = 'hash', ZADD = 'zset', ZREM = 'zset', XADD = 'stream',
+              SADD = 'set', SREM = 'set'}
+local seen = {}
+local function wrong(key, kind)
+  if seen[key] then return nil end
+  seen[key] = true
+  local have = redis.call('TYPE', key).ok
+  if have ~= 'none' and have ~= kind then
+    return redis.error_reply('WRONGTYPE ' .. key .. ' holds a ' .. have .. ', not a ' .. kind .. ': nothing was applied')
+  end
+end
+local err = n > 0 and wrong(p .. ':seq', 'string') or nil
+local j = 4
+while not err and j <= #ARGV do
+  local words, name, key = tonumber(ARGV[j]), ARGV[j + 1], ARGV[j + 2]
+  if name == 'QUEUE' then
+    err = wrong(p .. ':task:' .. key, 'hash') or wrong(p .. ':due', 'zset') or wrong(p .. ':qmeta', 'hash') or
+          wrong(p .. ':ready', 'zset')
+  elseif want[name] then
+    err = wrong(key, want[name])
+  end
+  j = j + 1 + words
+end
+if err then return err end
+if n > 0 then base = redis.call('INCRBY', p .. ':seq', n) - n end
+local i = 4
+while i <= #ARGV do
+  local words = tonumber(ARGV[i])
+  local cmd = {unpack(ARGV, i + 1, i + words)}
+  i = i + 1 + words
+  if cmd[1] == 'QUEUE' then
+    local id, state = cmd[2], cmd[3]
+    local old = redis.call('HGET', p .. ':task:' .. id, 'state')
+    if state == 'queued' or state == 'retrying' then
+      if old ~= state then
+        redis.call('HDEL', p .. ':task:' .. id, 'claim')  -- an earlier attempt's claim is stale from now
+        redis.call('ZADD', p .. ':due', cmd[4], id)
+        redis.call('HSET', p .. ':qmeta', id, cmd[5] .. ' ' .. cmd[6])
+      end
+    elseif state ~= 'running' then
+      redis.call('HDEL', p .. ':task:' .. id, 'claim')
+      redis.call('ZREM', p .. ':due', id)
+      redis.call('ZREM', p .. ':ready', id)
+      redis.call('HDEL', p .. ':qmeta', id)
+    end
+  else
+    if cmd[1] == 'XADD' and string.byte(cmd[3]) == 35 then
+      cmd[3] = (base + 1 + tonumber(string.sub(cmd[3], 2))) .. '-0'
+    end
+    redis.call(unpack(cmd))
+  end
+end
+if n > 0 then return base + 1 end
+return 0
+)lua";
+
+} // namespace taskstream
