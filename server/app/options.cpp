@@ -8,7 +8,7 @@
 
 #include "core/clock.hpp"
 #include "http/client_address.hpp"
-#include "store/redis_url.hpp"
+#include "store/redis/redis_url.hpp"
 
 namespace taskstream {
 

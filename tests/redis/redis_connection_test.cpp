@@ -11,7 +11,7 @@
 #include "quiet_logger.hpp"
 #include "redis_process.hpp"
 #include "server_process.hpp"
-#include "store/redis_connection.hpp"
+#include "store/redis/redis_connection.hpp"
 #include "store/store.hpp"
 
 using namespace taskstream;

@@ -6,7 +6,7 @@
 #include "quiet_logger.hpp"
 #include "redis_process.hpp"
 #include "server_process.hpp"
-#include "store/redis_connection.hpp"
+#include "store/redis/redis_connection.hpp"
 
 using namespace taskstream;
 using namespace taskstream::testing;

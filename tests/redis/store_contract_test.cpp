@@ -5,8 +5,8 @@
 #include "quiet_logger.hpp"
 #include "redis_process.hpp"
 #include "server_process.hpp"
-#include "store/redis_store.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/redis/redis_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 using namespace taskstream;
 using taskstream::testing::RedisProcess;

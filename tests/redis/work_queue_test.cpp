@@ -7,9 +7,9 @@
 #include "quiet_logger.hpp"
 #include "redis_process.hpp"
 #include "server_process.hpp"
-#include "store/redis_event_feed.hpp"
-#include "store/redis_store.hpp"
-#include "store/redis_work_queue.hpp"
+#include "store/redis/redis_event_feed.hpp"
+#include "store/redis/redis_store.hpp"
+#include "store/redis/redis_work_queue.hpp"
 
 using namespace taskstream;
 using taskstream::testing::RedisProcess;

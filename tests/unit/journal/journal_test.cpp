@@ -7,7 +7,7 @@
 #include "recording_subscriber.hpp"
 #include "server_process.hpp"
 #include "journal/journal.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 using namespace taskstream;
 using taskstream::testing::RecordingSubscriber;

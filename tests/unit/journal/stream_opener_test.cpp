@@ -8,7 +8,7 @@
 #include "recording_subscriber.hpp"
 #include "replay_events.hpp"
 #include "server_process.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 using namespace taskstream;
 using taskstream::testing::RecordingSubscriber;

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "store/redis_reply.hpp"
-#include "store/redis_url.hpp"
+#include "store/redis/redis_reply.hpp"
+#include "store/redis/redis_url.hpp"
 
 using namespace taskstream;
 

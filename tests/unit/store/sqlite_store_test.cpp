@@ -3,7 +3,7 @@
 #include "quiet_logger.hpp"
 
 #include "server_process.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 using namespace taskstream;
 using taskstream::testing::TempDir;

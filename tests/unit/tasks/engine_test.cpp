@@ -12,7 +12,7 @@
 #include "journal/stream_opener.hpp"
 #include "interposed_store.hpp"
 #include "replay_events.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "tasks/engine.hpp"
 
 using namespace taskstream;

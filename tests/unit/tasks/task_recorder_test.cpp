@@ -7,7 +7,7 @@
 #include "interposed_store.hpp"
 #include "quiet_logger.hpp"
 #include "server_process.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "tasks/task_recorder.hpp"
 
 using namespace taskstream;

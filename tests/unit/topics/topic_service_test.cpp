@@ -10,7 +10,7 @@
 #include "journal/stream_opener.hpp"
 #include "quiet_logger.hpp"
 #include "server_process.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "topics/topic_service.hpp"
 
 using namespace taskstream;

@@ -1,4 +1,4 @@
-#include "store/redis_url.hpp"
+#include "store/redis/redis_url.hpp"
 
 #include <charconv>
 

@@ -25,8 +25,8 @@
 #include <boost/system/error_code.hpp>
 #include <spdlog/logger.h>
 
-#include "store/redis_reply.hpp"
-#include "store/redis_url.hpp"
+#include "store/redis/redis_reply.hpp"
+#include "store/redis/redis_url.hpp"
 
 struct redisReader;
 

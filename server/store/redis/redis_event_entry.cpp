@@ -1,4 +1,4 @@
-#include "store/redis_event_entry.hpp"
+#include "store/redis/redis_event_entry.hpp"
 
 #include <charconv>
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "model/event.hpp"
-#include "store/redis_reply.hpp"
+#include "store/redis/redis_reply.hpp"
 
 namespace taskstream {
 

@@ -1,4 +1,4 @@
-#include "store/redis_reply.hpp"
+#include "store/redis/redis_reply.hpp"
 
 #include <hiredis/hiredis.h>
 

@@ -10,7 +10,7 @@
 
 #include <spdlog/logger.h>
 
-#include "store/sqlite_db.hpp"
+#include "store/sqlite/sqlite_db.hpp"
 #include "store/store.hpp"
 
 namespace taskstream {

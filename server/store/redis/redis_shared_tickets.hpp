@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "store/redis_connection.hpp"
+#include "store/redis/redis_connection.hpp"
 #include "store/shared_tickets.hpp"
 
 namespace taskstream {

@@ -13,7 +13,7 @@
 #include <chrono>
 #include <string>
 
-#include "store/redis_connection.hpp"
+#include "store/redis/redis_connection.hpp"
 #include "store/work_queue.hpp"
 
 namespace taskstream {

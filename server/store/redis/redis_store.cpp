@@ -1,4 +1,4 @@
-#include "store/redis_store.hpp"
+#include "store/redis/redis_store.hpp"
 
 #include <algorithm>
 #include <array>
@@ -9,9 +9,9 @@
 #include "core/digest.hpp"
 #include "core/ids.hpp"
 #include "model/task_topic.hpp"
-#include "store/redis_event_entry.hpp"
-#include "store/redis_keys.hpp"
-#include "store/redis_write_script.hpp"
+#include "store/redis/redis_event_entry.hpp"
+#include "store/redis/redis_keys.hpp"
+#include "store/redis/redis_write_script.hpp"
 #include "store/task_row.hpp"
 
 namespace taskstream {

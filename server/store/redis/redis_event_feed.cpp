@@ -1,7 +1,7 @@
-#include "store/redis_event_feed.hpp"
+#include "store/redis/redis_event_feed.hpp"
 
-#include "store/redis_event_entry.hpp"
-#include "store/redis_keys.hpp"
+#include "store/redis/redis_event_entry.hpp"
+#include "store/redis/redis_keys.hpp"
 #include "store/store.hpp"
 
 namespace taskstream {

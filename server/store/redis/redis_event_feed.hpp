@@ -9,7 +9,7 @@
 #include <spdlog/logger.h>
 
 #include "store/event_feed.hpp"
-#include "store/redis_connection.hpp"
+#include "store/redis/redis_connection.hpp"
 
 namespace taskstream {
 

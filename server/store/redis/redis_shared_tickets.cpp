@@ -1,8 +1,8 @@
-#include "store/redis_shared_tickets.hpp"
+#include "store/redis/redis_shared_tickets.hpp"
 
 #include <algorithm>
 
-#include "store/redis_keys.hpp"
+#include "store/redis/redis_keys.hpp"
 #include "store/store.hpp"
 
 namespace taskstream {

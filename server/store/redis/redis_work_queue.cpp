@@ -1,6 +1,6 @@
-#include "store/redis_work_queue.hpp"
+#include "store/redis/redis_work_queue.hpp"
 
-#include "store/redis_keys.hpp"
+#include "store/redis/redis_keys.hpp"
 #include "store/store.hpp"
 
 namespace taskstream {

@@ -1,4 +1,4 @@
-#include "store/redis_connection.hpp"
+#include "store/redis/redis_connection.hpp"
 
 #include <future>
 

@@ -22,8 +22,8 @@
 
 #include <spdlog/logger.h>
 
-#include "store/redis_connection.hpp"
-#include "store/redis_keys.hpp"
+#include "store/redis/redis_connection.hpp"
+#include "store/redis/redis_keys.hpp"
 #include "store/store.hpp"
 
 namespace taskstream {
