@@ -1,6 +1,5 @@
 #include "tasks/engine.hpp"
 
-
 #include <limits>
 
 #include "core/clock.hpp"
@@ -340,35 +339,6 @@ void Engine::remove(const std::string& id, std::function<void(Outcome<bool>)> do
         done(make_error(errc::unavailable, "the server is busy; try again"));
 }
 
-Outcome<TaskPage> Engine::list(TaskQuery query) {
-    const std::size_t limit = query.limit;
-    query.limit = limit + 1;  // one more tells whether a next page exists
-    TaskPage page;
-    try {
-        page.tasks = store_.list_tasks(query);
-    } catch (const StoreError& e) {
-        return unavailable_after(e, *log_);
-    }
-    if (page.tasks.size() > limit) {
-        page.tasks.resize(limit);
-        page.next_before = page.tasks.back().id;
-    }
-    return page;
-}
-
-Outcome<std::map<std::string, std::size_t>> Engine::count(const TaskQuery& query) {
-    std::map<std::string, std::size_t> counts;
-    for (auto state : {TaskState::queued, TaskState::running, TaskState::retrying, TaskState::succeeded,
-                       TaskState::failed, TaskState::cancelled})
-        counts[std::string(to_string(state))] = 0;
-    try {
-        for (const auto& [state, n] : store_.count_tasks(query)) counts[state] = n;
-    } catch (const StoreError& e) {
-        return unavailable_after(e, *log_);
-    }
-    return counts;
-}
-
 Outcome<bool> Engine::pause() {
     if (queue_) {
         try {
@@ -425,75 +395,6 @@ std::map<std::pair<std::string, TaskState>, std::size_t> Engine::active_counts()
         ++counts[{active.visible.kind, active.visible.state}];
     });
     return counts;
-}
-
-Outcome<Task> Engine::get(const std::string& id) {
-    if (auto active = active_.find(id)) {
-        std::lock_guard lock(active->mutex);
-        return active->visible;
-    }
-    try {
-        if (auto stored = store_.load_task(id)) return *stored;
-        if (store_.is_gone(id)) return make_error(errc::gone, "task '" + id + "' was deleted or is past its retention");
-    } catch (const StoreError& e) {
-        return unavailable_after(e, *log_);
-    }
-    return make_error(errc::not_found, "no task with id '" + id + "'");
-}
-
-Outcome<TaskHistory> Engine::history(const std::string& id, std::uint64_t after, std::size_t limit) {
-    auto task = get(id);
-    if (!task) return std::move(task).error();
-    try {
-        auto events = store_.load_events(task->topic(), after, std::numeric_limits<std::int64_t>::max(),  // the store keeps ids as int64
-                                         ReadLimit{.events = limit + 1});
-        TaskHistory page{.events = std::move(events)};
-        if (page.events.size() > limit) {
-            page.events.resize(limit);
-            page.more = true;
-        }
-        return page;
-    } catch (const StoreError& e) {
-        return unavailable_after(e, *log_);
-    }
-}
-
-Outcome<StreamStart> Engine::open_stream(const std::string& id, std::optional<std::uint64_t> after,
-                                         const std::shared_ptr<Subscriber>& subscriber) {
-    // Older than the history kept: `event: reset` with the task as it is now, then live events.
-    auto reset = [this, &id](std::uint64_t position) -> Outcome<EventPtr> {
-        auto now = get(id);
-        if (!now) return std::move(now).error();
-        return make_event(position, now->topic(), "reset", to_json(*now).dump(), now_ms(), is_terminal(now->state),
-                          now->kind, now->owner);
-    };
-    const StreamSource source{task_topic(id), nullptr};
-    auto opened = streams_.open(source, after.value_or(0), subscriber, reset);  // no id: all of it
-    if (!opened) return std::move(opened).error();
-    if (opened->reset) return StreamStart{.replay = opened->replay, .replay_may_end = true};  // a terminal reset is the end
-    // Read after the attach, the task's state is one whose event is in the replay
-    // or on its way live (read before, a terminal event published in between would
-    // be in the replay of a stream told it is not the end).
-    auto task = get(id);
-    if (!task) {
-        streams_.close(source, subscriber.get());
-        return std::move(task).error();
-    }
-    // The replay may end at a terminal event if the task is finished now and, when
-    // the hub holds its events, their last one at the attach was terminal (a retry
-    // shows in the task before its first event is published).
-    const bool ended = is_terminal(task->state) && (!opened->topic_known || opened->finished);
-    StreamStart start{.replay = opened->replay, .replay_may_end = ended};
-    // Finished, and nothing left to send: the client already has the terminal event.
-    if (ended && opened->replay->exhausted()) {
-        streams_.close(source, subscriber.get());
-        start.already_ended = true;
-    }
-    return start;
-}
-
-void Engine::close_stream(const std::string& id, const Subscriber* subscriber) {
-    streams_.close(StreamSource{task_topic(id), nullptr}, subscriber);
 }
 
 } // namespace taskstream

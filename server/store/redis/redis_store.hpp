@@ -66,6 +66,7 @@ public:
     const std::string& prefix() const noexcept { return prefix_; }
 
 private:
+    static constexpr std::size_t kPage = 512;  // stream entries or ids read per round trip
     std::string key(std::string_view part) const;
     RedisConnection::Replies exec(std::vector<RedisCommand> commands);
     /// Applies `commands` in one script, in time; `ids` events get ids from P:seq
