@@ -6,6 +6,7 @@
 #include "core/clock.hpp"
 #include "tasks/attempt_context.hpp"
 #include "tasks/attempt_outcome.hpp"
+#include "tasks/transitions.hpp"
 
 namespace taskstream {
 
@@ -30,14 +31,7 @@ void AttemptRunner::run(const std::string& id) {
     // crashes the server every time stops at --max-redeliveries.
     auto started = std::make_shared<std::promise<void>>();
     auto committed = started->get_future();
-    recorder_.transition(
-        active,
-        [](Task& t) {
-            t.state = TaskState::running;
-            t.started_at = t.updated_at;
-            t.error.reset();
-        },
-        [started](const Task&, bool) { started->set_value(); });
+    recorder_.transition(active, transitions::start_attempt, [started](const Task&, bool) { started->set_value(); });
     // Bounded: a stalled store (which the recorder reports) does not hold the worker for good.
     committed.wait_for(kStartCommitWait);
     AttemptContext ctx(recorder_, active, std::chrono::steady_clock::now() + timeout);
@@ -58,11 +52,7 @@ void AttemptRunner::finish(const std::shared_ptr<ActiveTask>& active, AttemptEnd
         // Shutdown cut this attempt short: it is queued again and runs after the restart
         // (or on another server, on a shared store).
         recorder_.transition(
-            active,
-            [](Task& t) {
-                t.state = TaskState::queued;
-                t.scheduled_at = t.updated_at;
-            },
+            active, transitions::interrupt_attempt,
             [this](const Task& committed, bool ok) {
                 if (ok) followers_.again(committed);
             });
@@ -75,20 +65,7 @@ void AttemptRunner::finish(const std::shared_ptr<ActiveTask>& active, AttemptEnd
     }
     recorder_.transition(
         active,
-        [&](Task& t) {
-            end.attempts_left = t.attempt < t.max_attempts;
-            t.redeliveries = 0;  // the attempt ended by itself: the run of server deaths is over
-            auto verdict = classify_attempt(std::move(end));
-            t.state = verdict.state;
-            t.result = std::move(verdict.result);
-            t.error = std::move(verdict.error);
-            if (t.state == TaskState::retrying) {
-                t.scheduled_at = t.updated_at + retry_delay(t).count();
-                ++t.attempt;
-            } else {
-                t.finished_at = t.updated_at;
-            }
-        },
+        [&](Task& t) { transitions::end_attempt(t, std::move(end), [this](const Task& task) { return retry_delay(task); }); },
         [this](const Task& committed, bool ok) {
             if (committed.state == TaskState::retrying) followers_.again(committed);
             else if (ok) followers_.finished(committed);

@@ -5,6 +5,7 @@
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
 #include "tasks/recovery.hpp"
+#include "tasks/transitions.hpp"
 
 namespace taskstream {
 
@@ -278,11 +279,7 @@ void Engine::cancel(const std::string& id, std::function<void(Outcome<Task>)> do
 
 void Engine::record_cancel(const std::shared_ptr<ActiveTask>& active, std::function<void(Outcome<Task>)> done) {
     recorder_.transition(
-        active,
-        [](Task& t) {
-            t.state = TaskState::cancelled;
-            t.finished_at = t.updated_at;
-        },
+        active, transitions::cancel,
         [this, done](const Task& committed, bool ok) {
             if (!ok) {
                 log_->error("task {}: its cancel was not recorded", committed.id);
@@ -305,17 +302,7 @@ void Engine::retry(const std::string& id, std::function<void(Outcome<Task>)> don
     auto active = std::make_shared<ActiveTask>(std::move(stored).value());
     if (!active_.insert(active)) return done(make_error(errc::conflict, "task is being retried already"));
     recorder_.transition(
-        active,
-        [](Task& t) {
-            t.state = TaskState::queued;
-            ++t.attempt;
-            t.max_attempts = t.attempt + t.max_retries;  // the task's own budget, not the kind's
-            t.scheduled_at = t.updated_at;
-            t.started_at = t.finished_at = 0;
-            t.result.reset();
-            t.error.reset();
-            t.progress = Progress{};
-        },
+        active, transitions::retry,
         [this, done](const Task& committed, bool ok) {
             if (!ok) {
                 active_.erase(committed.id);
