@@ -27,7 +27,7 @@
 #include "hub/hub.hpp"
 #include "journal/event_relay.hpp"
 #include "journal/journal.hpp"
-#include "journal/stream_opener.hpp"
+#include "streams/stream_opener.hpp"
 #include "topics/topic_service.hpp"
 #include "store/redis/redis_event_feed.hpp"
 #include "store/redis/redis_shared_tickets.hpp"

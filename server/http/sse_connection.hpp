@@ -25,7 +25,7 @@
 
 #include "http/io_thread.hpp"
 #include "hub/delivery_queue.hpp"
-#include "journal/replay.hpp"
+#include "streams/replay.hpp"
 #include "hub/subscriber.hpp"
 
 namespace taskstream::http {

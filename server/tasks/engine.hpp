@@ -22,7 +22,7 @@
 
 #include "core/outcome.hpp"
 #include "journal/journal.hpp"
-#include "journal/stream_opener.hpp"
+#include "streams/stream_opener.hpp"
 #include "model/task.hpp"
 #include "store/store.hpp"
 #include "taskstream/task_kind.hpp"

@@ -10,7 +10,7 @@
 
 #include "core/outcome.hpp"
 #include "journal/journal.hpp"
-#include "journal/stream_opener.hpp"
+#include "streams/stream_opener.hpp"
 #include "model/topic_filter.hpp"
 
 namespace taskstream {

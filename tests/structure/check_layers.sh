@@ -4,7 +4,7 @@
 # the public API. Prints every include that runs back up the list; exits 1 if any.
 set -euo pipefail
 cd "$(dirname "$0")/../../server"
-layers=(core model store hub journal tasks topics auth kinds webhooks http cli app)
+layers=(core model store hub journal streams tasks topics auth kinds webhooks http cli app)
 rank() { local i; for i in "${!layers[@]}"; do [ "${layers[$i]}" = "$1" ] && { echo "$i"; return; }; done; echo -1; }
 bad=0
 while IFS=: read -r file _ line; do

@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "journal/replay.hpp"
+#include "streams/replay.hpp"
 
 namespace taskstream::testing {
 

@@ -9,7 +9,7 @@
 #include "recording_subscriber.hpp"
 #include "server_process.hpp"
 #include "journal/journal.hpp"
-#include "journal/stream_opener.hpp"
+#include "streams/stream_opener.hpp"
 #include "interposed_store.hpp"
 #include "replay_events.hpp"
 #include "store/sqlite/sqlite_store.hpp"

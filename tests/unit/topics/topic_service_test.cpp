@@ -7,7 +7,7 @@
 
 #include "interposed_store.hpp"
 #include "journal/journal.hpp"
-#include "journal/stream_opener.hpp"
+#include "streams/stream_opener.hpp"
 #include "quiet_logger.hpp"
 #include "server_process.hpp"
 #include "store/sqlite/sqlite_store.hpp"

@@ -1,4 +1,4 @@
-#include "journal/replay.hpp"
+#include "streams/replay.hpp"
 
 namespace taskstream {
 

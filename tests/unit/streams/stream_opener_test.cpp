@@ -3,7 +3,7 @@
 #include <future>
 
 #include "journal/journal.hpp"
-#include "journal/stream_opener.hpp"
+#include "streams/stream_opener.hpp"
 #include "quiet_logger.hpp"
 #include "recording_subscriber.hpp"
 #include "replay_events.hpp"

@@ -1,4 +1,4 @@
-#include "journal/stream_opener.hpp"
+#include "streams/stream_opener.hpp"
 
 namespace taskstream {
 

@@ -14,7 +14,7 @@
 #include "core/outcome.hpp"
 #include "hub/hub.hpp"
 #include "journal/journal.hpp"
-#include "journal/replay.hpp"
+#include "streams/replay.hpp"
 #include "store/store.hpp"
 
 namespace taskstream {
