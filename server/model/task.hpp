@@ -1,6 +1,7 @@
 // Task: the domain record of one task — its state machine and its JSON form.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,6 +15,9 @@
 namespace taskstream {
 
 enum class TaskState { queued, running, retrying, succeeded, failed, cancelled };
+/// Every state, in the enum's order (counts by state, indexes by state).
+inline constexpr std::array kTaskStates{TaskState::queued,    TaskState::running, TaskState::retrying,
+                                        TaskState::succeeded, TaskState::failed,  TaskState::cancelled};
 
 std::string_view to_string(TaskState s);
 std::optional<TaskState> parse_task_state(std::string_view text);

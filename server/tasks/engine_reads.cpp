@@ -24,9 +24,7 @@ Outcome<TaskPage> Engine::list(TaskQuery query) {
 
 Outcome<std::map<std::string, std::size_t>> Engine::count(const TaskQuery& query) {
     std::map<std::string, std::size_t> counts;
-    for (auto state : {TaskState::queued, TaskState::running, TaskState::retrying, TaskState::succeeded,
-                       TaskState::failed, TaskState::cancelled})
-        counts[std::string(to_string(state))] = 0;
+    for (auto state : kTaskStates) counts[std::string(to_string(state))] = 0;
     try {
         for (const auto& [state, n] : store_.count_tasks(query)) counts[state] = n;
     } catch (const StoreError& e) {

@@ -17,8 +17,6 @@ namespace taskstream {
 
 namespace {
 
-constexpr std::array kStates{TaskState::queued,    TaskState::running, TaskState::retrying,
-                             TaskState::succeeded, TaskState::failed,  TaskState::cancelled};
 constexpr std::chrono::milliseconds kClockEvery{1500};  // how often the clock offset is measured again
 
 // Due callbacks, each taken by the caller: its due time moves a lease ahead, so no
@@ -145,7 +143,7 @@ std::uint64_t RedisStore::write(const WriteBatch& batch) {
             tx.push_back({"QUEUE", t->id, state, std::to_string(t->scheduled_at), std::to_string(t->priority), t->kind});
         tx.push_back({"HSET", key("task:" + t->id), "body", *json, "state", state, "kind", t->kind, "owner", t->owner});
         tx.push_back({"ZADD", key("tasks"), "0", t->id});
-        for (auto s : kStates) {
+        for (auto s : kTaskStates) {
             if (s == t->state) tx.push_back({"ZADD", key("tasks:state:" + state), "0", t->id});
             else tx.push_back({"ZREM", key("tasks:state:" + std::string(to_string(s))), t->id});
         }
@@ -207,7 +205,7 @@ void RedisStore::delete_task_rows(std::vector<RedisCommand>& tx, const std::stri
     if (xdel.size() > 2) tx.push_back(std::move(xdel));
     tx.push_back({"DEL", key("task:" + id), key("topic:" + topic)});
     tx.push_back({"ZREM", key("tasks"), id});
-    for (auto s : kStates) tx.push_back({"ZREM", key("tasks:state:" + std::string(to_string(s))), id});
+    for (auto s : kTaskStates) tx.push_back({"ZREM", key("tasks:state:" + std::string(to_string(s))), id});
     tx.push_back({"ZREM", key("finished"), id});
     tx.push_back({"QUEUE", id, "cancelled", "0", "0", ""});  // off the queue, if it was still there
     tx.push_back({"SREM", key("topics"), topic});
@@ -262,7 +260,7 @@ std::vector<Task> RedisStore::list_tasks(const TaskQuery& query) {
 std::map<std::string, std::size_t> RedisStore::count_tasks(const TaskQuery& query) {
     // Per state: the size of its index, or of its intersection with the kind's and owner's.
     std::vector<RedisCommand> commands;
-    for (auto state : kStates) {
+    for (auto state : kTaskStates) {
         std::vector<std::string> keys{key("tasks:state:" + std::string(to_string(state)))};
         if (query.kind) keys.push_back(key("tasks:kind:" + *query.kind));
         if (query.owner) keys.push_back(key("tasks:owner:" + *query.owner));
@@ -274,7 +272,7 @@ std::map<std::string, std::size_t> RedisStore::count_tasks(const TaskQuery& quer
     std::map<std::string, std::size_t> counts;
     for (std::size_t i = 0; i < replies.size(); ++i) {
         check_reply(replies[i], "ZINTERCARD");
-        if (replies[i].integer > 0) counts[std::string(to_string(kStates[i]))] = static_cast<std::size_t>(replies[i].integer);
+        if (replies[i].integer > 0) counts[std::string(to_string(kTaskStates[i]))] = static_cast<std::size_t>(replies[i].integer);
     }
     return counts;
 }
