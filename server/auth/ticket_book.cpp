@@ -23,12 +23,6 @@ std::string ticket_json(const Principal& p, const std::vector<std::string>& stre
 
 } // namespace
 
-TicketBook::TicketBook(std::size_t capacity, std::chrono::milliseconds ttl) : capacity_(capacity), ttl_(ttl) {}
-
-void TicketBook::drop_expired_locked(std::int64_t now_ms) {
-    std::erase_if(tickets_, [now_ms](const auto& item) { return item.second.expires_at_ms <= now_ms; });
-}
-
 Outcome<TicketBook::Minted> TicketBook::mint(const Principal& principal, std::vector<std::string> streams,
                                              std::int64_t now_ms) {
     unsigned char random[32];
@@ -37,53 +31,36 @@ Outcome<TicketBook::Minted> TicketBook::mint(const Principal& principal, std::ve
                   now_ms + ttl_.count()};
     // A ticket never outlives the credential it was minted with.
     if (principal.expires_at_ms != 0) minted.expires_at_ms = std::min(minted.expires_at_ms, principal.expires_at_ms);
-    if (shared_) {
-        try {
-            shared_->put(sha256_hex(minted.ticket), ticket_json(principal, streams, minted.expires_at_ms),
-                         std::chrono::milliseconds(minted.expires_at_ms - now_ms));
-        } catch (const StoreError&) {
-            return make_error(errc::unavailable, "the ticket could not be stored; try again");
-        }
-        return minted;
+    try {
+        if (!kept_.put(sha256_hex(minted.ticket), ticket_json(principal, streams, minted.expires_at_ms),
+                       minted.expires_at_ms, now_ms))
+            return make_error(errc::unavailable, "too many unused tickets; try again shortly");
+    } catch (const StoreError&) {
+        return make_error(errc::unavailable, "the ticket could not be stored; try again");
     }
-    std::lock_guard lock(mutex_);
-    if (tickets_.size() >= capacity_) drop_expired_locked(now_ms);
-    if (tickets_.size() >= capacity_) return make_error(errc::unavailable, "too many unused tickets; try again shortly");
-    tickets_.emplace(sha256_hex(minted.ticket), Entry{principal, std::move(streams), minted.expires_at_ms});
     return minted;
 }
 
 Outcome<Principal> TicketBook::redeem(std::string_view ticket, const std::string& stream, std::int64_t now_ms) {
-    Entry entry;
-    if (shared_) {
-        std::optional<std::string> stored;
-        try {
-            stored = shared_->take(sha256_hex(ticket));
-        } catch (const StoreError&) {
-            return make_error(errc::unavailable, "the ticket could not be checked; try again");
-        }
-        if (!stored) return make_error(errc::unauthenticated, "the ticket is unknown or already used");
-        auto j = nlohmann::json::parse(*stored);
-        entry.principal = Principal{.subject = j.at("subject"),
-                                    .subscribe = j.at("subscribe"),
-                                    .publish = j.at("publish"),
-                                    .create = j.at("create"),
-                                    .control = j.at("control"),
-                                    .admin = j.at("admin"),
-                                    .expires_at_ms = j.at("principal_expires")};
-        entry.streams = j.at("streams").get<std::vector<std::string>>();
-        entry.expires_at_ms = j.at("expires");
-    } else {
-        std::lock_guard lock(mutex_);
-        auto it = tickets_.find(sha256_hex(ticket));
-        if (it == tickets_.end()) return make_error(errc::unauthenticated, "the ticket is unknown or already used");
-        entry = std::move(it->second);
-        tickets_.erase(it);
+    std::optional<std::string> stored;
+    try {
+        stored = kept_.take(sha256_hex(ticket));
+    } catch (const StoreError&) {
+        return make_error(errc::unavailable, "the ticket could not be checked; try again");
     }
-    if (entry.expires_at_ms <= now_ms) return make_error(errc::unauthenticated, "the ticket has expired");
-    if (std::find(entry.streams.begin(), entry.streams.end(), stream) == entry.streams.end())
+    if (!stored) return make_error(errc::unauthenticated, "the ticket is unknown or already used");
+    auto j = nlohmann::json::parse(*stored);
+    if (j.at("expires").get<std::int64_t>() <= now_ms) return make_error(errc::unauthenticated, "the ticket has expired");
+    const auto streams = j.at("streams").get<std::vector<std::string>>();
+    if (std::find(streams.begin(), streams.end(), stream) == streams.end())
         return make_error(errc::unauthenticated, "the ticket is for another stream");
-    return std::move(entry.principal);
+    return Principal{.subject = j.at("subject"),
+                     .subscribe = j.at("subscribe"),
+                     .publish = j.at("publish"),
+                     .create = j.at("create"),
+                     .control = j.at("control"),
+                     .admin = j.at("admin"),
+                     .expires_at_ms = j.at("principal_expires")};
 }
 
 } // namespace taskstream

@@ -2,27 +2,25 @@
 // EventSource opens (it cannot send an Authorization header). A ticket names the
 // streams it opens and carries the principal that minted it; it is taken out of
 // the book when used, so a ticket seen in a log or a history is worth nothing.
-// On a store several servers share, the book keeps its tickets there, so that a
-// ticket minted on one server opens a stream on any.
+// Where the tickets are kept is the TicketStore's (this process, or the store
+// several servers share, so that a ticket minted on one opens a stream on any).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "auth/principal.hpp"
-#include "store/shared_tickets.hpp"
+#include "store/ticket_store.hpp"
 
 namespace taskstream {
 
 class TicketBook {
 public:
-    /// At most `capacity` unused tickets at once, each valid for `ttl`.
-    TicketBook(std::size_t capacity, std::chrono::milliseconds ttl);
+    /// Tickets kept in `kept`, each valid for `ttl`.
+    TicketBook(TicketStore& kept, std::chrono::milliseconds ttl) : kept_(kept), ttl_(ttl) {}
 
     struct Minted {
         std::string ticket;
@@ -36,21 +34,9 @@ public:
     Outcome<Principal> redeem(std::string_view ticket, const std::string& stream, std::int64_t now_ms);
 
     std::chrono::milliseconds ttl() const { return ttl_; }
-    /// Keep tickets in `shared` instead of this process (before any mint).
-    void share_through(SharedTickets* shared) { shared_ = shared; }
 
 private:
-    struct Entry {
-        Principal principal;
-        std::vector<std::string> streams;
-        std::int64_t expires_at_ms = 0;
-    };
-    void drop_expired_locked(std::int64_t now_ms);
-
-    std::mutex mutex_;
-    std::unordered_map<std::string, Entry> tickets_;  // by the ticket's SHA-256: the book holds no usable ticket
-    std::size_t capacity_;
-    SharedTickets* shared_ = nullptr;
+    TicketStore& kept_;  // by the ticket's SHA-256: no usable ticket is kept
     std::chrono::milliseconds ttl_;
 };
 

@@ -76,7 +76,8 @@ public:
     /// Sets the id the sequence continues from (the journal's start after a
     /// restart), so that topics not in memory are read from the store up to it.
     void continue_after(std::uint64_t seq);
-    /// Called by the journal only (under its lock), in strictly increasing seq order.
+    /// Called by the journal (under its lock), or by the EventRelay where the store gives
+    /// the ids (several servers), in strictly increasing seq order.
     /// Does not wait for any subscriber: shards deliver on their own threads.
     void publish(const EventPtr& event);
     /// Every event with seq ≤ `seq` is in the store (the journal, after a commit):

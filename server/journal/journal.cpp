@@ -17,7 +17,7 @@ auto& commit_seconds = metrics::Registry::global().histogram(
 } // namespace
 
 Journal::Journal(Store& store, Hub& hub, Options options, std::shared_ptr<spdlog::logger> log)
-    : store_(store), hub_(hub), options_(options), log_(std::move(log)), store_ids_(store.shared()) {}
+    : store_(store), hub_(hub), options_(options), log_(std::move(log)), store_ids_(options.ids == EventIds::from_store) {}
 
 Journal::~Journal() { stop(); }
 

@@ -6,10 +6,11 @@
 // before their publisher is answered, progress/log group-committed), and
 // publishes to the hub in sequence order.
 //
-// On a store that several servers share (Store::shared) the ids are the
-// store's: the journal commits events without one, learns them from the commit, and
-// publishes nothing itself — every server's EventRelay publishes what the store's
-// feed says, in the one order all servers see.
+// Where the ids come from is the composition root's choice (Options::ids): blocks
+// this server reserves (one server on its store), or the store's (several servers
+// on one): the journal then commits events without an id, learns them from the
+// commit, and publishes nothing itself — every server's EventRelay publishes what
+// the store's feed says, in the one order all servers see.
 #pragma once
 
 #include <chrono>
@@ -31,12 +32,17 @@ namespace taskstream {
 
 class Journal {
 public:
+    enum class EventIds {
+        reserved_blocks,  // this server issues them, from blocks it persists ahead of use
+        from_store,       // the store gives them in the commit (WriteBatch::assign_ids)
+    };
     struct Options {
         std::chrono::milliseconds group_commit{50};  // longest a progress/log event waits for its commit
         std::size_t batch_bound = 1000;              // uncommitted entries before a commit is forced
         std::size_t queue_bound = 100000;            // entries waiting for the writer thread
         std::uint64_t id_block = 100000;             // event ids reserved per durable high-water mark write
         std::chrono::milliseconds maintenance_interval{60000};  // how often the maintenance task runs
+        EventIds ids = EventIds::reserved_blocks;
     };
 
     using Entry = JournalEntry;
@@ -68,8 +74,9 @@ public:
     bool has_issued(std::uint64_t id) const;
     /// An id this server learned from the store's feed (EventRelay). Any thread.
     void observe(std::uint64_t seq);
-    /// The store gives the ids (a shared store): the hub hears of events from the feed.
-    bool store_assigns_ids() const noexcept { return store_ids_; }
+    /// Events reach readers only after their commit (ids from the store: the hub hears
+    /// of them from the feed), so nothing is answered before it either.
+    bool publishes_after_commit() const noexcept { return store_ids_; }
     /// Shared store: waits (at most `wait`) until an event with id `seq`, if it is one of
     /// this server's, has had its commit callbacks — so a reader who got it finds the
     /// state in GET too, as when the journal publishes itself. False on timeout. Any thread.
@@ -105,7 +112,7 @@ private:
     Hub& hub_;
     Options options_;
     std::shared_ptr<spdlog::logger> log_;
-    const bool store_ids_;
+    const bool store_ids_;  // options_.ids == from_store
 
     /// The queue, the sequence and the order of publishing. Outermost lock: the hub's
     /// and a shard's are taken under it (journal → hub → shard → shard inbox).

@@ -1,5 +1,5 @@
 // Store: where tasks and the event log live (SqliteStore for one server,
-// RedisStore for one or several). Writes come only from the Journal's writer thread (and the
+// RedisStore for one or several), and the slices of it each role takes. Writes come only from the Journal's writer thread (and the
 // webhook thread's bookkeeping of its outbox); reads may come from any thread.
 #pragma once
 
@@ -20,14 +20,10 @@
 
 namespace taskstream {
 
-/// A store failure. `busy` marks passing contention (answered 503 + Retry-After).
+/// A store failure (a read or write that did not happen; the caller answers 503).
 class StoreError : public std::runtime_error {
 public:
-    StoreError(const std::string& what, bool busy) : std::runtime_error(what), busy_(busy) {}
-    bool busy() const noexcept { return busy_; }
-
-private:
-    bool busy_;
+    using std::runtime_error::runtime_error;
 };
 
 /// A failed read as a client hears of it — 503, try again — with its cause
@@ -103,7 +99,56 @@ struct PruneResult {
     std::size_t events = 0;
 };
 
-class Store {
+/// The rows a server's dispatch reads: one task (a claim), or those left unfinished (recovery).
+class TaskLoader {
+public:
+    virtual ~TaskLoader() = default;
+    virtual std::optional<Task> load_task(const std::string& id) = 0;
+    /// Tasks not in a terminal state, oldest first (re-queued on start).
+    virtual std::vector<Task> load_unfinished_tasks() = 0;
+};
+
+/// Claims that hold across every server on the store (on SQLite, this server is every server).
+class OnceClaims {
+public:
+    virtual ~OnceClaims() = default;
+    /// True for the first caller to name `key` within `ttl` (a schedule's firing, a key in flight).
+    virtual bool claim_once(const std::string& key, std::chrono::milliseconds ttl) = 0;
+    /// Gives up a claim_once before its ttl (the work it guarded is over).
+    virtual void release_once(const std::string& key) = 0;
+};
+
+/// The Idempotency-Keys the store remembers (written with the task they created).
+class IdempotencyKeys {
+public:
+    virtual ~IdempotencyKeys() = default;
+    virtual std::optional<IdempotencyRecord> load_idempotency(const std::string& key) = 0;
+};
+
+/// Where a topic's history begins: what retention pruned (a stream's opening reads it).
+class PrunedFloors {
+public:
+    virtual ~PrunedFloors() = default;
+    /// Events of `topic` with seq ≤ this were pruned (0: none were).
+    virtual std::uint64_t pruned_floor(const std::string& topic) = 0;
+    /// The highest pruned floor among the topics `filter` names or matches.
+    virtual std::uint64_t pruned_floor(const TopicFilter& filter) = 0;
+};
+
+/// The webhook outbox: callbacks the store queued with a terminal state.
+class CallbackOutbox {
+public:
+    virtual ~CallbackOutbox() = default;
+    /// Callbacks due at `now_ms`, earliest first, at most `limit`.
+    virtual std::vector<PendingCallback> due_callbacks(std::int64_t now_ms, std::size_t limit) = 0;
+    /// After an attempt: another one at `next_due_ms`, or (nullopt) none, delivered or given up.
+    /// The webhook thread's own write, beside the journal's (its own connection). Throws StoreError.
+    virtual void settle_callback(const std::string& delivery_id, int attempts, std::optional<std::int64_t> next_due_ms) = 0;
+};
+
+/// The whole store, as the journal (its one writer) and the engine's reads use it;
+/// other roles take the slice they use.
+class Store : public TaskLoader, public OnceClaims, public IdempotencyKeys, public PrunedFloors, public CallbackOutbox {
 public:
     virtual ~Store() = default;
 
@@ -111,20 +156,6 @@ public:
     /// when batch.assign_ids (the rest follow it one by one), else 0. Throws StoreError.
     virtual std::uint64_t write(const WriteBatch& batch) = 0;
 
-    /// Whether several servers share this store: it then assigns event ids itself
-    /// (WriteBatch::assign_ids), and queues tasks for all of them (WorkQueue).
-    virtual bool shared() const { return false; }
-    /// True for the first caller to name `key` within `ttl`, across every server on
-    /// this store (a schedule's firing). A store no other server shares: always true.
-    virtual bool claim_once(const std::string& key, std::chrono::milliseconds ttl) {
-        (void)key;
-        (void)ttl;
-        return true;
-    }
-    /// Gives up a claim_once before its ttl (the work it guarded is over).
-    virtual void release_once(const std::string& key) { (void)key; }
-
-    virtual std::optional<Task> load_task(const std::string& id) = 0;
     /// Events of `topic` with after < seq ≤ upto, in order, within `limit`.
     virtual std::vector<EventPtr> load_events(const std::string& topic, std::uint64_t after, std::uint64_t upto,
                                               ReadLimit limit = {}) = 0;
@@ -133,12 +164,9 @@ public:
     /// How many tasks of the query's kind and owner are in each state (states with
     /// none left out); its state, cursor and limit are not used.
     virtual std::map<std::string, std::size_t> count_tasks(const TaskQuery& query) = 0;
-    virtual std::optional<IdempotencyRecord> load_idempotency(const std::string& key) = 0;
     /// Events matching `filter` with after < seq ≤ upto, in order, within `limit`.
     virtual std::vector<EventPtr> load_matching(const TopicFilter& filter, std::uint64_t after, std::uint64_t upto,
                                                 ReadLimit limit = {}) = 0;
-    /// Tasks not in a terminal state, oldest first (re-queued on start).
-    virtual std::vector<Task> load_unfinished_tasks() = 0;
     /// The highest event id ever issued or reserved: new ids start above it.
     virtual std::uint64_t seq_ceiling() = 0;
 
@@ -147,16 +175,6 @@ public:
     virtual PruneResult prune(const RetentionPolicy& policy, std::int64_t now_ms) = 0;
     /// True when the task existed and was pruned or deleted (a lookup answers 410).
     virtual bool is_gone(const std::string& task_id) = 0;
-    /// Events of `topic` with seq ≤ this were pruned (0: none were).
-    virtual std::uint64_t pruned_floor(const std::string& topic) = 0;
-    /// The highest pruned floor among the topics `filter` names or matches.
-    virtual std::uint64_t pruned_floor(const TopicFilter& filter) = 0;
-
-    /// Callbacks due at `now_ms`, earliest first, at most `limit`.
-    virtual std::vector<PendingCallback> due_callbacks(std::int64_t now_ms, std::size_t limit) = 0;
-    /// After an attempt: another one at `next_due_ms`, or (nullopt) none, delivered or given up.
-    /// The webhook thread's own write, beside the journal's (its own connection). Throws StoreError.
-    virtual void settle_callback(const std::string& delivery_id, int attempts, std::optional<std::int64_t> next_due_ms) = 0;
 };
 
 } // namespace taskstream

@@ -4,7 +4,6 @@
 
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
-#include "tasks/recovery.hpp"
 #include "tasks/transitions.hpp"
 
 namespace taskstream {
@@ -17,34 +16,43 @@ auto& task_duration = metrics::Registry::global().histogram_family(
     "taskstream_task_duration_seconds", "Time from a task's creation to its final state (queueing and retries included), by kind.",
     {"kind"}, metrics::duration_buckets());
 } // namespace
-namespace {
-
-Executor::Clock::time_point to_time_point(std::int64_t ms) {
-    return Executor::Clock::time_point(std::chrono::milliseconds(ms));
-}
-
-} // namespace
-
 Engine::Engine(const KindRegistry& kinds, Store& store, Journal& journal, StreamOpener& streams, Options options,
-               std::shared_ptr<spdlog::logger> log)
+               DispatcherFactory dispatch, std::shared_ptr<spdlog::logger> log)
     : kinds_(kinds), store_(store), streams_(streams), options_(options), log_(log), recorder_(journal, log),
-      keys_(store, log),
+      keys_(store, store, log),
       creator_(TaskCreator::Parts{.kinds = kinds,
                                   .active = active_,
                                   .recorder = recorder_,
                                   .keys = keys_,
                                   .max_active_tasks = options.max_active_tasks,
-                                  .schedule = [this](const Task& t) { schedule(t); },
+                                  .schedule = [this](const Task& t) { dispatcher_->schedule(t); },
                                   .lookup = [this](const std::string& id) { return get(id); },
-                                  .shared_queue_full = [this] { return shared_queue_full(); }}),
+                                  .shared_queue_full = [this] { return dispatcher_->full(); }}),
       runner_(kinds, active_, recorder_,
-              AttemptRunner::Followers{.again = [this](const Task& t) { again(t); },
+              AttemptRunner::Followers{.again = [this](const Task& t) { dispatcher_->again(t); },
                                        .finished = [this](const Task& t) { finished(t); }}),
       executor_(Executor::Options{.workers = options.workers,
                                    .queue_bound = options.max_active_tasks,
                                    .aging_step = options.aging_step},
                 [this](const std::string& id) { runner_.run(id); }) {
     for (const TaskKind* kind : kinds_.all()) executor_.set_kind_limit(kind->name, kind->max_concurrency);
+    dispatcher_ = dispatch(dispatch_parts());
+}
+
+DispatchParts Engine::dispatch_parts() {
+    return DispatchParts{
+        .kinds = kinds_,
+        .active = active_,
+        .recorder = recorder_,
+        .executor = executor_,
+        .max_redeliveries = options_.max_redeliveries,
+        .max_active_tasks = options_.max_active_tasks,
+        .log = log_,
+        .finished = [this](const Task& t) { finished(t); },
+        .cancel = [this](const std::string& id) { cancel(id, [](const Outcome<Task>&) {}); },
+        .record_cancel = [this](std::shared_ptr<ActiveTask> active,
+                                std::function<void(Outcome<Task>)> done) { record_cancel(active, std::move(done)); },
+        .pause_here = [this](bool paused) { set_paused(paused); }};
 }
 
 Engine::~Engine() { stop(); }
@@ -54,42 +62,14 @@ void Engine::set_webhooks(CompletionNotifier* notifier) {
     creator_.set_notifier(notifier);
 }
 
-void Engine::set_work_queue(WorkQueue* queue) { queue_ = queue; }
-
 void Engine::start() {
-    if (!queue_) {
-        for (auto& task : store_.load_unfinished_tasks()) recover(std::move(task));
-        executor_.start();
-        return;
-    }
-    // A shared queue: what a server died running is reclaimed through its lease, by
-    // whichever server gets to it first (this one, for its own earlier life).
-    try {
-        set_paused(queue_->paused());
-    } catch (const StoreError& e) {
-        log_->warn("queue: cannot tell whether the cluster is paused ({}); running", e.what());
-    }
     executor_.start();
-    if (options_.workers == 0) return;  // --role api: takes tasks, runs none
-    KindLimits kinds;
-    for (const TaskKind* kind : kinds_.all()) kinds.emplace_back(kind->name, kind->max_concurrency);
-    ClusterWorker::Hooks hooks{
-        .free_slots =
-            [this]() -> std::size_t {
-                if (paused_) return 0;
-                const std::size_t busy = executor_.running() + executor_.queued();
-                return busy >= executor_.workers() ? 0 : executor_.workers() - busy;
-            },
-        .take = [this](const std::string& id, bool reclaimed) { return take_claim(id, reclaimed); },
-        .lost = [this](const std::string& id) { lost_claim(id); }};
-    worker_ = std::make_unique<ClusterWorker>(*queue_, std::move(kinds), ClusterWorker::Options{.lease = options_.lease},
-                                              std::move(hooks), log_);
-    worker_->start();
+    dispatcher_->start();
 }
 
 void Engine::stop() {
     if (stopped_.exchange(true)) return;
-    if (worker_) worker_->stop_claiming();
+    dispatcher_->stop_taking();
     executor_.pause();
     const std::size_t running = executor_.running();
     if (running > 0)
@@ -103,125 +83,12 @@ void Engine::stop() {
         });
     }
     executor_.stop();
-    if (worker_) worker_->stop();
+    dispatcher_->stop();
 }
 
-void Engine::recover(Task found) {
-    const bool kind_known = kinds_.find(found.kind) != nullptr;
-    auto plan = plan_recovery(std::move(found), kind_known, options_.max_redeliveries, now_ms());
-    Task& task = plan.task;
-    if (plan.changed) {
-        auto snapshot = std::make_shared<const Task>(task);
-        recorder_.record_state(snapshot, [this, snapshot](bool ok) {
-            if (ok && is_terminal(snapshot->state)) finished(*snapshot);
-        });
-    }
-    if (is_terminal(task.state)) return;
-    log_->info("recovered task {} ({}, attempt {})", task.id, to_string(task.state), task.attempt);
-    active_.insert(std::make_shared<ActiveTask>(task));
-    schedule(task);
-}
+void Engine::on_message(const std::string& message) { dispatcher_->on_message(message); }
 
-void Engine::schedule(const Task& task) {
-    if (queue_) {
-        // The store queued it with the commit; it runs wherever it is claimed, here
-        // only through a claim (which may already have happened).
-        active_.erase_unless(task.id, [&] { return worker_ && worker_->holds(task.id); });
-        if (worker_) worker_->wake();
-        return;
-    }
-    if (!executor_.submit(task.id, task.kind, task.priority, to_time_point(task.scheduled_at)))
-        log_->error("executor queue full: task {} waits for the next start", task.id);
-}
-
-void Engine::again(const Task& task) {
-    if (queue_) {  // back on the shared queue (the store put it there): this server's attempt is over
-        active_.erase(task.id);
-        if (worker_) worker_->done(task.id);
-        return;
-    }
-    if (task.state == TaskState::retrying) schedule(task);
-}
-
-ClusterWorker::Taken Engine::take_claim(const std::string& id, bool reclaimed) {
-    using Taken = ClusterWorker::Taken;
-    auto task = store_.load_task(id);  // StoreError: the worker leaves the lease to lapse
-    if (!task || is_terminal(task->state)) return Taken::release;
-    if (!kinds_.find(task->kind)) return reclaimed ? Taken::leave : Taken::release;
-    if (task->state == TaskState::running) {
-        if (!reclaimed) return Taken::release;
-        // Its server died holding it: queued again as a redelivery of the same attempt
-        // (or failed past --max-redeliveries), as after a restart on SQLite; the commit
-        // puts it back on the queue, then this lease goes.
-        auto plan = plan_recovery(std::move(*task), true, options_.max_redeliveries, now_ms());
-        auto snapshot = std::make_shared<const Task>(std::move(plan.task));
-        log_->info("task {}: its server stopped renewing attempt {}: {}", id, snapshot->attempt,
-                   snapshot->error ? snapshot->error->message : "");
-        recorder_.record_state(snapshot, [this, snapshot](bool ok) {
-            if (ok && is_terminal(snapshot->state)) finished(*snapshot);
-            else if (worker_) worker_->done(snapshot->id);
-        });
-        return Taken::hold;
-    }
-    auto active = std::make_shared<ActiveTask>(*task);
-    bool cancel_first = false;
-    {
-        std::lock_guard lock(early_cancels_mutex_);
-        cancel_first = std::erase(early_cancels_, id) > 0;
-    }
-    active_.replace(active);
-    if (cancel_first) {
-        cancel(id, [](const Outcome<Task>&) {});
-        return Taken::hold;
-    }
-    if (!executor_.submit(task->id, task->kind, task->priority, to_time_point(now_ms()))) {
-        active_.erase(id);
-        return Taken::leave;
-    }
-    return Taken::hold;
-}
-
-void Engine::lost_claim(const std::string& id) {
-    auto active = active_.find(id);
-    if (!active) return;
-    active->abandoned = true;
-    active->wake.notify_all();
-    active_.erase(id);
-}
-
-void Engine::on_message(const std::string& message) {
-    if (message == "pause" || message == "resume") return set_paused(message == "pause");
-    constexpr std::string_view kCancel = "cancel ";
-    if (!message.starts_with(kCancel)) return;
-    const std::string id = message.substr(kCancel.size());
-    if (active_.find(id)) return cancel(id, [](const Outcome<Task>&) {});
-    // Not set up here yet (claimed a moment ago), or not here at all: kept a while.
-    std::lock_guard lock(early_cancels_mutex_);
-    if (early_cancels_.size() >= 1000) early_cancels_.erase(early_cancels_.begin());
-    early_cancels_.push_back(id);
-}
-
-bool Engine::shared_queue_full() {
-    if (!queue_) return false;
-    // Read at most every kQueueLengthAge, not per request: the bound can be passed by
-    // what all servers accept within one such interval.
-    constexpr auto kQueueLengthAge = std::chrono::milliseconds(250);
-    const auto now = std::chrono::steady_clock::now();
-    std::lock_guard lock(queue_length_mutex_);
-    if (now - queue_length_read_ >= kQueueLengthAge) {
-        try {
-            queue_length_ = queue_->waiting();
-        } catch (const StoreError& e) {
-            log_->warn("queue: its length is unknown: {}", e.what());  // the create's own write will say more
-        }
-        queue_length_read_ = now;
-    }
-    return queue_length_ >= options_.max_active_tasks;
-}
-
-void Engine::queue_changed() {
-    if (worker_) worker_->wake();
-}
+void Engine::queue_changed() { dispatcher_->wake(); }
 
 bool Engine::claim_firing(const std::string& key) {
     try {
@@ -233,7 +100,7 @@ bool Engine::claim_firing(const std::string& key) {
 }
 
 void Engine::finished(const Task& task) {
-    if (worker_) worker_->done(task.id);
+    dispatcher_->finished(task.id);
     tasks_finished.with({task.kind, std::string(to_string(task.state))}).inc();
     if (task.created_at > 0 && task.finished_at >= task.created_at)
         task_duration.with({task.kind}).observe(static_cast<double>(task.finished_at - task.created_at) / 1000.0);
@@ -251,17 +118,9 @@ void Engine::cancel(const std::string& id, std::function<void(Outcome<Task>)> do
     if (!active) {
         auto task = get(id);  // finished (409), gone (410) or unknown (404)
         if (!task) return done(std::move(task).error());
-        if (!queue_ || is_terminal(task->state))
+        if (is_terminal(task->state))
             return done(make_error(errc::conflict, "task is already " + std::string(to_string(task->state))));
-        // On a shared queue: still waiting there (then ended here), or held by a server.
-        try {
-            if (queue_->withdraw(id))  // no server holds it: ended here
-                return record_cancel(std::make_shared<ActiveTask>(std::move(task).value()), std::move(done));
-            queue_->broadcast("cancel " + id);
-        } catch (const StoreError& e) {
-            return done(unavailable_after(e, *log_));
-        }
-        return done(std::move(task).value());  // the server running it ends it; the stream shows the end
+        return dispatcher_->cancel_elsewhere(std::move(task).value(), std::move(done));
     }
     {
         std::lock_guard lock(active->mutex);
@@ -308,7 +167,7 @@ void Engine::retry(const std::string& id, std::function<void(Outcome<Task>)> don
                 active_.erase(committed.id);
                 return done(make_error(errc::unavailable, "the store could not record the retry; try again"));
             }
-            schedule(committed);
+            dispatcher_->schedule(committed);
             done(committed);
         });
 }
@@ -327,50 +186,28 @@ void Engine::remove(const std::string& id, std::function<void(Outcome<bool>)> do
 }
 
 Outcome<bool> Engine::pause() {
-    if (queue_) {
-        try {
-            queue_->set_paused(true);  // no server claims from now on
-            queue_->broadcast("pause");  // and none starts what it holds
-        } catch (const StoreError& e) {
-            return unavailable_after(e, *log_);
-        }
-    }
-    set_paused(true);
-    return true;
+    auto recorded = dispatcher_->pause_everywhere(true);
+    if (recorded) set_paused(true);
+    return recorded;
 }
 
 Outcome<bool> Engine::resume() {
-    if (queue_) {
-        try {
-            queue_->set_paused(false);
-            queue_->broadcast("resume");
-        } catch (const StoreError& e) {
-            return unavailable_after(e, *log_);
-        }
-    }
-    set_paused(false);
-    return true;
+    auto recorded = dispatcher_->pause_everywhere(false);
+    if (recorded) set_paused(false);
+    return recorded;
 }
 
 void Engine::set_paused(bool paused) {
     paused_ = paused;
     if (paused) executor_.pause();
     else executor_.resume();
-    if (!paused && worker_) worker_->wake();
+    if (!paused) dispatcher_->wake();
 }
 
 EngineStatus Engine::status() const {
-    std::size_t queued = executor_.queued();
-    if (queue_) {
-        try {
-            queued += queue_->waiting();  // the cluster's queue, beside what this server holds
-        } catch (const StoreError& e) {
-            log_->warn("queue: its length is unknown: {}", e.what());
-        }
-    }
     return EngineStatus{.paused = paused_.load(),
                         .running = executor_.running(),
-                        .queued = queued,
+                        .queued = executor_.queued() + dispatcher_->waiting_elsewhere(),
                         .active = active_.size(),
                         .workers = executor_.workers()};
 }

@@ -1,10 +1,9 @@
 // Engine: the task system as the API sees it — create, read, cancel, retry,
 // delete, list, pause, and a task's event stream. It composes the roles that
 // do the work: TaskCreator (validation, idempotency), AttemptRunner (one
-// attempt on a worker), TaskRecorder (every state change), recovery at start.
-// On a store several servers share it runs what its ClusterWorker claims from
-// the shared WorkQueue instead (no recovery at start: leases do that), and
-// cancel and pause reach the other servers through WorkQueue::broadcast.
+// attempt on a worker), TaskRecorder (every state change), and a Dispatcher —
+// how a waiting task reaches a worker, on this server alone (LocalDispatcher)
+// or on several (ClusterDispatcher); the engine does not know which.
 // No HTTP types here.
 #pragma once
 
@@ -27,11 +26,10 @@
 #include "store/store.hpp"
 #include "taskstream/task_kind.hpp"
 #include "tasks/active_tasks.hpp"
-#include "store/work_queue.hpp"
 #include "tasks/attempt_runner.hpp"
-#include "tasks/cluster_worker.hpp"
 #include "tasks/completion_notifier.hpp"
 #include "tasks/create_request.hpp"
+#include "tasks/dispatcher.hpp"
 #include "tasks/executor.hpp"
 #include "tasks/idempotency_guard.hpp"
 #include "tasks/task_creator.hpp"
@@ -76,27 +74,24 @@ public:
         std::chrono::milliseconds drain_timeout{30000};
         int max_redeliveries = 3;  // server deaths in a row a task survives (recovery)
         std::chrono::milliseconds aging_step{1000};  // waiting this long raises a queued task's priority by one
-        std::chrono::milliseconds lease{10000};  // shared queue: an attempt unrenewed this long is reclaimed
     };
 
+    /// `dispatch` builds the dispatcher (LocalDispatcher::over, ClusterDispatcher::over).
     Engine(const KindRegistry& kinds, Store& store, Journal& journal, StreamOpener& streams, Options options,
-           std::shared_ptr<spdlog::logger> log);
+           DispatcherFactory dispatch, std::shared_ptr<spdlog::logger> log);
     ~Engine();
 
     /// Where finished tasks with a callback_url are posted (null: webhooks are off). Before start().
     void set_webhooks(CompletionNotifier* notifier);
-    /// The queue shared with other servers (null: this server's executor is the whole
-    /// queue). Before start(). With workers = 0 this server claims nothing (--role api).
-    void set_work_queue(WorkQueue* queue);
     /// A message from another server (or this one) through the store: `cancel <id>`,
-    /// `pause`, `resume`. Called on the relay's thread.
+    /// `pause`, `resume`, for the dispatcher. Called on the relay's thread.
     void on_message(const std::string& message);
     /// Something may have been queued (a state event went by): claim now. Any thread.
     void queue_changed();
     /// True for the first server to ask for `key` (a schedule's firing).
     bool claim_firing(const std::string& key);
 
-    /// Recovers unfinished tasks from the store and starts the workers.
+    /// Starts the workers and the dispatcher (which recovers, or claims).
     void start();
     /// Lets running attempts finish for up to drain_timeout, cancels the rest
     /// (they are re-queued on the next start), then stops the workers.
@@ -143,20 +138,11 @@ public:
     std::size_t active_count() const { return active_.size(); }
 
 private:
-    void recover(Task task);
-    void schedule(const Task& task);
-    /// The attempt ended and the task waits to run again (retrying, or queued by a shutdown).
-    void again(const Task& task);
-    /// A task the ClusterWorker claimed (or reclaimed from a server that died).
-    ClusterWorker::Taken take_claim(const std::string& id, bool reclaimed);
-    /// Another server holds the task's lease now: the attempt here stops, recording nothing.
-    void lost_claim(const std::string& id);
+    DispatchParts dispatch_parts();
     /// Records `active` cancelled (no attempt of it runs): the end of a queued task, here
     /// or one no server holds. `done` gets the task, or unavailable when the commit failed.
     void record_cancel(const std::shared_ptr<ActiveTask>& active, std::function<void(Outcome<Task>)> done);
     void set_paused(bool paused);
-    /// The shared queue holds max_active_tasks (read at most every 250 ms).
-    bool shared_queue_full();
     /// A terminal state is committed: reads go to the store from now on, and
     /// the callback (if any) is posted.
     void finished(const Task& task);
@@ -173,14 +159,7 @@ private:
     AttemptRunner runner_;
     Executor executor_;
     CompletionNotifier* webhooks_ = nullptr;
-    WorkQueue* queue_ = nullptr;
-    std::unique_ptr<ClusterWorker> worker_;
-    /// Cancels heard of before the task's claim was set up here (bounded).
-    std::mutex early_cancels_mutex_;
-    std::vector<std::string> early_cancels_;
-    std::mutex queue_length_mutex_;
-    std::size_t queue_length_ = 0;
-    std::chrono::steady_clock::time_point queue_length_read_{};
+    std::unique_ptr<Dispatcher> dispatcher_;
     std::atomic<bool> stopped_{false};
     std::atomic<bool> paused_{false};
 };

@@ -15,22 +15,21 @@ Outcome<std::optional<std::string>> IdempotencyGuard::claim(const std::string& k
     }
     std::optional<IdempotencyRecord> seen;
     try {
-        seen = store_.load_idempotency(key);
+        seen = keys_.load_idempotency(key);
     } catch (const StoreError& e) {
         release_local(key);
         return unavailable_after(e, *log_);
     }
     if (!seen) {
-        if (!store_.shared()) return std::optional<std::string>();  // held above: this server is the only one
-        // Held across servers too: of two requests with one key on two servers at
-        // once, one goes ahead. The hold lapses by itself if this server dies.
+        // Held across servers too (where there are others): of two requests with one key
+        // on two servers at once, one goes ahead. The hold lapses by itself if this server dies.
         try {
-            if (!store_.claim_once(kInFlight + key, kInFlightHold)) {
+            if (!claims_.claim_once(kInFlight + key, kInFlightHold)) {
                 release_local(key);
                 return make_error(errc::conflict, "a request with this Idempotency-Key is still in progress");
             }
             // Another server may have committed it between the read and the hold.
-            seen = store_.load_idempotency(key);
+            seen = keys_.load_idempotency(key);
             if (!seen) return std::optional<std::string>();
         } catch (const StoreError& e) {
             release(key);
@@ -47,7 +46,7 @@ Outcome<std::optional<std::string>> IdempotencyGuard::claim(const std::string& k
 
 void IdempotencyGuard::release(const std::string& key) {
     try {
-        if (store_.shared()) store_.release_once(kInFlight + key);
+        claims_.release_once(kInFlight + key);
     } catch (const StoreError& e) {
         log_->warn("idempotency: the hold on a key was not released ({}); it lapses by itself", e.what());
     }

@@ -15,7 +15,8 @@ namespace taskstream {
 
 class IdempotencyGuard {
 public:
-    IdempotencyGuard(Store& store, std::shared_ptr<spdlog::logger> log) : store_(store), log_(std::move(log)) {}
+    IdempotencyGuard(IdempotencyKeys& keys, OnceClaims& claims, std::shared_ptr<spdlog::logger> log)
+        : keys_(keys), claims_(claims), log_(std::move(log)) {}
 
     /// nullopt: no task has this key; it is now held, and release() must follow.
     /// A task id: the key made that task with the same fingerprint (not held).
@@ -27,7 +28,8 @@ public:
 private:
     void release_local(const std::string& key);
 
-    Store& store_;
+    IdempotencyKeys& keys_;  // what committed tasks' keys say
+    OnceClaims& claims_;     // a key held across servers while its task is made
     std::shared_ptr<spdlog::logger> log_;
     std::mutex mutex_;
     std::unordered_set<std::string> in_flight_;  // keys whose task is not committed yet

@@ -16,9 +16,9 @@ void TopicService::publish(const std::string& topic, std::vector<ProducerEvent> 
         bool at_commit;
         std::function<void(Outcome<std::vector<std::uint64_t>>)> done;
     };
-    // Where the store gives the ids (Redis), nothing is answered before the commit: a
-    // `published` publish is committed at once then, not kept for the group commit.
-    const bool at_commit = ack == PublishAck::committed || journal_.store_assigns_ids();
+    // Where nothing is published before its commit (ids from the store), nothing is
+    // answered before it either: a `published` publish is committed at once then.
+    const bool at_commit = ack == PublishAck::committed || journal_.publishes_after_commit();
     auto batch = std::make_shared<Batch>(Batch{{}, events.size(), events.size(), false, at_commit, std::move(done)});
     batch->seqs.reserve(events.size());
     // Every entry keeps the batch alive (callback_state): its callbacks hold a plain

@@ -19,8 +19,8 @@ namespace {
 constexpr std::chrono::seconds kPickUpEvery{1};  // a due retry waits at most this long past its time
 }
 
-WebhookNotifier::WebhookNotifier(WebhookOptions options, Store& store, std::shared_ptr<spdlog::logger> log)
-    : options_(std::move(options)), store_(store), log_(std::move(log)), policy_(options_.allow, options_.allow_internal),
+WebhookNotifier::WebhookNotifier(WebhookOptions options, CallbackOutbox& outbox, std::shared_ptr<spdlog::logger> log)
+    : options_(std::move(options)), outbox_(outbox), log_(std::move(log)), policy_(options_.allow, options_.allow_internal),
       client_(options_, policy_), guard_(ioc_.get_executor()), wake_(ioc_) {}
 
 WebhookNotifier::~WebhookNotifier() { stop(); }
@@ -60,7 +60,7 @@ asio::awaitable<void> WebhookNotifier::pick_up() {
         if (room > 0) {
             std::vector<PendingCallback> due;
             try {
-                due = store_.due_callbacks(now_ms(), room + in_flight_.size());
+                due = outbox_.due_callbacks(now_ms(), room + in_flight_.size());
             } catch (const StoreError& e) {
                 log_->warn("webhooks: cannot read the outbox: {}", e.what());
             }
@@ -121,7 +121,7 @@ asio::awaitable<void> WebhookNotifier::deliver(PendingCallback callback) {
 
 bool WebhookNotifier::settle(const PendingCallback& callback, int attempts, std::optional<std::int64_t> next_due_ms) {
     try {
-        store_.settle_callback(callback.delivery_id, attempts, next_due_ms);
+        outbox_.settle_callback(callback.delivery_id, attempts, next_due_ms);
         return true;
     } catch (const StoreError& e) {
         log_->warn("webhooks: cannot record an attempt of {}: {}", callback.delivery_id, e.what());

@@ -29,7 +29,7 @@ namespace taskstream {
 class WebhookNotifier final : public CompletionNotifier {
 public:
     /// Throws std::runtime_error when the options cannot be used (an unreadable ca_file).
-    WebhookNotifier(WebhookOptions options, Store& store, std::shared_ptr<spdlog::logger> log);
+    WebhookNotifier(WebhookOptions options, CallbackOutbox& outbox, std::shared_ptr<spdlog::logger> log);
     ~WebhookNotifier();
 
     void start();
@@ -46,7 +46,7 @@ private:
     bool settle(const PendingCallback& callback, int attempts, std::optional<std::int64_t> next_due_ms);
 
     WebhookOptions options_;
-    Store& store_;
+    CallbackOutbox& outbox_;  // the store's callbacks, queued with their tasks' final states
     std::shared_ptr<spdlog::logger> log_;
     DestinationPolicy policy_;
     CallbackClient client_;

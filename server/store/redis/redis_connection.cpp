@@ -95,9 +95,9 @@ RedisConnection::Replies RedisConnection::exec(std::vector<RedisCommand> command
     // Every request completes by its deadline (the watch below); the extra second
     // only guards against a stopped thread.
     if (answer.wait_for(timeout + std::chrono::seconds(1)) != std::future_status::ready)
-        throw StoreError("redis: no answer in time", true);
+        throw StoreError("redis: no answer in time");
     auto [ec, replies] = answer.get();
-    if (ec) throw StoreError("redis " + endpoint_.host + ":" + std::to_string(endpoint_.port) + ": " + ec.message(), true);
+    if (ec) throw StoreError("redis " + endpoint_.host + ":" + std::to_string(endpoint_.port) + ": " + ec.message());
     return std::move(replies);
 }
 

@@ -7,16 +7,19 @@
 
 namespace taskstream {
 
-void RedisSharedTickets::put(const std::string& key, const std::string& value, std::chrono::milliseconds ttl) {
+bool RedisSharedTickets::put(const std::string& key, const std::string& value, std::int64_t expires_at_ms,
+                             std::int64_t now_ms) {
+    // Bounded by Redis's memory policy, and each value by its expiry.
     auto r = redis_.exec({{"SET", redis_key(prefix_, "ticket:" + key), value, "PX",
-                           std::to_string(std::max<std::int64_t>(1, ttl.count()))}})
+                           std::to_string(std::max<std::int64_t>(1, expires_at_ms - now_ms))}})
                  .at(0);
-    if (r.is_error()) throw StoreError("redis SET ticket: " + r.text, false);
+    if (r.is_error()) throw StoreError("redis SET ticket: " + r.text);
+    return true;
 }
 
 std::optional<std::string> RedisSharedTickets::take(const std::string& key) {
     auto r = redis_.exec({{"GETDEL", redis_key(prefix_, "ticket:" + key)}}).at(0);
-    if (r.is_error()) throw StoreError("redis GETDEL ticket: " + r.text, false);
+    if (r.is_error()) throw StoreError("redis GETDEL ticket: " + r.text);
     if (r.is_nil()) return std::nullopt;
     return r.text;
 }

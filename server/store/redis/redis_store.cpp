@@ -38,7 +38,7 @@ RedisCommand xadd(std::string stream, std::string id, const Event& e) {
 }
 
 void check_reply(const RedisReply& r, const char* what) {
-    if (r.is_error()) throw StoreError(std::string("redis ") + what + ": " + r.text, false);
+    if (r.is_error()) throw StoreError(std::string("redis ") + what + ": " + r.text);
 }
 
 } // namespace
@@ -127,7 +127,7 @@ std::uint64_t RedisStore::transact(std::vector<RedisCommand> commands, std::size
     }
     const auto& result = replies.at(0);
     if (result.is_error() && result.text.starts_with("LATE"))
-        throw StoreError("redis answered too late: " + result.text, true);  // nothing applied: "not now"
+        throw StoreError("redis answered too late: " + result.text);  // nothing applied: "not now"
     check_reply(result, "write");
     return static_cast<std::uint64_t>(result.integer);
 }

@@ -36,7 +36,6 @@ public:
     ~RedisStore() override;
 
     std::uint64_t write(const WriteBatch& batch) override;
-    bool shared() const override { return true; }
     /// due_callbacks() hands a callback to one server: it is due again for anyone only
     /// this long after (the holder retries it itself meanwhile; if it died, another does).
     static constexpr std::chrono::milliseconds kCallbackLease{120000};

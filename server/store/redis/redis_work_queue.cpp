@@ -113,14 +113,14 @@ std::vector<QueueClaim> claims_of(const RedisReply& entries) {
 RedisWorkQueue::RedisWorkQueue(RedisConnection& redis, std::string prefix, Options options)
     : redis_(redis), prefix_(std::move(prefix)), options_(std::move(options)) {
     auto r = redis_.exec({{"XGROUP", "CREATE", key("claims"), kGroup, "$", "MKSTREAM"}}).at(0);
-    if (r.is_error() && !r.text.starts_with("BUSYGROUP")) throw StoreError("redis XGROUP CREATE: " + r.text, false);
+    if (r.is_error() && !r.text.starts_with("BUSYGROUP")) throw StoreError("redis XGROUP CREATE: " + r.text);
 }
 
 std::string RedisWorkQueue::key(std::string_view part) const { return redis_key(prefix_, part); }
 
 RedisReply RedisWorkQueue::run(RedisCommand command, const char* what) {
     auto r = redis_.exec({std::move(command)}).at(0);
-    if (r.is_error()) throw StoreError(std::string("redis ") + what + ": " + r.text, false);
+    if (r.is_error()) throw StoreError(std::string("redis ") + what + ": " + r.text);
     return r;
 }
 

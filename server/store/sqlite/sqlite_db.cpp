@@ -8,9 +8,7 @@ namespace taskstream::sqlite {
 
 void check(Connection& db, int rc, std::string_view what) {
     if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) return;
-    int primary = rc & 0xff;
-    bool busy = primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
-    throw StoreError(std::string(what) + ": " + sqlite3_errmsg(db.handle()), busy);
+    throw StoreError(std::string(what) + ": " + sqlite3_errmsg(db.handle()));
 }
 
 Connection::Connection(const std::string& path, bool read_only) {
@@ -21,7 +19,7 @@ Connection::Connection(const std::string& path, bool read_only) {
         std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
         sqlite3_close(db_);
         db_ = nullptr;
-        throw StoreError("cannot open database " + path + ": " + msg, false);
+        throw StoreError("cannot open database " + path + ": " + msg);
     }
     sqlite3_busy_timeout(db_, 2000);  // contention is retried this long, then reported busy
     sqlite3_extended_result_codes(db_, 1);
@@ -35,8 +33,7 @@ void Connection::exec(const std::string& sql) {
     if (rc != SQLITE_OK) {
         std::string msg = err ? err : "unknown error";
         sqlite3_free(err);
-        int primary = rc & 0xff;
-        throw StoreError("sqlite: " + msg, primary == SQLITE_BUSY || primary == SQLITE_LOCKED);
+        throw StoreError("sqlite: " + msg);
     }
 }
 

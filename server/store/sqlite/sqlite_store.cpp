@@ -114,12 +114,11 @@ constexpr std::pair<const char*, const char*> kAddedColumns[] = {
 int take_lock(const std::filesystem::path& dir) {
     auto path = dir / "taskstream.lock";
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) throw StoreError("cannot open " + path.string() + ": " + std::strerror(errno), false);
+    if (fd < 0) throw StoreError("cannot open " + path.string() + ": " + std::strerror(errno));
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
         ::close(fd);
         throw StoreError("data dir " + dir.string() + " is in use by another taskstream server (" + path.string() +
-                             " is locked)",
-                         false);
+                             " is locked)");
     }
     return fd;
 }
@@ -130,7 +129,7 @@ SqliteStore::SqliteStore(const std::filesystem::path& data_dir, std::shared_ptr<
     : log_(std::move(log)) {
     std::error_code ec;
     std::filesystem::create_directories(data_dir, ec);
-    if (ec) throw StoreError("cannot create data dir " + data_dir.string() + ": " + ec.message(), false);
+    if (ec) throw StoreError("cannot create data dir " + data_dir.string() + ": " + ec.message());
     lock_fd_ = take_lock(data_dir);
     try {
         auto file = (data_dir / "taskstream.db").string();

@@ -2,11 +2,13 @@
 
 #include "auth/rate_limiter.hpp"
 #include "auth/ticket_book.hpp"
+#include "store/memory_tickets.hpp"
 
 using namespace taskstream;
 
 TEST_CASE("TicketBook: a ticket opens a stream it names once, before it expires") {
-    TicketBook book(2, std::chrono::seconds(60));
+    MemoryTickets kept(2);
+    TicketBook book(kept, std::chrono::seconds(60));
     Principal alice{.subject = "alice", .expires_at_ms = 0};
     auto t = book.mint(alice, {"/v1/events?topic=a"}, 1000);
     REQUIRE(t);
@@ -26,7 +28,8 @@ TEST_CASE("TicketBook: a ticket opens a stream it names once, before it expires"
 }
 
 TEST_CASE("TicketBook: never outlives its token, and is bounded") {
-    TicketBook book(2, std::chrono::seconds(60));
+    MemoryTickets kept(2);
+    TicketBook book(kept, std::chrono::seconds(60));
     Principal brief{.subject = "a", .expires_at_ms = 5000};
     CHECK(book.mint(brief, {"s"}, 1000)->expires_at_ms == 5000);
     REQUIRE(book.mint(brief, {"s"}, 1000));

@@ -5,7 +5,7 @@
 #include "quiet_logger.hpp"
 
 #include "recording_subscriber.hpp"
-#include "server_process.hpp"
+#include "temp_dir.hpp"
 #include "journal/journal.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 

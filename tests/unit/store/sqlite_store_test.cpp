@@ -2,7 +2,7 @@
 
 #include "quiet_logger.hpp"
 
-#include "server_process.hpp"
+#include "temp_dir.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 using namespace taskstream;

@@ -4,10 +4,10 @@
 
 #include "journal/journal.hpp"
 #include "streams/stream_opener.hpp"
-#include "quiet_logger.hpp"
+#include "store_rig.hpp"
 #include "recording_subscriber.hpp"
 #include "replay_events.hpp"
-#include "server_process.hpp"
+#include "temp_dir.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 using namespace taskstream;
@@ -17,21 +17,13 @@ using taskstream::testing::TempDir;
 
 namespace {
 
-/// A store, a hub that keeps only `memory` events of all topics, a journal,
-/// and a stream opener reading replays `page_events` at a time.
-struct Rig {
-    std::shared_ptr<spdlog::logger> log = taskstream::testing::quiet_logger();
-    SqliteStore store;
-    Hub hub;
-    Journal journal;
-    StreamOpener opener;
-
+/// The shared rig with a hub that keeps only `memory` events of all topics, and a
+/// stream opener reading replays `page_events` at a time.
+struct Rig : taskstream::testing::StoreRig {
     Rig(const std::filesystem::path& dir, std::size_t memory, std::size_t page_events)
-        : store(dir, log), hub(Hub::Options{.topic_history = memory, .global_history = memory}), journal(store, hub, Journal::Options{}, log),
-          opener(store, journal, hub, ReadLimit{.events = page_events, .bytes = 1 << 20}, log) {
-        journal.start();
-    }
-    ~Rig() { journal.stop(); }
+        : StoreRig(dir, Options{.hub = Hub::Options{.topic_history = memory, .global_history = memory},
+                                .journal = {},
+                                .replay_page = ReadLimit{.events = page_events, .bytes = 1 << 20}}) {}
 
     /// Publishes `n` producer events to `topic` and waits for their commit.
     void publish(const std::string& topic, int n) {

@@ -7,13 +7,14 @@
 #include "quiet_logger.hpp"
 
 #include "recording_subscriber.hpp"
-#include "server_process.hpp"
+#include "temp_dir.hpp"
 #include "journal/journal.hpp"
 #include "streams/stream_opener.hpp"
-#include "interposed_store.hpp"
+#include "store_rig.hpp"
 #include "replay_events.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "tasks/engine.hpp"
+#include "tasks/local_dispatcher.hpp"
 
 using namespace taskstream;
 using taskstream::testing::RecordingSubscriber;
@@ -93,36 +94,35 @@ struct WriteGate {
     }
 };
 
-/// A store, hub, journal and engine in a temp dir, torn down in order. The
-/// store is interposed: `gate` holds its writes, `fail_task_loads_after` makes
-/// task reads fail after that many.
+/// The shared rig and an engine on it (two workers, this server alone). Its
+/// store's hooks: `gate` holds writes, `fail_task_loads_after` makes task reads
+/// fail after that many. The hooks are set before the journal's first write.
 struct Rig {
     std::shared_ptr<spdlog::logger> log = taskstream::testing::quiet_logger();
-    std::unique_ptr<SqliteStore> sqlite;
-    std::unique_ptr<taskstream::testing::InterposedStore> store;
     WriteGate gate;
     std::atomic<int> task_loads{0};
     std::atomic<int> fail_task_loads_after{-1};
-    Hub hub;
-    std::unique_ptr<Journal> journal;
-    std::unique_ptr<StreamOpener> streams;
+    std::unique_ptr<taskstream::testing::StoreRig> parts;
+    SqliteStore* sqlite = nullptr;
+    Store* store = nullptr;
+    Journal* journal = nullptr;
+    Hub& hub() { return parts->hub; }
     std::unique_ptr<Engine> engine;
 
     Rig(const KindRegistry& kinds, const std::filesystem::path& dir, std::chrono::seconds drain = std::chrono::seconds(5)) {
-        sqlite = std::make_unique<SqliteStore>(dir, log);
-        store = std::make_unique<taskstream::testing::InterposedStore>(*sqlite);
-        store->before_write = [this](const WriteBatch&) { gate.pass(); };
-        store->before_load_task = [this](const std::string&) {
+        parts = std::make_unique<taskstream::testing::StoreRig>(dir);
+        sqlite = parts->sqlite.get();
+        store = &parts->store;
+        journal = &parts->journal;
+        parts->hooks().before_write = [this](const WriteBatch&) { gate.pass(); };
+        parts->hooks().before_load_task = [this](const std::string&) {
             const int limit = fail_task_loads_after.load();
-            if (limit >= 0 && task_loads++ >= limit) throw StoreError("the test made this read fail", true);
+            if (limit >= 0 && task_loads++ >= limit) throw StoreError("the test made this read fail");
         };
-        journal = std::make_unique<Journal>(*store, hub, Journal::Options{}, log);
-        journal->start();
         Engine::Options o;
         o.workers = 2;
         o.drain_timeout = drain;
-        streams = std::make_unique<StreamOpener>(*store, *journal, hub, ReadLimit{.events = 100, .bytes = 1 << 20}, log);
-        engine = std::make_unique<Engine>(kinds, *store, *journal, *streams, o, log);
+        engine = std::make_unique<Engine>(kinds, *store, *journal, parts->opener, o, LocalDispatcher::over(*store), log);
         engine->start();
     }
     ~Rig() {
@@ -249,7 +249,7 @@ TEST_CASE("engine: every stream opened while its task finishes ends, at the term
         }
     }
     CHECK(straddled == 0);
-    CHECK(rig.hub.subscriber_count() == 0);
+    CHECK(rig.hub().subscriber_count() == 0);
 }
 
 TEST_CASE("engine: after a restart, a finished task's streams end while another of its streams is open") {
@@ -287,7 +287,7 @@ TEST_CASE("engine: after a restart, a finished task's streams end while another 
     REQUIRE(seen_all);
     CHECK(seen_all->already_ended);
     rig.engine->close_stream(id, first.get());
-    CHECK(rig.hub.subscriber_count() == 0);
+    CHECK(rig.hub().subscriber_count() == 0);
 }
 
 TEST_CASE("engine: rejected requests store nothing") {
@@ -303,7 +303,7 @@ TEST_CASE("engine: rejected requests store nothing") {
     CHECK(bad.error().extra["errors"][0]["pointer"] == "/v");
     CHECK(rig.engine->active_count() == 0);
     CHECK(rig.store->load_unfinished_tasks().empty());
-    CHECK(rig.hub.last_seq() == 0);
+    CHECK(rig.hub().last_seq() == 0);
 }
 
 TEST_CASE("engine: a retryable error is retried; a plain error fails at once") {
@@ -494,7 +494,7 @@ TEST_CASE("engine: a stream whose reset or task read cannot be made leaves nothi
     auto done = rig.create({{"kind", "t.ok"}});
     REQUIRE(done);
     rig.events_until_end(done->id);
-    REQUIRE(rig.hub.subscriber_count() == 0);
+    REQUIRE(rig.hub().subscriber_count() == 0);
 
     // An id beyond any issued asks for a reset; the task read it needs fails.
     rig.task_loads = 0;
@@ -503,14 +503,14 @@ TEST_CASE("engine: a stream whose reset or task read cannot be made leaves nothi
     auto start = rig.engine->open_stream(done->id, rig.journal->last_issued() + 1000, sub);
     REQUIRE_FALSE(start);
     CHECK(start.error().code == errc::unavailable);
-    CHECK(rig.hub.subscriber_count() == 0);
+    CHECK(rig.hub().subscriber_count() == 0);
 
     // Nor does one whose task read, after the attach, fails.
     rig.task_loads = 0;
     auto from_start = rig.engine->open_stream(done->id, 0, sub);
     REQUIRE_FALSE(from_start);
     CHECK(from_start.error().code == errc::unavailable);
-    CHECK(rig.hub.subscriber_count() == 0);
+    CHECK(rig.hub().subscriber_count() == 0);
 }
 
 TEST_CASE("engine: a Last-Event-ID beyond any issued gets reset with the task, then live events to the end") {

@@ -6,7 +6,7 @@
 #include "hub/hub.hpp"
 #include "interposed_store.hpp"
 #include "quiet_logger.hpp"
-#include "server_process.hpp"
+#include "temp_dir.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "tasks/task_recorder.hpp"
 
@@ -38,7 +38,7 @@ TEST_CASE("task recorder: readers see a state only once the store has it; a fail
     taskstream::testing::InterposedStore store(sqlite);
     std::atomic<bool> fail{false};
     store.before_write = [&fail](const WriteBatch&) {
-        if (fail) throw StoreError("the test made this commit fail", false);
+        if (fail) throw StoreError("the test made this commit fail");
     };
     Hub hub;
     Journal journal(store, hub, Journal::Options{}, log);

@@ -8,8 +8,8 @@
 #include "interposed_store.hpp"
 #include "journal/journal.hpp"
 #include "streams/stream_opener.hpp"
-#include "quiet_logger.hpp"
-#include "server_process.hpp"
+#include "store_rig.hpp"
+#include "temp_dir.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "topics/topic_service.hpp"
 
@@ -21,21 +21,12 @@ namespace {
 
 using Answer = Outcome<std::vector<std::uint64_t>>;
 
-struct Rig {
-    std::shared_ptr<spdlog::logger> log = taskstream::testing::quiet_logger();
-    SqliteStore inner;
-    InterposedStore store{inner};
-    Hub hub;
-    Journal journal;
-    StreamOpener opener;
+/// The shared rig and a topic service on it.
+struct Rig : taskstream::testing::StoreRig {
     TopicService topics;
 
     Rig(const std::filesystem::path& dir, Journal::Options options)
-        : inner(dir, log), journal(store, hub, options, log), opener(store, journal, hub, ReadLimit{}, log),
-          topics(journal, opener) {
-        journal.start();
-    }
-    ~Rig() { journal.stop(); }
+        : StoreRig(dir, StoreRig::Options{.hub = {}, .journal = options, .replay_page = ReadLimit{}}), topics(journal, opener) {}
 
     /// Publishes `n` events and waits (at most 10 s) for the answer.
     std::optional<Answer> publish(int n, PublishAck ack) {
@@ -61,12 +52,12 @@ TEST_CASE("TopicService: ack=published answers with the ids before the commit, w
     REQUIRE((*fast)->size() == 3);
     CHECK((**fast)[0] < (**fast)[1]);  // in the events' order
     CHECK((**fast)[1] < (**fast)[2]);
-    CHECK(rig.inner.load_events("t", 0, 100).empty());  // answered, not yet committed
+    CHECK(rig.sqlite->load_events("t", 0, 100).empty());  // answered, not yet committed
     // A durable publish behind them commits them too, and answers after that.
     auto durable = rig.publish(1, PublishAck::committed);
     REQUIRE(durable);
     REQUIRE(*durable);
-    const auto stored = rig.inner.load_events("t", 0, 100);
+    const auto stored = rig.sqlite->load_events("t", 0, 100);
     REQUIRE(stored.size() == 4);
     // The answers name the events as stored: the three, then the durable one.
     for (std::size_t i = 0; i < 3; ++i) CHECK(stored[i]->seq == (**fast)[i]);
@@ -78,8 +69,8 @@ TEST_CASE("TopicService: when no ids can be reserved, both acknowledgements answ
     Journal::Options options;
     options.id_block = 4;
     Rig rig(dir.path(), options);
-    rig.store.before_write = [](const WriteBatch& batch) {
-        if (batch.seq_ceiling) throw StoreError("disk full", false);
+    rig.hooks().before_write = [](const WriteBatch& batch) {
+        if (batch.seq_ceiling) throw StoreError("disk full");
     };
     for (auto ack : {PublishAck::published, PublishAck::committed}) {
         auto answer = rig.publish(10, ack);  // past the ids already reserved

@@ -1,5 +1,5 @@
 // ServerProcess: the real taskstream binary, started on a free loopback port
-// with its own data dir, and ended by pid. TempDir: a directory removed at exit.
+// with its own data dir, and ended by pid. (TempDir: fakes/temp_dir.hpp.)
 #pragma once
 
 #include <chrono>
@@ -8,18 +8,9 @@
 #include <vector>
 
 #include "child_process.hpp"
+#include "temp_dir.hpp"
 
 namespace taskstream::testing {
-
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
 
 class ServerProcess : public ChildProcess {
 public:

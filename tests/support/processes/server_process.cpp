@@ -31,18 +31,6 @@ std::string binary_path() {
     return p;
 }
 
-TempDir::TempDir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() / ("taskstream-test-" + std::to_string(getpid()) + "-" +
-                                                      std::to_string(rd()));
-    std::filesystem::create_directories(path_);
-}
-
-TempDir::~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-}
-
 namespace {
 
 /// Under TASKSTREAM_TEST_STORE=redis, the Redis that stands for a data dir: started

@@ -9,7 +9,7 @@
 
 namespace taskstream::testing {
 
-class InterposedStore final : public Store {
+class InterposedStore : public Store {
 public:
     explicit InterposedStore(Store& inner) : inner_(inner) {}
 
@@ -20,6 +20,8 @@ public:
         if (before_write) before_write(batch);
         return inner_.write(batch);
     }
+    bool claim_once(const std::string& key, std::chrono::milliseconds ttl) override { return inner_.claim_once(key, ttl); }
+    void release_once(const std::string& key) override { inner_.release_once(key); }
     std::optional<Task> load_task(const std::string& id) override {
         if (before_load_task) before_load_task(id);
         return inner_.load_task(id);

@@ -1,0 +1,184 @@
+#include "tasks/cluster_dispatcher.hpp"
+
+#include "core/clock.hpp"
+#include "tasks/recovery.hpp"
+
+namespace taskstream {
+
+ClusterDispatcher::ClusterDispatcher(DispatchParts parts, WorkQueue& queue, TaskLoader& tasks, Options options)
+    : parts_(std::move(parts)), queue_(queue), tasks_(tasks), options_(options) {}
+
+ClusterDispatcher::~ClusterDispatcher() { stop(); }
+
+DispatcherFactory ClusterDispatcher::over(WorkQueue& queue, TaskLoader& tasks, Options options) {
+    return [&queue, &tasks, options](DispatchParts parts) {
+        return std::make_unique<ClusterDispatcher>(std::move(parts), queue, tasks, options);
+    };
+}
+
+void ClusterDispatcher::start() {
+    try {
+        paused_ = queue_.paused();
+        if (paused_) parts_.pause_here(true);
+    } catch (const StoreError& e) {
+        parts_.log->warn("queue: cannot tell whether the cluster is paused ({}); running", e.what());
+    }
+    if (!options_.claims) return;
+    KindLimits kinds;
+    for (const TaskKind* kind : parts_.kinds.all()) kinds.emplace_back(kind->name, kind->max_concurrency);
+    ClusterWorker::Hooks hooks{.free_slots = [this] { return free_slots(); },
+                               .take = [this](const std::string& id, bool reclaimed) { return take_claim(id, reclaimed); },
+                               .lost = [this](const std::string& id) { lost_claim(id); }};
+    worker_ = std::make_unique<ClusterWorker>(queue_, std::move(kinds), options_.worker, std::move(hooks), parts_.log);
+    worker_->start();
+}
+
+void ClusterDispatcher::stop_taking() {
+    if (worker_) worker_->stop_claiming();
+}
+
+void ClusterDispatcher::stop() {
+    if (worker_) worker_->stop();
+}
+
+std::size_t ClusterDispatcher::free_slots() const {
+    if (paused_) return 0;
+    const std::size_t busy = parts_.executor.running() + parts_.executor.queued();
+    return busy >= parts_.executor.workers() ? 0 : parts_.executor.workers() - busy;
+}
+
+void ClusterDispatcher::schedule(const Task& task) {
+    // The store queued it with the commit; it runs wherever it is claimed, here only
+    // through a claim (which may already have happened).
+    parts_.active.erase_unless(task.id, [&] { return worker_ && worker_->holds(task.id); });
+    wake();
+}
+
+void ClusterDispatcher::again(const Task& task) {
+    // Back on the shared queue (the store put it there): this server's attempt is over.
+    parts_.active.erase(task.id);
+    finished(task.id);
+}
+
+void ClusterDispatcher::finished(const std::string& id) {
+    if (worker_) worker_->done(id);
+}
+
+ClusterWorker::Taken ClusterDispatcher::take_claim(const std::string& id, bool reclaimed) {
+    using Taken = ClusterWorker::Taken;
+    auto task = tasks_.load_task(id);  // StoreError: the worker leaves the lease to lapse
+    if (!task || is_terminal(task->state)) return Taken::release;
+    if (!parts_.kinds.find(task->kind)) return reclaimed ? Taken::leave : Taken::release;
+    if (task->state == TaskState::running) {
+        if (!reclaimed) return Taken::release;
+        // Its server died holding it: queued again as a redelivery of the same attempt
+        // (or failed past --max-redeliveries), as after a restart on SQLite; the commit
+        // puts it back on the queue, then this lease goes.
+        auto plan = plan_recovery(std::move(*task), true, parts_.max_redeliveries, now_ms());
+        auto snapshot = std::make_shared<const Task>(std::move(plan.task));
+        parts_.log->info("task {}: its server stopped renewing attempt {}: {}", id, snapshot->attempt,
+                         snapshot->error ? snapshot->error->message : "");
+        parts_.recorder.record_state(snapshot, [this, snapshot](bool ok) {
+            if (ok && is_terminal(snapshot->state)) parts_.finished(*snapshot);
+            else finished(snapshot->id);
+        });
+        return Taken::hold;
+    }
+    auto active = std::make_shared<ActiveTask>(*task);
+    bool cancel_first = false;
+    {
+        std::lock_guard lock(early_cancels_mutex_);
+        cancel_first = std::erase(early_cancels_, id) > 0;
+    }
+    parts_.active.replace(active);
+    if (cancel_first) {
+        parts_.cancel(id);
+        return Taken::hold;
+    }
+    const auto now = Executor::Clock::time_point(std::chrono::milliseconds(now_ms()));
+    if (!parts_.executor.submit(task->id, task->kind, task->priority, now)) {
+        parts_.active.erase(id);
+        return Taken::leave;
+    }
+    return Taken::hold;
+}
+
+void ClusterDispatcher::lost_claim(const std::string& id) {
+    auto active = parts_.active.find(id);
+    if (!active) return;
+    active->abandoned = true;
+    active->wake.notify_all();
+    parts_.active.erase(id);
+}
+
+void ClusterDispatcher::cancel_elsewhere(Task task, std::function<void(Outcome<Task>)> done) {
+    // Still waiting on the shared queue (then ended here), or held by a server.
+    try {
+        if (queue_.withdraw(task.id))  // no server holds it: ended here
+            return parts_.record_cancel(std::make_shared<ActiveTask>(std::move(task)), std::move(done));
+        queue_.broadcast("cancel " + task.id);
+    } catch (const StoreError& e) {
+        return done(unavailable_after(e, *parts_.log));
+    }
+    done(std::move(task));  // the server running it ends it; the stream shows the end
+}
+
+Outcome<bool> ClusterDispatcher::pause_everywhere(bool paused) {
+    try {
+        queue_.set_paused(paused);                      // no server claims from now on (or again)
+        queue_.broadcast(paused ? "pause" : "resume");  // and none starts what it holds
+    } catch (const StoreError& e) {
+        return unavailable_after(e, *parts_.log);
+    }
+    paused_ = paused;
+    return true;
+}
+
+void ClusterDispatcher::on_message(const std::string& message) {
+    if (message == "pause" || message == "resume") {
+        paused_ = message == "pause";
+        parts_.pause_here(paused_);
+        if (!paused_) wake();
+        return;
+    }
+    constexpr std::string_view kCancel = "cancel ";
+    if (!message.starts_with(kCancel)) return;
+    const std::string id = message.substr(kCancel.size());
+    if (parts_.active.find(id)) return parts_.cancel(id);
+    // Not set up here yet (claimed a moment ago), or not here at all: kept a while.
+    std::lock_guard lock(early_cancels_mutex_);
+    if (early_cancels_.size() >= 1000) early_cancels_.erase(early_cancels_.begin());
+    early_cancels_.push_back(id);
+}
+
+bool ClusterDispatcher::full() {
+    // Read at most every kQueueLengthAge, not per request: the bound can be passed by
+    // what all servers accept within one such interval.
+    constexpr auto kQueueLengthAge = std::chrono::milliseconds(250);
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(queue_length_mutex_);
+    if (now - queue_length_read_ >= kQueueLengthAge) {
+        try {
+            queue_length_ = queue_.waiting();
+        } catch (const StoreError& e) {
+            parts_.log->warn("queue: its length is unknown: {}", e.what());  // the create's own write will say more
+        }
+        queue_length_read_ = now;
+    }
+    return queue_length_ >= parts_.max_active_tasks;
+}
+
+std::size_t ClusterDispatcher::waiting_elsewhere() {
+    try {
+        return queue_.waiting();  // the cluster's queue, beside what this server holds
+    } catch (const StoreError& e) {
+        parts_.log->warn("queue: its length is unknown: {}", e.what());
+        return 0;
+    }
+}
+
+void ClusterDispatcher::wake() {
+    if (worker_) worker_->wake();
+}
+
+} // namespace taskstream

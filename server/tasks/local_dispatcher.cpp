@@ -1,0 +1,49 @@
+#include "tasks/local_dispatcher.hpp"
+
+#include "core/clock.hpp"
+#include "tasks/recovery.hpp"
+
+namespace taskstream {
+
+LocalDispatcher::LocalDispatcher(DispatchParts parts, TaskLoader& tasks) : parts_(std::move(parts)), tasks_(tasks) {}
+
+DispatcherFactory LocalDispatcher::over(TaskLoader& tasks) {
+    return [&tasks](DispatchParts parts) { return std::make_unique<LocalDispatcher>(std::move(parts), tasks); };
+}
+
+void LocalDispatcher::start() {
+    for (auto& task : tasks_.load_unfinished_tasks()) recover(std::move(task));
+}
+
+void LocalDispatcher::recover(Task found) {
+    const bool kind_known = parts_.kinds.find(found.kind) != nullptr;
+    auto plan = plan_recovery(std::move(found), kind_known, parts_.max_redeliveries, now_ms());
+    Task& task = plan.task;
+    if (plan.changed) {
+        auto snapshot = std::make_shared<const Task>(task);
+        parts_.recorder.record_state(snapshot, [this, snapshot](bool ok) {
+            if (ok && is_terminal(snapshot->state)) parts_.finished(*snapshot);
+        });
+    }
+    if (is_terminal(task.state)) return;
+    parts_.log->info("recovered task {} ({}, attempt {})", task.id, to_string(task.state), task.attempt);
+    parts_.active.insert(std::make_shared<ActiveTask>(task));
+    schedule(task);
+}
+
+void LocalDispatcher::schedule(const Task& task) {
+    const auto due = Executor::Clock::time_point(std::chrono::milliseconds(task.scheduled_at));
+    if (!parts_.executor.submit(task.id, task.kind, task.priority, due))
+        parts_.log->error("executor queue full: task {} waits for the next start", task.id);
+}
+
+void LocalDispatcher::again(const Task& task) {
+    if (task.state == TaskState::retrying) schedule(task);
+}
+
+void LocalDispatcher::cancel_elsewhere(Task task, std::function<void(Outcome<Task>)> done) {
+    // Every unfinished task of this server is active here: this one ended a moment ago.
+    done(make_error(errc::conflict, "task is already " + std::string(to_string(task.state))));
+}
+
+} // namespace taskstream

@@ -1,0 +1,40 @@
+// LocalDispatcher: one server on its own store (SQLite). Its Executor is the
+// whole queue: a committed task is submitted to it, and at start the tasks this
+// server left unfinished are recovered (a running one redelivered). No other
+// server exists to tell anything, so pause is this server's and a task not
+// active here is finished.
+#pragma once
+
+#include "store/store.hpp"
+#include "tasks/dispatcher.hpp"
+
+namespace taskstream {
+
+class LocalDispatcher final : public Dispatcher {
+public:
+    LocalDispatcher(DispatchParts parts, TaskLoader& tasks);
+
+    void start() override;
+    void stop_taking() override {}
+    void stop() override {}
+    void schedule(const Task& task) override;
+    void again(const Task& task) override;
+    void finished(const std::string&) override {}
+    void cancel_elsewhere(Task task, std::function<void(Outcome<Task>)> done) override;
+    Outcome<bool> pause_everywhere(bool) override { return true; }
+    bool full() override { return false; }  // the executor's own bound: TaskCreator checks active tasks
+    std::size_t waiting_elsewhere() override { return 0; }
+    void wake() override {}
+    void on_message(const std::string&) override {}
+
+    /// The composition root's choice of this dispatcher.
+    static DispatcherFactory over(TaskLoader& tasks);
+
+private:
+    void recover(Task task);
+
+    DispatchParts parts_;
+    TaskLoader& tasks_;
+};
+
+} // namespace taskstream
