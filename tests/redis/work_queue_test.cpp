@@ -10,10 +10,14 @@
 #include "store/redis/redis_event_feed.hpp"
 #include "store/redis/redis_store.hpp"
 #include "store/redis/redis_work_queue.hpp"
+#include "work_queue_contract.hpp"
 
 using namespace taskstream;
 using taskstream::testing::RedisProcess;
+using taskstream::testing::QueueNode;
 using taskstream::testing::TempDir;
+using taskstream::testing::check_claims_and_leases;
+using taskstream::testing::check_limits_pause_and_withdraw;
 
 namespace {
 
@@ -92,57 +96,21 @@ TEST_CASE("redis queue: ids the store gives to two servers' writes form one orde
     CHECK(msg.messages == std::vector<std::string>{"cancel x"});
 }
 
+// The contract's bodies (work_queue_contract.hpp) run on the fake cluster too.
 TEST_CASE("redis queue: one claim per queued task, best priority first, and leases held by one server", "[redis]") {
     TempDir dir;
     RedisProcess redis(dir.path() / "redis");
     Node a(redis, "a"), b(redis, "b");
-    a.write(queued_task("t-low", "k", 0));
-    a.write(queued_task("t-high", "k", 5));
-    b.write(queued_task("t-mid", "k", 2));
-    auto running = queued_task("t-high", "k", 5);
-    CHECK(a.claim(1) == std::vector<std::string>{"t-high"});
-    CHECK(b.claim(1) == std::vector<std::string>{"t-mid"});
-    CHECK(a.claim(5) == std::vector<std::string>{"t-low"});
-    CHECK(b.claim(5).empty());  // each task once
-    // Writing the claimed task's row again as running does not queue it again.
-    running.state = TaskState::running;
-    a.write(running);
-    CHECK(b.claim(5).empty());
-    // Only the holder renews or releases a lease.
-    CHECK(b.queue.renew({a.entries["t-high"]}) == std::vector<std::string>{a.entries["t-high"]});
-    CHECK(a.queue.renew({a.entries["t-high"]}).empty());
-    CHECK_FALSE(b.queue.release(a.entries["t-high"]));
-    CHECK(a.queue.release(a.entries["t-high"]));
-    CHECK_FALSE(a.queue.release(a.entries["t-high"]));
-    // A retry puts it back, due later.
-    running.state = TaskState::retrying;
-    running.scheduled_at = now_ms() + 60000;
-    a.write(running);
-    CHECK(b.claim(5).empty());  // not due yet
+    QueueNode qa{a.queue, [&a](const Task& t) { a.write(t); }}, qb{b.queue, [&b](const Task& t) { b.write(t); }};
+    check_claims_and_leases(qa, qb);
 }
 
 TEST_CASE("redis queue: kind limits across servers, kinds a server lacks, pause and withdraw", "[redis]") {
     TempDir dir;
     RedisProcess redis(dir.path() / "redis");
     Node a(redis, "a"), b(redis, "b");
-    for (const char* id : {"s1", "s2", "s3"}) a.write(queued_task(id, "slow"));
-    a.write(queued_task("f1", "fast"));
-    const KindLimits limits{{"slow", 1}, {"fast", 0}};
-    CHECK(a.claim(1, limits) == std::vector<std::string>{"s1"});
-    // The one slot of `slow` is taken on A: B gets `fast`, not another `slow`.
-    CHECK(b.claim(5, limits) == std::vector<std::string>{"f1"});
-    CHECK(b.claim(5, {{"other", 0}}).empty());  // a server runs only kinds it has
-    CHECK(a.queue.release(a.entries["s1"]));
-    CHECK(b.claim(5, limits) == std::vector<std::string>{"s2"});
-
-    a.queue.set_paused(true);
-    CHECK(b.queue.paused());
-    CHECK(a.claim(5, {{"slow", 0}}).empty());
-    CHECK(b.queue.withdraw("s3"));  // waiting, not claimed: off the queue
-    CHECK_FALSE(b.queue.withdraw("s3"));
-    CHECK_FALSE(b.queue.withdraw("s2"));  // claimed by B
-    a.queue.set_paused(false);
-    CHECK(a.claim(5, {{"slow", 0}}).empty());
+    QueueNode qa{a.queue, [&a](const Task& t) { a.write(t); }}, qb{b.queue, [&b](const Task& t) { b.write(t); }};
+    check_limits_pause_and_withdraw(qa, qb);
 }
 
 TEST_CASE("redis queue: a lease left unrenewed is reclaimed by another server, once", "[redis]") {

@@ -1,0 +1,196 @@
+#include "fake_cluster.hpp"
+
+#include <algorithm>
+
+#include "core/clock.hpp"
+
+namespace taskstream::testing {
+
+void FakeCluster::row_written(const Task& task) {
+    std::lock_guard lock(mutex_);
+    if (task.state == TaskState::queued || task.state == TaskState::retrying)
+        waiting_[task.id] = Waiting{task.kind, task.priority, task.scheduled_at, next_order_++};
+    else
+        waiting_.erase(task.id);
+}
+
+std::uint64_t FakeCluster::assign(std::vector<EventPtr>& events) {
+    std::lock_guard lock(mutex_);
+    const std::uint64_t first = assigned_ + 1;
+    for (auto& e : events)
+        e = make_event(++assigned_, e->topic, e->type, e->data, e->ts_ms, e->terminal, e->kind, e->owner);
+    return first;
+}
+
+void FakeCluster::publish(const std::vector<EventPtr>& events) {
+    std::lock_guard lock(mutex_);
+    feed_.insert(feed_.end(), events.begin(), events.end());
+    fed_.notify_all();
+}
+
+std::uint64_t FakeCluster::last_id() const {
+    std::lock_guard lock(mutex_);
+    return assigned_;
+}
+
+bool FakeCluster::claim_once(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    return once_.insert(key).second;
+}
+
+void FakeCluster::release_once(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    once_.erase(key);
+}
+
+void FakeCluster::advance(std::chrono::milliseconds by) {
+    std::lock_guard lock(mutex_);
+    clock_ms_ += by.count();
+}
+
+void FakeCluster::steal(const std::string& task_id, const std::string& node) {
+    std::lock_guard lock(mutex_);
+    for (auto& [entry, lease] : leases_)
+        if (lease.task_id == task_id) {
+            lease.node = node;
+            lease.renewed_at = clock_ms_;
+        }
+}
+
+void FakeCluster::hold(const std::string& task_id, const std::string& kind, const std::string& node) {
+    std::lock_guard lock(mutex_);
+    lease_locked(node, task_id, kind, 0);
+}
+
+std::size_t FakeCluster::leases() const {
+    std::lock_guard lock(mutex_);
+    return leases_.size();
+}
+
+std::size_t FakeCluster::claim_calls() const {
+    std::lock_guard lock(mutex_);
+    return claim_calls_;
+}
+
+std::vector<std::string> FakeCluster::messages() const {
+    std::lock_guard lock(mutex_);
+    return messages_;
+}
+
+bool FakeCluster::waiting_contains(const std::string& task_id) const {
+    std::lock_guard lock(mutex_);
+    return waiting_.contains(task_id);
+}
+
+QueueClaim FakeCluster::lease_locked(const std::string& node, const std::string& task_id, const std::string& kind,
+                                     std::uint64_t order) {
+    const std::string entry = "entry-" + std::to_string(next_entry_++);
+    leases_[entry] = Lease{task_id, kind, node, clock_ms_, order};
+    return QueueClaim{entry, task_id};
+}
+
+std::vector<QueueClaim> FakeCluster::claim(const std::string& node, std::size_t max, const KindLimits& kinds) {
+    std::lock_guard lock(mutex_);
+    ++claim_calls_;
+    std::vector<QueueClaim> claims;
+    if (paused_) return claims;
+    const std::int64_t now = now_ms();
+    // Best first: the highest priority, then the first queued.
+    std::vector<std::pair<std::string, Waiting>> due;
+    for (const auto& [id, w] : waiting_)
+        if (w.due_ms <= now) due.emplace_back(id, w);
+    std::sort(due.begin(), due.end(), [](const auto& a, const auto& b) {
+        return a.second.priority != b.second.priority ? a.second.priority > b.second.priority
+                                                      : a.second.order < b.second.order;
+    });
+    for (const auto& [id, w] : due) {
+        if (claims.size() >= max) break;
+        auto kind = std::find_if(kinds.begin(), kinds.end(), [&](const auto& k) { return k.first == w.kind; });
+        if (kind == kinds.end()) continue;  // a kind this server lacks
+        const auto running = std::count_if(leases_.begin(), leases_.end(),
+                                           [&](const auto& l) { return l.second.kind == w.kind; });
+        if (kind->second > 0 && static_cast<std::size_t>(running) >= kind->second) continue;
+        claims.push_back(lease_locked(node, id, w.kind, w.order));
+        waiting_.erase(id);
+    }
+    return claims;
+}
+
+std::vector<std::string> FakeCluster::renew(const std::string& node, const std::vector<std::string>& entries) {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> lost;
+    for (const auto& entry : entries) {
+        auto it = leases_.find(entry);
+        if (it == leases_.end() || it->second.node != node) lost.push_back(entry);
+        else it->second.renewed_at = clock_ms_;
+    }
+    return lost;
+}
+
+bool FakeCluster::release(const std::string& node, const std::string& entry) {
+    std::lock_guard lock(mutex_);
+    auto it = leases_.find(entry);
+    if (it == leases_.end() || it->second.node != node) return false;
+    leases_.erase(it);
+    return true;
+}
+
+std::vector<QueueClaim> FakeCluster::reclaim(const std::string& node, std::size_t max, bool own) {
+    std::lock_guard lock(mutex_);
+    std::vector<QueueClaim> claims;
+    for (auto it = leases_.begin(); it != leases_.end() && claims.size() < max;) {
+        Lease& lease = it->second;
+        const bool lapsed = clock_ms_ - lease.renewed_at >= lease_.count();
+        if (own ? lease.node != node : (lease.node == node || !lapsed)) {
+            ++it;
+            continue;
+        }
+        // Queued again since its claim (a shutdown's requeue): the old lease is stale.
+        auto queued = waiting_.find(lease.task_id);
+        if (queued != waiting_.end() && queued->second.order > lease.queued_order) {
+            it = leases_.erase(it);
+            continue;
+        }
+        lease.node = node;
+        lease.renewed_at = clock_ms_;
+        claims.push_back(QueueClaim{it->first, lease.task_id});
+        ++it;
+    }
+    return claims;
+}
+
+bool FakeCluster::withdraw(const std::string& task_id) {
+    std::lock_guard lock(mutex_);
+    return waiting_.erase(task_id) > 0;
+}
+
+std::size_t FakeCluster::waiting() const {
+    std::lock_guard lock(mutex_);
+    return waiting_.size();
+}
+
+void FakeCluster::set_paused(bool paused) {
+    std::lock_guard lock(mutex_);
+    paused_ = paused;
+}
+
+bool FakeCluster::paused() const {
+    std::lock_guard lock(mutex_);
+    return paused_;
+}
+
+void FakeCluster::broadcast(const std::string& message) {
+    std::lock_guard lock(mutex_);
+    messages_.push_back(message);
+    fed_.notify_all();
+}
+
+void FakeCluster::read(std::uint64_t& seq, std::size_t& message_index, std::chrono::milliseconds wait,
+                       std::vector<EventPtr>& events, std::vector<std::string>& messages) {
+    std::unique_lock lock(mutex_);
+    fed_.wait_for(lock, wait, [&] { return feed_.size() > seq || messages_.size() > message_index; });
+    for (; seq < feed_.size(); ++seq) events.push_back(feed_[seq]);
+    for (; message_index < messages_.size(); ++message_index) messages.push_back(messages_[message_index]);
+}
+
+} // namespace taskstream::testing

@@ -1,0 +1,96 @@
+// The WorkQueue contract: one body for every implementation — Redis's
+// (tests/redis/work_queue_test.cpp) and the fake cluster the unit tests use
+// (tests/unit/tasks/work_queue_fake_test.cpp). What one answers, the other must too.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "model/task.hpp"
+#include "store/work_queue.hpp"
+
+namespace taskstream::testing {
+
+/// One server's side of the contract: its queue, and a commit of a task row to the
+/// store the queue follows.
+struct QueueNode {
+    WorkQueue& queue;
+    std::function<void(const Task&)> write;
+    std::map<std::string, std::string> entries{};  // task id -> lease entry
+
+    std::vector<std::string> claim(std::size_t n, KindLimits kinds = {{"k", 0}}) {
+        std::vector<std::string> ids;
+        for (auto& c : queue.claim(n, kinds)) {
+            ids.push_back(c.task_id);
+            entries[c.task_id] = c.entry;
+        }
+        return ids;
+    }
+};
+
+inline Task contract_task(const std::string& id, std::string kind = "k", int priority = 0) {
+    Task t;
+    t.id = id;
+    t.kind = std::move(kind);
+    t.state = TaskState::queued;
+    t.priority = priority;
+    t.created_at = t.scheduled_at = now_ms();
+    return t;
+}
+
+/// One claim per queued task, best priority first; leases renewed and released by their holder only.
+inline void check_claims_and_leases(QueueNode& a, QueueNode& b) {
+    a.write(contract_task("t-low", "k", 0));
+    a.write(contract_task("t-high", "k", 5));
+    b.write(contract_task("t-mid", "k", 2));
+    auto running = contract_task("t-high", "k", 5);
+    CHECK(a.claim(1) == std::vector<std::string>{"t-high"});
+    CHECK(b.claim(1) == std::vector<std::string>{"t-mid"});
+    CHECK(a.claim(5) == std::vector<std::string>{"t-low"});
+    CHECK(b.claim(5).empty());  // each task once
+    // Writing the claimed task's row again as running does not queue it again.
+    running.state = TaskState::running;
+    a.write(running);
+    CHECK(b.claim(5).empty());
+    // Only the holder renews or releases a lease.
+    CHECK(b.queue.renew({a.entries["t-high"]}) == std::vector<std::string>{a.entries["t-high"]});
+    CHECK(a.queue.renew({a.entries["t-high"]}).empty());
+    CHECK_FALSE(b.queue.release(a.entries["t-high"]));
+    CHECK(a.queue.release(a.entries["t-high"]));
+    CHECK_FALSE(a.queue.release(a.entries["t-high"]));
+    // A retry puts it back, due later.
+    running.state = TaskState::retrying;
+    running.scheduled_at = now_ms() + 60000;
+    a.write(running);
+    CHECK(b.claim(5).empty());  // not due yet
+    CHECK(a.queue.waiting() == 1);
+}
+
+/// Kind limits across servers, kinds a server lacks, the cluster-wide pause, withdraw.
+inline void check_limits_pause_and_withdraw(QueueNode& a, QueueNode& b) {
+    for (const char* id : {"s1", "s2", "s3"}) a.write(contract_task(id, "slow"));
+    a.write(contract_task("f1", "fast"));
+    const KindLimits limits{{"slow", 1}, {"fast", 0}};
+    CHECK(a.claim(1, limits) == std::vector<std::string>{"s1"});
+    // The one slot of `slow` is taken on A: B gets `fast`, not another `slow`.
+    CHECK(b.claim(5, limits) == std::vector<std::string>{"f1"});
+    CHECK(b.claim(5, {{"other", 0}}).empty());  // a server runs only kinds it has
+    CHECK(a.queue.release(a.entries["s1"]));
+    CHECK(b.claim(5, limits) == std::vector<std::string>{"s2"});
+
+    a.queue.set_paused(true);
+    CHECK(b.queue.paused());
+    CHECK(a.claim(5, {{"slow", 0}}).empty());
+    CHECK(b.queue.withdraw("s3"));  // waiting, not claimed: off the queue
+    CHECK_FALSE(b.queue.withdraw("s3"));
+    CHECK_FALSE(b.queue.withdraw("s2"));  // claimed by B
+    a.queue.set_paused(false);
+    CHECK(a.claim(5, {{"slow", 0}}).empty());
+}
+
+} // namespace taskstream::testing
