@@ -20,6 +20,7 @@
 #include <spdlog/spdlog.h>
 
 #include "auth/ticket_book.hpp"
+#include "store/memory_tickets.hpp"
 #include "auth/token_verifier.hpp"
 #include "auth/verification_keys.hpp"
 #include "http/authenticator.hpp"
@@ -93,7 +94,8 @@ struct World {
     IoThread thread{context, shard, sweeper};
     std::atomic<bool> ready{true};
     CorsPolicy cors{std::vector<std::string>{"https://app.example"}};
-    std::shared_ptr<TicketBook> tickets = std::make_shared<TicketBook>(1000, std::chrono::seconds(60));
+    MemoryTickets kept_tickets{1000};
+    std::shared_ptr<TicketBook> tickets = std::make_shared<TicketBook>(kept_tickets, std::chrono::seconds(60));
     std::shared_ptr<const TokenVerifier> verifier = std::make_shared<TokenVerifier>(
         std::vector<VerificationKey>{hs256_key(std::string(32, 'k'))}, TokenRules{});
     Authenticator authenticator{verifier, tickets, "ts_token", cors, false};

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/ticket_book.hpp"
+#include "store/memory_tickets.hpp"
 #include "auth/token_verifier.hpp"
 #include "auth/verification_keys.hpp"
 #include "core/digest.hpp"
@@ -60,7 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* raw, std::size_t size)
         }
         break;
     case 3: {
-        TicketBook book(16, std::chrono::seconds(60));
+        MemoryTickets kept(16);
+        TicketBook book(kept, std::chrono::seconds(60));
         Principal alice;
         alice.subject = "alice";
         auto minted = book.mint(alice, {"/v1/tasks/T/events"}, kNow * 1000);
