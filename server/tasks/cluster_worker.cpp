@@ -55,9 +55,11 @@ std::size_t ClusterWorker::held() const {
     return held_.size();
 }
 
-void ClusterWorker::forget(const std::string& task_id) {
-    std::lock_guard lock(mutex_);
-    held_.erase(task_id);
+void ClusterWorker::forget_locked(const std::string& task_id, const std::string& entry) {
+    auto it = held_.find(task_id);
+    if (it == held_.end()) return;
+    std::erase(it->second, entry);
+    if (it->second.empty()) held_.erase(it);
 }
 
 /// Worker's thread: what a server died holding under this server's name (an
@@ -111,7 +113,7 @@ void ClusterWorker::take_all(std::vector<QueueClaim> claims, bool reclaimed) {
     for (auto& c : claims) {
         {
             std::lock_guard lock(mutex_);
-            held_[c.task_id] = c.entry;  // before take(): holds() is true while the engine sets it up
+            held_[c.task_id].push_back(c.entry);  // before take(): holds() is true while the engine sets it up
         }
         Taken taken = Taken::release;
         try {
@@ -124,7 +126,10 @@ void ClusterWorker::take_all(std::vector<QueueClaim> claims, bool reclaimed) {
             if (reclaimed) log_->info("queue: took over task {} from a server that stopped renewing it", c.task_id);
             continue;
         }
-        forget(c.task_id);
+        {
+            std::lock_guard lock(mutex_);
+            forget_locked(c.task_id, c.entry);
+        }
         if (taken == Taken::release) queue_.release(c.entry);
     }
 }
@@ -133,8 +138,11 @@ void ClusterWorker::release_done() {
     std::vector<std::pair<std::string, std::string>> leases;
     {
         std::lock_guard lock(mutex_);
+        // The oldest lease of a task first; two done() of one task release two leases.
+        std::unordered_map<std::string, std::size_t> taken;
         for (const auto& id : done_)
-            if (auto it = held_.find(id); it != held_.end()) leases.emplace_back(id, it->second);
+            if (auto it = held_.find(id); it != held_.end() && taken[id] < it->second.size())
+                leases.emplace_back(id, it->second[taken[id]++]);
         done_.clear();
     }
     for (std::size_t i = 0; i < leases.size(); ++i) {
@@ -145,7 +153,8 @@ void ClusterWorker::release_done() {
             for (std::size_t j = i; j < leases.size(); ++j) done_.push_back(leases[j].first);
             throw;
         }
-        forget(leases[i].first);
+        std::lock_guard lock(mutex_);
+        forget_locked(leases[i].first, leases[i].second);
     }
 }
 
@@ -154,15 +163,23 @@ void ClusterWorker::renew() {
     std::unordered_map<std::string, std::string> task_of;
     {
         std::lock_guard lock(mutex_);
-        for (const auto& [task, entry] : held_) {
-            entries.push_back(entry);
-            task_of[entry] = task;
-        }
+        for (const auto& [task, held] : held_)
+            for (const auto& entry : held) {
+                entries.push_back(entry);
+                task_of[entry] = task;
+            }
     }
     for (const auto& entry : queue_.renew(entries)) {
         const auto& task = task_of[entry];
+        bool running_attempt = false;  // an older lease is one whose attempt ended already
+        {
+            std::lock_guard lock(mutex_);
+            auto it = held_.find(task);
+            running_attempt = it != held_.end() && it->second.back() == entry;
+            forget_locked(task, entry);
+        }
+        if (!running_attempt) continue;
         log_->warn("queue: the lease of task {} lapsed and another server holds it now; this server lets it go", task);
-        forget(task);
         hooks_.lost(task);
     }
 }

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -49,7 +50,10 @@ public:
     void stop();
     /// Claims now rather than at the next poll (a task was queued, a worker is free). Any thread.
     void wake();
-    /// The attempt of `task_id` is over and its state committed: its lease goes. Any thread, quick.
+    /// The attempt of `task_id` is over and its state committed: its lease goes — the
+    /// oldest this server holds for the task (the commit that ended an attempt may have
+    /// queued the task again, and this server claimed it again before hearing done).
+    /// Any thread, quick.
     void done(const std::string& task_id);
     /// True from the claim of `task_id` until its lease is released. Any thread.
     bool holds(const std::string& task_id) const;
@@ -60,7 +64,8 @@ private:
     void take_all(std::vector<QueueClaim> claims, bool reclaimed);
     void release_done();
     void renew();
-    void forget(const std::string& task_id);
+    /// Drops `entry` from what this server holds for `task_id`. Under mutex_.
+    void forget_locked(const std::string& task_id, const std::string& entry);
 
     WorkQueue& queue_;
     KindLimits kinds_;
@@ -70,7 +75,9 @@ private:
 
     mutable std::mutex mutex_;
     std::condition_variable wake_;
-    std::unordered_map<std::string, std::string> held_;  // task id -> its lease entry
+    /// Task id -> its lease entries, oldest first: the newest is the attempt that runs;
+    /// an older one waits for the done() of an attempt that ended.
+    std::unordered_map<std::string, std::deque<std::string>> held_;
     std::vector<std::string> done_;                       // task ids whose leases go
     bool woken_ = false;
     bool claiming_ = true;
