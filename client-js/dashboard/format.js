@@ -1,7 +1,7 @@
 // Small pure helpers for what the dashboard shows.
+import { TERMINAL_STATES } from '/client/index.js';
 
-export const ACTIVE_STATES = ['queued', 'running', 'retrying'];
-export const TERMINAL = ['succeeded', 'failed', 'cancelled'];
+const ACTIVE_STATES = ['queued', 'running', 'retrying'];
 
 /** "1.2 s", "3 m 04 s", "2 h 05 m". @param {number} ms */
 export function formatDuration(ms) {
@@ -34,7 +34,7 @@ export function allowedActions(state) {
   return {
     cancel: ACTIVE_STATES.includes(state),
     retry: state === 'failed' || state === 'cancelled',
-    delete: TERMINAL.includes(state),
+    delete: TERMINAL_STATES.includes(state),
   };
 }
 

@@ -1,24 +1,11 @@
-import { TaskstreamError } from './errors.js';
-import { isAfter, earlier } from './ids.js';
+import { isAfter } from './ids.js';
 import { Backoff } from './backoff.js';
 import { Ring } from './ring.js';
+import { planJoin, receives, taskIdOf, wantedTopics } from './plan.js';
 
-/** The server names at most this many topics per stream. */
-const MAX_TOPICS = 32;
 /** Events kept to catch up a watch that joins mid-stream without a reconnect. */
 const RECENT_EVENTS = 2000;
 const TASK_EVENT_TYPES = ['state', 'progress', 'log', 'reset'];
-
-/**
- * The task an event is about, or null for a producer's event.
- * @param {string} type @param {any} data
- */
-export function taskIdOf(type, data) {
-  if (data === null || typeof data !== 'object') return null;
-  if ((type === 'state' || type === 'reset') && typeof data.id === 'string' && typeof data.state === 'string') return data.id;
-  if ((type === 'progress' || type === 'log') && typeof data.task_id === 'string') return data.task_id;
-  return null;
-}
 
 /**
  * One multiplexed EventSource shared by every watch of a client. It subscribes to
@@ -59,28 +46,14 @@ export class SharedStream {
     this.connection = 'closed';
   }
 
-  /** Every topic the watches need, as the server should be asked for them. */
+  /** Every topic the watches need (plan.js). */
   wantedTopics() {
-    const topics = new Set();
-    const tasks = new Set();
-    for (const w of this.watches) {
-      for (const t of w.topics) topics.add(t);
-      for (const id of w.tasks) tasks.add(id);
-    }
-    const patterns = [...topics].filter((t) => t.endsWith('*')).map((t) => t.slice(0, -1));
-    const covered = (/** @type {string} */ topic) => patterns.some((p) => topic.startsWith(p));
-    const taskTopics = [...tasks].map((id) => `tasks/${id}`).filter((t) => !topics.has(t) && !covered(t));
-    if (topics.size > MAX_TOPICS) throw new TaskstreamError(`a client can watch at most ${MAX_TOPICS} topics at once`);
-    // Past the server's bound, every task; the watches pick theirs out.
-    if (topics.size + taskTopics.length > MAX_TOPICS) {
-      return [...[...topics].filter((t) => !t.startsWith('tasks/')), 'tasks/*'];
-    }
-    return [...topics, ...taskTopics].sort();
+    return wantedTopics(this.watches);
   }
 
-  /** True when the open stream already receives every event of `topic`. */
+  /** True when the open stream already receives every event of `topic`. @param {string} topic */
   receives(topic) {
-    return this.subscribed.some((t) => (t.endsWith('*') ? topic.startsWith(t.slice(0, -1)) : t === topic));
+    return receives(this.subscribed, topic);
   }
 
   /**
@@ -93,26 +66,16 @@ export class SharedStream {
     this.watches.add(watch);
     this.listenFor(watch.eventTypes);
     const wanted = this.wantedTopics();
-    const grows = wanted.some((t) => !this.subscribed.includes(t));
-    if (this.source === null && this.retryTimer === null) {
-      this.open(wanted, from);
-      return;
-    }
-    if (grows) {
-      // The stream has not carried the new topics: ask again from the earliest
-      // point anyone needs, and let each watch drop what it already has.
-      this.open(wanted, earlier(this.lastId, from));
-      return;
-    }
-    // Already received: catch the watch up from what was kept, or re-open if too old.
-    if (from !== null && this.lastId !== null && isAfter(this.lastId, from)) {
-      const kept = this.recentFloor !== null && !isAfter(this.recentFloor, from);
-      if (!kept) {
-        this.open(wanted, from);
-        return;
-      }
-      for (const e of this.recent) if (isAfter(e.id, from)) watch.receive(e);
-    }
+    const plan = planJoin({
+      streaming: this.source !== null || this.retryTimer !== null,
+      subscribed: this.subscribed,
+      wanted,
+      lastId: this.lastId,
+      recentFloor: this.recentFloor,
+      from,
+    });
+    if (plan.action === 'open') this.open(wanted, plan.from);
+    else if (plan.action === 'catch-up') for (const e of this.recent) if (isAfter(e.id, plan.from)) watch.receive(e);
   }
 
   /** @param {import('./watch.js').Watch} watch */
