@@ -104,26 +104,37 @@ std::optional<Startup> check_startup(const ServerOptions& options, spdlog::logge
     return s;
 }
 
-/// Blocks until SIGINT, SIGTERM, SIGQUIT or SIGHUP; a second signal exits at once.
-int wait_for_signal(Frontend& front, spdlog::logger& log) {
-    std::promise<int> stop_requested;
-    asio::signal_set signals(front.first_context(), SIGINT, SIGTERM, SIGQUIT);
-    signals.add(SIGHUP);
-    std::function<void(const boost::system::error_code&, int)> on_signal =
-        [&](const boost::system::error_code& ec, int signo) {
+/// SIGINT, SIGTERM, SIGQUIT and SIGHUP, from start to exit: the first starts the
+/// shutdown, a second (during it) exits at once.
+class ShutdownSignals {
+public:
+    ShutdownSignals(Frontend& front, spdlog::logger& log)
+        : front_(front), log_(log), signals_(front.first_context(), SIGINT, SIGTERM, SIGQUIT) {
+        signals_.add(SIGHUP);
+        listen();
+    }
+    /// Blocks until the first signal; returns the exit code.
+    int wait() { return stop_requested_.get_future().get(); }
+
+private:
+    void listen() {
+        signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
             if (ec) return;
-            if (!front.set_unready()) {
-                log.warn("second signal: exiting at once");
+            if (!front_.set_unready()) {
+                log_.warn("second signal: exiting at once");
                 std::_Exit(128 + signo);
             }
-            log.info("signal {}: shutting down", signo);
-            stop_requested.set_value(0);
-            signals.async_wait(on_signal);
-        };
-    signals.async_wait(on_signal);
-    front.start();
-    return stop_requested.get_future().get();
-}
+            log_.info("signal {}: shutting down", signo);
+            stop_requested_.set_value(0);
+            listen();
+        });
+    }
+
+    Frontend& front_;
+    spdlog::logger& log_;
+    asio::signal_set signals_;
+    std::promise<int> stop_requested_;
+};
 
 /// In order: readiness failed at the signal, and everything serves on for the delay
 /// (a load balancer takes the node out first); then no new connections, every stream
@@ -158,7 +169,9 @@ int run_server(const ServerOptions& options, const KindRegistry& kinds, const St
         Backend back(options, kinds, config, node_name_of(options, startup->endpoint), log);
         Frontend front(options, startup->endpoint, back, startup->security, fd_limit, log);
         const auto gauges = register_server_gauges(front.listener(), back.hub, back.engine);
-        const int code = wait_for_signal(front, *log);
+        ShutdownSignals signals(front, *log);  // alive until the process ends: a second signal exits
+        front.start();
+        const int code = signals.wait();
         shut_down(options, front, back, *log);
         return code;
     } catch (const StartFailed& failed) {
