@@ -17,9 +17,8 @@ Deployment open_or_fail(const ServerOptions& options, const std::string& node, s
     }
 }
 
-Journal::Options journal_options_of(const ServerOptions& options, Journal::EventIds ids) {
+Journal::Options journal_options_of(const ServerOptions& options) {
     Journal::Options o;
-    o.ids = ids;
     o.maintenance_interval = options.prune_interval;
     return o;
 }
@@ -53,18 +52,18 @@ Engine::Options engine_options_of(const ServerOptions& options) {
 Backend::Backend(const ServerOptions& options, const KindRegistry& kinds, const StructuredConfig& config,
                  const std::string& node, std::shared_ptr<spdlog::logger> log)
     : deployment(open_or_fail(options, node, log)),
-      journal(*deployment.store, hub, journal_options_of(options, deployment.ids), log),
-      streams(*deployment.store, journal, hub, replay_page_of(options), log),
-      engine(kinds, *deployment.store, journal, streams, engine_options_of(options), std::move(deployment.dispatch), log),
-      topics(journal, streams),
+      journal(deployment.journal(*deployment.store, hub, journal_options_of(options), log)),
+      streams(*deployment.store, *journal, hub, replay_page_of(options), log),
+      engine(kinds, *deployment.store, *journal, streams, engine_options_of(options), std::move(deployment.dispatch), log),
+      topics(*journal, streams),
       log_(log) {
-    journal.set_maintenance([store = deployment.store.get(), log, retention = retention_of(options)] {
+    journal->set_maintenance([store = deployment.store.get(), log, retention = retention_of(options)] {
         auto pruned = store->prune(retention, now_ms());
         if (pruned.tasks + pruned.events > 0)
             log->info("retention: pruned {} tasks and {} events", pruned.tasks, pruned.events);
     });
     try {
-        journal.start();
+        journal->start();
     } catch (const StoreError& e) {
         log->critical("cannot write to the store: {}", e.what());
         throw StartFailed{1};
@@ -80,7 +79,7 @@ Backend::Backend(const ServerOptions& options, const KindRegistry& kinds, const 
     if (deployment.feed) {
         // Several servers: this hub hears what every server commits, and the
         // dispatcher what they say (cancel, pause).
-        relay_ = std::make_unique<EventRelay>(*deployment.feed, hub, journal, log);
+        relay_ = std::make_unique<EventRelay>(*deployment.feed, hub, *journal, log);
         relay_->on_message([this](const std::string& m) { engine.on_message(m); });
         relay_->on_events([this](const std::vector<EventPtr>& events) {
             // A state event may mean a task was queued: a worker need not wait for its poll.
@@ -113,7 +112,7 @@ void Backend::stop() {
     stop_schedules();
     engine.stop();  // drain running attempts, interrupt the rest
     if (relay_) relay_->stop();
-    journal.stop();  // commit the final events
+    journal->stop();  // commit the final events
     log_->info("shutdown: final events committed (last id {})", hub.last_seq());
     if (webhooks_) webhooks_->stop();
 }

@@ -42,7 +42,7 @@ public:
 
     Deployment deployment;
     Hub hub;
-    Journal journal;
+    std::unique_ptr<Journal> journal;  // the deployment's kind
     StreamOpener streams;
     Engine engine;
     TopicService topics;

@@ -1,5 +1,7 @@
 #include "app/deployment.hpp"
 
+#include "journal/reserved_id_journal.hpp"
+#include "journal/store_id_journal.hpp"
 #include "store/memory_tickets.hpp"
 #include "store/redis/redis_event_feed.hpp"
 #include "store/redis/redis_shared_tickets.hpp"
@@ -16,9 +18,17 @@ namespace {
 // Tickets live a minute at most; this process holds at most this many unused ones.
 constexpr std::size_t kTicketCapacity = 100000;
 
+template <typename J>
+JournalFactory journal_of_kind() {
+    return [](Store& store, Hub& hub, Journal::Options options, std::shared_ptr<spdlog::logger> log) {
+        return std::make_unique<J>(store, hub, options, std::move(log));
+    };
+}
+
 Deployment alone_on_sqlite(const ServerOptions& options, std::shared_ptr<spdlog::logger> log) {
     Deployment d;
     d.store = std::make_unique<SqliteStore>(options.data_dir, log);
+    d.journal = journal_of_kind<ReservedIdJournal>();
     d.tickets = std::make_unique<MemoryTickets>(kTicketCapacity);
     d.dispatch = LocalDispatcher::over(*d.store);
     return d;
@@ -31,7 +41,7 @@ Deployment one_of_several_on_redis(const ServerOptions& options, const std::stri
     Deployment d;
     d.reachable = [r = redis.get()] { return r->reachable(); };
     d.reads_over_network = true;
-    d.ids = Journal::EventIds::from_store;
+    d.journal = journal_of_kind<StoreIdJournal>();
     auto queue = std::make_unique<RedisWorkQueue>(
         redis->connection(), options.redis_prefix,
         RedisWorkQueue::Options{.node = node, .lease = options.lease, .aging_step = options.aging});

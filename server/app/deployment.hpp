@@ -13,6 +13,7 @@
 #include <spdlog/logger.h>
 
 #include "app/options.hpp"
+#include "hub/hub.hpp"
 #include "journal/journal.hpp"
 #include "store/event_feed.hpp"
 #include "store/store.hpp"
@@ -22,11 +23,15 @@
 
 namespace taskstream {
 
+/// Builds the journal (ReservedIdJournal or StoreIdJournal: where event ids come from).
+using JournalFactory =
+    std::function<std::unique_ptr<Journal>(Store&, Hub&, Journal::Options, std::shared_ptr<spdlog::logger>)>;
+
 struct Deployment {
     std::unique_ptr<Store> store;
     std::function<bool()> reachable = [] { return true; };  // /readyz: the store answers
     bool reads_over_network = false;  // its reads wait on a network: never on an I/O thread
-    Journal::EventIds ids = Journal::EventIds::reserved_blocks;
+    JournalFactory journal;
     std::unique_ptr<TicketStore> tickets;
     DispatcherFactory dispatch;
     /// Several servers: what the others commit and say (null alone: nobody else writes).

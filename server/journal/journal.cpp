@@ -1,6 +1,5 @@
 #include "journal/journal.hpp"
 
-
 #include <optional>
 #include <unordered_set>
 
@@ -17,7 +16,7 @@ auto& commit_seconds = metrics::Registry::global().histogram(
 } // namespace
 
 Journal::Journal(Store& store, Hub& hub, Options options, std::shared_ptr<spdlog::logger> log)
-    : store_(store), hub_(hub), options_(options), log_(std::move(log)), store_ids_(options.ids == EventIds::from_store) {}
+    : store_(store), hub_(hub), options_(options), log_(std::move(log)) {}
 
 Journal::~Journal() { stop(); }
 
@@ -25,7 +24,7 @@ void Journal::start() {
     std::lock_guard lock(mutex_);
     last_seq_ = store_.seq_ceiling();
     hub_.continue_after(last_seq_);
-    if (!store_ids_) seq_ceiling_ = persist_ceiling(last_seq_ + options_.id_block);
+    prepare_ids_locked();
     next_maintenance_ = std::chrono::steady_clock::now() + options_.maintenance_interval;
     writer_ = std::thread([this] { run(); });
 }
@@ -64,66 +63,20 @@ std::uint64_t Journal::last_issued() const {
     return last_seq_;
 }
 
-bool Journal::has_issued(std::uint64_t id) const {
-    if (id <= last_issued()) return true;
-    if (!store_ids_) return false;
-    try {
-        return id <= store_.seq_ceiling();
-    } catch (const StoreError&) {
-        return true;  // cannot tell now: placed where it says, rather than reset
-    }
-}
-
 void Journal::observe(std::uint64_t seq) {
     std::lock_guard lock(mutex_);
     last_seq_ = std::max(last_seq_, seq);
 }
 
-/// Sequences the entry's event (unless the ids ran out: then the writer does,
-/// after reserving more) and hands the entry to the writer.
+/// Hands the entry to the writer (its event may get its id on the way: appended_locked).
 void Journal::enqueue_locked(Entry&& entry) {
     Pending& p = queue_.emplace_back(std::move(entry), nullptr);
-    if (p.entry.has_event && !sequencing_blocked_ && !store_ids_) {
-        if (last_seq_ + 1 > seq_ceiling_) sequencing_blocked_ = true;
-        else sequence_locked(p);
-    }
+    appended_locked(p);
     const bool can_wait = writer_holds_batch_ && !p.entry.durable && !reservation_due_locked() &&
                           queue_.size() < options_.batch_bound;
     if (!writer_notified_ && !can_wait) {
         writer_notified_ = true;
         wake_writer_.notify_one();
-    }
-}
-
-bool Journal::reservation_due_locked() const {
-    return !store_ids_ && (sequencing_blocked_ || last_seq_ + options_.id_block / 2 > seq_ceiling_);
-}
-
-/// Gives the event its id and publishes it at once when it need not wait for
-/// its commit and nothing sequenced before it is still unpublished.
-void Journal::sequence_locked(Pending& p) {
-    p.event = make_event(++last_seq_, std::move(p.entry.topic), std::move(p.entry.type), std::move(p.entry.data),
-                         now_ms(), p.entry.terminal, std::move(p.entry.kind), std::move(p.entry.owner));
-    if (p.entry.sequenced) p.entry.sequenced(p.event->seq);
-    const bool waits = p.entry.durable && !p.entry.publish_before_commit;
-    if (!waits && unpublished_.empty()) hub_.publish(p.event);
-    else unpublished_.push_back(Unpublished{p.event, waits});
-}
-
-/// After a commit of every event up to `through` (or its failure): publishes
-/// the held-back events it covers (drops them if it failed) and, behind them,
-/// the ones that only waited for their turn.
-void Journal::release_locked(std::uint64_t through, bool committed) {
-    while (!unpublished_.empty()) {
-        auto& front = unpublished_.front();
-        if (front.event->seq <= through) {
-            if (committed) hub_.publish(front.event);
-        } else if (front.waits_for_commit) {
-            break;
-        } else {
-            hub_.publish(front.event);
-        }
-        unpublished_.pop_front();
     }
 }
 
@@ -173,103 +126,12 @@ void Journal::run() {
     }
 }
 
-/// Writer thread: persists a higher ceiling, then sequences what waited for
-/// ids, in order — the batch just taken, then what was queued since — until
-/// none waits. If the store refuses the ceiling, what has no id is answered as
-/// not committed.
-void Journal::reserve_ids(std::vector<Pending>& batch) {
-    auto sequence_all = [&](std::vector<Pending>& entries) {
-        for (auto& p : entries) {
-            if (!p.entry.has_event || p.event) continue;
-            if (last_seq_ + 1 > seq_ceiling_) return false;
-            sequence_locked(p);
-        }
-        return true;
-    };
-    // Entries left without an id; told so after the lock is released (a
-    // callback may append again).
-    std::vector<Pending> refused;
-    auto refuse = [&refused](std::vector<Pending>& entries) {
-        std::erase_if(entries, [&refused](Pending& p) {
-            if (!p.entry.has_event || p.event) return false;
-            refused.push_back(std::move(p));
-            return true;
-        });
-    };
-    std::uint64_t ceiling;
-    {
-        std::lock_guard lock(mutex_);
-        ceiling = seq_ceiling_ + options_.id_block;
-    }
-    for (;;) {
-        bool reserved = true;
-        try {
-            persist_ceiling(ceiling);
-        } catch (const StoreError& e) {
-            log_->error("journal: cannot reserve event ids: {}", e.what());
-            reserved = false;
-        }
-        std::lock_guard lock(mutex_);
-        if (reserved) seq_ceiling_ = std::max(seq_ceiling_, ceiling);
-        if (!sequencing_blocked_) return;
-        if (sequence_all(batch) && sequence_all(queue_)) {
-            sequencing_blocked_ = false;
-            return;
-        }
-        if (!reserved) {
-            refuse(batch);
-            refuse(queue_);
-            sequencing_blocked_ = false;
-            break;
-        }
-        ceiling = seq_ceiling_ + options_.id_block;
-    }
-    for (auto& p : refused)
-        if (p.entry.done) p.entry.done(false);
-}
-
 /// Writer thread: adds one sequenced entry to the batch of the next commit.
 void Journal::add(Pending&& p) {
     if (pending_.empty()) first_pending_at_ = std::chrono::steady_clock::now();
     if (p.entry.durable) pending_durable_ = true;
     pending_.push_back(std::move(p));
     if (pending_.size() >= options_.batch_bound) flush();
-}
-
-/// Writer thread: one transaction for the whole pending batch (the latest row
-/// of each task, every event), then reports back and publishes what waited.
-void Journal::flush() {
-    WriteBatch batch;
-    batch.durable = pending_durable_;
-    if (store_ids_) return flush_assigned(batch);
-    add_rows(batch);
-    std::uint64_t through = 0;
-    for (const auto& p : pending_) {
-        if (!p.event) continue;
-        batch.events.push_back(p.event);
-        through = p.event->seq;
-    }
-    bool committed = true;
-    const auto commit_started = std::chrono::steady_clock::now();
-    try {
-        store_.write(batch);
-        commit_seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_started).count());
-    } catch (const StoreError& e) {
-        committed = false;
-        log_->error("journal: commit of {} entries failed: {}", pending_.size(), e.what());
-    }
-    // Callbacks first: the engine's view turns to the committed state before any
-    // reader can hear of it, so a reader that got an event finds it in GET too.
-    for (auto& p : pending_)
-        if (p.entry.done) p.entry.done(committed);
-    if (through > 0) {
-        std::lock_guard lock(mutex_);
-        release_locked(through, committed);
-        if (committed) hub_.committed_through(through);
-        else hub_.retract(batch.events);  // in seq order
-    }
-    pending_.clear();
-    pending_durable_ = false;
 }
 
 /// Writer thread: the pending batch's rows (the latest of each task, reusing its state
@@ -287,58 +149,16 @@ void Journal::add_rows(WriteBatch& batch) const {
     }
 }
 
-/// Writer thread: the batch's events go without ids; the store gives them, in
-/// order, and the feed brings them to every server's hub (this one's too).
-void Journal::flush_assigned(WriteBatch& batch) {
-    batch.assign_ids = true;
-    for (auto& p : pending_) {
-        if (!p.entry.has_event) continue;
-        p.event = make_event(0, std::move(p.entry.topic), std::move(p.entry.type), std::move(p.entry.data), now_ms(),
-                             p.entry.terminal, std::move(p.entry.kind), std::move(p.entry.owner));
-        batch.events.push_back(p.event);
-    }
-    add_rows(batch);
-    bool committed = true;
-    std::uint64_t first = 0;
-    {
-        std::lock_guard lock(mutex_);
-        writing_ = true;
-    }
-    const auto commit_started = std::chrono::steady_clock::now();
-    try {
-        first = store_.write(batch);
-        commit_seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_started).count());
-    } catch (const StoreError& e) {
-        committed = false;
-        log_->error("journal: commit of {} entries failed: {}", pending_.size(), e.what());
-    }
-    if (committed && !batch.events.empty()) {
-        std::lock_guard lock(mutex_);
-        std::uint64_t seq = first;
-        for (auto& p : pending_) {
-            if (!p.event) continue;
-            if (p.entry.sequenced) p.entry.sequenced(seq);
-            ++seq;
-        }
-        last_seq_ = std::max(last_seq_, seq - 1);
-    }
-    for (auto& p : pending_)
-        if (p.entry.done) p.entry.done(committed);
-    {
-        std::lock_guard lock(mutex_);
-        writing_ = false;
-        if (committed && !batch.events.empty()) settled_through_ = first + batch.events.size() - 1;
-    }
-    settled_.notify_all();
-    pending_.clear();
-    pending_durable_ = false;
+std::uint64_t Journal::timed_write(const WriteBatch& batch) {
+    const auto started = std::chrono::steady_clock::now();
+    const std::uint64_t first = store_.write(batch);
+    commit_seconds.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    return first;
 }
 
-bool Journal::await_settled(std::uint64_t seq, std::chrono::milliseconds wait) {
-    std::unique_lock lock(mutex_);
-    // Not writing: any event of ours has had its callbacks. Writing: the ids in flight
-    // are above settled_through_, so an event at or below it is not among them.
-    return settled_.wait_for(lock, wait, [&] { return !writing_ || seq <= settled_through_; });
+void Journal::clear_pending() {
+    pending_.clear();
+    pending_durable_ = false;
 }
 
 /// Writer thread: runs the maintenance task when it is due, between batches.
@@ -350,16 +170,6 @@ void Journal::run_maintenance_if_due() {
         log_->error("journal: maintenance failed: {}", e.what());
     }
     next_maintenance_ = std::chrono::steady_clock::now() + options_.maintenance_interval;
-}
-
-/// Persists a new high-water mark before any id above the old one is issued,
-/// so that ids seen by clients are never reused after a crash. Returns it.
-std::uint64_t Journal::persist_ceiling(std::uint64_t ceiling) {
-    WriteBatch batch;
-    batch.durable = true;
-    batch.seq_ceiling = ceiling;
-    store_.write(batch);
-    return ceiling;
 }
 
 } // namespace taskstream

@@ -9,7 +9,8 @@
 
 #include "hub/hub.hpp"
 #include "interposed_store.hpp"
-#include "journal/journal.hpp"
+#include "journal/reserved_id_journal.hpp"
+#include "journal/store_id_journal.hpp"
 #include "quiet_logger.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "streams/stream_opener.hpp"
@@ -20,6 +21,7 @@ struct StoreRigOptions {
     Hub::Options hub;
     Journal::Options journal;
     ReadLimit replay_page{.events = 100, .bytes = 1 << 20};
+    bool store_gives_ids = false;  // a StoreIdJournal (several servers), not a ReservedIdJournal
 };
 
 struct StoreRig {
@@ -31,13 +33,14 @@ struct StoreRig {
           interposed(std::make_unique<InterposedStore>(*sqlite)),
           store(*interposed),
           hub(options.hub),
-          journal(store, hub, options.journal, log),
+          owned_journal(journal_of(options)),
+          journal(*owned_journal),
           opener(store, journal, hub, options.replay_page, log) {
         journal.start();
     }
     /// On `shared`, the test's store (one several rigs may share).
     StoreRig(Store& shared, Options options)
-        : store(shared), hub(options.hub), journal(store, hub, options.journal, log),
+        : store(shared), hub(options.hub), owned_journal(journal_of(options)), journal(*owned_journal),
           opener(store, journal, hub, options.replay_page, log) {
         journal.start();
     }
@@ -46,12 +49,18 @@ struct StoreRig {
     /// The hooks in the path of its own store.
     InterposedStore& hooks() { return *interposed; }
 
+    std::unique_ptr<Journal> journal_of(const Options& options) {
+        if (options.store_gives_ids) return std::make_unique<StoreIdJournal>(store, hub, options.journal, log);
+        return std::make_unique<ReservedIdJournal>(store, hub, options.journal, log);
+    }
+
     std::shared_ptr<spdlog::logger> log = quiet_logger();
     std::unique_ptr<SqliteStore> sqlite;
     std::unique_ptr<InterposedStore> interposed;
     Store& store;
     Hub hub;
-    Journal journal;
+    std::unique_ptr<Journal> owned_journal;
+    Journal& journal;
     StreamOpener opener;
 };
 

@@ -6,7 +6,7 @@
 
 #include "recording_subscriber.hpp"
 #include "temp_dir.hpp"
-#include "journal/journal.hpp"
+#include "journal/reserved_id_journal.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 using namespace taskstream;
@@ -35,7 +35,7 @@ TEST_CASE("journal: events reach the hub in strictly increasing order, durable o
     Hub hub;
     auto sub = std::make_shared<RecordingSubscriber>();
     hub.attach("t", 0, sub);
-    Journal journal(store, hub, Journal::Options{}, taskstream::testing::quiet_logger());
+    ReservedIdJournal journal(store, hub, Journal::Options{}, taskstream::testing::quiet_logger());
     journal.start();
 
     std::promise<std::uint64_t> committed_events;
@@ -65,7 +65,7 @@ TEST_CASE("journal: after a restart, new ids start above the persisted high-wate
         Hub hub;
         auto sub = std::make_shared<RecordingSubscriber>();
         hub.attach("t", 0, sub);
-        Journal journal(store, hub, Journal::Options{std::chrono::milliseconds(50), 1000, 1000, 10}, taskstream::testing::quiet_logger());
+        ReservedIdJournal journal(store, hub, Journal::Options{std::chrono::milliseconds(50), 1000, 1000, 10}, taskstream::testing::quiet_logger());
         journal.start();
         for (int i = 0; i < 25; ++i) REQUIRE(journal.append(event_entry("t", "progress", false), std::chrono::seconds(5)));
         REQUIRE(sub->wait_until([](const auto& es) { return es.size() == 25; }));
@@ -79,7 +79,7 @@ TEST_CASE("journal: after a restart, new ids start above the persisted high-wate
     Hub hub;
     auto sub = std::make_shared<RecordingSubscriber>();
     hub.attach("t", 0, sub);
-    Journal journal(store, hub, Journal::Options{}, taskstream::testing::quiet_logger());
+    ReservedIdJournal journal(store, hub, Journal::Options{}, taskstream::testing::quiet_logger());
     journal.start();
     REQUIRE(journal.append(event_entry("t", "progress", false), std::chrono::seconds(5)));
     REQUIRE(sub->wait_until([](const auto& es) { return es.size() == 1; }));
@@ -91,7 +91,7 @@ TEST_CASE("journal: a full queue refuses instead of blocking the caller") {
     TempDir dir;
     SqliteStore store(dir.path(), taskstream::testing::quiet_logger());
     Hub hub;
-    Journal journal(store, hub, Journal::Options{std::chrono::milliseconds(50), 1000, 3, 1000}, taskstream::testing::quiet_logger());
+    ReservedIdJournal journal(store, hub, Journal::Options{std::chrono::milliseconds(50), 1000, 3, 1000}, taskstream::testing::quiet_logger());
     // Not started: nothing drains the queue.
     CHECK(journal.try_append(event_entry("t", "log", false)));
     CHECK(journal.try_append(event_entry("t", "log", false)));
@@ -137,7 +137,7 @@ TEST_CASE("journal: a producer's event reaches readers before its commit, its pu
     Hub hub;
     auto probe = std::make_shared<StoreProbe>(store);
     hub.attach("p", 0, probe);
-    Journal journal(store, hub, Journal::Options{}, taskstream::testing::quiet_logger());
+    ReservedIdJournal journal(store, hub, Journal::Options{}, taskstream::testing::quiet_logger());
     journal.start();
 
     std::promise<bool> answered;
@@ -169,7 +169,7 @@ TEST_CASE("journal: entries that wait for the group commit are committed with it
     SECTION("a durable entry commits what waited before it, whatever the group-commit window") {
         Journal::Options options;
         options.group_commit = std::chrono::hours(1);  // progress alone would wait that long
-        Journal journal(store, hub, options, taskstream::testing::quiet_logger());
+        ReservedIdJournal journal(store, hub, options, taskstream::testing::quiet_logger());
         journal.start();
         std::promise<std::size_t> stored;
         REQUIRE(journal.try_append(event_entry("w", "progress", false)));
@@ -183,7 +183,7 @@ TEST_CASE("journal: entries that wait for the group commit are committed with it
         journal.stop();
     }
     SECTION("progress alone is committed when its window ends, appended while the writer waits or not") {
-        Journal journal(store, hub, Journal::Options{}, taskstream::testing::quiet_logger());
+        ReservedIdJournal journal(store, hub, Journal::Options{}, taskstream::testing::quiet_logger());
         journal.start();
         std::mutex mutex;
         std::condition_variable all_done;

@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include <future>
-#include <thread>
 
+#include "eventually.hpp"
 #include "fake_shared_store.hpp"
 #include "journal/event_relay.hpp"
 #include "recording_subscriber.hpp"
@@ -15,8 +15,10 @@
 #include "tasks/cluster_dispatcher.hpp"
 #include "tasks/engine.hpp"
 #include "temp_dir.hpp"
+#include "test_kinds.hpp"
 
 using namespace taskstream;
+using taskstream::testing::eventually;
 using taskstream::testing::FakeCluster;
 using taskstream::testing::RecordingSubscriber;
 using taskstream::testing::StoreRig;
@@ -34,34 +36,15 @@ KindRegistry cluster_kinds() {
         return {{"attempt", ctx.attempt()}};
     };
     r.add(ok);
-    TaskKind slow;  // runs until cancelled (or let go)
-    slow.name = "t.slow";
-    slow.handler = [](TaskContext& ctx) -> json {
-        ctx.progress(1.0, "started");
-        while (ctx.sleep_for(std::chrono::seconds(10))) {}
-        ctx.check_cancelled();
-        return nullptr;
-    };
-    r.add(slow);
+    r.add(taskstream::testing::until_cancelled_kind("t.slow"));
     return r;
-}
-
-/// Polls `done` until it holds, at most `limit` (the cluster's threads work on their own).
-template <typename Pred>
-bool eventually(Pred done, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return true;
 }
 
 /// One server as the composition root wires it on a shared store.
 struct Server {
     Server(FakeCluster& cluster, Store& shared, const KindRegistry& kinds, const std::string& node, bool claims)
         : store(shared, cluster), queue(cluster, node), feed(cluster),
-          parts(store, StoreRig::Options{.hub = {}, .journal = ids_from_store(), .replay_page = {.events = 100}}),
+          parts(store, StoreRig::Options{.hub = {}, .journal = {}, .replay_page = {.events = 100}, .store_gives_ids = true}),
           engine(kinds, store, parts.journal, parts.opener, Engine::Options{.workers = 2},
                  ClusterDispatcher::over(queue, store,
                                          ClusterDispatcher::Options{
@@ -79,12 +62,6 @@ struct Server {
         engine.stop();
         relay.stop();
         parts.journal.stop();
-    }
-
-    static Journal::Options ids_from_store() {
-        Journal::Options o;
-        o.ids = Journal::EventIds::from_store;
-        return o;
     }
 
     Task create(const std::string& kind) {

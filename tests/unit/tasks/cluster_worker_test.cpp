@@ -4,28 +4,19 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
-#include <thread>
 
 #include "core/clock.hpp"
+#include "eventually.hpp"
 #include "fake_cluster.hpp"
 #include "quiet_logger.hpp"
 #include "tasks/cluster_worker.hpp"
 
 using namespace taskstream;
+using taskstream::testing::eventually;
 using taskstream::testing::FakeCluster;
 using taskstream::testing::FakeWorkQueue;
 
 namespace {
-
-template <typename Pred>
-bool eventually(Pred done, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return true;
-}
 
 Task queued(const std::string& id) {
     Task t;
@@ -36,22 +27,32 @@ Task queued(const std::string& id) {
     return t;
 }
 
-} // namespace
-
-TEST_CASE("ClusterWorker: a task claimed again before its last attempt's done() keeps the new attempt's lease") {
+/// A worker on the fake queue whose engine holds every claim; it counts takes and losses.
+struct Rig {
     FakeCluster cluster;
-    FakeWorkQueue queue(cluster, "w");
+    FakeWorkQueue queue{cluster, "w"};
     std::atomic<int> taken{0}, lost{0};
-    ClusterWorker worker(queue, {{"k", 0}},
+    ClusterWorker worker{queue,
+                         {{"k", 0}},
                          ClusterWorker::Options{.lease = std::chrono::milliseconds(60), .poll = std::chrono::milliseconds(10)},
                          ClusterWorker::Hooks{.free_slots = [] { return std::size_t{4}; },
-                                              .take = [&](const std::string&, bool) {
+                                              .take = [this](const std::string&, bool) {
                                                   ++taken;
                                                   return ClusterWorker::Taken::hold;
                                               },
-                                              .lost = [&](const std::string&) { ++lost; }},
-                         taskstream::testing::quiet_logger());
-    worker.start();
+                                              .lost = [this](const std::string&) { ++lost; }},
+                         taskstream::testing::quiet_logger()};
+    Rig() { worker.start(); }
+};
+
+} // namespace
+
+TEST_CASE("ClusterWorker: a task claimed again before its last attempt's done() keeps the new attempt's lease") {
+    Rig rig;
+    auto& cluster = rig.cluster;
+    auto& taken = rig.taken;
+    auto& lost = rig.lost;
+    auto& worker = rig.worker;
     cluster.row_written(queued("t"));
     REQUIRE(eventually([&] { return taken == 1; }));
     // The attempt ended with the task queued again (a retry, a redelivery): claimed
@@ -74,19 +75,11 @@ TEST_CASE("ClusterWorker: a task claimed again before its last attempt's done() 
 }
 
 TEST_CASE("ClusterWorker: a lease another server took tells the running attempt once, and only it") {
-    FakeCluster cluster;
-    FakeWorkQueue queue(cluster, "w");
-    std::atomic<int> taken{0}, lost{0};
-    ClusterWorker worker(queue, {{"k", 0}},
-                         ClusterWorker::Options{.lease = std::chrono::milliseconds(60), .poll = std::chrono::milliseconds(10)},
-                         ClusterWorker::Hooks{.free_slots = [] { return std::size_t{4}; },
-                                              .take = [&](const std::string&, bool) {
-                                                  ++taken;
-                                                  return ClusterWorker::Taken::hold;
-                                              },
-                                              .lost = [&](const std::string&) { ++lost; }},
-                         taskstream::testing::quiet_logger());
-    worker.start();
+    Rig rig;
+    auto& cluster = rig.cluster;
+    auto& taken = rig.taken;
+    auto& lost = rig.lost;
+    auto& worker = rig.worker;
     cluster.row_written(queued("t"));
     REQUIRE(eventually([&] { return taken == 1; }));
     cluster.steal("t", "other");

@@ -8,6 +8,7 @@
 
 #include "recording_subscriber.hpp"
 #include "temp_dir.hpp"
+#include "test_kinds.hpp"
 #include "journal/journal.hpp"
 #include "streams/stream_opener.hpp"
 #include "store_rig.hpp"
@@ -51,15 +52,7 @@ KindRegistry test_kinds() {
     fail.max_retries = 3;  // not retried: the error is not retryable
     fail.handler = [](TaskContext&) -> json { throw task_error("broken", "broken_input"); };
     r.add(fail);
-    TaskKind slow;
-    slow.name = "t.slow";
-    slow.handler = [](TaskContext& ctx) -> json {
-        ctx.progress(1.0, "started");
-        while (ctx.sleep_for(std::chrono::seconds(10))) {}
-        ctx.check_cancelled();
-        return nullptr;
-    };
-    r.add(slow);
+    r.add(taskstream::testing::until_cancelled_kind("t.slow"));
     return r;
 }
 

@@ -8,6 +8,7 @@
 #include "quiet_logger.hpp"
 #include "temp_dir.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "journal/reserved_id_journal.hpp"
 #include "tasks/task_recorder.hpp"
 
 using namespace taskstream;
@@ -41,7 +42,7 @@ TEST_CASE("task recorder: readers see a state only once the store has it; a fail
         if (fail) throw StoreError("the test made this commit fail");
     };
     Hub hub;
-    Journal journal(store, hub, Journal::Options{}, log);
+    ReservedIdJournal journal(store, hub, Journal::Options{}, log);
     journal.start();
     TaskRecorder recorder(journal, log);
 
