@@ -18,20 +18,12 @@ using taskstream::testing::QueueNode;
 using taskstream::testing::TempDir;
 using taskstream::testing::check_claims_and_leases;
 using taskstream::testing::check_limits_pause_and_withdraw;
+using taskstream::testing::check_store_ids_and_feed;
+using taskstream::testing::contract_task;
 
 namespace {
 
 constexpr const char* kPrefix = "ts-queue";
-
-Task queued_task(const std::string& id, std::string kind = "k", int priority = 0) {
-    Task t;
-    t.id = id;
-    t.kind = std::move(kind);
-    t.state = TaskState::queued;
-    t.priority = priority;
-    t.created_at = t.scheduled_at = now_ms();
-    return t;
-}
 
 /// One server's view: its store, and its queue under its own name.
 struct Node {
@@ -45,18 +37,10 @@ struct Node {
         b.tasks = {&t};
         store.write(b);
     }
-    std::vector<std::string> claim(std::size_t n, KindLimits kinds = {{"k", 0}}) {
-        std::vector<std::string> ids;
-        for (auto& c : queue.claim(n, kinds)) {
-            ids.push_back(c.task_id);
-            entries[c.task_id] = c.entry;
-        }
-        return ids;
-    }
 
     RedisStore store;
     RedisWorkQueue queue;
-    std::map<std::string, std::string> entries;  // task id -> lease entry
+    QueueNode side{queue, [this](const Task& t) { write(t); }};  // the contract's view: claims and their entries
 };
 
 } // namespace
@@ -66,34 +50,7 @@ TEST_CASE("redis queue: ids the store gives to two servers' writes form one orde
     RedisProcess redis(dir.path() / "redis");
     Node a(redis, "a"), b(redis, "b");
     RedisEventFeed feed(parse_redis_url(redis.url()).value(), kPrefix, RedisOptions{}, taskstream::testing::quiet_logger());
-    feed.start_after(0);
-    std::vector<std::uint64_t> firsts;
-    for (int i = 0; i < 10; ++i) {
-        Node& n = i % 2 ? b : a;
-        WriteBatch batch;
-        batch.assign_ids = true;
-        batch.events = {make_event(0, "t", "e", std::to_string(2 * i), 1, false),
-                        make_event(0, "t", "e", std::to_string(2 * i + 1), 1, false)};
-        firsts.push_back(n.store.write(batch));
-    }
-    for (std::size_t i = 0; i < firsts.size(); ++i) CHECK(firsts[i] == 1 + 2 * i);  // two ids a batch, no gaps
-    CHECK(a.store.seq_ceiling() == 20);
-    CHECK(b.store.seq_ceiling() == 20);
-    // The feed brings all of them, in id order, with their data.
-    std::vector<EventPtr> read;
-    while (read.size() < 20) {
-        auto got = feed.read(std::chrono::milliseconds(1000));
-        REQUIRE_FALSE(got.events.empty());
-        read.insert(read.end(), got.events.begin(), got.events.end());
-    }
-    for (std::size_t i = 0; i < read.size(); ++i) {
-        CHECK(read[i]->seq == i + 1);
-        CHECK(read[i]->data == std::to_string(i));
-    }
-    // A server's message reaches the feed too.
-    a.queue.broadcast("cancel x");
-    auto msg = feed.read(std::chrono::milliseconds(1000));
-    CHECK(msg.messages == std::vector<std::string>{"cancel x"});
+    check_store_ids_and_feed(a.store, b.store, a.queue, feed);
 }
 
 // The contract's bodies (work_queue_contract.hpp) run on the fake cluster too.
@@ -101,16 +58,14 @@ TEST_CASE("redis queue: one claim per queued task, best priority first, and leas
     TempDir dir;
     RedisProcess redis(dir.path() / "redis");
     Node a(redis, "a"), b(redis, "b");
-    QueueNode qa{a.queue, [&a](const Task& t) { a.write(t); }}, qb{b.queue, [&b](const Task& t) { b.write(t); }};
-    check_claims_and_leases(qa, qb);
+    check_claims_and_leases(a.side, b.side);
 }
 
 TEST_CASE("redis queue: kind limits across servers, kinds a server lacks, pause and withdraw", "[redis]") {
     TempDir dir;
     RedisProcess redis(dir.path() / "redis");
     Node a(redis, "a"), b(redis, "b");
-    QueueNode qa{a.queue, [&a](const Task& t) { a.write(t); }}, qb{b.queue, [&b](const Task& t) { b.write(t); }};
-    check_limits_pause_and_withdraw(qa, qb);
+    check_limits_pause_and_withdraw(a.side, b.side);
 }
 
 TEST_CASE("redis queue: a lease left unrenewed is reclaimed by another server, once", "[redis]") {
@@ -118,8 +73,8 @@ TEST_CASE("redis queue: a lease left unrenewed is reclaimed by another server, o
     RedisProcess redis(dir.path() / "redis");
     const auto lease = std::chrono::milliseconds(300);
     Node dead(redis, "dead", lease), b(redis, "b", lease), c(redis, "c", lease);
-    dead.write(queued_task("t1"));
-    REQUIRE(dead.claim(1) == std::vector<std::string>{"t1"});
+    dead.write(contract_task("t1"));
+    REQUIRE(dead.side.claim(1) == std::vector<std::string>{"t1"});
     CHECK(b.queue.reclaim(5).empty());  // still fresh
     // Idle time is Redis's clock: polled, bounded, until the lease has lapsed.
     std::vector<QueueClaim> got;
@@ -128,13 +83,13 @@ TEST_CASE("redis queue: a lease left unrenewed is reclaimed by another server, o
     REQUIRE(got.size() == 1);
     CHECK(got[0].task_id == "t1");
     CHECK(c.queue.reclaim(5).empty());  // b holds it now
-    CHECK(dead.queue.renew({dead.entries["t1"]}) == std::vector<std::string>{dead.entries["t1"]});  // lost
+    CHECK(dead.queue.renew({dead.side.entries["t1"]}) == std::vector<std::string>{dead.side.entries["t1"]});  // lost
     CHECK(b.queue.release(got[0].entry));
     // A task queued again since its claim (a shutdown's requeue) leaves the old lease stale:
     // reclaiming it releases it and returns nothing to run.
-    dead.write(queued_task("t2"));
-    REQUIRE(dead.claim(1) == std::vector<std::string>{"t2"});
-    auto t2 = queued_task("t2");
+    dead.write(contract_task("t2"));
+    REQUIRE(dead.side.claim(1) == std::vector<std::string>{"t2"});
+    auto t2 = contract_task("t2");
     t2.state = TaskState::running;
     dead.write(t2);
     t2.state = TaskState::queued;
@@ -152,14 +107,14 @@ TEST_CASE("redis queue: a lease left unrenewed is reclaimed by another server, o
     }
     REQUIRE(gone);
     CHECK(handed.empty());
-    CHECK(c.claim(1) == std::vector<std::string>{"t2"});
+    CHECK(c.side.claim(1) == std::vector<std::string>{"t2"});
 }
 
 TEST_CASE("redis queue: a finished task's callback is handed to one server, and to another after the lease", "[redis]") {
     TempDir dir;
     RedisProcess redis(dir.path() / "redis");
     Node a(redis, "a"), b(redis, "b");
-    auto t = queued_task("t-hook");
+    auto t = contract_task("t-hook");
     t.callback_url = "https://hooks.example/done";
     t.state = TaskState::succeeded;
     t.finished_at = now_ms();

@@ -1,4 +1,5 @@
-// The WorkQueue contract: one body for every implementation — Redis's
+// The contract of what several servers share — the WorkQueue, the ids a store gives
+// and the EventFeed — one body for every implementation: Redis's
 // (tests/redis/work_queue_test.cpp) and the fake cluster the unit tests use
 // (tests/unit/tasks/work_queue_fake_test.cpp). What one answers, the other must too.
 #pragma once
@@ -12,6 +13,8 @@
 
 #include "core/clock.hpp"
 #include "model/task.hpp"
+#include "store/event_feed.hpp"
+#include "store/store.hpp"
 #include "store/work_queue.hpp"
 
 namespace taskstream::testing {
@@ -91,6 +94,35 @@ inline void check_limits_pause_and_withdraw(QueueNode& a, QueueNode& b) {
     CHECK_FALSE(b.queue.withdraw("s2"));  // claimed by B
     a.queue.set_paused(false);
     CHECK(a.claim(5, {{"slow", 0}}).empty());
+}
+
+/// Ids the store gives two servers' writes form one order without gaps; the feed
+/// brings every event in that order, with its data, and the servers' messages.
+inline void check_store_ids_and_feed(Store& a, Store& b, WorkQueue& a_queue, EventFeed& feed) {
+    feed.start_after(0);
+    std::vector<std::uint64_t> firsts;
+    for (int i = 0; i < 10; ++i) {
+        WriteBatch batch;
+        batch.assign_ids = true;
+        batch.events = {make_event(0, "t", "e", std::to_string(2 * i), 1, false),
+                        make_event(0, "t", "e", std::to_string(2 * i + 1), 1, false)};
+        firsts.push_back((i % 2 ? b : a).write(batch));
+    }
+    for (std::size_t i = 0; i < firsts.size(); ++i) CHECK(firsts[i] == 1 + 2 * i);  // two ids a batch, no gaps
+    CHECK(a.seq_ceiling() == 20);
+    CHECK(b.seq_ceiling() == 20);
+    std::vector<EventPtr> read;
+    while (read.size() < 20) {
+        auto got = feed.read(std::chrono::milliseconds(1000));
+        REQUIRE_FALSE(got.events.empty());
+        read.insert(read.end(), got.events.begin(), got.events.end());
+    }
+    for (std::size_t i = 0; i < read.size(); ++i) {
+        CHECK(read[i]->seq == i + 1);
+        CHECK(read[i]->data == std::to_string(i));
+    }
+    a_queue.broadcast("cancel x");  // a server's message reaches the feed too
+    CHECK(feed.read(std::chrono::milliseconds(1000)).messages == std::vector<std::string>{"cancel x"});
 }
 
 } // namespace taskstream::testing

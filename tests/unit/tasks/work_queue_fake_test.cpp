@@ -1,4 +1,4 @@
-// The fake cluster's work queue honours the WorkQueue contract Redis's does
+// The fake cluster's queue, ids and feed honour the contract Redis's do
 // (the same bodies: work_queue_contract.hpp), so tests on the fake say something
 // about the real thing. Its leases lapse on the test's clock.
 #include <catch2/catch.hpp>
@@ -42,6 +42,12 @@ TEST_CASE("fake queue contract: one claim per queued task, best priority first, 
 TEST_CASE("fake queue contract: kind limits across servers, kinds a server lacks, pause and withdraw") {
     TwoNodes nodes;
     check_limits_pause_and_withdraw(nodes.a, nodes.b);
+}
+
+TEST_CASE("fake queue contract: ids the store gives to two servers' writes form one order, and the feed brings them") {
+    TwoNodes nodes;
+    FakeEventFeed feed(nodes.cluster);
+    check_store_ids_and_feed(nodes.store_a, nodes.store_b, nodes.queue_a, feed);
 }
 
 TEST_CASE("fake queue: a lease left unrenewed for its length is reclaimed by another server, once") {

@@ -1,3 +1,4 @@
+// The watchdog on a real loopback socket pair: here, not in the unit tests (no sockets there).
 #include <catch2/catch.hpp>
 
 #include <boost/asio/io_context.hpp>
