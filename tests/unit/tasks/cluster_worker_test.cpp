@@ -43,51 +43,47 @@ struct Rig {
                                               .lost = [this](const std::string&) { ++lost; }},
                          taskstream::testing::quiet_logger()};
     Rig() { worker.start(); }
+
+    /// `id` is queued, and the worker has claimed it (its first take).
+    void claim_once(const std::string& id) {
+        cluster.row_written(queued(id));
+        REQUIRE(eventually([&] { return taken == 1; }));
+    }
 };
 
 } // namespace
 
 TEST_CASE("ClusterWorker: a task claimed again before its last attempt's done() keeps the new attempt's lease") {
     Rig rig;
-    auto& cluster = rig.cluster;
-    auto& taken = rig.taken;
-    auto& lost = rig.lost;
-    auto& worker = rig.worker;
-    cluster.row_written(queued("t"));
-    REQUIRE(eventually([&] { return taken == 1; }));
+    rig.claim_once("t");
     // The attempt ended with the task queued again (a retry, a redelivery): claimed
     // again here before the first attempt's done() came.
-    cluster.row_written(queued("t"));
-    worker.wake();
-    REQUIRE(eventually([&] { return taken == 2; }));
-    CHECK(cluster.leases() == 2);
-    worker.done("t");  // the first attempt's: its lease goes, not the running one's
-    REQUIRE(eventually([&] { return cluster.leases() == 1; }));
-    CHECK(worker.holds("t"));
+    rig.cluster.row_written(queued("t"));
+    rig.worker.wake();
+    REQUIRE(eventually([&] { return rig.taken == 2; }));
+    CHECK(rig.cluster.leases() == 2);
+    rig.worker.done("t");  // the first attempt's: its lease goes, not the running one's
+    REQUIRE(eventually([&] { return rig.cluster.leases() == 1; }));
+    CHECK(rig.worker.holds("t"));
     // Renewals go on, and the running attempt is not told it lost its lease.
-    const auto calls = cluster.claim_calls();
-    REQUIRE(eventually([&] { return cluster.claim_calls() > calls + 10; }));  // several lease thirds went by
-    CHECK(lost == 0);
-    worker.done("t");  // the second attempt's
-    REQUIRE(eventually([&] { return cluster.leases() == 0; }));
-    CHECK_FALSE(worker.holds("t"));
-    worker.stop();
+    const auto calls = rig.cluster.claim_calls();
+    REQUIRE(eventually([&] { return rig.cluster.claim_calls() > calls + 10; }));  // several lease thirds went by
+    CHECK(rig.lost == 0);
+    rig.worker.done("t");  // the second attempt's
+    REQUIRE(eventually([&] { return rig.cluster.leases() == 0; }));
+    CHECK_FALSE(rig.worker.holds("t"));
+    rig.worker.stop();
 }
 
 TEST_CASE("ClusterWorker: a lease another server took tells the running attempt once, and only it") {
     Rig rig;
-    auto& cluster = rig.cluster;
-    auto& taken = rig.taken;
-    auto& lost = rig.lost;
-    auto& worker = rig.worker;
-    cluster.row_written(queued("t"));
-    REQUIRE(eventually([&] { return taken == 1; }));
-    cluster.steal("t", "other");
-    REQUIRE(eventually([&] { return lost == 1; }));
-    CHECK_FALSE(worker.holds("t"));
-    const auto calls = cluster.claim_calls();
-    REQUIRE(eventually([&] { return cluster.claim_calls() > calls + 10; }));
-    CHECK(lost == 1);
-    CHECK(cluster.leases() == 1);  // the other server's
-    worker.stop();
+    rig.claim_once("t");
+    rig.cluster.steal("t", "other");
+    REQUIRE(eventually([&] { return rig.lost == 1; }));
+    CHECK_FALSE(rig.worker.holds("t"));
+    const auto calls = rig.cluster.claim_calls();
+    REQUIRE(eventually([&] { return rig.cluster.claim_calls() > calls + 10; }));
+    CHECK(rig.lost == 1);
+    CHECK(rig.cluster.leases() == 1);  // the other server's
+    rig.worker.stop();
 }
