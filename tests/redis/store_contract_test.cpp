@@ -1,7 +1,9 @@
-// The Store contract, one test body for both stores: SQLite in a temp dir, and
-// Redis (a real redis-server per case). What one answers, the other must too.
+// The Store contract, one test body for every store: SQLite in a temp dir, Redis
+// (a real redis-server per case), and the fake shared store the unit tests run
+// several servers on. What one answers, the others must too.
 #include <catch2/catch.hpp>
 
+#include "fake_shared_store.hpp"
 #include "quiet_logger.hpp"
 #include "redis_process.hpp"
 #include "server_process.hpp"
@@ -32,7 +34,14 @@ std::string id_n(int n) {
     return "01AAAAAAAAAAAAAAAAAAAA" + std::string(4 - s.size(), '0') + s;
 }
 
-/// One store of either kind, reopenable on the same data (dir or Redis).
+/// The fake shared store with the SQLite store under it, as one Store.
+struct OwnedFakeStore : taskstream::testing::FakeSharedStore {
+    OwnedFakeStore(std::unique_ptr<SqliteStore> sqlite, taskstream::testing::FakeCluster& cluster)
+        : FakeSharedStore(*sqlite, cluster), inner(std::move(sqlite)) {}
+    std::unique_ptr<SqliteStore> inner;  // goes before the base, which only holds a reference and uses none in going
+};
+
+/// One store of any kind, reopenable on the same data (dir, Redis, or the fake cluster and dir).
 class StoreUnderTest {
 public:
     explicit StoreUnderTest(std::string which) : which_(std::move(which)) {
@@ -50,6 +59,9 @@ public:
 private:
     std::unique_ptr<Store> make() {
         if (which_ == "sqlite") return std::make_unique<SqliteStore>(dir_.path() / "data", taskstream::testing::quiet_logger());
+        if (which_ == "fake")
+            return std::make_unique<OwnedFakeStore>(
+                std::make_unique<SqliteStore>(dir_.path() / "data", taskstream::testing::quiet_logger()), cluster_);
         return std::make_unique<RedisStore>(parse_redis_url(redis_->url()).value(), "ts-test", RedisOptions{},
                                             taskstream::testing::quiet_logger());
     }
@@ -58,6 +70,7 @@ private:
     std::string which_;
     TempDir dir_;
     std::unique_ptr<RedisProcess> redis_;
+    taskstream::testing::FakeCluster cluster_;  // the fake's shared part, kept across a reopen
     std::unique_ptr<Store> store_;
 };
 
@@ -76,7 +89,7 @@ std::vector<std::uint64_t> seqs_of(const std::vector<EventPtr>& events) {
 } // namespace
 
 TEST_CASE("store contract: rows and events written, read back, and kept across a reopen", "[redis]") {
-    const std::string which = GENERATE("sqlite", "redis");
+    const std::string which = GENERATE("sqlite", "redis", "fake");
     INFO(which);
     StoreUnderTest store(which);
     auto t1 = make_task(id_n(1), TaskState::queued);
@@ -135,7 +148,7 @@ TEST_CASE("store contract: rows and events written, read back, and kept across a
 }
 
 TEST_CASE("store contract: lists are newest first, by cursor, narrowed by state, kind and owner, and counted by state", "[redis]") {
-    const std::string which = GENERATE("sqlite", "redis");
+    const std::string which = GENERATE("sqlite", "redis", "fake");
     INFO(which);
     StoreUnderTest store(which);
     std::vector<Task> tasks;
@@ -173,7 +186,7 @@ TEST_CASE("store contract: lists are newest first, by cursor, narrowed by state,
 }
 
 TEST_CASE("store contract: idempotency keys, deletion tombstones and retention", "[redis]") {
-    const std::string which = GENERATE("sqlite", "redis");
+    const std::string which = GENERATE("sqlite", "redis", "fake");
     INFO(which);
     StoreUnderTest store(which);
     const std::int64_t now = 1767225700000;
@@ -230,7 +243,7 @@ TEST_CASE("store contract: idempotency keys, deletion tombstones and retention",
 }
 
 TEST_CASE("store contract: a finished task's callback is queued once, rescheduled and settled", "[redis]") {
-    const std::string which = GENERATE("sqlite", "redis");
+    const std::string which = GENERATE("sqlite", "redis", "fake");
     INFO(which);
     StoreUnderTest store(which);
     // A store several servers share hands a callback to one of them: due again for

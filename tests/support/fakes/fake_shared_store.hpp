@@ -13,7 +13,7 @@
 
 namespace taskstream::testing {
 
-class FakeSharedStore final : public InterposedStore {
+class FakeSharedStore : public InterposedStore {
 public:
     FakeSharedStore(Store& inner, FakeCluster& cluster) : InterposedStore(inner), cluster_(cluster) {}
 
