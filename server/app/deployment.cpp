@@ -18,17 +18,12 @@ namespace {
 // Tickets live a minute at most; this process holds at most this many unused ones.
 constexpr std::size_t kTicketCapacity = 100000;
 
-template <typename J>
-JournalFactory journal_of_kind() {
-    return [](Store& store, Hub& hub, Journal::Options options, std::shared_ptr<spdlog::logger> log) {
-        return std::make_unique<J>(store, hub, options, std::move(log));
-    };
-}
-
 Deployment alone_on_sqlite(const ServerOptions& options, std::shared_ptr<spdlog::logger> log) {
     Deployment d;
     d.store = std::make_unique<SqliteStore>(options.data_dir, log);
-    d.journal = journal_of_kind<ReservedIdJournal>();
+    d.journal = [](Store& store, Hub& hub, Journal::Options o, std::shared_ptr<spdlog::logger> l) {
+        return std::make_unique<ReservedIdJournal>(store, hub, o, std::move(l));
+    };
     d.tickets = std::make_unique<MemoryTickets>(kTicketCapacity);
     d.dispatch = LocalDispatcher::over(*d.store);
     return d;
@@ -41,7 +36,9 @@ Deployment one_of_several_on_redis(const ServerOptions& options, const std::stri
     Deployment d;
     d.reachable = [r = redis.get()] { return r->reachable(); };
     d.reads_over_network = true;
-    d.journal = journal_of_kind<StoreIdJournal>();
+    d.journal = [numbering = redis.get()](Store& store, Hub& hub, Journal::Options o, std::shared_ptr<spdlog::logger> l) {
+        return std::make_unique<StoreIdJournal>(store, *numbering, hub, o, std::move(l));
+    };
     auto queue = std::make_unique<RedisWorkQueue>(
         redis->connection(), options.redis_prefix,
         RedisWorkQueue::Options{.node = node, .lease = options.lease, .aging_step = options.aging});

@@ -92,7 +92,9 @@ protected:
 
     void add_rows(WriteBatch& batch) const;
     /// Writer thread: the commit, timed (taskstream_store_commit_seconds). Throws StoreError.
-    std::uint64_t timed_write(const WriteBatch& batch);
+    void timed_write(const WriteBatch& batch);
+    /// Counts a commit that started at `started` in taskstream_store_commit_seconds.
+    static void count_commit(std::chrono::steady_clock::time_point started);
     /// Writer thread: the pending batch is handled; the next one starts empty.
     void clear_pending();
 

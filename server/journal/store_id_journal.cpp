@@ -18,7 +18,6 @@ bool StoreIdJournal::has_issued(std::uint64_t id) const {
 void StoreIdJournal::flush() {
     WriteBatch batch;
     batch.durable = pending_durable_;
-    batch.assign_ids = true;
     for (auto& p : pending_) {
         if (!p.entry.has_event) continue;
         p.event = make_event(0, std::move(p.entry.topic), std::move(p.entry.type), std::move(p.entry.data), now_ms(),
@@ -32,8 +31,10 @@ void StoreIdJournal::flush() {
         std::lock_guard lock(mutex_);
         writing_ = true;
     }
+    const auto started = std::chrono::steady_clock::now();
     try {
-        first = timed_write(batch);
+        first = numbering_.write_numbered(batch);
+        count_commit(started);
     } catch (const StoreError& e) {
         committed = false;
         log_->error("journal: commit of {} entries failed: {}", pending_.size(), e.what());

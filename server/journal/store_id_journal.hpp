@@ -1,5 +1,5 @@
 // StoreIdJournal: the journal of one of several servers on a shared store. Its
-// events are committed without an id; the store gives them (WriteBatch::assign_ids),
+// events are committed without an id; the store gives them (NumberingStore),
 // in the one order of the whole cluster, and the journal learns them from the commit.
 // It publishes nothing itself: every server's EventRelay publishes what the store's
 // feed brings, this server's events included.
@@ -13,7 +13,9 @@ namespace taskstream {
 
 class StoreIdJournal final : public Journal {
 public:
-    using Journal::Journal;
+    StoreIdJournal(Store& store, NumberingStore& numbering, Hub& hub, Options options,
+                   std::shared_ptr<spdlog::logger> log)
+        : Journal(store, hub, options, std::move(log)), numbering_(numbering) {}
     ~StoreIdJournal() override { stop(); }
 
     /// Asks the store about an id above the ones this server knows (another server gave it).
@@ -29,6 +31,7 @@ private:
     /// The events get their ids from the commit.
     void flush() override;
 
+    NumberingStore& numbering_;
     bool writing_ = false;               // a commit and its callbacks are under way
     std::uint64_t settled_through_ = 0;  // this server's ids up to here have had their callbacks
     std::condition_variable settled_;

@@ -68,9 +68,6 @@ struct WriteBatch {
     std::vector<const IdempotencyRecord*> idempotency;
     bool durable = false;  // on stable storage when write() returns
     std::optional<std::uint64_t> seq_ceiling;  // persist a new high-water mark of issued event ids
-    /// The store gives the events their ids, in order, in the same transaction (a store
-    /// shared by several servers: Store::shared); their `seq` is ignored.
-    bool assign_ids = false;
 };
 
 /// What is kept: finished tasks for `max_age_ms` and at most `max_finished`
@@ -146,15 +143,24 @@ public:
     virtual void settle_callback(const std::string& delivery_id, int attempts, std::optional<std::int64_t> next_due_ms) = 0;
 };
 
+/// A store several servers share gives the event ids itself, in the commit, so that
+/// every server's events fall in one order (the StoreIdJournal writes through it).
+class NumberingStore {
+public:
+    virtual ~NumberingStore() = default;
+    /// Applies the batch in one transaction, its events numbered in order, consecutively
+    /// (their `seq` is ignored). Returns the first id. Throws StoreError.
+    virtual std::uint64_t write_numbered(const WriteBatch& batch) = 0;
+};
+
 /// The whole store, as the journal (its one writer) and the engine's reads use it;
 /// other roles take the slice they use.
 class Store : public TaskLoader, public OnceClaims, public IdempotencyKeys, public PrunedFloors, public CallbackOutbox {
 public:
     virtual ~Store() = default;
 
-    /// Applies the batch in one transaction. Returns the id given to its first event
-    /// when batch.assign_ids (the rest follow it one by one), else 0. Throws StoreError.
-    virtual std::uint64_t write(const WriteBatch& batch) = 0;
+    /// Applies the batch in one transaction, its events with the ids they carry. Throws StoreError.
+    virtual void write(const WriteBatch& batch) = 0;
 
     /// Events of `topic` with after < seq ≤ upto, in order, within `limit`.
     virtual std::vector<EventPtr> load_events(const std::string& topic, std::uint64_t after, std::uint64_t upto,

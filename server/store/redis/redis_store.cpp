@@ -132,7 +132,8 @@ std::uint64_t RedisStore::transact(std::vector<RedisCommand> commands, std::size
     return static_cast<std::uint64_t>(result.integer);
 }
 
-std::uint64_t RedisStore::write(const WriteBatch& batch) {
+/// One write script: the batch, its events numbered by the script when `numbered`.
+std::uint64_t RedisStore::commit(const WriteBatch& batch, bool numbered) {
     std::vector<RedisCommand> tx;
     for (std::size_t i = 0; i < batch.tasks.size(); ++i) {
         const Task* t = batch.tasks[i];
@@ -164,7 +165,7 @@ std::uint64_t RedisStore::write(const WriteBatch& batch) {
     }
     std::size_t k = 0;
     for (const auto& e : batch.events) {
-        const std::string id = batch.assign_ids ? "#" + std::to_string(k++) : redis_stream_id(e->seq);
+        const std::string id = numbered ? "#" + std::to_string(k++) : redis_stream_id(e->seq);
         tx.push_back(xadd(key("events"), id, *e));
         tx.push_back(xadd(key("topic:" + e->topic), id, *e));
         tx.push_back({"SADD", key("topics"), e->topic});

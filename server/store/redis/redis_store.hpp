@@ -28,14 +28,15 @@
 
 namespace taskstream {
 
-class RedisStore final : public Store {
+class RedisStore final : public Store, public NumberingStore {
 public:
     /// Connects, and measures Redis's clock against ours. Throws StoreError.
     RedisStore(const RedisEndpoint& endpoint, std::string prefix, RedisOptions options,
                std::shared_ptr<spdlog::logger> log);
     ~RedisStore() override;
 
-    std::uint64_t write(const WriteBatch& batch) override;
+    void write(const WriteBatch& batch) override { commit(batch, false); }
+    std::uint64_t write_numbered(const WriteBatch& batch) override { return commit(batch, true); }
     /// due_callbacks() hands a callback to one server: it is due again for anyone only
     /// this long after (the holder retries it itself meanwhile; if it died, another does).
     static constexpr std::chrono::milliseconds kCallbackLease{120000};
@@ -65,6 +66,7 @@ public:
     const std::string& prefix() const noexcept { return prefix_; }
 
 private:
+    std::uint64_t commit(const WriteBatch& batch, bool numbered);
     static constexpr std::size_t kPage = 512;  // stream entries or ids read per round trip
     std::string key(std::string_view part) const;
     RedisConnection::Replies exec(std::vector<RedisCommand> commands);

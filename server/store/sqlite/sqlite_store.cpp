@@ -192,8 +192,8 @@ void SqliteStore::set_synchronous(bool full) {
     synchronous_full_ = full;
 }
 
-std::uint64_t SqliteStore::write(const WriteBatch& batch) {
-    // One server owns the file: the journal gives the ids (assign_ids is never set).
+void SqliteStore::write(const WriteBatch& batch) {
+    // One server owns the file: the journal gives the ids.
     set_synchronous(batch.durable);
     begin_->run();
     try {
@@ -245,7 +245,6 @@ std::uint64_t SqliteStore::write(const WriteBatch& batch) {
         try { writer_->exec("ROLLBACK"); } catch (const StoreError&) {}
         throw;
     }
-    return 0;
 }
 
 std::optional<Task> SqliteStore::load_task(const std::string& id) {

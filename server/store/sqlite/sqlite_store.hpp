@@ -22,7 +22,7 @@ public:
     SqliteStore(const std::filesystem::path& data_dir, std::shared_ptr<spdlog::logger> log);
     ~SqliteStore() override;
 
-    std::uint64_t write(const WriteBatch& batch) override;
+    void write(const WriteBatch& batch) override;
     /// This server is the only one on its data dir (it holds the lock): every claim is its own.
     bool claim_once(const std::string&, std::chrono::milliseconds) override { return true; }
     void release_once(const std::string&) override {}

@@ -1,7 +1,6 @@
 // FakeSharedStore: one server's view of a store several servers share, built from
 // a real store (SQLite in a temp dir, one for all the servers of a test) and the
-// FakeCluster: a commit with WriteBatch::assign_ids takes its ids from the cluster
-// and goes on its feed, a queued or retrying row goes on its queue, and claims
+// FakeCluster: a numbered commit takes its ids from the cluster and goes on its feed, a queued or retrying row goes on its queue, and claims
 // hold across servers — what RedisStore does in its write script.
 #pragma once
 
@@ -13,22 +12,21 @@
 
 namespace taskstream::testing {
 
-class FakeSharedStore : public InterposedStore {
+class FakeSharedStore : public InterposedStore, public NumberingStore {
 public:
     FakeSharedStore(Store& inner, FakeCluster& cluster) : InterposedStore(inner), cluster_(cluster) {}
 
-    std::uint64_t write(const WriteBatch& batch) override {
+    void write(const WriteBatch& batch) override {
         std::lock_guard commit(cluster_.commit_lock());
-        std::uint64_t first = 0;
-        if (batch.assign_ids && !batch.events.empty()) {
-            WriteBatch numbered = batch;
-            numbered.assign_ids = false;
-            first = cluster_.assign(numbered.events);
-            InterposedStore::write(numbered);  // throws: nothing numbered is published
-            cluster_.publish(numbered.events);
-        } else {
-            InterposedStore::write(batch);
-        }
+        InterposedStore::write(batch);
+        for (const Task* task : batch.tasks) cluster_.row_written(*task);
+    }
+    std::uint64_t write_numbered(const WriteBatch& batch) override {
+        std::lock_guard commit(cluster_.commit_lock());
+        WriteBatch numbered = batch;
+        const std::uint64_t first = cluster_.assign(numbered.events);
+        InterposedStore::write(numbered);  // throws: nothing numbered is published
+        cluster_.publish(numbered.events);
         for (const Task* task : batch.tasks) cluster_.row_written(*task);
         return first;
     }

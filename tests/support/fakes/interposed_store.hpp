@@ -16,9 +16,9 @@ public:
     std::function<void(const WriteBatch&)> before_write;
     std::function<void(const std::string& id)> before_load_task;
 
-    std::uint64_t write(const WriteBatch& batch) override {
+    void write(const WriteBatch& batch) override {
         if (before_write) before_write(batch);
-        return inner_.write(batch);
+        inner_.write(batch);
     }
     bool claim_once(const std::string& key, std::chrono::milliseconds ttl) override { return inner_.claim_once(key, ttl); }
     void release_once(const std::string& key) override { inner_.release_once(key); }

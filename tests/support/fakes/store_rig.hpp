@@ -1,7 +1,8 @@
 // StoreRig: the parts below the engine as a server wires them — a store, the hub,
 // the journal and the stream opener — started in order and stopped in order.
 // Either on its own SQLite store in a temp dir, behind an InterposedStore (the
-// test's hooks), or on a store the test hands in (a FakeSharedStore). No sockets.
+// test's hooks), with a ReservedIdJournal; or on a shared store the test hands in
+// (a FakeSharedStore), with a StoreIdJournal. No sockets.
 #pragma once
 
 #include <filesystem>
@@ -21,7 +22,6 @@ struct StoreRigOptions {
     Hub::Options hub;
     Journal::Options journal;
     ReadLimit replay_page{.events = 100, .bytes = 1 << 20};
-    bool store_gives_ids = false;  // a StoreIdJournal (several servers), not a ReservedIdJournal
 };
 
 struct StoreRig {
@@ -33,14 +33,16 @@ struct StoreRig {
           interposed(std::make_unique<InterposedStore>(*sqlite)),
           store(*interposed),
           hub(options.hub),
-          owned_journal(journal_of(options)),
+          owned_journal(std::make_unique<ReservedIdJournal>(store, hub, options.journal, log)),
           journal(*owned_journal),
           opener(store, journal, hub, options.replay_page, log) {
         journal.start();
     }
-    /// On `shared`, the test's store (one several rigs may share).
-    StoreRig(Store& shared, Options options)
-        : store(shared), hub(options.hub), owned_journal(journal_of(options)), journal(*owned_journal),
+    /// On `shared`, a store several servers share (a FakeSharedStore): a StoreIdJournal.
+    StoreRig(Store& shared, NumberingStore& numbering, Options options)
+        : store(shared), hub(options.hub),
+          owned_journal(std::make_unique<StoreIdJournal>(store, numbering, hub, options.journal, log)),
+          journal(*owned_journal),
           opener(store, journal, hub, options.replay_page, log) {
         journal.start();
     }
@@ -48,11 +50,6 @@ struct StoreRig {
 
     /// The hooks in the path of its own store.
     InterposedStore& hooks() { return *interposed; }
-
-    std::unique_ptr<Journal> journal_of(const Options& options) {
-        if (options.store_gives_ids) return std::make_unique<StoreIdJournal>(store, hub, options.journal, log);
-        return std::make_unique<ReservedIdJournal>(store, hub, options.journal, log);
-    }
 
     std::shared_ptr<spdlog::logger> log = quiet_logger();
     std::unique_ptr<SqliteStore> sqlite;

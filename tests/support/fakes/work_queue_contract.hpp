@@ -98,15 +98,15 @@ inline void check_limits_pause_and_withdraw(QueueNode& a, QueueNode& b) {
 
 /// Ids the store gives two servers' writes form one order without gaps; the feed
 /// brings every event in that order, with its data, and the servers' messages.
-inline void check_store_ids_and_feed(Store& a, Store& b, WorkQueue& a_queue, EventFeed& feed) {
+template <typename SharedStore>  // a Store and a NumberingStore
+void check_store_ids_and_feed(SharedStore& a, SharedStore& b, WorkQueue& a_queue, EventFeed& feed) {
     feed.start_after(0);
     std::vector<std::uint64_t> firsts;
     for (int i = 0; i < 10; ++i) {
         WriteBatch batch;
-        batch.assign_ids = true;
         batch.events = {make_event(0, "t", "e", std::to_string(2 * i), 1, false),
                         make_event(0, "t", "e", std::to_string(2 * i + 1), 1, false)};
-        firsts.push_back((i % 2 ? b : a).write(batch));
+        firsts.push_back((i % 2 ? b : a).write_numbered(batch));
     }
     for (std::size_t i = 0; i < firsts.size(); ++i) CHECK(firsts[i] == 1 + 2 * i);  // two ids a batch, no gaps
     CHECK(a.seq_ceiling() == 20);

@@ -44,7 +44,7 @@ KindRegistry cluster_kinds() {
 struct Server {
     Server(FakeCluster& cluster, Store& shared, const KindRegistry& kinds, const std::string& node, bool claims)
         : store(shared, cluster), queue(cluster, node), feed(cluster),
-          parts(store, StoreRig::Options{.hub = {}, .journal = {}, .replay_page = {.events = 100}, .store_gives_ids = true}),
+          parts(store, store, StoreRig::Options{.hub = {}, .journal = {}, .replay_page = {.events = 100}}),
           engine(kinds, store, parts.journal, parts.opener, Engine::Options{.workers = 2},
                  ClusterDispatcher::over(queue, store,
                                          ClusterDispatcher::Options{
