@@ -173,6 +173,17 @@ struct Rig {
     }
 };
 
+/// What a FreshRig stands on: a temp dir of its own, and the test kinds.
+struct RigGround {
+    TempDir dir;
+    KindRegistry kinds = test_kinds();
+};
+
+/// A Rig in a temp dir of its own, with the test kinds.
+struct FreshRig : RigGround, Rig {
+    FreshRig() : Rig(kinds, dir.path()) {}
+};
+
 inline std::vector<std::string> states(const std::vector<EventPtr>& events) {
     std::vector<std::string> out;
     for (const auto& e : events)

@@ -5,24 +5,14 @@
 #include "engine_rig.hpp"
 
 using namespace taskstream;
-using taskstream::testing::RecordingSubscriber;
-using taskstream::testing::replay_events;
-using taskstream::testing::TempDir;
-using json = nlohmann::json;
-using taskstream::testing::Rig;
-using taskstream::testing::test_kinds;
-using taskstream::testing::states;
-using taskstream::testing::WriteGate;
-
+using namespace taskstream::testing;
 
 TEST_CASE("engine: every stream opened while its task finishes ends, at the terminal event in its replay or live") {
     // Streams are opened back to back while each task runs, so that some open
     // as the terminal event is published: whichever side of the attach it falls
     // on, the stream must end with it (a stream that has it in its replay but
     // may not end there would wait forever).
-    TempDir dir;
-    auto kinds = test_kinds();
-    Rig rig(kinds, dir.path());
+    FreshRig rig;
     constexpr int kTasks = 40;
     std::size_t straddled = 0;  // streams whose replay had the terminal event but were told not to end there
     for (int t = 0; t < kTasks; ++t) {
@@ -95,9 +85,7 @@ TEST_CASE("engine: after a restart, a finished task's streams end while another 
 }
 
 TEST_CASE("engine: a retry is seen queued only once it is committed") {
-    TempDir dir;
-    auto kinds = test_kinds();
-    Rig rig(kinds, dir.path());
+    FreshRig rig;
     auto failed = rig.create({{"kind", "t.fail"}});
     REQUIRE(failed);
     rig.events_until_end(failed->id);
@@ -122,9 +110,7 @@ TEST_CASE("engine: a retry is seen queued only once it is committed") {
 }
 
 TEST_CASE("engine: a stream opened as a retry is answered gets the new attempt, though the hub has not heard of it yet") {
-    TempDir dir;
-    auto kinds = test_kinds();
-    Rig rig(kinds, dir.path());
+    FreshRig rig;
     auto failed = rig.create({{"kind", "t.fail"}});
     REQUIRE(failed);
     const auto first = rig.events_until_end(failed->id);
@@ -147,9 +133,7 @@ TEST_CASE("engine: a stream opened as a retry is answered gets the new attempt, 
 }
 
 TEST_CASE("engine: a stream whose reset or task read cannot be made leaves nothing attached") {
-    TempDir dir;
-    auto kinds = test_kinds();
-    Rig rig(kinds, dir.path());
+    FreshRig rig;
     auto done = rig.create({{"kind", "t.ok"}});
     REQUIRE(done);
     rig.events_until_end(done->id);
@@ -173,9 +157,7 @@ TEST_CASE("engine: a stream whose reset or task read cannot be made leaves nothi
 }
 
 TEST_CASE("engine: a Last-Event-ID beyond any issued gets reset with the task, then live events to the end") {
-    TempDir dir;
-    auto kinds = test_kinds();
-    Rig rig(kinds, dir.path());
+    FreshRig rig;
     auto slow = rig.create({{"kind", "t.slow"}});
     REQUIRE(slow);
     REQUIRE(rig.wait_for_event(slow->id, "progress"));  // running

@@ -4,20 +4,10 @@
 #include "engine_rig.hpp"
 
 using namespace taskstream;
-using taskstream::testing::RecordingSubscriber;
-using taskstream::testing::replay_events;
-using taskstream::testing::TempDir;
-using json = nlohmann::json;
-using taskstream::testing::Rig;
-using taskstream::testing::test_kinds;
-using taskstream::testing::states;
-using taskstream::testing::WriteGate;
-
+using namespace taskstream::testing;
 
 TEST_CASE("engine: a task runs from queued to succeeded, every event in order") {
-    TempDir dir;
-    auto kinds = test_kinds();
-    Rig rig(kinds, dir.path());
+    FreshRig rig;
     auto created = rig.create({{"kind", "t.ok"}, {"params", {{"v", 3}}}});
     REQUIRE(created);
     CHECK(created->state == TaskState::queued);
@@ -36,9 +26,7 @@ TEST_CASE("engine: a task runs from queued to succeeded, every event in order") 
 }
 
 TEST_CASE("engine: rejected requests store nothing") {
-    TempDir dir;
-    auto kinds = test_kinds();
-    Rig rig(kinds, dir.path());
+    FreshRig rig;
     auto unknown = rig.create({{"kind", "nope"}});
     REQUIRE_FALSE(unknown);
     CHECK(unknown.error().code == errc::unknown_kind);
@@ -52,9 +40,7 @@ TEST_CASE("engine: rejected requests store nothing") {
 }
 
 TEST_CASE("engine: a retryable error is retried; a plain error fails at once") {
-    TempDir dir;
-    auto kinds = test_kinds();
-    Rig rig(kinds, dir.path());
+    FreshRig rig;
     auto flaky = rig.create({{"kind", "t.flaky"}});
     auto fail = rig.create({{"kind", "t.fail"}});
     REQUIRE(flaky);
@@ -117,9 +103,7 @@ TEST_CASE("engine: shutdown interrupts a running attempt, which runs again after
 }
 
 TEST_CASE("engine: cancel a queued task ends it at once; a running one through its attempt; a finished one is a conflict") {
-    TempDir dir;
-    auto kinds = test_kinds();
-    Rig rig(kinds, dir.path());
+    FreshRig rig;
     rig.engine->pause();  // nothing starts: the task stays queued
     auto queued = rig.create({{"kind", "t.ok"}});
     REQUIRE(queued);
@@ -140,9 +124,7 @@ TEST_CASE("engine: cancel a queued task ends it at once; a running one through i
 }
 
 TEST_CASE("engine: retry runs a failed task again on the same id and stream; delete leaves 410") {
-    TempDir dir;
-    auto kinds = test_kinds();
-    Rig rig(kinds, dir.path());
+    FreshRig rig;
     auto failed = rig.create({{"kind", "t.fail"}});
     REQUIRE(failed);
     rig.events_until_end(failed->id);
@@ -163,9 +145,7 @@ TEST_CASE("engine: retry runs a failed task again on the same id and stream; del
 }
 
 TEST_CASE("engine: an idempotency key gives the same task for the same body, an error for another") {
-    TempDir dir;
-    auto kinds = test_kinds();
-    Rig rig(kinds, dir.path());
+    FreshRig rig;
     auto first = rig.create_with_key({{"kind", "t.ok"}, {"params", {{"v", 1}}}}, "key-1");
     REQUIRE(first);
     CHECK_FALSE(first->existing);
@@ -176,6 +156,6 @@ TEST_CASE("engine: an idempotency key gives the same task for the same body, an 
     auto other = rig.create_with_key({{"kind", "t.ok"}, {"params", {{"v", 2}}}}, "key-1");
     REQUIRE_FALSE(other);
     CHECK(other.error().code == errc::validation_failed);
-    auto fresh = rig.create_with_key({{"kind", "t.ok"}, {"params", {{"v", 1}}}}, "key-2");
-    CHECK(fresh->task.id != first->task.id);
+    auto another = rig.create_with_key({{"kind", "t.ok"}, {"params", {{"v", 1}}}}, "key-2");
+    CHECK(another->task.id != first->task.id);
 }
