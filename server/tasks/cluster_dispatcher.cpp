@@ -18,8 +18,7 @@ DispatcherFactory ClusterDispatcher::over(WorkQueue& queue, TaskLoader& tasks, O
 
 void ClusterDispatcher::start() {
     try {
-        paused_ = queue_.paused();
-        if (paused_) parts_.pause_here(true);
+        if (queue_.paused()) parts_.pause_here(true);
     } catch (const StoreError& e) {
         parts_.log->warn("queue: cannot tell whether the cluster is paused ({}); running", e.what());
     }
@@ -42,7 +41,7 @@ void ClusterDispatcher::stop() {
 }
 
 std::size_t ClusterDispatcher::free_slots() const {
-    if (paused_) return 0;
+    if (parts_.paused_here()) return 0;
     const std::size_t busy = parts_.executor.running() + parts_.executor.queued();
     return busy >= parts_.executor.workers() ? 0 : parts_.executor.workers() - busy;
 }
@@ -130,17 +129,11 @@ Outcome<bool> ClusterDispatcher::pause_everywhere(bool paused) {
     } catch (const StoreError& e) {
         return unavailable_after(e, *parts_.log);
     }
-    paused_ = paused;
     return true;
 }
 
 void ClusterDispatcher::on_message(const std::string& message) {
-    if (message == "pause" || message == "resume") {
-        paused_ = message == "pause";
-        parts_.pause_here(paused_);
-        if (!paused_) wake();
-        return;
-    }
+    if (message == "pause" || message == "resume") return parts_.pause_here(message == "pause");  // resume wakes the worker
     constexpr std::string_view kCancel = "cancel ";
     if (!message.starts_with(kCancel)) return;
     const std::string id = message.substr(kCancel.size());

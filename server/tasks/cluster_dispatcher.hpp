@@ -57,7 +57,6 @@ private:
     TaskLoader& tasks_;
     Options options_;
     std::unique_ptr<ClusterWorker> worker_;  // null with claims off
-    std::atomic<bool> paused_{false};
     /// Cancels heard of before the task's claim was set up here (bounded).
     std::mutex early_cancels_mutex_;
     std::vector<std::string> early_cancels_;

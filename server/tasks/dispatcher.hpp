@@ -37,6 +37,7 @@ struct DispatchParts {
     /// Records a task no attempt runs as cancelled; `done` gets it, or unavailable.
     std::function<void(std::shared_ptr<ActiveTask>, std::function<void(Outcome<Task>)>)> record_cancel;
     std::function<void(bool paused)> pause_here;          // this server's executor stops or starts attempts
+    std::function<bool()> paused_here;                    // whether it is paused (the engine keeps the one flag)
 };
 
 class Dispatcher {

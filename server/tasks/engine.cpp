@@ -52,7 +52,8 @@ DispatchParts Engine::dispatch_parts() {
         .cancel = [this](const std::string& id) { cancel(id, [](const Outcome<Task>&) {}); },
         .record_cancel = [this](std::shared_ptr<ActiveTask> active,
                                 std::function<void(Outcome<Task>)> done) { record_cancel(active, std::move(done)); },
-        .pause_here = [this](bool paused) { set_paused(paused); }};
+        .pause_here = [this](bool paused) { set_paused(paused); },
+        .paused_here = [this] { return paused_.load(); }};
 }
 
 Engine::~Engine() { stop(); }
