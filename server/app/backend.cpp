@@ -99,7 +99,7 @@ Backend::Backend(const ServerOptions& options, const KindRegistry& kinds, const 
 }
 
 Backend::~Backend() {
-    if (scheduler_) stop();  // a start that failed stops what it started as its members go
+    if (scheduler_) stop();  // started but never stopped (the frontend failed to start); a throwing constructor leaves this to its members
 }
 
 void Backend::stop_schedules() {
