@@ -132,10 +132,16 @@ PREFIX ?= /usr/local
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
-# Figures, not tests: the scenarios of DESIGN section 8 (a few minutes).
-BENCH_PACKAGES := python3 nginx-light libnginx-mod-nchan
+# Figures, not tests: the scenarios of DESIGN sections 8 and 9.5 (about 40 minutes),
+# beside nginx + nchan, Node.js, BullMQ and Celery; installed here, never by `make test`.
+# A subset: BENCH_PEERS="taskstream bullmq-always" BENCH_SCENARIOS="Q1 Q2" BENCH_REPS=1 make bench
+BENCH_PACKAGES := python3 nginx-light libnginx-mod-nchan redis-server python3-celery python3-redis
 bench: build
 	$(call install_missing,$(BENCH_PACKAGES))
+	@# BullMQ and its Redis client, exactly as locked.
+	@if [ ! -f tests/bench/peers/node_modules/.package-lock.json ] || \
+	    [ tests/bench/peers/package-lock.json -nt tests/bench/peers/node_modules/.package-lock.json ]; then \
+	  cd tests/bench/peers && npm ci --no-audit --no-fund; fi
 	tests/bench/run.sh $(BUILD) $(BUILD)/bench-results.json
 	@# The dashboard in headless Chromium: first render, bytes, frames with 200 tasks running.
 	cd client-js && TASKSTREAM_BINARY=$(abspath $(BUILD))/taskstream node bench/dashboard.mjs | tee $(abspath $(BUILD))/dashboard-figures.json

@@ -81,12 +81,23 @@ TaskKind fail() {
     return k;
 }
 
+/// Nothing but the engine's own work: what the bench's task-queue scenarios run.
+TaskKind noop() {
+    TaskKind k;
+    k.name = "demo.noop";
+    k.description = "Does nothing and succeeds.";
+    k.params_schema = json::parse(R"({"type": "object", "properties": {}, "additionalProperties": false})");
+    k.handler = [](TaskContext&) -> json { return nullptr; };
+    return k;
+}
+
 } // namespace
 
 void register_demo_kinds(KindRegistry& registry) {
     registry.add(countdown());
     registry.add(flaky());
     registry.add(fail());
+    registry.add(noop());
 }
 
 } // namespace taskstream

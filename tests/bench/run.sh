@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # make bench: the scenarios of DESIGN section 8, side by side in one run for
-# taskstream, nginx + nchan and a plain Node.js SSE server. Each server is
-# pinned to CPU 0, the load generator to CPU 1; each measurement is repeated
-# (BENCH_REPS, 3) and the median kept. Writes JSON and prints one table.
-# Bounded: every step has a time limit; about 25 minutes with 3 repeats.
+# taskstream, nginx + nchan and a plain Node.js SSE server, then the task-queue
+# scenarios of 9.5 beside BullMQ and Celery (queues.sh). Each server is pinned to
+# CPU 0, the load generator to CPU 1; each measurement is repeated (BENCH_REPS, 3)
+# and the median kept. Writes JSON and prints the tables. A subset:
+#   BENCH_PEERS="taskstream bullmq-always celery" BENCH_SCENARIOS="Q1 Q2" BENCH_REPS=1
+# Bounded: every step has a time limit; about 40 minutes with 3 repeats.
 set -euo pipefail
 build=${1:-build}
 out=${2:-$build/bench-results.json}
 reps=${BENCH_REPS:-3}
-peers=${BENCH_PEERS:-taskstream nchan node}
+peers=${BENCH_PEERS:-taskstream nchan node bullmq-always bullmq-everysec celery}
+export BENCH_SCENARIOS=${BENCH_SCENARIOS:-S1 S2 S3 S4 S5 S6 S7 Q1 Q2 Q3 Q4 Q5}
+wants() { [[ " $BENCH_SCENARIOS " == *" $1 "* ]]; }
 here=$(cd "$(dirname "$0")" && pwd)
 # S6 holds up to 100,000 streams: a descriptor each in the server and in the load
 # generator. Raise the limit as far as this machine lets (root may go past the hard one).
@@ -74,33 +78,35 @@ sys.exit(0 if held else 1)
 PY
 }
 
-# BENCH_SCALE_ONLY=1: only the scale-out rows (S7) below.
-[ "${BENCH_SCALE_ONLY:-0}" = 1 ] && main_peers="" || main_peers=$peers
+# The hub's peers, in the scenarios of section 8 (BENCH_SCALE_ONLY=1: only S7 below).
+main_peers=""
+for p in $peers; do case $p in taskstream|nchan|node) main_peers="$main_peers $p" ;; esac; done
+[ "${BENCH_SCALE_ONLY:-0}" = 1 ] && main_peers=""
 for peer in $main_peers; do
   echo "== $peer"
   # Every measurement on a fresh server: memory freed by an earlier round stays in
   # the process (S1 would count it as free), and a peer may keep an earlier
   # round's messages for its new subscribers.
-  for _ in $(seq "$reps"); do start_server; record S1 "$(load idle --connections 10000)"; done
-  for _ in $(seq "$reps"); do
+  wants S1 && for _ in $(seq "$reps"); do start_server; record S1 "$(load idle --connections 10000)"; done
+  wants S2 && for _ in $(seq "$reps"); do
     start_server; record S2 "$(load fanout --connections 1000 --topics 1 --rate 100 --seconds 20)"
   done
   # Rising rates until one fails (loss, or p99 ≥ 100 ms): higher ones would too.
-  for rate in 250 350 500 700 1000 1400 2000 2800 4000 5600 8000; do
+  wants S3 && for rate in 250 350 500 700 1000 1400 2000 2800 4000 5600 8000; do
     for _ in $(seq "$reps"); do
       start_server; record "S3@$rate" "$(load fanout --connections 1000 --topics 1 --rate $rate --seconds 5)"
     done
     s3_held "$rate" || break
   done
-  for _ in $(seq "$reps"); do
+  wants S4 && for _ in $(seq "$reps"); do
     start_server; record S4 "$(load fanout --connections 2000 --topics 1000 --rate 2000 --seconds 20)"
   done
   # S6: $s6_streams idle streams on one topic (90 per source address, over 127.0.0.0/8):
   # memory per stream, heartbeats (15 s) within 1.5 periods, then one publish to all.
-  for _ in $(seq "$reps"); do
+  wants S6 && for _ in $(seq "$reps"); do
     start_server; record S6 "$(load_timeout=300 load many --connections "$s6_streams" --heartbeat 15)"
   done
-  if [ "$peer" = taskstream ]; then
+  if [ "$peer" = taskstream ] && wants S4; then
     # S4pub: the same, each publish answered once sequenced (?ack=published), not after its commit.
     for _ in $(seq "$reps"); do
       start_server
@@ -114,7 +120,7 @@ for peer in $main_peers; do
       start_server; record S4batchpub "$(load batch --requests 12000 --publish-query ack=published)"
     done
   fi
-  if [ "$peer" = taskstream ]; then
+  if [ "$peer" = taskstream ] && wants S5; then
     # S5: creations alone (the executor paused, so the same core does not also
     # run them), then creations with every task run to its end (S5run).
     # A fresh server each time: paused, the tasks of a round stay queued (up to
@@ -156,7 +162,7 @@ start_redis_node() {  # $1: name; prints nothing, sets node_pid and node_port_
   node_pid=$!; cluster_pids="$cluster_pids $node_pid"
   node_port_=$(node_port "$work/$1.log")
 }
-if [[ " $peers " == *" taskstream "* ]]; then
+if [[ " $peers " == *" taskstream "* ]] && wants S7; then
   echo "== scale-out: two nodes on Redis, beside one on SQLite"
   for _ in $(seq "$reps"); do
     peer=taskstream; start_server
@@ -180,4 +186,6 @@ if [[ " $peers " == *" taskstream "* ]]; then
     stop_cluster
   done
 fi
+stop_cluster
+BENCH_PEERS=$peers "$here/queues.sh" "$build" "$work/results.jsonl"
 python3 "$here/summarize.py" "$work/results.jsonl" "$out"

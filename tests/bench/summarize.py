@@ -5,6 +5,8 @@ import statistics
 import sys
 from collections import defaultdict
 
+import queue_summary
+
 rows = [json.loads(line) for line in open(sys.argv[1])]
 by = defaultdict(list)
 for r in rows:
@@ -33,8 +35,8 @@ def s3_best(peer):
     return best
 
 
-main_peers = [p for p in peers if not any(s.startswith("S7") for (q, s) in by if q == p)]
-scale_peers = [p for p in peers if p not in main_peers]
+main_peers = [p for p in peers if any(s[:2] in ("S1", "S2", "S3", "S4", "S5", "S6") for (q, s) in by if q == p)]
+scale_peers = [p for p in peers if any(s.startswith("S7") for (q, s) in by if q == p)]
 summary = {}
 for peer in main_peers:
     summary[peer] = {
@@ -137,5 +139,6 @@ if scale_peers:
     for k in ["S7fan_deliveries_per_second", "S7fan_p99_ms", "S7fan_loss", "S7fan_cpu_us_per_delivery",
               "S7create_per_second"]:
         print(f"| {k} | " + " | ".join(fmt(scale[p].get(k)) for p in scale_peers) + " |")
+queue_summary.summarize(by, summary)
 json.dump({"summary": summary, "measurements": rows}, open(sys.argv[2], "w"), indent=2)
 print(f"\nwritten: {sys.argv[2]}")

@@ -1,0 +1,61 @@
+"""The task-queue rows of the bench table (Q1..Q5, queues.sh): medians per peer, and
+each repetition's ratio of taskstream to each peer (the i-th runs of both)."""
+import statistics
+
+PEERS = ["taskstream", "bullmq-always", "bullmq-everysec", "celery"]
+# summary key: (scenario, measurement key, True when higher is better)
+KEYS = {
+    "Q1_creations_per_second": ("Q1", "per_second", True),
+    "Q1_cpu_us_per_task": ("Q1", "cpu_us_per_task", False),
+    "Q1x8_creations_per_second": ("Q1x8", "per_second", True),
+    "Q1x8_cpu_us_per_task": ("Q1x8", "cpu_us_per_task", False),
+    "Q2_created_and_run_per_second": ("Q2", "per_second", True),
+    "Q2_cpu_us_per_task": ("Q2", "cpu_us_per_task", False),
+    "Q3_p50_ms": ("Q3", "p50_ms", False),
+    "Q3_p99_ms": ("Q3", "p99_ms", False),
+    "Q4_steps_per_second": ("Q4", "steps_per_second", True),
+    "Q4_p99_ms": ("Q4", "p99_ms", False),
+    "Q4_steps_seen": ("Q4", "seen", True),
+    "Q5_created_and_run_per_second": ("Q5", "per_second", True),
+    "Q5_cpu_us_per_task": ("Q5", "cpu_us_per_task", False),
+}
+
+
+def summarize(by, summary):
+    """Adds the Q keys to summary[peer] and its per-repetition ratios; prints both tables."""
+    peers = [p for p in PEERS if any(q == p and s.startswith("Q") for (q, s) in by)]
+    if not peers:
+        return
+
+    def each(peer, scenario, key):
+        return [m.get(key) for m in by.get((peer, scenario), [])]
+
+    for peer in peers:
+        for name, (scenario, key, _) in KEYS.items():
+            values = [v for v in each(peer, scenario, key) if v is not None]
+            summary.setdefault(peer, {})[name] = statistics.median(values) if values else None
+    print("\n| task queue (medians) | " + " | ".join(peers) + " |")
+    print("|---|" + "---|" * len(peers))
+    for name in KEYS:
+        cells = [summary[p].get(name) for p in peers]
+        print(f"| {name} | " + " | ".join("-" if v is None else f"{v:.1f}" for v in cells) + " |")
+
+    # taskstream / peer for each repetition; for "lower is better" keys the peer's over ours,
+    # so that every ratio above 1 is taskstream ahead.
+    ratios = {}
+    for peer in peers[1:] if peers[0] == "taskstream" else []:
+        for name, (scenario, key, higher) in KEYS.items():
+            ours, theirs = each("taskstream", scenario, key), each(peer, scenario, key)
+            pairs = [(a, b) for a, b in zip(ours, theirs) if a and b]
+            if pairs:
+                ratios[f"{name}: taskstream ahead of {peer} by"] = [
+                    round(a / b if higher else b / a, 2) for a, b in pairs]
+    if ratios:
+        summary["queue_ratios_per_repetition"] = ratios
+        width = max(len(v) for v in ratios.values())
+        print("\n| ahead by (×, each repetition; > 1 is taskstream ahead) | "
+              + " | ".join(f"run {i + 1}" for i in range(width)) + " |")
+        print("|---|" + "---|" * width)
+        for name, values in ratios.items():
+            values = values + [None] * (width - len(values))
+            print(f"| {name} | " + " | ".join("-" if v is None else f"{v:.2f}" for v in values) + " |")
