@@ -1,5 +1,7 @@
 #include "http/io_pool.hpp"
 
+#include "core/thread_name.hpp"
+
 namespace taskstream::http {
 
 IoPool::IoPool(std::size_t threads) {
@@ -13,7 +15,10 @@ IoPool::IoPool(std::size_t threads) {
 IoPool::~IoPool() { stop(); }
 
 void IoPool::start() {
-    for (auto& ctx : contexts_) threads_.emplace_back([c = ctx.get()] { c->run(); });
+    for (auto& ctx : contexts_) threads_.emplace_back([c = ctx.get()] {
+        name_this_thread("ts-http");
+        c->run();
+    });
 }
 
 void IoPool::stop() {

@@ -1,5 +1,7 @@
 #include "journal/event_relay.hpp"
 
+#include "core/thread_name.hpp"
+
 namespace taskstream {
 
 namespace {
@@ -15,7 +17,10 @@ EventRelay::~EventRelay() { stop(); }
 
 void EventRelay::start() {
     feed_.start_after(journal_.last_issued());
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+        name_this_thread("ts-relay");
+        run();
+    });
 }
 
 void EventRelay::stop() {

@@ -5,6 +5,7 @@
 
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
+#include "core/thread_name.hpp"
 
 namespace taskstream {
 
@@ -26,7 +27,10 @@ void Journal::start() {
     hub_.continue_after(last_seq_);
     prepare_ids_locked();
     next_maintenance_ = std::chrono::steady_clock::now() + options_.maintenance_interval;
-    writer_ = std::thread([this] { run(); });
+    writer_ = std::thread([this] {
+        name_this_thread("ts-journal");
+        run();
+    });
 }
 
 void Journal::stop() {

@@ -1,5 +1,6 @@
 #include "tasks/cluster_worker.hpp"
 
+#include "core/thread_name.hpp"
 #include "store/store.hpp"
 
 namespace taskstream {
@@ -10,7 +11,12 @@ ClusterWorker::ClusterWorker(WorkQueue& queue, KindLimits kinds, Options options
 
 ClusterWorker::~ClusterWorker() { stop(); }
 
-void ClusterWorker::start() { thread_ = std::thread([this] { run(); }); }
+void ClusterWorker::start() {
+    thread_ = std::thread([this] {
+        name_this_thread("ts-claims");
+        run();
+    });
+}
 
 void ClusterWorker::stop_claiming() {
     std::lock_guard lock(mutex_);

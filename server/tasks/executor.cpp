@@ -1,5 +1,7 @@
 #include "tasks/executor.hpp"
 
+#include "core/thread_name.hpp"
+
 namespace taskstream {
 
 Executor::Executor(Options options, RunAttempt run) : options_(options), run_(std::move(run)) {
@@ -16,7 +18,10 @@ void Executor::set_kind_limit(const std::string& kind, std::size_t limit) {
 }
 
 void Executor::start() {
-    for (std::size_t i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { work(); });
+    for (std::size_t i = 0; i < options_.workers; ++i) threads_.emplace_back([this] {
+            name_this_thread("ts-worker");
+            work();
+        });
 }
 
 void Executor::stop() {
@@ -49,8 +54,10 @@ bool Executor::wait_idle(std::chrono::milliseconds timeout) {
 }
 
 bool Executor::submit(const std::string& task_id, const std::string& kind, int priority, Clock::time_point not_before) {
+    bool paused;
     {
         std::lock_guard lock(mutex_);
+        paused = paused_;
         if (ready_count_ + delayed_.size() >= options_.queue_bound) return false;
         const auto now = Clock::now();
         // A task due in the past (say, queued before a restart) has been waiting since then.
@@ -62,7 +69,7 @@ bool Executor::submit(const std::string& task_id, const std::string& kind, int p
             ++ready_count_;
         }
     }
-    wake_.notify_one();
+    if (!paused) wake_.notify_one();  // paused, every worker waits for resume's notify_all
     return true;
 }
 

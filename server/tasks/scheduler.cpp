@@ -1,6 +1,7 @@
 #include "tasks/scheduler.hpp"
 
 #include "core/clock.hpp"
+#include "core/thread_name.hpp"
 #include "tasks/engine.hpp"
 
 namespace taskstream {
@@ -17,7 +18,10 @@ Scheduler::Scheduler(std::vector<ScheduleSpec> schedules, Engine& engine, std::s
 Scheduler::~Scheduler() { stop(); }
 
 void Scheduler::start() {
-    if (!schedules_.empty()) thread_ = std::thread([this] { run(); });
+    if (!schedules_.empty()) thread_ = std::thread([this] {
+        name_this_thread("ts-schedules");
+        run();
+    });
 }
 
 void Scheduler::stop() {

@@ -10,6 +10,7 @@
 #include "core/backoff.hpp"
 #include "core/clock.hpp"
 #include "core/text.hpp"
+#include "core/thread_name.hpp"
 
 namespace taskstream {
 
@@ -35,7 +36,10 @@ void WebhookNotifier::start() {
             log_->critical("webhooks: the outbox loop ended: {}", ex.what());
         }
     });
-    thread_ = std::thread([this] { ioc_.run(); });
+    thread_ = std::thread([this] {
+        name_this_thread("ts-webhooks");
+        ioc_.run();
+    });
 }
 
 void WebhookNotifier::stop() {

@@ -11,6 +11,7 @@
 #include <hiredis/hiredis.h>
 
 #include "core/backoff.hpp"
+#include "core/thread_name.hpp"
 #include "store/store.hpp"
 
 namespace taskstream {
@@ -40,7 +41,10 @@ RedisConnection::RedisConnection(RedisEndpoint endpoint, RedisOptions options, s
     dropped_.expires_at(Clock::time_point::max());
     asio::co_spawn(ioc_, run(), asio::detached);
     asio::co_spawn(ioc_, watch_deadlines(), asio::detached);
-    thread_ = std::thread([this] { ioc_.run(); });
+    thread_ = std::thread([this] {
+        name_this_thread("ts-redis");
+        ioc_.run();
+    });
 }
 
 RedisConnection::~RedisConnection() {

@@ -7,6 +7,7 @@
 #include "core/clock.hpp"
 #include "core/digest.hpp"
 #include "core/ids.hpp"
+#include "core/thread_name.hpp"
 #include "model/task_topic.hpp"
 #include "store/redis/redis_event_entry.hpp"
 #include "store/redis/redis_keys.hpp"
@@ -57,7 +58,10 @@ RedisStore::RedisStore(const RedisEndpoint& endpoint, std::string prefix, RedisO
     check_reply(loaded.at(0), "SCRIPT LOAD");
     write_sha_ = loaded[0].text;
     check_reply(exec({{"EVAL", kRaiseSeqScript, "1", key("seq"), std::to_string(seq_ceiling())}}).at(0), "raise seq");
-    clock_thread_ = std::thread([this] { keep_clock(); });
+    clock_thread_ = std::thread([this] {
+        name_this_thread("ts-redis-clock");
+        keep_clock();
+    });
     log_->info("store: redis {} prefix {}", endpoint.redacted(), prefix_);
 }
 
