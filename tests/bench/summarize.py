@@ -90,6 +90,8 @@ if main_peers:
     print("\n| measure | " + " | ".join(main_peers) + " | taskstream/nchan |")
     print("|---|" + "---|" * (len(main_peers) + 1))
 for k in keys if main_peers else []:
+    if all(summary[p].get(k) is None for p in main_peers):
+        continue  # a scenario left out by BENCH_SCENARIOS
     print(f"| {k} | " + " | ".join(fmt(summary[p].get(k)) for p in main_peers) + f" | {ratio(k)} |")
 
 
@@ -116,6 +118,7 @@ if "taskstream" in main_peers:
     for name, scenario in [("100 events / 1 event, ack=committed", "S4batch"),
                            ("100 events / 1 event, ack=published", "S4batchpub")]:
         per_rep[name] = [round(v, 2) if v is not None else None for v in each("taskstream", scenario, "batch_to_one")]
+per_rep = {name: values for name, values in per_rep.items() if any(v is not None for v in values)}
 if per_rep:
     summary["ratios_per_repetition"] = per_rep
     width = max(len(v) for v in per_rep.values())
