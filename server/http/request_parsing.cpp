@@ -1,9 +1,12 @@
 #include "http/request_parsing.hpp"
 
+#include <algorithm>
+
 #include <boost/url/parse_query.hpp>
 
 #include "core/digest.hpp"
 #include "core/ids.hpp"
+#include "core/text.hpp"
 #include "model/task.hpp"
 
 namespace taskstream::http {
@@ -39,6 +42,25 @@ std::vector<std::string> query_values(std::string_view query, std::string_view k
         for (auto param : *params)
             if (param.key.decode(form) == key) out.push_back(param.value.decode(form));
     return out;
+}
+
+std::optional<std::string> unknown_query_parameter(std::string_view query, const std::vector<std::string>& known,
+                                                   std::string_view also_known) {
+    if (query.empty()) return std::nullopt;
+    auto params = boost::urls::parse_query(query);
+    if (!params) return "the query string does not parse";
+    boost::urls::encoding_opts form;
+    form.space_as_plus = true;
+    for (auto param : *params) {
+        const auto key = param.key.decode(form);
+        if (key.empty() || key == also_known || std::find(known.begin(), known.end(), key) != known.end())
+            continue;  // an empty key ("?a=1&") names nothing
+        std::string takes;
+        for (const auto& k : known) takes += (takes.empty() ? "" : ", ") + k;
+        return "unknown query parameter '" + printable(key) + "'; this resource takes " +
+               (takes.empty() ? std::string("none") : takes);
+    }
+    return std::nullopt;
 }
 
 bool accepts_event_stream(const Request& request) {

@@ -21,6 +21,10 @@ HttpOutcome<nlohmann::json> json_body(const Request& request);
 std::optional<std::string> query_param(std::string_view query, std::string_view key);
 /// Every value of `key`, in order.
 std::vector<std::string> query_values(std::string_view query, std::string_view key);
+/// Why `query` is refused when it names a parameter neither in `known` nor
+/// `also_known` (or does not parse); nullopt when every one is known.
+std::optional<std::string> unknown_query_parameter(std::string_view query, const std::vector<std::string>& known,
+                                                   std::string_view also_known = {});
 /// True when the client asks for an event stream (Accept: text/event-stream).
 bool accepts_event_stream(const Request& request);
 /// True when the client asks for JSON and not for an event stream.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "http/problem.hpp"
+#include "http/request_parsing.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -36,14 +37,16 @@ std::vector<std::string> split_path(const std::string& path) {
     return out;
 }
 
-void Router::add(beast_http::verb method, std::string pattern, Handler handler) {
+void Router::add(beast_http::verb method, std::string pattern, Handler handler, QueryKeys query) {
     auto segments = split_path(pattern);
     const bool greedy = std::any_of(segments.begin(), segments.end(), is_greedy);
-    routes_.push_back(Route{method, std::move(pattern), std::move(segments), greedy, std::move(handler)});
+    routes_.push_back(
+        Route{method, std::move(pattern), std::move(segments), greedy, std::move(handler), std::move(query)});
 }
 
-void Router::add_stream(beast_http::verb method, std::string pattern, Handler handler) {
-    add(method, std::move(pattern), std::move(handler));
+void Router::add_stream(beast_http::verb method, std::string pattern, Handler handler, QueryKeys query) {
+    query.push_back("ticket");
+    add(method, std::move(pattern), std::move(handler), std::move(query));
     routes_.back().streams = true;
 }
 
@@ -90,6 +93,7 @@ Router::Match Router::match(beast_http::verb method, const std::string& path) co
             result.pattern = route.pattern;
             result.streams = route.streams;
             result.open = route.open;
+            result.query = &route.query;
             return result;
         }
         if (!result.allowed.empty()) result.allowed += ", ";
@@ -107,6 +111,10 @@ boost::asio::awaitable<Reply> Router::dispatch(RequestContext& ctx) const {
         res.set(beast_http::field::allow, m.allowed);
         co_return res;
     }
+    // `ticket` is also the authenticator's off a stream route: there it answers 401, "a ticket opens an event stream only".
+    if (!m.open)
+        if (auto refused = unknown_query_parameter(ctx.query, *m.query, "ticket"))
+            co_return make_problem(make_error(errc::bad_request, *refused), ctx.path);
     ctx.path_params = std::move(m.params);
     ctx.route = m.pattern;
     if (offload_ && !m.open)

@@ -21,13 +21,19 @@ using Handler = std::function<boost::asio::awaitable<Reply>(RequestContext&)>;
 /// Runs before every route that is not open: sets ctx.principal, or answers (401/403).
 using Guard = std::function<std::optional<Response>(RequestContext&, bool stream_route)>;
 
+/// The query parameters a route reads. A request naming any other is refused
+/// (400) before its guard and handler run: an unknown parameter is never ignored.
+using QueryKeys = std::vector<std::string>;
+
 class Router {
 public:
-    void add(beast_http::verb method, std::string pattern, Handler handler);
+    void add(beast_http::verb method, std::string pattern, Handler handler, QueryKeys query = {});
     /// A route that answers with an event stream: over the connection limit it
-    /// gets a clean stream end with a retry hint instead of a 503.
-    void add_stream(beast_http::verb method, std::string pattern, Handler handler);
-    /// A route anyone may call, authenticated or not (health, the dashboard's files, the API description).
+    /// gets a clean stream end with a retry hint instead of a 503. It also takes
+    /// `ticket` (the authenticator reads it).
+    void add_stream(beast_http::verb method, std::string pattern, Handler handler, QueryKeys query = {});
+    /// A route anyone may call, authenticated or not (health, the dashboard's files, the API
+    /// description). These read no query and take any: a browser may add one to a file's URL.
     void add_open(beast_http::verb method, std::string pattern, Handler handler);
     /// Authentication for every route not added open (none: every request acts for anyone).
     void set_guard(Guard guard) { guard_ = std::move(guard); }
@@ -46,6 +52,7 @@ public:
         std::string_view pattern;          // the route's template ("/v1/tasks/{id}"), for logs and metrics
         bool streams = false;
         bool open = false;
+        const QueryKeys* query = nullptr;  // the route's parameters (with a handler)
     };
     /// `path` is already percent-decoded and has no query.
     Match match(beast_http::verb method, const std::string& path) const;
@@ -63,6 +70,7 @@ private:
         std::vector<std::string> segments;
         bool greedy = false;  // one of its segments is {name+}
         Handler handler;
+        QueryKeys query;
         bool streams = false;
         bool open = false;
     };

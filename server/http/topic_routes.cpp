@@ -74,7 +74,7 @@ void add_topic_routes(Router& router, TopicService& topics, Engine& engine, cons
         auto seqs = co_await await_callback<Outcome<std::vector<std::uint64_t>>>(start);
         if (!seqs) co_return make_problem(seqs.error(), ctx.path);
         co_return make_json_text(status::accepted, accepted_body(topic, *seqs), ctx.request.version());
-    });
+    }, {"ack"});
 
     router.add_stream(verb::get, "/v1/events", [&topics, &engine, &streams](RequestContext& ctx) -> asio::awaitable<Reply> {
         auto filter = TopicFilter::parse(query_values(ctx.query, "topic"), query_values(ctx.query, "kind"));
@@ -102,7 +102,7 @@ void add_topic_routes(Router& router, TopicService& topics, Engine& engine, cons
             .head_fields = {},
             .expires_at = stream_deadline(ctx)};
         co_return StreamReply{connection, std::move(setup)};
-    });
+    }, {"topic", "kind", "last_event_id"});
 }
 
 } // namespace taskstream::http

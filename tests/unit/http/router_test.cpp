@@ -22,10 +22,10 @@ Handler answer(std::string text) {
     };
 }
 
-Response dispatch(const Router& router, verb method, const std::string& path) {
+Response dispatch(const Router& router, verb method, const std::string& path, const std::string& query = "") {
     asio::io_context ioc;
     Request req{method, path, 11};
-    RequestContext ctx{req, {}, path, "", nullptr, ""};
+    RequestContext ctx{req, {}, path, query, nullptr, ""};
     auto future = asio::co_spawn(ioc, router.dispatch(ctx), asio::use_future);
     ioc.run_for(std::chrono::seconds(5));
     return std::get<Response>(future.get());
@@ -74,4 +74,25 @@ TEST_CASE("a {name+} segment takes one or more segments") {
     CHECK(dispatch(r, verb::post, "/v1/topics/orders/42/lines/events").body() == "publish:orders/42/lines");
     CHECK(dispatch(r, verb::post, "/v1/topics/events").result() == beast_http::status::not_found);
     CHECK(dispatch(r, verb::get, "/v1/topics/a/b/events").result() == beast_http::status::method_not_allowed);
+}
+
+TEST_CASE("a query parameter a route does not list is refused before its handler runs") {
+    Router r;
+    r.add(verb::get, "/v1/tasks", answer("list"), {"state", "kind"});
+    r.add_stream(verb::get, "/v1/events", answer("events"), {"topic"});
+    r.add_open(verb::get, "/healthz", answer("ok"));
+    CHECK(dispatch(r, verb::get, "/v1/tasks", "state=queued&kind=a&kind=b").body() == "list");
+    CHECK(dispatch(r, verb::get, "/v1/tasks", "state=queued&").body() == "list");  // an empty key names nothing
+
+    auto refused = dispatch(r, verb::get, "/v1/tasks", "state=queued&bogus=1");
+    CHECK(refused.result() == beast_http::status::bad_request);
+    CHECK(refused.body().find("unknown query parameter 'bogus'; this resource takes state, kind") != std::string::npos);
+    // Form-encoded names are read as the handlers read them: "st%61te" is state.
+    CHECK(dispatch(r, verb::get, "/v1/tasks", "st%61te=queued").body() == "list");
+    // A stream route takes a ticket; elsewhere the authenticator answers for it (401), not the router.
+    CHECK(dispatch(r, verb::get, "/v1/events", "topic=a&ticket=t").body() == "events");
+    CHECK(dispatch(r, verb::get, "/v1/tasks", "ticket=t").body() == "list");
+    // Open routes read no query and take any (a browser may add one to a file's URL).
+    CHECK(dispatch(r, verb::get, "/healthz", "v=2").body() == "ok");
+    CHECK(dispatch(r, verb::get, "/v1/events", "topic=a&last_event_id=1").result() == beast_http::status::bad_request);
 }
