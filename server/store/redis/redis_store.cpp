@@ -144,18 +144,13 @@ std::uint64_t RedisStore::commit(const WriteBatch& batch, bool numbered) {
         std::string scratch;
         const std::string* json = &task_row_json(batch, i, scratch);
         const std::string state(to_string(t->state));
-        if (t->state != TaskState::running)  // the queue's side of the change, before the row
+        const bool finished = is_terminal(t->state);
+        // The queue's and the indexes' side of the change, before the row (the script reads the state it replaces).
+        if (t->state != TaskState::running)
             tx.push_back({"QUEUE", t->id, state, std::to_string(t->scheduled_at), std::to_string(t->priority), t->kind});
+        tx.push_back({"INDEX", t->id, state, t->kind, t->owner, finished ? std::to_string(t->finished_at) : ""});
         tx.push_back({"HSET", key("task:" + t->id), "body", *json, "state", state, "kind", t->kind, "owner", t->owner});
-        tx.push_back({"ZADD", key("tasks"), "0", t->id});
-        for (auto s : kTaskStates) {
-            if (s == t->state) tx.push_back({"ZADD", key("tasks:state:" + state), "0", t->id});
-            else tx.push_back({"ZREM", key("tasks:state:" + std::string(to_string(s))), t->id});
-        }
-        tx.push_back({"ZADD", key("tasks:kind:" + t->kind), "0", t->id});
-        tx.push_back({"ZADD", key("tasks:owner:" + t->owner), "0", t->id});
-        if (is_terminal(t->state)) {
-            tx.push_back({"ZADD", key("finished"), std::to_string(t->finished_at), t->id});
+        if (finished) {
             // The outbox: once per finish, in the same transaction as the final state.
             if (!t->callback_url.empty()) {
                 const std::string delivery = callback_delivery_id(*t);
@@ -163,8 +158,6 @@ std::uint64_t RedisStore::commit(const WriteBatch& batch, bool numbered) {
                 tx.push_back({"HSETNX", key("callbacks"), delivery, pending.dump()});
                 tx.push_back({"ZADD", key("callbacks:due"), "NX", std::to_string(t->finished_at), delivery});
             }
-        } else {
-            tx.push_back({"ZREM", key("finished"), t->id});
         }
     }
     std::size_t k = 0;

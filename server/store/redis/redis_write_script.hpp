@@ -8,10 +8,14 @@ namespace taskstream {
 // which it may still be applied (a write that waited past it in a hung Redis's socket
 // is refused when Redis wakes, so the 503 its caller heard stays true; a MULTI would be
 // applied late), ARGV[2] the prefix, ARGV[3] how many event ids to give, then each
-// command as its word count and its words. Two commands are the script's own:
-// an XADD whose id is `#k` gets the batch's k-th new id, and
+// command as its word count and its words. Three commands are the script's own:
+// an XADD whose id is `#k` gets the batch's k-th new id;
 // `QUEUE id state due priority kind` (before the row is written) puts a task that
-// becomes queued or retrying on P:due and takes a finished one off the queue.
+// becomes queued or retrying on P:due and takes a finished one off the queue; and
+// `INDEX id state kind owner finished_at|""` (before the row too) keeps the task
+// indexes from the state the row had: a new task joins P:tasks, its kind's and its
+// owner's; a change of state moves it between two P:tasks:state:* sets (a write that
+// keeps the state, a progress tick, touches none); a finish joins P:finished.
 inline constexpr const char* kWriteScript = R"lua(
 local t = redis.call('TIME')
 if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[1]) then
@@ -38,6 +42,12 @@ while not err and j <= #ARGV do
   if name == 'QUEUE' then
     err = wrong(p .. ':task:' .. key, 'hash') or wrong(p .. ':due', 'zset') or wrong(p .. ':qmeta', 'hash') or
           wrong(p .. ':ready', 'zset')
+  elseif name == 'INDEX' then
+    err = wrong(p .. ':task:' .. key, 'hash') or wrong(p .. ':tasks', 'zset') or wrong(p .. ':finished', 'zset') or
+          wrong(p .. ':tasks:state:' .. ARGV[j + 3], 'zset') or wrong(p .. ':tasks:kind:' .. ARGV[j + 4], 'zset') or
+          wrong(p .. ':tasks:owner:' .. ARGV[j + 5], 'zset')
+    local old = not err and redis.call('HGET', p .. ':task:' .. key, 'state')
+    if old then err = wrong(p .. ':tasks:state:' .. old, 'zset') end
   elseif want[name] then
     err = wrong(key, want[name])
   end
@@ -65,6 +75,20 @@ while i <= #ARGV do
       redis.call('ZREM', p .. ':ready', id)
       redis.call('HDEL', p .. ':qmeta', id)
     end
+  elseif cmd[1] == 'INDEX' then
+    local id, state, finished = cmd[2], cmd[3], cmd[6]
+    local old = redis.call('HGET', p .. ':task:' .. id, 'state')
+    if not old then
+      redis.call('ZADD', p .. ':tasks', 0, id)
+      redis.call('ZADD', p .. ':tasks:kind:' .. cmd[4], 0, id)
+      redis.call('ZADD', p .. ':tasks:owner:' .. cmd[5], 0, id)
+    end
+    if old ~= state then
+      if old then redis.call('ZREM', p .. ':tasks:state:' .. old, id) end
+      redis.call('ZADD', p .. ':tasks:state:' .. state, 0, id)
+      if finished == '' then redis.call('ZREM', p .. ':finished', id) end  -- a retry of a finished task
+    end
+    if finished ~= '' then redis.call('ZADD', p .. ':finished', finished, id) end
   else
     if cmd[1] == 'XADD' and string.byte(cmd[3]) == 35 then
       cmd[3] = (base + 1 + tonumber(string.sub(cmd[3], 2))) .. '-0'
