@@ -46,7 +46,7 @@ with tempfile.TemporaryDirectory() as work:
         server.wait(timeout=30)
 
     assert rows["Q1"]["created"] > 0 and rows["Q1"]["producers"] == 2, rows["Q1"]
-    # Q1's tasks ran too (not paused here), but Q2 counts only its own 300: the stream it reads opened after them.
+    # Q1's tasks run too here (not paused): some may end while Q2 watches and count with its 300.
     assert rows["Q2"]["ended"] >= 300, rows["Q2"]
     assert rows["Q3"]["seen"] == rows["Q3"]["tasks"] == 200, rows["Q3"]
     # A slow reader may get some steps merged, never more steps than were made.

@@ -202,7 +202,7 @@ int progress_mode(unsigned short port, int tasks, int steps) {
     Clock::time_point last_step;
     double flowing_s = 0;  // the sum, over tasks, of first to last step seen
     std::string current;
-    bool current_ended = false;
+    bool current_ended = false, all_ended = false;
     asio::steady_timer end_seen(ioc);  // cancelled by the stream's handler when `current` ends
     spawn(ioc, watch_tasks(port, ready, [&](const std::string& type, const json& data) {
         if (type == "progress") {
@@ -234,9 +234,9 @@ int progress_mode(unsigned short port, int tasks, int steps) {
             }
             if (first_step) flowing_s += std::chrono::duration<double>(last_step - *first_step).count();
         }
-        current.clear();
+        all_ended = true;
     }, failed);
-    run_until(ioc, [&] { return (current.empty() && seconds_since(start) > 0.1) || failed; },
+    run_until(ioc, [&] { return all_ended || failed; },
               start + std::chrono::seconds(120));
     const auto seen = latencies_ms.size();
     std::cout << json{{"tasks", tasks}, {"steps", steps}, {"seen", seen},

@@ -13,6 +13,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import queue
 import threading
 import time
 
@@ -88,14 +89,12 @@ def run(args):
 def watch(args):
     """Sends at a fixed rate; a watcher thread waits for each result in turn (`AsyncResult.get`)."""
     total = round(args.rate * args.seconds)
-    sent = []
+    sent = queue.Queue()  # (result, when sent), in the order sent
     latencies = []
 
     def watcher():
-        for i in range(total):
-            while len(sent) <= i:
-                time.sleep(0.001)
-            result, at = sent[i]
+        for _ in range(total):
+            result, at = sent.get(timeout=args.seconds + 30)
             result.get(timeout=30)
             latencies.append((time.monotonic() - at) * 1000)
 
@@ -107,7 +106,7 @@ def watch(args):
         if wait > 0:
             time.sleep(wait)
         at = time.monotonic()
-        sent.append((noop.delay(), at))
+        sent.put((noop.delay(), at))
     thread.join(timeout=args.seconds + 60)
     return {"rate": args.rate, "tasks": total, "seen": len(latencies), "p50_ms": percentile(latencies, 0.5),
             "p99_ms": percentile(latencies, 0.99)}
