@@ -76,9 +76,13 @@ async function refreshStatus() {
   clearTimeout(statusTimer);
   try {
     const s = await client.status();
-    $('queue-summary').textContent = `${s.running} running · ${s.queued} queued · ${s.workers} workers${s.paused ? ' · paused' : ''}`;
+    const pausedKinds = s.paused_kinds.length ? ` · paused kinds: ${s.paused_kinds.join(', ')}` : '';
+    $('queue-summary').textContent = `${s.running} running · ${s.queued} queued · ${s.workers} workers${s.paused ? ' · paused' : ''}${pausedKinds}`;
     $('pause').disabled = s.paused;
     $('resume').disabled = !s.paused;
+    // Another operator (or server) may have paused or resumed a kind since the kinds were read.
+    for (const k of kinds) k.paused = s.paused_kinds.includes(k.name);
+    showKindState();
   } catch (err) {
     $('queue-summary').textContent = err.status === 403 ? 'queue: not allowed' : 'queue: unknown';
   }
@@ -149,8 +153,31 @@ function chooseKind(/** @type {string} */ name) {
   $('opt-timeout').placeholder = kind ? String(kind.defaults.timeout_s) : '';
   $('opt-retries').placeholder = kind ? String(kind.defaults.max_retries) : '';
   $('form-result').textContent = '';
+  showKindState();
 }
 $('kind').addEventListener('change', () => chooseKind($('kind').value));
+
+/** Whether the chosen kind is paused, and the button that pauses or resumes it. */
+function showKindState(/** @type {string} */ refused = '') {
+  const kind = kinds.find((k) => k.name === $('kind').value);
+  const button = $('kind-pause');
+  button.hidden = !kind;
+  if (!kind) return;
+  $('kind-state').textContent = refused || (kind.paused ? 'Paused: its tasks are accepted and wait until it is resumed.' : '');
+  button.textContent = kind.paused ? 'Resume this kind' : 'Pause this kind';
+}
+$('kind-pause').addEventListener('click', async () => {
+  const index = kinds.findIndex((k) => k.name === $('kind').value);
+  if (index < 0) return;
+  try {
+    const name = kinds[index].name;
+    kinds[index] = await (kinds[index].paused ? client.resumeKind(name) : client.pauseKind(name));
+    showKindState();
+    void refreshStatus();
+  } catch (err) {
+    showKindState(refusal(err));
+  }
+});
 
 function optionError(/** @type {string} */ field, /** @type {string | null} */ text) {
   const input = $(OPTION_FIELDS[field] ?? 'opt-key');

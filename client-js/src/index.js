@@ -29,6 +29,7 @@ export function createClient({ baseUrl, token, fetch: fetchImpl, EventSource: Ev
   const stream = new SharedStream({ http, EventSource: ES, backoff, ticket });
 
   const taskPath = (/** @type {string} */ id) => `/v1/tasks/${encodeURIComponent(id)}`;
+  const kindPath = (/** @type {string} */ name) => `/v1/kinds/${encodeURIComponent(name)}`;
 
   /** @param {string} id */
   async function get(id) {
@@ -65,6 +66,15 @@ export function createClient({ baseUrl, token, fetch: fetchImpl, EventSource: Ev
   const client = {
     async kinds() {
       return (await http.send('GET', '/v1/kinds')).body.kinds;
+    },
+    async kind(name) {
+      return (await http.send('GET', kindPath(name))).body;
+    },
+    async pauseKind(name) {
+      return (await http.send('POST', `${kindPath(name)}/pause`)).body;
+    },
+    async resumeKind(name) {
+      return (await http.send('POST', `${kindPath(name)}/resume`)).body;
     },
 
     async start(kind, params = {}, opts = {}) {

@@ -41,6 +41,10 @@ export interface Kind {
   /** Every param, in the order a form lists them. */
   params_order: string[];
   defaults: { timeout_s: number; max_retries: number; backoff_ms: number };
+  /** At most this many of the kind run at once, across every server (0: no limit but the workers). */
+  max_concurrency: number;
+  /** Paused by an operator: its tasks are accepted and wait until it is resumed. */
+  paused: boolean;
 }
 
 /** An event as the async iterator gives it. */
@@ -130,10 +134,16 @@ export interface AdminStatus {
   running: number;
   active: number;
   workers: number;
+  /** Kinds an operator paused, by name. */
+  paused_kinds: string[];
 }
 
 export interface Client {
   kinds(): Promise<Kind[]>;
+  kind(name: string): Promise<Kind>;
+  /** Admin: no task of the kind starts, on any server, until resumed; its tasks still queue. */
+  pauseKind(name: string): Promise<Kind>;
+  resumeKind(name: string): Promise<Kind>;
   start(kind: string, params?: Record<string, unknown>, options?: StartOptions): Promise<Task>;
   get(id: string): Promise<Task>;
   /** Newest first, across cursor pages; `.pages()` gives the pages themselves. */

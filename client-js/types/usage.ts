@@ -5,6 +5,8 @@ async function example(): Promise<void> {
   const client = createClient({ baseUrl: 'http://127.0.0.1:8080', backoff: { maxMs: 10000 } });
   const kinds = await client.kinds();
   const first: string = kinds[0].name;
+  const paused: boolean = (await client.pauseKind(first)).paused;
+  console.log(paused, (await client.resumeKind(first)).max_concurrency, (await client.kind(first)).defaults.timeout_s);
   const task: Task = await client.start(first, { steps: 3 }, { priority: 1, idempotencyKey: 'k', delayS: 2 });
   const watch = client.watch([task.id, 'orders/*'], {
     eventTypes: ['created'],

@@ -20,12 +20,13 @@ constexpr std::size_t kTicketCapacity = 100000;
 
 Deployment alone_on_sqlite(const ServerOptions& options, std::shared_ptr<spdlog::logger> log) {
     Deployment d;
-    d.store = std::make_unique<SqliteStore>(options.data_dir, log);
+    auto sqlite = std::make_unique<SqliteStore>(options.data_dir, log);
     d.journal = [](Store& store, Hub& hub, Journal::Options o, std::shared_ptr<spdlog::logger> l) {
         return std::make_unique<ReservedIdJournal>(store, hub, o, std::move(l));
     };
     d.tickets = std::make_unique<MemoryTickets>(kTicketCapacity);
-    d.dispatch = LocalDispatcher::over(*d.store);
+    d.dispatch = LocalDispatcher::over(*sqlite, *sqlite);
+    d.store = std::move(sqlite);
     return d;
 }
 

@@ -68,6 +68,7 @@ Frontend::Frontend(const ServerOptions& options, const asio::ip::tcp::endpoint& 
         .tickets = security.verifier ? tickets_ : nullptr,
         .store_reads = store_waits_ ? store_waits_->get_executor() : asio::any_io_executor()};
     if (options.role != "worker") {  // a worker serves health and metrics only
+        http::add_kind_routes(router_, backend.engine);
         http::add_task_routes(router_, backend.engine, streams_);
         http::add_topic_routes(router_, backend.topics, backend.engine, streams_, publish_rate_);
         http::add_ticket_routes(router_, backend.engine, *tickets_);

@@ -62,6 +62,14 @@ std::vector<std::shared_ptr<void>> register_server_gauges(const http::Listener& 
     }));
     handles.push_back(r.gauge("taskstream_paused", "1 while the executor is paused (POST /v1/admin/pause).",
                               [&engine] { return one(engine.status().paused ? 1 : 0); }));
+    handles.push_back(r.gauge("taskstream_kind_paused", "1 for a kind an operator paused (POST /v1/kinds/{kind}/pause), by kind.",
+                              [&engine] {
+                                  const auto paused = engine.paused_kinds();
+                                  std::vector<GaugeSample> out;
+                                  for (const TaskKind* k : engine.kinds().all())
+                                      out.push_back({{{"kind", k->name}}, paused.contains(k->name) ? 1.0 : 0.0});
+                                  return out;
+                              }));
     handles.push_back(r.gauge("taskstream_build_info", "The version and commit of this build (always 1).", [] {
         return std::vector<GaugeSample>{{{{"version", TASKSTREAM_VERSION}, {"commit", TASKSTREAM_COMMIT}}, 1}};
     }));

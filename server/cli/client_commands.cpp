@@ -64,9 +64,11 @@ void ClientCommands::add(CLI::App& app) {
     show_cmd_->add_flag("--json", show_json_, "print the server's JSON");
     logs_cmd_ = task_command("logs", "a task's log lines, each with its time");
 
-    pause_cmd_ = app.add_subcommand("pause", "stop taking work from the queue (running tasks go on)");
-    resume_cmd_ = app.add_subcommand("resume", "take work from the queue again");
-    status_cmd_ = app.add_subcommand("status", "the queue: running, queued, workers, paused");
+    pause_cmd_ = app.add_subcommand("pause", "stop taking work from the queue, or one kind's work (running tasks go on)");
+    resume_cmd_ = app.add_subcommand("resume", "take work from the queue again, or one kind's work");
+    for (auto* cmd : {pause_cmd_, resume_cmd_})
+        cmd->add_option("kind", queue_kind_, "only this task kind, on every server (its tasks still queue)");
+    status_cmd_ = app.add_subcommand("status", "the queue: running, queued, workers, paused (and paused kinds)");
     for (auto* cmd : {pause_cmd_, resume_cmd_, status_cmd_}) {
         cmd->add_flag("--json", queue_json_, "print the server's JSON");
         server_option(cmd);
@@ -89,8 +91,10 @@ std::optional<int> ClientCommands::run() const {
     if (delete_cmd_->parsed()) return delete_task(server_, control_id_);
     if (show_cmd_->parsed()) return show_task(server_, control_id_, show_json_);
     if (logs_cmd_->parsed()) return task_logs(server_, control_id_);
-    if (pause_cmd_->parsed()) return queue_command(server_, "pause", queue_json_);
-    if (resume_cmd_->parsed()) return queue_command(server_, "resume", queue_json_);
+    if (pause_cmd_->parsed()) return queue_kind_.empty() ? queue_command(server_, "pause", queue_json_)
+                                                         : kind_command(server_, queue_kind_, "pause", queue_json_);
+    if (resume_cmd_->parsed()) return queue_kind_.empty() ? queue_command(server_, "resume", queue_json_)
+                                                          : kind_command(server_, queue_kind_, "resume", queue_json_);
     if (status_cmd_->parsed()) return queue_command(server_, "status", queue_json_);
     return std::nullopt;
 }

@@ -54,6 +54,7 @@ private:
     bool kinds_json_ = false;
     bool show_json_ = false;
     bool queue_json_ = false;
+    std::string queue_kind_;  // pause or resume one kind
     std::string control_id_;
 
     CLI::App* run_cmd_ = nullptr;
@@ -87,5 +88,7 @@ int show_task(const std::string& server, const std::string& id, bool json);
 int task_logs(const std::string& server, const std::string& id);
 /// /v1/admin/`action`: pause, resume (taking work from the queue), status.
 int queue_command(const std::string& server, const std::string& action, bool json);
+/// /v1/kinds/{kind}/`action`: pause, resume one kind.
+int kind_command(const std::string& server, const std::string& kind, const std::string& action, bool json);
 
 } // namespace taskstream::cli

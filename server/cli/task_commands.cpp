@@ -70,7 +70,7 @@ int list_kinds(const std::string& server, bool json) {
             co_return exit_code::succeeded;
         }
         for (const auto& k : r.json().value("kinds", nlohmann::json::array())) {
-            std::printf("%s", k.value("name", "").c_str());
+            std::printf("%s%s", k.value("name", "").c_str(), k.value("paused", false) ? "  [paused]" : "");
             if (auto d = k.value("description", ""); !d.empty()) std::printf("  %s", d.c_str());
             std::printf("\n");
             const auto schema = k.value("params_schema", nlohmann::json::object());
@@ -134,6 +134,28 @@ int queue_command(const std::string& server, const std::string& action, bool jso
         const auto s = r.json();
         std::printf("%s: %lld running, %lld queued, %lld workers\n", s.value("paused", false) ? "paused" : "taking work",
                     s.value("running", 0LL), s.value("queued", 0LL), s.value("workers", 0LL));
+        if (const auto kinds = s.value("paused_kinds", std::vector<std::string>{}); !kinds.empty()) {
+            std::string list;
+            for (const auto& kind : kinds) list += (list.empty() ? "" : ", ") + kind;
+            std::printf("paused kinds: %s\n", list.c_str());
+        }
+        co_return exit_code::succeeded;
+    });
+}
+
+int kind_command(const std::string& server, const std::string& kind, const std::string& action, bool json) {
+    const bool named = !kind.empty() && kind.size() <= 64 && kind.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_.-") == std::string::npos;
+    if (!named) {
+        std::fprintf(stderr, "taskstream: '%s' is not a task kind name (see `taskstream kinds`)\n", kind.c_str());
+        return exit_code::usage;
+    }
+    return run_against(server, [&kind, &action, json](ApiClient& api) -> asio::awaitable<int> {
+        ApiRequest request{.method = verb::post, .target = "/v1/kinds/" + kind + "/" + action};
+        auto r = co_await api.send(std::move(request));
+        if (r.status != 200) co_return refused(r);
+        if (json) std::printf("%s\n", r.body.c_str());
+        else if (r.json().value("paused", false)) std::printf("%s paused: its tasks wait (running ones finish)\n", kind.c_str());
+        else std::printf("%s resumed\n", kind.c_str());
         co_return exit_code::succeeded;
     });
 }

@@ -11,7 +11,7 @@ namespace {
 
 nlohmann::json status_json(const EngineStatus& s) {
     return {{"paused", s.paused}, {"running", s.running}, {"queued", s.queued}, {"active", s.active},
-            {"workers", s.workers}};
+            {"workers", s.workers}, {"paused_kinds", s.paused_kinds}};
 }
 
 } // namespace

@@ -37,9 +37,11 @@ HttpOutcome<std::shared_ptr<void>> take_stream_slot(const StreamSettings& stream
 /// A new, not yet attached, stream connection on the request's I/O thread.
 std::shared_ptr<SseConnection> make_stream(const StreamSettings& streams, const RequestContext& ctx);
 
-/// GET /v1/kinds; POST (with Accept: text/event-stream: create-and-stream), GET /v1/tasks; GET, DELETE /v1/tasks/{id}; POST /v1/tasks/{id}/cancel
+/// POST (with Accept: text/event-stream: create-and-stream), GET /v1/tasks; GET, DELETE /v1/tasks/{id}; POST /v1/tasks/{id}/cancel
 /// and /retry; GET /v1/tasks/{id}/events.
 void add_task_routes(Router& router, Engine& engine, const StreamSettings& streams);
+/// GET /v1/kinds, GET /v1/kinds/{kind}; POST /v1/kinds/{kind}/pause and /resume (admin).
+void add_kind_routes(Router& router, Engine& engine);
 /// POST /v1/topics/{topic}/events (producers), GET /v1/events (multiplexed streams).
 void add_topic_routes(Router& router, TopicService& topics, Engine& engine, const StreamSettings& streams,
                       RateLimiter& publish_rate);

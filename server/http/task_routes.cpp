@@ -26,21 +26,6 @@ std::optional<Error> check_task_id(const std::string& id) {
     return make_error(errc::not_found, "no task with id '" + id + "'");
 }
 
-/// GET /v1/kinds: every kind with its params schema and defaults.
-nlohmann::json kinds_json(const KindRegistry& kinds) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const TaskKind* k : kinds.all())
-        list.push_back({{"name", k->name},
-                        {"description", k->description},
-                        {"params_schema", k->params_schema},
-                        {"params_order", KindRegistry::form_order(*k)},
-                        {"defaults",
-                         {{"timeout_s", k->timeout.count()},
-                          {"max_retries", k->max_retries},
-                          {"backoff_ms", k->backoff.count()}}}});
-    return {{"kinds", list}};
-}
-
 /// The caller may see (or, with `control`, act on) task `id`: nullopt, or the
 /// problem to answer (404 for no such task, 403 for another subject's). A caller
 /// who sees every task skips the lookup.
@@ -147,10 +132,6 @@ std::shared_ptr<SseConnection> make_stream(const StreamSettings& streams, const 
 }
 
 void add_task_routes(Router& router, Engine& engine, const StreamSettings& streams) {
-    router.add(verb::get, "/v1/kinds", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
-        co_return make_json(status::ok, kinds_json(engine.kinds()), ctx.request.version());
-    });
-
     router.add(verb::post, "/v1/tasks", [&engine, &streams](RequestContext& ctx) -> asio::awaitable<Reply> {
         auto key = idempotency_key(ctx.request);
         if (!key) co_return problem(key.error(), ctx);

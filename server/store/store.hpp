@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstddef>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -103,6 +104,16 @@ public:
     virtual std::optional<Task> load_task(const std::string& id) = 0;
     /// Tasks not in a terminal state, oldest first (re-queued on start).
     virtual std::vector<Task> load_unfinished_tasks() = 0;
+};
+
+/// The kinds an operator paused, kept by a store one server has to itself (SQLite) so
+/// that a restart keeps them; on a shared store the WorkQueue keeps them for every server.
+class KindPauses {
+public:
+    virtual ~KindPauses() = default;
+    virtual std::set<std::string> paused_kinds() = 0;
+    /// Throws StoreError when it cannot be recorded.
+    virtual void set_kind_paused(const std::string& kind, bool paused) = 0;
 };
 
 /// Claims that hold across every server on the store (on SQLite, this server is every server).

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,7 +28,7 @@ public:
     virtual ~WorkQueue() = default;
 
     /// Takes up to `max` due tasks of the kinds in `kinds` (none while the cluster is
-    /// paused), best first: the highest priority, raised by one per aging step waited,
+    /// paused, none of a paused kind), best first: the highest priority, raised by one per aging step waited,
     /// skipping kinds at their limit. Each comes with a lease this server must renew.
     /// Throws StoreError.
     virtual std::vector<QueueClaim> claim(std::size_t max, const KindLimits& kinds) = 0;
@@ -52,6 +53,10 @@ public:
     /// The cluster-wide pause: no server claims while it is set. Throws StoreError.
     virtual void set_paused(bool paused) = 0;
     virtual bool paused() = 0;
+    /// The pause of one kind: no server claims its tasks while it is set; other kinds
+    /// go on, whatever waits behind it. Throws StoreError.
+    virtual void set_kind_paused(const std::string& kind, bool paused) = 0;
+    virtual std::set<std::string> paused_kinds() = 0;
     /// Says `message` to every server, this one too (what the EventFeed reads as
     /// messages): cancel requests, pause and resume. Throws StoreError.
     virtual void broadcast(const std::string& message) = 0;

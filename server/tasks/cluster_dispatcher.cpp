@@ -19,8 +19,10 @@ DispatcherFactory ClusterDispatcher::over(WorkQueue& queue, TaskLoader& tasks, O
 void ClusterDispatcher::start() {
     try {
         if (queue_.paused()) parts_.pause_here(true);
+        for (const auto& kind : queue_.paused_kinds()) parts_.pause_kind_here(kind, true);
     } catch (const StoreError& e) {
-        parts_.log->warn("queue: cannot tell whether the cluster is paused ({}); running", e.what());
+        // Claims still skip what is paused: the queue's script reads the flags itself.
+        parts_.log->warn("queue: cannot tell whether the cluster or a kind is paused ({}); running", e.what());
     }
     if (!options_.claims) return;
     KindLimits kinds;
@@ -132,8 +134,25 @@ Outcome<bool> ClusterDispatcher::pause_everywhere(bool paused) {
     return true;
 }
 
+Outcome<bool> ClusterDispatcher::pause_kind_everywhere(const std::string& kind, bool paused) {
+    try {
+        queue_.set_kind_paused(kind, paused);
+        queue_.broadcast((paused ? "pause-kind " : "resume-kind ") + kind);
+    } catch (const StoreError& e) {
+        return unavailable_after(e, *parts_.log);
+    }
+    return true;
+}
+
 void ClusterDispatcher::on_message(const std::string& message) {
     if (message == "pause" || message == "resume") return parts_.pause_here(message == "pause");  // resume wakes the worker
+    for (const bool paused : {true, false}) {
+        const std::string_view prefix = paused ? "pause-kind " : "resume-kind ";
+        if (message.starts_with(prefix)) {
+            parts_.pause_kind_here(message.substr(prefix.size()), paused);
+            return wake();  // a resumed kind's tasks may be claimed now
+        }
+    }
     constexpr std::string_view kCancel = "cancel ";
     if (!message.starts_with(kCancel)) return;
     const std::string id = message.substr(kCancel.size());

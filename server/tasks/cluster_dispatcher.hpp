@@ -37,6 +37,7 @@ public:
     void finished(const std::string& id) override;
     void cancel_elsewhere(Task task, std::function<void(Outcome<Task>)> done) override;
     Outcome<bool> pause_everywhere(bool paused) override;
+    Outcome<bool> pause_kind_everywhere(const std::string& kind, bool paused) override;
     bool full() override;
     std::size_t waiting_elsewhere() override;
     void wake() override;

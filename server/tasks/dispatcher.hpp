@@ -38,6 +38,7 @@ struct DispatchParts {
     std::function<void(std::shared_ptr<ActiveTask>, std::function<void(Outcome<Task>)>)> record_cancel;
     std::function<void(bool paused)> pause_here;          // this server's executor stops or starts attempts
     std::function<bool()> paused_here;                    // whether it is paused (the engine keeps the one flag)
+    std::function<void(const std::string& kind, bool paused)> pause_kind_here;  // one kind, in this server's executor
 };
 
 class Dispatcher {
@@ -65,13 +66,17 @@ public:
     /// Stops (or starts) attempts on every server that runs this queue's tasks; the
     /// engine then pauses its own executor. An error when it cannot be recorded.
     virtual Outcome<bool> pause_everywhere(bool paused) = 0;
+    /// The same for one kind, recorded so that a restart and every other server keep it:
+    /// no attempt of it starts, its tasks still queue, other kinds run past them.
+    virtual Outcome<bool> pause_kind_everywhere(const std::string& kind, bool paused) = 0;
     /// The queue holds as many tasks as it may take (creates answer 503).
     virtual bool full() = 0;
     /// Tasks waiting beyond this server's executor (GET /v1/admin/status).
     virtual std::size_t waiting_elsewhere() = 0;
     /// A task may have been queued, or a worker freed: take work now. Any thread.
     virtual void wake() = 0;
-    /// A control message from another server (cluster): `cancel <id>`, `pause`, `resume`.
+    /// A control message from another server (cluster): `cancel <id>`, `pause`, `resume`,
+    /// `pause-kind <kind>`, `resume-kind <kind>`.
     virtual void on_message(const std::string& message) = 0;
 };
 

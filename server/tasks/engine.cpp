@@ -53,7 +53,8 @@ DispatchParts Engine::dispatch_parts() {
         .record_cancel = [this](std::shared_ptr<ActiveTask> active,
                                 std::function<void(Outcome<Task>)> done) { record_cancel(active, std::move(done)); },
         .pause_here = [this](bool paused) { set_paused(paused); },
-        .paused_here = [this] { return paused_.load(); }};
+        .paused_here = [this] { return paused_.load(); },
+        .pause_kind_here = [this](const std::string& kind, bool paused) { set_kind_paused(kind, paused); }};
 }
 
 Engine::~Engine() { stop(); }
@@ -205,12 +206,37 @@ void Engine::set_paused(bool paused) {
     if (!paused) dispatcher_->wake();
 }
 
+Outcome<bool> Engine::pause_kind(const std::string& kind, bool paused) {
+    if (!kinds_.find(kind)) return make_error(errc::not_found, "no task kind named '" + kind + "'");
+    auto recorded = dispatcher_->pause_kind_everywhere(kind, paused);
+    if (recorded) set_kind_paused(kind, paused);
+    return recorded;
+}
+
+std::set<std::string> Engine::paused_kinds() const {
+    std::lock_guard lock(paused_kinds_mutex_);
+    return paused_kinds_;
+}
+
+void Engine::set_kind_paused(const std::string& kind, bool paused) {
+    {
+        std::lock_guard lock(paused_kinds_mutex_);
+        if (paused == paused_kinds_.contains(kind)) return;
+        if (paused) paused_kinds_.insert(kind);
+        else paused_kinds_.erase(kind);
+    }
+    log_->info("kind {} {}", kind, paused ? "paused: its tasks wait" : "resumed");
+    executor_.pause_kind(kind, paused);
+    if (!paused) dispatcher_->wake();
+}
+
 EngineStatus Engine::status() const {
     return EngineStatus{.paused = paused_.load(),
                         .running = executor_.running(),
                         .queued = executor_.queued() + dispatcher_->waiting_elsewhere(),
                         .active = active_.size(),
-                        .workers = executor_.workers()};
+                        .workers = executor_.workers(),
+                        .paused_kinds = paused_kinds()};
 }
 
 std::map<std::pair<std::string, TaskState>, std::size_t> Engine::active_counts() const {

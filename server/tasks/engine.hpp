@@ -12,7 +12,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -63,6 +65,7 @@ struct EngineStatus {
     std::size_t queued = 0;
     std::size_t active = 0;  // queued + running + retrying
     std::size_t workers = 0;
+    std::set<std::string> paused_kinds;
 };
 
 class Engine {
@@ -119,6 +122,10 @@ public:
     /// queue, on every server. An error when the store cannot record it.
     Outcome<bool> pause();
     Outcome<bool> resume();
+    /// The same for one kind: its attempts do not start, its tasks still queue, other
+    /// kinds run past them; kept across restarts, on every server. 404 for an unknown kind.
+    Outcome<bool> pause_kind(const std::string& kind, bool paused);
+    std::set<std::string> paused_kinds() const;
     EngineStatus status() const;
     /// Unfinished tasks by (kind, committed state), for the metrics. Visits every active task.
     std::map<std::pair<std::string, TaskState>, std::size_t> active_counts() const;
@@ -142,6 +149,7 @@ private:
     /// or one no server holds. `done` gets the task, or unavailable when the commit failed.
     void record_cancel(const std::shared_ptr<ActiveTask>& active, std::function<void(Outcome<Task>)> done);
     void set_paused(bool paused);
+    void set_kind_paused(const std::string& kind, bool paused);
     /// A terminal state is committed: reads go to the store from now on, and
     /// the callback (if any) is posted.
     void finished(const Task& task);
@@ -161,6 +169,8 @@ private:
     std::unique_ptr<Dispatcher> dispatcher_;
     std::atomic<bool> stopped_{false};
     std::atomic<bool> paused_{false};
+    mutable std::mutex paused_kinds_mutex_;
+    std::set<std::string> paused_kinds_;
 };
 
 } // namespace taskstream

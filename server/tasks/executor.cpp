@@ -48,6 +48,15 @@ void Executor::resume() {
     wake_.notify_all();
 }
 
+void Executor::pause_kind(const std::string& kind, bool paused) {
+    {
+        std::lock_guard lock(mutex_);
+        if (paused) paused_kinds_.insert(kind);
+        else paused_kinds_.erase(kind);
+    }
+    if (!paused) wake_.notify_all();
+}
+
 bool Executor::wait_idle(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     return idle_.wait_for(lock, timeout, [&] { return running_ == 0; });
@@ -98,7 +107,7 @@ std::map<Executor::QueueKey, std::deque<Executor::Item>>::iterator Executor::pic
     auto best = ready_.end();
     std::int64_t best_score = 0;
     for (auto it = ready_.begin(); it != ready_.end(); ++it) {
-        if (it->second.empty()) continue;
+        if (it->second.empty() || paused_kinds_.contains(it->first.first)) continue;
         if (auto limit = kind_limit_.find(it->first.first);
             limit != kind_limit_.end() && kind_running_[it->first.first] >= limit->second)
             continue;  // this kind is full; others may still run

@@ -1,7 +1,7 @@
 // Executor: the worker thread pool that runs task attempts, off the I/O
 // threads. It picks fairly: by priority, raised by the time an item has
 // waited (aging, so that low priorities are never starved), and never a kind
-// that is at its concurrency limit — which does not hold up other kinds.
+// that is at its concurrency limit or paused — which does not hold up other kinds.
 // Work with a start time waits until it is due.
 #pragma once
 
@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace taskstream {
@@ -44,6 +45,8 @@ public:
     /// Stops starting new attempts (running ones go on); submit() still queues.
     void pause();
     void resume();
+    /// The same for one kind: its queued attempts wait, other kinds go on.
+    void pause_kind(const std::string& kind, bool paused);
     /// Waits until no attempt runs, at most `timeout`. True when idle.
     bool wait_idle(std::chrono::milliseconds timeout);
 
@@ -77,6 +80,7 @@ private:
     std::map<QueueKey, std::deque<Item>> ready_;
     std::multimap<Clock::time_point, Item> delayed_;
     std::unordered_map<std::string, std::size_t> kind_limit_, kind_running_;
+    std::unordered_set<std::string> paused_kinds_;
     std::size_t ready_count_ = 0;
     std::size_t running_ = 0;
     bool stopping_ = false;

@@ -5,13 +5,17 @@
 
 namespace taskstream {
 
-LocalDispatcher::LocalDispatcher(DispatchParts parts, TaskLoader& tasks) : parts_(std::move(parts)), tasks_(tasks) {}
+LocalDispatcher::LocalDispatcher(DispatchParts parts, TaskLoader& tasks, KindPauses& pauses)
+    : parts_(std::move(parts)), tasks_(tasks), pauses_(pauses) {}
 
-DispatcherFactory LocalDispatcher::over(TaskLoader& tasks) {
-    return [&tasks](DispatchParts parts) { return std::make_unique<LocalDispatcher>(std::move(parts), tasks); };
+DispatcherFactory LocalDispatcher::over(TaskLoader& tasks, KindPauses& pauses) {
+    return [&tasks, &pauses](DispatchParts parts) {
+        return std::make_unique<LocalDispatcher>(std::move(parts), tasks, pauses);
+    };
 }
 
 void LocalDispatcher::start() {
+    for (const auto& kind : pauses_.paused_kinds()) parts_.pause_kind_here(kind, true);
     for (auto& task : tasks_.load_unfinished_tasks()) recover(std::move(task));
 }
 
@@ -39,6 +43,15 @@ void LocalDispatcher::schedule(const Task& task) {
 
 void LocalDispatcher::again(const Task& task) {
     if (task.state == TaskState::retrying) schedule(task);
+}
+
+Outcome<bool> LocalDispatcher::pause_kind_everywhere(const std::string& kind, bool paused) {
+    try {
+        pauses_.set_kind_paused(kind, paused);
+    } catch (const StoreError& e) {
+        return unavailable_after(e, *parts_.log);
+    }
+    return true;
 }
 
 void LocalDispatcher::cancel_elsewhere(Task task, std::function<void(Outcome<Task>)> done) {

@@ -1,8 +1,8 @@
 // LocalDispatcher: one server on its own store (SQLite). Its Executor is the
 // whole queue: a committed task is submitted to it, and at start the tasks this
-// server left unfinished are recovered (a running one redelivered). No other
-// server exists to tell anything, so pause is this server's and a task not
-// active here is finished.
+// server left unfinished are recovered (a running one redelivered) and the kinds
+// paused before are paused again. No other server exists to tell anything, so
+// pause is this server's and a task not active here is finished.
 #pragma once
 
 #include "store/store.hpp"
@@ -12,7 +12,7 @@ namespace taskstream {
 
 class LocalDispatcher final : public Dispatcher {
 public:
-    LocalDispatcher(DispatchParts parts, TaskLoader& tasks);
+    LocalDispatcher(DispatchParts parts, TaskLoader& tasks, KindPauses& pauses);
 
     void start() override;
     void stop_taking() override {}
@@ -22,19 +22,21 @@ public:
     void finished(const std::string&) override {}
     void cancel_elsewhere(Task task, std::function<void(Outcome<Task>)> done) override;
     Outcome<bool> pause_everywhere(bool) override { return true; }
+    Outcome<bool> pause_kind_everywhere(const std::string& kind, bool paused) override;
     bool full() override { return false; }  // the executor's own bound: TaskCreator checks active tasks
     std::size_t waiting_elsewhere() override { return 0; }
     void wake() override {}
     void on_message(const std::string&) override {}
 
     /// The composition root's choice of this dispatcher.
-    static DispatcherFactory over(TaskLoader& tasks);
+    static DispatcherFactory over(TaskLoader& tasks, KindPauses& pauses);
 
 private:
     void recover(Task task);
 
     DispatchParts parts_;
     TaskLoader& tasks_;
+    KindPauses& pauses_;
 };
 
 } // namespace taskstream

@@ -226,6 +226,38 @@ TEST_CASE("cli tasks, kinds, cancel and retry") {
     CHECK(not_an_id.wait_exit(std::chrono::seconds(20)) == 2);
 }
 
+TEST_CASE("cli pause and resume one kind: kinds and status show it, its task waits until resumed") {
+    TempDir dir;
+    ServerProcess server(dir.path());
+    HttpClient http(server.port());
+    CliProcess pause({"pause", "demo.noop"}, Output::pipe, server.port());
+    CHECK(pause.wait_exit(std::chrono::seconds(20)) == 0);
+    CHECK(pause.output() == "demo.noop paused: its tasks wait (running ones finish)\n");
+    CliProcess kinds({"kinds"}, Output::pipe, server.port());
+    CHECK(kinds.wait_exit(std::chrono::seconds(20)) == 0);
+    CHECK(kinds.output().find("demo.noop  [paused]") != std::string::npos);
+    CHECK(kinds.output().find("demo.countdown  [paused]") == std::string::npos);
+    CliProcess status({"status"}, Output::pipe, server.port());
+    CHECK(status.wait_exit(std::chrono::seconds(20)) == 0);
+    CHECK(status.output().find("taking work: ") == 0);
+    CHECK(status.output().find("\npaused kinds: demo.noop\n") != std::string::npos);
+
+    const std::string id = create_task(http, {{"kind", "demo.noop"}})["id"];
+    CHECK(http.get("/v1/tasks/" + id).json()["state"] == "queued");
+    CliProcess resume({"resume", "demo.noop"}, Output::pipe, server.port());
+    CHECK(resume.wait_exit(std::chrono::seconds(20)) == 0);
+    CHECK(resume.output() == "demo.noop resumed\n");
+    CliProcess watch({"watch", id}, Output::pipe, server.port());
+    CHECK(watch.wait_exit(std::chrono::seconds(20)) == 0);  // it ran, and succeeded
+
+    CliProcess unknown({"pause", "demo.nope"}, Output::pipe, server.port());
+    CHECK(unknown.wait_exit(std::chrono::seconds(20)) == 1);
+    CHECK(unknown.output().find("demo.nope") != std::string::npos);
+    CliProcess malformed({"pause", "Demo/Noop"}, Output::pipe, server.port());
+    CHECK(malformed.wait_exit(std::chrono::seconds(20)) == 2);
+    CHECK(malformed.output().find("'Demo/Noop' is not a task kind name") != std::string::npos);
+}
+
 TEST_CASE("cli: every unknown or malformed argument exits 2 with a message naming it, and nothing listens") {
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
         {{"--bogus"}, "--bogus"},

@@ -95,6 +95,9 @@ TEST_CASE("metrics: unfinished tasks by kind and state, and the queue, while the
     CHECK(sample(text, R"(taskstream_tasks{kind="demo.countdown",state="queued"})") == 5);
     CHECK(sample(text, "taskstream_queue_depth") == 5);
     CHECK(sample(text, "taskstream_paused") == 1);
+    CHECK(sample(text, R"(taskstream_kind_paused{kind="demo.noop"})") == 0);
+    REQUIRE(http.request("POST", "/v1/kinds/demo.noop/pause").status == 200);
+    CHECK(sample(scrape(server.port()), R"(taskstream_kind_paused{kind="demo.noop"})") == 1);
 }
 
 TEST_CASE("metrics: a slow reader's merged progress ticks and its cut-off are counted") {

@@ -1,4 +1,5 @@
-// Task control through the API: cancel, retry, delete, listing, idempotency, pause.
+// Task control through the API: cancel, retry, delete, listing, idempotency, pause
+// (of everything, and of one kind).
 #include <catch2/catch.hpp>
 
 #include <set>
@@ -192,4 +193,41 @@ TEST_CASE("task counts: how many tasks of a kind are in each state, as they move
     CHECK(http.get("/v1/task-counts").json()["counts"] == counts);
     CHECK(http.get("/v1/task-counts?kind=demo.nothing").json()["counts"] == zero);
     CHECK(http.get("/v1/task-counts?state=failed").status == 400);  // unknown parameters are refused
+}
+
+TEST_CASE("pause a kind: its tasks queue and wait, other kinds run past them, a restart keeps it, resume runs them") {
+    TempDir dir;
+    const json noop{{"kind", "demo.noop"}};
+    std::string held;
+    {
+        ServerProcess server(dir.path());
+        HttpClient http(server.port());
+        auto paused = http.request("POST", "/v1/kinds/demo.noop/pause");
+        REQUIRE(paused.status == 200);
+        CHECK(paused.json()["name"] == "demo.noop");
+        CHECK(paused.json()["paused"] == true);
+        CHECK(http.request("POST", "/v1/kinds/demo.nope/pause").status == 404);
+        held = create_task(http, noop)["id"];
+        // Created after it, run before it: only the pause holds the first one.
+        const std::string other = create_task(http, countdown(1, 0))["id"];
+        CHECK(states_of(task_events(server.port(), other)).back() == "succeeded");
+        CHECK(http.get("/v1/tasks/" + held).json()["state"] == "queued");
+        CHECK(http.get("/v1/admin/status").json()["paused_kinds"] == json::array({"demo.noop"}));
+        CHECK(http.get("/v1/admin/status").json()["paused"] == false);
+    }
+    ServerProcess server(dir.path());  // the pause is in the store
+    HttpClient http(server.port());
+    CHECK(http.get("/v1/kinds/demo.noop").json()["paused"] == true);
+    const std::string other = create_task(http, countdown(1, 0))["id"];
+    CHECK(states_of(task_events(server.port(), other)).back() == "succeeded");
+    CHECK(http.get("/v1/tasks/" + held).json()["state"] == "queued");
+    auto resumed = http.request("POST", "/v1/kinds/demo.noop/resume");
+    REQUIRE(resumed.status == 200);
+    CHECK(resumed.json()["paused"] == false);
+    CHECK(states_of(task_events(server.port(), held)) == std::vector<std::string>{"queued", "running", "succeeded"});
+    const json kinds = http.get("/v1/kinds").json();
+    bool listed_paused = true;
+    for (const auto& k : kinds["kinds"])
+        if (k["name"] == "demo.noop") listed_paused = k["paused"].get<bool>();
+    CHECK_FALSE(listed_paused);
 }

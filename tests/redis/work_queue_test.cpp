@@ -17,6 +17,7 @@ using taskstream::testing::RedisProcess;
 using taskstream::testing::QueueNode;
 using taskstream::testing::TempDir;
 using taskstream::testing::check_claims_and_leases;
+using taskstream::testing::check_kind_pause;
 using taskstream::testing::check_limits_pause_and_withdraw;
 using taskstream::testing::check_store_ids_and_feed;
 using taskstream::testing::contract_task;
@@ -66,6 +67,25 @@ TEST_CASE("redis queue: kind limits across servers, kinds a server lacks, pause 
     RedisProcess redis(dir.path() / "redis");
     Node a(redis, "a"), b(redis, "b");
     check_limits_pause_and_withdraw(a.side, b.side);
+}
+
+TEST_CASE("redis queue: a paused kind is claimed by no server and holds up no other kind", "[redis]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    Node a(redis, "a"), b(redis, "b");
+    check_kind_pause(a.side, b.side);
+}
+
+TEST_CASE("redis queue: what waited in a store written before the queue was split by kind is claimed", "[redis]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    Node before(redis, "before");
+    const std::string p = kPrefix;
+    before.store.connection().exec({{"ZADD", p + ":ready", "5", "old1"}, {"HSET", p + ":qmeta", "old1", "0 k"}});
+    Node a(redis, "a");  // an upgraded server: its queue moves P:ready to P:ready:k
+    CHECK(a.queue.waiting() == 1);
+    CHECK(a.side.claim(5) == std::vector<std::string>{"old1"});
+    CHECK(a.store.connection().exec({{"EXISTS", p + ":ready"}}).at(0).integer == 0);
 }
 
 TEST_CASE("redis queue: a lease left unrenewed is reclaimed by another server, once", "[redis]") {

@@ -331,7 +331,7 @@ def _(s):
             # Every parameter the operation lists goes first, so a listed one the server
             # did not know would be the one named; then one no operation lists.
             query = "&".join(f"{p['name']}=1" for p in listed if p["in"] == "query") + "&zz_unknown=1"
-            target = path.replace("{id}", "01ARZ3NDEKTSV4RRFFQ69G5FAV").replace("{topic}", "a/b") + "?" + query.lstrip("&")
+            target = path.replace("{id}", "01ARZ3NDEKTSV4RRFFQ69G5FAV").replace("{topic}", "a/b").replace("{kind}", "demo.noop") + "?" + query.lstrip("&")
             body = {} if method in ("post", "put", "patch") else None
             reply = s.call(method.upper(), target, body, {"Accept": "text/event-stream"})
             expect_problem(reply, 400, "unknown query parameter 'zz_unknown'")

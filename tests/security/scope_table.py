@@ -27,6 +27,9 @@ STREAM = {"Accept": "text/event-stream"}
 #        method, path,                       body,     headers,                       none plain alice bob admin
 TABLE = [
     ("GET", "/v1/kinds", None, {}, (401, 200, 200, 200, 200)),
+    ("GET", "/v1/kinds/{kind}", None, {}, (401, 200, 200, 200, 200)),
+    ("POST", "/v1/kinds/{kind}/pause", None, {}, (401, 403, 403, 403, 200)),
+    ("POST", "/v1/kinds/{kind}/resume", None, {}, (401, 403, 403, 403, 200)),
     ("POST", "/v1/tasks", TASK, {}, (401, 403, 202, 202, 202)),
     ("GET", "/v1/tasks", None, {}, (401, 200, 200, 200, 200)),
     ("GET", "/v1/task-counts", None, {}, (401, 200, 200, 200, 200)),
@@ -85,7 +88,7 @@ def main():
         checked = 0
         for method, path, body, headers, expected in TABLE:
             for who, want in zip(WHO, expected):
-                target = path.replace("{topic}", "orders/1")
+                target = path.replace("{topic}", "orders/1").replace("{kind}", "demo.noop")
                 if "{id}" in target:
                     target = target.replace("{id}", finished_task())
                 if target == "/v1/events":

@@ -141,6 +141,13 @@ test('every operation of the document answers as documented, and the server serv
   assert.ok(ticket.json.ticket.startsWith('tk_'));
   await call(server, 'POST', '/v1/tickets', { body: { streams: [] }, expect: 422 });
 
+  const noop = await call(server, 'GET', '/v1/kinds/demo.noop', { expect: 200 });
+  assert.equal(noop.json.paused, false);
+  await call(server, 'GET', '/v1/kinds/no.such', { expect: 404 });
+  const paused = await call(server, 'POST', '/v1/kinds/demo.noop/pause', { expect: 200 });
+  assert.equal(paused.json.paused, true);
+  await call(server, 'POST', '/v1/kinds/no.such/pause', { expect: 404 });
+  assert.equal((await call(server, 'POST', '/v1/kinds/demo.noop/resume', { expect: 200 })).json.paused, false);
   await call(server, 'POST', '/v1/admin/pause', { expect: 200 });
   await call(server, 'POST', '/v1/admin/resume', { expect: 200 });
   await call(server, 'GET', '/v1/admin/status', { expect: 200 });

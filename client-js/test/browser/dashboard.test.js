@@ -1,7 +1,7 @@
 // The dashboard in real headless Chromium against the real server: a generated
-// form, live rows, cancel, a restart, infinite scroll, a phone-width viewport
-// and an accessibility scan. Screenshots land in the build dir; some checks read
-// their pixels.
+// form, live rows, cancel, a kind paused and resumed, a restart, infinite scroll,
+// a phone-width viewport and an accessibility scan. Screenshots land in the build
+// dir; some checks read their pixels.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -127,6 +127,28 @@ test('cancel a running task from its detail; the buttons follow its state', asyn
   await shoot(page, 'cancelled');
   assert.equal((await api(server.url, 'GET', `/v1/tasks/${task.id}`)).body.state, 'cancelled');
   assert.match(page.url(), new RegExp(`task=${task.id}`));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('pause a kind from the form: its task waits in the table, the queue says so, resume runs it', async () => {
+  const { page, context, errors } = await openPage(browser, server.url);
+  await page.selectOption('#kind', 'demo.noop');
+  await page.click('#kind-pause');
+  await page.waitForFunction(() => document.getElementById('kind-state').textContent.startsWith('Paused'));
+  assert.equal(await page.textContent('#kind-pause'), 'Resume this kind');
+  assert.equal((await api(server.url, 'GET', '/v1/kinds/demo.noop')).body.paused, true);
+  await page.waitForFunction(() => document.getElementById('queue-summary').textContent.includes('paused kinds: demo.noop'));
+  await page.click('#start-button');
+  const started = page.locator('#form-result button');
+  await started.waitFor();
+  const id = await started.textContent();
+  await page.waitForSelector(`tr[data-id="${id}"][data-state="queued"]`);
+  await shoot(page, 'kind-paused');
+  await page.click('#kind-pause');
+  await page.waitForSelector(`tr[data-id="${id}"][data-state="succeeded"]`);
+  assert.equal(await page.textContent('#kind-state'), '');
+  assert.equal((await api(server.url, 'GET', '/v1/kinds/demo.noop')).body.paused, false);
   assert.deepEqual(errors, []);
   await context.close();
 });

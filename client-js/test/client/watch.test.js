@@ -73,6 +73,25 @@ test('start, then watch: every state, progress step and log line, once and in or
   c.close();
 });
 
+test('pauseKind holds the tasks of that kind while others run; resumeKind lets them start', async () => {
+  const c = client();
+  assert.equal((await c.pauseKind('demo.noop')).paused, true);
+  try {
+    assert.equal((await c.kinds()).find((k) => k.name === 'demo.noop').paused, true);
+    const held = await c.start('demo.noop', {});
+    const other = await c.start('demo.countdown', { steps: 3, interval_ms: 10 });
+    const r = recorder();
+    c.watch([held.id, other.id], r.handlers);
+    assert.equal((await r.finished(other.id)).state, 'succeeded');
+    assert.equal((await c.get(held.id)).state, 'queued');  // created first, the other done: held by the pause alone
+    assert.equal((await c.resumeKind('demo.noop')).paused, false);
+    assert.equal((await r.finished(held.id)).state, 'succeeded');
+  } finally {
+    await c.resumeKind('demo.noop');
+    c.close();
+  }
+});
+
 test('the async iterator ends with the task', async () => {
   const c = client();
   const task = await c.start('demo.countdown', { steps: 3, interval_ms: 10 });

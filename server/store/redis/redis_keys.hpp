@@ -22,14 +22,16 @@
 //
 // The queue (written with the task rows by RedisStore, worked by RedisWorkQueue):
 //   P:due                  zset   task ids waiting to be due, by the time they may run (ms)
-//   P:qmeta                hash   task id -> "<priority> <kind>", while the task is unfinished
-//   P:ready                zset   due task ids, by due time minus priority × aging step: the
-//                                 lowest score is the one to run next, on every server
+//   P:qmeta                hash   task id -> "<priority> <kind>", while the task waits (due or ready)
+//   P:ready:<kind>         zset   due task ids of one kind, by due time minus priority × aging step:
+//                                 the lowest score is the one to run next, on every server
 //   P:claims               stream one entry per attempt taken by a server; the consumer group
 //                                 `workers` holds it pending under that server's name (its lease)
 //   P:running:kinds        hash   kind -> attempts claimed and not released (the cluster's limit)
 //   P:paused               string present while the cluster is paused
-//   P:control              stream messages to every server: cancel <id>, pause, resume
+//   P:paused:kinds         set    kinds paused by an operator (POST /v1/kinds/{kind}/pause)
+//   P:control              stream messages to every server: cancel <id>, pause, resume,
+//                                 pause-kind <kind>, resume-kind <kind>
 #pragma once
 
 #include <string>

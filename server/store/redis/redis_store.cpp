@@ -194,7 +194,8 @@ void RedisStore::delete_task_rows(std::vector<RedisCommand>& tx, const std::stri
     const std::string topic = task_topic(id);
     auto found = exec({{"HMGET", key("task:" + id), "kind", "owner"}, {"XRANGE", key("topic:" + topic), "-", "+"}});
     const auto& fields = found.at(0).items;
-    if (fields.size() == 2 && !fields[0].is_nil()) {
+    const bool has_row = fields.size() == 2 && !fields[0].is_nil();
+    if (has_row) {
         tx.push_back({"ZREM", key("tasks:kind:" + fields[0].text), id});
         tx.push_back({"ZREM", key("tasks:owner:" + fields[1].text), id});
     }
@@ -205,7 +206,7 @@ void RedisStore::delete_task_rows(std::vector<RedisCommand>& tx, const std::stri
     tx.push_back({"ZREM", key("tasks"), id});
     for (auto s : kTaskStates) tx.push_back({"ZREM", key("tasks:state:" + std::string(to_string(s))), id});
     tx.push_back({"ZREM", key("finished"), id});
-    tx.push_back({"QUEUE", id, "cancelled", "0", "0", ""});  // off the queue, if it was still there
+    tx.push_back({"QUEUE", id, "cancelled", "0", "0", has_row ? fields[0].text : ""});  // off the queue, if still there
     tx.push_back({"SREM", key("topics"), topic});
     tx.push_back({"HDEL", key("floor"), topic});
     tx.push_back({"ZADD", key("gone"), std::to_string(now_ms), id});

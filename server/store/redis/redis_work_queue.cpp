@@ -11,7 +11,10 @@ constexpr const char* kGroup = "workers";
 constexpr std::size_t kControlLength = 1000;  // messages kept in P:control (MAXLEN ~)
 
 // ARGV: prefix, node, max, aging step (ms), then kind and limit pairs. Moves what is
-// due from P:due to P:ready first, so the claim sees every task that may run now.
+// due from P:due to its kind's P:ready:<kind> first, so the claim sees every task that
+// may run now. Then only the heads of the kinds that may start (not paused, below
+// their limit) compete: one ZRANGE per kind and one per claim, whatever waits behind
+// a paused or full kind.
 constexpr const char* kClaimScript = R"lua(
 local p, node, max, aging = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 if redis.call('EXISTS', p .. ':paused') == 1 then return {} end
@@ -23,32 +26,48 @@ for i = 1, #due, 2 do
   redis.call('ZREM', p .. ':due', id)
   local meta = redis.call('HGET', p .. ':qmeta', id)
   if meta then
-    local priority = tonumber(string.match(meta, '^(%S+)'))
-    redis.call('ZADD', p .. ':ready', tonumber(due[i + 1]) - priority * aging, id)
+    local priority, kind = string.match(meta, '^(%S+) (.*)$')
+    redis.call('ZADD', p .. ':ready:' .. kind, tonumber(due[i + 1]) - tonumber(priority) * aging, id)
   end
 end
-local limits = {}
-for i = 5, #ARGV, 2 do limits[ARGV[i]] = tonumber(ARGV[i + 1]) end
-local out = {}
-for _, id in ipairs(redis.call('ZRANGE', p .. ':ready', 0, 255)) do
-  if #out >= 2 * max then break end
-  local meta = redis.call('HGET', p .. ':qmeta', id)
-  if not meta then
-    redis.call('ZREM', p .. ':ready', id)
-  else
-    local kind = string.match(meta, '^%S+ (.*)$')
-    local limit = limits[kind]
-    if limit ~= nil and (limit == 0 or tonumber(redis.call('HGET', p .. ':running:kinds', kind) or '0') < limit) then
-      redis.call('ZREM', p .. ':ready', id)
-      redis.call('HINCRBY', p .. ':running:kinds', kind, 1)
-      redis.call('XADD', p .. ':claims', '*', 'task', id, 'kind', kind)
-      local got = redis.call('XREADGROUP', 'GROUP', 'workers', node, 'COUNT', 1, 'STREAMS', p .. ':claims', '>')
-      local entry = got[1][2][1][1]
-      redis.call('HSET', p .. ':task:' .. id, 'claim', entry)
-      out[#out + 1] = entry
-      out[#out + 1] = id
+local paused = {}
+for _, kind in ipairs(redis.call('SMEMBERS', p .. ':paused:kinds')) do paused[kind] = true end
+local room, heads = {}, {}
+local function head(kind)
+  local h = redis.call('ZRANGE', p .. ':ready:' .. kind, 0, 0, 'WITHSCORES')
+  if #h == 2 then heads[kind] = {h[1], tonumber(h[2])} else heads[kind] = nil end
+end
+for i = 5, #ARGV, 2 do
+  local kind, limit = ARGV[i], tonumber(ARGV[i + 1])
+  if not paused[kind] then
+    local left = max
+    if limit > 0 then left = limit - tonumber(redis.call('HGET', p .. ':running:kinds', kind) or '0') end
+    if left > 0 then
+      room[kind] = left
+      head(kind)
     end
   end
+end
+local out = {}
+while #out < 2 * max do
+  local best
+  for kind, h in pairs(heads) do
+    local b = best and heads[best]
+    if not b or h[2] < b[2] or (h[2] == b[2] and h[1] < b[1]) then best = kind end
+  end
+  if not best then break end
+  local id = heads[best][1]
+  redis.call('ZREM', p .. ':ready:' .. best, id)
+  redis.call('HDEL', p .. ':qmeta', id)
+  redis.call('HINCRBY', p .. ':running:kinds', best, 1)
+  redis.call('XADD', p .. ':claims', '*', 'task', id, 'kind', best)
+  local got = redis.call('XREADGROUP', 'GROUP', 'workers', node, 'COUNT', 1, 'STREAMS', p .. ':claims', '>')
+  local entry = got[1][2][1][1]
+  redis.call('HSET', p .. ':task:' .. id, 'claim', entry)
+  out[#out + 1] = entry
+  out[#out + 1] = id
+  room[best] = room[best] - 1
+  if room[best] > 0 then head(best) else heads[best] = nil end
 end
 return out
 )lua";
@@ -89,9 +108,25 @@ return 1
 // ARGV: prefix, task id. Off the queue, if no server has claimed it.
 constexpr const char* kWithdrawScript = R"lua(
 local p, id = ARGV[1], ARGV[2]
-local n = redis.call('ZREM', p .. ':ready', id) + redis.call('ZREM', p .. ':due', id)
-if n > 0 then redis.call('HDEL', p .. ':qmeta', id) return 1 end
-return 0
+local meta = redis.call('HGET', p .. ':qmeta', id)
+if not meta then return 0 end
+redis.call('HDEL', p .. ':qmeta', id)
+redis.call('ZREM', p .. ':due', id)
+redis.call('ZREM', p .. ':ready:' .. string.match(meta, '^%S+ (.*)$'), id)
+return 1
+)lua";
+
+// ARGV: prefix. A store written before P:ready was split by kind: its due tasks move
+// to their kind's set, same scores.
+constexpr const char* kSplitReadyScript = R"lua(
+local p = ARGV[1]
+local old = redis.call('ZRANGE', p .. ':ready', 0, -1, 'WITHSCORES')
+for i = 1, #old, 2 do
+  local meta = redis.call('HGET', p .. ':qmeta', old[i])
+  if meta then redis.call('ZADD', p .. ':ready:' .. string.match(meta, '^%S+ (.*)$'), old[i + 1], old[i]) end
+end
+redis.call('DEL', p .. ':ready')
+return #old / 2
 )lua";
 
 /// Claim entries ([id, [field, value, …]]) as claims; entries deleted meanwhile are skipped.
@@ -114,6 +149,7 @@ RedisWorkQueue::RedisWorkQueue(RedisConnection& redis, std::string prefix, Optio
     : redis_(redis), prefix_(std::move(prefix)), options_(std::move(options)) {
     auto r = redis_.exec({{"XGROUP", "CREATE", key("claims"), kGroup, "$", "MKSTREAM"}}).at(0);
     if (r.is_error() && !r.text.starts_with("BUSYGROUP")) throw StoreError("redis XGROUP CREATE: " + r.text);
+    run({"EVAL", kSplitReadyScript, "0", prefix_}, "split P:ready");
 }
 
 std::string RedisWorkQueue::key(std::string_view part) const { return redis_key(prefix_, part); }
@@ -190,8 +226,8 @@ bool RedisWorkQueue::withdraw(const std::string& task_id) {
 }
 
 std::size_t RedisWorkQueue::waiting() {
-    auto r = redis_.exec({{"ZCARD", key("due")}, {"ZCARD", key("ready")}});
-    return static_cast<std::size_t>(r.at(0).integer + r.at(1).integer);
+    // Every task on P:due or a P:ready:<kind> has its P:qmeta field until it is claimed.
+    return static_cast<std::size_t>(run({"HLEN", key("qmeta")}, "HLEN qmeta").integer);
 }
 
 void RedisWorkQueue::set_paused(bool paused) {
@@ -200,6 +236,16 @@ void RedisWorkQueue::set_paused(bool paused) {
 }
 
 bool RedisWorkQueue::paused() { return run({"EXISTS", key("paused")}, "EXISTS paused").integer == 1; }
+
+void RedisWorkQueue::set_kind_paused(const std::string& kind, bool paused) {
+    run({paused ? "SADD" : "SREM", key("paused:kinds"), kind}, "paused kinds");
+}
+
+std::set<std::string> RedisWorkQueue::paused_kinds() {
+    std::set<std::string> kinds;
+    for (const auto& item : run({"SMEMBERS", key("paused:kinds")}, "SMEMBERS paused:kinds").items) kinds.insert(item.text);
+    return kinds;
+}
 
 void RedisWorkQueue::broadcast(const std::string& message) {
     run({"XADD", key("control"), "MAXLEN", "~", std::to_string(kControlLength), "*", "msg", message}, "XADD control");

@@ -1,9 +1,10 @@
 // RedisWorkQueue: the WorkQueue on Redis, on the store's connection. Due tasks wait
-// in one sorted set whose score is their due time minus priority × aging step, so the
-// lowest score is exactly the task with the highest `priority + waited / aging step`,
-// the rule each Executor applies to what it holds, now for the whole cluster. A claim
-// (one script: atomic) takes the best task of a kind this server runs and that is below
-// its cluster limit, and adds an entry to P:claims that the consumer group `workers`
+// in a sorted set per kind whose score is their due time minus priority × aging step,
+// so the lowest score is exactly the task with the highest `priority + waited / aging
+// step`, the rule each Executor applies to what it holds, now for the whole cluster.
+// A claim (one script: atomic) compares the heads of the kinds this server runs that
+// are not paused and below their cluster limit — a paused or full kind's tasks are
+// never looked at, so they hold up nothing — takes the best, and adds an entry to P:claims that the consumer group `workers`
 // delivers to this server at once: that pending entry is the lease. A server renews
 // its entries' idle time (XCLAIM … JUSTID, only while it is still their holder); a
 // server that stops renewing loses them to whichever server reclaims them first
@@ -38,6 +39,8 @@ public:
     std::size_t waiting() override;
     void set_paused(bool paused) override;
     bool paused() override;
+    void set_kind_paused(const std::string& kind, bool paused) override;
+    std::set<std::string> paused_kinds() override;
     void broadcast(const std::string& message) override;
 
 private:

@@ -11,7 +11,8 @@ namespace taskstream {
 // command as its word count and its words. Three commands are the script's own:
 // an XADD whose id is `#k` gets the batch's k-th new id;
 // `QUEUE id state due priority kind` (before the row is written) puts a task that
-// becomes queued or retrying on P:due and takes a finished one off the queue; and
+// becomes queued or retrying on P:due and takes a finished one off the queue (its
+// kind's P:ready:<kind>); and
 // `INDEX id state kind owner finished_at|""` (before the row too) keeps the task
 // indexes from the state the row had: a new task joins P:tasks, its kind's and its
 // owner's; a change of state moves it between two P:tasks:state:* sets (a write that
@@ -41,7 +42,7 @@ while not err and j <= #ARGV do
   local words, name, key = tonumber(ARGV[j]), ARGV[j + 1], ARGV[j + 2]
   if name == 'QUEUE' then
     err = wrong(p .. ':task:' .. key, 'hash') or wrong(p .. ':due', 'zset') or wrong(p .. ':qmeta', 'hash') or
-          wrong(p .. ':ready', 'zset')
+          wrong(p .. ':ready:' .. ARGV[j + 6], 'zset')
   elseif name == 'INDEX' then
     err = wrong(p .. ':task:' .. key, 'hash') or wrong(p .. ':tasks', 'zset') or wrong(p .. ':finished', 'zset') or
           wrong(p .. ':tasks:state:' .. ARGV[j + 3], 'zset') or wrong(p .. ':tasks:kind:' .. ARGV[j + 4], 'zset') or
@@ -72,7 +73,7 @@ while i <= #ARGV do
     elseif state ~= 'running' then
       redis.call('HDEL', p .. ':task:' .. id, 'claim')
       redis.call('ZREM', p .. ':due', id)
-      redis.call('ZREM', p .. ':ready', id)
+      redis.call('ZREM', p .. ':ready:' .. cmd[6], id)
       redis.call('HDEL', p .. ':qmeta', id)
     end
   elseif cmd[1] == 'INDEX' then

@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS callbacks(
   delivery_id TEXT PRIMARY KEY, url TEXT NOT NULL, body TEXT NOT NULL, attempts INTEGER NOT NULL, due_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS callbacks_by_due ON callbacks(due_at);
+CREATE TABLE IF NOT EXISTS paused_kinds(kind TEXT PRIMARY KEY) WITHOUT ROWID;
 )";
 
 constexpr std::array<std::size_t, 3> kRowsPerInsert{32, 8, 1};
@@ -154,7 +155,7 @@ SqliteStore::SqliteStore(const std::filesystem::path& data_dir, std::shared_ptr<
         queue_callback_ = std::make_unique<sqlite::Statement>(
             *writer_, "INSERT OR IGNORE INTO callbacks(delivery_id, url, body, attempts, due_at) VALUES(?1, ?2, ?3, 0, ?4)");
         reader_ = std::make_unique<sqlite::Connection>(file);
-        callbacks_writer_ = std::make_unique<sqlite::Connection>(file);
+        side_writer_ = std::make_unique<sqlite::Connection>(file);
         log_->info("store: sqlite {}", file);
     } catch (...) {
         ::close(lock_fd_);
@@ -178,7 +179,7 @@ SqliteStore::~SqliteStore() {
     set_meta_.reset();
     insert_key_.reset();
     queue_callback_.reset();
-    callbacks_writer_.reset();
+    side_writer_.reset();
     reader_.reset();
     writer_.reset();
     if (lock_fd_ >= 0) ::close(lock_fd_);
@@ -320,12 +321,12 @@ std::vector<PendingCallback> SqliteStore::due_callbacks(std::int64_t now_ms, std
 }
 
 void SqliteStore::settle_callback(const std::string& delivery_id, int attempts, std::optional<std::int64_t> next_due_ms) {
-    std::lock_guard lock(callbacks_mutex_);
+    std::lock_guard lock(side_mutex_);
     if (!next_due_ms) {
-        sqlite::Statement(*callbacks_writer_, "DELETE FROM callbacks WHERE delivery_id = ?1").bind(1, delivery_id).run();
+        sqlite::Statement(*side_writer_, "DELETE FROM callbacks WHERE delivery_id = ?1").bind(1, delivery_id).run();
         return;
     }
-    sqlite::Statement(*callbacks_writer_, "UPDATE callbacks SET attempts = ?2, due_at = ?3 WHERE delivery_id = ?1")
+    sqlite::Statement(*side_writer_, "UPDATE callbacks SET attempts = ?2, due_at = ?3 WHERE delivery_id = ?1")
         .bind(1, delivery_id)
         .bind(2, std::int64_t{attempts})
         .bind(3, *next_due_ms)

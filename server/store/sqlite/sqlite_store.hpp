@@ -15,7 +15,7 @@
 
 namespace taskstream {
 
-class SqliteStore final : public Store {
+class SqliteStore final : public Store, public KindPauses {
 public:
     /// Opens (or creates) <data_dir>/taskstream.db. Throws StoreError with a
     /// clear message when the dir is not writable or another server holds it.
@@ -42,6 +42,8 @@ public:
     std::uint64_t pruned_floor(const TopicFilter& filter) override;
     std::vector<PendingCallback> due_callbacks(std::int64_t now_ms, std::size_t limit) override;
     void settle_callback(const std::string& delivery_id, int attempts, std::optional<std::int64_t> next_due_ms) override;
+    std::set<std::string> paused_kinds() override;
+    void set_kind_paused(const std::string& kind, bool paused) override;
 
 private:
     void add_missing_columns();
@@ -63,10 +65,11 @@ private:
     // read while the writer commits).
     std::mutex read_mutex_;
     std::unique_ptr<sqlite::Connection> reader_;
-    // The webhook outbox's bookkeeping (one row per attempt): its own connection,
-    // so the journal's writer never waits on a lock held across threads.
-    std::mutex callbacks_mutex_;
-    std::unique_ptr<sqlite::Connection> callbacks_writer_;
+    // Writes outside the journal — the webhook outbox's bookkeeping (one row per
+    // attempt), the kinds' pauses: their own connection, so the journal's writer
+    // never waits on a lock held across threads.
+    std::mutex side_mutex_;
+    std::unique_ptr<sqlite::Connection> side_writer_;
 };
 
 } // namespace taskstream

@@ -106,7 +106,7 @@ std::vector<QueueClaim> FakeCluster::claim(const std::string& node, std::size_t 
     for (const auto& [id, w] : due) {
         if (claims.size() >= max) break;
         auto kind = std::find_if(kinds.begin(), kinds.end(), [&](const auto& k) { return k.first == w.kind; });
-        if (kind == kinds.end()) continue;  // a kind this server lacks
+        if (kind == kinds.end() || paused_kinds_.contains(w.kind)) continue;  // a kind this server lacks, or paused
         const auto running = std::count_if(leases_.begin(), leases_.end(),
                                            [&](const auto& l) { return l.second.kind == w.kind; });
         if (kind->second > 0 && static_cast<std::size_t>(running) >= kind->second) continue;
@@ -177,6 +177,17 @@ void FakeCluster::set_paused(bool paused) {
 bool FakeCluster::paused() const {
     std::lock_guard lock(mutex_);
     return paused_;
+}
+
+void FakeCluster::set_kind_paused(const std::string& kind, bool paused) {
+    std::lock_guard lock(mutex_);
+    if (paused) paused_kinds_.insert(kind);
+    else paused_kinds_.erase(kind);
+}
+
+std::set<std::string> FakeCluster::paused_kinds() const {
+    std::lock_guard lock(mutex_);
+    return paused_kinds_;
 }
 
 void FakeCluster::broadcast(const std::string& message) {

@@ -1,5 +1,5 @@
 // FakeCluster: what several servers share through Redis, in memory — the queue of
-// waiting tasks and the leases of claimed ones, the pause flag, the event ids the
+// waiting tasks and the leases of claimed ones, the pause flags, the event ids the
 // store gives and the feed of events and messages — so that the cluster's dispatch
 // and id logic is tested in milliseconds, without sockets or processes. It honours
 // the WorkQueue contract that tests/redis/work_queue_test.cpp checks on Redis (the
@@ -60,6 +60,8 @@ public:
     std::size_t waiting() const;
     void set_paused(bool paused);
     bool paused() const;
+    void set_kind_paused(const std::string& kind, bool paused);
+    std::set<std::string> paused_kinds() const;
     void broadcast(const std::string& message);
 
     // The EventFeed side: events after `seq` and messages from `message_index` on,
@@ -96,6 +98,7 @@ private:
     std::uint64_t next_entry_ = 1;
     std::size_t claim_calls_ = 0;
     bool paused_ = false;
+    std::set<std::string> paused_kinds_;
     std::vector<EventPtr> feed_;  // feed_[i] has id i + 1
     std::vector<std::string> messages_;
     std::set<std::string> once_;
@@ -119,6 +122,8 @@ public:
     std::size_t waiting() override { return cluster_.waiting(); }
     void set_paused(bool paused) override { cluster_.set_paused(paused); }
     bool paused() override { return cluster_.paused(); }
+    void set_kind_paused(const std::string& kind, bool paused) override { cluster_.set_kind_paused(kind, paused); }
+    std::set<std::string> paused_kinds() override { return cluster_.paused_kinds(); }
     void broadcast(const std::string& message) override { cluster_.broadcast(message); }
 
 private:

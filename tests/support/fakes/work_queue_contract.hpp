@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,23 @@ inline void check_limits_pause_and_withdraw(QueueNode& a, QueueNode& b) {
     CHECK_FALSE(b.queue.withdraw("s2"));  // claimed by B
     a.queue.set_paused(false);
     CHECK(a.claim(5, {{"slow", 0}}).empty());
+}
+
+/// A paused kind: no server claims it, however many of its tasks wait ahead of
+/// another kind's (no head-of-line blocking), and it is claimed again once resumed.
+inline void check_kind_pause(QueueNode& a, QueueNode& b) {
+    const KindLimits limits{{"held", 0}, {"free", 0}};
+    for (int i = 0; i < 300; ++i) a.write(contract_task("h" + std::to_string(1000 + i), "held", 9));
+    b.write(contract_task("f1", "free", 0));
+    a.queue.set_kind_paused("held", true);
+    CHECK(b.queue.paused_kinds() == std::set<std::string>{"held"});
+    CHECK(b.claim(5, limits) == std::vector<std::string>{"f1"});
+    CHECK(a.claim(5, limits).empty());
+    CHECK(a.queue.waiting() == 300);
+    b.queue.set_kind_paused("held", false);
+    CHECK(b.queue.paused_kinds().empty());
+    CHECK(a.claim(2, limits) == std::vector<std::string>{"h1000", "h1001"});
+    CHECK(a.queue.waiting() == 298);
 }
 
 /// Ids the store gives two servers' writes form one order without gaps; the feed

@@ -114,7 +114,7 @@ struct Rig {
         Engine::Options o;
         o.workers = 2;
         o.drain_timeout = drain;
-        engine = std::make_unique<Engine>(kinds, *store, *journal, parts->opener, o, LocalDispatcher::over(*store), log);
+        engine = std::make_unique<Engine>(kinds, *store, *journal, parts->opener, o, LocalDispatcher::over(*store, *sqlite), log);
         engine->start();
     }
     ~Rig() {

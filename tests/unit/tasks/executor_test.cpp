@@ -80,6 +80,24 @@ TEST_CASE("executor: a kind at its limit waits without holding up other kinds") 
     CHECK(rec.max_running_a == 1);
 }
 
+TEST_CASE("executor: a paused kind waits, other kinds run past it, and it starts on resume") {
+    Recorder rec;
+    Executor ex(Executor::Options{1, 100, 1h}, [&](const std::string& id) { rec.run(id); });
+    const auto now = Executor::Clock::now();
+    ex.pause_kind("A", true);
+    ex.submit("a1", "A", 10, now);  // outranks every b
+    ex.submit("b1", "B", 0, now);
+    rec.release("*");
+    ex.start();
+    REQUIRE(rec.wait_started(1));
+    ex.submit("b2", "B", 0, Executor::Clock::now());
+    REQUIRE(rec.wait_started(2));
+    ex.pause_kind("A", false);
+    REQUIRE(rec.wait_started(3));
+    ex.stop();
+    CHECK(rec.started == std::vector<std::string>{"b1", "b2", "a1"});
+}
+
 TEST_CASE("executor: aging lets a low priority that waited long run before fresh high priorities") {
     Recorder rec;
     Executor ex(Executor::Options{1, 1000, 1ms}, [&](const std::string& id) { rec.run(id); });

@@ -44,6 +44,11 @@ TEST_CASE("fake queue contract: kind limits across servers, kinds a server lacks
     check_limits_pause_and_withdraw(nodes.a, nodes.b);
 }
 
+TEST_CASE("fake queue contract: a paused kind is claimed by no server and holds up no other kind") {
+    TwoNodes nodes;
+    check_kind_pause(nodes.a, nodes.b);
+}
+
 TEST_CASE("fake queue contract: ids the store gives to two servers' writes form one order, and the feed brings them") {
     TwoNodes nodes;
     FakeEventFeed feed(nodes.cluster);
