@@ -145,6 +145,8 @@ $('filters').addEventListener('submit', (/** @type {Event} */ e) => e.preventDef
 let kinds = [];
 let params = buildParams($('params'), {});
 const OPTION_FIELDS = { priority: 'opt-priority', delay_s: 'opt-delay', timeout_s: 'opt-timeout', max_retries: 'opt-retries' };
+/** The text options, by the body field a server's error points at. */
+const TEXT_FIELDS = { concurrency_key: 'opt-ckey', idempotency_key: 'opt-key' };
 
 function chooseKind(/** @type {string} */ name) {
   const kind = kinds.find((k) => k.name === name);
@@ -180,7 +182,7 @@ $('kind-pause').addEventListener('click', async () => {
 });
 
 function optionError(/** @type {string} */ field, /** @type {string | null} */ text) {
-  const input = $(OPTION_FIELDS[field] ?? 'opt-key');
+  const input = $(OPTION_FIELDS[field] ?? TEXT_FIELDS[field] ?? 'opt-key');
   const error = $(`${input.id}-error`);
   error.textContent = text ?? '';
   error.hidden = !text;
@@ -206,6 +208,9 @@ function readOptions() {
     }
     opts[{ priority: 'priority', delay_s: 'delayS', timeout_s: 'timeoutS', max_retries: 'maxRetries' }[field]] = n;
   }
+  optionError('concurrency_key', null);
+  const concurrencyKey = $('opt-ckey').value.trim();
+  if (concurrencyKey) opts.concurrencyKey = concurrencyKey;
   const key = $('opt-key').value.trim();
   if (key) opts.idempotencyKey = key;
   return ok ? opts : null;
@@ -230,7 +235,7 @@ $('start-form').addEventListener('submit', async (/** @type {Event} */ e) => {
     let placed = 0;
     for (const { pointer, detail } of err.errors ?? []) {
       const top = pointer.replace(/^\//, '').split('/')[0];
-      if (top in OPTION_FIELDS) optionError(top, detail), placed++;
+      if (top in OPTION_FIELDS || top in TEXT_FIELDS) optionError(top, detail), placed++;
       else if (params.showServerError(pointer, detail)) placed++;
     }
     if (placed === 0 || placed < (err.errors?.length ?? 0)) {

@@ -92,6 +92,7 @@ export class TaskDetail {
       ['Finished', when(task.finished_at)],
       ['Duration', formatDuration(taskDuration(task, now))],
       ['Priority', String(task.priority)],
+      ...(task.concurrency_key ? [['Concurrency key', task.concurrency_key]] : []),
     ];
     this.fields.replaceChildren(...rows.flatMap(([k, v]) => [el('dt', { text: /** @type {string} */ (k) }), el('dd', {}, [v])]));
     this.params.textContent = JSON.stringify(task.params, null, 2);

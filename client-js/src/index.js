@@ -86,6 +86,7 @@ export function createClient({ baseUrl, token, fetch: fetchImpl, EventSource: Ev
       if (opts.timeoutS !== undefined) body.timeout_s = opts.timeoutS;
       if (opts.maxRetries !== undefined) body.max_retries = opts.maxRetries;
       if (opts.callbackUrl !== undefined) body.callback_url = opts.callbackUrl;
+      if (opts.concurrencyKey !== undefined) body.concurrency_key = opts.concurrencyKey;
       /** @type {Record<string, string>} */
       const headers = opts.idempotencyKey ? { 'Idempotency-Key': opts.idempotencyKey } : {};
       return (await http.send('POST', '/v1/tasks', { body, headers })).body;

@@ -18,6 +18,8 @@ export interface Task {
   attempt: number;
   max_attempts: number;
   priority: number;
+  /** Its kind runs at most `key_concurrency` tasks with this key at once. */
+  concurrency_key?: string;
   created_at: string;
   scheduled_at: string;
   started_at: string | null;
@@ -43,6 +45,8 @@ export interface Kind {
   defaults: { timeout_s: number; max_retries: number; backoff_ms: number };
   /** At most this many of the kind run at once, across every server (0: no limit but the workers). */
   max_concurrency: number;
+  /** At most this many with the same `concurrency_key` run at once (0: no limit per key). */
+  key_concurrency: number;
   /** Paused by an operator: its tasks are accepted and wait until it is resumed. */
   paused: boolean;
 }
@@ -96,6 +100,8 @@ export interface StartOptions {
   timeoutS?: number;
   maxRetries?: number;
   callbackUrl?: string;
+  /** Tasks of the kind with the same key run at most its `key_concurrency` at once. */
+  concurrencyKey?: string;
   idempotencyKey?: string;
 }
 

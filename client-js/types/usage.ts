@@ -7,7 +7,7 @@ async function example(): Promise<void> {
   const first: string = kinds[0].name;
   const paused: boolean = (await client.pauseKind(first)).paused;
   console.log(paused, (await client.resumeKind(first)).max_concurrency, (await client.kind(first)).defaults.timeout_s);
-  const task: Task = await client.start(first, { steps: 3 }, { priority: 1, idempotencyKey: 'k', delayS: 2 });
+  const task: Task = await client.start(first, { steps: 3 }, { priority: 1, idempotencyKey: 'k', delayS: 2, concurrencyKey: 'customer-42' });
   const watch = client.watch([task.id, 'orders/*'], {
     eventTypes: ['created'],
     onState: (t, { reset }) => console.log(t.state, reset),

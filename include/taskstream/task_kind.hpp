@@ -39,6 +39,9 @@ struct TaskKind {
     std::chrono::milliseconds backoff{1000};   ///< base of the retry delay (doubles per attempt, full jitter)
     std::chrono::milliseconds backoff_max{300000};  ///< cap of the retry delay
     std::size_t max_concurrency = 0;           ///< attempts of this kind at once (0: only the worker count limits)
+    /// Attempts at once per concurrency key (a task's `concurrency_key`; 1: one at a time per
+    /// key), across every server; 0: no limit per key. A key at its limit holds up no other.
+    std::size_t key_concurrency = 0;
     TaskHandler handler;
 };
 

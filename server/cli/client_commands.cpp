@@ -21,6 +21,8 @@ void ClientCommands::add(CLI::App& app) {
         ->check(CLI::PositiveNumber);
     run_cmd_->add_option("--max-retries", run_.max_retries, "retries after a failed attempt (default: the kind's)")
         ->check(CLI::Range(0, 100));
+    run_cmd_->add_option("--concurrency-key", run_.concurrency_key,
+                         "tasks of the kind with this key run at most its key_concurrency at once");
     run_cmd_->add_option("--idempotency-key", run_.idempotency_key,
                          "the same key never makes a second task (default: a new one per run)");
     run_cmd_->add_flag("--json", run_.json, "print the events as JSON lines");

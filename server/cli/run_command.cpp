@@ -58,6 +58,7 @@ int run_task(const std::string& server, const RunOptions& o) {
         if (o.delay_s) body["delay_s"] = *o.delay_s;
         if (o.timeout_s) body["timeout_s"] = *o.timeout_s;
         if (o.max_retries) body["max_retries"] = *o.max_retries;
+        if (!o.concurrency_key.empty()) body["concurrency_key"] = o.concurrency_key;
         const std::string key = o.idempotency_key.empty() ? random_key() : o.idempotency_key;
 
         if (o.detach) {

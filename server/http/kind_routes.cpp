@@ -18,6 +18,7 @@ nlohmann::json kind_json(const TaskKind& k, bool paused) {
             {"params_order", KindRegistry::form_order(k)},
             {"defaults", {{"timeout_s", k.timeout.count()}, {"max_retries", k.max_retries}, {"backoff_ms", k.backoff.count()}}},
             {"max_concurrency", k.max_concurrency},
+            {"key_concurrency", k.key_concurrency},
             {"paused", paused}};
 }
 

@@ -23,7 +23,8 @@ const nlohmann::json& create_body_schema() {
         "max_retries": {"type": "integer", "minimum": 0, "maximum": 100},
         "backoff_base_s": {"type": "number", "minimum": 0, "maximum": 86400},
         "backoff_max_s": {"type": "number", "minimum": 0, "maximum": 604800},
-        "callback_url": {"type": "string", "minLength": 1, "maxLength": 2000}
+        "callback_url": {"type": "string", "minLength": 1, "maxLength": 2000},
+        "concurrency_key": {"type": "string", "minLength": 1, "maxLength": 128}
       }
     })");
     return schema;
@@ -60,6 +61,12 @@ Outcome<CreateTaskRequest> parse_create_request(const nlohmann::json& body) {
     r.backoff_base_ms = ms("backoff_base_s");
     r.backoff_max_ms = ms("backoff_max_s");
     r.callback_url = copy.value("callback_url", "");
+    r.concurrency_key = copy.value("concurrency_key", "");
+    // Printable: a key is shown on pages and in the terminal, and it names a queue on Redis.
+    for (unsigned char c : r.concurrency_key)
+        if (c < 0x20 || c == 0x7f)
+            return make_error(errc::validation_failed, "concurrency_key must be printable text",
+                              {{"errors", {{{"pointer", "/concurrency_key"}, {"detail", "has a control character"}}}}});
     return r;
 }
 

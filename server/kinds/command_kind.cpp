@@ -226,6 +226,7 @@ TaskKind make_command_kind(const CommandSpec& spec) {
     kind.timeout = spec.timeout;
     kind.max_retries = spec.max_retries;
     kind.max_concurrency = spec.concurrency;
+    kind.key_concurrency = spec.key_concurrency;
     kind.handler = [spec](TaskContext& ctx) { return CommandRun(spec, ctx).run(); };
     return kind;
 }

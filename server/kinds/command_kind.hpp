@@ -37,6 +37,7 @@ struct CommandSpec {
     int max_retries = 0;
     std::set<int> retryable_exit_codes;
     std::size_t concurrency = 0;              // 0: no limit of its own
+    std::size_t key_concurrency = 0;          // per concurrency key; 0: no limit per key
     std::chrono::milliseconds kill_grace{5000};
 };
 

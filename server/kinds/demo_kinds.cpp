@@ -12,7 +12,8 @@ using json = nlohmann::json;
 TaskKind countdown() {
     TaskKind k;
     k.name = "demo.countdown";
-    k.description = "Counts down `steps` steps, `interval_ms` apart, reporting progress at each.";
+    k.description = "Counts down `steps` steps, `interval_ms` apart, reporting progress at each. "
+                    "One at a time per `concurrency_key`.";
     k.params_schema = json::parse(R"({
       "type": "object",
       "properties": {
@@ -24,6 +25,7 @@ TaskKind countdown() {
       "additionalProperties": false
     })");
     k.params_order = {"steps", "interval_ms"};
+    k.key_concurrency = 1;  // one countdown at a time per concurrency_key (tasks without one are not held)
     k.handler = [](TaskContext& ctx) -> json {
         const auto steps = ctx.params()["steps"].get<std::int64_t>();
         const auto interval = std::chrono::milliseconds(ctx.params()["interval_ms"].get<std::int64_t>());

@@ -59,6 +59,7 @@ nlohmann::json to_json(const Task& t) {
     put_time(j, "started_at", t.started_at);
     put_time(j, "finished_at", t.finished_at);
     put_time(j, "updated_at", t.updated_at);
+    if (!t.concurrency_key.empty()) j["concurrency_key"] = t.concurrency_key;
     if (!t.callback_url.empty()) j["callback_url"] = t.callback_url;
     if (!t.owner.empty()) j["owner"] = t.owner;
     if (t.result) j["result"] = *t.result;
@@ -95,6 +96,7 @@ Task task_from_json(const nlohmann::json& j) {
     // Rows written before it was kept: the latest time they have.
     t.updated_at = j.contains("updated_at") ? time_from_json(j, "updated_at")
                                             : std::max({t.created_at, t.started_at, t.finished_at});
+    t.concurrency_key = j.value("concurrency_key", "");
     t.callback_url = j.value("callback_url", "");
     t.owner = j.value("owner", "");
     if (j.contains("result")) t.result = j["result"];

@@ -41,6 +41,7 @@ struct Task {
     int max_retries = 0;    // the task's own retry budget: each run (the first, and each manual retry) gets it
     int redeliveries = 0;   // attempts in a row cut short by the server's own death (not counted as retries)
     int priority = 0;
+    std::string concurrency_key;      // at most its kind's key_concurrency of the same key run at once; empty: none
     std::int64_t created_at = 0;     // ms since epoch; 0 = not yet
     std::int64_t scheduled_at = 0;
     std::int64_t started_at = 0;

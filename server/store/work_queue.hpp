@@ -19,18 +19,24 @@ struct QueueClaim {
     std::string task_id;
 };
 
-/// A kind this server can run, and at most how many of its attempts may run at
-/// once across the cluster (0: no limit).
-using KindLimits = std::vector<std::pair<std::string, std::size_t>>;
+/// A kind this server can run, and at most how many of its attempts may run at once
+/// across the cluster, in all and per concurrency key (0: no limit).
+struct KindLimit {
+    std::string kind;
+    std::size_t limit = 0;
+    std::size_t key_limit = 0;
+    bool operator==(const KindLimit&) const = default;
+};
+using KindLimits = std::vector<KindLimit>;
 
 class WorkQueue {
 public:
     virtual ~WorkQueue() = default;
 
     /// Takes up to `max` due tasks of the kinds in `kinds` (none while the cluster is
-    /// paused, none of a paused kind), best first: the highest priority, raised by one per aging step waited,
-    /// skipping kinds at their limit. Each comes with a lease this server must renew.
-    /// Throws StoreError.
+    /// paused, none of a paused kind), best first: the highest priority, raised by one
+    /// per aging step waited, skipping kinds and concurrency keys at their limit (which
+    /// hold up nothing else). Each comes with a lease this server must renew. Throws StoreError.
     virtual std::vector<QueueClaim> claim(std::size_t max, const KindLimits& kinds) = 0;
     /// Renews the leases of `entries`; returns those this server no longer holds
     /// (another one reclaimed them: this server must let the attempt go). Throws StoreError.

@@ -26,7 +26,8 @@ void ClusterDispatcher::start() {
     }
     if (!options_.claims) return;
     KindLimits kinds;
-    for (const TaskKind* kind : parts_.kinds.all()) kinds.emplace_back(kind->name, kind->max_concurrency);
+    for (const TaskKind* kind : parts_.kinds.all())
+        kinds.push_back({kind->name, kind->max_concurrency, kind->key_concurrency});
     ClusterWorker::Hooks hooks{.free_slots = [this] { return free_slots(); },
                                .take = [this](const std::string& id, bool reclaimed) { return take_claim(id, reclaimed); },
                                .lost = [this](const std::string& id) { lost_claim(id); }};
@@ -97,7 +98,7 @@ ClusterWorker::Taken ClusterDispatcher::take_claim(const std::string& id, bool r
         return Taken::hold;
     }
     const auto now = Executor::Clock::time_point(std::chrono::milliseconds(now_ms()));
-    if (!parts_.executor.submit(task->id, task->kind, task->priority, now)) {
+    if (!parts_.executor.submit(task->id, task->kind, task->priority, now, task->concurrency_key)) {
         parts_.active.erase(id);
         return Taken::leave;
     }

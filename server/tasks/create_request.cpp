@@ -17,6 +17,7 @@ std::string fingerprint(const CreateTaskRequest& r) {
                                    {"backoff_max_ms", optional(r.backoff_max_ms)},
                                    {"callback_url", r.callback_url}};
     if (!r.owner.empty()) canonical["owner"] = r.owner;  // absent without auth: older keys still match
+    if (!r.concurrency_key.empty()) canonical["concurrency_key"] = r.concurrency_key;  // likewise
     return sha256_hex(canonical.dump());
 }
 

@@ -22,6 +22,7 @@ struct CreateTaskRequest {
     std::optional<std::int64_t> backoff_base_ms{};
     std::optional<std::int64_t> backoff_max_ms{};
     std::string callback_url{};
+    std::string concurrency_key{};  // empty: none
     std::string owner{};  // who asks (the token's subject), set by the HTTP layer, never from the body
 };
 

@@ -35,7 +35,8 @@ Engine::Engine(const KindRegistry& kinds, Store& store, Journal& journal, Stream
                                    .queue_bound = options.max_active_tasks,
                                    .aging_step = options.aging_step},
                 [this](const std::string& id) { runner_.run(id); }) {
-    for (const TaskKind* kind : kinds_.all()) executor_.set_kind_limit(kind->name, kind->max_concurrency);
+    for (const TaskKind* kind : kinds_.all())
+        executor_.set_kind_limit(kind->name, kind->max_concurrency, kind->key_concurrency);
     dispatcher_ = dispatch(dispatch_parts());
 }
 

@@ -4,17 +4,17 @@
 
 namespace taskstream {
 
-Executor::Executor(Options options, RunAttempt run) : options_(options), run_(std::move(run)) {
+Executor::Executor(Options options, RunAttempt run)
+    : options_(options), run_(std::move(run)), ready_(options.aging_step.count() > 0 ? options.aging_step
+                                                                                     : std::chrono::milliseconds(1)) {
     if (options_.workers == 0) options_.workers = 1;
-    if (options_.aging_step.count() <= 0) options_.aging_step = std::chrono::milliseconds(1);
 }
 
 Executor::~Executor() { stop(); }
 
-void Executor::set_kind_limit(const std::string& kind, std::size_t limit) {
+void Executor::set_kind_limit(const std::string& kind, std::size_t limit, std::size_t key_limit) {
     std::lock_guard lock(mutex_);
-    if (limit == 0) kind_limit_.erase(kind);
-    else kind_limit_[kind] = limit;
+    ready_.set_limits(kind, limit, key_limit);
 }
 
 void Executor::start() {
@@ -51,8 +51,7 @@ void Executor::resume() {
 void Executor::pause_kind(const std::string& kind, bool paused) {
     {
         std::lock_guard lock(mutex_);
-        if (paused) paused_kinds_.insert(kind);
-        else paused_kinds_.erase(kind);
+        ready_.set_paused(kind, paused);
     }
     if (!paused) wake_.notify_all();
 }
@@ -62,21 +61,17 @@ bool Executor::wait_idle(std::chrono::milliseconds timeout) {
     return idle_.wait_for(lock, timeout, [&] { return running_ == 0; });
 }
 
-bool Executor::submit(const std::string& task_id, const std::string& kind, int priority, Clock::time_point not_before) {
+bool Executor::submit(const std::string& task_id, const std::string& kind, int priority, Clock::time_point not_before,
+                      const std::string& key) {
     bool paused;
     {
         std::lock_guard lock(mutex_);
         paused = paused_;
-        if (ready_count_ + delayed_.size() >= options_.queue_bound) return false;
-        const auto now = Clock::now();
+        if (ready_.size() + delayed_.size() >= options_.queue_bound) return false;
         // A task due in the past (say, queued before a restart) has been waiting since then.
-        Item item{task_id, kind, priority, not_before};
-        if (not_before > now) {
-            delayed_.emplace(not_before, std::move(item));
-        } else {
-            ready_[{kind, priority}].push_back(std::move(item));
-            ++ready_count_;
-        }
+        DispatchItem item{task_id, kind, key, priority, not_before};
+        if (not_before > Clock::now()) delayed_.emplace(not_before, std::move(item));
+        else ready_.push(std::move(item));
     }
     if (!paused) wake_.notify_one();  // paused, every worker waits for resume's notify_all
     return true;
@@ -84,7 +79,7 @@ bool Executor::submit(const std::string& task_id, const std::string& kind, int p
 
 std::size_t Executor::queued() const {
     std::lock_guard lock(mutex_);
-    return ready_count_ + delayed_.size();
+    return ready_.size() + delayed_.size();
 }
 
 std::size_t Executor::running() const {
@@ -95,41 +90,17 @@ std::size_t Executor::running() const {
 void Executor::promote_due(Clock::time_point now) {
     while (!delayed_.empty() && delayed_.begin()->first <= now) {
         auto node = delayed_.extract(delayed_.begin());
-        Item& item = node.mapped();
-        ready_[{item.kind, item.priority}].push_back(std::move(item));
-        ++ready_count_;
+        ready_.push(std::move(node.mapped()));
     }
 }
 
-/// Effective priority of a queue's head = its priority + whole aging steps it
-/// has waited; the highest wins, the one that waited longer breaks ties.
-std::map<Executor::QueueKey, std::deque<Executor::Item>>::iterator Executor::pick(Clock::time_point now) {
-    auto best = ready_.end();
-    std::int64_t best_score = 0;
-    for (auto it = ready_.begin(); it != ready_.end(); ++it) {
-        if (it->second.empty() || paused_kinds_.contains(it->first.first)) continue;
-        if (auto limit = kind_limit_.find(it->first.first);
-            limit != kind_limit_.end() && kind_running_[it->first.first] >= limit->second)
-            continue;  // this kind is full; others may still run
-        const Item& head = it->second.front();
-        const std::int64_t score = head.priority + (now - head.ready_since) / options_.aging_step;
-        if (best == ready_.end() || score > best_score ||
-            (score == best_score && head.ready_since < best->second.front().ready_since)) {
-            best = it;
-            best_score = score;
-        }
-    }
-    return best;
-}
-
-/// Worker thread: runs the best eligible item, else sleeps until something changes.
+/// Worker thread: runs the best item that may start, else sleeps until something changes.
 void Executor::work() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
-        const auto now = Clock::now();
-        promote_due(now);
-        auto queue = paused_ ? ready_.end() : pick(now);
-        if (queue == ready_.end()) {
+        promote_due(Clock::now());
+        auto item = paused_ ? std::nullopt : ready_.pop();
+        if (!item) {
             if (delayed_.empty() || paused_) wake_.wait(lock);
             else {
                 // A copy: wait_until reads its deadline again after waking, and by
@@ -139,18 +110,13 @@ void Executor::work() {
             }
             continue;
         }
-        Item item = std::move(queue->second.front());
-        queue->second.pop_front();
-        if (queue->second.empty()) ready_.erase(queue);
-        --ready_count_;
         ++running_;
-        ++kind_running_[item.kind];
         lock.unlock();
-        run_(item.task_id);  // run_ contains its own exceptions
+        run_(item->task_id);  // run_ contains its own exceptions
         lock.lock();
-        --kind_running_[item.kind];
+        ready_.finished(*item);
         if (--running_ == 0) idle_.notify_all();
-        wake_.notify_all();  // a kind slot is free: a waiting worker may take it
+        wake_.notify_all();  // a kind's or key's slot is free: a waiting worker may take it
     }
 }
 

@@ -1,22 +1,24 @@
 // Executor: the worker thread pool that runs task attempts, off the I/O
 // threads. It picks fairly: by priority, raised by the time an item has
 // waited (aging, so that low priorities are never starved), and never a kind
-// that is at its concurrency limit or paused — which does not hold up other kinds.
-// Work with a start time waits until it is due.
+// that is paused or at its concurrency limit, nor a concurrency key at its
+// limit — which holds up no other key and no other kind. Work with a start
+// time waits until it is due. A pick is O(log n) whatever waits: only the
+// heads of the (kind, key) groups that may start compete (dispatch_queue).
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
+
+#include "tasks/dispatch_queue.hpp"
 
 namespace taskstream {
 
@@ -35,8 +37,9 @@ public:
     Executor(Options options, RunAttempt run);
     ~Executor();
 
-    /// At most `limit` attempts of `kind` at once (0: no limit). Before start().
-    void set_kind_limit(const std::string& kind, std::size_t limit);
+    /// At most `limit` attempts of `kind` at once, and `key_limit` per concurrency key
+    /// (0: no limit). Before start().
+    void set_kind_limit(const std::string& kind, std::size_t limit, std::size_t key_limit = 0);
 
     void start();
     /// Stops taking work and joins the workers once their current attempts end.
@@ -50,38 +53,26 @@ public:
     /// Waits until no attempt runs, at most `timeout`. True when idle.
     bool wait_idle(std::chrono::milliseconds timeout);
 
-    /// Queues one attempt of `task_id`, to start no earlier than `not_before`.
-    /// Thread-safe. False when the queue is at its bound.
-    bool submit(const std::string& task_id, const std::string& kind, int priority, Clock::time_point not_before);
+    /// Queues one attempt of `task_id`, to start no earlier than `not_before`; `key` is
+    /// its concurrency key (empty: none). Thread-safe. False when the queue is at its bound.
+    bool submit(const std::string& task_id, const std::string& kind, int priority, Clock::time_point not_before,
+                const std::string& key = {});
 
     std::size_t queued() const;
     std::size_t running() const;
     std::size_t workers() const { return options_.workers; }
 
 private:
-    struct Item {
-        std::string task_id;
-        std::string kind;
-        int priority;
-        Clock::time_point ready_since;
-    };
-    using QueueKey = std::pair<std::string, int>;  // (kind, priority): FIFO within
-
     void work();
     void promote_due(Clock::time_point now);
-    /// The queue whose head should run next, or end() when none may run now.
-    std::map<QueueKey, std::deque<Item>>::iterator pick(Clock::time_point now);
 
     Options options_;
     RunAttempt run_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::condition_variable idle_;
-    std::map<QueueKey, std::deque<Item>> ready_;
-    std::multimap<Clock::time_point, Item> delayed_;
-    std::unordered_map<std::string, std::size_t> kind_limit_, kind_running_;
-    std::unordered_set<std::string> paused_kinds_;
-    std::size_t ready_count_ = 0;
+    DispatchQueue ready_;
+    std::multimap<Clock::time_point, DispatchItem> delayed_;
     std::size_t running_ = 0;
     bool stopping_ = false;
     bool paused_ = false;

@@ -41,6 +41,7 @@ Outcome<Task> TaskCreator::build(const CreateTaskRequest& request) {
     task.backoff_ms = request.backoff_base_ms.value_or(kind->backoff.count());
     task.backoff_max_ms = request.backoff_max_ms.value_or(kind->backoff_max.count());
     task.callback_url = request.callback_url;
+    task.concurrency_key = request.concurrency_key;
     task.owner = request.owner;
     return task;
 }

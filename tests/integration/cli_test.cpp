@@ -258,6 +258,28 @@ TEST_CASE("cli pause and resume one kind: kinds and status show it, its task wai
     CHECK(malformed.output().find("'Demo/Noop' is not a task kind name") != std::string::npos);
 }
 
+TEST_CASE("cli run --concurrency-key: a second task of the key waits, and show prints its key") {
+    TempDir dir;
+    ServerProcess server(dir.path());
+    HttpClient http(server.port());
+    std::vector<std::string> ids;
+    for (const char* steps : {"steps=1000", "steps=1"}) {
+        CliProcess run({"run", "demo.countdown", "--detach", "--concurrency-key", "customer 42", "-p", steps, "-p",
+                        "interval_ms=10"},
+                       Output::pipe, server.port());
+        REQUIRE(run.wait_exit(std::chrono::seconds(20)) == 0);
+        ids.push_back(id_in(run.output()));
+    }
+    CHECK(http.get("/v1/tasks/" + ids[0]).json()["concurrency_key"] == "customer 42");
+    CliProcess show({"show", ids[1]}, Output::pipe, server.port());
+    CHECK(show.wait_exit(std::chrono::seconds(20)) == 0);
+    CHECK(std::regex_search(show.output(), std::regex("\nstate +queued\n")));  // demo.countdown: one per key at once
+    CHECK(std::regex_search(show.output(), std::regex("\nconcurrency key +customer 42\n")));
+    REQUIRE(http.request("POST", "/v1/tasks/" + ids[0] + "/cancel").status == 202);
+    CliProcess watch({"watch", ids[1]}, Output::pipe, server.port());
+    CHECK(watch.wait_exit(std::chrono::seconds(20)) == 0);  // it ran once the first had ended
+}
+
 TEST_CASE("cli: every unknown or malformed argument exits 2 with a message naming it, and nothing listens") {
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
         {{"--bogus"}, "--bogus"},

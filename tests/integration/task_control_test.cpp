@@ -1,5 +1,5 @@
 // Task control through the API: cancel, retry, delete, listing, idempotency, pause
-// (of everything, and of one kind).
+// (of everything, and of one kind), concurrency keys.
 #include <catch2/catch.hpp>
 
 #include <set>
@@ -230,4 +230,32 @@ TEST_CASE("pause a kind: its tasks queue and wait, other kinds run past them, a 
     for (const auto& k : kinds["kinds"])
         if (k["name"] == "demo.noop") listed_paused = k["paused"].get<bool>();
     CHECK_FALSE(listed_paused);
+}
+
+TEST_CASE("a concurrency key at its limit: the next task of that key waits, other keys run, it starts once the first ends") {
+    TempDir dir;
+    ServerProcess server(dir.path());
+    HttpClient http(server.port());
+    auto keyed = [](int steps, int interval_ms, const std::string& key) {
+        json body = countdown(steps, interval_ms);
+        body["concurrency_key"] = key;
+        return body;
+    };
+    // demo.countdown runs one task at a time per key.
+    const std::string first = create_task(http, keyed(1000, 10, "customer 42"))["id"];
+    const std::string second = create_task(http, keyed(1, 0, "customer 42"))["id"];
+    const std::string other = create_task(http, keyed(1, 0, "customer 7"))["id"];
+    CHECK(states_of(task_events(server.port(), other)).back() == "succeeded");  // while the first still runs
+    CHECK(http.get("/v1/tasks/" + first).json()["state"] == "running");
+    auto waiting = http.get("/v1/tasks/" + second).json();
+    CHECK(waiting["state"] == "queued");
+    CHECK(waiting["concurrency_key"] == "customer 42");
+    REQUIRE(http.request("POST", "/v1/tasks/" + first + "/cancel").status == 202);
+    const auto first_events = task_events(server.port(), first);
+    const auto second_events = task_events(server.port(), second);
+    REQUIRE(states_of(second_events) == std::vector<std::string>{"queued", "running", "succeeded"});
+    // Ids are one order: the second started after the first had ended.
+    CHECK(std::stoull(second_events[1].id) > std::stoull(first_events.back().id));
+    CHECK(http.post_json("/v1/tasks", keyed(1, 0, std::string("bad\nkey"))).status == 422);
+    CHECK(http.post_json("/v1/tasks", keyed(1, 0, std::string(129, 'k'))).status == 422);
 }

@@ -1,7 +1,10 @@
 // Flow control on several real servers on one real Redis: a kind paused on one
 // server is paused on every server (and on one started later), its tasks wait
-// while other kinds run, and a resume on any server lets them run.
+// while other kinds run, and a resume on any server lets them run; a concurrency
+// key's limit holds across servers without holding up other keys.
 #include <catch2/catch.hpp>
+
+#include <algorithm>
 
 #include "cluster_nodes.hpp"
 
@@ -36,4 +39,36 @@ TEST_CASE("cluster: a kind paused on one node waits on every node while others r
     CHECK(is_state(events.back(), "succeeded"));
     for (auto port : {a->port(), b->port()})
         CHECK(eventually(port, "/v1/kinds/demo.noop", [](const json& k) { return k["paused"] == false; }));
+}
+
+TEST_CASE("cluster: one task per concurrency key at once across nodes; other keys run; the next starts when it ends",
+          "[redis][cluster]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    auto a = node(dir, redis, "a");
+    auto b = node(dir, redis, "b");
+    HttpClient on_a(a->port()), on_b(b->port());
+    auto keyed = [](int steps, int interval_ms, const std::string& key) {
+        json body = countdown(steps, interval_ms);
+        body["concurrency_key"] = key;
+        return body;
+    };
+    // demo.countdown runs one task at a time per key, counted across the cluster.
+    const std::string first = create_task(on_a, keyed(1000, 10, "customer 42"))["id"];
+    REQUIRE(eventually(a->port(), "/v1/tasks/" + first, [](const json& t) { return t["state"] == "running"; }));
+    std::vector<std::string> waiting;
+    for (int i = 0; i < 4; ++i) waiting.push_back(create_task(i % 2 ? on_a : on_b, keyed(1, 0, "customer 42"))["id"]);
+    const std::string other = create_task(on_b, keyed(1, 0, "customer 7"))["id"];
+    CHECK(is_state(task_events(b->port(), other).back(), "succeeded"));  // while the first still runs
+    for (const auto& id : waiting) CHECK(on_b.get("/v1/tasks/" + id).json()["state"] == "queued");
+    REQUIRE(on_b.post_json("/v1/tasks/" + first + "/cancel", json::object()).status < 300);
+    // The four run one after another, each after the one before has ended.
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> runs;  // (running id, end id)
+    for (const auto& id : waiting) {
+        auto events = task_events(a->port(), id);
+        REQUIRE(is_state(events.back(), "succeeded"));
+        runs.emplace_back(std::stoull(events.at(1).id), std::stoull(events.back().id));
+    }
+    std::sort(runs.begin(), runs.end());
+    for (std::size_t i = 1; i < runs.size(); ++i) CHECK(runs[i].first > runs[i - 1].second);
 }

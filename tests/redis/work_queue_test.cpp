@@ -17,6 +17,7 @@ using taskstream::testing::RedisProcess;
 using taskstream::testing::QueueNode;
 using taskstream::testing::TempDir;
 using taskstream::testing::check_claims_and_leases;
+using taskstream::testing::check_concurrency_keys;
 using taskstream::testing::check_kind_pause;
 using taskstream::testing::check_limits_pause_and_withdraw;
 using taskstream::testing::check_store_ids_and_feed;
@@ -74,6 +75,13 @@ TEST_CASE("redis queue: a paused kind is claimed by no server and holds up no ot
     RedisProcess redis(dir.path() / "redis");
     Node a(redis, "a"), b(redis, "b");
     check_kind_pause(a.side, b.side);
+}
+
+TEST_CASE("redis queue: a concurrency key at its limit holds up no other key, on any server", "[redis]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    Node a(redis, "a"), b(redis, "b");
+    check_concurrency_keys(a.side, b.side);
 }
 
 TEST_CASE("redis queue: what waited in a store written before the queue was split by kind is claimed", "[redis]") {

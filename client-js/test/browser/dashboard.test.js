@@ -1,7 +1,7 @@
 // The dashboard in real headless Chromium against the real server: a generated
-// form, live rows, cancel, a kind paused and resumed, a restart, infinite scroll,
-// a phone-width viewport and an accessibility scan. Screenshots land in the build
-// dir; some checks read their pixels.
+// form, live rows, cancel, a kind paused and resumed, a concurrency key, a restart,
+// infinite scroll, a phone-width viewport and an accessibility scan. Screenshots
+// land in the build dir; some checks read their pixels.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -149,6 +149,28 @@ test('pause a kind from the form: its task waits in the table, the queue says so
   await page.waitForSelector(`tr[data-id="${id}"][data-state="succeeded"]`);
   assert.equal(await page.textContent('#kind-state'), '');
   assert.equal((await api(server.url, 'GET', '/v1/kinds/demo.noop')).body.paused, false);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a concurrency key from the form: the second task of the key waits, its detail names the key', async () => {
+  const { body: first } = await api(server.url, 'POST', '/v1/tasks',
+    { kind: 'demo.countdown', params: { steps: 1000, interval_ms: 10 }, concurrency_key: 'customer 42' });
+  const { page, context, errors } = await openPage(browser, server.url);
+  await page.selectOption('#kind', 'demo.countdown');
+  await page.fill('#param-steps', '1');
+  await page.click('.advanced summary');
+  await page.fill('#opt-ckey', 'customer 42');
+  await page.click('#start-button');
+  const started = page.locator('#form-result button');
+  await started.waitFor();
+  const id = await started.textContent();
+  await page.waitForSelector(`tr[data-id="${id}"][data-state="queued"]`);  // demo.countdown: one per key at once
+  await started.click();
+  await page.waitForSelector('#detail:not([hidden])');
+  await page.locator('#detail-fields dd', { hasText: 'customer 42' }).waitFor();
+  await api(server.url, 'POST', `/v1/tasks/${first.id}/cancel`);
+  await page.waitForSelector(`tr[data-id="${id}"][data-state="succeeded"]`);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -92,6 +92,23 @@ test('pauseKind holds the tasks of that kind while others run; resumeKind lets t
   }
 });
 
+test('concurrencyKey: the second task of a key waits for the first; another key does not', async () => {
+  const c = client();
+  const first = await c.start('demo.countdown', { steps: 1000, interval_ms: 10 }, { concurrencyKey: 'customer 42' });
+  const second = await c.start('demo.countdown', { steps: 1, interval_ms: 0 }, { concurrencyKey: 'customer 42' });
+  const other = await c.start('demo.countdown', { steps: 1, interval_ms: 0 }, { concurrencyKey: 'customer 7' });
+  assert.equal(second.concurrency_key, 'customer 42');
+  const r = recorder();
+  c.watch([first.id, second.id, other.id], r.handlers);
+  assert.equal((await r.finished(other.id)).state, 'succeeded');
+  assert.equal((await c.get(second.id)).state, 'queued');  // demo.countdown: one per key at once
+  await c.cancel(first.id);
+  assert.equal((await r.finished(second.id)).state, 'succeeded');
+  const order = r.events.filter((e) => e.kind === 'state' && e.id !== other.id).map((e) => `${e.id === first.id ? 'first' : 'second'} ${e.state}`);
+  assert.ok(order.indexOf('first cancelled') < order.indexOf('second running'), order.join(', '));
+  c.close();
+});
+
 test('the async iterator ends with the task', async () => {
   const c = client();
   const task = await c.start('demo.countdown', { steps: 3, interval_ms: 10 });

@@ -22,9 +22,15 @@
 //
 // The queue (written with the task rows by RedisStore, worked by RedisWorkQueue):
 //   P:due                  zset   task ids waiting to be due, by the time they may run (ms)
-//   P:qmeta                hash   task id -> "<priority> <kind>", while the task waits (due or ready)
-//   P:ready:<kind>         zset   due task ids of one kind, by due time minus priority × aging step:
-//                                 the lowest score is the one to run next, on every server
+//   P:qmeta                hash   task id -> "<priority> <kind>[ <concurrency key>]", while the task
+//                                 waits (due or ready)
+//   P:ready:<kind>         zset   due task ids of one kind without a concurrency key, by due time minus
+//                                 priority × aging step: the lowest score runs next, on every server
+//   P:ready:<kind>:key:<sha1>  zset   the same for one concurrency key (the SHA-1 of the client's key)
+//   P:heads:<kind>         zset   concurrency keys whose group has tasks and whose key is below the
+//                                 kind's key limit, by their head's score (what a claim compares)
+//   P:running:keys:<kind>  hash   concurrency key -> attempts claimed and not released
+//   P:key-limits           hash   kind -> its key_concurrency (written by the servers that run it)
 //   P:claims               stream one entry per attempt taken by a server; the consumer group
 //                                 `workers` holds it pending under that server's name (its lease)
 //   P:running:kinds        hash   kind -> attempts claimed and not released (the cluster's limit)

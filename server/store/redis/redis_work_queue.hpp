@@ -1,17 +1,21 @@
 // RedisWorkQueue: the WorkQueue on Redis, on the store's connection. Due tasks wait
-// in a sorted set per kind whose score is their due time minus priority × aging step,
-// so the lowest score is exactly the task with the highest `priority + waited / aging
-// step`, the rule each Executor applies to what it holds, now for the whole cluster.
-// A claim (one script: atomic) compares the heads of the kinds this server runs that
-// are not paused and below their cluster limit — a paused or full kind's tasks are
-// never looked at, so they hold up nothing — takes the best, and adds an entry to P:claims that the consumer group `workers`
-// delivers to this server at once: that pending entry is the lease. A server renews
-// its entries' idle time (XCLAIM … JUSTID, only while it is still their holder); a
-// server that stops renewing loses them to whichever server reclaims them first
-// (XAUTOCLAIM past the lease). Keys: redis_keys.hpp.
+// in sorted sets whose score is their due time minus priority × aging step, so the
+// lowest score is exactly the task with the highest `priority + waited / aging
+// step`, the rule each Executor applies to what it holds, now for the whole cluster:
+// one set per kind for tasks without a concurrency key, one per (kind, key) for the
+// others, whose heads a set per kind lists while the key is below its limit. A claim
+// (one script: atomic) compares the heads of the kinds this server runs that are not
+// paused and below their cluster limit — a paused or full kind's, or a full key's,
+// tasks are never looked at, so they hold up nothing — takes the best, and adds an
+// entry to P:claims that the consumer group `workers` delivers to this server at
+// once: that pending entry is the lease. A server renews its entries' idle time
+// (XCLAIM … JUSTID, only while it is still their holder); a server that stops
+// renewing loses them to whichever server reclaims them first (XAUTOCLAIM past the
+// lease). The scripts: redis_queue_scripts.hpp; the keys: redis_keys.hpp.
 #pragma once
 
 #include <chrono>
+#include <mutex>
 #include <string>
 
 #include "store/redis/redis_connection.hpp"
@@ -47,10 +51,14 @@ private:
     std::string key(std::string_view part) const;
     RedisReply run(RedisCommand command, const char* what);
     std::vector<QueueClaim> current_only(std::vector<QueueClaim> claims);
+    /// P:key-limits follows the kinds' key limits this server claims with (written when they change).
+    void record_key_limits(const KindLimits& kinds);
 
     RedisConnection& redis_;
     std::string prefix_;
     Options options_;
+    std::mutex key_limits_mutex_;
+    KindLimits key_limits_sent_;
 };
 
 } // namespace taskstream

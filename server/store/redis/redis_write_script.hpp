@@ -2,6 +2,10 @@
 // batch of the journal is applied, all of it or none.
 #pragma once
 
+#include <string>
+
+#include "store/redis/redis_queue_scripts.hpp"
+
 namespace taskstream {
 
 // A write, all or nothing and only in time. ARGV[1] is the latest Redis time (ms) at
@@ -10,14 +14,14 @@ namespace taskstream {
 // applied late), ARGV[2] the prefix, ARGV[3] how many event ids to give, then each
 // command as its word count and its words. Three commands are the script's own:
 // an XADD whose id is `#k` gets the batch's k-th new id;
-// `QUEUE id state due priority kind` (before the row is written) puts a task that
-// becomes queued or retrying on P:due and takes a finished one off the queue (its
-// kind's P:ready:<kind>); and
+// `QUEUE id state due priority kind key` (before the row is written) puts a task that
+// becomes queued or retrying on P:due and takes a finished one off the queue (the
+// group its P:qmeta entry names); and
 // `INDEX id state kind owner finished_at|""` (before the row too) keeps the task
 // indexes from the state the row had: a new task joins P:tasks, its kind's and its
 // owner's; a change of state moves it between two P:tasks:state:* sets (a write that
 // keeps the state, a progress tick, touches none); a finish joins P:finished.
-inline constexpr const char* kWriteScript = R"lua(
+inline const std::string kWriteScript = std::string(kQueueLua) + R"lua(
 local t = redis.call('TIME')
 if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[1]) then
   return redis.error_reply('LATE the write arrived after its deadline and was not applied')
@@ -41,8 +45,13 @@ local j = 4
 while not err and j <= #ARGV do
   local words, name, key = tonumber(ARGV[j]), ARGV[j + 1], ARGV[j + 2]
   if name == 'QUEUE' then
-    err = wrong(p .. ':task:' .. key, 'hash') or wrong(p .. ':due', 'zset') or wrong(p .. ':qmeta', 'hash') or
-          wrong(p .. ':ready:' .. ARGV[j + 6], 'zset')
+    err = wrong(p .. ':task:' .. key, 'hash') or wrong(p .. ':due', 'zset') or wrong(p .. ':qmeta', 'hash')
+    local meta = not err and redis.call('HGET', p .. ':qmeta', key)
+    if meta then
+      local _, kind, ckey = qmeta(meta)
+      err = wrong(group(p, kind, ckey), 'zset') or wrong(p .. ':heads:' .. kind, 'zset') or
+            wrong(p .. ':key-limits', 'hash') or wrong(p .. ':running:keys:' .. kind, 'hash')
+    end
   elseif name == 'INDEX' then
     err = wrong(p .. ':task:' .. key, 'hash') or wrong(p .. ':tasks', 'zset') or wrong(p .. ':finished', 'zset') or
           wrong(p .. ':tasks:state:' .. ARGV[j + 3], 'zset') or wrong(p .. ':tasks:kind:' .. ARGV[j + 4], 'zset') or
@@ -68,13 +77,19 @@ while i <= #ARGV do
       if old ~= state then
         redis.call('HDEL', p .. ':task:' .. id, 'claim')  -- an earlier attempt's claim is stale from now
         redis.call('ZADD', p .. ':due', cmd[4], id)
-        redis.call('HSET', p .. ':qmeta', id, cmd[5] .. ' ' .. cmd[6])
+        local key = cmd[7] or ''
+        redis.call('HSET', p .. ':qmeta', id, cmd[5] .. ' ' .. cmd[6] .. (key ~= '' and ' ' .. key or ''))
       end
     elseif state ~= 'running' then
       redis.call('HDEL', p .. ':task:' .. id, 'claim')
       redis.call('ZREM', p .. ':due', id)
-      redis.call('ZREM', p .. ':ready:' .. cmd[6], id)
-      redis.call('HDEL', p .. ':qmeta', id)
+      local meta = redis.call('HGET', p .. ':qmeta', id)
+      if meta then
+        redis.call('HDEL', p .. ':qmeta', id)
+        local _, kind, key = qmeta(meta)
+        redis.call('ZREM', group(p, kind, key), id)
+        relist(p, kind, key)
+      end
     end
   elseif cmd[1] == 'INDEX' then
     local id, state, finished = cmd[2], cmd[3], cmd[6]

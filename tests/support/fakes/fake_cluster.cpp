@@ -9,7 +9,7 @@ namespace taskstream::testing {
 void FakeCluster::row_written(const Task& task) {
     std::lock_guard lock(mutex_);
     if (task.state == TaskState::queued || task.state == TaskState::retrying)
-        waiting_[task.id] = Waiting{task.kind, task.priority, task.scheduled_at, next_order_++};
+        waiting_[task.id] = Waiting{task.kind, task.concurrency_key, task.priority, task.scheduled_at, next_order_++};
     else
         waiting_.erase(task.id);
 }
@@ -83,9 +83,9 @@ bool FakeCluster::waiting_contains(const std::string& task_id) const {
 }
 
 QueueClaim FakeCluster::lease_locked(const std::string& node, const std::string& task_id, const std::string& kind,
-                                     std::uint64_t order) {
+                                     std::uint64_t order, const std::string& key) {
     const std::string entry = "entry-" + std::to_string(next_entry_++);
-    leases_[entry] = Lease{task_id, kind, node, clock_ms_, order};
+    leases_[entry] = Lease{task_id, kind, key, node, clock_ms_, order};
     return QueueClaim{entry, task_id};
 }
 
@@ -105,12 +105,16 @@ std::vector<QueueClaim> FakeCluster::claim(const std::string& node, std::size_t 
     });
     for (const auto& [id, w] : due) {
         if (claims.size() >= max) break;
-        auto kind = std::find_if(kinds.begin(), kinds.end(), [&](const auto& k) { return k.first == w.kind; });
+        auto kind = std::find_if(kinds.begin(), kinds.end(), [&](const auto& k) { return k.kind == w.kind; });
         if (kind == kinds.end() || paused_kinds_.contains(w.kind)) continue;  // a kind this server lacks, or paused
         const auto running = std::count_if(leases_.begin(), leases_.end(),
                                            [&](const auto& l) { return l.second.kind == w.kind; });
-        if (kind->second > 0 && static_cast<std::size_t>(running) >= kind->second) continue;
-        claims.push_back(lease_locked(node, id, w.kind, w.order));
+        if (kind->limit > 0 && static_cast<std::size_t>(running) >= kind->limit) continue;
+        const auto running_key = std::count_if(leases_.begin(), leases_.end(), [&](const auto& l) {
+            return l.second.kind == w.kind && l.second.key == w.key;
+        });
+        if (!w.key.empty() && kind->key_limit > 0 && static_cast<std::size_t>(running_key) >= kind->key_limit) continue;
+        claims.push_back(lease_locked(node, id, w.kind, w.order, w.key));
         waiting_.erase(id);
     }
     return claims;

@@ -72,6 +72,7 @@ public:
 private:
     struct Waiting {
         std::string kind;
+        std::string key;  // concurrency key
         int priority = 0;
         std::int64_t due_ms = 0;
         std::uint64_t order = 0;  // first queued, first claimed among equals
@@ -79,12 +80,13 @@ private:
     struct Lease {
         std::string task_id;
         std::string kind;
+        std::string key;
         std::string node;
         std::int64_t renewed_at = 0;  // the test's clock
         std::uint64_t queued_order = 0;  // the queue entry it was claimed from
     };
     QueueClaim lease_locked(const std::string& node, const std::string& task_id, const std::string& kind,
-                            std::uint64_t order);
+                            std::uint64_t order, const std::string& key = {});
 
     const std::chrono::milliseconds lease_;
     std::mutex commit_mutex_;

@@ -37,10 +37,11 @@ struct QueueNode {
     }
 };
 
-inline Task contract_task(const std::string& id, std::string kind = "k", int priority = 0) {
+inline Task contract_task(const std::string& id, std::string kind = "k", int priority = 0, std::string key = {}) {
     Task t;
     t.id = id;
     t.kind = std::move(kind);
+    t.concurrency_key = std::move(key);
     t.state = TaskState::queued;
     t.priority = priority;
     t.created_at = t.scheduled_at = now_ms();
@@ -112,6 +113,29 @@ inline void check_kind_pause(QueueNode& a, QueueNode& b) {
     CHECK(b.queue.paused_kinds().empty());
     CHECK(a.claim(2, limits) == std::vector<std::string>{"h1000", "h1001"});
     CHECK(a.queue.waiting() == 298);
+}
+
+/// Concurrency keys across servers: at most the key limit of one key runs at once, a
+/// key at its limit holds up no other key (however many of its tasks wait ahead, at
+/// higher priority), and a released attempt lets its key's next one be claimed.
+inline void check_concurrency_keys(QueueNode& a, QueueNode& b) {
+    const KindLimits limits{{"export", 0, 1}, {"other", 0, 0}};
+    for (int i = 0; i < 300; ++i) a.write(contract_task("c42-" + std::to_string(1000 + i), "export", 9, "customer 42"));
+    a.write(contract_task("c7-1", "export", 0, "customer 7"));
+    b.write(contract_task("c7-2", "export", 0, "customer 7"));
+    b.write(contract_task("plain", "export", 0));  // no key: only the kind's limit holds it
+    CHECK(a.claim(1, limits) == std::vector<std::string>{"c42-1000"});
+    CHECK(b.claim(5, limits) == std::vector<std::string>{"c7-1", "plain"});  // customer 42 and 7 are at their limit
+    CHECK(a.claim(5, limits).empty());
+    CHECK(a.queue.release(a.entries["c42-1000"]));
+    CHECK(b.claim(5, limits) == std::vector<std::string>{"c42-1001"});
+    CHECK(b.queue.release(b.entries["c7-1"]));
+    CHECK(a.claim(5, limits) == std::vector<std::string>{"c7-2"});
+    // A waiting keyed task taken off the queue (cancelled) leaves its key's order intact.
+    CHECK(a.queue.withdraw("c42-1002"));
+    CHECK(b.queue.release(b.entries["c42-1001"]));
+    CHECK(a.claim(1, limits) == std::vector<std::string>{"c42-1003"});
+    CHECK(a.queue.waiting() == 300 - 4);
 }
 
 /// Ids the store gives two servers' writes form one order without gaps; the feed

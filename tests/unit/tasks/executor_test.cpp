@@ -98,6 +98,31 @@ TEST_CASE("executor: a paused kind waits, other kinds run past it, and it starts
     CHECK(rec.started == std::vector<std::string>{"b1", "b2", "a1"});
 }
 
+TEST_CASE("executor: a concurrency key at its limit waits without holding up other keys or unkeyed tasks") {
+    Recorder rec;
+    Executor ex(Executor::Options{3, 100, 1h}, [&](const std::string& id) { rec.run(id); });
+    ex.set_kind_limit("A", 0, 1);
+    const auto now = Executor::Clock::now();
+    ex.submit("a1", "A", 10, now, "customer 42");
+    ex.submit("a2", "A", 10, now, "customer 42");  // outranks both below, but its key is taken
+    ex.submit("b1", "A", 0, now, "customer 7");
+    ex.submit("c1", "A", 0, now);
+    ex.start();
+    REQUIRE(rec.wait_started(3));
+    {
+        std::lock_guard lock(rec.mutex);
+        CHECK(std::set<std::string>(rec.started.begin(), rec.started.end()) == std::set<std::string>{"a1", "b1", "c1"});
+    }
+    rec.release("b1");
+    rec.release("c1");
+    rec.release("a1");
+    REQUIRE(rec.wait_started(4));  // a2 once a1 has ended
+    rec.release("*");
+    ex.stop();
+    CHECK(rec.started.back() == "a2");
+    CHECK(rec.max_running_a == 1);
+}
+
 TEST_CASE("executor: aging lets a low priority that waited long run before fresh high priorities") {
     Recorder rec;
     Executor ex(Executor::Options{1, 1000, 1ms}, [&](const std::string& id) { rec.run(id); });

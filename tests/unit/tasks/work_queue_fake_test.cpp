@@ -49,6 +49,11 @@ TEST_CASE("fake queue contract: a paused kind is claimed by no server and holds 
     check_kind_pause(nodes.a, nodes.b);
 }
 
+TEST_CASE("fake queue contract: a concurrency key at its limit holds up no other key, on any server") {
+    TwoNodes nodes;
+    check_concurrency_keys(nodes.a, nodes.b);
+}
+
 TEST_CASE("fake queue contract: ids the store gives to two servers' writes form one order, and the feed brings them") {
     TwoNodes nodes;
     FakeEventFeed feed(nodes.cluster);

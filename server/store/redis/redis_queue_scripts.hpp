@@ -1,0 +1,186 @@
+// The queue's Lua (RedisWorkQueue's scripts, each atomic) and what every script that
+// moves a task on or off the queue shares — the write script's QUEUE too: where a
+// waiting task's group is, and the rule that lists a concurrency key's group among
+// the heads its kind's claims compare. Keys: redis_keys.hpp.
+#pragma once
+
+#include <string>
+
+namespace taskstream {
+
+// qmeta(meta): priority, kind and concurrency key ('' for none) of a P:qmeta value
+// "<priority> <kind>[ <key>]" (a key may hold spaces: it is the rest).
+// group(p, kind, key): the sorted set the task waits in once due — P:ready:<kind>
+// without a key, P:ready:<kind>:key:<sha1 of the key> with one (no client text in a
+// key name).
+// relist(p, kind, key): a keyed group is in P:heads:<kind> (scored by its head) while
+// it has tasks and its key runs fewer than the kind's key limit (P:key-limits);
+// called after anything that changes either, so a claim only ever looks at the
+// first head of P:heads:<kind> — a key at its limit is not there to hold anything up.
+inline constexpr const char* kQueueLua = R"lua(
+local function qmeta(meta)
+  return string.match(meta, '^(%S+) (%S+) ?(.*)$')
+end
+local function group(p, kind, key)
+  if key == '' then return p .. ':ready:' .. kind end
+  return p .. ':ready:' .. kind .. ':key:' .. redis.sha1hex(key)
+end
+local function relist(p, kind, key)
+  if key == '' then return end
+  local head = redis.call('ZRANGE', group(p, kind, key), 0, 0, 'WITHSCORES')
+  local limit = tonumber(redis.call('HGET', p .. ':key-limits', kind) or '0')
+  local running = tonumber(redis.call('HGET', p .. ':running:keys:' .. kind, key) or '0')
+  if #head == 2 and (limit == 0 or running < limit) then
+    redis.call('ZADD', p .. ':heads:' .. kind, head[2], key)
+  else
+    redis.call('ZREM', p .. ':heads:' .. kind, key)
+  end
+end
+)lua";
+
+// ARGV: prefix, node, max, aging step (ms), then kind and limit pairs. Moves what is
+// due from P:due to its group first, so the claim sees every task that may run now.
+// Then only the kinds that may start (not paused, below their limit) compete, each
+// with the better of its unkeyed head and its first keyed group's head: a few
+// ZRANGEs per kind and per claim, whatever waits behind a paused or full kind or key.
+inline const std::string kClaimScript = std::string(kQueueLua) + R"lua(
+local p, node, max, aging = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+if redis.call('EXISTS', p .. ':paused') == 1 then return {} end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local due = redis.call('ZRANGEBYSCORE', p .. ':due', '-inf', now, 'WITHSCORES', 'LIMIT', 0, 1000)
+for i = 1, #due, 2 do
+  local id = due[i]
+  redis.call('ZREM', p .. ':due', id)
+  local meta = redis.call('HGET', p .. ':qmeta', id)
+  if meta then
+    local priority, kind, key = qmeta(meta)
+    redis.call('ZADD', group(p, kind, key), tonumber(due[i + 1]) - tonumber(priority) * aging, id)
+    relist(p, kind, key)
+  end
+end
+local paused = {}
+for _, kind in ipairs(redis.call('SMEMBERS', p .. ':paused:kinds')) do paused[kind] = true end
+local room, best = {}, {}
+-- best[kind] = {score, id, key}: the task of the kind to run next, if any may.
+local function candidate(kind)
+  local c
+  local h = redis.call('ZRANGE', p .. ':ready:' .. kind, 0, 0, 'WITHSCORES')
+  if #h == 2 then c = {tonumber(h[2]), h[1], ''} end
+  local g = redis.call('ZRANGE', p .. ':heads:' .. kind, 0, 0, 'WITHSCORES')
+  if #g == 2 then
+    local id = redis.call('ZRANGE', group(p, kind, g[1]), 0, 0)[1]
+    local k = {tonumber(g[2]), id, g[1]}
+    if not c or k[1] < c[1] or (k[1] == c[1] and k[2] < c[2]) then c = k end
+  end
+  best[kind] = c
+end
+for i = 5, #ARGV, 2 do
+  local kind, limit = ARGV[i], tonumber(ARGV[i + 1])
+  if not paused[kind] then
+    local left = max
+    if limit > 0 then left = limit - tonumber(redis.call('HGET', p .. ':running:kinds', kind) or '0') end
+    if left > 0 then
+      room[kind] = left
+      candidate(kind)
+    end
+  end
+end
+local out = {}
+while #out < 2 * max do
+  local pick
+  for kind, c in pairs(best) do
+    local b = pick and best[pick]
+    if not b or c[1] < b[1] or (c[1] == b[1] and c[2] < b[2]) then pick = kind end
+  end
+  if not pick then break end
+  local id, key = best[pick][2], best[pick][3]
+  redis.call('ZREM', group(p, pick, key), id)
+  redis.call('HDEL', p .. ':qmeta', id)
+  redis.call('HINCRBY', p .. ':running:kinds', pick, 1)
+  if key ~= '' then
+    redis.call('HINCRBY', p .. ':running:keys:' .. pick, key, 1)
+    relist(p, pick, key)
+  end
+  redis.call('XADD', p .. ':claims', '*', 'task', id, 'kind', pick, 'key', key)
+  local got = redis.call('XREADGROUP', 'GROUP', 'workers', node, 'COUNT', 1, 'STREAMS', p .. ':claims', '>')
+  local entry = got[1][2][1][1]
+  redis.call('HSET', p .. ':task:' .. id, 'claim', entry)
+  out[#out + 1] = entry
+  out[#out + 1] = id
+  room[pick] = room[pick] - 1
+  if room[pick] > 0 then candidate(pick) else best[pick] = nil end
+end
+return out
+)lua";
+
+// ARGV: prefix, node, entries. Renews the ones this node still holds; returns the others.
+inline constexpr const char* kRenewScript = R"lua(
+local claims, node, lost = ARGV[1] .. ':claims', ARGV[2], {}
+for i = 3, #ARGV do
+  local e = ARGV[i]
+  local pending = redis.call('XPENDING', claims, 'workers', e, e, 1)
+  if #pending == 1 and pending[1][2] == node then
+    redis.call('XCLAIM', claims, 'workers', node, 0, e, 'JUSTID')
+  else
+    lost[#lost + 1] = e
+  end
+end
+return lost
+)lua";
+
+// ARGV: prefix, node, entry. Frees the entry, its kind's slot and its key's slot (the
+// key's next task joins the heads again) if this node holds it.
+inline const std::string kReleaseScript = std::string(kQueueLua) + R"lua(
+local p, node, e = ARGV[1], ARGV[2], ARGV[3]
+local claims = p .. ':claims'
+local pending = redis.call('XPENDING', claims, 'workers', e, e, 1)
+if #pending ~= 1 or pending[1][2] ~= node then return 0 end
+local entry = redis.call('XRANGE', claims, e, e)
+redis.call('XACK', claims, 'workers', e)
+redis.call('XDEL', claims, e)
+if #entry == 1 then
+  local fields, kind, key = entry[1][2], nil, ''
+  for i = 1, #fields, 2 do
+    if fields[i] == 'kind' then kind = fields[i + 1] elseif fields[i] == 'key' then key = fields[i + 1] end
+  end
+  if kind then
+    redis.call('HINCRBY', p .. ':running:kinds', kind, -1)
+    if key ~= '' then
+      if redis.call('HINCRBY', p .. ':running:keys:' .. kind, key, -1) <= 0 then
+        redis.call('HDEL', p .. ':running:keys:' .. kind, key)
+      end
+      relist(p, kind, key)
+    end
+  end
+end
+return 1
+)lua";
+
+// ARGV: prefix, task id. Off the queue, if no server has claimed it.
+inline const std::string kWithdrawScript = std::string(kQueueLua) + R"lua(
+local p, id = ARGV[1], ARGV[2]
+local meta = redis.call('HGET', p .. ':qmeta', id)
+if not meta then return 0 end
+redis.call('HDEL', p .. ':qmeta', id)
+redis.call('ZREM', p .. ':due', id)
+local _, kind, key = qmeta(meta)
+redis.call('ZREM', group(p, kind, key), id)
+relist(p, kind, key)
+return 1
+)lua";
+
+// ARGV: prefix. A store written before P:ready was split by kind: its due tasks move
+// to their kind's set, same scores (they had no concurrency key then).
+inline constexpr const char* kSplitReadyScript = R"lua(
+local p = ARGV[1]
+local old = redis.call('ZRANGE', p .. ':ready', 0, -1, 'WITHSCORES')
+for i = 1, #old, 2 do
+  local meta = redis.call('HGET', p .. ':qmeta', old[i])
+  if meta then redis.call('ZADD', p .. ':ready:' .. string.match(meta, '^%S+ (%S+)'), old[i + 1], old[i]) end
+end
+redis.call('DEL', p .. ':ready')
+return #old / 2
+)lua";
+
+} // namespace taskstream
