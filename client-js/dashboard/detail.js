@@ -62,7 +62,10 @@ export class TaskDetail {
       onState: (task) => {
         this.states.push(task);
         this.showAttempts();
-        this.show(task);
+        // Why it waits comes with a GET only: the same state change replayed keeps it.
+        const read = this.task;
+        const same = read?.waiting && read.state === task.state && read.updated_at === task.updated_at;
+        this.show(same ? { ...task, waiting: read.waiting } : task);
       },
       onProgress: (progress) => {
         if (this.task) this.show({ ...this.task, progress });
@@ -84,6 +87,7 @@ export class TaskDetail {
       ['Id', task.id],
       ['Kind', task.kind],
       ['State', task.state],
+      ...(task.waiting ? [['Waiting', task.waiting.detail]] : []),
       ['Attempt', `${task.attempt} of ${task.max_attempts}` + (task.max_retries !== undefined ? ` (${task.max_retries} retries a run)` : '')],
       ['Progress', task.progress?.message ?? (task.progress?.percent !== undefined ? `${Math.floor(task.progress.percent)} %` : '–')],
       ['Created', when(task.created_at)],

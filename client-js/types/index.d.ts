@@ -20,6 +20,8 @@ export interface Task {
   priority: number;
   /** Its kind runs at most `key_concurrency` tasks with this key at once. */
   concurrency_key?: string;
+  /** Why it has not started (in answers to get and list, while queued or retrying). */
+  waiting?: { reason: 'scheduled' | 'paused' | 'kind_paused' | 'key_limit' | 'kind_limit' | 'workers_busy'; detail: string; until?: string };
   created_at: string;
   scheduled_at: string;
   started_at: string | null;

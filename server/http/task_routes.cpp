@@ -38,6 +38,13 @@ std::optional<Response> check_access(Engine& engine, const RequestContext& ctx, 
     return forbidden_unless(who.may_see(*task), ctx, "this task");
 }
 
+/// A task as GET answers it: with why it waits, when it does.
+nlohmann::json task_json(const Task& task, const std::optional<Waiting>& waiting) {
+    auto j = to_json(task);
+    if (waiting) j["waiting"] = to_json(*waiting);
+    return j;
+}
+
 using TaskCall = void (Engine::*)(const std::string&, std::function<void(Outcome<Task>)>);
 
 /// POST /v1/tasks/{id}/<action>: one engine call on the task, answered 202 with the task.
@@ -177,7 +184,8 @@ void add_task_routes(Router& router, Engine& engine, const StreamSettings& strea
         auto page = engine.list(*query);
         if (!page) co_return problem(page.error(), ctx);
         nlohmann::json body{{"tasks", nlohmann::json::array()}, {"next_cursor", nullptr}};
-        for (const auto& t : page->tasks) body["tasks"].push_back(to_json(t));
+        const auto waiting = engine.waiting(page->tasks);
+        for (std::size_t i = 0; i < page->tasks.size(); ++i) body["tasks"].push_back(task_json(page->tasks[i], waiting[i]));
         std::string next_link;
         if (page->next_before) {
             body["next_cursor"] = encode_cursor(*page->next_before);
@@ -218,7 +226,7 @@ void add_task_routes(Router& router, Engine& engine, const StreamSettings& strea
         auto task = engine.get(id);
         if (!task) co_return problem(task.error(), ctx);
         if (auto refused = forbidden_unless(ctx.principal->may_see(*task), ctx, "this task")) co_return std::move(*refused);
-        co_return make_json(status::ok, to_json(*task), ctx.request.version());
+        co_return make_json(status::ok, task_json(*task, engine.waiting({*task}).front()), ctx.request.version());
     });
 
     router.add_stream(verb::get, "/v1/tasks/{id}/events",

@@ -29,6 +29,12 @@ struct KindLimit {
 };
 using KindLimits = std::vector<KindLimit>;
 
+/// What runs now of a kind, and of one of its concurrency keys.
+struct QueueLoad {
+    std::size_t kind_running = 0;
+    std::size_t key_running = 0;
+};
+
 class WorkQueue {
 public:
     virtual ~WorkQueue() = default;
@@ -63,6 +69,9 @@ public:
     /// go on, whatever waits behind it. Throws StoreError.
     virtual void set_kind_paused(const std::string& kind, bool paused) = 0;
     virtual std::set<std::string> paused_kinds() = 0;
+    /// What runs across the cluster of each (kind, concurrency key) named (key empty: the
+    /// kind alone), in order. Throws StoreError.
+    virtual std::vector<QueueLoad> loads(const std::vector<std::pair<std::string, std::string>>& kind_keys) = 0;
     /// Says `message` to every server, this one too (what the EventFeed reads as
     /// messages): cancel requests, pause and resume. Throws StoreError.
     virtual void broadcast(const std::string& message) = 0;

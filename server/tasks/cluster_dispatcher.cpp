@@ -190,6 +190,15 @@ std::size_t ClusterDispatcher::waiting_elsewhere() {
     }
 }
 
+std::vector<QueueLoad> ClusterDispatcher::loads(const std::vector<std::pair<std::string, std::string>>& kind_keys) {
+    try {
+        return queue_.loads(kind_keys);
+    } catch (const StoreError& e) {
+        parts_.log->warn("queue: what runs is unknown: {}", e.what());
+        return std::vector<QueueLoad>(kind_keys.size());
+    }
+}
+
 void ClusterDispatcher::wake() {
     if (worker_) worker_->wake();
 }

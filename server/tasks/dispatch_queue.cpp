@@ -54,6 +54,15 @@ void DispatchQueue::finished(const DispatchItem& item) {
     relist(kind, item.kind, item.key);
 }
 
+QueueLoad DispatchQueue::load(const std::string& kind_name, const std::string& key) const {
+    auto kind = kinds_.find(kind_name);
+    if (kind == kinds_.end()) return {};
+    QueueLoad load{.kind_running = kind->second.running};
+    if (auto group = kind->second.groups.find(key); !key.empty() && group != kind->second.groups.end())
+        load.key_running = group->second.running;
+    return load;
+}
+
 void DispatchQueue::relist(Kind& kind, const std::string& kind_name, const std::string& key) {
     auto it = kind.groups.find(key);
     Group& group = it->second;

@@ -18,6 +18,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "store/work_queue.hpp"
+
 namespace taskstream {
 
 struct DispatchItem {
@@ -42,6 +44,8 @@ public:
     void finished(const DispatchItem& item);
 
     std::size_t size() const { return size_; }
+    /// What runs of `kind`, and of its `key` (empty: none).
+    QueueLoad load(const std::string& kind, const std::string& key) const;
 
 private:
     using Score = std::pair<std::int64_t, std::uint64_t>;  // (ready ms − priority × aging, arrival order)

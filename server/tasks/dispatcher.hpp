@@ -71,6 +71,9 @@ public:
     virtual Outcome<bool> pause_kind_everywhere(const std::string& kind, bool paused) = 0;
     /// The queue holds as many tasks as it may take (creates answer 503).
     virtual bool full() = 0;
+    /// What runs of each (kind, concurrency key): on this server (local), across the
+    /// cluster (cluster; zeros when the store cannot say). For a waiting task's reason.
+    virtual std::vector<QueueLoad> loads(const std::vector<std::pair<std::string, std::string>>& kind_keys) = 0;
     /// Tasks waiting beyond this server's executor (GET /v1/admin/status).
     virtual std::size_t waiting_elsewhere() = 0;
     /// A task may have been queued, or a worker freed: take work now. Any thread.

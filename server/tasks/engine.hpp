@@ -35,6 +35,7 @@
 #include "tasks/idempotency_guard.hpp"
 #include "tasks/task_creator.hpp"
 #include "tasks/task_recorder.hpp"
+#include "tasks/waiting_reason.hpp"
 
 namespace taskstream {
 
@@ -131,6 +132,9 @@ public:
     std::map<std::pair<std::string, TaskState>, std::size_t> active_counts() const;
 
     Outcome<Task> get(const std::string& id);
+    /// Why each task waits (nullopt: it does not): the reason its JSON shows. One store
+    /// round trip at most on a shared store, for the whole list.
+    std::vector<std::optional<Waiting>> waiting(const std::vector<Task>& tasks);
     /// Attaches `subscriber` to the task's topic: its history after `after` (all
     /// of it without an id), then live events. Any thread (it reads the store).
     Outcome<StreamStart> open_stream(const std::string& id, std::optional<std::uint64_t> after,

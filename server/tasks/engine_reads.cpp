@@ -47,6 +47,35 @@ Outcome<Task> Engine::get(const std::string& id) {
     return make_error(errc::not_found, "no task with id '" + id + "'");
 }
 
+std::vector<std::optional<Waiting>> Engine::waiting(const std::vector<Task>& tasks) {
+    const auto now = now_ms();
+    // What runs is asked only for tasks that are due (a scheduled one's reason needs none).
+    std::vector<std::pair<std::string, std::string>> asked;
+    std::vector<std::size_t> asked_for;
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+        const Task& t = tasks[i];
+        if ((t.state == TaskState::queued || t.state == TaskState::retrying) && t.scheduled_at <= now) {
+            asked.emplace_back(t.kind, t.concurrency_key);
+            asked_for.push_back(i);
+        }
+    }
+    const auto loads = asked.empty() ? std::vector<QueueLoad>{} : dispatcher_->loads(asked);
+    const auto paused_kinds = this->paused_kinds();
+    std::vector<std::optional<Waiting>> out(tasks.size());
+    std::size_t next = 0;
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+        const Task& t = tasks[i];
+        WaitingFacts facts{.paused = paused_.load(), .kind_paused = paused_kinds.contains(t.kind), .now_ms = now};
+        if (const TaskKind* kind = kinds_.find(t.kind)) {
+            facts.kind_limit = kind->max_concurrency;
+            facts.key_limit = kind->key_concurrency;
+        }
+        if (next < asked_for.size() && asked_for[next] == i && next < loads.size()) facts.load = loads[next++];
+        out[i] = waiting_reason(t, facts);
+    }
+    return out;
+}
+
 Outcome<TaskHistory> Engine::history(const std::string& id, std::uint64_t after, std::size_t limit) {
     auto task = get(id);
     if (!task) return std::move(task).error();

@@ -82,6 +82,11 @@ std::size_t Executor::queued() const {
     return ready_.size() + delayed_.size();
 }
 
+QueueLoad Executor::load(const std::string& kind, const std::string& key) const {
+    std::lock_guard lock(mutex_);
+    return ready_.load(kind, key);
+}
+
 std::size_t Executor::running() const {
     std::lock_guard lock(mutex_);
     return running_;

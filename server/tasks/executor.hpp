@@ -59,6 +59,8 @@ public:
                 const std::string& key = {});
 
     std::size_t queued() const;
+    /// What runs here of `kind`, and of its concurrency `key`.
+    QueueLoad load(const std::string& kind, const std::string& key) const;
     std::size_t running() const;
     std::size_t workers() const { return options_.workers; }
 

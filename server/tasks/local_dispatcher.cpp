@@ -54,6 +54,12 @@ Outcome<bool> LocalDispatcher::pause_kind_everywhere(const std::string& kind, bo
     return true;
 }
 
+std::vector<QueueLoad> LocalDispatcher::loads(const std::vector<std::pair<std::string, std::string>>& kind_keys) {
+    std::vector<QueueLoad> out;
+    for (const auto& [kind, key] : kind_keys) out.push_back(parts_.executor.load(kind, key));
+    return out;
+}
+
 void LocalDispatcher::cancel_elsewhere(Task task, std::function<void(Outcome<Task>)> done) {
     // Every unfinished task of this server is active here: this one ended a moment ago.
     done(make_error(errc::conflict, "task is already " + std::string(to_string(task.state))));

@@ -275,6 +275,8 @@ TEST_CASE("cli run --concurrency-key: a second task of the key waits, and show p
     CHECK(show.wait_exit(std::chrono::seconds(20)) == 0);
     CHECK(std::regex_search(show.output(), std::regex("\nstate +queued\n")));  // demo.countdown: one per key at once
     CHECK(std::regex_search(show.output(), std::regex("\nconcurrency key +customer 42\n")));
+    CHECK(std::regex_search(show.output(),
+                            std::regex("\nwaiting +1 of 1 demo.countdown tasks for customer 42 are running\n")));
     REQUIRE(http.request("POST", "/v1/tasks/" + ids[0] + "/cancel").status == 202);
     CliProcess watch({"watch", ids[1]}, Output::pipe, server.port());
     CHECK(watch.wait_exit(std::chrono::seconds(20)) == 0);  // it ran once the first had ended

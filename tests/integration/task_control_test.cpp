@@ -151,6 +151,12 @@ TEST_CASE("pause stops new attempts - resume lets them run - status counts them"
     CHECK(status["queued"] == 1);
     CHECK(status["running"] == 0);
     CHECK(http.get("/v1/tasks/" + id).json()["state"] == "queued");
+    CHECK(http.get("/v1/tasks/" + id).json()["waiting"]["reason"] == "paused");
+    json later = countdown(1, 0);
+    later["delay_s"] = 3600;
+    auto scheduled = http.get("/v1/tasks/" + create_task(http, later)["id"].get<std::string>()).json();
+    CHECK(scheduled["waiting"]["reason"] == "scheduled");
+    CHECK(scheduled["waiting"]["until"] == scheduled["scheduled_at"]);
     CHECK(http.request("POST", "/v1/admin/resume").json()["paused"] == false);
     auto events = task_events(server.port(), id);
     CHECK(states_of(events) == std::vector<std::string>{"queued", "running", "succeeded"});
@@ -212,6 +218,7 @@ TEST_CASE("pause a kind: its tasks queue and wait, other kinds run past them, a 
         const std::string other = create_task(http, countdown(1, 0))["id"];
         CHECK(states_of(task_events(server.port(), other)).back() == "succeeded");
         CHECK(http.get("/v1/tasks/" + held).json()["state"] == "queued");
+        CHECK(http.get("/v1/tasks/" + held).json()["waiting"]["reason"] == "kind_paused");
         CHECK(http.get("/v1/admin/status").json()["paused_kinds"] == json::array({"demo.noop"}));
         CHECK(http.get("/v1/admin/status").json()["paused"] == false);
     }
@@ -250,6 +257,14 @@ TEST_CASE("a concurrency key at its limit: the next task of that key waits, othe
     auto waiting = http.get("/v1/tasks/" + second).json();
     CHECK(waiting["state"] == "queued");
     CHECK(waiting["concurrency_key"] == "customer 42");
+    CHECK(waiting["waiting"]["reason"] == "key_limit");
+    CHECK(waiting["waiting"]["detail"] == "1 of 1 demo.countdown tasks for customer 42 are running");
+    bool listed = false;  // a list says it too
+    const json page = http.get("/v1/tasks?kind=demo.countdown").json();
+    for (const auto& t : page["tasks"])
+        if (t["id"] == second) listed = t["waiting"]["reason"] == "key_limit";
+    CHECK(listed);
+    CHECK_FALSE(http.get("/v1/tasks/" + first).json().contains("waiting"));  // it runs
     REQUIRE(http.request("POST", "/v1/tasks/" + first + "/cancel").status == 202);
     const auto first_events = task_events(server.port(), first);
     const auto second_events = task_events(server.port(), second);

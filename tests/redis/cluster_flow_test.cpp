@@ -10,7 +10,7 @@
 
 using namespace taskstream::testing;
 
-TEST_CASE("cluster: a kind paused on one node waits on every node while others run; resumed on another, it runs",
+TEST_CASE("cluster: a kind paused on one node waits on every node while others run - resumed on another, it runs",
           "[redis][cluster]") {
     TempDir dir;
     RedisProcess redis(dir.path() / "redis");
@@ -41,7 +41,7 @@ TEST_CASE("cluster: a kind paused on one node waits on every node while others r
         CHECK(eventually(port, "/v1/kinds/demo.noop", [](const json& k) { return k["paused"] == false; }));
 }
 
-TEST_CASE("cluster: one task per concurrency key at once across nodes; other keys run; the next starts when it ends",
+TEST_CASE("cluster: one task per concurrency key at once across nodes - other keys run - the next starts when it ends",
           "[redis][cluster]") {
     TempDir dir;
     RedisProcess redis(dir.path() / "redis");
@@ -60,7 +60,11 @@ TEST_CASE("cluster: one task per concurrency key at once across nodes; other key
     for (int i = 0; i < 4; ++i) waiting.push_back(create_task(i % 2 ? on_a : on_b, keyed(1, 0, "customer 42"))["id"]);
     const std::string other = create_task(on_b, keyed(1, 0, "customer 7"))["id"];
     CHECK(is_state(task_events(b->port(), other).back(), "succeeded"));  // while the first still runs
-    for (const auto& id : waiting) CHECK(on_b.get("/v1/tasks/" + id).json()["state"] == "queued");
+    for (const auto& id : waiting) {
+        const json task = on_b.get("/v1/tasks/" + id).json();
+        CHECK(task["state"] == "queued");
+        CHECK(task["waiting"]["reason"] == "key_limit");  // the running count is the cluster's
+    }
     REQUIRE(on_b.post_json("/v1/tasks/" + first + "/cancel", json::object()).status < 300);
     // The four run one after another, each after the one before has ended.
     std::vector<std::pair<std::uint64_t, std::uint64_t>> runs;  // (running id, end id)

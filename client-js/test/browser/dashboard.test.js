@@ -168,7 +168,8 @@ test('a concurrency key from the form: the second task of the key waits, its det
   await page.waitForSelector(`tr[data-id="${id}"][data-state="queued"]`);  // demo.countdown: one per key at once
   await started.click();
   await page.waitForSelector('#detail:not([hidden])');
-  await page.locator('#detail-fields dd', { hasText: 'customer 42' }).waitFor();
+  await page.locator('#detail-fields dd', { hasText: '1 of 1 demo.countdown tasks for customer 42 are running' }).waitFor();
+  await page.locator('#detail-fields dd', { hasText: /^customer 42$/ }).waitFor();
   await api(server.url, 'POST', `/v1/tasks/${first.id}/cancel`);
   await page.waitForSelector(`tr[data-id="${id}"][data-state="succeeded"]`);
   assert.deepEqual(errors, []);

@@ -101,7 +101,9 @@ test('concurrencyKey: the second task of a key waits for the first; another key 
   const r = recorder();
   c.watch([first.id, second.id, other.id], r.handlers);
   assert.equal((await r.finished(other.id)).state, 'succeeded');
-  assert.equal((await c.get(second.id)).state, 'queued');  // demo.countdown: one per key at once
+  const waiting = await c.get(second.id);
+  assert.equal(waiting.state, 'queued');  // demo.countdown: one per key at once
+  assert.equal(waiting.waiting.reason, 'key_limit');
   await c.cancel(first.id);
   assert.equal((await r.finished(second.id)).state, 'succeeded');
   const order = r.events.filter((e) => e.kind === 'state' && e.id !== other.id).map((e) => `${e.id === first.id ? 'first' : 'second'} ${e.state}`);

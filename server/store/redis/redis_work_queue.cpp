@@ -145,6 +145,24 @@ std::set<std::string> RedisWorkQueue::paused_kinds() {
     return kinds;
 }
 
+std::vector<QueueLoad> RedisWorkQueue::loads(const std::vector<std::pair<std::string, std::string>>& kind_keys) {
+    if (kind_keys.empty()) return {};
+    std::vector<RedisCommand> reads;  // one round trip for a page of tasks
+    for (const auto& [kind, concurrency_key] : kind_keys) {
+        reads.push_back({"HGET", key("running:kinds"), kind});
+        reads.push_back({"HGET", key("running:keys:" + kind), concurrency_key});
+    }
+    auto replies = redis_.exec(std::move(reads));
+    auto count = [](const RedisReply& r) -> std::size_t {
+        if (r.is_error()) throw StoreError("redis running counts: " + r.text);
+        return r.type == RedisReply::Type::string ? std::stoull(r.text) : 0;
+    };
+    std::vector<QueueLoad> out;
+    for (std::size_t i = 0; i + 1 < replies.size(); i += 2)
+        out.push_back({count(replies[i]), kind_keys[i / 2].second.empty() ? 0 : count(replies[i + 1])});
+    return out;
+}
+
 void RedisWorkQueue::broadcast(const std::string& message) {
     run({"XADD", key("control"), "MAXLEN", "~", std::to_string(kControlLength), "*", "msg", message}, "XADD control");
 }

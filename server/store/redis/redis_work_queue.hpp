@@ -45,6 +45,7 @@ public:
     bool paused() override;
     void set_kind_paused(const std::string& kind, bool paused) override;
     std::set<std::string> paused_kinds() override;
+    std::vector<QueueLoad> loads(const std::vector<std::pair<std::string, std::string>>& kind_keys) override;
     void broadcast(const std::string& message) override;
 
 private:

@@ -194,6 +194,21 @@ std::set<std::string> FakeCluster::paused_kinds() const {
     return paused_kinds_;
 }
 
+std::vector<QueueLoad> FakeCluster::loads(const std::vector<std::pair<std::string, std::string>>& kind_keys) const {
+    std::lock_guard lock(mutex_);
+    std::vector<QueueLoad> out;
+    for (const auto& [kind, key] : kind_keys) {
+        QueueLoad load;
+        for (const auto& [entry, lease] : leases_) {
+            if (lease.kind != kind) continue;
+            ++load.kind_running;
+            if (!key.empty() && lease.key == key) ++load.key_running;
+        }
+        out.push_back(load);
+    }
+    return out;
+}
+
 void FakeCluster::broadcast(const std::string& message) {
     std::lock_guard lock(mutex_);
     messages_.push_back(message);

@@ -62,6 +62,7 @@ public:
     bool paused() const;
     void set_kind_paused(const std::string& kind, bool paused);
     std::set<std::string> paused_kinds() const;
+    std::vector<QueueLoad> loads(const std::vector<std::pair<std::string, std::string>>& kind_keys) const;
     void broadcast(const std::string& message);
 
     // The EventFeed side: events after `seq` and messages from `message_index` on,
@@ -126,6 +127,9 @@ public:
     bool paused() override { return cluster_.paused(); }
     void set_kind_paused(const std::string& kind, bool paused) override { cluster_.set_kind_paused(kind, paused); }
     std::set<std::string> paused_kinds() override { return cluster_.paused_kinds(); }
+    std::vector<QueueLoad> loads(const std::vector<std::pair<std::string, std::string>>& kind_keys) override {
+        return cluster_.loads(kind_keys);
+    }
     void broadcast(const std::string& message) override { cluster_.broadcast(message); }
 
 private:

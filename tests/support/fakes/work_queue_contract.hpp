@@ -127,6 +127,12 @@ inline void check_concurrency_keys(QueueNode& a, QueueNode& b) {
     CHECK(a.claim(1, limits) == std::vector<std::string>{"c42-1000"});
     CHECK(b.claim(5, limits) == std::vector<std::string>{"c7-1", "plain"});  // customer 42 and 7 are at their limit
     CHECK(a.claim(5, limits).empty());
+    const auto loads = b.queue.loads({{"export", "customer 42"}, {"export", "customer 9"}, {"other", ""}});
+    REQUIRE(loads.size() == 3);
+    CHECK(loads[0].kind_running == 3);  // c42-1000, c7-1, plain
+    CHECK(loads[0].key_running == 1);
+    CHECK(loads[1].key_running == 0);
+    CHECK(loads[2].kind_running == 0);
     CHECK(a.queue.release(a.entries["c42-1000"]));
     CHECK(b.claim(5, limits) == std::vector<std::string>{"c42-1001"});
     CHECK(b.queue.release(b.entries["c7-1"]));

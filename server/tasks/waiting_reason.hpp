@@ -1,0 +1,37 @@
+// Why a queued or retrying task has not started: what its JSON says under
+// `waiting`, so that a page can tell its user "2 of 2 exports for customer 42
+// are running" instead of showing a task that seems stuck. Pure: the engine
+// gathers the facts (its pauses, its kind's limits, what runs now on this server
+// or across the cluster) and this decides.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "model/task.hpp"
+#include "store/work_queue.hpp"
+
+namespace taskstream {
+
+struct Waiting {
+    std::string reason;      // scheduled, paused, kind_paused, key_limit, kind_limit, workers_busy
+    std::string detail;      // a sentence for a person
+    std::int64_t until = 0;  // ms since the epoch when known (scheduled), else 0
+};
+
+struct WaitingFacts {
+    bool paused = false;       // the whole queue (POST /v1/admin/pause)
+    bool kind_paused = false;  // the task's kind
+    std::size_t kind_limit = 0, key_limit = 0;  // 0: none
+    QueueLoad load;
+    std::int64_t now_ms = 0;
+};
+
+/// Nullopt for a task that does not wait (running, or finished). The first reason that
+/// holds, in the order a start is refused: not due, paused, kind paused, key full, kind full.
+std::optional<Waiting> waiting_reason(const Task& task, const WaitingFacts& facts);
+
+nlohmann::json to_json(const Waiting& waiting);
+
+} // namespace taskstream
