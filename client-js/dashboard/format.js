@@ -33,7 +33,7 @@ export function percentOf(task) {
 export function allowedActions(state) {
   return {
     cancel: ACTIVE_STATES.includes(state),
-    retry: state === 'failed' || state === 'cancelled',
+    retry: state === 'failed' || state === 'cancelled' || state === 'expired',
     delete: TERMINAL_STATES.includes(state),
   };
 }
@@ -55,7 +55,7 @@ export function el(tag, attrs = {}, children = []) {
  * @param {any} task
  */
 export function rank(task) {
-  const order = { queued: 0, retrying: 1, running: 2, succeeded: 3, failed: 3, cancelled: 3 };
+  const order = { queued: 0, retrying: 1, running: 2, succeeded: 3, failed: 3, cancelled: 3, expired: 3 };
   return (task.attempt ?? 0) * 10 + (order[task.state] ?? 0) + (task.finished_at ? 5 : 0);
 }
 

@@ -84,6 +84,9 @@ export function createClient({ baseUrl, token, fetch: fetchImpl, EventSource: Ev
       if (opts.delayS !== undefined) body.delay_s = opts.delayS;
       if (opts.runAt !== undefined) body.run_at = opts.runAt instanceof Date ? opts.runAt.toISOString() : opts.runAt;
       if (opts.timeoutS !== undefined) body.timeout_s = opts.timeoutS;
+      if (opts.ttlS !== undefined) body.ttl_s = opts.ttlS;
+      if (opts.expiresAt !== undefined)
+        body.expires_at = opts.expiresAt instanceof Date ? opts.expiresAt.toISOString() : opts.expiresAt;
       if (opts.maxRetries !== undefined) body.max_retries = opts.maxRetries;
       if (opts.callbackUrl !== undefined) body.callback_url = opts.callbackUrl;
       if (opts.concurrencyKey !== undefined) body.concurrency_key = opts.concurrencyKey;

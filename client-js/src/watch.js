@@ -1,7 +1,7 @@
 import { TaskstreamError } from './errors.js';
 import { isAfter } from './ids.js';
 
-export const TERMINAL_STATES = Object.freeze(['succeeded', 'failed', 'cancelled']);
+export const TERMINAL_STATES = Object.freeze(['succeeded', 'failed', 'cancelled', 'expired']);
 /** Items the async iterator holds for a reader that does not keep up. */
 const ITERATOR_BOUND = 10000;
 

@@ -1,6 +1,6 @@
 // Types of @taskstream/client (hand-written; checked against usage.ts by `npm run types`).
 
-export type TaskState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
+export type TaskState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled' | 'expired';
 
 export interface Progress {
   percent?: number;
@@ -20,6 +20,8 @@ export interface Task {
   priority: number;
   /** Its kind runs at most `key_concurrency` tasks with this key at once. */
   concurrency_key?: string;
+  /** Its start deadline: not started by then, it ends `expired`. */
+  expires_at?: string;
   /** Why it has not started (in answers to get and list, while queued or retrying). */
   waiting?: { reason: 'scheduled' | 'paused' | 'kind_paused' | 'key_limit' | 'kind_limit' | 'workers_busy'; detail: string; until?: string };
   created_at: string;
@@ -44,7 +46,7 @@ export interface Kind {
   params_schema: Record<string, any>;
   /** Every param, in the order a form lists them. */
   params_order: string[];
-  defaults: { timeout_s: number; max_retries: number; backoff_ms: number };
+  defaults: { timeout_s: number; max_retries: number; backoff_ms: number; ttl_s: number };
   /** At most this many of the kind run at once, across every server (0: no limit but the workers). */
   max_concurrency: number;
   /** At most this many with the same `concurrency_key` run at once (0: no limit per key). */
@@ -100,6 +102,10 @@ export interface StartOptions {
   delayS?: number;
   runAt?: string | Date;
   timeoutS?: number;
+  /** Seconds it may wait to start (from when it may start); then it ends `expired`. */
+  ttlS?: number;
+  /** Its start deadline (not with ttlS). */
+  expiresAt?: string | Date;
   maxRetries?: number;
   callbackUrl?: string;
   /** Tasks of the kind with the same key run at most its `key_concurrency` at once. */

@@ -35,6 +35,10 @@ struct TaskKind {
     /// `properties`. A JSON object keeps no order of its own; the params left out follow by name.
     std::vector<std::string> params_order;
     std::chrono::seconds timeout{3600};
+    /// The default start deadline of its tasks: not started this long after it may start (its
+    /// creation, or its run_at or delay), a task ends `expired` (a task's `ttl_s` or
+    /// `expires_at` overrides it). 0: none.
+    std::chrono::seconds ttl{0};
     int max_retries = 0;                       ///< retries after the first attempt
     std::chrono::milliseconds backoff{1000};   ///< base of the retry delay (doubles per attempt, full jitter)
     std::chrono::milliseconds backoff_max{300000};  ///< cap of the retry delay

@@ -166,7 +166,7 @@ std::string with_config_dir(std::string element, const std::filesystem::path& pa
 CommandSpec command_from(const Reader& r, const toml::table& t) {
     r.only_keys(t, "[[command]]",
                 {"name", "description", "argv", "params", "cwd", "env", "timeout", "max_retries",
-                 "retryable_exit_codes", "concurrency", "key_concurrency", "kill_grace"});
+                 "retryable_exit_codes", "concurrency", "key_concurrency", "kill_grace", "ttl"});
     CommandSpec c;
     c.name = *r.string(t, "[[command]]", "name", true);
     const std::string section = "command '" + c.name + "'";
@@ -200,6 +200,9 @@ CommandSpec command_from(const Reader& r, const toml::table& t) {
     }
     c.concurrency = static_cast<std::size_t>(r.integer(t, section, "concurrency", 0, 0, 1 << 20));
     c.key_concurrency = static_cast<std::size_t>(r.integer(t, section, "key_concurrency", 0, 0, 1 << 20));
+    if (t.contains("ttl"))
+        c.ttl = std::chrono::duration_cast<std::chrono::seconds>(
+            r.duration(t, section, "ttl", std::chrono::hours(1), std::chrono::seconds(1), std::chrono::days(365)));
     c.kill_grace = r.duration(t, section, "kill_grace", std::chrono::seconds(5), std::chrono::milliseconds(0),
                               std::chrono::hours(1));
     return c;

@@ -21,6 +21,8 @@ void ClientCommands::add(CLI::App& app) {
         ->check(CLI::PositiveNumber);
     run_cmd_->add_option("--max-retries", run_.max_retries, "retries after a failed attempt (default: the kind's)")
         ->check(CLI::Range(0, 100));
+    run_cmd_->add_option("--ttl", run_.ttl_s, "seconds it may wait to start, then it ends expired (default: the kind's)")
+        ->check(CLI::PositiveNumber);
     run_cmd_->add_option("--concurrency-key", run_.concurrency_key,
                          "tasks of the kind with this key run at most its key_concurrency at once");
     run_cmd_->add_option("--idempotency-key", run_.idempotency_key,
@@ -42,7 +44,7 @@ void ClientCommands::add(CLI::App& app) {
 
     tasks_cmd_ = app.add_subcommand("tasks", "list tasks, newest first");
     tasks_cmd_->add_option("--state", list_.state, "only tasks in this state")
-        ->check(CLI::IsMember({"queued", "running", "retrying", "succeeded", "failed", "cancelled"}));
+        ->check(CLI::IsMember({"queued", "running", "retrying", "succeeded", "failed", "cancelled", "expired"}));
     tasks_cmd_->add_option("--kind", list_.kind, "only tasks of this kind");
     tasks_cmd_->add_option("--limit", list_.limit, "at most this many")->check(CLI::Range(1u, 500u))->capture_default_str();
     tasks_cmd_->add_flag("--json", list_.json, "print the server's JSON");
@@ -60,7 +62,7 @@ void ClientCommands::add(CLI::App& app) {
         return cmd;
     };
     cancel_cmd_ = task_command("cancel", "cancel a queued, running or retrying task");
-    retry_cmd_ = task_command("retry", "run a failed or cancelled task again, with its own retries");
+    retry_cmd_ = task_command("retry", "run a failed, cancelled or expired task again, with its own retries");
     delete_cmd_ = task_command("delete", "delete a finished task and its events");
     show_cmd_ = task_command("show", "a task: its state, params, result or error, and each attempt");
     show_cmd_->add_flag("--json", show_json_, "print the server's JSON");

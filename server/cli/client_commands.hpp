@@ -19,6 +19,7 @@ struct RunOptions {
     std::optional<double> delay_s;
     std::optional<double> timeout_s;
     std::optional<int> max_retries;
+    std::optional<double> ttl_s;  // start deadline, from when it may start
     std::string concurrency_key;  // empty: none
     std::string idempotency_key;  // one is made up when none is given, so that a retry re-attaches
     bool json = false;

@@ -8,6 +8,7 @@ inline constexpr int failed = 1;       // a task failed, or the server refused t
 inline constexpr int usage = 2;        // unknown subcommand, flag or value; params that do not fit
 inline constexpr int cancelled = 3;    // a task was cancelled
 inline constexpr int unreachable = 4;  // the server could not be reached (or stayed away)
+inline constexpr int expired = 5;      // a task was not started by its start deadline
 inline constexpr int detached = 130;   // Ctrl-C: the command left, the task goes on
 
 } // namespace taskstream::cli::exit_code

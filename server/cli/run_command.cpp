@@ -59,6 +59,7 @@ int run_task(const std::string& server, const RunOptions& o) {
         if (o.timeout_s) body["timeout_s"] = *o.timeout_s;
         if (o.max_retries) body["max_retries"] = *o.max_retries;
         if (!o.concurrency_key.empty()) body["concurrency_key"] = o.concurrency_key;
+        if (o.ttl_s) body["ttl_s"] = *o.ttl_s;
         const std::string key = o.idempotency_key.empty() ? random_key() : o.idempotency_key;
 
         if (o.detach) {

@@ -1,5 +1,6 @@
 #include "cli/task_board.hpp"
 
+#include "cli/exit_codes.hpp"
 #include "core/clock.hpp"
 
 namespace taskstream::cli {
@@ -116,12 +117,14 @@ bool TaskBoard::all_finished() const {
 }
 
 int TaskBoard::exit_code() const {
-    bool cancelled = false;
+    namespace code = taskstream::cli::exit_code;  // this function's name hides the namespace's
+    bool cancelled = false, expired = false;
     for (const auto& t : tasks_) {
-        if (t.state == TaskState::failed) return 1;
+        if (t.state == TaskState::failed) return code::failed;
         if (t.state == TaskState::cancelled) cancelled = true;
+        if (t.state == TaskState::expired) expired = true;
     }
-    return cancelled ? 3 : 0;
+    return cancelled ? code::cancelled : expired ? code::expired : code::succeeded;
 }
 
 } // namespace taskstream::cli

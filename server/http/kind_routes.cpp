@@ -16,7 +16,11 @@ nlohmann::json kind_json(const TaskKind& k, bool paused) {
             {"description", k.description},
             {"params_schema", k.params_schema},
             {"params_order", KindRegistry::form_order(k)},
-            {"defaults", {{"timeout_s", k.timeout.count()}, {"max_retries", k.max_retries}, {"backoff_ms", k.backoff.count()}}},
+            {"defaults",
+             {{"timeout_s", k.timeout.count()},
+              {"max_retries", k.max_retries},
+              {"backoff_ms", k.backoff.count()},
+              {"ttl_s", k.ttl.count()}}},
             {"max_concurrency", k.max_concurrency},
             {"key_concurrency", k.key_concurrency},
             {"paused", paused}};

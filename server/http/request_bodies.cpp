@@ -24,7 +24,9 @@ const nlohmann::json& create_body_schema() {
         "backoff_base_s": {"type": "number", "minimum": 0, "maximum": 86400},
         "backoff_max_s": {"type": "number", "minimum": 0, "maximum": 604800},
         "callback_url": {"type": "string", "minLength": 1, "maxLength": 2000},
-        "concurrency_key": {"type": "string", "minLength": 1, "maxLength": 128}
+        "concurrency_key": {"type": "string", "minLength": 1, "maxLength": 128},
+        "expires_at": {"type": "string", "maxLength": 40},
+        "ttl_s": {"type": "number", "exclusiveMinimum": 0, "maximum": 31536000}
       }
     })");
     return schema;
@@ -57,6 +59,17 @@ Outcome<CreateTaskRequest> parse_create_request(const nlohmann::json& body) {
         r.run_at_ms = at;
     }
     r.timeout_ms = ms("timeout_s");
+    if (copy.contains("expires_at") && copy.contains("ttl_s"))
+        return make_error(errc::validation_failed, "give expires_at or ttl_s, not both",
+                          {{"errors", {{{"pointer", "/ttl_s"}, {"detail", "excludes expires_at"}}}}});
+    if (copy.contains("expires_at")) {
+        std::int64_t at = 0;
+        if (!parse_rfc3339(copy["expires_at"].get<std::string>(), at))
+            return make_error(errc::validation_failed, "expires_at must be an RFC 3339 date-time",
+                              {{"errors", {{{"pointer", "/expires_at"}, {"detail", "is not an RFC 3339 date-time"}}}}});
+        r.expires_at_ms = at;
+    }
+    r.ttl_ms = ms("ttl_s");
     if (copy.contains("max_retries")) r.max_retries = copy["max_retries"].get<int>();
     r.backoff_base_ms = ms("backoff_base_s");
     r.backoff_max_ms = ms("backoff_max_s");

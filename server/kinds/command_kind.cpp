@@ -224,6 +224,7 @@ TaskKind make_command_kind(const CommandSpec& spec) {
     kind.params_schema = spec.params_schema;
     kind.params_order = spec.params_order;
     kind.timeout = spec.timeout;
+    kind.ttl = spec.ttl;
     kind.max_retries = spec.max_retries;
     kind.max_concurrency = spec.concurrency;
     kind.key_concurrency = spec.key_concurrency;

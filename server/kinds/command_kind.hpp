@@ -34,6 +34,7 @@ struct CommandSpec {
     std::map<std::string, std::string> env;   // added to the server's environment (and to
                                               // PYTHONUNBUFFERED=1 unless it sets that itself)
     std::chrono::seconds timeout{3600};
+    std::chrono::seconds ttl{0};  // default start deadline; 0: none
     int max_retries = 0;
     std::set<int> retryable_exit_codes;
     std::size_t concurrency = 0;              // 0: no limit of its own

@@ -8,8 +8,8 @@
 namespace taskstream {
 namespace {
 
-constexpr std::array<std::string_view, 6> kStateNames = {"queued",    "running", "retrying",
-                                                          "succeeded", "failed",  "cancelled"};
+constexpr std::array<std::string_view, 7> kStateNames = {"queued", "running",   "retrying", "succeeded",
+                                                          "failed", "cancelled", "expired"};
 
 std::int64_t time_from_json(const nlohmann::json& j, const char* key) {
     std::int64_t ms = 0;
@@ -59,6 +59,7 @@ nlohmann::json to_json(const Task& t) {
     put_time(j, "started_at", t.started_at);
     put_time(j, "finished_at", t.finished_at);
     put_time(j, "updated_at", t.updated_at);
+    if (t.expires_at > 0) j["expires_at"] = format_rfc3339(t.expires_at);
     if (!t.concurrency_key.empty()) j["concurrency_key"] = t.concurrency_key;
     if (!t.callback_url.empty()) j["callback_url"] = t.callback_url;
     if (!t.owner.empty()) j["owner"] = t.owner;
@@ -93,6 +94,7 @@ Task task_from_json(const nlohmann::json& j) {
     t.scheduled_at = time_from_json(j, "scheduled_at");
     t.started_at = time_from_json(j, "started_at");
     t.finished_at = time_from_json(j, "finished_at");
+    t.expires_at = time_from_json(j, "expires_at");
     // Rows written before it was kept: the latest time they have.
     t.updated_at = j.contains("updated_at") ? time_from_json(j, "updated_at")
                                             : std::max({t.created_at, t.started_at, t.finished_at});

@@ -14,15 +14,17 @@
 
 namespace taskstream {
 
-enum class TaskState { queued, running, retrying, succeeded, failed, cancelled };
+/// `expired`: not started by its start deadline (`expires_at`).
+enum class TaskState { queued, running, retrying, succeeded, failed, cancelled, expired };
 /// Every state, in the enum's order (counts by state, indexes by state).
 inline constexpr std::array kTaskStates{TaskState::queued,    TaskState::running, TaskState::retrying,
-                                        TaskState::succeeded, TaskState::failed,  TaskState::cancelled};
+                                        TaskState::succeeded, TaskState::failed,  TaskState::cancelled,
+                                        TaskState::expired};
 
 std::string_view to_string(TaskState s);
 std::optional<TaskState> parse_task_state(std::string_view text);
 inline bool is_terminal(TaskState s) {
-    return s == TaskState::succeeded || s == TaskState::failed || s == TaskState::cancelled;
+    return s == TaskState::succeeded || s == TaskState::failed || s == TaskState::cancelled || s == TaskState::expired;
 }
 
 struct TaskError {
@@ -47,6 +49,7 @@ struct Task {
     std::int64_t started_at = 0;
     std::int64_t finished_at = 0;
     std::int64_t updated_at = 0;      // when its state last changed (the time of its newest `state` event)
+    std::int64_t expires_at = 0;      // the start deadline: not started by then, it ends expired; 0 = none
     std::int64_t timeout_ms = 0;
     std::int64_t backoff_ms = 0;      // base of the retry delay
     std::int64_t backoff_max_ms = 0;  // cap of the retry delay

@@ -59,6 +59,9 @@ public:
     /// waiting there (claimed by a server, or not queued). Throws StoreError.
     virtual bool withdraw(const std::string& task_id) = 0;
 
+    /// Up to `max` tasks past their start deadline that no server has claimed, taken off
+    /// the queue: the caller ends each expired (no other server gets it). Throws StoreError.
+    virtual std::vector<std::string> take_expired(std::size_t max) = 0;
     /// Tasks waiting on the queue, due or not (claimed ones are not). Throws StoreError.
     virtual std::size_t waiting() = 0;
 

@@ -19,12 +19,23 @@ void AttemptRunner::run(const std::string& id) {
     if (!active) return;
     const TaskKind* kind = nullptr;
     std::chrono::milliseconds timeout{};
+    bool expired = false;
     {
         std::lock_guard lock(active->mutex);
-        if (is_terminal(active->task.state) || active->cancel_requested || active->abandoned) return;
-        active->running = true;
+        // Running already: this is the start deadline's wake-up (Executor) for a task that started in time.
+        if (is_terminal(active->task.state) || active->cancel_requested || active->abandoned || active->running) return;
+        active->running = true;  // from here a cancel lets this call end the task
+        expired = active->task.expires_at > 0 && now_ms() >= active->task.expires_at;
         kind = kinds_.find(active->task.kind);
         timeout = std::chrono::milliseconds(active->task.timeout_ms);
+    }
+    if (expired) {
+        // Not started by its deadline (its wake-up, or a pick that came too late): it ends
+        // without an attempt, once, as the running flag above makes sure.
+        recorder_.transition(active, transitions::expire, [this](const Task& committed, bool ok) {
+            if (ok) followers_.finished(committed);
+        });
+        return;
     }
     // The handler starts only once `running` is committed: if it takes the server
     // down, the restart sees the attempt and counts a redelivery, so a task that

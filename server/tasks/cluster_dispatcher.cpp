@@ -2,6 +2,7 @@
 
 #include "core/clock.hpp"
 #include "tasks/recovery.hpp"
+#include "tasks/transitions.hpp"
 
 namespace taskstream {
 
@@ -30,7 +31,8 @@ void ClusterDispatcher::start() {
         kinds.push_back({kind->name, kind->max_concurrency, kind->key_concurrency});
     ClusterWorker::Hooks hooks{.free_slots = [this] { return free_slots(); },
                                .take = [this](const std::string& id, bool reclaimed) { return take_claim(id, reclaimed); },
-                               .lost = [this](const std::string& id) { lost_claim(id); }};
+                               .lost = [this](const std::string& id) { lost_claim(id); },
+                               .expired = [this](const std::string& id) { expire(id); }};
     worker_ = std::make_unique<ClusterWorker>(queue_, std::move(kinds), options_.worker, std::move(hooks), parts_.log);
     worker_->start();
 }
@@ -98,11 +100,29 @@ ClusterWorker::Taken ClusterDispatcher::take_claim(const std::string& id, bool r
         return Taken::hold;
     }
     const auto now = Executor::Clock::time_point(std::chrono::milliseconds(now_ms()));
-    if (!parts_.executor.submit(task->id, task->kind, task->priority, now, task->concurrency_key)) {
+    if (!parts_.executor.submit(task->id, task->kind, task->priority, now, task->concurrency_key,
+                                start_deadline(*task))) {
         parts_.active.erase(id);
         return Taken::leave;
     }
     return Taken::hold;
+}
+
+void ClusterDispatcher::expire(const std::string& id) {
+    // Taken off the queue for this server alone: it ends here, without an attempt.
+    std::optional<Task> task;
+    try {
+        task = tasks_.load_task(id);
+    } catch (const StoreError& e) {
+        parts_.log->error("task {}: past its start deadline, but unreadable ({}): it stays queued", id, e.what());
+        return;
+    }
+    if (!task || (task->state != TaskState::queued && task->state != TaskState::retrying)) return;
+    parts_.recorder.transition(std::make_shared<ActiveTask>(std::move(*task)), transitions::expire,
+                               [this](const Task& committed, bool ok) {
+                                   if (ok) parts_.finished(committed);
+                                   else parts_.log->error("task {}: its expiry was not recorded", committed.id);
+                               });
 }
 
 void ClusterDispatcher::lost_claim(const std::string& id) {

@@ -68,6 +68,10 @@ void ClusterWorker::forget_locked(const std::string& task_id, const std::string&
     if (it->second.empty()) held_.erase(it);
 }
 
+namespace {
+constexpr std::size_t kExpiriesPerPoll = 100;  // tasks past their start deadline ended per wake-up
+}
+
 /// Worker's thread: what a server died holding under this server's name (an
 /// earlier life of it) is taken back at once; then, until stopped: releases,
 /// renewals every third of the lease, reclaims of lapsed leases, and claims.
@@ -105,6 +109,8 @@ void ClusterWorker::run() {
                     next_reclaim = Clock::now() + options_.lease / 2;
                 }
                 take_all(queue_.claim(hooks_.free_slots(), kinds_), false);
+                if (hooks_.expired)
+                    for (const auto& id : queue_.take_expired(kExpiriesPerPoll)) hooks_.expired(id);
             }
             if (failing) log_->info("queue: reachable again");
             failing = false;

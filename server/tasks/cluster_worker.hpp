@@ -38,6 +38,7 @@ public:
         std::function<std::size_t()> free_slots;  // workers that could start an attempt now
         std::function<Taken(const std::string& task_id, bool reclaimed)> take;
         std::function<void(const std::string& task_id)> lost;  // another server holds it now: let it go
+        std::function<void(const std::string& task_id)> expired;  // past its start deadline, off the queue: end it
     };
 
     ClusterWorker(WorkQueue& queue, KindLimits kinds, Options options, Hooks hooks, std::shared_ptr<spdlog::logger> log);

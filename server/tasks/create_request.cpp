@@ -18,6 +18,8 @@ std::string fingerprint(const CreateTaskRequest& r) {
                                    {"callback_url", r.callback_url}};
     if (!r.owner.empty()) canonical["owner"] = r.owner;  // absent without auth: older keys still match
     if (!r.concurrency_key.empty()) canonical["concurrency_key"] = r.concurrency_key;  // likewise
+    if (r.expires_at_ms) canonical["expires_at_ms"] = *r.expires_at_ms;
+    if (r.ttl_ms) canonical["ttl_ms"] = *r.ttl_ms;
     return sha256_hex(canonical.dump());
 }
 

@@ -18,6 +18,8 @@ struct CreateTaskRequest {
     std::optional<std::int64_t> delay_ms{};   // run this long after creation …
     std::optional<std::int64_t> run_at_ms{};  // … or at this time (ms since the epoch), not both
     std::optional<std::int64_t> timeout_ms{};
+    std::optional<std::int64_t> expires_at_ms{};  // the start deadline (ms since the epoch) …
+    std::optional<std::int64_t> ttl_ms{};         // … or this long after creation, not both
     std::optional<int> max_retries{};
     std::optional<std::int64_t> backoff_base_ms{};
     std::optional<std::int64_t> backoff_max_ms{};

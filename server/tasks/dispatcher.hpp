@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <spdlog/logger.h>
@@ -82,6 +83,12 @@ public:
     /// `pause-kind <kind>`, `resume-kind <kind>`.
     virtual void on_message(const std::string& message) = 0;
 };
+
+/// The start deadline of `task` on the executor's clock (nullopt: none).
+inline std::optional<Executor::Clock::time_point> start_deadline(const Task& task) {
+    if (task.expires_at <= 0) return std::nullopt;
+    return Executor::Clock::time_point(std::chrono::milliseconds(task.expires_at));
+}
 
 /// Builds the dispatcher once the engine's parts exist (the composition root's choice).
 using DispatcherFactory = std::function<std::unique_ptr<Dispatcher>(DispatchParts)>;

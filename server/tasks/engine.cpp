@@ -155,8 +155,8 @@ void Engine::record_cancel(const std::shared_ptr<ActiveTask>& active, std::funct
 void Engine::retry(const std::string& id, std::function<void(Outcome<Task>)> done) {
     auto stored = get(id);
     if (!stored) return done(std::move(stored).error());
-    if (stored->state != TaskState::failed && stored->state != TaskState::cancelled)
-        return done(make_error(errc::conflict, "only failed or cancelled tasks can be retried; this one is " +
+    if (stored->state != TaskState::failed && stored->state != TaskState::cancelled && stored->state != TaskState::expired)
+        return done(make_error(errc::conflict, "only failed, cancelled or expired tasks can be retried; this one is " +
                                                    std::string(to_string(stored->state))));
     const TaskKind* kind = kinds_.find(stored->kind);
     if (!kind) return done(make_error(errc::conflict, "kind '" + stored->kind + "' is not registered on this server"));

@@ -62,7 +62,7 @@ bool Executor::wait_idle(std::chrono::milliseconds timeout) {
 }
 
 bool Executor::submit(const std::string& task_id, const std::string& kind, int priority, Clock::time_point not_before,
-                      const std::string& key) {
+                      const std::string& key, std::optional<Clock::time_point> expires) {
     bool paused;
     {
         std::lock_guard lock(mutex_);
@@ -72,6 +72,11 @@ bool Executor::submit(const std::string& task_id, const std::string& kind, int p
         DispatchItem item{task_id, kind, key, priority, not_before};
         if (not_before > Clock::now()) delayed_.emplace(not_before, std::move(item));
         else ready_.push(std::move(item));
+        // Its item stays where it is: picked after the deadline, the run finds it ended and returns.
+        if (expires) {
+            if (auto old = deadline_of_.find(task_id); old != deadline_of_.end()) deadlines_.erase(old->second);
+            deadline_of_[task_id] = deadlines_.emplace(*expires, task_id);
+        }
     }
     if (!paused) wake_.notify_one();  // paused, every worker waits for resume's notify_all
     return true;
@@ -99,21 +104,40 @@ void Executor::promote_due(Clock::time_point now) {
     }
 }
 
-/// Worker thread: runs the best item that may start, else sleeps until something changes.
+std::optional<std::string> Executor::take_deadline(Clock::time_point now) {
+    if (deadlines_.empty() || deadlines_.begin()->first > now) return std::nullopt;
+    auto node = deadlines_.extract(deadlines_.begin());
+    deadline_of_.erase(node.mapped());
+    return std::move(node.mapped());
+}
+
+/// Worker thread: ends what passed its start deadline (paused or not: a deadline is
+/// kept), runs the best item that may start, else sleeps until something changes.
 void Executor::work() {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
-        promote_due(Clock::now());
+        const auto now = Clock::now();
+        if (auto expired = take_deadline(now)) {
+            lock.unlock();
+            run_(*expired);  // ends it expired, unless it started in time or ended
+            lock.lock();
+            continue;
+        }
+        promote_due(now);
         auto item = paused_ ? std::nullopt : ready_.pop();
         if (!item) {
-            if (delayed_.empty() || paused_) wake_.wait(lock);
-            else {
-                // A copy: wait_until reads its deadline again after waking, and by
-                // then another worker may have promoted (and freed) that entry.
-                const auto due = delayed_.begin()->first;
-                wake_.wait_until(lock, due);
-            }
+            // A copy: wait_until reads its deadline again after waking, and by then
+            // another worker may have taken (and freed) that entry.
+            std::optional<Clock::time_point> due;
+            if (!delayed_.empty() && !paused_) due = delayed_.begin()->first;
+            if (!deadlines_.empty() && (!due || deadlines_.begin()->first < *due)) due = deadlines_.begin()->first;
+            if (due) wake_.wait_until(lock, *due);
+            else wake_.wait(lock);
             continue;
+        }
+        if (auto deadline = deadline_of_.find(item->task_id); deadline != deadline_of_.end()) {
+            deadlines_.erase(deadline->second);  // it starts (or, past its deadline, ends) now
+            deadline_of_.erase(deadline);
         }
         ++running_;
         lock.unlock();

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "tasks/dispatch_queue.hpp"
@@ -54,9 +55,11 @@ public:
     bool wait_idle(std::chrono::milliseconds timeout);
 
     /// Queues one attempt of `task_id`, to start no earlier than `not_before`; `key` is
-    /// its concurrency key (empty: none). Thread-safe. False when the queue is at its bound.
+    /// its concurrency key (empty: none). With a start deadline `expires`, the task is
+    /// also handed to a worker at that time (which ends it expired unless it started).
+    /// Thread-safe. False when the queue is at its bound.
     bool submit(const std::string& task_id, const std::string& kind, int priority, Clock::time_point not_before,
-                const std::string& key = {});
+                const std::string& key = {}, std::optional<Clock::time_point> expires = std::nullopt);
 
     std::size_t queued() const;
     /// What runs here of `kind`, and of its concurrency `key`.
@@ -67,6 +70,8 @@ public:
 private:
     void work();
     void promote_due(Clock::time_point now);
+    /// A task id whose start deadline has come, taken off deadlines_; nullopt when none.
+    std::optional<std::string> take_deadline(Clock::time_point now);
 
     Options options_;
     RunAttempt run_;
@@ -75,6 +80,9 @@ private:
     std::condition_variable idle_;
     DispatchQueue ready_;
     std::multimap<Clock::time_point, DispatchItem> delayed_;
+    std::multimap<Clock::time_point, std::string> deadlines_;  // start deadlines, by when
+    /// Each task's entry in deadlines_, so that a start drops it (memory follows what waits).
+    std::unordered_map<std::string, std::multimap<Clock::time_point, std::string>::iterator> deadline_of_;
     std::size_t running_ = 0;
     bool stopping_ = false;
     bool paused_ = false;

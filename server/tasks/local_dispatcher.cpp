@@ -37,7 +37,7 @@ void LocalDispatcher::recover(Task found) {
 
 void LocalDispatcher::schedule(const Task& task) {
     const auto due = Executor::Clock::time_point(std::chrono::milliseconds(task.scheduled_at));
-    if (!parts_.executor.submit(task.id, task.kind, task.priority, due, task.concurrency_key))
+    if (!parts_.executor.submit(task.id, task.kind, task.priority, due, task.concurrency_key, start_deadline(task)))
         parts_.log->error("executor queue full: task {} waits for the next start", task.id);
 }
 

@@ -42,6 +42,12 @@ Outcome<Task> TaskCreator::build(const CreateTaskRequest& request) {
     task.backoff_max_ms = request.backoff_max_ms.value_or(kind->backoff_max.count());
     task.callback_url = request.callback_url;
     task.concurrency_key = request.concurrency_key;
+    // A ttl counts from when the task may start (its creation, or its run_at or delay).
+    const auto ttl = request.ttl_ms.value_or(std::chrono::duration_cast<std::chrono::milliseconds>(kind->ttl).count());
+    task.expires_at = request.expires_at_ms.value_or(ttl > 0 ? task.scheduled_at + ttl : 0);
+    if (task.expires_at > 0 && task.expires_at <= task.scheduled_at)
+        return make_error(errc::validation_failed, "expires_at is not after the time the task may start",
+                          {{"errors", {{{"pointer", "/expires_at"}, {"detail", "must be after now and its run_at or delay"}}}}});
     task.owner = request.owner;
     return task;
 }

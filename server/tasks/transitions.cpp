@@ -1,5 +1,7 @@
 #include "tasks/transitions.hpp"
 
+#include "core/clock.hpp"
+
 namespace taskstream::transitions {
 
 void start_attempt(Task& t) {
@@ -33,8 +35,15 @@ void cancel(Task& t) {
     t.finished_at = t.updated_at;
 }
 
+void expire(Task& t) {
+    t.state = TaskState::expired;
+    t.finished_at = t.updated_at;
+    t.error = TaskError{"expired", "not started before its deadline " + format_rfc3339(t.expires_at)};
+}
+
 void retry(Task& t) {
     t.state = TaskState::queued;
+    t.expires_at = 0;
     ++t.attempt;
     t.max_attempts = t.attempt + t.max_retries;  // the task's own budget, not the kind's
     t.scheduled_at = t.updated_at;

@@ -26,7 +26,11 @@ void end_attempt(Task& task, AttemptEnd end, const std::function<std::chrono::mi
 /// queued or retrying → cancelled (a running attempt ends through end_attempt instead).
 void cancel(Task& task);
 
-/// failed or cancelled → queued: a new attempt, with the task's own retries again.
+/// queued or retrying → expired: its start deadline passed before an attempt started.
+void expire(Task& task);
+
+/// failed, cancelled or expired → queued: a new attempt, with the task's own retries
+/// again (and no start deadline: it was asked for now).
 void retry(Task& task);
 
 } // namespace taskstream::transitions

@@ -40,6 +40,7 @@ with tempfile.TemporaryDirectory() as work:
             "Q2": load("run", "--tasks", "300"),
             "Q3": load("watch", "--rate", "200", "--seconds", "1"),
             "Q4": load("progress", "--tasks", "3", "--steps", "20"),
+            "F1": load("run", "--tasks", "200", "--keys", "7"),
         }
     finally:
         server.terminate()
@@ -51,6 +52,7 @@ with tempfile.TemporaryDirectory() as work:
     assert rows["Q3"]["seen"] == rows["Q3"]["tasks"] == 200, rows["Q3"]
     # A slow reader may get some steps merged, never more steps than were made.
     assert 0 < rows["Q4"]["seen"] <= 60 and rows["Q4"]["steps_per_second"] > 0, rows["Q4"]
+    assert rows["F1"]["ended"] >= 200, rows["F1"]  # every keyed task ran, one at a time per key
 
     results = os.path.join(work, "results.jsonl")
     with open(results, "w") as f:
@@ -64,4 +66,5 @@ with tempfile.TemporaryDirectory() as work:
     assert summary["queue_ratios_per_repetition"][
         "Q2_created_and_run_per_second: taskstream ahead of bullmq-always by"] == [1.0], summary
     assert "| Q4_steps_per_second |" in table, table
+    assert summary["taskstream"]["F1_keyed_created_and_run_per_second"] == rows["F1"]["per_second"], summary
 print("1 passed, 0 failed")

@@ -3,7 +3,8 @@
 // prints one JSON line; the harness adds the server side's CPU (queues.sh).
 //
 //   queue_load create   --port P --producers N --seconds S     Q1: durable creations, each acknowledged
-//   queue_load run      --port P [--port Q] --tasks N          Q2, Q5: created and run, until the last ended
+//   queue_load run      --port P [--port Q] --tasks N [--keys K]   Q2, Q5: created and run, until the last ended;
+//                                                              F1, F2: over K concurrency keys (one at a time each)
 //   queue_load watch    --port P --rate R --seconds S          Q3: creation -> completion seen on a stream
 //   queue_load progress --port P --tasks N --steps K           Q4: each progress step -> a stream reader
 #include <atomic>
@@ -118,8 +119,9 @@ int create_mode(unsigned short port, int producers, int seconds) {
 }
 
 /// Q2 and Q5: `tasks` no-op tasks from eight producers spread over `ports`; ends
-/// when the stream on the first port has shown every one of them ended.
-int run_mode(const std::vector<unsigned short>& ports, int tasks, int producers) {
+/// when the stream on the first port has shown every one of them ended. With `keys`,
+/// task i has the concurrency key k<i mod keys> (demo.noop runs one at a time per key).
+int run_mode(const std::vector<unsigned short>& ports, int tasks, int producers, int keys) {
     asio::io_context ioc;
     bool ready = false, failed = false;
     int ended_count = 0, next = 0;
@@ -133,8 +135,11 @@ int run_mode(const std::vector<unsigned short>& ports, int tasks, int producers)
             Producer producer(port);
             co_await producer.connect();
             while (next < tasks) {
-                ++next;
-                co_await producer.create(kNoop);
+                const int n = next++;
+                // Built before the co_await: GCC 12 mishandles a conditional's temporaries inside one.
+                std::string body = kNoop;
+                if (keys > 0) body = R"({"kind":"demo.noop","concurrency_key":"k)" + std::to_string(n % keys) + "\"}";
+                co_await producer.create(body);
             }
         }, failed);
     run_until(ioc, [&] { return ended_count >= tasks || failed; }, start + std::chrono::seconds(120));
@@ -252,11 +257,11 @@ int progress_mode(unsigned short port, int tasks, int steps) {
 int main(int argc, char** argv) {
     CLI::App app{"taskstream's side of the task-queue bench scenarios"};
     std::vector<unsigned short> ports;
-    int producers = 8, seconds = 5, tasks = 20000, steps = 100;
+    int producers = 8, seconds = 5, tasks = 20000, steps = 100, keys = 0;
     double rate = 500;
     app.require_subcommand(1);
     auto* create = app.add_subcommand("create", "Q1");
-    auto* run = app.add_subcommand("run", "Q2, Q5");
+    auto* run = app.add_subcommand("run", "Q2, Q5, F1, F2");
     auto* watch = app.add_subcommand("watch", "Q3");
     auto* progress = app.add_subcommand("progress", "Q4");
     for (auto* mode : {create, run, watch, progress}) {
@@ -266,13 +271,14 @@ int main(int argc, char** argv) {
     create->add_option("--seconds", seconds)->check(CLI::Range(1, 60));
     run->add_option("--tasks", tasks)->check(CLI::Range(1, 100000));
     run->add_option("--producers", producers);
+    run->add_option("--keys", keys, "concurrency keys the tasks are spread over (0: none)")->check(CLI::Range(0, 100000));
     watch->add_option("--rate", rate)->check(CLI::Range(1.0, 10000.0));
     watch->add_option("--seconds", seconds)->check(CLI::Range(1, 60));
     progress->add_option("--tasks", tasks)->check(CLI::Range(1, 1000));
     progress->add_option("--steps", steps)->check(CLI::Range(1, 10000));
     CLI11_PARSE(app, argc, argv);
     if (*create) return create_mode(ports[0], producers, seconds);
-    if (*run) return run_mode(ports, tasks, producers);
+    if (*run) return run_mode(ports, tasks, producers, keys);
     if (*watch) return watch_mode(ports[0], rate, seconds);
     return progress_mode(ports[0], tasks, steps);
 }

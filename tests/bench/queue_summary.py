@@ -1,4 +1,4 @@
-"""The task-queue rows of the bench table (Q1..Q5, queues.sh): medians per peer, and
+"""The task-queue rows of the bench table (Q1..Q5, F1, F2, queues.sh): medians per peer, and
 each repetition's ratio of taskstream to each peer (the i-th runs of both)."""
 import statistics
 
@@ -18,12 +18,17 @@ KEYS = {
     "Q4_steps_seen": ("Q4", "seen", True),
     "Q5_created_and_run_per_second": ("Q5", "per_second", True),
     "Q5_cpu_us_per_task": ("Q5", "cpu_us_per_task", False),
+    # Flow control, taskstream alone: Q2 and Q5 over 1,000 concurrency keys, one at a time each.
+    "F1_keyed_created_and_run_per_second": ("F1", "per_second", True),
+    "F1_cpu_us_per_task": ("F1", "cpu_us_per_task", False),
+    "F2_keyed_created_and_run_per_second": ("F2", "per_second", True),
+    "F2_cpu_us_per_task": ("F2", "cpu_us_per_task", False),
 }
 
 
 def summarize(by, summary):
     """Adds the Q keys to summary[peer] and its per-repetition ratios; prints both tables."""
-    peers = [p for p in PEERS if any(q == p and s.startswith("Q") for (q, s) in by)]
+    peers = [p for p in PEERS if any(q == p and s[0] in "QF" for (q, s) in by)]
     if not peers:
         return
 

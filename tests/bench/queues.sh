@@ -6,7 +6,11 @@
 # one JSON line per measurement to RESULTS (summarize.py reads them), with the
 # server side's CPU (every process of it and their children, from /proc) added.
 #
-#   tests/bench/queues.sh BUILD RESULTS      BENCH_PEERS, BENCH_SCENARIOS (Q1..Q5), BENCH_REPS
+#   tests/bench/queues.sh BUILD RESULTS      BENCH_PEERS, BENCH_SCENARIOS (Q1..Q5, F1, F2), BENCH_REPS
+#
+# F1 and F2 are taskstream's flow control, no peer in the row (BullMQ's groups are in its
+# paid edition; Celery has none): Q2 on one server (F1) and Q5 on two (F2) with the
+# 20,000 tasks spread over 1,000 concurrency keys, one at a time per key.
 #
 # Bounded: every load has a time limit; about 15 minutes for every peer and 3 repeats.
 set -euo pipefail
@@ -16,7 +20,7 @@ reps=${BENCH_REPS:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 peers_dir=$here/peers
 wanted_peers=${BENCH_PEERS:-taskstream bullmq-always bullmq-everysec celery}
-scenarios=${BENCH_SCENARIOS:-Q1 Q2 Q3 Q4 Q5}
+scenarios=${BENCH_SCENARIOS:-Q1 Q2 Q3 Q4 Q5 F1 F2}
 python=/usr/bin/python3  # Debian's, with python3-celery (a python3 earlier on PATH may lack it)
 work=$(mktemp -d)
 pids=""
@@ -92,7 +96,7 @@ setup() {
   local copies=1; [ "$1" = Q5 ] && copies=2
   case $peer in
     taskstream)
-      if [ "$1" = Q5 ]; then
+      if [ "$1" = Q5 ] || [ "$1" = F2 ]; then
         start_redis always; server_pids=$redis_pid; ports=""
         for n in a b; do
           start_taskstream "$n" --store "redis://127.0.0.1:$redis_port/0"; ports="$ports --port $ts_port"
@@ -148,6 +152,10 @@ for peer in $wanted_peers; do
     if wants Q4; then setup Q4; measure Q4 progress --tasks 20 --steps 100; fi
     # Q5: two servers on Redis (BullMQ: two workers); Celery is not in this row.
     if wants Q5 && [ "$peer" != celery ]; then setup Q5; measure Q5 run --tasks 20000; fi
+    if [ "$peer" = taskstream ]; then
+      if wants F1; then setup F1; measure F1 run --tasks 20000 --keys 1000; fi
+      if wants F2; then setup F2; measure F2 run --tasks 20000 --keys 1000; fi
+    fi
   done
 done
 stop_all

@@ -282,6 +282,19 @@ TEST_CASE("cli run --concurrency-key: a second task of the key waits, and show p
     CHECK(watch.wait_exit(std::chrono::seconds(20)) == 0);  // it ran once the first had ended
 }
 
+TEST_CASE("cli run --ttl: a task not started by its deadline ends expired, and run exits 5") {
+    TempDir dir;
+    ServerProcess server(dir.path());
+    HttpClient http(server.port());
+    REQUIRE(http.request("POST", "/v1/kinds/demo.noop/pause").status == 200);
+    CliProcess run({"run", "demo.noop", "--ttl", "0.3"}, Output::pipe, server.port());
+    CHECK(run.wait_exit(std::chrono::seconds(20)) == 5);
+    CHECK(run.output().find("expired") != std::string::npos);
+    CliProcess tasks({"tasks", "--state", "expired"}, Output::pipe, server.port());
+    CHECK(tasks.wait_exit(std::chrono::seconds(20)) == 0);
+    CHECK(std::regex_search(tasks.output(), std::regex("[0-9A-Z]{26} +demo\\.noop +expired ")));
+}
+
 TEST_CASE("cli: every unknown or malformed argument exits 2 with a message naming it, and nothing listens") {
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
         {{"--bogus"}, "--bogus"},

@@ -1,9 +1,11 @@
 // Task control through the API: cancel, retry, delete, listing, idempotency, pause
-// (of everything, and of one kind), concurrency keys.
+// (of everything, and of one kind), concurrency keys, start deadlines.
 #include <catch2/catch.hpp>
 
 #include <set>
+#include <thread>
 
+#include "core/clock.hpp"
 #include "http_client.hpp"
 #include "server_process.hpp"
 
@@ -273,4 +275,48 @@ TEST_CASE("a concurrency key at its limit: the next task of that key waits, othe
     CHECK(std::stoull(second_events[1].id) > std::stoull(first_events.back().id));
     CHECK(http.post_json("/v1/tasks", keyed(1, 0, std::string("bad\nkey"))).status == 422);
     CHECK(http.post_json("/v1/tasks", keyed(1, 0, std::string(129, 'k'))).status == 422);
+}
+
+TEST_CASE("a start deadline: a task not started by it ends expired once, a retry runs it, one started in time runs on") {
+    TempDir dir;
+    ServerProcess server(dir.path());
+    HttpClient http(server.port());
+    REQUIRE(http.request("POST", "/v1/kinds/demo.noop/pause").status == 200);  // nothing of it starts
+    const std::string id = create_task(http, {{"kind", "demo.noop"}, {"ttl_s", 0.3}})["id"];
+    const auto events = task_events(server.port(), id);
+    CHECK(states_of(events) == std::vector<std::string>{"queued", "expired"});
+    const json ended = http.get("/v1/tasks/" + id).json();
+    CHECK(ended["error"]["type"] == "expired");
+    CHECK(ended["expires_at"].is_string());
+    CHECK(http.get("/v1/task-counts?kind=demo.noop").json()["counts"]["expired"] == 1);
+    CHECK(http.post_json("/v1/tasks", {{"kind", "demo.noop"}, {"expires_at", "2020-01-01T00:00:00Z"}}).status == 422);
+    CHECK(http.post_json("/v1/tasks", {{"kind", "demo.noop"}, {"ttl_s", 5}, {"expires_at", "2099-01-01T00:00:00Z"}}).status ==
+          422);
+    REQUIRE(http.request("POST", "/v1/kinds/demo.noop/resume").status == 200);
+    REQUIRE(http.request("POST", "/v1/tasks/" + id + "/retry").status == 202);  // without its deadline now
+    auto again = SseStream(server.port(), "/v1/tasks/" + id + "/events", {{"Last-Event-ID", events.back().id}}).read_to_end();
+    CHECK(states_of(again) == std::vector<std::string>{"queued", "running", "succeeded"});
+    // The deadline is for the start: a task that started in time runs past it.
+    json long_run = countdown(20, 50);
+    long_run["ttl_s"] = 0.2;
+    const std::string in_time = create_task(http, long_run)["id"];
+    CHECK(states_of(task_events(server.port(), in_time)) == std::vector<std::string>{"queued", "running", "succeeded"});
+}
+
+TEST_CASE("a start deadline that passes while the server is down: the task ends expired after the restart") {
+    TempDir dir;
+    std::string id;
+    std::int64_t deadline = 0;
+    {
+        ServerProcess server(dir.path());
+        HttpClient http(server.port());
+        REQUIRE(http.request("POST", "/v1/kinds/demo.noop/pause").status == 200);
+        auto created = create_task(http, {{"kind", "demo.noop"}, {"ttl_s", 1}});
+        id = created["id"];
+        REQUIRE(taskstream::parse_rfc3339(created["expires_at"].get<std::string>(), deadline));
+    }
+    // The scenario itself: the deadline passes while no server runs.
+    std::this_thread::sleep_until(std::chrono::system_clock::time_point(std::chrono::milliseconds(deadline + 100)));
+    ServerProcess server(dir.path());
+    CHECK(states_of(task_events(server.port(), id)) == std::vector<std::string>{"queued", "expired"});
 }

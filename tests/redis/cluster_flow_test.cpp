@@ -1,7 +1,8 @@
 // Flow control on several real servers on one real Redis: a kind paused on one
 // server is paused on every server (and on one started later), its tasks wait
 // while other kinds run, and a resume on any server lets them run; a concurrency
-// key's limit holds across servers without holding up other keys.
+// key's limit holds across servers without holding up other keys; a start deadline
+// ends a task once, whichever server gets to it.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -75,4 +76,25 @@ TEST_CASE("cluster: one task per concurrency key at once across nodes - other ke
     }
     std::sort(runs.begin(), runs.end());
     for (std::size_t i = 1; i < runs.size(); ++i) CHECK(runs[i].first > runs[i - 1].second);
+}
+
+TEST_CASE("cluster: tasks past their start deadline end expired exactly once, whichever node sweeps", "[redis][cluster]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    auto a = node(dir, redis, "a");
+    auto b = node(dir, redis, "b");
+    auto c = node(dir, redis, "c", {"--role", "api"});  // takes tasks, runs and sweeps none
+    HttpClient on_a(a->port()), on_c(c->port());
+    REQUIRE(on_a.post_json("/v1/kinds/demo.noop/pause", json::object()).status == 200);
+    REQUIRE(eventually(b->port(), "/v1/kinds/demo.noop", [](const json& k) { return k["paused"] == true; }));
+    std::vector<std::string> ids;
+    for (int i = 0; i < 12; ++i) ids.push_back(create_task(on_c, {{"kind", "demo.noop"}, {"ttl_s", 0.5}})["id"]);
+    for (const auto& id : ids) {
+        auto events = task_events(b->port(), id);
+        std::vector<std::string> states;
+        for (const auto& e : events)
+            if (e.type == "state") states.push_back(json::parse(e.data)["state"]);
+        CHECK(states == std::vector<std::string>{"queued", "expired"});  // one terminal event
+    }
+    CHECK(on_a.get("/v1/task-counts?kind=demo.noop").json()["counts"]["expired"] == 12);
 }

@@ -176,6 +176,23 @@ test('a concurrency key from the form: the second task of the key waits, its det
   await context.close();
 });
 
+test('an expired task: its badge, the state filter finds it, its detail offers a retry', async () => {
+  await api(server.url, 'POST', '/v1/kinds/demo.noop/pause');
+  const { body: task } = await api(server.url, 'POST', '/v1/tasks', { kind: 'demo.noop', ttl_s: 0.2 });
+  const { page, context, errors } = await openPage(browser, `${server.url}/?state=expired`);
+  try {
+    await page.waitForSelector(`tr[data-id="${task.id}"][data-state="expired"]`);
+    await page.waitForFunction(() => /expired \([1-9]\d*\)/.test(document.getElementById('filter-state').textContent));
+    await row(page, task.id).locator('button').click();
+    await page.waitForSelector('#detail:not([hidden])');
+    await page.waitForFunction(() => !document.getElementById('detail-retry').disabled);
+    assert.deepEqual(errors, []);
+  } finally {
+    await api(server.url, 'POST', '/v1/kinds/demo.noop/resume');
+    await context.close();
+  }
+});
+
 test('the indicator follows a server restart and the table catches up', async () => {
   const own = await new Server(['--drain-timeout', '0']).start();
   try {

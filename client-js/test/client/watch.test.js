@@ -111,6 +111,23 @@ test('concurrencyKey: the second task of a key waits for the first; another key 
   c.close();
 });
 
+test('ttlS: a task not started by its deadline ends expired, and the watch says it is done', async () => {
+  const c = client();
+  await c.pauseKind('demo.noop');
+  try {
+    const task = await c.start('demo.noop', {}, { ttlS: 0.3 });
+    assert.ok(task.expires_at);
+    const r = recorder();
+    c.watch(task.id, r.handlers);
+    const end = await r.finished(task.id);
+    assert.equal(end.state, 'expired');
+    assert.equal(end.error.type, 'expired');
+  } finally {
+    await c.resumeKind('demo.noop');
+    c.close();
+  }
+});
+
 test('the async iterator ends with the task', async () => {
   const c = client();
   const task = await c.start('demo.countdown', { steps: 3, interval_ms: 10 });

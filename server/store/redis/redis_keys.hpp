@@ -31,6 +31,8 @@
 //                                 kind's key limit, by their head's score (what a claim compares)
 //   P:running:keys:<kind>  hash   concurrency key -> attempts claimed and not released
 //   P:key-limits           hash   kind -> its key_concurrency (written by the servers that run it)
+//   P:expires              zset   waiting task ids with a start deadline, by it (ms): a server takes
+//                                 those past it that none has claimed and ends them expired
 //   P:claims               stream one entry per attempt taken by a server; the consumer group
 //                                 `workers` holds it pending under that server's name (its lease)
 //   P:running:kinds        hash   kind -> attempts claimed and not released (the cluster's limit)

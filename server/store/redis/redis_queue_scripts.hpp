@@ -170,6 +170,29 @@ relist(p, kind, key)
 return 1
 )lua";
 
+// ARGV: prefix, max. Tasks past their start deadline that no server has claimed, taken
+// off the queue for the caller to end expired (each by one server). A claimed one only
+// leaves P:expires: the server holding it ends it (its executor has the deadline too).
+inline const std::string kTakeExpiredScript = std::string(kQueueLua) + R"lua(
+local p, max = ARGV[1], tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local out = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', p .. ':expires', '-inf', now, 'LIMIT', 0, max)) do
+  redis.call('ZREM', p .. ':expires', id)
+  local meta = redis.call('HGET', p .. ':qmeta', id)
+  if meta then
+    redis.call('HDEL', p .. ':qmeta', id)
+    redis.call('ZREM', p .. ':due', id)
+    local _, kind, key = qmeta(meta)
+    redis.call('ZREM', group(p, kind, key), id)
+    relist(p, kind, key)
+    out[#out + 1] = id
+  end
+end
+return out
+)lua";
+
 // ARGV: prefix. A store written before P:ready was split by kind: its due tasks move
 // to their kind's set, same scores (they had no concurrency key then).
 inline constexpr const char* kSplitReadyScript = R"lua(

@@ -148,7 +148,7 @@ std::uint64_t RedisStore::commit(const WriteBatch& batch, bool numbered) {
         // The queue's and the indexes' side of the change, before the row (the script reads the state it replaces).
         if (t->state != TaskState::running)
             tx.push_back({"QUEUE", t->id, state, std::to_string(t->scheduled_at), std::to_string(t->priority), t->kind,
-                          t->concurrency_key});
+                          t->concurrency_key, std::to_string(t->expires_at)});
         tx.push_back({"INDEX", t->id, state, t->kind, t->owner, finished ? std::to_string(t->finished_at) : ""});
         tx.push_back({"HSET", key("task:" + t->id), "body", *json, "state", state, "kind", t->kind, "owner", t->owner});
         if (finished) {
@@ -207,7 +207,7 @@ void RedisStore::delete_task_rows(std::vector<RedisCommand>& tx, const std::stri
     tx.push_back({"ZREM", key("tasks"), id});
     for (auto s : kTaskStates) tx.push_back({"ZREM", key("tasks:state:" + std::string(to_string(s))), id});
     tx.push_back({"ZREM", key("finished"), id});
-    tx.push_back({"QUEUE", id, "cancelled", "0", "0", has_row ? fields[0].text : "", ""});  // off the queue, if still there
+    tx.push_back({"QUEUE", id, "cancelled", "0", "0", has_row ? fields[0].text : "", "", "0"});  // off the queue, if there
     tx.push_back({"SREM", key("topics"), topic});
     tx.push_back({"HDEL", key("floor"), topic});
     tx.push_back({"ZADD", key("gone"), std::to_string(now_ms), id});

@@ -123,6 +123,13 @@ bool RedisWorkQueue::withdraw(const std::string& task_id) {
     return run({"EVAL", kWithdrawScript, "0", prefix_, task_id}, "withdraw").integer == 1;
 }
 
+std::vector<std::string> RedisWorkQueue::take_expired(std::size_t max) {
+    std::vector<std::string> ids;
+    for (const auto& item : run({"EVAL", kTakeExpiredScript, "0", prefix_, std::to_string(max)}, "take expired").items)
+        ids.push_back(item.text);
+    return ids;
+}
+
 std::size_t RedisWorkQueue::waiting() {
     // Every task on P:due or a P:ready:<kind> has its P:qmeta field until it is claimed.
     return static_cast<std::size_t>(run({"HLEN", key("qmeta")}, "HLEN qmeta").integer);

@@ -40,6 +40,7 @@ public:
     std::vector<QueueClaim> reclaim(std::size_t max) override;
     std::vector<QueueClaim> reclaim_own(std::size_t max) override;
     bool withdraw(const std::string& task_id) override;
+    std::vector<std::string> take_expired(std::size_t max) override;
     std::size_t waiting() override;
     void set_paused(bool paused) override;
     bool paused() override;

@@ -14,9 +14,10 @@ namespace taskstream {
 // applied late), ARGV[2] the prefix, ARGV[3] how many event ids to give, then each
 // command as its word count and its words. Three commands are the script's own:
 // an XADD whose id is `#k` gets the batch's k-th new id;
-// `QUEUE id state due priority kind key` (before the row is written) puts a task that
-// becomes queued or retrying on P:due and takes a finished one off the queue (the
-// group its P:qmeta entry names); and
+// `QUEUE id state due priority kind key expires` (before the row is written) puts a task
+// that becomes queued or retrying on P:due (and, with a start deadline, on P:expires),
+// takes a started one off P:expires and a finished one off the queue (the group its
+// P:qmeta entry names); and
 // `INDEX id state kind owner finished_at|""` (before the row too) keeps the task
 // indexes from the state the row had: a new task joins P:tasks, its kind's and its
 // owner's; a change of state moves it between two P:tasks:state:* sets (a write that
@@ -45,7 +46,8 @@ local j = 4
 while not err and j <= #ARGV do
   local words, name, key = tonumber(ARGV[j]), ARGV[j + 1], ARGV[j + 2]
   if name == 'QUEUE' then
-    err = wrong(p .. ':task:' .. key, 'hash') or wrong(p .. ':due', 'zset') or wrong(p .. ':qmeta', 'hash')
+    err = wrong(p .. ':task:' .. key, 'hash') or wrong(p .. ':due', 'zset') or wrong(p .. ':qmeta', 'hash') or
+          wrong(p .. ':expires', 'zset')
     local meta = not err and redis.call('HGET', p .. ':qmeta', key)
     if meta then
       local _, kind, ckey = qmeta(meta)
@@ -79,8 +81,12 @@ while i <= #ARGV do
         redis.call('ZADD', p .. ':due', cmd[4], id)
         local key = cmd[7] or ''
         redis.call('HSET', p .. ':qmeta', id, cmd[5] .. ' ' .. cmd[6] .. (key ~= '' and ' ' .. key or ''))
+        if tonumber(cmd[8] or '0') > 0 then redis.call('ZADD', p .. ':expires', cmd[8], id) end
       end
-    elseif state ~= 'running' then
+    elseif state == 'running' then
+      redis.call('ZREM', p .. ':expires', id)  -- started in time
+    else
+      redis.call('ZREM', p .. ':expires', id)
       redis.call('HDEL', p .. ':task:' .. id, 'claim')
       redis.call('ZREM', p .. ':due', id)
       local meta = redis.call('HGET', p .. ':qmeta', id)

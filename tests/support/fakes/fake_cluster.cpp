@@ -9,7 +9,8 @@ namespace taskstream::testing {
 void FakeCluster::row_written(const Task& task) {
     std::lock_guard lock(mutex_);
     if (task.state == TaskState::queued || task.state == TaskState::retrying)
-        waiting_[task.id] = Waiting{task.kind, task.concurrency_key, task.priority, task.scheduled_at, next_order_++};
+        waiting_[task.id] =
+            Waiting{task.kind, task.concurrency_key, task.priority, task.scheduled_at, next_order_++, task.expires_at};
     else
         waiting_.erase(task.id);
 }
@@ -166,6 +167,21 @@ std::vector<QueueClaim> FakeCluster::reclaim(const std::string& node, std::size_
 bool FakeCluster::withdraw(const std::string& task_id) {
     std::lock_guard lock(mutex_);
     return waiting_.erase(task_id) > 0;
+}
+
+std::vector<std::string> FakeCluster::take_expired(std::size_t max) {
+    std::lock_guard lock(mutex_);
+    const std::int64_t now = now_ms();  // deadlines are wall time, as Redis's TIME
+    std::vector<std::string> out;
+    for (auto it = waiting_.begin(); it != waiting_.end() && out.size() < max;) {
+        if (it->second.expires_ms > 0 && it->second.expires_ms <= now) {
+            out.push_back(it->first);
+            it = waiting_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    return out;
 }
 
 std::size_t FakeCluster::waiting() const {

@@ -57,6 +57,7 @@ public:
     bool release(const std::string& node, const std::string& entry);
     std::vector<QueueClaim> reclaim(const std::string& node, std::size_t max, bool own);
     bool withdraw(const std::string& task_id);
+    std::vector<std::string> take_expired(std::size_t max);
     std::size_t waiting() const;
     void set_paused(bool paused);
     bool paused() const;
@@ -77,6 +78,7 @@ private:
         int priority = 0;
         std::int64_t due_ms = 0;
         std::uint64_t order = 0;  // first queued, first claimed among equals
+        std::int64_t expires_ms = 0;  // start deadline; 0: none
     };
     struct Lease {
         std::string task_id;
@@ -122,6 +124,7 @@ public:
     std::vector<QueueClaim> reclaim(std::size_t max) override { return cluster_.reclaim(node_, max, false); }
     std::vector<QueueClaim> reclaim_own(std::size_t max) override { return cluster_.reclaim(node_, max, true); }
     bool withdraw(const std::string& task_id) override { return cluster_.withdraw(task_id); }
+    std::vector<std::string> take_expired(std::size_t max) override { return cluster_.take_expired(max); }
     std::size_t waiting() override { return cluster_.waiting(); }
     void set_paused(bool paused) override { cluster_.set_paused(paused); }
     bool paused() override { return cluster_.paused(); }

@@ -144,6 +144,25 @@ inline void check_concurrency_keys(QueueNode& a, QueueNode& b) {
     CHECK(a.queue.waiting() == 300 - 4);
 }
 
+/// Start deadlines: a waiting task past its deadline is handed to one server to end
+/// (once, whoever asks); one not yet due, or claimed by a server, is not.
+inline void check_take_expired(QueueNode& a, QueueNode& b) {
+    auto past = contract_task("late");
+    past.expires_at = now_ms() - 1000;
+    auto future = contract_task("in-time");
+    future.expires_at = now_ms() + 3600000;
+    auto claimed = contract_task("claimed", "k", 9);
+    claimed.expires_at = now_ms() + 300;
+    a.write(claimed);
+    REQUIRE(a.claim(1) == std::vector<std::string>{"claimed"});
+    a.write(past);
+    b.write(future);
+    CHECK(b.queue.take_expired(10) == std::vector<std::string>{"late"});
+    CHECK(a.queue.take_expired(10).empty());  // once
+    CHECK(a.queue.waiting() == 1);            // in-time waits on
+    CHECK(b.claim(5) == std::vector<std::string>{"in-time"});  // and late is off the queue
+}
+
 /// Ids the store gives two servers' writes form one order without gaps; the feed
 /// brings every event in that order, with its data, and the servers' messages.
 template <typename SharedStore>  // a Store and a NumberingStore

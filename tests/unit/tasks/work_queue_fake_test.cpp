@@ -54,6 +54,11 @@ TEST_CASE("fake queue contract: a concurrency key at its limit holds up no other
     check_concurrency_keys(nodes.a, nodes.b);
 }
 
+TEST_CASE("fake queue contract: a task past its start deadline is handed to one server to end") {
+    TwoNodes nodes;
+    check_take_expired(nodes.a, nodes.b);
+}
+
 TEST_CASE("fake queue contract: ids the store gives to two servers' writes form one order, and the feed brings them") {
     TwoNodes nodes;
     FakeEventFeed feed(nodes.cluster);
