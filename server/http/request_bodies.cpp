@@ -32,6 +32,16 @@ const nlohmann::json& create_body_schema() {
     return schema;
 }
 
+/// The RFC 3339 date-time at `name` (ms since the epoch), nullopt when absent, or the 422.
+Outcome<std::optional<std::int64_t>> time_field(const nlohmann::json& body, const std::string& name) {
+    if (!body.contains(name)) return std::optional<std::int64_t>{};
+    std::int64_t at = 0;
+    if (!parse_rfc3339(body[name].get<std::string>(), at))
+        return make_error(errc::validation_failed, name + " must be an RFC 3339 date-time",
+                          {{"errors", {{{"pointer", "/" + name}, {"detail", "is not an RFC 3339 date-time"}}}}});
+    return std::optional<std::int64_t>(at);
+}
+
 } // namespace
 
 Outcome<CreateTaskRequest> parse_create_request(const nlohmann::json& body) {
@@ -51,24 +61,16 @@ Outcome<CreateTaskRequest> parse_create_request(const nlohmann::json& body) {
     if (copy.contains("params")) r.params = copy["params"];
     r.priority = copy.value("priority", 0);
     r.delay_ms = ms("delay_s");
-    if (copy.contains("run_at")) {
-        std::int64_t at = 0;
-        if (!parse_rfc3339(copy["run_at"].get<std::string>(), at))
-            return make_error(errc::validation_failed, "run_at must be an RFC 3339 date-time",
-                              {{"errors", {{{"pointer", "/run_at"}, {"detail", "is not an RFC 3339 date-time"}}}}});
-        r.run_at_ms = at;
-    }
+    auto run_at = time_field(copy, "run_at");
+    if (!run_at) return std::move(run_at).error();
+    r.run_at_ms = *run_at;
     r.timeout_ms = ms("timeout_s");
     if (copy.contains("expires_at") && copy.contains("ttl_s"))
         return make_error(errc::validation_failed, "give expires_at or ttl_s, not both",
                           {{"errors", {{{"pointer", "/ttl_s"}, {"detail", "excludes expires_at"}}}}});
-    if (copy.contains("expires_at")) {
-        std::int64_t at = 0;
-        if (!parse_rfc3339(copy["expires_at"].get<std::string>(), at))
-            return make_error(errc::validation_failed, "expires_at must be an RFC 3339 date-time",
-                              {{"errors", {{{"pointer", "/expires_at"}, {"detail", "is not an RFC 3339 date-time"}}}}});
-        r.expires_at_ms = at;
-    }
+    auto expires_at = time_field(copy, "expires_at");
+    if (!expires_at) return std::move(expires_at).error();
+    r.expires_at_ms = *expires_at;
     r.ttl_ms = ms("ttl_s");
     if (copy.contains("max_retries")) r.max_retries = copy["max_retries"].get<int>();
     r.backoff_base_ms = ms("backoff_base_s");

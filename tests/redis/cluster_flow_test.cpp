@@ -11,13 +11,29 @@
 
 using namespace taskstream::testing;
 
+namespace {
+
+/// Two nodes that run tasks, on one Redis, and a client of each.
+struct TwoNodes {
+    TempDir dir;
+    RedisProcess redis{dir.path() / "redis"};
+    std::unique_ptr<ServerProcess> a = node(dir, redis, "a");
+    std::unique_ptr<ServerProcess> b = node(dir, redis, "b");
+    HttpClient on_a{a->port()}, on_b{b->port()};
+};
+
+json keyed(int steps, int interval_ms, const std::string& key) {
+    json body = countdown(steps, interval_ms);
+    body["concurrency_key"] = key;
+    return body;
+}
+
+} // namespace
+
 TEST_CASE("cluster: a kind paused on one node waits on every node while others run - resumed on another, it runs",
           "[redis][cluster]") {
-    TempDir dir;
-    RedisProcess redis(dir.path() / "redis");
-    auto a = node(dir, redis, "a");
-    auto b = node(dir, redis, "b");
-    HttpClient on_a(a->port()), on_b(b->port());
+    TwoNodes nodes;
+    auto& [dir, redis, a, b, on_a, on_b] = nodes;
     REQUIRE(on_a.post_json("/v1/kinds/demo.noop/pause", json::object()).status == 200);
     CHECK(eventually(b->port(), "/v1/kinds/demo.noop", [](const json& k) { return k["paused"] == true; }));
 
@@ -44,16 +60,8 @@ TEST_CASE("cluster: a kind paused on one node waits on every node while others r
 
 TEST_CASE("cluster: one task per concurrency key at once across nodes - other keys run - the next starts when it ends",
           "[redis][cluster]") {
-    TempDir dir;
-    RedisProcess redis(dir.path() / "redis");
-    auto a = node(dir, redis, "a");
-    auto b = node(dir, redis, "b");
-    HttpClient on_a(a->port()), on_b(b->port());
-    auto keyed = [](int steps, int interval_ms, const std::string& key) {
-        json body = countdown(steps, interval_ms);
-        body["concurrency_key"] = key;
-        return body;
-    };
+    TwoNodes nodes;
+    auto& [dir, redis, a, b, on_a, on_b] = nodes;
     // demo.countdown runs one task at a time per key, counted across the cluster.
     const std::string first = create_task(on_a, keyed(1000, 10, "customer 42"))["id"];
     REQUIRE(eventually(a->port(), "/v1/tasks/" + first, [](const json& t) { return t["state"] == "running"; }));

@@ -48,7 +48,10 @@ while not err and j <= #ARGV do
   if name == 'QUEUE' then
     err = wrong(p .. ':task:' .. key, 'hash') or wrong(p .. ':due', 'zset') or wrong(p .. ':qmeta', 'hash') or
           wrong(p .. ':expires', 'zset')
-    local meta = not err and redis.call('HGET', p .. ':qmeta', key)
+    local state = ARGV[j + 3]
+    -- Only an end takes a task out of its group: the group's keys are checked for that alone.
+    local meta = not err and state ~= 'queued' and state ~= 'retrying' and state ~= 'running' and
+                 redis.call('HGET', p .. ':qmeta', key)
     if meta then
       local _, kind, ckey = qmeta(meta)
       err = wrong(group(p, kind, ckey), 'zset') or wrong(p .. ':heads:' .. kind, 'zset') or
@@ -84,9 +87,9 @@ while i <= #ARGV do
         if tonumber(cmd[8] or '0') > 0 then redis.call('ZADD', p .. ':expires', cmd[8], id) end
       end
     elseif state == 'running' then
-      redis.call('ZREM', p .. ':expires', id)  -- started in time
+      if tonumber(cmd[8] or '0') > 0 then redis.call('ZREM', p .. ':expires', id) end  -- started in time
     else
-      redis.call('ZREM', p .. ':expires', id)
+      if tonumber(cmd[8] or '0') > 0 then redis.call('ZREM', p .. ':expires', id) end
       redis.call('HDEL', p .. ':task:' .. id, 'claim')
       redis.call('ZREM', p .. ':due', id)
       local meta = redis.call('HGET', p .. ':qmeta', id)
