@@ -135,7 +135,8 @@ void Executor::work() {
             else wake_.wait(lock);
             continue;
         }
-        if (auto deadline = deadline_of_.find(item->task_id); deadline != deadline_of_.end()) {
+        if (auto deadline = deadline_of_.empty() ? deadline_of_.end() : deadline_of_.find(item->task_id);
+            deadline != deadline_of_.end()) {
             deadlines_.erase(deadline->second);  // it starts (or, past its deadline, ends) now
             deadline_of_.erase(deadline);
         }

@@ -154,19 +154,24 @@ std::set<std::string> RedisWorkQueue::paused_kinds() {
 
 std::vector<QueueLoad> RedisWorkQueue::loads(const std::vector<std::pair<std::string, std::string>>& kind_keys) {
     if (kind_keys.empty()) return {};
-    std::vector<RedisCommand> reads;  // one round trip for a page of tasks
+    std::vector<RedisCommand> reads;  // one round trip for a page of tasks; a key's count only with a key
     for (const auto& [kind, concurrency_key] : kind_keys) {
         reads.push_back({"HGET", key("running:kinds"), kind});
-        reads.push_back({"HGET", key("running:keys:" + kind), concurrency_key});
+        if (!concurrency_key.empty()) reads.push_back({"HGET", key("running:keys:" + kind), concurrency_key});
     }
     auto replies = redis_.exec(std::move(reads));
-    auto count = [](const RedisReply& r) -> std::size_t {
+    auto count = [&replies](std::size_t i) -> std::size_t {
+        const auto& r = replies.at(i);
         if (r.is_error()) throw StoreError("redis running counts: " + r.text);
         return r.type == RedisReply::Type::string ? std::stoull(r.text) : 0;
     };
     std::vector<QueueLoad> out;
-    for (std::size_t i = 0; i + 1 < replies.size(); i += 2)
-        out.push_back({count(replies[i]), kind_keys[i / 2].second.empty() ? 0 : count(replies[i + 1])});
+    std::size_t at = 0;
+    for (const auto& [kind, concurrency_key] : kind_keys) {
+        QueueLoad load{.kind_running = count(at++)};
+        if (!concurrency_key.empty()) load.key_running = count(at++);
+        out.push_back(load);
+    }
     return out;
 }
 
