@@ -46,6 +46,12 @@ struct TaskKind {
     /// Attempts at once per concurrency key (a task's `concurrency_key`; 1: one at a time per
     /// key), across every server; 0: no limit per key. A key at its limit holds up no other.
     std::size_t key_concurrency = 0;
+    /// At most this many starts of the kind per interval, across every server: "100/s",
+    /// "20/m", "1000/h" (N from 1 to 1,000,000); starts are spaced evenly, interval / N
+    /// apart, and tasks wait for their turn (none is dropped). Empty: no rate.
+    std::string rate;
+    /// The same per concurrency key ("1/m": one start a minute per key). Empty: none.
+    std::string key_rate;
     TaskHandler handler;
 };
 

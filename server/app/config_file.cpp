@@ -7,6 +7,7 @@
 #include <toml++/toml.h>
 
 #include "app/options.hpp"
+#include "tasks/start_rate.hpp"
 
 namespace taskstream {
 
@@ -166,7 +167,7 @@ std::string with_config_dir(std::string element, const std::filesystem::path& pa
 CommandSpec command_from(const Reader& r, const toml::table& t) {
     r.only_keys(t, "[[command]]",
                 {"name", "description", "argv", "params", "cwd", "env", "timeout", "max_retries",
-                 "retryable_exit_codes", "concurrency", "key_concurrency", "kill_grace", "ttl"});
+                 "retryable_exit_codes", "concurrency", "key_concurrency", "rate", "key_rate", "kill_grace", "ttl"});
     CommandSpec c;
     c.name = *r.string(t, "[[command]]", "name", true);
     const std::string section = "command '" + c.name + "'";
@@ -200,6 +201,12 @@ CommandSpec command_from(const Reader& r, const toml::table& t) {
     }
     c.concurrency = static_cast<std::size_t>(r.integer(t, section, "concurrency", 0, 0, 1 << 20));
     c.key_concurrency = static_cast<std::size_t>(r.integer(t, section, "key_concurrency", 0, 0, 1 << 20));
+    for (auto [name, rate] : {std::pair{"rate", &c.rate}, std::pair{"key_rate", &c.key_rate}}) {
+        *rate = r.string(t, section, name, false).value_or("");
+        if (t.contains(name) && !parse_start_rate(*rate))
+            r.fail(*t.get(name), section + ": " + name + " '" + *rate +
+                                     "' is not N/s, N/m or N/h (N from 1 to 1000000: at most N starts per interval)");
+    }
     if (t.contains("ttl"))
         c.ttl = std::chrono::duration_cast<std::chrono::seconds>(
             r.duration(t, section, "ttl", std::chrono::hours(1), std::chrono::seconds(1), std::chrono::days(365)));

@@ -67,8 +67,12 @@ int show_task(const std::string& server, const std::string& id, bool json) {
             {"started", time_or_dash(t.started_at)},
             {"finished", time_or_dash(t.finished_at)}};
         if (!t.concurrency_key.empty()) rows.insert(rows.begin() + 6, {"concurrency key", without_controls(t.concurrency_key)});
-        if (const auto waiting = r.json().value("waiting", nlohmann::json::object()); waiting.contains("detail"))
-            rows.insert(rows.begin() + 3, {"waiting", without_controls(waiting["detail"].get<std::string>())});
+        if (const auto waiting = r.json().value("waiting", nlohmann::json::object()); waiting.contains("detail")) {
+            std::string line = waiting["detail"].get<std::string>();
+            if (waiting.value("reason", "") == "rate_limit" && waiting.contains("until"))
+                line += " (next at " + waiting["until"].get<std::string>() + ")";
+            rows.insert(rows.begin() + 3, {"waiting", without_controls(line)});
+        }
         if (t.result) rows.push_back({"result", t.result->dump()});
         if (t.error) rows.push_back({"error", t.error->type + ": " + t.error->message});
         print_table(rows);

@@ -9,6 +9,7 @@
 #include "cli/param_values.hpp"
 #include "cli/progress_line.hpp"
 #include "core/ids.hpp"
+#include "core/text.hpp"
 #include "model/task.hpp"
 
 namespace taskstream::cli {
@@ -60,6 +61,21 @@ int list_tasks(const std::string& server, const ListOptions& o) {
     });
 }
 
+namespace {
+/// "2 at once, 1 per key, 100/s, 1/m per key": what a kind's /v1/kinds entry limits; empty: nothing.
+std::string describe_limits(const nlohmann::json& kind) {
+    std::vector<std::string> parts;
+    if (auto n = kind.value("max_concurrency", 0); n > 0) parts.push_back(std::to_string(n) + " at once");
+    if (auto n = kind.value("key_concurrency", 0); n > 0) parts.push_back(std::to_string(n) + " per key at once");
+    if (kind.contains("rate") && kind["rate"].is_string()) parts.push_back(kind["rate"].get<std::string>() + " starts");
+    if (kind.contains("key_rate") && kind["key_rate"].is_string())
+        parts.push_back(kind["key_rate"].get<std::string>() + " starts per key");
+    std::string out;
+    for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+    return without_controls(out);
+}
+} // namespace
+
 int list_kinds(const std::string& server, bool json) {
     return run_against(server, [json](ApiClient& api) -> asio::awaitable<int> {
         ApiRequest request{.target = "/v1/kinds"};
@@ -73,6 +89,7 @@ int list_kinds(const std::string& server, bool json) {
             std::printf("%s%s", k.value("name", "").c_str(), k.value("paused", false) ? "  [paused]" : "");
             if (auto d = k.value("description", ""); !d.empty()) std::printf("  %s", d.c_str());
             std::printf("\n");
+            if (auto limits = describe_limits(k); !limits.empty()) std::printf("  limits: %s\n", limits.c_str());
             const auto schema = k.value("params_schema", nlohmann::json::object());
             const auto required = schema.value("required", nlohmann::json::array());
             std::vector<std::vector<std::string>> rows;

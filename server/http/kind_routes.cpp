@@ -23,6 +23,8 @@ nlohmann::json kind_json(const TaskKind& k, bool paused) {
               {"ttl_s", k.ttl.count()}}},
             {"max_concurrency", k.max_concurrency},
             {"key_concurrency", k.key_concurrency},
+            {"rate", k.rate.empty() ? nlohmann::json() : nlohmann::json(k.rate)},
+            {"key_rate", k.key_rate.empty() ? nlohmann::json() : nlohmann::json(k.key_rate)},
             {"paused", paused}};
 }
 

@@ -228,6 +228,8 @@ TaskKind make_command_kind(const CommandSpec& spec) {
     kind.max_retries = spec.max_retries;
     kind.max_concurrency = spec.concurrency;
     kind.key_concurrency = spec.key_concurrency;
+    kind.rate = spec.rate;
+    kind.key_rate = spec.key_rate;
     kind.handler = [spec](TaskContext& ctx) { return CommandRun(spec, ctx).run(); };
     return kind;
 }

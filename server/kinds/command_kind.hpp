@@ -39,6 +39,7 @@ struct CommandSpec {
     std::set<int> retryable_exit_codes;
     std::size_t concurrency = 0;              // 0: no limit of its own
     std::size_t key_concurrency = 0;          // per concurrency key; 0: no limit per key
+    std::string rate, key_rate;               // start rates, "100/s" (TaskKind::rate); empty: none
     std::chrono::milliseconds kill_grace{5000};
 };
 

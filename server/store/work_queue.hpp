@@ -5,7 +5,10 @@
 // or retrying, so a committed task is never lost between store and queue.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -20,19 +23,32 @@ struct QueueClaim {
 };
 
 /// A kind this server can run, and at most how many of its attempts may run at once
-/// across the cluster, in all and per concurrency key (0: no limit).
+/// across the cluster, in all and per concurrency key (0: no limit); and the least time
+/// between two of its starts, in all and per key (its start rates; 0: none).
 struct KindLimit {
     std::string kind;
     std::size_t limit = 0;
     std::size_t key_limit = 0;
+    std::chrono::microseconds spacing{0};
+    std::chrono::microseconds key_spacing{0};
     bool operator==(const KindLimit&) const = default;
 };
 using KindLimits = std::vector<KindLimit>;
 
-/// What runs now of a kind, and of one of its concurrency keys.
+/// What runs now of a kind, and of one of its concurrency keys; and when their start
+/// rates let the next one start (ms since the epoch; 0 or past: now).
 struct QueueLoad {
     std::size_t kind_running = 0;
     std::size_t key_running = 0;
+    std::int64_t kind_next_start_ms = 0;
+    std::int64_t key_next_start_ms = 0;
+};
+
+/// What a claim took, and — when a kind or key held back only by its start rate has
+/// tasks waiting — how long until the first of them may start (claim again then).
+struct Claimed {
+    std::vector<QueueClaim> claims;
+    std::optional<std::chrono::milliseconds> rate_wait;
 };
 
 class WorkQueue {
@@ -41,9 +57,10 @@ public:
 
     /// Takes up to `max` due tasks of the kinds in `kinds` (none while the cluster is
     /// paused, none of a paused kind), best first: the highest priority, raised by one
-    /// per aging step waited, skipping kinds and concurrency keys at their limit (which
-    /// hold up nothing else). Each comes with a lease this server must renew. Throws StoreError.
-    virtual std::vector<QueueClaim> claim(std::size_t max, const KindLimits& kinds) = 0;
+    /// per aging step waited, skipping kinds and concurrency keys at their limit or whose
+    /// start rate says not yet (which hold up nothing else). Each comes with a lease this
+    /// server must renew. Throws StoreError.
+    virtual Claimed claim(std::size_t max, const KindLimits& kinds) = 0;
     /// Renews the leases of `entries`; returns those this server no longer holds
     /// (another one reclaimed them: this server must let the attempt go). Throws StoreError.
     virtual std::vector<std::string> renew(const std::vector<std::string>& entries) = 0;

@@ -1,6 +1,7 @@
 #include "tasks/cluster_dispatcher.hpp"
 
 #include "core/clock.hpp"
+#include "tasks/kind_limits.hpp"
 #include "tasks/recovery.hpp"
 #include "tasks/transitions.hpp"
 
@@ -27,8 +28,14 @@ void ClusterDispatcher::start() {
     }
     if (!options_.claims) return;
     KindLimits kinds;
-    for (const TaskKind* kind : parts_.kinds.all())
-        kinds.push_back({kind->name, kind->max_concurrency, kind->key_concurrency});
+    for (const TaskKind* kind : parts_.kinds.all()) {
+        kinds.push_back(dispatch_limits(*kind));
+        // The claim script spaces starts across the cluster; spacing them here again
+        // would only delay what was claimed.
+        auto here = kinds.back();
+        here.spacing = here.key_spacing = std::chrono::microseconds(0);
+        parts_.executor.set_kind_limit(here);
+    }
     ClusterWorker::Hooks hooks{.free_slots = [this] { return free_slots(); },
                                .take = [this](const std::string& id, bool reclaimed) { return take_claim(id, reclaimed); },
                                .lost = [this](const std::string& id) { lost_claim(id); },

@@ -1,5 +1,7 @@
 #include "tasks/cluster_worker.hpp"
 
+#include <algorithm>
+
 #include "core/thread_name.hpp"
 #include "store/store.hpp"
 
@@ -81,11 +83,14 @@ void ClusterWorker::run() {
     auto next_renew = Clock::now() + options_.lease / 3;
     auto next_reclaim = Clock::now();
     bool own_taken = false;
+    std::optional<Clock::time_point> rate_due;  // a task held back by its start rate may start then
     for (;;) {
         bool claiming;
         {
+            auto wait = std::chrono::duration_cast<Clock::duration>(options_.poll);
+            if (rate_due) wait = std::clamp(*rate_due - Clock::now(), Clock::duration::zero(), wait);
             std::unique_lock lock(mutex_);
-            wake_.wait_for(lock, options_.poll, [&] { return woken_ || stopping_; });
+            wake_.wait_for(lock, wait, [&] { return woken_ || stopping_; });
             woken_ = false;
             claiming = claiming_ && !stopping_;
         }
@@ -108,7 +113,10 @@ void ClusterWorker::run() {
                     take_all(queue_.reclaim(hooks_.free_slots()), true);
                     next_reclaim = Clock::now() + options_.lease / 2;
                 }
-                take_all(queue_.claim(hooks_.free_slots(), kinds_), false);
+                auto claimed = queue_.claim(hooks_.free_slots(), kinds_);
+                rate_due.reset();
+                if (claimed.rate_wait) rate_due = Clock::now() + *claimed.rate_wait;
+                take_all(std::move(claimed.claims), false);
                 if (hooks_.expired)
                     for (const auto& id : queue_.take_expired(kExpiriesPerPoll)) hooks_.expired(id);
             }

@@ -7,7 +7,9 @@
 // pick O(log n): per kind, the heads of its groups whose key has room; across
 // kinds, the best head of each kind that is not paused and has room. A group or
 // kind at its limit leaves its level and returns when an attempt of it ends, so
-// it is never looked at meanwhile. Not thread-safe: the Executor holds its lock.
+// it is never looked at meanwhile; one whose start rate says not yet (start_rate.hpp)
+// leaves it until then, in a set ordered by that time. Not thread-safe: the
+// Executor holds its lock.
 #pragma once
 
 #include <chrono>
@@ -16,6 +18,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 
 #include "store/work_queue.hpp"
@@ -34,12 +37,17 @@ class DispatchQueue {
 public:
     explicit DispatchQueue(std::chrono::milliseconds aging_step) : aging_step_(aging_step) {}
 
-    void set_limits(const std::string& kind, std::size_t limit, std::size_t key_limit);
+    using Clock = std::chrono::system_clock;
+
+    void set_limits(const KindLimit& limits);
     void set_paused(const std::string& kind, bool paused);
 
     void push(DispatchItem item);
-    /// The best attempt that may start now, counted as running; nullopt when none may.
-    std::optional<DispatchItem> pop();
+    /// The best attempt that may start at `now`, counted as running (and as a start, for
+    /// its rates); nullopt when none may.
+    std::optional<DispatchItem> pop(Clock::time_point now);
+    /// When a kind or key held back by its start rate may start next; nullopt: none is.
+    std::optional<Clock::time_point> next_rate_start() const;
     /// An attempt pop() gave has ended: its kind's and key's slots are free.
     void finished(const DispatchItem& item);
 
@@ -53,13 +61,18 @@ private:
         std::map<Score, DispatchItem> items;
         std::size_t running = 0;
         std::optional<Score> listed;  // its head's entry in its kind's heads
+        std::int64_t next_start_us = 0;          // its key's rate: no start before then
+        std::optional<std::int64_t> rate_held;   // its entry in key_rate_waits_
     };
     struct Kind {
         std::size_t limit = 0, key_limit = 0, running = 0;
+        std::int64_t spacing_us = 0, key_spacing_us = 0;  // its start rates; 0: none
+        std::int64_t next_start_us = 0;
         bool paused = false;
         std::unordered_map<std::string, Group> groups;  // by key
         std::set<std::pair<Score, std::string>> heads;  // groups that may start, by their head
         std::optional<Score> listed;                    // its best head's entry in heads_
+        std::optional<std::int64_t> rate_held;          // its entry in kind_rate_waits_
     };
 
     /// Lists (or unlists) the group's head in its kind, as its items and room say, then the kind.
@@ -69,6 +82,10 @@ private:
     std::chrono::milliseconds aging_step_;
     std::unordered_map<std::string, Kind> kinds_;
     std::set<std::pair<Score, std::string>> heads_;  // kinds that may start, by their best head
+    // Held back by a start rate until the time (µs since the epoch): kinds, and (kind, key) groups.
+    std::set<std::pair<std::int64_t, std::string>> kind_rate_waits_;
+    std::set<std::tuple<std::int64_t, std::string, std::string>> key_rate_waits_;
+    std::int64_t now_us_ = 0;  // the last pop's time: what a rate is compared with
     std::uint64_t arrivals_ = 0;
     std::size_t size_ = 0;
 };

@@ -4,6 +4,7 @@
 
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
+#include "tasks/kind_limits.hpp"
 #include "tasks/transitions.hpp"
 
 namespace taskstream {
@@ -35,8 +36,7 @@ Engine::Engine(const KindRegistry& kinds, Store& store, Journal& journal, Stream
                                    .queue_bound = options.max_active_tasks,
                                    .aging_step = options.aging_step},
                 [this](const std::string& id) { runner_.run(id); }) {
-    for (const TaskKind* kind : kinds_.all())
-        executor_.set_kind_limit(kind->name, kind->max_concurrency, kind->key_concurrency);
+    for (const TaskKind* kind : kinds_.all()) executor_.set_kind_limit(dispatch_limits(*kind));
     dispatcher_ = dispatch(dispatch_parts());
 }
 

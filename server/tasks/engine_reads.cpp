@@ -69,6 +69,8 @@ std::vector<std::optional<Waiting>> Engine::waiting(const std::vector<Task>& tas
         if (const TaskKind* kind = kinds_.find(t.kind)) {
             facts.kind_limit = kind->max_concurrency;
             facts.key_limit = kind->key_concurrency;
+            facts.rate = kind->rate;
+            facts.key_rate = kind->key_rate;
         }
         if (next < asked_for.size() && asked_for[next] == i && next < loads.size()) facts.load = loads[next++];
         out[i] = waiting_reason(t, facts);

@@ -12,9 +12,9 @@ Executor::Executor(Options options, RunAttempt run)
 
 Executor::~Executor() { stop(); }
 
-void Executor::set_kind_limit(const std::string& kind, std::size_t limit, std::size_t key_limit) {
+void Executor::set_kind_limit(const KindLimit& limits) {
     std::lock_guard lock(mutex_);
-    ready_.set_limits(kind, limit, key_limit);
+    ready_.set_limits(limits);
 }
 
 void Executor::start() {
@@ -124,12 +124,13 @@ void Executor::work() {
             continue;
         }
         promote_due(now);
-        auto item = paused_ ? std::nullopt : ready_.pop();
+        auto item = paused_ ? std::nullopt : ready_.pop(now);
         if (!item) {
             // A copy: wait_until reads its deadline again after waking, and by then
             // another worker may have taken (and freed) that entry.
             std::optional<Clock::time_point> due;
             if (!delayed_.empty() && !paused_) due = delayed_.begin()->first;
+            if (auto rate = ready_.next_rate_start(); rate && !paused_ && (!due || *rate < *due)) due = rate;
             if (!deadlines_.empty() && (!due || deadlines_.begin()->first < *due)) due = deadlines_.begin()->first;
             if (due) wake_.wait_until(lock, *due);
             else wake_.wait(lock);

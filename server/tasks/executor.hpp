@@ -2,8 +2,8 @@
 // threads. It picks fairly: by priority, raised by the time an item has
 // waited (aging, so that low priorities are never starved), and never a kind
 // that is paused or at its concurrency limit, nor a concurrency key at its
-// limit — which holds up no other key and no other kind. Work with a start
-// time waits until it is due. A pick is O(log n) whatever waits: only the
+// limit or held back by its start rate — which holds up no other key and no
+// other kind. Work with a start time waits until it is due. A pick is O(log n) whatever waits: only the
 // heads of the (kind, key) groups that may start compete (dispatch_queue).
 #pragma once
 
@@ -38,9 +38,9 @@ public:
     Executor(Options options, RunAttempt run);
     ~Executor();
 
-    /// At most `limit` attempts of `kind` at once, and `key_limit` per concurrency key
-    /// (0: no limit). Before start().
-    void set_kind_limit(const std::string& kind, std::size_t limit, std::size_t key_limit = 0);
+    /// A kind's limits: attempts at once, in all and per concurrency key, and its start
+    /// rates (work_queue.hpp). Before start().
+    void set_kind_limit(const KindLimit& limits);
 
     void start();
     /// Stops taking work and joins the workers once their current attempts end.

@@ -4,6 +4,7 @@
 
 #include "taskstream/task_kind.hpp"
 #include "tasks/schema_validator.hpp"
+#include "tasks/start_rate.hpp"
 
 namespace taskstream {
 namespace {
@@ -21,6 +22,10 @@ void KindRegistry::add(TaskKind kind) {
     if (!is_valid_kind_name(kind.name)) throw std::invalid_argument("bad task kind name: '" + kind.name + "'");
     if (!kind.handler) throw std::invalid_argument("task kind '" + kind.name + "' has no handler");
     if (kind.max_retries < 0) throw std::invalid_argument("task kind '" + kind.name + "': max_retries < 0");
+    for (const auto* rate : {&kind.rate, &kind.key_rate})
+        if (!rate->empty() && !parse_start_rate(*rate))
+            throw std::invalid_argument("task kind '" + kind.name + "': rate '" + *rate +
+                                        "' is not N/s, N/m or N/h with N from 1 to 1000000");
     if (auto problems = check_schema(kind.params_schema); !problems.empty())
         throw std::invalid_argument("task kind '" + kind.name + "': " + problems.front());
     const auto properties = kind.params_schema.value("properties", nlohmann::json::object());

@@ -15,21 +15,23 @@
 namespace taskstream {
 
 struct Waiting {
-    std::string reason;      // scheduled, paused, kind_paused, key_limit, kind_limit, workers_busy
+    std::string reason;      // scheduled, paused, kind_paused, key_limit, kind_limit, rate_limit, workers_busy
     std::string detail;      // a sentence for a person
-    std::int64_t until = 0;  // ms since the epoch when known (scheduled), else 0
+    std::int64_t until = 0;  // ms since the epoch when known (scheduled, rate_limit), else 0
 };
 
 struct WaitingFacts {
     bool paused = false;       // the whole queue (POST /v1/admin/pause)
     bool kind_paused = false;  // the task's kind
     std::size_t kind_limit = 0, key_limit = 0;  // 0: none
+    std::string rate, key_rate;                 // the kind's start rates ("100/s"); empty: none
     QueueLoad load;
     std::int64_t now_ms = 0;
 };
 
 /// Nullopt for a task that does not wait (running, or finished). The first reason that
-/// holds, in the order a start is refused: not due, paused, kind paused, key full, kind full.
+/// holds, in the order a start is refused: not due, paused, kind paused, key full, kind
+/// full, the key's rate, the kind's rate.
 std::optional<Waiting> waiting_reason(const Task& task, const WaitingFacts& facts);
 
 nlohmann::json to_json(const Waiting& waiting);

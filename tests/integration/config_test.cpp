@@ -51,6 +51,9 @@ TEST_CASE("config: each mistake in a file is refused at start with the file, the
         {"trusted-proxies = [\"10.0.0.0/33\"]\n", ":1: trusted-proxies: --trusted-proxies: '10.0.0.0/33' is not an address/prefix"},
         {"config = \"other.toml\"\n", ":1: a config file cannot name another"},
         {"[[command]]\nname = \"a\"\nargv = [\"true\"]\nkill_grace = \"soon\"\n", ":4: command 'a': kill_grace must be a duration"},
+        {"[[command]]\nname = \"a\"\nargv = [\"true\"]\nrate = \"5/d\"\n",
+         ":4: command 'a': rate '5/d' is not N/s, N/m or N/h (N from 1 to 1000000: at most N starts per interval)"},
+        {"[[command]]\nname = \"a\"\nargv = [\"true\"]\nkey_rate = \"0/s\"\n", ":4: command 'a': key_rate '0/s' is not"},
         {"[[schedule]]\nkind = \"nope\"\nevery = \"1h\"\n", ": schedule 'nope#0' names kind 'nope', which is not registered"},
         // A placeholder a task may leave out: every such task would fail before its program ran.
         {"[[command]]\nname = \"a\"\nargv = [\"echo\", \"{who}\"]\n[command.params.properties.who]\ntype = \"string\"\n",

@@ -1,11 +1,15 @@
 // Flow control on several real servers on one real Redis: a kind paused on one
 // server is paused on every server (and on one started later), its tasks wait
 // while other kinds run, and a resume on any server lets them run; a concurrency
-// key's limit holds across servers without holding up other keys; a start deadline
-// ends a task once, whichever server gets to it.
+// key's limit holds across servers without holding up other keys; a kind's start
+// rate spaces its starts whichever server claims them; a start deadline ends a task
+// once, whichever server gets to it.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <fstream>
+
+#include "core/clock.hpp"
 
 #include "cluster_nodes.hpp"
 
@@ -84,6 +88,30 @@ TEST_CASE("cluster: one task per concurrency key at once across nodes - other ke
     }
     std::sort(runs.begin(), runs.end());
     for (std::size_t i = 1; i < runs.size(); ++i) CHECK(runs[i].first > runs[i - 1].second);
+}
+
+TEST_CASE("cluster: a kind's start rate spaces its starts across three nodes", "[redis][cluster]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    const auto config = (dir.path() / "rated.toml").string();
+    std::ofstream(config) << "[[command]]\nname = \"rated.quarter\"\nargv = [\"true\"]\nrate = \"4/s\"\n";
+    std::vector<std::unique_ptr<ServerProcess>> nodes;
+    for (const auto* name : {"a", "b", "c"}) nodes.push_back(node(dir, redis, name, {"--config", config}));
+    std::vector<std::unique_ptr<HttpClient>> clients;
+    for (const auto& n : nodes) clients.push_back(std::make_unique<HttpClient>(n->port()));
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < 8; ++i) ids.push_back(create_task(*clients[i % 3], {{"kind", "rated.quarter"}})["id"]);
+    std::vector<std::int64_t> starts;
+    for (const auto& id : ids) {
+        REQUIRE(is_state(task_events(nodes[0]->port(), id).back(), "succeeded"));
+        std::int64_t ms = 0;
+        REQUIRE(taskstream::parse_rfc3339(clients[1]->get("/v1/tasks/" + id).json()["started_at"].get<std::string>(), ms));
+        starts.push_back(ms);
+    }
+    std::sort(starts.begin(), starts.end());
+    // 250 ms apart, whichever node claimed (a start's record lags its claim by a little).
+    for (std::size_t i = 1; i < starts.size(); ++i) CHECK(starts[i] - starts[i - 1] >= 150);
+    CHECK(starts.back() - starts.front() >= 7 * 250 - 100);
 }
 
 TEST_CASE("cluster: tasks past their start deadline end expired exactly once, whichever node sweeps", "[redis][cluster]") {

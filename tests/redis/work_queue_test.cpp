@@ -19,6 +19,7 @@ using taskstream::testing::TempDir;
 using taskstream::testing::check_claims_and_leases;
 using taskstream::testing::check_concurrency_keys;
 using taskstream::testing::check_kind_pause;
+using taskstream::testing::check_start_rates;
 using taskstream::testing::check_take_expired;
 using taskstream::testing::check_limits_pause_and_withdraw;
 using taskstream::testing::check_store_ids_and_feed;
@@ -83,6 +84,13 @@ TEST_CASE("redis queue: a concurrency key at its limit holds up no other key, on
     RedisProcess redis(dir.path() / "redis");
     Node a(redis, "a"), b(redis, "b");
     check_concurrency_keys(a.side, b.side);
+}
+
+TEST_CASE("redis queue: start rates space a kind's and a key's starts across servers", "[redis]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    Node a(redis, "a"), b(redis, "b");
+    check_start_rates(a.side, b.side);
 }
 
 TEST_CASE("redis queue: a task past its start deadline is handed to one server to end", "[redis]") {

@@ -31,6 +31,10 @@
 //                                 kind's key limit, by their head's score (what a claim compares)
 //   P:running:keys:<kind>  hash   concurrency key -> attempts claimed and not released
 //   P:key-limits           hash   kind -> its key_concurrency (written by the servers that run it)
+//   P:rate:kinds           hash   kind -> when its rate lets its next start (ms): the claim's GCRA state
+//   P:rate:keys:<kind>     zset   concurrency key -> the same per key (past times trimmed by claims)
+//   P:rate:waiting:<kind>  zset   keys with due tasks held out of P:heads:<kind> by their rate, by when
+//                                 it lets them start (a claim puts them back then)
 //   P:expires              zset   waiting task ids with a start deadline, by it (ms): a server takes
 //                                 those past it that none has claimed and ends them expired
 //   P:claims               stream one entry per attempt taken by a server; the consumer group

@@ -17,6 +17,10 @@ namespace taskstream {
 // it has tasks and its key runs fewer than the kind's key limit (P:key-limits);
 // called after anything that changes either, so a claim only ever looks at the
 // first head of P:heads:<kind> — a key at its limit is not there to hold anything up.
+// A key whose start rate says not yet (P:rate:keys:<kind> scores when it may start
+// next) waits in P:rate:waiting:<kind> instead, until a claim puts it back then.
+// Rates are GCRA without a burst (tasks/start_rate.hpp): a start moves the kind's or
+// key's next start to max(it, now) + spacing.
 inline constexpr const char* kQueueLua = R"lua(
 local function qmeta(meta)
   return string.match(meta, '^(%S+) (%S+) ?(.*)$')
@@ -25,29 +29,50 @@ local function group(p, kind, key)
   if key == '' then return p .. ':ready:' .. kind end
   return p .. ':ready:' .. kind .. ':key:' .. redis.sha1hex(key)
 end
+local clock
+local function now_ms()
+  if not clock then
+    local t = redis.call('TIME')
+    clock = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+  end
+  return clock
+end
 local function relist(p, kind, key)
   if key == '' then return end
+  local heads = p .. ':heads:' .. kind
   local head = redis.call('ZRANGE', group(p, kind, key), 0, 0, 'WITHSCORES')
+  if #head == 0 then
+    redis.call('ZREM', heads, key)
+    return
+  end
+  local next_start = redis.call('ZSCORE', p .. ':rate:keys:' .. kind, key)
+  if next_start and tonumber(next_start) > now_ms() then
+    redis.call('ZREM', heads, key)
+    redis.call('ZADD', p .. ':rate:waiting:' .. kind, next_start, key)
+    return
+  end
   local limit = tonumber(redis.call('HGET', p .. ':key-limits', kind) or '0')
   local running = tonumber(redis.call('HGET', p .. ':running:keys:' .. kind, key) or '0')
-  if #head == 2 and (limit == 0 or running < limit) then
-    redis.call('ZADD', p .. ':heads:' .. kind, head[2], key)
+  if limit == 0 or running < limit then
+    redis.call('ZADD', heads, head[2], key)
   else
-    redis.call('ZREM', p .. ':heads:' .. kind, key)
+    redis.call('ZREM', heads, key)
   end
 end
 )lua";
 
-// ARGV: prefix, node, max, aging step (ms), then kind and limit pairs. Moves what is
-// due from P:due to its group first, so the claim sees every task that may run now.
-// Then only the kinds that may start (not paused, below their limit) compete, each
-// with the better of its unkeyed head and its first keyed group's head: a few
-// ZRANGEs per kind and per claim, whatever waits behind a paused or full kind or key.
+// ARGV: prefix, node, max, aging step (ms), then per kind: its name, limit, spacing
+// and key spacing (ms; 0: no rate). Moves what is due from P:due to its group first,
+// and the keys whose rate lets them start back among the heads, so the claim sees
+// every task that may run now. Then only the kinds that may start (not paused, below
+// their limit, their rate's time come) compete, each with the better of its unkeyed
+// head and its first keyed group's head: a few ZRANGEs per kind and per claim,
+// whatever waits behind a paused or full kind or key. Returns {entry, id, …} and the
+// ms until a kind or key held back by its rate may start (-1: none is).
 inline const std::string kClaimScript = std::string(kQueueLua) + R"lua(
 local p, node, max, aging = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-if redis.call('EXISTS', p .. ':paused') == 1 then return {} end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if redis.call('EXISTS', p .. ':paused') == 1 then return {{}, -1} end
+local now = now_ms()
 local due = redis.call('ZRANGEBYSCORE', p .. ':due', '-inf', now, 'WITHSCORES', 'LIMIT', 0, 1000)
 for i = 1, #due, 2 do
   local id = due[i]
@@ -59,9 +84,11 @@ for i = 1, #due, 2 do
     relist(p, kind, key)
   end
 end
+local wake
+local function rate_wait(at) if not wake or at < wake then wake = at end end
 local paused = {}
 for _, kind in ipairs(redis.call('SMEMBERS', p .. ':paused:kinds')) do paused[kind] = true end
-local room, best = {}, {}
+local room, best, spacing, key_spacing = {}, {}, {}, {}
 -- best[kind] = {score, id, key}: the task of the kind to run next, if any may.
 local function candidate(kind)
   local c
@@ -75,14 +102,28 @@ local function candidate(kind)
   end
   best[kind] = c
 end
-for i = 5, #ARGV, 2 do
+for i = 5, #ARGV, 4 do
   local kind, limit = ARGV[i], tonumber(ARGV[i + 1])
+  spacing[kind], key_spacing[kind] = tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
+  if key_spacing[kind] > 0 then
+    local waiting = p .. ':rate:waiting:' .. kind
+    redis.call('ZREMRANGEBYSCORE', p .. ':rate:keys:' .. kind, '-inf', now)  -- past times say nothing
+    for _, key in ipairs(redis.call('ZRANGEBYSCORE', waiting, '-inf', now, 'LIMIT', 0, 1000)) do
+      redis.call('ZREM', waiting, key)
+      relist(p, kind, key)
+    end
+  end
   if not paused[kind] then
     local left = max
     if limit > 0 then left = limit - tonumber(redis.call('HGET', p .. ':running:kinds', kind) or '0') end
     if left > 0 then
       room[kind] = left
       candidate(kind)
+      local next_start = tonumber(redis.call('HGET', p .. ':rate:kinds', kind) or '0')
+      if best[kind] and next_start > now then
+        best[kind] = nil
+        rate_wait(next_start)
+      end
     end
   end
 end
@@ -98,7 +139,19 @@ while #out < 2 * max do
   redis.call('ZREM', group(p, pick, key), id)
   redis.call('HDEL', p .. ':qmeta', id)
   redis.call('HINCRBY', p .. ':running:kinds', pick, 1)
+  local rated = false
+  if spacing[pick] > 0 then
+    local next_start = math.max(tonumber(redis.call('HGET', p .. ':rate:kinds', pick) or '0'), now) + spacing[pick]
+    redis.call('HSET', p .. ':rate:kinds', pick, string.format('%.3f', next_start))
+    rate_wait(next_start)
+    rated = true
+  end
   if key ~= '' then
+    if key_spacing[pick] > 0 then
+      local keys = p .. ':rate:keys:' .. pick
+      local next_start = math.max(tonumber(redis.call('ZSCORE', keys, key) or '0'), now) + key_spacing[pick]
+      redis.call('ZADD', keys, string.format('%.3f', next_start), key)
+    end
     redis.call('HINCRBY', p .. ':running:keys:' .. pick, key, 1)
     relist(p, pick, key)
   end
@@ -109,9 +162,15 @@ while #out < 2 * max do
   out[#out + 1] = entry
   out[#out + 1] = id
   room[pick] = room[pick] - 1
-  if room[pick] > 0 then candidate(pick) else best[pick] = nil end
+  if room[pick] > 0 and not rated then candidate(pick) else best[pick] = nil end
 end
-return out
+for kind, s in pairs(key_spacing) do
+  if s > 0 then
+    local first = redis.call('ZRANGE', p .. ':rate:waiting:' .. kind, 0, 0, 'WITHSCORES')
+    if #first == 2 then rate_wait(tonumber(first[2])) end
+  end
+end
+return {out, wake and math.ceil(wake - now) or -1}
 )lua";
 
 // ARGV: prefix, node, entries. Renews the ones this node still holds; returns the others.

@@ -1,5 +1,7 @@
 #include "store/redis/redis_work_queue.hpp"
 
+#include <cmath>
+
 #include "store/redis/redis_keys.hpp"
 #include "store/redis/redis_queue_scripts.hpp"
 #include "store/store.hpp"
@@ -57,7 +59,16 @@ void RedisWorkQueue::record_key_limits(const KindLimits& kinds) {
     key_limits_sent_ = kinds;
 }
 
-std::vector<QueueClaim> RedisWorkQueue::claim(std::size_t max, const KindLimits& kinds) {
+namespace {
+/// A rate's spacing in ms with its fraction ("333.334"), as the claim script takes it.
+std::string millis_text(std::chrono::microseconds spacing) {
+    const auto us = spacing.count();
+    std::string fraction = std::to_string(1000 + us % 1000).substr(1);
+    return std::to_string(us / 1000) + "." + fraction;
+}
+} // namespace
+
+Claimed RedisWorkQueue::claim(std::size_t max, const KindLimits& kinds) {
     if (max == 0 || kinds.empty()) return {};
     record_key_limits(kinds);
     RedisCommand eval{"EVAL", kClaimScript, "0", prefix_, options_.node, std::to_string(max),
@@ -65,10 +76,15 @@ std::vector<QueueClaim> RedisWorkQueue::claim(std::size_t max, const KindLimits&
     for (const auto& k : kinds) {
         eval.push_back(k.kind);
         eval.push_back(std::to_string(k.limit));
+        eval.push_back(millis_text(k.spacing));
+        eval.push_back(millis_text(k.key_spacing));
     }
     auto r = run(std::move(eval), "claim");
-    std::vector<QueueClaim> out;
-    for (std::size_t i = 0; i + 1 < r.items.size(); i += 2) out.push_back({r.items[i].text, r.items[i + 1].text});
+    if (r.items.size() != 2) throw StoreError("redis claim: an answer of an unexpected shape");
+    Claimed out;
+    const auto& taken = r.items[0].items;
+    for (std::size_t i = 0; i + 1 < taken.size(); i += 2) out.claims.push_back({taken[i].text, taken[i + 1].text});
+    if (r.items[1].integer >= 0) out.rate_wait = std::chrono::milliseconds(r.items[1].integer);
     return out;
 }
 
@@ -154,22 +170,30 @@ std::set<std::string> RedisWorkQueue::paused_kinds() {
 
 std::vector<QueueLoad> RedisWorkQueue::loads(const std::vector<std::pair<std::string, std::string>>& kind_keys) {
     if (kind_keys.empty()) return {};
-    std::vector<RedisCommand> reads;  // one round trip for a page of tasks; a key's count only with a key
+    // One round trip for a page of tasks; a key's count and rate only with a key.
+    std::vector<RedisCommand> reads;
     for (const auto& [kind, concurrency_key] : kind_keys) {
         reads.push_back({"HGET", key("running:kinds"), kind});
-        if (!concurrency_key.empty()) reads.push_back({"HGET", key("running:keys:" + kind), concurrency_key});
+        reads.push_back({"HGET", key("rate:kinds"), kind});
+        if (concurrency_key.empty()) continue;
+        reads.push_back({"HGET", key("running:keys:" + kind), concurrency_key});
+        reads.push_back({"ZSCORE", key("rate:keys:" + kind), concurrency_key});
     }
     auto replies = redis_.exec(std::move(reads));
-    auto count = [&replies](std::size_t i) -> std::size_t {
+    auto number = [&replies](std::size_t i) -> double {  // a count, or a time in ms with its fraction
         const auto& r = replies.at(i);
         if (r.is_error()) throw StoreError("redis running counts: " + r.text);
-        return r.type == RedisReply::Type::string ? std::stoull(r.text) : 0;
+        return r.type == RedisReply::Type::string ? std::stod(r.text) : 0;
     };
     std::vector<QueueLoad> out;
     std::size_t at = 0;
     for (const auto& [kind, concurrency_key] : kind_keys) {
-        QueueLoad load{.kind_running = count(at++)};
-        if (!concurrency_key.empty()) load.key_running = count(at++);
+        QueueLoad load{.kind_running = static_cast<std::size_t>(number(at++)),
+                       .kind_next_start_ms = static_cast<std::int64_t>(std::ceil(number(at++)))};
+        if (!concurrency_key.empty()) {
+            load.key_running = static_cast<std::size_t>(number(at++));
+            load.key_next_start_ms = static_cast<std::int64_t>(std::ceil(number(at++)));
+        }
         out.push_back(load);
     }
     return out;

@@ -34,7 +34,7 @@ public:
     /// Makes the consumer group if it is not there yet. Throws StoreError.
     RedisWorkQueue(RedisConnection& redis, std::string prefix, Options options);
 
-    std::vector<QueueClaim> claim(std::size_t max, const KindLimits& kinds) override;
+    Claimed claim(std::size_t max, const KindLimits& kinds) override;
     std::vector<std::string> renew(const std::vector<std::string>& entries) override;
     bool release(const std::string& entry) override;
     std::vector<QueueClaim> reclaim(std::size_t max) override;

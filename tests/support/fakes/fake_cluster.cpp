@@ -90,12 +90,21 @@ QueueClaim FakeCluster::lease_locked(const std::string& node, const std::string&
     return QueueClaim{entry, task_id};
 }
 
-std::vector<QueueClaim> FakeCluster::claim(const std::string& node, std::size_t max, const KindLimits& kinds) {
+Claimed FakeCluster::claim(const std::string& node, std::size_t max, const KindLimits& kinds) {
     std::lock_guard lock(mutex_);
     ++claim_calls_;
-    std::vector<QueueClaim> claims;
-    if (paused_) return claims;
+    Claimed claimed;
+    auto& claims = claimed.claims;
+    if (paused_) return claimed;
     const std::int64_t now = now_ms();
+    const std::int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch()).count();
+    std::optional<std::int64_t> held_until;  // the first time a rate lets a held task start
+    auto held = [&](std::int64_t next_start_us) {
+        if (next_start_us <= now_us) return false;
+        if (!held_until || next_start_us < *held_until) held_until = next_start_us;
+        return true;
+    };
     // Best first: the highest priority, then the first queued.
     std::vector<std::pair<std::string, Waiting>> due;
     for (const auto& [id, w] : waiting_)
@@ -115,10 +124,18 @@ std::vector<QueueClaim> FakeCluster::claim(const std::string& node, std::size_t 
             return l.second.kind == w.kind && l.second.key == w.key;
         });
         if (!w.key.empty() && kind->key_limit > 0 && static_cast<std::size_t>(running_key) >= kind->key_limit) continue;
+        // Rates as GCRA without a burst: a start moves the next one to max(it, now) + spacing.
+        std::int64_t& kind_next = kind_next_start_us_[w.kind];
+        std::int64_t& key_next = key_next_start_us_[{w.kind, w.key}];
+        if (kind->spacing.count() > 0 && held(kind_next)) continue;
+        if (!w.key.empty() && kind->key_spacing.count() > 0 && held(key_next)) continue;
+        if (kind->spacing.count() > 0) kind_next = std::max(kind_next, now_us) + kind->spacing.count();
+        if (!w.key.empty() && kind->key_spacing.count() > 0) key_next = std::max(key_next, now_us) + kind->key_spacing.count();
         claims.push_back(lease_locked(node, id, w.kind, w.order, w.key));
         waiting_.erase(id);
     }
-    return claims;
+    if (held_until) claimed.rate_wait = std::chrono::milliseconds((*held_until - now_us + 999) / 1000);
+    return claimed;
 }
 
 std::vector<std::string> FakeCluster::renew(const std::string& node, const std::vector<std::string>& entries) {
@@ -215,6 +232,10 @@ std::vector<QueueLoad> FakeCluster::loads(const std::vector<std::pair<std::strin
     std::vector<QueueLoad> out;
     for (const auto& [kind, key] : kind_keys) {
         QueueLoad load;
+        if (auto next = kind_next_start_us_.find(kind); next != kind_next_start_us_.end())
+            load.kind_next_start_ms = (next->second + 999) / 1000;
+        if (auto next = key_next_start_us_.find({kind, key}); !key.empty() && next != key_next_start_us_.end())
+            load.key_next_start_ms = (next->second + 999) / 1000;
         for (const auto& [entry, lease] : leases_) {
             if (lease.kind != kind) continue;
             ++load.kind_running;

@@ -52,7 +52,7 @@ public:
     bool waiting_contains(const std::string& task_id) const;
 
     // The WorkQueue side, for one node (FakeWorkQueue).
-    std::vector<QueueClaim> claim(const std::string& node, std::size_t max, const KindLimits& kinds);
+    Claimed claim(const std::string& node, std::size_t max, const KindLimits& kinds);
     std::vector<std::string> renew(const std::string& node, const std::vector<std::string>& entries);
     bool release(const std::string& node, const std::string& entry);
     std::vector<QueueClaim> reclaim(const std::string& node, std::size_t max, bool own);
@@ -104,6 +104,8 @@ private:
     std::size_t claim_calls_ = 0;
     bool paused_ = false;
     std::set<std::string> paused_kinds_;
+    std::map<std::string, std::int64_t> kind_next_start_us_;  // start rates' state (wall clock, as Redis's TIME)
+    std::map<std::pair<std::string, std::string>, std::int64_t> key_next_start_us_;
     std::vector<EventPtr> feed_;  // feed_[i] has id i + 1
     std::vector<std::string> messages_;
     std::set<std::string> once_;
@@ -114,7 +116,7 @@ class FakeWorkQueue final : public WorkQueue {
 public:
     FakeWorkQueue(FakeCluster& cluster, std::string node) : cluster_(cluster), node_(std::move(node)) {}
 
-    std::vector<QueueClaim> claim(std::size_t max, const KindLimits& kinds) override {
+    Claimed claim(std::size_t max, const KindLimits& kinds) override {
         return cluster_.claim(node_, max, kinds);
     }
     std::vector<std::string> renew(const std::vector<std::string>& entries) override {

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <set>
@@ -29,7 +31,7 @@ struct QueueNode {
 
     std::vector<std::string> claim(std::size_t n, KindLimits kinds = {{"k", 0}}) {
         std::vector<std::string> ids;
-        for (auto& c : queue.claim(n, kinds)) {
+        for (auto& c : queue.claim(n, kinds).claims) {
             ids.push_back(c.task_id);
             entries[c.task_id] = c.entry;
         }
@@ -142,6 +144,37 @@ inline void check_concurrency_keys(QueueNode& a, QueueNode& b) {
     CHECK(b.queue.release(b.entries["c42-1001"]));
     CHECK(a.claim(1, limits) == std::vector<std::string>{"c42-1003"});
     CHECK(a.queue.waiting() == 300 - 4);
+}
+
+/// Start rates across servers: a kind's rate lets one start per spacing whoever claims;
+/// a key's rate holds only that key (however many of its tasks wait ahead, at higher
+/// priority) and lets its next one start once the spacing has passed, not before; a
+/// claim says how long until a held task may start, and the loads say when.
+inline void check_start_rates(QueueNode& a, QueueNode& b) {
+    using namespace std::chrono;
+    const auto spacing = milliseconds(250);
+    const KindLimits limits{{"mail", 0, 0, hours(1), {}}, {"sync", 0, 0, {}, spacing}, {"free", 0, 0}};
+    for (int i = 1; i <= 3; ++i) a.write(contract_task("m" + std::to_string(i), "mail"));
+    for (int i = 1; i <= 3; ++i) b.write(contract_task("s42-" + std::to_string(i), "sync", 5, "customer 42"));
+    b.write(contract_task("s7", "sync", 0, "customer 7"));
+    a.write(contract_task("f1", "free"));
+    const auto started = steady_clock::now();
+    auto first = a.claim(10, limits);
+    std::sort(first.begin(), first.end());
+    CHECK(first == std::vector<std::string>{"f1", "m1", "s42-1", "s7"});  // one start of each rate
+    const auto held = b.queue.claim(10, limits);
+    CHECK(held.claims.empty());
+    REQUIRE(held.rate_wait);
+    CHECK(*held.rate_wait <= spacing);  // customer 42's next, long before mail's
+    const auto loads = b.queue.loads({{"mail", ""}, {"sync", "customer 42"}, {"sync", "customer 9"}});
+    REQUIRE(loads.size() == 3);
+    CHECK(loads[0].kind_next_start_ms > now_ms() + 3500000);
+    CHECK(loads[1].key_next_start_ms > now_ms());
+    CHECK(loads[2].key_next_start_ms == 0);
+    std::vector<std::string> next;
+    while (next.empty() && steady_clock::now() - started < seconds(5)) next = b.claim(10, limits);
+    CHECK(steady_clock::now() - started >= spacing);
+    CHECK(next == std::vector<std::string>{"s42-2"});  // its key's next; mail still waits its hour
 }
 
 /// Start deadlines: a waiting task past its deadline is handed to one server to end

@@ -63,7 +63,7 @@ TEST_CASE("executor: higher priority first, then first come first served") {
 TEST_CASE("executor: a kind at its limit waits without holding up other kinds") {
     Recorder rec;
     Executor ex(Executor::Options{3, 100, 1h}, [&](const std::string& id) { rec.run(id); });
-    ex.set_kind_limit("A", 1);
+    ex.set_kind_limit({"A", 1});
     const auto now = Executor::Clock::now();
     for (auto id : {"a1", "a2", "a3"}) ex.submit(id, "A", 10, now);  // higher priority than B
     for (auto id : {"b1", "b2"}) ex.submit(id, "B", 0, now);
@@ -101,7 +101,7 @@ TEST_CASE("executor: a paused kind waits, other kinds run past it, and it starts
 TEST_CASE("executor: a concurrency key at its limit waits without holding up other keys or unkeyed tasks") {
     Recorder rec;
     Executor ex(Executor::Options{3, 100, 1h}, [&](const std::string& id) { rec.run(id); });
-    ex.set_kind_limit("A", 0, 1);
+    ex.set_kind_limit({"A", 0, 1});
     const auto now = Executor::Clock::now();
     ex.submit("a1", "A", 10, now, "customer 42");
     ex.submit("a2", "A", 10, now, "customer 42");  // outranks both below, but its key is taken
@@ -174,4 +174,22 @@ TEST_CASE("executor: several workers sleeping on delayed work all wake safely an
     CHECK(changed.wait_for(lock, 10s, [&] { return ran.size() == kItems; }));
     lock.unlock();
     ex.stop();
+}
+
+TEST_CASE("executor: a kind's start rate spaces its starts while another kind runs at once") {
+    Recorder rec;
+    Executor ex(Executor::Options{3, 100, 1h}, [&](const std::string& id) { rec.run(id); });
+    ex.set_kind_limit({.kind = "A", .spacing = 200ms});
+    const auto now = Executor::Clock::now();
+    for (const auto* id : {"a1", "a2", "a3"}) ex.submit(id, "A", 10, now);
+    ex.submit("b1", "B", 0, now);
+    rec.release("*");
+    const auto started = std::chrono::steady_clock::now();
+    ex.start();
+    REQUIRE(rec.wait_started(4));
+    // Two spacings after the first start at the least (which was at `started` or later).
+    CHECK(std::chrono::steady_clock::now() - started >= 400ms);
+    ex.stop();
+    CHECK(std::set<std::string>(rec.started.begin(), rec.started.begin() + 2) == std::set<std::string>{"a1", "b1"});
+    CHECK(rec.started.back() == "a3");
 }

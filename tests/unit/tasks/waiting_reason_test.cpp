@@ -49,3 +49,21 @@ TEST_CASE("waiting reason: not due, paused, kind paused, key full, kind full, el
     retrying.scheduled_at = 7000;
     CHECK(waiting_reason(retrying, facts)->detail == "its next attempt is due later");
 }
+
+TEST_CASE("waiting reason: a start rate, the key's before the kind's, says until when") {
+    WaitingFacts facts{.rate = "2/s", .key_rate = "1/m", .now_ms = 5000};
+    facts.load = QueueLoad{.kind_next_start_ms = 5400, .key_next_start_ms = 65000};
+    auto key = waiting_reason(queued("customer 42"), facts);
+    CHECK(key->reason == "rate_limit");
+    CHECK(key->detail == "at most 1 per minute reports.export tasks start for customer 42");
+    CHECK(key->until == 65000);
+    auto kind = waiting_reason(queued(), facts);
+    CHECK(kind->reason == "rate_limit");
+    CHECK(kind->detail == "at most 2 per second reports.export tasks start");
+    CHECK(to_json(*kind)["until"] == "1970-01-01T00:00:05.400Z");
+    facts.load.kind_next_start_ms = 5000;  // its time has come: the workers are what it waits for
+    CHECK(waiting_reason(queued(), facts)->reason == "workers_busy");
+    facts.load.kind_running = 3;
+    facts.kind_limit = 3;
+    CHECK(waiting_reason(queued(), facts)->reason == "kind_limit");  // a full kind says so first
+}

@@ -54,6 +54,11 @@ TEST_CASE("fake queue contract: a concurrency key at its limit holds up no other
     check_concurrency_keys(nodes.a, nodes.b);
 }
 
+TEST_CASE("fake queue contract: start rates space a kind's and a key's starts across servers") {
+    TwoNodes nodes;
+    check_start_rates(nodes.a, nodes.b);
+}
+
 TEST_CASE("fake queue contract: a task past its start deadline is handed to one server to end") {
     TwoNodes nodes;
     check_take_expired(nodes.a, nodes.b);
