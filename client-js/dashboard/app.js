@@ -6,7 +6,7 @@ import { buildParams } from './form.js';
 import { TaskTable } from './table.js';
 import { TaskDetail } from './detail.js';
 import { TopicInspector } from './inspector.js';
-import { el, withCode } from './format.js';
+import { el, withCode, kindLimits } from './format.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 
@@ -151,6 +151,7 @@ const TEXT_FIELDS = { concurrency_key: 'opt-ckey', idempotency_key: 'opt-key' };
 function chooseKind(/** @type {string} */ name) {
   const kind = kinds.find((k) => k.name === name);
   $('kind-help').replaceChildren(...withCode(kind?.description ?? ''));
+  $('kind-limits').textContent = kind ? kindLimits(kind) : '';
   params = buildParams($('params'), kind?.params_schema ?? {}, kind?.params_order);
   $('opt-timeout').placeholder = kind ? String(kind.defaults.timeout_s) : '';
   $('opt-retries').placeholder = kind ? String(kind.defaults.max_retries) : '';

@@ -1,6 +1,6 @@
 // One task up close: its fields, params, result or error, the live log tail,
 // and the actions its state allows.
-import { el, allowedActions, formatDuration, taskDuration, rank, relativeTime, attemptsFrom } from './format.js';
+import { el, allowedActions, formatDuration, taskDuration, rank, relativeTime, attemptsFrom, waitingLine } from './format.js';
 
 const LOG_LINES = 500;
 
@@ -87,7 +87,7 @@ export class TaskDetail {
       ['Id', task.id],
       ['Kind', task.kind],
       ['State', task.state],
-      ...(task.waiting ? [['Waiting', task.waiting.detail]] : []),
+      ...(task.waiting ? [['Waiting', waitingLine(task.waiting, now)]] : []),
       ['Attempt', `${task.attempt} of ${task.max_attempts}` + (task.max_retries !== undefined ? ` (${task.max_retries} retries a run)` : '')],
       ['Progress', task.progress?.message ?? (task.progress?.percent !== undefined ? `${Math.floor(task.progress.percent)} %` : '–')],
       ['Created', when(task.created_at)],

@@ -96,3 +96,25 @@ export function attemptsFrom(states) {
   }
   return attempts.map((a) => ({ ...a, ranMs: a.startedAt && a.endedAt ? Date.parse(a.endedAt) - Date.parse(a.startedAt) : NaN }));
 }
+
+/**
+ * Why a task waits, for a person: its detail, and when a rate lets it start ("in 12 min").
+ * @param {{reason: string, detail: string, until?: string}} waiting @param {number} now
+ */
+export function waitingLine(waiting, now) {
+  if (waiting.reason !== 'rate_limit' || !waiting.until) return waiting.detail;
+  return `${waiting.detail}; next ${relativeTime(waiting.until, now)} (${waiting.until})`;
+}
+
+/**
+ * What a kind limits, for a person: "Limits: 2 at once, 1 per key at once, 4/s starts"; '' for none.
+ * @param {{max_concurrency?: number, key_concurrency?: number, rate?: string | null, key_rate?: string | null}} kind
+ */
+export function kindLimits(kind) {
+  const parts = [];
+  if (kind.max_concurrency) parts.push(`${kind.max_concurrency} at once`);
+  if (kind.key_concurrency) parts.push(`${kind.key_concurrency} per key at once`);
+  if (kind.rate) parts.push(`${kind.rate} starts`);
+  if (kind.key_rate) parts.push(`${kind.key_rate} starts per key`);
+  return parts.length ? `Limits: ${parts.join(', ')}.` : '';
+}

@@ -23,7 +23,7 @@ export interface Task {
   /** Its start deadline: not started by then, it ends `expired`. */
   expires_at?: string;
   /** Why it has not started (in answers to get and list, while queued or retrying). */
-  waiting?: { reason: 'scheduled' | 'paused' | 'kind_paused' | 'key_limit' | 'kind_limit' | 'workers_busy'; detail: string; until?: string };
+  waiting?: { reason: 'scheduled' | 'paused' | 'kind_paused' | 'key_limit' | 'kind_limit' | 'rate_limit' | 'workers_busy'; detail: string; until?: string };
   created_at: string;
   scheduled_at: string;
   started_at: string | null;
@@ -51,6 +51,10 @@ export interface Kind {
   max_concurrency: number;
   /** At most this many with the same `concurrency_key` run at once (0: no limit per key). */
   key_concurrency: number;
+  /** At most this many starts per interval across every server, spaced evenly ("100/s", "20/m", "1000/h"); null: no rate. */
+  rate: string | null;
+  /** The same per `concurrency_key`; null: none. */
+  key_rate: string | null;
   /** Paused by an operator: its tasks are accepted and wait until it is resumed. */
   paused: boolean;
 }

@@ -282,6 +282,24 @@ TEST_CASE("cli run --concurrency-key: a second task of the key waits, and show p
     CHECK(watch.wait_exit(std::chrono::seconds(20)) == 0);  // it ran once the first had ended
 }
 
+TEST_CASE("cli kinds prints a kind's start rate, and show when a task it holds back may start") {
+    TempDir dir;
+    const auto config = (dir.path() / "rated.toml").string();
+    std::ofstream(config) << "[[command]]\nname = \"rated.hourly\"\nargv = [\"true\"]\nrate = \"1/h\"\n";
+    ServerProcess server(dir.path() / "data", {"--config", config});
+    CliProcess kinds({"kinds"}, Output::pipe, server.port());
+    CHECK(kinds.wait_exit(std::chrono::seconds(20)) == 0);
+    CHECK(std::regex_search(kinds.output(), std::regex("\nrated\.hourly  runs true\n  limits: 1/h starts\n")));
+    CliProcess first({"run", "rated.hourly"}, Output::pipe, server.port());
+    REQUIRE(first.wait_exit(std::chrono::seconds(20)) == 0);
+    CliProcess held({"run", "rated.hourly", "--detach"}, Output::pipe, server.port());
+    REQUIRE(held.wait_exit(std::chrono::seconds(20)) == 0);
+    CliProcess show({"show", id_in(held.output())}, Output::pipe, server.port());
+    CHECK(show.wait_exit(std::chrono::seconds(20)) == 0);
+    CHECK(std::regex_search(show.output(), std::regex("\nwaiting +at most 1 per hour rated\.hourly tasks start "
+                                                      "\\(next at 20[0-9-]+T[0-9:.]+Z\\)\n")));
+}
+
 TEST_CASE("cli run --ttl: a task not started by its deadline ends expired, and run exits 5") {
     TempDir dir;
     ServerProcess server(dir.path());

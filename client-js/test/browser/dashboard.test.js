@@ -1,11 +1,12 @@
 // The dashboard in real headless Chromium against the real server: a generated
-// form, live rows, cancel, a kind paused and resumed, a concurrency key, a restart,
+// form, live rows, cancel, a kind paused and resumed, a concurrency key, a start
+// rate, a restart,
 // infinite scroll, a phone-width viewport and an accessibility scan. Screenshots
 // land in the build dir; some checks read their pixels.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { Server } from '../support/server.js';
+import { Server, RATED_KINDS } from '../support/server.js';
 import { launch, openPage, shoot, colourShare } from '../support/browser.js';
 
 const require = createRequire(import.meta.url);
@@ -174,6 +175,25 @@ test('a concurrency key from the form: the second task of the key waits, its det
   await page.waitForSelector(`tr[data-id="${id}"][data-state="succeeded"]`);
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test('a start rate: the form names the kind\'s limits, a held task\'s detail says when it may start', async () => {
+  const own = await Server.withConfig(RATED_KINDS).start();
+  const { page, context, errors } = await openPage(browser, own.url);
+  try {
+    await page.selectOption('#kind', 'rated.hourly');
+    await page.waitForFunction(() => document.getElementById('kind-limits').textContent === 'Limits: 1/h starts.');
+    const { body: first } = await api(own.url, 'POST', '/v1/tasks', { kind: 'rated.hourly' });
+    const { body: held } = await api(own.url, 'POST', '/v1/tasks', { kind: 'rated.hourly' });
+    await page.waitForSelector(`tr[data-id="${first.id}"][data-state="succeeded"]`);
+    await row(page, held.id).locator('button').click();
+    await page.waitForSelector('#detail:not([hidden])');
+    await page.locator('#detail-fields dd', { hasText: /^at most 1 per hour rated\.hourly tasks start; next in (59|60) min/ }).waitFor();
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await own.dispose();
+  }
 });
 
 test('an expired task: its badge, the state filter finds it, its detail offers a retry', async () => {

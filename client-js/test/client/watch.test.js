@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventSource } from 'eventsource';
 import { createClient, TaskstreamError } from '../../src/index.js';
-import { Server } from '../support/server.js';
+import { Server, RATED_KINDS } from '../support/server.js';
 import { Proxy } from '../support/proxy.js';
 import { until } from '../support/wait.js';
 
@@ -125,6 +125,28 @@ test('ttlS: a task not started by its deadline ends expired, and the watch says 
   } finally {
     await c.resumeKind('demo.noop');
     c.close();
+  }
+});
+
+test('a start rate: the kind says it, a task it holds back waits with rate_limit and until when', async () => {
+  const own = await Server.withConfig(RATED_KINDS).start();
+  const c = client(own.url);
+  try {
+    const kind = await c.kind('rated.hourly');
+    assert.equal(kind.rate, '1/h');
+    assert.equal(kind.key_rate, null);
+    const first = await c.start('rated.hourly', {});
+    const held = await c.start('rated.hourly', {});
+    const r = recorder();
+    c.watch([first.id], r.handlers);
+    assert.equal((await r.finished(first.id)).state, 'succeeded');
+    const waiting = (await c.get(held.id)).waiting;
+    assert.equal(waiting.reason, 'rate_limit');
+    assert.equal(waiting.detail, 'at most 1 per hour rated.hourly tasks start');
+    assert.ok(Date.parse(waiting.until) > Date.now() + 3500e3, waiting.until);
+  } finally {
+    c.close();
+    await own.dispose();
   }
 });
 

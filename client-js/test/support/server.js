@@ -1,6 +1,6 @@
 // The real taskstream binary on a free loopback port, with its own data dir.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +29,24 @@ function waitForText(stream, predicate, ms, what) {
   });
 }
 
+/** Kinds with start rates, for the tests of rate limits (a [[command]] each, running `true`). */
+export const RATED_KINDS = `
+[[command]]
+name = "rated.hourly"
+argv = ["true"]
+rate = "1/h"
+`;
+
 export class Server {
+  /** A server with `toml` as its config file (in its data dir). @param {string} toml @param {string[]} [args] */
+  static withConfig(toml, args = []) {
+    const server = new Server(args);
+    const file = join(server.dataDir, 'taskstream.toml');
+    writeFileSync(file, toml);
+    server.args.push('--config', file);
+    return server;
+  }
+
   /** @param {string[]} [args] extra flags for `serve` */
   constructor(args = []) {
     this.args = args;
