@@ -264,6 +264,7 @@ async function main() {
   client.watch('tasks/*', {
     onState: (task) => { table.place(task, true); refreshStatusSoon(); },
     onProgress: (progress, id) => table.progress(id, progress),
+    onWaiting: (waiting, id) => table.waiting(id, waiting),
     onConnection: showConnection,
   });
   for (const k of kinds) {

@@ -62,7 +62,7 @@ export class TaskDetail {
       onState: (task) => {
         this.states.push(task);
         this.showAttempts();
-        // Why it waits comes with a GET only: the same state change replayed keeps it.
+        // Why it waits comes with a GET and `waiting` events: the same state change replayed keeps it.
         const read = this.task;
         const same = read?.waiting && read.state === task.state && read.updated_at === task.updated_at;
         this.show(same ? { ...task, waiting: read.waiting } : task);
@@ -71,6 +71,9 @@ export class TaskDetail {
         if (this.task) this.show({ ...this.task, progress });
       },
       onLog: (line) => this.addLog(line),
+      onWaiting: (waiting) => {
+        if (this.task && (this.task.state === 'queued' || this.task.state === 'retrying')) this.show({ ...this.task, waiting });
+      },
       onError: (err) => this.showError(err.message),
     });
   }

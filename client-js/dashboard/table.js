@@ -1,7 +1,7 @@
 // The live task table: newest first, rows updated in place from the client's
 // one stream (redrawn at most once a frame), older pages loaded as the end of
 // the table scrolls into view.
-import { el, formatDuration, taskDuration, percentOf, rank } from './format.js';
+import { el, formatDuration, taskDuration, percentOf, rank, waitingLine } from './format.js';
 
 export class TaskTable {
   /**
@@ -26,9 +26,9 @@ export class TaskTable {
       if (entries.some((e) => e.isIntersecting)) void this.loadMore();
     }, { rootMargin: '200px' });
     this.observer.observe(end);
-    // Durations of running tasks move on by themselves.
+    // Durations of running tasks move on by themselves, and so does a waiting task's "next in".
     this.ticker = setInterval(() => {
-      for (const [id, r] of this.rows) if (r.task.state === 'running') this.dirty.add(id);
+      for (const [id, r] of this.rows) if (r.task.state === 'running' || r.task.waiting?.until) this.dirty.add(id);
       this.schedule();
     }, 1000);
   }
@@ -94,7 +94,9 @@ export class TaskTable {
   place(task, live) {
     const known = this.rows.get(task.id);
     if (known) {
-      if (live || rank(task) >= rank(known.task)) known.task = { ...task };
+      // A state event carries no `waiting`: what a notice said holds while the state does.
+      const waiting = task.waiting ?? (task.state === known.task.state ? known.task.waiting : undefined);
+      if (live || rank(task) >= rank(known.task)) known.task = { ...task, waiting };
       this.mark(task.id);
       return;
     }
@@ -126,6 +128,14 @@ export class TaskTable {
     const r = this.rows.get(id);
     if (!r) return;
     r.task.progress = progress;
+    this.mark(id);
+  }
+
+  /** Why a waiting task waits now (a `waiting` event). @param {string} id @param {any} waiting */
+  waiting(id, waiting) {
+    const r = this.rows.get(id);
+    if (!r) return;
+    r.task.waiting = waiting;
     this.mark(id);
   }
 
@@ -195,7 +205,9 @@ export class TaskTable {
     cells.fill.style.transform = `scaleX(${percent / 100})`;  // no layout, only compositing
     cells.bar.setAttribute('aria-valuenow', String(Math.round(percent)));
     cells.pct.textContent = `${Math.floor(percent)} %`;
-    cells.message.textContent = task.error?.message ?? task.progress?.message ?? '';
+    const waits = (task.state === 'queued' || task.state === 'retrying') && task.waiting;
+    cells.message.textContent = waits ? `waiting: ${waitingLine(task.waiting, now)}`
+      : task.error?.message ?? task.progress?.message ?? '';
     cells.attempt.textContent = `${task.attempt}/${task.max_attempts}`;
     cells.duration.textContent = formatDuration(taskDuration(task, now));
   }

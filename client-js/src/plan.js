@@ -17,7 +17,7 @@ export const MAX_TOPICS = 32;
 export function taskIdOf(type, data) {
   if (data === null || typeof data !== 'object') return null;
   if ((type === 'state' || type === 'reset') && typeof data.id === 'string' && typeof data.state === 'string') return data.id;
-  if ((type === 'progress' || type === 'log') && typeof data.task_id === 'string') return data.task_id;
+  if ((type === 'progress' || type === 'log' || type === 'waiting') && typeof data.task_id === 'string') return data.task_id;
   return null;
 }
 

@@ -5,7 +5,7 @@ import { planJoin, receives, taskIdOf, wantedTopics } from './plan.js';
 
 /** Events kept to catch up a watch that joins mid-stream without a reconnect. */
 const RECENT_EVENTS = 2000;
-const TASK_EVENT_TYPES = ['state', 'progress', 'log', 'reset'];
+const TASK_EVENT_TYPES = ['state', 'progress', 'log', 'waiting', 'reset'];
 
 /**
  * One multiplexed EventSource shared by every watch of a client. It subscribes to

@@ -173,6 +173,11 @@ export class Watch {
         h.onProgress?.(progress, taskId);
       } else if (type === 'log' && taskId !== null) {
         h.onLog?.(data, taskId);
+      } else if (type === 'waiting' && taskId !== null) {
+        const { task_id: _, at: __, ...waiting } = data;
+        const known = this.states.get(taskId);
+        if (known) known.waiting = waiting;
+        h.onWaiting?.(waiting, taskId);
       } else {
         h.onEvent?.({ id: event.id, type, data });
       }

@@ -9,6 +9,15 @@ export interface Progress {
   message?: string;
 }
 
+/** Why a queued or retrying task has not started. */
+export interface Waiting {
+  reason: 'scheduled' | 'paused' | 'kind_paused' | 'key_limit' | 'kind_limit' | 'rate_limit' | 'workers_busy';
+  /** The same for a person: "1 of 1 reports.export tasks for customer 42 are running". */
+  detail: string;
+  /** When it may start (scheduled), or when its rate lets it start next (rate_limit). */
+  until?: string;
+}
+
 export interface Task {
   id: string;
   kind: string;
@@ -23,7 +32,7 @@ export interface Task {
   /** Its start deadline: not started by then, it ends `expired`. */
   expires_at?: string;
   /** Why it has not started (in answers to get and list, while queued or retrying). */
-  waiting?: { reason: 'scheduled' | 'paused' | 'kind_paused' | 'key_limit' | 'kind_limit' | 'rate_limit' | 'workers_busy'; detail: string; until?: string };
+  waiting?: Waiting;
   created_at: string;
   scheduled_at: string;
   started_at: string | null;
@@ -75,6 +84,8 @@ export interface WatchHandlers {
   onState?(task: Task, meta: { reset: boolean }): void;
   onProgress?(progress: Progress, taskId: string): void;
   onLog?(line: LogLine, taskId: string): void;
+  /** Why a waiting task waits changed (at most one a second per task): its `waiting` now. */
+  onWaiting?(waiting: Waiting, taskId: string): void;
   onDone?(task: Task): void;
   /** A producer's event on a watched topic. */
   onEvent?(event: { id: string; type: string; data: any }): void;

@@ -15,6 +15,7 @@ async function example(): Promise<void> {
     onState: (t, { reset }) => console.log(t.state, reset),
     onProgress: (p, id) => console.log(id, p.percent ?? 0),
     onLog: (line) => console.log(line.level, line.message),
+    onWaiting: (w, id) => console.log(id, w.reason, w.detail, w.until ?? ''),
     onDone: (t) => console.log(TERMINAL_STATES.includes(t.state as 'succeeded')),
     onConnection: (state) => console.log(state === 'open'),
     onError: (err) => console.log(err.status, err.errors.map((e) => e.pointer)),

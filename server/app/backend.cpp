@@ -76,12 +76,16 @@ Backend::Backend(const ServerOptions& options, const KindRegistry& kinds, const 
     }
     webhooks_->start();
     engine.set_webhooks(webhooks_.get());
+    // Several servers share the claims that make a waiting notice once per change.
+    waiting_notices_ = std::make_unique<WaitingNotices>(engine, hub, deployment.feed ? deployment.store.get() : nullptr,
+                                                        WaitingNotices::Options{}, log);
     if (deployment.feed) {
         // Several servers: this hub hears what every server commits, and the
         // dispatcher what they say (cancel, pause).
         relay_ = std::make_unique<EventRelay>(*deployment.feed, hub, *journal, log);
         relay_->on_message([this](const std::string& m) { engine.on_message(m); });
         relay_->on_events([this](const std::vector<EventPtr>& events) {
+            waiting_notices_->seen(events);  // what another server noted need not be noted here again
             // A state event may mean a task was queued: a worker need not wait for its poll.
             if (std::any_of(events.begin(), events.end(), [](const EventPtr& e) { return e->type == "state"; }))
                 engine.queue_changed();
@@ -94,6 +98,7 @@ Backend::Backend(const ServerOptions& options, const KindRegistry& kinds, const 
         }
     }
     engine.start();
+    waiting_notices_->start();
     scheduler_ = std::make_unique<Scheduler>(config.schedules, engine, log);
     scheduler_->start();
 }
@@ -110,6 +115,7 @@ void Backend::stop() {
     if (stopped_) return;
     stopped_ = true;
     stop_schedules();
+    if (waiting_notices_) waiting_notices_->stop();
     engine.stop();  // drain running attempts, interrupt the rest
     if (relay_) relay_->stop();
     journal->stop();  // commit the final events

@@ -1,6 +1,6 @@
 // Backend: the server short of HTTP — the deployment's store and seams, the hub,
 // the journal, the engine with its dispatcher, webhooks, the relay of other
-// servers' events, schedules — built and started in order, stopped in the order
+// servers' events, schedules, waiting notices — built and started in order, stopped in the order
 // that loses nothing (drain tasks, then commit the last events).
 #pragma once
 
@@ -18,6 +18,7 @@
 #include "streams/stream_opener.hpp"
 #include "tasks/engine.hpp"
 #include "tasks/scheduler.hpp"
+#include "tasks/waiting_notices.hpp"
 #include "topics/topic_service.hpp"
 #include "webhooks/webhook_notifier.hpp"
 
@@ -52,6 +53,7 @@ private:
     std::unique_ptr<WebhookNotifier> webhooks_;
     std::unique_ptr<EventRelay> relay_;
     std::unique_ptr<Scheduler> scheduler_;
+    std::unique_ptr<WaitingNotices> waiting_notices_;
     bool stopped_ = false;
 };
 

@@ -32,6 +32,7 @@ public:
             break;
         case BoardChange::Kind::progress: what = "progress " + describe_progress(t.progress); break;
         case BoardChange::Kind::log: what = "log " + change.level + " " + change.message; break;
+        case BoardChange::Kind::waiting: what = "waiting: " + change.message; break;
         default: return;
         }
         print(change.at_ms, t.kind + " " + t.id + " " + what);

@@ -57,7 +57,7 @@ BoardChange TaskBoard::apply(const SseEvent& event) {
     }
     auto data = nlohmann::json::parse(event.data, nullptr, false);
     const bool task_event = event.type == "state" || event.type == "reset" || event.type == "progress" ||
-                            event.type == "log";
+                            event.type == "log" || event.type == "waiting";
     const bool of_a_task = data.is_object() && (data.contains("task_id") || (data.contains("id") && data.contains("state")));
     if (topics_ && !(task_event && of_a_task) && event.type != "reset") {
         if (!until_.empty() && event.type == until_) until_seen_ = true;
@@ -93,6 +93,12 @@ BoardChange TaskBoard::apply(const SseEvent& event) {
     if (event.type == "log")
         return {.kind = BoardChange::Kind::log, .task = view, .level = data.value("level", "info"),
                 .message = data.value("message", ""), .at_ms = at_ms};
+    if (event.type == "waiting" && data.value("detail", "") != "") {
+        std::string message = data.value("detail", "");
+        if (data.value("reason", "") == "rate_limit" && data.contains("until") && data["until"].is_string())
+            message += " (next at " + data["until"].get<std::string>() + ")";
+        return {.kind = BoardChange::Kind::waiting, .task = view, .message = std::move(message), .at_ms = at_ms};
+    }
     return {};
 }
 

@@ -40,6 +40,7 @@ struct BoardChange {
         state,     // a task's state (the whole task) arrived
         progress,  // a task's progress moved
         log,       // a log line of a task
+        waiting,   // why a waiting task waits changed: `message` says it
         reset,     // history was lost: `task` has its snapshot, or (null) every task needs one
         shutdown,  // the server is going away: reconnect after its hint
         topic,     // an event of a producer's topic (watch TOPIC)
@@ -47,7 +48,7 @@ struct BoardChange {
     Kind kind = Kind::none;
     const TaskView* task = nullptr;
     std::string level;    // log
-    std::string message;  // log
+    std::string message;  // log, waiting
     std::int64_t at_ms = 0;  // when the event happened, as the server says (0: it does not say)
 };
 

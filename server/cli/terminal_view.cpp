@@ -35,6 +35,7 @@ public:
         if (change.kind == Kind::topic) return above(board, event.type + " " + event.data);
         if (change.kind == Kind::log) return above(board, label(board, *change.task) + "[" + change.level + "] " +
                                                               change.message);
+        if (change.kind == Kind::waiting) return above(board, label(board, *change.task) + "waiting: " + change.message);
         if (change.kind == Kind::none || change.kind == Kind::shutdown) return;
         // Progress ticks can come by the thousand: redraw at most every 50 ms for them.
         const auto now = std::chrono::steady_clock::now();

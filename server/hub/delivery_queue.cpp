@@ -35,15 +35,17 @@ void DeliveryQueue::take_into(std::vector<EventPtr>& out) {
     bytes_ = 0;
 }
 
-/// A reader that fell behind first loses stale progress ticks: of the queued
-/// `progress` events of one topic only the newest stays. Nothing else is dropped.
+/// A reader that fell behind first loses stale progress ticks and waiting notices:
+/// of the queued `progress` events of one topic only the newest stays, and so of its
+/// `waiting` ones. Nothing else is dropped.
 void DeliveryQueue::merge_progress() {
-    std::unordered_set<std::string_view> newest_seen;
+    std::unordered_set<std::string_view> newest_progress, newest_waiting;
     std::vector<EventPtr> kept;
     kept.reserve(events_.size());
     for (auto it = events_.rbegin(); it != events_.rend(); ++it) {
         const auto& e = *it;
-        if (e->type == "progress" && !newest_seen.insert(e->topic).second) {
+        auto* newest = e->type == "progress" ? &newest_progress : e->type == "waiting" ? &newest_waiting : nullptr;
+        if (newest && !newest->insert(e->topic).second) {
             bytes_ -= e->wire->size();
             continue;
         }

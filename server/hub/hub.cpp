@@ -200,4 +200,19 @@ std::size_t Hub::subscriber_count() const {
     return subscriber_count_;
 }
 
+std::vector<std::string> Hub::read_topics(std::string_view prefix, std::size_t max) const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::string> out;
+    for (const auto& [name, topic] : topics_) {
+        if (out.size() >= max) break;
+        if (topic.readers > 0 && name.starts_with(prefix)) out.push_back(name);
+    }
+    return out;
+}
+
+std::size_t Hub::filtered_readers() const {
+    std::lock_guard lock(mutex_);
+    return filtered_readers_;
+}
+
 } // namespace taskstream

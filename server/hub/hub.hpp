@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -95,6 +96,10 @@ public:
 
     std::uint64_t last_seq() const;
     std::size_t subscriber_count() const;
+    /// Topics starting with `prefix` that a stream of their own reads here, at most `max`.
+    std::vector<std::string> read_topics(std::string_view prefix, std::size_t max) const;
+    /// Multiplexed streams open here (any of them may show any topic).
+    std::size_t filtered_readers() const;
 
 private:
     struct Topic {

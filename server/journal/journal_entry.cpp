@@ -36,8 +36,9 @@ JournalEntry JournalEntry::task_progress(std::shared_ptr<const Task> row, std::s
     return e;
 }
 
-JournalEntry JournalEntry::task_log(const std::string& task_id, std::string kind, std::string owner, std::string data) {
-    auto e = with_event(task_topic(task_id), std::move(kind), "log", std::move(data));
+JournalEntry JournalEntry::task_note(const std::string& task_id, std::string kind, std::string owner, std::string type,
+                                     std::string data) {
+    auto e = with_event(task_topic(task_id), std::move(kind), std::move(type), std::move(data));
     e.owner = std::move(owner);
     return e;
 }

@@ -27,8 +27,10 @@ struct JournalEntry {
     /// A progress tick: the row with the latest progress and a `progress` event,
     /// group-committed and published at once.
     static JournalEntry task_progress(std::shared_ptr<const Task> row, std::string data);
-    /// A log line of a task: an event only, group-committed and published at once.
-    static JournalEntry task_log(const std::string& task_id, std::string kind, std::string owner, std::string data);
+    /// A log line (`type` log) or a waiting notice (`type` waiting) of a task: an event
+    /// only, group-committed and published at once.
+    static JournalEntry task_note(const std::string& task_id, std::string kind, std::string owner, std::string type,
+                                  std::string data);
     /// A producer's event, published as soon as it is sequenced (readers do not wait
     /// for the fsync). `durable`: committed at once, before `done`; else with the next
     /// group commit, like progress (its producer took the answer at `sequenced`).

@@ -135,6 +135,9 @@ public:
     /// Why each task waits (nullopt: it does not): the reason its JSON shows. One store
     /// round trip at most on a shared store, for the whole list.
     std::vector<std::optional<Waiting>> waiting(const std::vector<Task>& tasks);
+    /// Records a `waiting` event on the task's stream (WaitingNotices decides when). False
+    /// when the journal had no room.
+    bool note_waiting(const Task& task, const Waiting& waiting) { return recorder_.record_waiting(task, to_json(waiting)); }
     /// Attaches `subscriber` to the task's topic: its history after `after` (all
     /// of it without an id), then live events. Any thread (it reads the store).
     Outcome<StreamStart> open_stream(const std::string& id, std::optional<std::uint64_t> after,

@@ -60,8 +60,15 @@ void TaskRecorder::record_log(const std::string& task_id, const std::string& kin
                               std::string_view level, std::string_view line) {
     const nlohmann::json data{
         {"task_id", task_id}, {"level", level}, {"message", line}, {"at", format_rfc3339(now_ms())}};
-    if (!journal_.append(JournalEntry::task_log(task_id, kind, owner, data.dump()), kJournalWait))
+    if (!journal_.append(JournalEntry::task_note(task_id, kind, owner, "log", data.dump()), kJournalWait))
         log_->warn("journal full: dropped a log event of {}", task_id);
+}
+
+bool TaskRecorder::record_waiting(const Task& task, nlohmann::json data) {
+    data["task_id"] = task.id;
+    data["at"] = format_rfc3339(now_ms());
+    // Never waits for room: a notice that does not fit is tried again at the next look.
+    return journal_.try_append(JournalEntry::task_note(task.id, task.kind, task.owner, "waiting", data.dump()));
 }
 
 bool TaskRecorder::record_deletion(const std::string& task_id, std::function<void(bool)> done) {

@@ -40,6 +40,9 @@ public:
     void record_progress(const TaskPtr& row, const Progress& progress);
     void record_log(const std::string& task_id, const std::string& kind, const std::string& owner, std::string_view level,
                     std::string_view line);
+    /// Why a waiting task waits now (`data`: reason, detail, until?), as a `waiting` event.
+    /// Never blocks: false when the journal is full.
+    bool record_waiting(const Task& task, nlohmann::json data);
     /// Deletes a finished task and its events. Never blocks: false when the journal is full.
     bool record_deletion(const std::string& task_id, std::function<void(bool committed)> done);
 

@@ -244,10 +244,12 @@ TEST_CASE("cli pause and resume one kind: kinds and status show it, its task wai
 
     const std::string id = create_task(http, {{"kind", "demo.noop"}})["id"];
     CHECK(http.get("/v1/tasks/" + id).json()["state"] == "queued");
+    CliProcess watch({"watch", id}, Output::pipe, server.port());  // says why it waits
+    CHECK(watch.wait_for_output(" waiting: kind demo.noop is paused: its tasks start once it is resumed\n",
+                                std::chrono::seconds(20)));
     CliProcess resume({"resume", "demo.noop"}, Output::pipe, server.port());
     CHECK(resume.wait_exit(std::chrono::seconds(20)) == 0);
     CHECK(resume.output() == "demo.noop resumed\n");
-    CliProcess watch({"watch", id}, Output::pipe, server.port());
     CHECK(watch.wait_exit(std::chrono::seconds(20)) == 0);  // it ran, and succeeded
 
     CliProcess unknown({"pause", "demo.nope"}, Output::pipe, server.port());

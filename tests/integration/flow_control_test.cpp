@@ -104,3 +104,60 @@ TEST_CASE("a key's start rate holds only that key: another key of the kind start
     REQUIRE(http.request("POST", "/v1/tasks/" + a2 + "/cancel").status == 202);  // it leaves the queue
     CHECK(final_state(server.port(), a2) == "cancelled");
 }
+
+namespace {
+
+/// The next `waiting` event on `stream` (other events pass), its data; fails the test past the stream's timeout.
+json next_waiting(SseStream& stream, std::vector<SseEvent>* seen = nullptr) {
+    while (auto e = stream.next()) {
+        if (seen) seen->push_back(*e);
+        if (e->type == "waiting") return json::parse(e->data);
+    }
+    FAIL("the stream ended before a waiting event");
+    return {};
+}
+
+json keyed_countdown(int steps, const std::string& key) {
+    return {{"kind", "demo.countdown"}, {"params", {{"steps", steps}, {"interval_ms", 10}}}, {"concurrency_key", key}};
+}
+
+} // namespace
+
+TEST_CASE("a watched waiting task gets a waiting event when why it waits changes - and none while it does not") {
+    TempDir dir;
+    ServerProcess server(dir.path());
+    HttpClient http(server.port());
+    const std::string first = create_task(http, keyed_countdown(1000, "customer 42"))["id"];  // one per key at once
+    const std::string held = create_task(http, keyed_countdown(1, "customer 42"))["id"];
+    SseStream stream(server.port(), "/v1/tasks/" + held + "/events");
+    std::vector<SseEvent> seen;
+    json w = next_waiting(stream, &seen);
+    CHECK(w["task_id"] == held);
+    CHECK(w["reason"] == "key_limit");
+    CHECK(w["detail"] == "1 of 1 demo.countdown tasks for customer 42 are running");
+    // The kind paused: that is why it waits now; resumed: its key again.
+    REQUIRE(http.request("POST", "/v1/kinds/demo.countdown/pause").status == 200);
+    CHECK(next_waiting(stream, &seen)["reason"] == "kind_paused");
+    REQUIRE(http.request("POST", "/v1/kinds/demo.countdown/resume").status == 200);
+    CHECK(next_waiting(stream, &seen)["reason"] == "key_limit");
+    REQUIRE(http.request("POST", "/v1/tasks/" + first + "/cancel").status == 202);
+    while (auto e = stream.next()) seen.push_back(*e);  // to the held task's end
+    std::vector<std::string> reasons;
+    for (const auto& e : seen)
+        if (e.type == "waiting") reasons.push_back(json::parse(e.data)["reason"]);
+    CHECK(reasons == std::vector<std::string>{"key_limit", "kind_paused", "key_limit"});  // one per change
+    CHECK(json::parse(seen.back().data)["state"] == "succeeded");
+}
+
+TEST_CASE("a multiplexed stream hears why the newest waiting tasks wait") {
+    TempDir dir;
+    ServerProcess server(dir.path());
+    HttpClient http(server.port());
+    SseStream all(server.port(), "/v1/events?topic=tasks/*");
+    REQUIRE(http.request("POST", "/v1/kinds/demo.noop/pause").status == 200);
+    const std::string held = create_task(http, {{"kind", "demo.noop"}})["id"];
+    const json w = next_waiting(all);
+    CHECK(w["task_id"] == held);
+    CHECK(w["reason"] == "kind_paused");
+    REQUIRE(http.request("POST", "/v1/kinds/demo.noop/resume").status == 200);
+}

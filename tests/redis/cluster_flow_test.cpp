@@ -114,6 +114,38 @@ TEST_CASE("cluster: a kind's start rate spaces its starts across three nodes", "
     CHECK(starts.back() - starts.front() >= 7 * 250 - 100);
 }
 
+TEST_CASE("cluster: a task watched on two nodes gets one waiting event per change of why it waits", "[redis][cluster]") {
+    TwoNodes nodes;
+    auto& [dir, redis, a, b, on_a, on_b] = nodes;
+    const std::string first = create_task(on_a, keyed(1000, 10, "customer 42"))["id"];
+    const std::string held = create_task(on_b, keyed(1, 0, "customer 42"))["id"];
+    SseStream on_a_stream(a->port(), "/v1/tasks/" + held + "/events");
+    SseStream on_b_stream(b->port(), "/v1/tasks/" + held + "/events");
+    auto reasons_until_end = [](SseStream& stream) {
+        std::vector<std::string> reasons;
+        while (auto e = stream.next())
+            if (e->type == "waiting") reasons.push_back(json::parse(e->data)["reason"]);
+        return reasons;
+    };
+    std::vector<SseEvent> seen;
+    REQUIRE(next_until(on_a_stream, [](const SseEvent& e) { return e.type == "waiting"; }, &seen));
+    REQUIRE(on_b.post_json("/v1/kinds/demo.countdown/pause", json::object()).status == 200);
+    REQUIRE(next_until(on_a_stream, [](const SseEvent& e) {
+        return e.type == "waiting" && json::parse(e.data)["reason"] == "kind_paused";
+    }, &seen));
+    REQUIRE(on_a.post_json("/v1/kinds/demo.countdown/resume", json::object()).status == 200);
+    REQUIRE(next_until(on_a_stream, [](const SseEvent& e) {
+        return e.type == "waiting" && json::parse(e.data)["reason"] == "key_limit";
+    }, &seen));
+    REQUIRE(on_b.post_json("/v1/tasks/" + first + "/cancel", json::object()).status < 300);
+    const std::vector<std::string> once{"key_limit", "kind_paused", "key_limit"};
+    auto on_a_reasons = reasons_until_end(on_a_stream);
+    for (auto it = seen.rbegin(); it != seen.rend(); ++it)
+        if (it->type == "waiting") on_a_reasons.insert(on_a_reasons.begin(), json::parse(it->data)["reason"]);
+    CHECK(on_a_reasons == once);
+    CHECK(reasons_until_end(on_b_stream) == once);  // the same log: neither node noted a change twice
+}
+
 TEST_CASE("cluster: tasks past their start deadline end expired exactly once, whichever node sweeps", "[redis][cluster]") {
     TempDir dir;
     RedisProcess redis(dir.path() / "redis");

@@ -196,6 +196,24 @@ test('a start rate: the form names the kind\'s limits, a held task\'s detail say
   }
 });
 
+test('a waiting task\'s row says why it waits, and changes when the reason does', async () => {
+  const { body: first } = await api(server.url, 'POST', '/v1/tasks',
+    { kind: 'demo.countdown', params: { steps: 1000, interval_ms: 10 }, concurrency_key: 'customer 9' });
+  const { page, context, errors } = await openPage(browser, server.url);
+  try {
+    const { body: held } = await api(server.url, 'POST', '/v1/tasks',
+      { kind: 'demo.countdown', params: { steps: 1 }, concurrency_key: 'customer 9' });
+    await row(page, held.id).locator('.message', { hasText: 'waiting: 1 of 1 demo.countdown tasks for customer 9 are running' }).waitFor();
+    await api(server.url, 'POST', '/v1/kinds/demo.countdown/pause');
+    await row(page, held.id).locator('.message', { hasText: 'waiting: kind demo.countdown is paused' }).waitFor();
+    assert.deepEqual(errors, []);
+  } finally {
+    await api(server.url, 'POST', '/v1/kinds/demo.countdown/resume');
+    await api(server.url, 'POST', `/v1/tasks/${first.id}/cancel`);
+    await context.close();
+  }
+});
+
 test('an expired task: its badge, the state filter finds it, its detail offers a retry', async () => {
   await api(server.url, 'POST', '/v1/kinds/demo.noop/pause');
   const { body: task } = await api(server.url, 'POST', '/v1/tasks', { kind: 'demo.noop', ttl_s: 0.2 });

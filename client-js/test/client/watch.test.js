@@ -128,6 +128,24 @@ test('ttlS: a task not started by its deadline ends expired, and the watch says 
   }
 });
 
+test('onWaiting: a watched task that waits hears why, and the known task carries it', async () => {
+  const c = client();
+  await c.pauseKind('demo.noop');
+  try {
+    const task = await c.start('demo.noop', {});
+    const heard = await new Promise((resolve) => {
+      c.watch(task.id, { onWaiting: (waiting, id) => resolve({ waiting, id }) });
+    });
+    assert.equal(heard.id, task.id);
+    assert.equal(heard.waiting.reason, 'kind_paused');
+    assert.equal(heard.waiting.detail, 'kind demo.noop is paused: its tasks start once it is resumed');
+    assert.equal(heard.waiting.task_id, undefined);  // the task's own field, as its JSON has it
+  } finally {
+    await c.resumeKind('demo.noop');
+    c.close();
+  }
+});
+
 test('a start rate: the kind says it, a task it holds back waits with rate_limit and until when', async () => {
   const own = await Server.withConfig(RATED_KINDS).start();
   const c = client(own.url);

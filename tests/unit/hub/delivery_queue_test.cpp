@@ -25,3 +25,15 @@ TEST_CASE("a slow reader: superseded progress ticks merge first - state and log 
     CHECK_FALSE(kept_up);
     CHECK(queue.empty());
 }
+
+TEST_CASE("a slow reader: superseded waiting notices merge like progress ticks, apart from them") {
+    DeliveryQueue queue(DeliveryQueue::Limits{6, 1 << 20});
+    std::uint64_t seq = 0;
+    for (const char* type : {"waiting", "progress", "waiting", "progress", "waiting", "log", "waiting"})
+        REQUIRE(queue.push(make_event(++seq, "tasks/A", type, "{}", 0, false, "k")));  // the 7th merges
+    std::vector<EventPtr> taken;
+    queue.take_into(taken);
+    std::vector<std::string> kept;
+    for (const auto& e : taken) kept.push_back(e->type + ":" + std::to_string(e->seq));
+    CHECK(kept == std::vector<std::string>{"progress:4", "log:6", "waiting:7"});
+}
