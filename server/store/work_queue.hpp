@@ -49,6 +49,8 @@ struct QueueLoad {
 struct Claimed {
     std::vector<QueueClaim> claims;
     std::optional<std::chrono::milliseconds> rate_wait;
+    /// Kind -> how many times this claim held a start of it back for a rate (a metric).
+    std::vector<std::pair<std::string, std::size_t>> rate_held;
 };
 
 class WorkQueue {

@@ -4,6 +4,7 @@
 
 #include "core/thread_name.hpp"
 #include "store/store.hpp"
+#include "tasks/start_rate.hpp"
 
 namespace taskstream {
 
@@ -114,6 +115,7 @@ void ClusterWorker::run() {
                     next_reclaim = Clock::now() + options_.lease / 2;
                 }
                 auto claimed = queue_.claim(hooks_.free_slots(), kinds_);
+                for (const auto& [kind, n] : claimed.rate_held) count_rate_held(kind, n);
                 rate_due.reset();
                 if (claimed.rate_wait) rate_due = Clock::now() + *claimed.rate_wait;
                 take_all(std::move(claimed.claims), false);

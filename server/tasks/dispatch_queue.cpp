@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "tasks/start_rate.hpp"
+
 namespace taskstream {
 
 namespace {
@@ -65,7 +67,10 @@ std::optional<DispatchItem> DispatchQueue::pop(Clock::time_point now) {
     if (kind.spacing_us > 0) kind.next_start_us = std::max(kind.next_start_us, now_us_) + kind.spacing_us;
     if (kind.key_spacing_us > 0 && !key.empty())
         group.next_start_us = std::max(group.next_start_us, now_us_) + kind.key_spacing_us;
+    const bool key_waits = !group.items.empty() && group.next_start_us > now_us_;
     relist(kind, kind_name, key);
+    // A rate holds back what this start leaves waiting (a metric).
+    if (key_waits || (kind.next_start_us > now_us_ && kind.rate_held)) count_rate_held(kind_name);
     return std::move(node.mapped());
 }
 

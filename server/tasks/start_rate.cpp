@@ -2,7 +2,20 @@
 
 #include <charconv>
 
+#include "core/metrics.hpp"
+
 namespace taskstream {
+
+namespace {
+// Registered at start, so that it shows before the first hold.
+auto& rate_limited_starts = metrics::Registry::global().counter_family(
+    "taskstream_rate_limited_starts_total",
+    "Starts of a kind held back by its rate or a key's rate (each time a kind or key with a task to start had to wait "
+    "for its turn), by kind.",
+    {"kind"});
+} // namespace
+
+void count_rate_held(const std::string& kind, std::size_t n) { rate_limited_starts.with({kind}).inc(n); }
 
 std::chrono::microseconds StartRate::spacing() const {
     if (count == 0) return std::chrono::microseconds(0);

@@ -29,4 +29,7 @@ struct StartRate {
 /// "N/s", "N/m" or "N/h" with N from 1 to 1,000,000; nullopt for anything else.
 std::optional<StartRate> parse_start_rate(std::string_view text);
 
+/// Counts `n` starts of `kind` held back by a rate: taskstream_rate_limited_starts_total{kind}.
+void count_rate_held(const std::string& kind, std::size_t n = 1);
+
 } // namespace taskstream

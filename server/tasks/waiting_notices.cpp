@@ -3,12 +3,18 @@
 #include <unordered_set>
 
 #include "core/clock.hpp"
+#include "core/metrics.hpp"
 #include "core/thread_name.hpp"
 #include "model/task_topic.hpp"
 
 namespace taskstream {
 
 namespace {
+
+// Registered at start, so that it shows before the first notice.
+auto& notices_recorded = metrics::Registry::global().counter_family(
+    "taskstream_waiting_notices_total",
+    "waiting events recorded (why a watched waiting task waits changed), by the reason it waits now.", {"reason"});
 
 std::string notice_text(const Waiting& w) {
     return w.reason + "\n" + w.detail + "\n" + std::to_string(w.until);
@@ -93,7 +99,9 @@ void WaitingNotices::look() {
         // One server records a task's notice in a given second; the others hear it (seen()).
         if (claims_ && !claims_->claim_once("waiting:" + task.id + ":" + std::to_string(second), std::chrono::seconds(5)))
             continue;
-        if (engine_.note_waiting(task, *reasons[i])) text = now;
+        if (!engine_.note_waiting(task, *reasons[i])) continue;
+        text = now;
+        notices_recorded.with({reasons[i]->reason}).inc();
     }
     shown_ = std::move(shown);  // memory follows what is watched
 }

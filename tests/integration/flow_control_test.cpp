@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <regex>
 
 #include "core/clock.hpp"
 #include "http_client.hpp"
@@ -69,6 +70,11 @@ TEST_CASE("a kind's start rate spaces its starts - a task it holds back says unt
     // 250 ms apart (a start's record lags its dispatch by a little; none comes early by a spacing).
     for (std::size_t i = 1; i < starts.size(); ++i) CHECK(starts[i] - starts[i - 1] >= 150);
     CHECK(starts.back() - starts.front() >= 4 * 250 - 100);
+    // Each start that had to wait for its turn is counted.
+    std::smatch count;
+    const std::string metrics = http.get("/metrics").body;
+    REQUIRE(std::regex_search(metrics, count, std::regex(R"(\ntaskstream_rate_limited_starts_total\{kind="rated\.quarter"\} (\d+)\n)")));
+    CHECK(std::stoi(count[1]) >= 1);
 
     const std::string first = create_task(http, {{"kind", "rated.hourly"}})["id"];
     const std::string held = create_task(http, {{"kind", "rated.hourly"}})["id"];

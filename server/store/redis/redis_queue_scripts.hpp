@@ -67,8 +67,9 @@ end
 // every task that may run now. Then only the kinds that may start (not paused, below
 // their limit, their rate's time come) compete, each with the better of its unkeyed
 // head and its first keyed group's head: a few ZRANGEs per kind and per claim,
-// whatever waits behind a paused or full kind or key. Returns {entry, id, …} and the
-// ms until a kind or key held back by its rate may start (-1: none is).
+// whatever waits behind a paused or full kind or key. Returns {entry, id, …}, the ms
+// until a kind or key held back by its rate may start (-1: none is), and {kind, n, …}:
+// how many times a start of each kind was held back by a rate here (a metric).
 inline const std::string kClaimScript = std::string(kQueueLua) + R"lua(
 local p, node, max, aging = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 if redis.call('EXISTS', p .. ':paused') == 1 then return {{}, -1} end
@@ -84,8 +85,9 @@ for i = 1, #due, 2 do
     relist(p, kind, key)
   end
 end
-local wake
+local wake, held = nil, {}
 local function rate_wait(at) if not wake or at < wake then wake = at end end
+local function hold(kind) held[kind] = (held[kind] or 0) + 1 end
 local paused = {}
 for _, kind in ipairs(redis.call('SMEMBERS', p .. ':paused:kinds')) do paused[kind] = true end
 local room, best, spacing, key_spacing = {}, {}, {}, {}
@@ -154,6 +156,7 @@ while #out < 2 * max do
     end
     redis.call('HINCRBY', p .. ':running:keys:' .. pick, key, 1)
     relist(p, pick, key)
+    if key_spacing[pick] > 0 and redis.call('ZSCORE', p .. ':rate:waiting:' .. pick, key) then hold(pick) end
   end
   redis.call('XADD', p .. ':claims', '*', 'task', id, 'kind', pick, 'key', key)
   local got = redis.call('XREADGROUP', 'GROUP', 'workers', node, 'COUNT', 1, 'STREAMS', p .. ':claims', '>')
@@ -162,7 +165,11 @@ while #out < 2 * max do
   out[#out + 1] = entry
   out[#out + 1] = id
   room[pick] = room[pick] - 1
-  if room[pick] > 0 and not rated then candidate(pick) else best[pick] = nil end
+  if room[pick] > 0 then candidate(pick) else best[pick] = nil end
+  if rated and best[pick] then
+    hold(pick)  -- its next task waits for the rate
+    best[pick] = nil
+  end
 end
 for kind, s in pairs(key_spacing) do
   if s > 0 then
@@ -170,7 +177,12 @@ for kind, s in pairs(key_spacing) do
     if #first == 2 then rate_wait(tonumber(first[2])) end
   end
 end
-return {out, wake and math.ceil(wake - now) or -1}
+local holds = {}
+for kind, n in pairs(held) do
+  holds[#holds + 1] = kind
+  holds[#holds + 1] = n
+end
+return {out, wake and math.ceil(wake - now) or -1, holds}
 )lua";
 
 // ARGV: prefix, node, entries. Renews the ones this node still holds; returns the others.

@@ -80,11 +80,14 @@ Claimed RedisWorkQueue::claim(std::size_t max, const KindLimits& kinds) {
         eval.push_back(millis_text(k.key_spacing));
     }
     auto r = run(std::move(eval), "claim");
-    if (r.items.size() != 2) throw StoreError("redis claim: an answer of an unexpected shape");
+    if (r.items.size() != 3) throw StoreError("redis claim: an answer of an unexpected shape");
     Claimed out;
     const auto& taken = r.items[0].items;
     for (std::size_t i = 0; i + 1 < taken.size(); i += 2) out.claims.push_back({taken[i].text, taken[i + 1].text});
     if (r.items[1].integer >= 0) out.rate_wait = std::chrono::milliseconds(r.items[1].integer);
+    const auto& held = r.items[2].items;
+    for (std::size_t i = 0; i + 1 < held.size(); i += 2)
+        out.rate_held.emplace_back(held[i].text, static_cast<std::size_t>(held[i + 1].integer));
     return out;
 }
 
