@@ -90,8 +90,10 @@ void WaitingNotices::look() {
     std::lock_guard lock(mutex_);
     std::unordered_map<std::string, std::string> shown;
     for (std::size_t i = 0; i < tasks.size() && i < reasons.size(); ++i) {
-        if (!reasons[i]) continue;
         const Task& task = tasks[i];
+        // A task that entered its state less than a round ago is left alone: a queue that
+        // keeps moving gets no notices, only a wait someone would notice does.
+        if (!reasons[i] || now_ms() - task.updated_at < options_.period.count()) continue;
         auto& text = shown[task.id];
         if (auto was = shown_.find(task.id); was != shown_.end()) text = was->second;
         const std::string now = notice_text(*reasons[i]);

@@ -2,8 +2,9 @@
 // (DESIGN §9.1). Once a second it looks at the waiting tasks someone may be
 // watching here — those whose own stream is open on this server, and, while a
 // multiplexed stream is open, the newest waiting ones — and records a notice for
-// each whose reason differs from the last one on its stream. So a task gets at
-// most one a second, and nobody watching costs nothing. On a shared store each
+// each that has waited a round at least and whose reason differs from the last one
+// on its stream. So a task gets at most one a second, a queue that keeps moving
+// gets none, and nobody watching costs nothing. On a shared store each
 // notice is claimed for its task and second (OnceClaims) and the notices other
 // servers record are heard (seen()), so several servers watching one task record
 // a change once. The task's JSON `waiting` stays the answer at any moment.

@@ -72,7 +72,7 @@ end
 // how many times a start of each kind was held back by a rate here (a metric).
 inline const std::string kClaimScript = std::string(kQueueLua) + R"lua(
 local p, node, max, aging = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-if redis.call('EXISTS', p .. ':paused') == 1 then return {{}, -1} end
+if redis.call('EXISTS', p .. ':paused') == 1 then return {{}, -1, {}} end
 local now = now_ms()
 local due = redis.call('ZRANGEBYSCORE', p .. ':due', '-inf', now, 'WITHSCORES', 'LIMIT', 0, 1000)
 for i = 1, #due, 2 do
