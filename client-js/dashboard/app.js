@@ -146,7 +146,7 @@ let kinds = [];
 let params = buildParams($('params'), {});
 const OPTION_FIELDS = { priority: 'opt-priority', delay_s: 'opt-delay', timeout_s: 'opt-timeout', max_retries: 'opt-retries' };
 /** The text options, by the body field a server's error points at. */
-const TEXT_FIELDS = { concurrency_key: 'opt-ckey', idempotency_key: 'opt-key' };
+const TEXT_FIELDS = { concurrency_key: 'opt-ckey', dedupe: 'opt-dedupe', idempotency_key: 'opt-key' };
 
 function chooseKind(/** @type {string} */ name) {
   const kind = kinds.find((k) => k.name === name);
@@ -212,6 +212,9 @@ function readOptions() {
   optionError('concurrency_key', null);
   const concurrencyKey = $('opt-ckey').value.trim();
   if (concurrencyKey) opts.concurrencyKey = concurrencyKey;
+  optionError('dedupe', null);
+  const dedupeKey = $('opt-dedupe').value.trim();
+  if (dedupeKey) opts.dedupe = { key: dedupeKey, mode: $('opt-dedupe-mode').value };
   const key = $('opt-key').value.trim();
   if (key) opts.idempotencyKey = key;
   return ok ? opts : null;

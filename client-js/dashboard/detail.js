@@ -39,6 +39,13 @@ export class TaskDetail {
     });
   }
 
+  /** A button that opens task `id` here. @param {string} id */
+  linkTo(id) {
+    const link = el('button', { type: 'button', class: 'link', text: id });
+    link.addEventListener('click', () => void this.open(id));
+    return link;
+  }
+
   /** @param {string} id */
   async open(id) {
     this.close(false);
@@ -50,8 +57,10 @@ export class TaskDetail {
     this.showError(null);
     this.heading.textContent = `Task ${id.slice(-8)}`;
     this.heading.focus();
+    let found;
     try {
-      this.show(await this.client.get(id));
+      found = await this.client.get(id);
+      this.show(found);
     } catch (err) {
       this.showError(err.message);
       return;
@@ -66,6 +75,9 @@ export class TaskDetail {
         const read = this.task;
         const same = read?.waiting && read.state === task.state && read.updated_at === task.updated_at;
         this.show(same ? { ...task, waiting: read.waiting } : task);
+        // Replaced while looked at, by a newer task with its dedupe key: that one is what to look at now.
+        if (task.state === 'superseded' && found.state !== 'superseded' && task.superseded_by && task.id === this.task?.id)
+          void this.open(task.superseded_by);
       },
       onProgress: (progress) => {
         if (this.task) this.show({ ...this.task, progress });
@@ -100,6 +112,8 @@ export class TaskDetail {
       ['Duration', formatDuration(taskDuration(task, now))],
       ['Priority', String(task.priority)],
       ...(task.concurrency_key ? [['Concurrency key', task.concurrency_key]] : []),
+      ...(task.dedupe_key ? [['Dedupe key', task.dedupe_key]] : []),
+      ...(task.superseded_by ? [['Superseded by', this.linkTo(task.superseded_by)]] : []),
     ];
     this.fields.replaceChildren(...rows.flatMap(([k, v]) => [el('dt', { text: /** @type {string} */ (k) }), el('dd', {}, [v])]));
     this.params.textContent = JSON.stringify(task.params, null, 2);

@@ -90,6 +90,7 @@ export function createClient({ baseUrl, token, fetch: fetchImpl, EventSource: Ev
       if (opts.maxRetries !== undefined) body.max_retries = opts.maxRetries;
       if (opts.callbackUrl !== undefined) body.callback_url = opts.callbackUrl;
       if (opts.concurrencyKey !== undefined) body.concurrency_key = opts.concurrencyKey;
+      if (opts.dedupe !== undefined) body.dedupe = opts.dedupe;
       /** @type {Record<string, string>} */
       const headers = opts.idempotencyKey ? { 'Idempotency-Key': opts.idempotencyKey } : {};
       return (await http.send('POST', '/v1/tasks', { body, headers })).body;

@@ -1,7 +1,7 @@
 import { TaskstreamError } from './errors.js';
 import { isAfter } from './ids.js';
 
-export const TERMINAL_STATES = Object.freeze(['succeeded', 'failed', 'cancelled', 'expired']);
+export const TERMINAL_STATES = Object.freeze(['succeeded', 'failed', 'cancelled', 'expired', 'superseded']);
 /** Items the async iterator holds for a reader that does not keep up. */
 const ITERATOR_BOUND = 10000;
 
@@ -23,6 +23,8 @@ export class Watch {
     this.handlers = options;
     /** @type {Set<string>} task ids */
     this.tasks = new Set();
+    /** Successors of superseded tasks being added: the watch is not done meanwhile. */
+    this.following = 0;
     /** @type {Set<string>} topics and patterns */
     this.topics = new Set();
     /** @type {Set<string>} producer event types to listen for */
@@ -166,6 +168,7 @@ export class Watch {
         if (type === 'reset') h.onReset?.(data);
         h.onState?.(data, { reset: type === 'reset' });
         if (TERMINAL_STATES.includes(data.state)) h.onDone?.(data);
+        if (data.state === 'superseded' && data.superseded_by && this.tasks.has(data.id)) this.follow(data.superseded_by);
       } else if (type === 'progress' && taskId !== null) {
         const { task_id: _, ...progress } = data;
         const known = this.states.get(taskId);
@@ -190,9 +193,18 @@ export class Watch {
     if (this.finishedAll()) this.close();
   }
 
+  /** A watched task was replaced (dedupe): its successor is watched too. @param {string} id */
+  follow(id) {
+    this.following += 1;
+    void this.add(id).finally(() => {
+      this.following -= 1;
+      if (this.finishedAll()) this.close();
+    });
+  }
+
   /** Every watched task has ended, and the watch was asked to stop then. */
   finishedAll() {
-    if (this.replaying || !this.untilDone || this.tasks.size === 0 || this.topics.size > 0) return false;
+    if (this.replaying || this.following > 0 || !this.untilDone || this.tasks.size === 0 || this.topics.size > 0) return false;
     for (const id of this.tasks) if (!TERMINAL_STATES.includes(this.states.get(id)?.state)) return false;
     return true;
   }

@@ -1,6 +1,6 @@
 // Types of @taskstream/client (hand-written; checked against usage.ts by `npm run types`).
 
-export type TaskState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled' | 'expired';
+export type TaskState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled' | 'expired' | 'superseded';
 
 export interface Progress {
   percent?: number;
@@ -33,6 +33,10 @@ export interface Task {
   expires_at?: string;
   /** Why it has not started (in answers to get and list, while queued or retrying). */
   waiting?: Waiting;
+  /** Its dedupe key (StartOptions.dedupe). */
+  dedupe_key?: string;
+  /** A superseded task: the task that replaced it. */
+  superseded_by?: string;
   created_at: string;
   scheduled_at: string;
   started_at: string | null;
@@ -40,7 +44,7 @@ export interface Task {
   timeout_s?: number;
   result?: unknown;
   error?: { type: string; message: string };
-  links: { self: string; events: string };
+  links: { self: string; events: string; superseded_by?: string };
 }
 
 export interface LogLine {
@@ -125,6 +129,12 @@ export interface StartOptions {
   callbackUrl?: string;
   /** Tasks of the kind with the same key run at most its `key_concurrency` at once. */
   concurrencyKey?: string;
+  /**
+   * While a task of the kind with this key (and your owner) is unfinished: `join` it (the
+   * answer is that task), `replace` it (if it has not started it ends `superseded`, and a
+   * watch of it follows the new one) or `reject` (a 409 whose problem names it).
+   */
+  dedupe?: { key: string; mode?: 'join' | 'replace' | 'reject' };
   idempotencyKey?: string;
 }
 

@@ -9,7 +9,8 @@ async function example(): Promise<void> {
   console.log(paused, (await client.resumeKind(first)).max_concurrency, (await client.kind(first)).defaults.timeout_s);
   const again: Task = await client.get('01M8T1C3ST9M9DQBQ40B7BDQF4');
   if (again.waiting?.reason === 'key_limit') console.log(again.waiting.detail, again.waiting.until ?? '');
-  const task: Task = await client.start(first, { steps: 3 }, { priority: 1, idempotencyKey: 'k', delayS: 2, concurrencyKey: 'customer-42', ttlS: 60 });
+  const task: Task = await client.start(first, { steps: 3 }, { priority: 1, idempotencyKey: 'k', delayS: 2, concurrencyKey: 'customer-42', ttlS: 60, dedupe: { key: 'report-7', mode: 'replace' } });
+  if (task.state === 'superseded') console.log(task.superseded_by ?? '', task.dedupe_key ?? '');
   const watch = client.watch([task.id, 'orders/*'], {
     eventTypes: ['created'],
     onState: (t, { reset }) => console.log(t.state, reset),

@@ -23,8 +23,11 @@ void ClientCommands::add(CLI::App& app) {
         ->check(CLI::Range(0, 100));
     run_cmd_->add_option("--ttl", run_.ttl_s, "seconds it may wait to start, then it ends expired (default: the kind's)")
         ->check(CLI::PositiveNumber);
-    run_cmd_->add_option("--concurrency-key", run_.concurrency_key,
+    run_cmd_->add_option("--concurrency-key,--key", run_.concurrency_key,
                          "tasks of the kind with this key run at most its key_concurrency at once");
+    run_cmd_->add_option("--dedupe", run_.dedupe,
+                         "KEY[:MODE]: while a task of the kind with KEY is unfinished, join it (the default), "
+                         "replace it (if it has not started) or be refused (reject)");
     run_cmd_->add_option("--idempotency-key", run_.idempotency_key,
                          "the same key never makes a second task (default: a new one per run)");
     run_cmd_->add_flag("--json", run_.json, "print the events as JSON lines");
@@ -44,7 +47,7 @@ void ClientCommands::add(CLI::App& app) {
 
     tasks_cmd_ = app.add_subcommand("tasks", "list tasks, newest first");
     tasks_cmd_->add_option("--state", list_.state, "only tasks in this state")
-        ->check(CLI::IsMember({"queued", "running", "retrying", "succeeded", "failed", "cancelled", "expired"}));
+        ->check(CLI::IsMember({"queued", "running", "retrying", "succeeded", "failed", "cancelled", "expired", "superseded"}));
     tasks_cmd_->add_option("--kind", list_.kind, "only tasks of this kind");
     tasks_cmd_->add_option("--limit", list_.limit, "at most this many")->check(CLI::Range(1u, 500u))->capture_default_str();
     tasks_cmd_->add_flag("--json", list_.json, "print the server's JSON");

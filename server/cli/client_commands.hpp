@@ -21,6 +21,7 @@ struct RunOptions {
     std::optional<int> max_retries;
     std::optional<double> ttl_s;  // start deadline, from when it may start
     std::string concurrency_key;  // empty: none
+    std::string dedupe;           // KEY or KEY:MODE (join, replace, reject); empty: none
     std::string idempotency_key;  // one is made up when none is given, so that a retry re-attaches
     bool json = false;
     bool detach = false;

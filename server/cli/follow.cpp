@@ -145,15 +145,16 @@ asio::awaitable<int> follow(ApiClient& api, TaskBoard& board, EventView& view, F
                 away_since.reset();
                 backoff = 250ms;
                 s->stream = &stream;
-                bool reset = false;
+                bool reset = false, followed = false;
                 SseParser watching([&](const SseEvent& e) {
                     auto change = board.apply(e);
                     if (change.kind == BoardChange::Kind::reset && !change.task) reset = true;
+                    if (change.kind == BoardChange::Kind::superseded) followed = true;
                     view.update(board, change, e);
                 });
                 std::string bytes;
                 try {
-                    while (!board.all_finished() && co_await stream.read(bytes, plan.idle)) {
+                    while (!board.all_finished() && !followed && co_await stream.read(bytes, plan.idle)) {
                         watching.feed(bytes);
                         bytes.clear();
                         if (reset) {
@@ -166,6 +167,7 @@ asio::awaitable<int> follow(ApiClient& api, TaskBoard& board, EventView& view, F
                 }
                 s->stream = nullptr;
                 if (board.all_finished()) break;
+                if (followed) continue;  // a task was replaced: its successor's stream, at once
                 if (watching.retry_ms()) wait = std::chrono::milliseconds(*watching.retry_ms());
                 if (!interrupted()) view.notice("connection closed; reconnecting");
                 away_since = Clock::now();

@@ -33,6 +33,8 @@ public:
         case BoardChange::Kind::progress: what = "progress " + describe_progress(t.progress); break;
         case BoardChange::Kind::log: what = "log " + change.level + " " + change.message; break;
         case BoardChange::Kind::waiting: what = "waiting: " + change.message; break;
+        case BoardChange::Kind::superseded:
+            return print(change.at_ms, t.kind + " " + change.message + " superseded by " + t.id + "; following it");
         default: return;
         }
         print(change.at_ms, t.kind + " " + t.id + " " + what);

@@ -43,6 +43,16 @@ asio::awaitable<nlohmann::json> params_schema(ApiClient& api, const std::string&
     throw UsageError("no task kind '" + kind + "' on " + api.server().url() + " (it has: " + known + ")");
 }
 
+/// --dedupe KEY[:MODE]: {key, mode}; a last ":join", ":replace" or ":reject" is the mode, the rest the key.
+nlohmann::json dedupe_of(const std::string& text) {
+    for (const char* mode : {"join", "replace", "reject"}) {
+        const std::string suffix = std::string(":") + mode;
+        if (text.size() > suffix.size() && text.ends_with(suffix))
+            return {{"key", text.substr(0, text.size() - suffix.size())}, {"mode", mode}};
+    }
+    return {{"key", text}, {"mode", "join"}};
+}
+
 HeaderList resume_from(const TaskBoard& board) {
     if (board.last_id().empty()) return {};
     return {{"Last-Event-ID", board.last_id()}};
@@ -59,6 +69,7 @@ int run_task(const std::string& server, const RunOptions& o) {
         if (o.timeout_s) body["timeout_s"] = *o.timeout_s;
         if (o.max_retries) body["max_retries"] = *o.max_retries;
         if (!o.concurrency_key.empty()) body["concurrency_key"] = o.concurrency_key;
+        if (!o.dedupe.empty()) body["dedupe"] = dedupe_of(o.dedupe);
         if (o.ttl_s) body["ttl_s"] = *o.ttl_s;
         const std::string key = o.idempotency_key.empty() ? random_key() : o.idempotency_key;
 

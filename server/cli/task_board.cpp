@@ -73,6 +73,11 @@ BoardChange TaskBoard::apply(const SseEvent& event) {
         auto* view = find(task->id);
         if (!view) return {};
         take_state(*view, *task);
+        if (task->state == TaskState::superseded && !task->superseded_by.empty()) {
+            // Replaced by a newer task with its dedupe key: that one is what is followed now.
+            *view = TaskView{.id = task->superseded_by, .kind = task->kind};
+            return {.kind = BoardChange::Kind::superseded, .task = view, .message = task->id, .at_ms = task->updated_at};
+        }
         return {.kind = event.type == "reset" ? BoardChange::Kind::reset : BoardChange::Kind::state, .task = view,
                 .at_ms = task->updated_at};
     }

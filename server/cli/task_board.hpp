@@ -41,6 +41,7 @@ struct BoardChange {
         progress,  // a task's progress moved
         log,       // a log line of a task
         waiting,   // why a waiting task waits changed: `message` says it
+        superseded,  // a task was replaced (dedupe): `task` follows the new one, `message` names the old
         reset,     // history was lost: `task` has its snapshot, or (null) every task needs one
         shutdown,  // the server is going away: reconnect after its hint
         topic,     // an event of a producer's topic (watch TOPIC)

@@ -36,6 +36,8 @@ public:
         if (change.kind == Kind::log) return above(board, label(board, *change.task) + "[" + change.level + "] " +
                                                               change.message);
         if (change.kind == Kind::waiting) return above(board, label(board, *change.task) + "waiting: " + change.message);
+        if (change.kind == Kind::superseded)
+            return above(board, change.message + " superseded by " + change.task->id + "; following it");
         if (change.kind == Kind::none || change.kind == Kind::shutdown) return;
         // Progress ticks can come by the thousand: redraw at most every 50 ms for them.
         const auto now = std::chrono::steady_clock::now();

@@ -26,7 +26,16 @@ const nlohmann::json& create_body_schema() {
         "callback_url": {"type": "string", "minLength": 1, "maxLength": 2000},
         "concurrency_key": {"type": "string", "minLength": 1, "maxLength": 128},
         "expires_at": {"type": "string", "maxLength": 40},
-        "ttl_s": {"type": "number", "exclusiveMinimum": 0, "maximum": 31536000}
+        "ttl_s": {"type": "number", "exclusiveMinimum": 0, "maximum": 31536000},
+        "dedupe": {
+          "type": "object",
+          "required": ["key"],
+          "additionalProperties": false,
+          "properties": {
+            "key": {"type": "string", "minLength": 1, "maxLength": 128},
+            "mode": {"enum": ["join", "replace", "reject"]}
+          }
+        }
       }
     })");
     return schema;
@@ -40,6 +49,15 @@ Outcome<std::optional<std::int64_t>> time_field(const nlohmann::json& body, cons
         return make_error(errc::validation_failed, name + " must be an RFC 3339 date-time",
                           {{"errors", {{{"pointer", "/" + name}, {"detail", "is not an RFC 3339 date-time"}}}}});
     return std::optional<std::int64_t>(at);
+}
+
+/// A key is shown on pages and in the terminal, and names queues on Redis: printable only.
+std::optional<Error> unprintable(const std::string& key, const std::string& name, const std::string& pointer) {
+    for (unsigned char c : key)
+        if (c < 0x20 || c == 0x7f)
+            return make_error(errc::validation_failed, name + " must be printable text",
+                              {{"errors", {{{"pointer", pointer}, {"detail", "has a control character"}}}}});
+    return std::nullopt;
 }
 
 } // namespace
@@ -77,11 +95,14 @@ Outcome<CreateTaskRequest> parse_create_request(const nlohmann::json& body) {
     r.backoff_max_ms = ms("backoff_max_s");
     r.callback_url = copy.value("callback_url", "");
     r.concurrency_key = copy.value("concurrency_key", "");
-    // Printable: a key is shown on pages and in the terminal, and it names a queue on Redis.
-    for (unsigned char c : r.concurrency_key)
-        if (c < 0x20 || c == 0x7f)
-            return make_error(errc::validation_failed, "concurrency_key must be printable text",
-                              {{"errors", {{{"pointer", "/concurrency_key"}, {"detail", "has a control character"}}}}});
+    if (auto refused = unprintable(r.concurrency_key, "concurrency_key", "/concurrency_key")) return *refused;
+    if (copy.contains("dedupe")) {
+        const auto& dedupe = copy["dedupe"];
+        r.dedupe_key = dedupe["key"].get<std::string>();
+        if (auto refused = unprintable(r.dedupe_key, "dedupe.key", "/dedupe/key")) return *refused;
+        const std::string mode = dedupe.value("mode", "join");
+        r.dedupe_mode = mode == "replace" ? DedupeMode::replace : mode == "reject" ? DedupeMode::reject : DedupeMode::join;
+    }
     return r;
 }
 

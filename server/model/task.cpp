@@ -8,8 +8,8 @@
 namespace taskstream {
 namespace {
 
-constexpr std::array<std::string_view, 7> kStateNames = {"queued", "running",   "retrying", "succeeded",
-                                                          "failed", "cancelled", "expired"};
+constexpr std::array<std::string_view, 8> kStateNames = {"queued", "running",   "retrying", "succeeded",
+                                                          "failed", "cancelled", "expired",  "superseded"};
 
 std::int64_t time_from_json(const nlohmann::json& j, const char* key) {
     std::int64_t ms = 0;
@@ -61,11 +61,17 @@ nlohmann::json to_json(const Task& t) {
     put_time(j, "updated_at", t.updated_at);
     if (t.expires_at > 0) j["expires_at"] = format_rfc3339(t.expires_at);
     if (!t.concurrency_key.empty()) j["concurrency_key"] = t.concurrency_key;
+    if (!t.dedupe_key.empty()) j["dedupe_key"] = t.dedupe_key;
+    if (!t.superseded_by.empty()) {
+        j["superseded_by"] = t.superseded_by;
+        j["links"]["superseded_by"] = "/v1/tasks/" + t.superseded_by;
+    }
     if (!t.callback_url.empty()) j["callback_url"] = t.callback_url;
     if (!t.owner.empty()) j["owner"] = t.owner;
     if (t.result) j["result"] = *t.result;
     if (t.error) j["error"] = {{"type", t.error->type}, {"message", t.error->message}};
-    j["links"] = {{"self", "/v1/tasks/" + t.id}, {"events", "/v1/tasks/" + t.id + "/events"}};
+    j["links"]["self"] = "/v1/tasks/" + t.id;
+    j["links"]["events"] = "/v1/tasks/" + t.id + "/events";
     return j;
 }
 
@@ -99,6 +105,8 @@ Task task_from_json(const nlohmann::json& j) {
     t.updated_at = j.contains("updated_at") ? time_from_json(j, "updated_at")
                                             : std::max({t.created_at, t.started_at, t.finished_at});
     t.concurrency_key = j.value("concurrency_key", "");
+    t.dedupe_key = j.value("dedupe_key", "");
+    t.superseded_by = j.value("superseded_by", "");
     t.callback_url = j.value("callback_url", "");
     t.owner = j.value("owner", "");
     if (j.contains("result")) t.result = j["result"];

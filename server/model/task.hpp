@@ -14,17 +14,18 @@
 
 namespace taskstream {
 
-/// `expired`: not started by its start deadline (`expires_at`).
-enum class TaskState { queued, running, retrying, succeeded, failed, cancelled, expired };
+/// `expired`: not started by its start deadline (`expires_at`). `superseded`: replaced,
+/// before it started, by a newer task with its dedupe key (`superseded_by`).
+enum class TaskState { queued, running, retrying, succeeded, failed, cancelled, expired, superseded };
 /// Every state, in the enum's order (counts by state, indexes by state).
 inline constexpr std::array kTaskStates{TaskState::queued,    TaskState::running, TaskState::retrying,
                                         TaskState::succeeded, TaskState::failed,  TaskState::cancelled,
-                                        TaskState::expired};
+                                        TaskState::expired,   TaskState::superseded};
 
 std::string_view to_string(TaskState s);
 std::optional<TaskState> parse_task_state(std::string_view text);
 inline bool is_terminal(TaskState s) {
-    return s == TaskState::succeeded || s == TaskState::failed || s == TaskState::cancelled || s == TaskState::expired;
+    return s != TaskState::queued && s != TaskState::running && s != TaskState::retrying;
 }
 
 struct TaskError {
@@ -44,6 +45,8 @@ struct Task {
     int redeliveries = 0;   // attempts in a row cut short by the server's own death (not counted as retries)
     int priority = 0;
     std::string concurrency_key;      // at most its kind's key_concurrency of the same key run at once; empty: none
+    std::string dedupe_key;           // while it is unfinished, its kind's tasks with this key join, replace it or are refused
+    std::string superseded_by;        // superseded: the task that replaced it
     std::int64_t created_at = 0;     // ms since epoch; 0 = not yet
     std::int64_t scheduled_at = 0;
     std::int64_t started_at = 0;

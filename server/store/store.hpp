@@ -133,6 +133,17 @@ public:
     virtual std::optional<IdempotencyRecord> load_idempotency(const std::string& key) = 0;
 };
 
+/// Unfinished tasks by their kind, owner and dedupe key (the store keeps the key with
+/// the row): one owner's key never names another's task.
+class DedupeKeys {
+public:
+    virtual ~DedupeKeys() = default;
+    /// The id of the unfinished task of `kind` and `owner` whose dedupe key is `key`;
+    /// nullopt when none is (a finished one does not count). Throws StoreError.
+    virtual std::optional<std::string> load_dedupe(const std::string& kind, const std::string& owner,
+                                                   const std::string& key) = 0;
+};
+
 /// Where a topic's history begins: what retention pruned (a stream's opening reads it).
 class PrunedFloors {
 public:
@@ -166,7 +177,12 @@ public:
 
 /// The whole store, as the journal (its one writer) and the engine's reads use it;
 /// other roles take the slice they use.
-class Store : public TaskLoader, public OnceClaims, public IdempotencyKeys, public PrunedFloors, public CallbackOutbox {
+class Store : public TaskLoader,
+              public OnceClaims,
+              public IdempotencyKeys,
+              public DedupeKeys,
+              public PrunedFloors,
+              public CallbackOutbox {
 public:
     virtual ~Store() = default;
 

@@ -152,6 +152,15 @@ void ClusterDispatcher::cancel_elsewhere(Task task, std::function<void(Outcome<T
     done(std::move(task));  // the server running it ends it; the stream shows the end
 }
 
+bool ClusterDispatcher::withdraw_elsewhere(const std::string& id) {
+    try {
+        return queue_.withdraw(id);
+    } catch (const StoreError& e) {
+        parts_.log->warn("queue: task {} could not be taken off the queue ({})", id, e.what());
+        return false;
+    }
+}
+
 Outcome<bool> ClusterDispatcher::pause_everywhere(bool paused) {
     try {
         queue_.set_paused(paused);                      // no server claims from now on (or again)

@@ -36,6 +36,7 @@ public:
     void again(const Task& task) override;
     void finished(const std::string& id) override;
     void cancel_elsewhere(Task task, std::function<void(Outcome<Task>)> done) override;
+    bool withdraw_elsewhere(const std::string& id) override;
     Outcome<bool> pause_everywhere(bool paused) override;
     Outcome<bool> pause_kind_everywhere(const std::string& kind, bool paused) override;
     bool full() override;

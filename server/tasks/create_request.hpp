@@ -11,6 +11,13 @@
 
 namespace taskstream {
 
+/// What a create with a dedupe key does while a task of its kind with that key is unfinished.
+enum class DedupeMode {
+    join,     // the request is answered with that task (200)
+    replace,  // that task, if it has not started, ends superseded; the new one is created
+    reject,   // 409, naming that task
+};
+
 struct CreateTaskRequest {
     std::string kind;
     nlohmann::json params = nlohmann::json::object();
@@ -25,6 +32,8 @@ struct CreateTaskRequest {
     std::optional<std::int64_t> backoff_max_ms{};
     std::string callback_url{};
     std::string concurrency_key{};  // empty: none
+    std::string dedupe_key{};       // empty: none
+    DedupeMode dedupe_mode = DedupeMode::join;
     std::string owner{};  // who asks (the token's subject), set by the HTTP layer, never from the body
 };
 

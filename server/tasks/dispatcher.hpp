@@ -64,6 +64,10 @@ public:
     /// A cancel of a task that is not active on this server and not finished. `done`
     /// gets the task: ended, or still running where it runs (its stream shows the end).
     virtual void cancel_elsewhere(Task task, std::function<void(Outcome<Task>)> done) = 0;
+    /// Takes a task that is not active on this server off the shared queue, before any
+    /// server claims it: true when it was waiting there (the caller ends it). Local: false
+    /// (every unfinished task is active here).
+    virtual bool withdraw_elsewhere(const std::string& id) = 0;
     /// Stops (or starts) attempts on every server that runs this queue's tasks; the
     /// engine then pauses its own executor. An error when it cannot be recorded.
     virtual Outcome<bool> pause_everywhere(bool paused) = 0;

@@ -21,14 +21,18 @@ Engine::Engine(const KindRegistry& kinds, Store& store, Journal& journal, Stream
                DispatcherFactory dispatch, std::shared_ptr<spdlog::logger> log)
     : kinds_(kinds), store_(store), streams_(streams), options_(options), log_(log), recorder_(journal, log),
       keys_(store, store, log),
+      dedupe_(store, store, log),
       creator_(TaskCreator::Parts{.kinds = kinds,
                                   .active = active_,
                                   .recorder = recorder_,
                                   .keys = keys_,
+                                  .dedupe = dedupe_,
                                   .max_active_tasks = options.max_active_tasks,
                                   .schedule = [this](const Task& t) { dispatcher_->schedule(t); },
                                   .lookup = [this](const std::string& id) { return get(id); },
-                                  .shared_queue_full = [this] { return dispatcher_->full(); }}),
+                                  .shared_queue_full = [this] { return dispatcher_->full(); },
+                                  .supersede = [this](const std::string& id, const std::string& by,
+                                                      std::function<void()> then) { supersede(id, by, std::move(then)); }}),
       runner_(kinds, active_, recorder_,
               AttemptRunner::Followers{.again = [this](const Task& t) { dispatcher_->again(t); },
                                        .finished = [this](const Task& t) { finished(t); }}),
@@ -149,6 +153,26 @@ void Engine::record_cancel(const std::shared_ptr<ActiveTask>& active, std::funct
             }
             finished(committed);
             done(committed);
+        });
+}
+
+void Engine::supersede(const std::string& id, const std::string& by, std::function<void()> then) {
+    auto active = active_.find(id);
+    if (active) {
+        std::lock_guard lock(active->mutex);
+        if (is_terminal(active->task.state) || active->running || active->cancel_requested) return then();  // runs on
+        active->cancel_requested = true;  // no attempt of it starts now
+    } else {
+        auto task = get(id);
+        if (!task || is_terminal(task->state) || !dispatcher_->withdraw_elsewhere(id)) return then();  // claimed: runs on
+        active = std::make_shared<ActiveTask>(std::move(task).value());
+    }
+    recorder_.transition(
+        active, [&by](Task& t) { transitions::supersede(t, by); },
+        [this, then](const Task& committed, bool ok) {
+            if (ok) finished(committed);
+            else log_->error("task {}: its end as superseded was not recorded", committed.id);
+            then();
         });
 }
 

@@ -29,6 +29,7 @@
 #include "tasks/active_tasks.hpp"
 #include "tasks/attempt_runner.hpp"
 #include "tasks/completion_notifier.hpp"
+#include "tasks/dedupe_guard.hpp"
 #include "tasks/create_request.hpp"
 #include "tasks/dispatcher.hpp"
 #include "tasks/executor.hpp"
@@ -155,6 +156,10 @@ private:
     /// Records `active` cancelled (no attempt of it runs): the end of a queued task, here
     /// or one no server holds. `done` gets the task, or unavailable when the commit failed.
     void record_cancel(const std::shared_ptr<ActiveTask>& active, std::function<void(Outcome<Task>)> done);
+    /// A newer task with its dedupe key (`by`) replaces `id`: it ends superseded unless an
+    /// attempt of it has started (then it runs on). `then` runs once that is settled (its
+    /// end committed, or nothing to do).
+    void supersede(const std::string& id, const std::string& by, std::function<void()> then);
     void set_paused(bool paused);
     void set_kind_paused(const std::string& kind, bool paused);
     /// A terminal state is committed: reads go to the store from now on, and
@@ -169,6 +174,7 @@ private:
     ActiveTasks active_;
     TaskRecorder recorder_;
     IdempotencyGuard keys_;
+    DedupeGuard dedupe_;
     TaskCreator creator_;
     AttemptRunner runner_;
     Executor executor_;

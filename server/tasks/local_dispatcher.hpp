@@ -21,6 +21,7 @@ public:
     void again(const Task& task) override;
     void finished(const std::string&) override {}
     void cancel_elsewhere(Task task, std::function<void(Outcome<Task>)> done) override;
+    bool withdraw_elsewhere(const std::string&) override { return false; }
     Outcome<bool> pause_everywhere(bool) override { return true; }
     Outcome<bool> pause_kind_everywhere(const std::string& kind, bool paused) override;
     bool full() override { return false; }  // the executor's own bound: TaskCreator checks active tasks

@@ -42,6 +42,7 @@ Outcome<Task> TaskCreator::build(const CreateTaskRequest& request) {
     task.backoff_max_ms = request.backoff_max_ms.value_or(kind->backoff_max.count());
     task.callback_url = request.callback_url;
     task.concurrency_key = request.concurrency_key;
+    task.dedupe_key = request.dedupe_key;
     // A ttl counts from when the task may start (its creation, or its run_at or delay).
     const auto ttl = request.ttl_ms.value_or(std::chrono::duration_cast<std::chrono::milliseconds>(kind->ttl).count());
     task.expires_at = request.expires_at_ms.value_or(ttl > 0 ? task.scheduled_at + ttl : 0);
@@ -69,12 +70,43 @@ void TaskCreator::create(const CreateTaskRequest& request, const std::optional<s
             return done(Created{std::move(existing).value(), true, nullptr});
         }
     }
-    store(std::move(task).value(), key, std::move(request_fingerprint), std::move(done));
+    std::optional<DedupeGuard::Verdict> verdict;
+    if (auto answer = dedupe(request, *task, verdict)) {
+        if (key) p_.keys.release(*key);
+        return done(std::move(*answer));
+    }
+    if (verdict && verdict->supersede && p_.supersede) {
+        // Replace: the task replaced ends first (the key is held meanwhile), so the next
+        // request with the key finds one unfinished task, and the answer comes once both are done.
+        const std::string old_id = *verdict->supersede, new_id = task->id;
+        return p_.supersede(old_id, new_id, [this, task = std::move(task).value(), key, request_fingerprint, verdict, done] {
+            store(task, key, request_fingerprint, verdict, done);
+        });
+    }
+    store(std::move(task).value(), key, std::move(request_fingerprint), std::move(verdict), std::move(done));
+}
+
+std::optional<Outcome<Created>> TaskCreator::dedupe(const CreateTaskRequest& request, const Task& task,
+                                                    std::optional<DedupeGuard::Verdict>& verdict) {
+    if (request.dedupe_key.empty()) return std::nullopt;
+    auto admitted = p_.dedupe.admit(task.kind, task.owner, request.dedupe_key, request.dedupe_mode);
+    if (!admitted) return Outcome<Created>(std::move(admitted).error());
+    if (admitted->held) {
+        verdict = std::move(admitted).value();
+        return std::nullopt;
+    }
+    const std::string& id = *admitted->existing;
+    if (request.dedupe_mode == DedupeMode::reject)
+        return Outcome<Created>(make_error(errc::conflict, "an unfinished " + task.kind + " task has this dedupe key: " + id,
+                                           {{"task_id", id}, {"links", {{"task", "/v1/tasks/" + id}}}}));
+    auto existing = p_.lookup(id);  // join
+    if (!existing) return Outcome<Created>(std::move(existing).error());
+    return Outcome<Created>(Created{std::move(existing).value(), true, nullptr});
 }
 
 /// Records the task (and its key in the same commit); once committed it is queued.
 void TaskCreator::store(Task task, std::optional<std::string> key, std::string request_fingerprint,
-                        std::function<void(Outcome<Created>)> done) {
+                        std::optional<DedupeGuard::Verdict> dedupe, std::function<void(Outcome<Created>)> done) {
     auto active = std::make_shared<ActiveTask>(task);
     p_.active.insert(active);
     auto snapshot = std::make_shared<const Task>(std::move(task));
@@ -84,15 +116,17 @@ void TaskCreator::store(Task task, std::optional<std::string> key, std::string r
     if (key)
         record = std::make_shared<const IdempotencyRecord>(
             IdempotencyRecord{*key, std::move(request_fingerprint), snapshot->id, snapshot->created_at});
-    auto release = [this, key] {
+    auto release = [this, key, snapshot, dedupe] {
         if (key) p_.keys.release(*key);
+        if (dedupe) p_.dedupe.release(snapshot->kind, snapshot->owner, snapshot->dedupe_key);
     };
     auto committed = [this, snapshot, text, done, release](bool ok) {
-        release();
         if (!ok) {
+            release();
             p_.active.erase(snapshot->id);
             return done(make_error(errc::unavailable, "the store could not record the task; try again"));
         }
+        release();
         p_.schedule(*snapshot);
         done(Created{*snapshot, false, text});
     };

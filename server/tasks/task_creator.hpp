@@ -14,6 +14,7 @@
 #include "tasks/active_tasks.hpp"
 #include "tasks/completion_notifier.hpp"
 #include "tasks/create_request.hpp"
+#include "tasks/dedupe_guard.hpp"
 #include "tasks/idempotency_guard.hpp"
 #include "tasks/task_recorder.hpp"
 
@@ -34,6 +35,7 @@ public:
         ActiveTasks& active;
         TaskRecorder& recorder;
         IdempotencyGuard& keys;
+        DedupeGuard& dedupe;
         std::size_t max_active_tasks;
         /// A committed new task goes to the executor (writer thread).
         std::function<void(const Task&)> schedule;
@@ -41,6 +43,9 @@ public:
         std::function<Outcome<Task>(const std::string& id)> lookup;
         /// True when a queue shared with other servers holds max_active_tasks already (optional).
         std::function<bool()> shared_queue_full;
+        /// A new task with a dedupe key in replace mode: the one it replaces ends first;
+        /// `then` once that is committed (or there was nothing to end), on any thread.
+        std::function<void(const std::string& id, const std::string& by, std::function<void()> then)> supersede;
     };
 
     explicit TaskCreator(Parts parts) : p_(std::move(parts)) {}
@@ -55,8 +60,12 @@ public:
 private:
     /// The task the request describes, or why it cannot be made.
     Outcome<Task> build(const CreateTaskRequest& request);
+    /// A dedupe key's say before the task is stored: nullopt to go ahead (the key held when
+    /// `verdict` says so), or what answers the request instead.
+    std::optional<Outcome<Created>> dedupe(const CreateTaskRequest& request, const Task& task,
+                                           std::optional<DedupeGuard::Verdict>& verdict);
     void store(Task task, std::optional<std::string> key, std::string request_fingerprint,
-               std::function<void(Outcome<Created>)> done);
+               std::optional<DedupeGuard::Verdict> dedupe, std::function<void(Outcome<Created>)> done);
 
     Parts p_;
     const CompletionNotifier* notifier_ = nullptr;

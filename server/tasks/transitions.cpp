@@ -41,6 +41,12 @@ void expire(Task& t) {
     t.error = TaskError{"expired", "not started before its deadline " + format_rfc3339(t.expires_at)};
 }
 
+void supersede(Task& t, const std::string& by) {
+    t.state = TaskState::superseded;
+    t.finished_at = t.updated_at;
+    t.superseded_by = by;
+}
+
 void retry(Task& t) {
     t.state = TaskState::queued;
     t.expires_at = 0;

@@ -29,6 +29,10 @@ void cancel(Task& task);
 /// queued or retrying → expired: its start deadline passed before an attempt started.
 void expire(Task& task);
 
+/// queued or retrying → superseded: a newer task with its dedupe key (`by`) replaced it
+/// before an attempt started.
+void supersede(Task& task, const std::string& by);
+
 /// failed, cancelled or expired → queued: a new attempt, with the task's own retries
 /// again (and no start deadline: it was asked for now).
 void retry(Task& task);

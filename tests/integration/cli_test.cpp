@@ -302,6 +302,34 @@ TEST_CASE("cli kinds prints a kind's start rate, and show when a task it holds b
                                                       "\\(next at 20[0-9-]+T[0-9:.]+Z\\)\n")));
 }
 
+TEST_CASE("cli run --dedupe: join gives the same task, reject exits 2, and watch follows a task that is replaced") {
+    TempDir dir;
+    ServerProcess server(dir.path());
+    HttpClient http(server.port());
+    REQUIRE(http.request("POST", "/v1/kinds/demo.noop/pause").status == 200);
+    std::vector<std::string> ids;
+    for (int i = 0; i < 2; ++i) {
+        CliProcess run({"run", "demo.noop", "--detach", "--dedupe", "report:7"}, Output::pipe, server.port());
+        REQUIRE(run.wait_exit(std::chrono::seconds(20)) == 0);
+        ids.push_back(id_in(run.output()));
+    }
+    CHECK(ids[0] == ids[1]);  // "report:7" is the key: "7" is no mode
+    CHECK(http.get("/v1/tasks/" + ids[0]).json()["dedupe_key"] == "report:7");
+    CliProcess refused({"run", "demo.noop", "--detach", "--dedupe", "report:7:reject"}, Output::pipe, server.port());
+    CHECK(refused.wait_exit(std::chrono::seconds(20)) == 2);
+    CHECK(refused.output().find(ids[0]) != std::string::npos);
+
+    CliProcess watch({"watch", ids[0]}, Output::pipe, server.port());
+    REQUIRE(watch.wait_for_output(" waiting: ", std::chrono::seconds(20)));  // its stream is open
+    CliProcess replace({"run", "demo.noop", "--detach", "--dedupe", "report:7:replace"}, Output::pipe, server.port());
+    REQUIRE(replace.wait_exit(std::chrono::seconds(20)) == 0);
+    const std::string successor = id_in(replace.output());
+    CHECK(watch.wait_for_output(ids[0] + " superseded by " + successor + "; following it\n", std::chrono::seconds(20)));
+    REQUIRE(http.request("POST", "/v1/kinds/demo.noop/resume").status == 200);
+    CHECK(watch.wait_exit(std::chrono::seconds(20)) == 0);  // the successor succeeded
+    CHECK(watch.output().find("demo.noop " + successor + " succeeded") != std::string::npos);
+}
+
 TEST_CASE("cli run --ttl: a task not started by its deadline ends expired, and run exits 5") {
     TempDir dir;
     ServerProcess server(dir.path());

@@ -189,7 +189,7 @@ TEST_CASE("task counts: how many tasks of a kind are in each state, as they move
     ServerProcess server(dir.path());
     HttpClient http(server.port());
     const auto zero = json{{"queued", 0},    {"running", 0},   {"retrying", 0}, {"succeeded", 0},
-                           {"failed", 0},    {"cancelled", 0}, {"expired", 0}};
+                           {"failed", 0},    {"cancelled", 0}, {"expired", 0},   {"superseded", 0}};
     CHECK(http.get("/v1/task-counts").json()["counts"] == zero);
     const std::string done = create_task(http, countdown(1, 0))["id"];
     const std::string failed = create_task(http, {{"kind", "demo.fail"}, {"params", json::object()}})["id"];

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <fstream>
+#include <set>
+#include <thread>
 
 #include "core/clock.hpp"
 
@@ -144,6 +146,42 @@ TEST_CASE("cluster: a task watched on two nodes gets one waiting event per chang
         if (it->type == "waiting") on_a_reasons.insert(on_a_reasons.begin(), json::parse(it->data)["reason"]);
     CHECK(on_a_reasons == once);
     CHECK(reasons_until_end(on_b_stream) == once);  // the same log: neither node noted a change twice
+}
+
+TEST_CASE("cluster: twenty concurrent joins with one dedupe key over three nodes give one task - replaces chain",
+          "[redis][cluster]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    std::vector<std::unique_ptr<ServerProcess>> nodes;
+    for (const auto* name : {"a", "b", "c"}) nodes.push_back(node(dir, redis, name));
+    REQUIRE(HttpClient(nodes[0]->port()).post_json("/v1/kinds/demo.noop/pause", json::object()).status == 200);
+    auto at_once = [&](const std::string& mode) {
+        std::vector<HttpResponse> answers(20);
+        std::vector<std::thread> threads;
+        for (std::size_t i = 0; i < answers.size(); ++i)
+            threads.emplace_back([&, i] {
+                answers[i] = HttpClient(nodes[i % 3]->port())
+                                 .post_json("/v1/tasks", {{"kind", "demo.noop"}, {"dedupe", {{"key", "report 7"}, {"mode", mode}}}});
+            });
+        for (auto& t : threads) t.join();
+        return answers;
+    };
+    std::set<std::string> ids;
+    int created = 0;
+    for (const auto& r : at_once("join")) {
+        REQUIRE((r.status == 200 || r.status == 202));
+        created += r.status == 202;
+        ids.insert(r.json()["id"].get<std::string>());
+    }
+    CHECK(created == 1);
+    CHECK(ids.size() == 1);
+    for (const auto& r : at_once("replace")) REQUIRE(r.status == 202);
+    HttpClient on_b(nodes[1]->port());
+    const json page = on_b.get("/v1/tasks?kind=demo.noop&limit=100").json();
+    int superseded = 0, waiting = 0;
+    for (const auto& t : page["tasks"]) (t["state"] == "superseded" ? superseded : waiting) += 1;
+    CHECK(superseded == 20);  // the joined one and nineteen replacements
+    CHECK(waiting == 1);
 }
 
 TEST_CASE("cluster: tasks past their start deadline end expired exactly once, whichever node sweeps", "[redis][cluster]") {

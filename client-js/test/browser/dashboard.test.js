@@ -214,6 +214,35 @@ test('a waiting task\'s row says why it waits, and changes when the reason does'
   }
 });
 
+test('a dedupe key from the form: join names the same task, and the detail follows a task that is replaced', async () => {
+  await api(server.url, 'POST', '/v1/kinds/demo.noop/pause');
+  const { page, context, errors } = await openPage(browser, server.url);
+  try {
+    await page.selectOption('#kind', 'demo.noop');
+    await page.click('.advanced summary');
+    await page.fill('#opt-dedupe', 'nightly report');
+    const ids = [];
+    for (let i = 0; i < 2; i++) {
+      await page.evaluate(() => document.getElementById('form-result').replaceChildren());
+      await page.click('#start-button');
+      ids.push(await page.locator('#form-result button').textContent());
+    }
+    assert.equal(ids[0], ids[1]);  // joined
+    await page.click('#form-result button');
+    await page.waitForSelector('#detail:not([hidden])');
+    await page.locator('#detail-fields dd', { hasText: /^nightly report$/ }).waitFor();
+    const { body: successor } = await api(server.url, 'POST', '/v1/tasks',
+      { kind: 'demo.noop', dedupe: { key: 'nightly report', mode: 'replace' } });
+    await page.waitForFunction((id) => document.getElementById('detail-heading')?.textContent === `Task ${id.slice(-8)}`,
+      successor.id);
+    await page.waitForSelector(`tr[data-id="${ids[0]}"][data-state="superseded"]`);
+    assert.deepEqual(errors, []);
+  } finally {
+    await api(server.url, 'POST', '/v1/kinds/demo.noop/resume');
+    await context.close();
+  }
+});
+
 test('an expired task: its badge, the state filter finds it, its detail offers a retry', async () => {
   await api(server.url, 'POST', '/v1/kinds/demo.noop/pause');
   const { body: task } = await api(server.url, 'POST', '/v1/tasks', { kind: 'demo.noop', ttl_s: 0.2 });

@@ -146,6 +146,30 @@ test('onWaiting: a watched task that waits hears why, and the known task carries
   }
 });
 
+test('dedupe: join gives the same task; a watch of a replaced task follows its successor to the end', async () => {
+  const c = client();
+  await c.pauseKind('demo.noop');
+  try {
+    const first = await c.start('demo.noop', {}, { dedupe: { key: 'js report' } });
+    const joined = await c.start('demo.noop', {}, { dedupe: { key: 'js report', mode: 'join' } });
+    assert.equal(joined.id, first.id);
+    await assert.rejects(c.start('demo.noop', {}, { dedupe: { key: 'js report', mode: 'reject' } }),
+      (err) => err instanceof TaskstreamError && err.status === 409 && err.problem.task_id === first.id);
+    const r = recorder();
+    const watch = c.watch(first.id, r.handlers);
+    await watch.ready;
+    const second = await c.start('demo.noop', {}, { dedupe: { key: 'js report', mode: 'replace' } });
+    const old = await r.finished(first.id);
+    assert.equal(old.state, 'superseded');
+    assert.equal(old.superseded_by, second.id);
+    await c.resumeKind('demo.noop');
+    assert.equal((await r.finished(second.id)).state, 'succeeded');  // followed without being asked
+  } finally {
+    await c.resumeKind('demo.noop');
+    c.close();
+  }
+});
+
 test('a start rate: the kind says it, a task it holds back waits with rate_limit and until when', async () => {
   const own = await Server.withConfig(RATED_KINDS).start();
   const c = client(own.url);

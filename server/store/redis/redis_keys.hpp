@@ -17,6 +17,8 @@
 //                                 Idempotency-Key; P:idem:by-time zset (members: the keys as sent)
 //   P:meta                 hash   seq_ceiling (ids written with their own seq: the store contract's tests)
 //   P:callbacks            hash   delivery id -> the pending callback (JSON); P:callbacks:due zset
+//   P:dedupe:<kind>:<sha256> string the unfinished task of the kind and owner with this dedupe key (set with its
+//                                 row while unfinished, dropped with its end if it still names it)
 //   P:once:<key>           string a firing claimed by one server (Store::claim_once), with an expiry
 //   P:ticket:<sha256>      string a stream ticket (JSON: principal, streams, expiry), with its expiry: GETDEL redeems it
 //
@@ -66,6 +68,9 @@ struct RedisClientKeys {
 
     /// P:idem:key:<SHA-256 hex of the key>: any client key, one fixed-form name.
     std::string idempotency(std::string_view client_key) const;
+    /// P:dedupe:<kind>:<SHA-256 hex of the owner, a NUL and the key>: the unfinished task
+    /// of that owner a dedupe key names.
+    std::string dedupe(std::string_view kind, std::string_view owner, std::string_view client_key) const;
     /// P:idem:by-time: the idempotency keys by when they were stored (retention).
     std::string idempotency_by_time() const { return redis_key(prefix, "idem:by-time"); }
 };

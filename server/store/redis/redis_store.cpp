@@ -151,6 +151,8 @@ std::uint64_t RedisStore::commit(const WriteBatch& batch, bool numbered) {
                           t->concurrency_key, std::to_string(t->expires_at)});
         tx.push_back({"INDEX", t->id, state, t->kind, t->owner, finished ? std::to_string(t->finished_at) : ""});
         tx.push_back({"HSET", key("task:" + t->id), "body", *json, "state", state, "kind", t->kind, "owner", t->owner});
+        if (!t->dedupe_key.empty())
+            tx.push_back({"DEDUPE", client_keys_.dedupe(t->kind, t->owner, t->dedupe_key), t->id, finished ? "1" : "0"});
         if (finished) {
             // The outbox: once per finish, in the same transaction as the final state.
             if (!t->callback_url.empty()) {

@@ -12,12 +12,14 @@ namespace taskstream {
 // which it may still be applied (a write that waited past it in a hung Redis's socket
 // is refused when Redis wakes, so the 503 its caller heard stays true; a MULTI would be
 // applied late), ARGV[2] the prefix, ARGV[3] how many event ids to give, then each
-// command as its word count and its words. Three commands are the script's own:
+// command as its word count and its words. Four commands are the script's own:
 // an XADD whose id is `#k` gets the batch's k-th new id;
 // `QUEUE id state due priority kind key expires` (before the row is written) puts a task
 // that becomes queued or retrying on P:due (and, with a start deadline, on P:expires),
 // takes a started one off P:expires and a finished one off the queue (the group its
 // P:qmeta entry names); and
+// `DEDUPE key id finished` names the unfinished task a dedupe key holds (0), or frees
+// the key at its end if it still names it (1);
 // `INDEX id state kind owner finished_at|""` (before the row too) keeps the task
 // indexes from the state the row had: a new task joins P:tasks, its kind's and its
 // owner's; a change of state moves it between two P:tasks:state:* sets (a write that
@@ -57,6 +59,8 @@ while not err and j <= #ARGV do
       err = wrong(group(p, kind, ckey), 'zset') or wrong(p .. ':heads:' .. kind, 'zset') or
             wrong(p .. ':key-limits', 'hash') or wrong(p .. ':running:keys:' .. kind, 'hash')
     end
+  elseif name == 'DEDUPE' then
+    err = wrong(key, 'string')
   elseif name == 'INDEX' then
     err = wrong(p .. ':task:' .. key, 'hash') or wrong(p .. ':tasks', 'zset') or wrong(p .. ':finished', 'zset') or
           wrong(p .. ':tasks:state:' .. ARGV[j + 3], 'zset') or wrong(p .. ':tasks:kind:' .. ARGV[j + 4], 'zset') or
@@ -99,6 +103,12 @@ while i <= #ARGV do
         redis.call('ZREM', group(p, kind, key), id)
         relist(p, kind, key)
       end
+    end
+  elseif cmd[1] == 'DEDUPE' then
+    if cmd[4] == '0' then
+      redis.call('SET', cmd[2], cmd[3])
+    elseif redis.call('GET', cmd[2]) == cmd[3] then
+      redis.call('DEL', cmd[2])  -- the key is free again, unless a newer task holds it
     end
   elseif cmd[1] == 'INDEX' then
     local id, state, finished = cmd[2], cmd[3], cmd[6]

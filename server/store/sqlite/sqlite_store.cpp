@@ -110,6 +110,7 @@ std::vector<Task> read_tasks(sqlite::Statement& q) {
 constexpr std::pair<const char*, const char*> kAddedColumns[] = {
     {"tasks", "owner TEXT NOT NULL DEFAULT ''"},
     {"events", "owner TEXT NOT NULL DEFAULT ''"},
+    {"tasks", "dedupe_key TEXT NOT NULL DEFAULT ''"},
 };
 
 int take_lock(const std::filesystem::path& dir) {
@@ -143,7 +144,7 @@ SqliteStore::SqliteStore(const std::filesystem::path& data_dir, std::shared_ptr<
         begin_ = std::make_unique<sqlite::Statement>(*writer_, "BEGIN IMMEDIATE");
         commit_ = std::make_unique<sqlite::Statement>(*writer_, "COMMIT");
         upsert_task_ = std::make_unique<sqlite::Statement>(
-            *writer_, "INSERT INTO tasks(id, kind, state, finished_at, body, owner) VALUES(?1, ?2, ?3, ?4, ?5, ?6) "
+            *writer_, "INSERT INTO tasks(id, kind, state, finished_at, body, owner, dedupe_key) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) "
                       "ON CONFLICT(id) DO UPDATE SET state = excluded.state, finished_at = excluded.finished_at, "
                       "body = excluded.body");
         for (std::size_t i = 0; i < kRowsPerInsert.size(); ++i)
@@ -171,6 +172,7 @@ void SqliteStore::add_missing_columns() {
         if (!q.step()) writer_->exec(std::string("ALTER TABLE ") + table + " ADD COLUMN " + column);
     }
     writer_->exec("CREATE INDEX IF NOT EXISTS tasks_by_owner ON tasks(owner, id)");
+    writer_->exec("CREATE INDEX IF NOT EXISTS tasks_by_dedupe ON tasks(kind, dedupe_key) WHERE dedupe_key != '' AND finished_at = 0");
 }
 
 SqliteStore::~SqliteStore() {
@@ -207,7 +209,8 @@ void SqliteStore::write(const WriteBatch& batch) {
                 .bind(3, to_string(t->state))
                 .bind(4, is_terminal(t->state) ? t->finished_at : std::int64_t{0})
                 .bind(5, *json)
-                .bind(6, t->owner);
+                .bind(6, t->owner)
+                .bind(7, t->dedupe_key);
             upsert_task_->run();
             // The outbox: a finished task's callback commits with its final state, once
             // per finish (a row written again in the same final state is not a new one).

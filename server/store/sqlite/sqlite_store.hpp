@@ -30,6 +30,8 @@ public:
     std::vector<Task> list_tasks(const TaskQuery& query) override;
     std::map<std::string, std::size_t> count_tasks(const TaskQuery& query) override;
     std::optional<IdempotencyRecord> load_idempotency(const std::string& key) override;
+    std::optional<std::string> load_dedupe(const std::string& kind, const std::string& owner,
+                                           const std::string& key) override;
     std::vector<EventPtr> load_events(const std::string& topic, std::uint64_t after, std::uint64_t upto,
                                       ReadLimit limit = {}) override;
     std::vector<EventPtr> load_matching(const TopicFilter& filter, std::uint64_t after, std::uint64_t upto,

@@ -35,6 +35,10 @@ public:
     std::optional<IdempotencyRecord> load_idempotency(const std::string& key) override {
         return inner_.load_idempotency(key);
     }
+    std::optional<std::string> load_dedupe(const std::string& kind, const std::string& owner,
+                                           const std::string& key) override {
+        return inner_.load_dedupe(kind, owner, key);
+    }
     std::vector<EventPtr> load_matching(const TopicFilter& filter, std::uint64_t after, std::uint64_t upto,
                                         ReadLimit limit = {}) override {
         return inner_.load_matching(filter, after, upto, limit);
