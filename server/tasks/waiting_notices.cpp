@@ -87,7 +87,12 @@ void WaitingNotices::look() {
     const auto tasks = watched_waiting_tasks();
     const auto reasons = tasks.empty() ? std::vector<std::optional<Waiting>>{} : engine_.waiting(tasks);
     const auto second = now_ms() / 1000;
-    std::lock_guard lock(mutex_);
+    {
+        // What other servers noted meanwhile; the rest of the round holds no lock (it calls the store).
+        std::lock_guard lock(mutex_);
+        for (auto& [id, text] : heard_) shown_[id] = std::move(text);
+        heard_.clear();
+    }
     std::unordered_map<std::string, std::string> shown;
     for (std::size_t i = 0; i < tasks.size() && i < reasons.size(); ++i) {
         const Task& task = tasks[i];
@@ -109,11 +114,12 @@ void WaitingNotices::look() {
 }
 
 void WaitingNotices::seen(const std::vector<EventPtr>& events) {
-    std::lock_guard lock(mutex_);
     for (const auto& e : events) {
         if (e->type != "waiting" || !e->topic.starts_with(kTaskTopicPrefix)) continue;
-        if (auto text = notice_text(e->data); !text.empty())
-            shown_[e->topic.substr(kTaskTopicPrefix.size())] = std::move(text);
+        if (auto text = notice_text(e->data); !text.empty()) {
+            std::lock_guard lock(mutex_);
+            heard_[e->topic.substr(kTaskTopicPrefix.size())] = std::move(text);
+        }
     }
 }
 

@@ -39,7 +39,7 @@ public:
 
     void start();
     void stop();
-    /// One round: what it looks at, and a notice for each change. Tests call it directly.
+    /// One round: what it looks at, and a notice for each change.
     void look();
     /// Events committed by any server: the `waiting` ones say what a stream shows now.
     void seen(const std::vector<EventPtr>& events);
@@ -52,10 +52,13 @@ private:
     OnceClaims* claims_;
     Options options_;
     std::shared_ptr<spdlog::logger> log_;
-    std::mutex mutex_;
+    std::mutex mutex_;  // stopping_ and heard_
     std::condition_variable wake_;
     bool stopping_ = false;
-    /// Task id -> the notice its stream shows last ("reason\ndetail\nuntil"); only tasks looked at last round.
+    /// Notices recorded since the last round, by any server (seen()): task id -> its text.
+    std::unordered_map<std::string, std::string> heard_;
+    /// Task id -> the notice its stream shows last ("reason\ndetail\nuntil"); only tasks
+    /// looked at last round. The round's thread alone.
     std::unordered_map<std::string, std::string> shown_;
     std::thread thread_;
 };
