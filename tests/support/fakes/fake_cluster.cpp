@@ -125,12 +125,13 @@ Claimed FakeCluster::claim(const std::string& node, std::size_t max, const KindL
         });
         if (!w.key.empty() && kind->key_limit > 0 && static_cast<std::size_t>(running_key) >= kind->key_limit) continue;
         // Rates as GCRA without a burst: a start moves the next one to max(it, now) + spacing.
-        std::int64_t& kind_next = kind_next_start_us_[w.kind];
-        std::int64_t& key_next = key_next_start_us_[{w.kind, w.key}];
-        if (kind->spacing.count() > 0 && held(kind_next)) continue;
-        if (!w.key.empty() && kind->key_spacing.count() > 0 && held(key_next)) continue;
-        if (kind->spacing.count() > 0) kind_next = std::max(kind_next, now_us) + kind->spacing.count();
-        if (!w.key.empty() && kind->key_spacing.count() > 0) key_next = std::max(key_next, now_us) + kind->key_spacing.count();
+        // Only a rated kind or key keeps a time (as Redis keeps none for the others).
+        std::int64_t* kind_next = kind->spacing.count() > 0 ? &kind_next_start_us_[w.kind] : nullptr;
+        std::int64_t* key_next =
+            !w.key.empty() && kind->key_spacing.count() > 0 ? &key_next_start_us_[{w.kind, w.key}] : nullptr;
+        if ((kind_next && held(*kind_next)) || (key_next && held(*key_next))) continue;
+        if (kind_next) *kind_next = std::max(*kind_next, now_us) + kind->spacing.count();
+        if (key_next) *key_next = std::max(*key_next, now_us) + kind->key_spacing.count();
         claims.push_back(lease_locked(node, id, w.kind, w.order, w.key));
         waiting_.erase(id);
     }
