@@ -112,7 +112,7 @@ public:
         if (!node) return fallback;
         std::optional<std::chrono::milliseconds> d;
         if (node->is_integer() && *node->value<std::int64_t>() >= 0)
-            d = std::chrono::seconds(*node->value<std::int64_t>());
+            d = parse_setting_duration(std::to_string(*node->value<std::int64_t>()));
         else if (node->is_string())
             d = parse_setting_duration(*node->value<std::string>());
         if (!d) fail(*node, section + ": " + key + " must be a duration like \"500ms\", \"30s\", \"5m\", \"2h\"");

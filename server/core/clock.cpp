@@ -83,7 +83,10 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
     const std::string unit = text.substr(used);
     long long factor = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : unit == "h" ? 3600000
                      : unit == "d" ? 86400000 : 0;
-    if (factor == 0 || n <= 0) return std::nullopt;
+    // Up to 100 years: longer is a typo, and its nanoseconds (what a timer
+    // counts in) would not fit in 64 bits.
+    constexpr long long max_ms = 100LL * 365 * 86400000;
+    if (factor == 0 || n <= 0 || n > max_ms / factor) return std::nullopt;
     return std::chrono::milliseconds(n * factor);
 }
 

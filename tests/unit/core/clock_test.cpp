@@ -26,5 +26,8 @@ TEST_CASE("durations take units") {
     CHECK(parse_duration("2h") == std::chrono::hours(2));
     CHECK_FALSE(parse_duration("0s"));
     CHECK_FALSE(parse_duration("5 s"));
+    CHECK_FALSE(parse_duration("8565380214725774904s"));  // its milliseconds overflow
+    CHECK(parse_duration("36500d") == std::chrono::hours(24 * 36500));
+    CHECK_FALSE(parse_duration("36501d"));  // over 100 years
     CHECK_FALSE(parse_duration("5w"));
 }
