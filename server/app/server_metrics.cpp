@@ -53,6 +53,14 @@ std::vector<std::shared_ptr<void>> register_server_gauges(const http::Listener& 
                                                      static_cast<double>(n)});
                                   return out;
                               }));
+    handles.push_back(r.gauge("taskstream_tasks_waiting",
+                              "Queued and retrying tasks by why they have not started (the reasons of their `waiting`; on Redis, the cluster's queue).",
+                              [&engine] {
+                                  std::vector<GaugeSample> out;
+                                  for (const auto& [reason, n] : engine.waiting_counts())
+                                      out.push_back({{{"reason", reason}}, static_cast<double>(n)});
+                                  return out;
+                              }));
     handles.push_back(r.gauge("taskstream_queue_depth", "Tasks waiting for a worker (queued, or retrying and due).",
                               [&engine] { return one(static_cast<double>(engine.status().queued)); }));
     handles.push_back(r.gauge("taskstream_workers", "Worker threads, by whether they run an attempt now.", [&engine] {

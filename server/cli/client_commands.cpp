@@ -53,9 +53,18 @@ void ClientCommands::add(CLI::App& app) {
     tasks_cmd_->add_flag("--json", list_.json, "print the server's JSON");
     server_option(tasks_cmd_);
 
-    kinds_cmd_ = app.add_subcommand("kinds", "list the task kinds and their params");
+    kinds_cmd_ = app.add_subcommand("kinds", "list the task kinds and their params; pause or resume one");
     kinds_cmd_->add_flag("--json", kinds_json_, "print the server's JSON");
     server_option(kinds_cmd_);
+    kinds_cmd_->require_subcommand(0, 1);
+    // `kinds pause KIND` is `pause KIND`, where people look for it: beside the kinds.
+    kinds_pause_cmd_ = kinds_cmd_->add_subcommand("pause", "stop starting one kind's tasks, on every server (they still queue)");
+    kinds_resume_cmd_ = kinds_cmd_->add_subcommand("resume", "start one kind's tasks again");
+    for (auto* cmd : {kinds_pause_cmd_, kinds_resume_cmd_}) {
+        cmd->add_option("kind", queue_kind_, "the task kind")->required();
+        cmd->add_flag("--json", queue_json_, "print the server's JSON");
+        server_option(cmd);
+    }
 
     // The commands about one task: its id, and the server.
     auto task_command = [&](const char* name, const char* what) {
@@ -92,6 +101,8 @@ std::optional<int> ClientCommands::run() const {
     if (run_cmd_->parsed()) return run_task(server_, run_);
     if (watch_cmd_->parsed()) return watch_tasks(server_, watch_);
     if (tasks_cmd_->parsed()) return list_tasks(server_, list_);
+    if (kinds_pause_cmd_->parsed()) return kind_command(server_, queue_kind_, "pause", queue_json_);
+    if (kinds_resume_cmd_->parsed()) return kind_command(server_, queue_kind_, "resume", queue_json_);
     if (kinds_cmd_->parsed()) return list_kinds(server_, kinds_json_);
     if (cancel_cmd_->parsed()) return control_task(server_, control_id_, "cancel");
     if (retry_cmd_->parsed()) return control_task(server_, control_id_, "retry");

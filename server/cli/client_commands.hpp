@@ -64,6 +64,8 @@ private:
     CLI::App* watch_cmd_ = nullptr;
     CLI::App* tasks_cmd_ = nullptr;
     CLI::App* kinds_cmd_ = nullptr;
+    CLI::App* kinds_pause_cmd_ = nullptr;
+    CLI::App* kinds_resume_cmd_ = nullptr;
     CLI::App* cancel_cmd_ = nullptr;
     CLI::App* retry_cmd_ = nullptr;
     CLI::App* delete_cmd_ = nullptr;

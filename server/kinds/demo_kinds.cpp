@@ -94,6 +94,17 @@ TaskKind noop() {
     return k;
 }
 
+/// demo.noop with a start rate no server reaches: what make bench's F3 and F4 measure
+/// beside demo.noop is the rate's bookkeeping on every start (a binding rate would
+/// measure the rate).
+TaskKind noop_metered() {
+    TaskKind k = noop();
+    k.name = "demo.noop_metered";
+    k.description = "Does nothing and succeeds; at most 100,000 starts a second.";
+    k.rate = "100000/s";
+    return k;
+}
+
 } // namespace
 
 void register_demo_kinds(KindRegistry& registry) {
@@ -101,6 +112,7 @@ void register_demo_kinds(KindRegistry& registry) {
     registry.add(flaky());
     registry.add(fail());
     registry.add(noop());
+    registry.add(noop_metered());
 }
 
 } // namespace taskstream

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -53,6 +55,10 @@ struct Claimed {
     std::vector<std::pair<std::string, std::size_t>> rate_held;
 };
 
+/// How many waiting tasks each reason holds (reasons: tasks/waiting_reason.hpp; the
+/// gauge taskstream_tasks_waiting).
+using WaitingCounts = std::map<std::string, std::size_t, std::less<>>;
+
 class WorkQueue {
 public:
     virtual ~WorkQueue() = default;
@@ -83,6 +89,9 @@ public:
     virtual std::vector<std::string> take_expired(std::size_t max) = 0;
     /// Tasks waiting on the queue, due or not (claimed ones are not). Throws StoreError.
     virtual std::size_t waiting() = 0;
+    /// Adds the tasks waiting on the queue to the count of why each waits, for `kinds`
+    /// (and every task not yet due), a group at a time as a claim would see it. Throws StoreError.
+    virtual void count_waiting(WaitingCounts& out, const KindLimits& kinds) = 0;
 
     /// The cluster-wide pause: no server claims while it is set. Throws StoreError.
     virtual void set_paused(bool paused) = 0;

@@ -226,6 +226,17 @@ std::size_t ClusterDispatcher::waiting_elsewhere() {
     }
 }
 
+void ClusterDispatcher::count_waiting(WaitingCounts& out) {
+    parts_.executor.count_waiting(out);  // claimed, about to start
+    KindLimits kinds;
+    for (const TaskKind* kind : parts_.kinds.all()) kinds.push_back(dispatch_limits(*kind));
+    try {
+        queue_.count_waiting(out, kinds);
+    } catch (const StoreError& e) {
+        parts_.log->warn("queue: why its tasks wait is unknown: {}", e.what());
+    }
+}
+
 std::vector<QueueLoad> ClusterDispatcher::loads(const std::vector<std::pair<std::string, std::string>>& kind_keys) {
     try {
         return queue_.loads(kind_keys);

@@ -41,6 +41,7 @@ public:
     Outcome<bool> pause_kind_everywhere(const std::string& kind, bool paused) override;
     bool full() override;
     std::size_t waiting_elsewhere() override;
+    void count_waiting(WaitingCounts& out) override;
     std::vector<QueueLoad> loads(const std::vector<std::pair<std::string, std::string>>& kind_keys) override;
     void wake() override;
     void on_message(const std::string& message) override;

@@ -103,6 +103,34 @@ QueueLoad DispatchQueue::load(const std::string& kind_name, const std::string& k
     return load;
 }
 
+GroupHold DispatchQueue::hold_of(const Kind& kind, const std::string& key, const Group* group, bool paused,
+                                  std::int64_t now_us) const {
+    const bool keyed = !key.empty() && group;
+    return GroupHold{.paused = paused,
+                     .kind_paused = kind.paused,
+                     .key_full = keyed && kind.key_limit > 0 && group->running >= kind.key_limit,
+                     .kind_full = kind.limit > 0 && kind.running >= kind.limit,
+                     .key_rate_held = keyed && group->next_start_us > now_us,
+                     .kind_rate_held = kind.next_start_us > now_us};
+}
+
+void DispatchQueue::count_waiting(WaitingCounts& out, bool paused, Clock::time_point now) const {
+    const std::int64_t now_us = std::max(now_us_, micros(now));
+    for (const auto& [kind_name, kind] : kinds_)
+        for (const auto& [key, group] : kind.groups)
+            if (!group.items.empty())
+                out[std::string(group_waiting_reason(hold_of(kind, key, &group, paused, now_us)))] += group.items.size();
+}
+
+std::string_view DispatchQueue::waiting_reason_of(const std::string& kind_name, const std::string& key, bool paused,
+                                                  Clock::time_point now) const {
+    auto kind = kinds_.find(kind_name);
+    if (kind == kinds_.end()) return group_waiting_reason(GroupHold{.paused = paused});
+    auto group = kind->second.groups.find(key);
+    const Group* g = group == kind->second.groups.end() ? nullptr : &group->second;
+    return group_waiting_reason(hold_of(kind->second, key, g, paused, std::max(now_us_, micros(now))));
+}
+
 void DispatchQueue::relist(Kind& kind, const std::string& kind_name, const std::string& key) {
     auto it = kind.groups.find(key);
     Group& group = it->second;

@@ -22,6 +22,7 @@
 #include <unordered_map>
 
 #include "store/work_queue.hpp"
+#include "tasks/waiting_reason.hpp"
 
 namespace taskstream {
 
@@ -52,6 +53,12 @@ public:
     void finished(const DispatchItem& item);
 
     std::size_t size() const { return size_; }
+    /// Adds each waiting attempt to its reason's count (`paused`: the whole queue is), a
+    /// group at a time: O(kinds + keys), for the metric.
+    void count_waiting(WaitingCounts& out, bool paused, Clock::time_point now) const;
+    /// Why an attempt of `kind` with concurrency `key` that is due would wait now.
+    std::string_view waiting_reason_of(const std::string& kind, const std::string& key, bool paused,
+                                       Clock::time_point now) const;
     /// What runs of `kind`, and of its `key` (empty: none).
     QueueLoad load(const std::string& kind, const std::string& key) const;
 
@@ -75,6 +82,8 @@ private:
         std::optional<std::int64_t> rate_held;          // its entry in kind_rate_waits_
     };
 
+    GroupHold hold_of(const Kind& kind, const std::string& key, const Group* group, bool paused,
+                      std::int64_t now_us) const;
     /// Lists (or unlists) the group's head in its kind, as its items and room say, then the kind.
     void relist(Kind& kind, const std::string& kind_name, const std::string& key);
     void relist_kind(Kind& kind, const std::string& kind_name);

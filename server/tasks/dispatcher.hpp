@@ -81,6 +81,9 @@ public:
     virtual std::vector<QueueLoad> loads(const std::vector<std::pair<std::string, std::string>>& kind_keys) = 0;
     /// Tasks waiting beyond this server's executor (GET /v1/admin/status).
     virtual std::size_t waiting_elsewhere() = 0;
+    /// Adds every waiting task to the count of why it waits: this server's (local), the
+    /// cluster's queue (cluster; nothing when the store cannot say).
+    virtual void count_waiting(WaitingCounts& out) = 0;
     /// A task may have been queued, or a worker freed: take work now. Any thread.
     virtual void wake() = 0;
     /// A control message from another server (cluster): `cancel <id>`, `pause`, `resume`,

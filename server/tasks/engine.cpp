@@ -273,4 +273,11 @@ std::map<std::pair<std::string, TaskState>, std::size_t> Engine::active_counts()
     return counts;
 }
 
+WaitingCounts Engine::waiting_counts() const {
+    WaitingCounts counts;
+    for (const auto reason : kWaitingReasons) counts[std::string(reason)] = 0;
+    dispatcher_->count_waiting(counts);
+    return counts;
+}
+
 } // namespace taskstream

@@ -131,6 +131,9 @@ public:
     EngineStatus status() const;
     /// Unfinished tasks by (kind, committed state), for the metrics. Visits every active task.
     std::map<std::pair<std::string, TaskState>, std::size_t> active_counts() const;
+    /// Queued and retrying tasks by why they wait (every reason, zeros too), for the
+    /// metrics: this server's, or the cluster's queue. A group at a time, not a task.
+    WaitingCounts waiting_counts() const;
 
     Outcome<Task> get(const std::string& id);
     /// Why each task waits (nullopt: it does not): the reason its JSON shows. One store

@@ -87,6 +87,15 @@ std::size_t Executor::queued() const {
     return ready_.size() + delayed_.size();
 }
 
+void Executor::count_waiting(WaitingCounts& out) const {
+    const auto now = Clock::now();
+    std::lock_guard lock(mutex_);
+    ready_.count_waiting(out, paused_, now);
+    // Not yet promoted: due later, or due while every worker was busy (then as its group waits).
+    for (const auto& [due, item] : delayed_)
+        ++out[due > now ? std::string("scheduled") : std::string(ready_.waiting_reason_of(item.kind, item.key, paused_, now))];
+}
+
 QueueLoad Executor::load(const std::string& kind, const std::string& key) const {
     std::lock_guard lock(mutex_);
     return ready_.load(kind, key);

@@ -62,6 +62,8 @@ public:
                 const std::string& key = {}, std::optional<Clock::time_point> expires = std::nullopt);
 
     std::size_t queued() const;
+    /// Adds what waits here to each reason's count (waiting_reason.hpp).
+    void count_waiting(WaitingCounts& out) const;
     /// What runs here of `kind`, and of its concurrency `key`.
     QueueLoad load(const std::string& kind, const std::string& key) const;
     std::size_t running() const;

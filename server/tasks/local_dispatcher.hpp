@@ -26,6 +26,7 @@ public:
     Outcome<bool> pause_kind_everywhere(const std::string& kind, bool paused) override;
     bool full() override { return false; }  // the executor's own bound: TaskCreator checks active tasks
     std::size_t waiting_elsewhere() override { return 0; }
+    void count_waiting(WaitingCounts& out) override { parts_.executor.count_waiting(out); }
     std::vector<QueueLoad> loads(const std::vector<std::pair<std::string, std::string>>& kind_keys) override;
     void wake() override {}
     void on_message(const std::string&) override {}

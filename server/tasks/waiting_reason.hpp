@@ -5,9 +5,11 @@
 // or across the cluster) and this decides.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "model/task.hpp"
 #include "store/work_queue.hpp"
@@ -28,6 +30,21 @@ struct WaitingFacts {
     QueueLoad load;
     std::int64_t now_ms = 0;
 };
+
+/// Every reason, in the order a start is refused.
+inline constexpr std::array<std::string_view, 7> kWaitingReasons{
+    "scheduled", "paused", "kind_paused", "key_limit", "kind_limit", "rate_limit", "workers_busy"};
+
+/// What holds a due task's group (its kind and concurrency key) back.
+struct GroupHold {
+    bool paused = false, kind_paused = false;
+    bool key_full = false, kind_full = false;          // at their concurrency limits
+    bool key_rate_held = false, kind_rate_held = false;  // their start rates say not yet
+};
+
+/// The reason of a due task, from what holds its group (waiting_reason's order): what a
+/// census of the queue counts without looking at each task.
+std::string_view group_waiting_reason(const GroupHold& hold);
 
 /// Nullopt for a task that does not wait (running, or finished). The first reason that
 /// holds, in the order a start is refused: not due, paused, kind paused, key full, kind

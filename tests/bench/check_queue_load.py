@@ -41,6 +41,10 @@ with tempfile.TemporaryDirectory() as work:
             "Q3": load("watch", "--rate", "200", "--seconds", "1"),
             "Q4": load("progress", "--tasks", "3", "--steps", "20"),
             "F1": load("run", "--tasks", "200", "--keys", "7"),
+            "F3_plain": load("drain", "--tasks", "300"),
+            "F3_keys_rate": load("drain", "--tasks", "300", "--keys", "17", "--kind", "demo.noop_metered"),
+            "F3_create": load("create", "--producers", "2", "--seconds", "1"),
+            "F3_create_dedupe": load("create", "--producers", "2", "--seconds", "1", "--dedupe"),
         }
     finally:
         server.terminate()
@@ -53,6 +57,10 @@ with tempfile.TemporaryDirectory() as work:
     # A slow reader may get some steps merged, never more steps than were made.
     assert 0 < rows["Q4"]["seen"] <= 60 and rows["Q4"]["steps_per_second"] > 0, rows["Q4"]
     assert rows["F1"]["ended"] >= 200, rows["F1"]  # every keyed task ran, one at a time per key
+    # Filled while paused, then drained: every one of them ended (earlier no-ops may end too).
+    assert rows["F3_plain"]["ended"] >= 300 and rows["F3_plain"]["created_per_second"] > 0, rows["F3_plain"]
+    assert rows["F3_keys_rate"]["ended"] == 300 and rows["F3_keys_rate"]["keys"] == 17, rows["F3_keys_rate"]
+    assert rows["F3_create_dedupe"]["dedupe"] and rows["F3_create_dedupe"]["created"] > 0, rows["F3_create_dedupe"]
 
     results = os.path.join(work, "results.jsonl")
     with open(results, "w") as f:
@@ -67,4 +75,8 @@ with tempfile.TemporaryDirectory() as work:
         "Q2_created_and_run_per_second: taskstream ahead of bullmq-always by"] == [1.0], summary
     assert "| Q4_steps_per_second |" in table, table
     assert summary["taskstream"]["F1_keyed_created_and_run_per_second"] == rows["F1"]["per_second"], summary
+    ratios = summary["flow_control_ratios_per_repetition"]
+    assert ratios["F3: keyed rated drain / drain"] == [
+        round(rows["F3_keys_rate"]["per_second"] / rows["F3_plain"]["per_second"], 2)], ratios
+    assert "F3: creations with dedupe / without" in ratios and "| flow control" in table, table
 print("1 passed, 0 failed")

@@ -2,9 +2,11 @@
 // (DESIGN 9.5); tests/bench/peers/ holds BullMQ's and Celery's. Every mode
 // prints one JSON line; the harness adds the server side's CPU (queues.sh).
 //
-//   queue_load create   --port P --producers N --seconds S     Q1: durable creations, each acknowledged
+//   queue_load create   --port P --producers N --seconds S [--dedupe]   Q1: durable creations, each acknowledged
 //   queue_load run      --port P [--port Q] --tasks N [--keys K]   Q2, Q5: created and run, until the last ended;
 //                                                              F1, F2: over K concurrency keys (one at a time each)
+//   queue_load drain    --port P [--port Q] --tasks N [--keys K] [--kind KIND]
+//                                                              F3, F4: N queued while KIND is paused, then resumed
 //   queue_load watch    --port P --rate R --seconds S          Q3: creation -> completion seen on a stream
 //   queue_load progress --port P --tasks N --steps K           Q4: each progress step -> a stream reader
 #include <atomic>
@@ -39,7 +41,14 @@ public:
 
     /// The new task's id; throws unless the answer is a 202.
     asio::awaitable<std::string> create(const std::string& body) {
-        http::request<http::string_body> req{http::verb::post, "/v1/tasks", 11};
+        const auto res = co_await post("/v1/tasks", body);
+        if (res.result_int() != 202) throw std::runtime_error("create answered " + std::to_string(res.result_int()));
+        const auto at = res.body().find("\"id\":\"");
+        co_return res.body().substr(at + 6, 26);
+    }
+
+    asio::awaitable<http::response<http::string_body>> post(const std::string& target, const std::string& body) {
+        http::request<http::string_body> req{http::verb::post, target, 11};
         req.set(http::field::host, "127.0.0.1");
         req.set(http::field::content_type, "application/json");
         req.body() = body;
@@ -47,9 +56,7 @@ public:
         co_await http::async_write(*socket_, req, asio::use_awaitable);
         http::response<http::string_body> res;
         co_await http::async_read(*socket_, buffer_, res, asio::use_awaitable);
-        if (res.result_int() != 202) throw std::runtime_error("create answered " + std::to_string(res.result_int()));
-        const auto at = res.body().find("\"id\":\"");
-        co_return res.body().substr(at + 6, 26);
+        co_return res;
     }
 
 private:
@@ -91,8 +98,10 @@ void spawn(asio::io_context& ioc, Work work, bool& failed) {
     });
 }
 
-int create_mode(unsigned short port, int producers, int seconds) {
+/// Q1 (and F3/F4's dedupe rows: each task with a dedupe key of its own, in join mode).
+int create_mode(unsigned short port, int producers, int seconds, bool dedupe) {
     asio::io_context ioc;
+    int dedupe_keys = 0;
     std::vector<double> latencies_ms;
     bool failed = false;
     const auto start = Clock::now();
@@ -102,15 +111,17 @@ int create_mode(unsigned short port, int producers, int seconds) {
             Producer producer(port);
             co_await producer.connect();
             while (Clock::now() < until) {
+                std::string body = kNoop;
+                if (dedupe) body = R"({"kind":"demo.noop","dedupe":{"key":"d)" + std::to_string(dedupe_keys++) + "\"}}";
                 const auto sent = Clock::now();
-                co_await producer.create(kNoop);
+                co_await producer.create(body);
                 latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
             }
         }, failed);
     ioc.run_for(std::chrono::seconds(seconds + 30));
     const double elapsed = seconds_since(start);
     const auto created = latencies_ms.size();
-    std::cout << json{{"producers", producers}, {"created", created}, {"per_second", created / elapsed},
+    std::cout << json{{"producers", producers}, {"dedupe", dedupe}, {"created", created}, {"per_second", created / elapsed},
                       {"p50_ms", percentile(latencies_ms, 0.5)},
                       {"p99_ms", percentile(latencies_ms, 0.99)}}
                      .dump()
@@ -145,6 +156,53 @@ int run_mode(const std::vector<unsigned short>& ports, int tasks, int producers,
     run_until(ioc, [&] { return ended_count >= tasks || failed; }, start + std::chrono::seconds(120));
     const double elapsed = seconds_since(start);
     std::cout << json{{"tasks", tasks}, {"ended", ended_count}, {"seconds", elapsed}, {"per_second", ended_count / elapsed}}
+                     .dump()
+              << "\n";
+    return failed || ended_count < tasks ? 1 : 0;
+}
+
+/// F3, F4: `tasks` tasks of `kind` over `keys` concurrency keys (0: none) created while
+/// the kind is paused, then resumed: how fast a full queue drains (and how fast it filled).
+int drain_mode(const std::vector<unsigned short>& ports, int tasks, int producers, int keys, const std::string& kind) {
+    asio::io_context ioc;
+    auto busy = asio::make_work_guard(ioc);  // between its phases nothing runs: run_for must not stop
+    bool ready = false, failed = false, switched = false;
+    int ended_count = 0, next = 0, created = 0;
+    auto switch_kind = [&](const char* action) -> asio::awaitable<void> {
+        Producer admin(ports[0]);
+        co_await admin.connect();
+        const auto res = co_await admin.post("/v1/kinds/" + kind + "/" + action, "");
+        if (res.result_int() != 200) throw std::runtime_error(std::string(action) + " answered " + std::to_string(res.result_int()));
+        switched = true;
+    };
+    spawn(ioc, switch_kind("pause"), failed);
+    run_until(ioc, [&] { return switched || failed; }, Clock::now() + std::chrono::seconds(10));
+    const auto filling = Clock::now();
+    for (int i = 0; i < producers; ++i)
+        spawn(ioc, [&, port = ports[i % ports.size()]]() -> asio::awaitable<void> {
+            Producer producer(port);
+            co_await producer.connect();
+            while (next < tasks) {
+                const int n = next++;
+                json body{{"kind", kind}};
+                if (keys > 0) body["concurrency_key"] = "k" + std::to_string(n % keys);
+                co_await producer.create(body.dump());
+                ++created;
+            }
+        }, failed);
+    run_until(ioc, [&] { return created >= tasks || failed; }, filling + std::chrono::seconds(300));
+    const double fill_s = seconds_since(filling);
+    spawn(ioc, watch_tasks(ports[0], ready, [&](const std::string& type, const json& task) {
+        if (type == "state" && task["kind"] == kind && ended(task)) ++ended_count;
+    }), failed);
+    run_until(ioc, [&] { return ready || failed; }, Clock::now() + std::chrono::seconds(10));
+    switched = false;
+    const auto start = Clock::now();
+    spawn(ioc, switch_kind("resume"), failed);
+    run_until(ioc, [&] { return ended_count >= tasks || failed; }, start + std::chrono::seconds(400));
+    const double elapsed = seconds_since(start);
+    std::cout << json{{"tasks", tasks}, {"keys", keys}, {"kind", kind}, {"created_per_second", created / fill_s},
+                      {"ended", ended_count}, {"seconds", elapsed}, {"per_second", ended_count / elapsed}}
                      .dump()
               << "\n";
     return failed || ended_count < tasks ? 1 : 0;
@@ -259,16 +317,24 @@ int main(int argc, char** argv) {
     std::vector<unsigned short> ports;
     int producers = 8, seconds = 5, tasks = 20000, steps = 100, keys = 0;
     double rate = 500;
+    bool dedupe = false;
+    std::string kind = "demo.noop";
     app.require_subcommand(1);
     auto* create = app.add_subcommand("create", "Q1");
     auto* run = app.add_subcommand("run", "Q2, Q5, F1, F2");
+    auto* drain = app.add_subcommand("drain", "F3, F4");
     auto* watch = app.add_subcommand("watch", "Q3");
     auto* progress = app.add_subcommand("progress", "Q4");
-    for (auto* mode : {create, run, watch, progress}) {
+    for (auto* mode : {create, run, drain, watch, progress}) {
         mode->add_option("--port", ports, "a server's port (run: one or more)")->required();
     }
     create->add_option("--producers", producers);
     create->add_option("--seconds", seconds)->check(CLI::Range(1, 60));
+    create->add_flag("--dedupe", dedupe, "each task with a dedupe key of its own");
+    drain->add_option("--tasks", tasks)->check(CLI::Range(1, 100000));
+    drain->add_option("--producers", producers);
+    drain->add_option("--keys", keys)->check(CLI::Range(0, 100000));
+    drain->add_option("--kind", kind, "demo.noop, or demo.noop_metered (a start rate's bookkeeping too)");
     run->add_option("--tasks", tasks)->check(CLI::Range(1, 100000));
     run->add_option("--producers", producers);
     run->add_option("--keys", keys, "concurrency keys the tasks are spread over (0: none)")->check(CLI::Range(0, 100000));
@@ -277,7 +343,8 @@ int main(int argc, char** argv) {
     progress->add_option("--tasks", tasks)->check(CLI::Range(1, 1000));
     progress->add_option("--steps", steps)->check(CLI::Range(1, 10000));
     CLI11_PARSE(app, argc, argv);
-    if (*create) return create_mode(ports[0], producers, seconds);
+    if (*create) return create_mode(ports[0], producers, seconds, dedupe);
+    if (*drain) return drain_mode(ports, tasks, producers, keys, kind);
     if (*run) return run_mode(ports, tasks, producers, keys);
     if (*watch) return watch_mode(ports[0], rate, seconds);
     return progress_mode(ports[0], tasks, steps);

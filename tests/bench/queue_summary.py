@@ -1,4 +1,4 @@
-"""The task-queue rows of the bench table (Q1..Q5, F1, F2, queues.sh): medians per peer, and
+"""The task-queue rows of the bench table (Q1..Q5, F1..F4, queues.sh): medians per peer, and
 each repetition's ratio of taskstream to each peer (the i-th runs of both)."""
 import statistics
 
@@ -23,7 +23,28 @@ KEYS = {
     "F1_cpu_us_per_task": ("F1", "cpu_us_per_task", False),
     "F2_keyed_created_and_run_per_second": ("F2", "per_second", True),
     "F2_cpu_us_per_task": ("F2", "cpu_us_per_task", False),
+    # 100,000 queued tasks drained, on SQLite (F3) and two servers on Redis (F4): without
+    # keys, over 10,000 keys, and over 10,000 keys of a kind with a start rate; Q1x8 with
+    # and without a dedupe key on each task.
+    **{f"{f}_{name}": (f"{f}_{scenario}", key, higher) for f in ("F3", "F4") for name, (scenario, key, higher) in {
+        "drained_per_second": ("plain", "per_second", True),
+        "keyed_drained_per_second": ("keys", "per_second", True),
+        "keyed_rated_drained_per_second": ("keys_rate", "per_second", True),
+        "filled_per_second": ("plain", "created_per_second", True),
+        "keyed_filled_per_second": ("keys", "created_per_second", True),
+        "creations_per_second": ("create", "per_second", True),
+        "dedupe_creations_per_second": ("create_dedupe", "per_second", True),
+    }.items()},
 }
+
+# Flow control's goals (DESIGN 9.1), each repetition: (name, numerator, denominator, goal).
+# A keyed drain at least 0.8 × the same run's drain without keys; a creation with a dedupe
+# key costs at most 1.2 × one without (so its rate is at least 1 / 1.2 of it).
+GOALS = [(f"{f}: {what}", (f"{f}_{a}", "per_second"), (f"{f}_plain" if a != "create_dedupe" else f"{f}_create",
+                                                      "per_second"), goal)
+         for f in ("F3", "F4")
+         for what, a, goal in (("keyed drain / drain", "keys", 0.8), ("keyed rated drain / drain", "keys_rate", 0.8),
+                               ("creations with dedupe / without", "create_dedupe", 1 / 1.2))]
 
 
 def summarize(by, summary):
@@ -64,3 +85,19 @@ def summarize(by, summary):
         for name, values in ratios.items():
             values = values + [None] * (width - len(values))
             print(f"| {name} | " + " | ".join("-" if v is None else f"{v:.2f}" for v in values) + " |")
+
+    # Flow control's goals, each repetition (taskstream alone).
+    rows = []
+    for name, (num, num_key), (den, den_key), goal in GOALS:
+        pairs = zip(each("taskstream", num, num_key), each("taskstream", den, den_key))
+        values = [round(a / b, 2) for a, b in pairs if a and b]
+        if values:
+            rows.append((name, goal, values))
+            summary.setdefault("flow_control_ratios_per_repetition", {})[name] = values
+    if rows:
+        width = max(len(v) for _, _, v in rows)
+        print("\n| flow control (×, each repetition) | goal | " + " | ".join(f"run {i + 1}" for i in range(width)) + " |")
+        print("|---|---|" + "---|" * width)
+        for name, goal, values in rows:
+            values = values + [None] * (width - len(values))
+            print(f"| {name} | ≥ {goal:.2f} | " + " | ".join("-" if v is None else f"{v:.2f}" for v in values) + " |")

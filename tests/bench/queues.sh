@@ -6,13 +6,17 @@
 # one JSON line per measurement to RESULTS (summarize.py reads them), with the
 # server side's CPU (every process of it and their children, from /proc) added.
 #
-#   tests/bench/queues.sh BUILD RESULTS      BENCH_PEERS, BENCH_SCENARIOS (Q1..Q5, F1, F2), BENCH_REPS
+#   tests/bench/queues.sh BUILD RESULTS      BENCH_PEERS, BENCH_SCENARIOS (Q1..Q5, F1..F4), BENCH_REPS
 #
-# F1 and F2 are taskstream's flow control, no peer in the row (BullMQ's groups are in its
+# F1..F4 are taskstream's flow control, no peer in the row (BullMQ's groups are in its
 # paid edition; Celery has none): Q2 on one server (F1) and Q5 on two (F2) with the
-# 20,000 tasks spread over 1,000 concurrency keys, one at a time per key.
+# 20,000 tasks spread over 1,000 concurrency keys, one at a time per key. F3 (SQLite) and
+# F4 (two servers on Redis): 100,000 tasks queued while their kind is paused, then
+# resumed — without keys, over 10,000 keys, and over 10,000 keys of a kind with a start
+# rate — and Q1's eight producers with and without a dedupe key on each task.
 #
-# Bounded: every load has a time limit; about 15 minutes for every peer and 3 repeats.
+# Bounded: every load has a time limit; about 15 minutes for every peer and 3 repeats
+# of Q1..Q5, F3 about 4 minutes a repeat and F4 about 20.
 set -euo pipefail
 build=$1
 results=$2
@@ -20,7 +24,7 @@ reps=${BENCH_REPS:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 peers_dir=$here/peers
 wanted_peers=${BENCH_PEERS:-taskstream bullmq-always bullmq-everysec celery}
-scenarios=${BENCH_SCENARIOS:-Q1 Q2 Q3 Q4 Q5 F1 F2}
+scenarios=${BENCH_SCENARIOS:-Q1 Q2 Q3 Q4 Q5 F1 F2 F3 F4}
 python=/usr/bin/python3  # Debian's, with python3-celery (a python3 earlier on PATH may lack it)
 work=$(mktemp -d)
 pids=""
@@ -96,7 +100,7 @@ setup() {
   local copies=1; [ "$1" = Q5 ] && copies=2
   case $peer in
     taskstream)
-      if [ "$1" = Q5 ] || [ "$1" = F2 ]; then
+      if [ "$1" = Q5 ] || [ "$1" = F2 ] || [[ "$1" == F4* ]]; then
         start_redis always; server_pids=$redis_pid; ports=""
         for n in a b; do
           start_taskstream "$n" --store "redis://127.0.0.1:$redis_port/0"; ports="$ports --port $ts_port"
@@ -104,7 +108,10 @@ setup() {
         done
       else
         start_taskstream server --data-dir "$work/data"; ports="--port $ts_port"; server_pids=$ts_pid
-        [ "$1" = Q1 ] && curl -sf -X POST "http://127.0.0.1:$ts_port/v1/admin/pause" >/dev/null
+      fi
+      # Creations alone: no worker takes them (as BullMQ and Celery measure adding jobs).
+      if [ "$1" = Q1 ] || [ "$1" = F3c ] || [ "$1" = F4c ]; then
+        curl -sf -X POST "http://127.0.0.1:$ts_port/v1/admin/pause" >/dev/null
       fi ;;
     bullmq-always|bullmq-everysec)
       start_redis "${peer#bullmq-}"; server_pids=$redis_pid
@@ -118,7 +125,7 @@ setup() {
 
 load() {  # the load of $peer on CPU 1: queue_load's mode and options
   case $peer in
-    taskstream) timeout 180 taskset -c 1 "$build/tests/queue_load" "$@" $ports ;;
+    taskstream) timeout "${load_limit:-180}" taskset -c 1 "$build/tests/queue_load" "$@" $ports ;;
     bullmq-*) timeout 180 taskset -c 1 node "$peers_dir/bullmq_bench.mjs" "$@" --redis "$redis_port" ;;
     celery) (cd "$peers_dir" && CELERY_BENCH_REDIS=$redis_port timeout 180 taskset -c 1 $python celery_bench.py "$@") ;;
   esac
@@ -155,6 +162,16 @@ for peer in $wanted_peers; do
     if [ "$peer" = taskstream ]; then
       if wants F1; then setup F1; measure F1 run --tasks 20000 --keys 1000; fi
       if wants F2; then setup F2; measure F2 run --tasks 20000 --keys 1000; fi
+      for f in F3 F4; do
+        wants $f || continue
+        load_limit=900
+        setup $f; measure ${f}_plain drain --tasks 100000
+        setup $f; measure ${f}_keys drain --tasks 100000 --keys 10000
+        setup $f; measure ${f}_keys_rate drain --tasks 100000 --keys 10000 --kind demo.noop_metered
+        load_limit=180
+        setup ${f}c; measure ${f}_create create --producers 8 --seconds 5
+        setup ${f}c; measure ${f}_create_dedupe create --producers 8 --seconds 5 --dedupe
+      done
     fi
   done
 done

@@ -230,7 +230,7 @@ TEST_CASE("cli pause and resume one kind: kinds and status show it, its task wai
     TempDir dir;
     ServerProcess server(dir.path());
     HttpClient http(server.port());
-    CliProcess pause({"pause", "demo.noop"}, Output::pipe, server.port());
+    CliProcess pause({"kinds", "pause", "demo.noop"}, Output::pipe, server.port());  // or `pause demo.noop`
     CHECK(pause.wait_exit(std::chrono::seconds(20)) == 0);
     CHECK(pause.output() == "demo.noop paused: its tasks wait (running ones finish)\n");
     CliProcess kinds({"kinds"}, Output::pipe, server.port());
@@ -255,6 +255,11 @@ TEST_CASE("cli pause and resume one kind: kinds and status show it, its task wai
     CliProcess unknown({"pause", "demo.nope"}, Output::pipe, server.port());
     CHECK(unknown.wait_exit(std::chrono::seconds(20)) == 1);
     CHECK(unknown.output().find("demo.nope") != std::string::npos);
+    CliProcess unknown_too({"kinds", "resume", "demo.nope"}, Output::pipe, server.port());
+    CHECK(unknown_too.wait_exit(std::chrono::seconds(20)) == 1);
+    CHECK(unknown_too.output().find("demo.nope") != std::string::npos);
+    CliProcess no_kind({"kinds", "pause"}, Output::pipe, server.port());
+    CHECK(no_kind.wait_exit(std::chrono::seconds(20)) == 2);
     CliProcess malformed({"pause", "Demo/Noop"}, Output::pipe, server.port());
     CHECK(malformed.wait_exit(std::chrono::seconds(20)) == 2);
     CHECK(malformed.output().find("'Demo/Noop' is not a task kind name") != std::string::npos);

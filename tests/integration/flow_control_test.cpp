@@ -115,6 +115,52 @@ TEST_CASE("a key's start rate holds only that key: another key of the kind start
 
 namespace {
 
+/// The gauge taskstream_tasks_waiting of one reason, read from /metrics now.
+int tasks_waiting(HttpClient& http, const std::string& reason) {
+    const std::string metrics = http.get("/metrics").body;
+    std::smatch value;
+    const std::regex line("\ntaskstream_tasks_waiting\\{reason=\"" + reason + "\"\\} (\\d+)\n");
+    if (!std::regex_search(metrics, value, line)) return -1;
+    return std::stoi(value[1]);
+}
+
+} // namespace
+
+TEST_CASE("the waiting tasks are counted by why they wait, as their waiting reasons say") {
+    TempDir dir;
+    ServerProcess server(dir.path() / "data", {"--config", rated_config(dir)});
+    HttpClient http(server.port());
+    const json long_countdown{{"kind", "demo.countdown"}, {"params", {{"steps", 1000}, {"interval_ms", 100}}},
+                              {"concurrency_key", "customer 42"}};
+    const std::string running = create_task(http, long_countdown)["id"];
+    SseStream started(server.port(), "/v1/tasks/" + running + "/events");
+    bool is_running = false;
+    while (!is_running) {
+        auto e = started.next();
+        REQUIRE(e);
+        is_running = e->type == "state" && json::parse(e->data)["state"] == "running";
+    }
+    create_task(http, long_countdown);  // its key is at its limit
+    const std::string first = create_task(http, {{"kind", "rated.hourly"}})["id"];
+    REQUIRE(final_state(server.port(), first) == "succeeded");
+    create_task(http, {{"kind", "rated.hourly"}});  // its rate: next hour
+    REQUIRE(http.request("POST", "/v1/kinds/demo.noop/pause").status == 200);
+    for (int i = 0; i < 2; ++i) create_task(http, {{"kind", "demo.noop"}});
+    create_task(http, {{"kind", "demo.noop"}, {"delay_s", 3600}});  // not due: scheduled ahead of the pause
+    CHECK(tasks_waiting(http, "key_limit") == 1);
+    CHECK(tasks_waiting(http, "rate_limit") == 1);
+    CHECK(tasks_waiting(http, "kind_paused") == 2);
+    CHECK(tasks_waiting(http, "scheduled") == 1);
+    for (const char* none : {"paused", "kind_limit", "workers_busy"}) CHECK(tasks_waiting(http, none) == 0);
+    REQUIRE(http.request("POST", "/v1/admin/pause").status == 200);
+    CHECK(tasks_waiting(http, "paused") == 4);
+    CHECK(tasks_waiting(http, "scheduled") == 1);
+    CHECK(tasks_waiting(http, "key_limit") == 0);
+    REQUIRE(http.request("POST", "/v1/tasks/" + running + "/cancel").status == 202);
+}
+
+namespace {
+
 /// The next `waiting` event on `stream` (other events pass), its data; fails the test past the stream's timeout.
 json next_waiting(SseStream& stream, std::vector<SseEvent>* seen = nullptr) {
     while (auto e = stream.next()) {

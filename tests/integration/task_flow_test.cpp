@@ -17,7 +17,7 @@ TEST_CASE("POST a countdown - then its stream: queued - running - progress 20..1
     std::vector<std::string> names;
     const auto kinds_json = kinds.json();
     for (const auto& k : kinds_json["kinds"]) names.push_back(k["name"]);
-    CHECK(names == std::vector<std::string>{"demo.countdown", "demo.fail", "demo.flaky", "demo.noop"});
+    CHECK(names == std::vector<std::string>{"demo.countdown", "demo.fail", "demo.flaky", "demo.noop", "demo.noop_metered"});
 
     auto created = http.post_json("/v1/tasks", {{"kind", "demo.countdown"}, {"params", {{"steps", 5}, {"interval_ms", 20}}}});
     REQUIRE(created.status == 202);

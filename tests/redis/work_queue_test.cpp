@@ -20,6 +20,7 @@ using taskstream::testing::check_claims_and_leases;
 using taskstream::testing::check_concurrency_keys;
 using taskstream::testing::check_kind_pause;
 using taskstream::testing::check_start_rates;
+using taskstream::testing::check_waiting_counts;
 using taskstream::testing::check_take_expired;
 using taskstream::testing::check_limits_pause_and_withdraw;
 using taskstream::testing::check_store_ids_and_feed;
@@ -91,6 +92,13 @@ TEST_CASE("redis queue: start rates space a kind's and a key's starts across ser
     RedisProcess redis(dir.path() / "redis");
     Node a(redis, "a"), b(redis, "b");
     check_start_rates(a.side, b.side);
+}
+
+TEST_CASE("redis queue: why the waiting tasks wait, counted the same from every server", "[redis]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    Node a(redis, "a"), b(redis, "b");
+    check_waiting_counts(a.side, b.side);
 }
 
 TEST_CASE("redis queue: a task past its start deadline is handed to one server to end", "[redis]") {

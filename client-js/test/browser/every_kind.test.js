@@ -37,7 +37,7 @@ test('every kind of `make run` starts from its form and is watched to its end', 
   const { page, context, errors } = await openPage(browser, server.url);
   await page.locator('#kind option').first().waitFor({ state: 'attached' });
   const kinds = await page.$$eval('#kind option', (options) => options.map((o) => o.value));
-  assert.deepEqual(kinds, ['demo.countdown', 'demo.fail', 'demo.flaky', 'demo.noop', 'files.archive', 'files.checksums']);
+  assert.deepEqual(kinds, ['demo.countdown', 'demo.fail', 'demo.flaky', 'demo.noop', 'demo.noop_metered', 'files.archive', 'files.checksums']);
   for (const kind of kinds) {
     await page.selectOption('#kind', kind);
     for (const [name, value] of Object.entries(VALUES[kind] ?? {})) {

@@ -277,4 +277,61 @@ redis.call('DEL', p .. ':ready')
 return #old / 2
 )lua";
 
+// ARGV: prefix, then per kind: its name, limit and key limit. Why the tasks on the queue
+// wait (the reasons of tasks/waiting_reason.hpp, in its order), a group at a time: the
+// unkeyed group of each kind, then each keyed group that may hold tasks — among its
+// kind's heads, held by its rate, or at its key's limit. Not yet due: scheduled (a task
+// due but not yet moved to its group counts as its kind would let it start: paused or
+// workers_busy). Returns {reason, n, …}. Reads only: a scrape's cost, O(keys).
+inline const std::string kCountWaitingScript = std::string(kQueueLua) + R"lua(
+local p = ARGV[1]
+local now = now_ms()
+local counts = {}
+local function add(reason, n)
+  if n > 0 then counts[reason] = (counts[reason] or 0) + n end
+end
+local paused = redis.call('EXISTS', p .. ':paused') == 1
+local later = redis.call('ZCOUNT', p .. ':due', '(' .. now, '+inf')
+add('scheduled', later)
+add(paused and 'paused' or 'workers_busy', redis.call('ZCARD', p .. ':due') - later)
+local function reason(kind_paused, key_full, kind_full, rate_held)
+  if paused then return 'paused' end
+  if kind_paused then return 'kind_paused' end
+  if key_full then return 'key_limit' end
+  if kind_full then return 'kind_limit' end
+  if rate_held then return 'rate_limit' end
+  return 'workers_busy'
+end
+for i = 2, #ARGV, 3 do
+  local kind, limit, key_limit = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
+  local kind_paused = redis.call('SISMEMBER', p .. ':paused:kinds', kind) == 1
+  local running = tonumber(redis.call('HGET', p .. ':running:kinds', kind) or '0')
+  local kind_full = limit > 0 and running >= limit
+  local kind_held = tonumber(redis.call('HGET', p .. ':rate:kinds', kind) or '0') > now
+  add(reason(kind_paused, false, kind_full, kind_held), redis.call('ZCARD', p .. ':ready:' .. kind))
+  local seen = {}
+  local function keyed(key)
+    if seen[key] then return end
+    seen[key] = true
+    local n = redis.call('ZCARD', group(p, kind, key))
+    if n == 0 then return end
+    local key_running = tonumber(redis.call('HGET', p .. ':running:keys:' .. kind, key) or '0')
+    local key_next = tonumber(redis.call('ZSCORE', p .. ':rate:keys:' .. kind, key) or '0')
+    add(reason(kind_paused, key_limit > 0 and key_running >= key_limit, kind_full, key_next > now or kind_held), n)
+  end
+  for _, key in ipairs(redis.call('ZRANGE', p .. ':heads:' .. kind, 0, -1)) do keyed(key) end
+  for _, key in ipairs(redis.call('ZRANGE', p .. ':rate:waiting:' .. kind, 0, -1)) do keyed(key) end
+  if key_limit > 0 then
+    local running_keys = redis.call('HKEYS', p .. ':running:keys:' .. kind)
+    for _, key in ipairs(running_keys) do keyed(key) end
+  end
+end
+local out = {}
+for r, n in pairs(counts) do
+  out[#out + 1] = r
+  out[#out + 1] = n
+end
+return out
+)lua";
+
 } // namespace taskstream

@@ -154,6 +154,18 @@ std::size_t RedisWorkQueue::waiting() {
     return static_cast<std::size_t>(run({"HLEN", key("qmeta")}, "HLEN qmeta").integer);
 }
 
+void RedisWorkQueue::count_waiting(WaitingCounts& out, const KindLimits& kinds) {
+    RedisCommand eval{"EVAL", kCountWaitingScript, "0", prefix_};
+    for (const auto& k : kinds) {
+        eval.push_back(k.kind);
+        eval.push_back(std::to_string(k.limit));
+        eval.push_back(std::to_string(k.key_limit));
+    }
+    const auto r = run(std::move(eval), "count waiting");
+    for (std::size_t i = 0; i + 1 < r.items.size(); i += 2)
+        out[r.items[i].text] += static_cast<std::size_t>(r.items[i + 1].integer);
+}
+
 void RedisWorkQueue::set_paused(bool paused) {
     if (paused) run({"SET", key("paused"), "1"}, "SET paused");
     else run({"DEL", key("paused")}, "DEL paused");

@@ -42,6 +42,7 @@ public:
     bool withdraw(const std::string& task_id) override;
     std::vector<std::string> take_expired(std::size_t max) override;
     std::size_t waiting() override;
+    void count_waiting(WaitingCounts& out, const KindLimits& kinds) override;
     void set_paused(bool paused) override;
     bool paused() override;
     void set_kind_paused(const std::string& kind, bool paused) override;

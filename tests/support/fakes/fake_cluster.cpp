@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/clock.hpp"
+#include "tasks/waiting_reason.hpp"
 
 namespace taskstream::testing {
 
@@ -205,6 +206,38 @@ std::vector<std::string> FakeCluster::take_expired(std::size_t max) {
 std::size_t FakeCluster::waiting() const {
     std::lock_guard lock(mutex_);
     return waiting_.size();
+}
+
+void FakeCluster::count_waiting(WaitingCounts& out, const KindLimits& kinds) const {
+    std::lock_guard lock(mutex_);
+    const std::int64_t now = now_ms();
+    const std::int64_t now_us = now * 1000;
+    for (const auto& [id, w] : waiting_) {
+        if (w.due_ms > now) {
+            ++out["scheduled"];
+            continue;
+        }
+        auto kind = std::find_if(kinds.begin(), kinds.end(), [&](const auto& k) { return k.kind == w.kind; });
+        if (kind == kinds.end()) continue;
+        std::size_t running = 0, running_key = 0;
+        for (const auto& [entry, lease] : leases_) {
+            if (lease.kind != w.kind) continue;
+            ++running;
+            if (lease.key == w.key) ++running_key;
+        }
+        auto next_start = [&](const auto& map, const auto& at) {
+            auto it = map.find(at);
+            return it == map.end() ? std::int64_t{0} : it->second;
+        };
+        const bool keyed = !w.key.empty();
+        const GroupHold hold{.paused = paused_,
+                             .kind_paused = paused_kinds_.contains(w.kind),
+                             .key_full = keyed && kind->key_limit > 0 && running_key >= kind->key_limit,
+                             .kind_full = kind->limit > 0 && running >= kind->limit,
+                             .key_rate_held = keyed && next_start(key_next_start_us_, std::pair{w.kind, w.key}) > now_us,
+                             .kind_rate_held = next_start(kind_next_start_us_, w.kind) > now_us};
+        ++out[std::string(group_waiting_reason(hold))];
+    }
 }
 
 void FakeCluster::set_paused(bool paused) {

@@ -59,6 +59,7 @@ public:
     bool withdraw(const std::string& task_id);
     std::vector<std::string> take_expired(std::size_t max);
     std::size_t waiting() const;
+    void count_waiting(WaitingCounts& out, const KindLimits& kinds) const;
     void set_paused(bool paused);
     bool paused() const;
     void set_kind_paused(const std::string& kind, bool paused);
@@ -128,6 +129,7 @@ public:
     bool withdraw(const std::string& task_id) override { return cluster_.withdraw(task_id); }
     std::vector<std::string> take_expired(std::size_t max) override { return cluster_.take_expired(max); }
     std::size_t waiting() override { return cluster_.waiting(); }
+    void count_waiting(WaitingCounts& out, const KindLimits& kinds) override { cluster_.count_waiting(out, kinds); }
     void set_paused(bool paused) override { cluster_.set_paused(paused); }
     bool paused() override { return cluster_.paused(); }
     void set_kind_paused(const std::string& kind, bool paused) override { cluster_.set_kind_paused(kind, paused); }

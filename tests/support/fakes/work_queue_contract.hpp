@@ -177,6 +177,38 @@ inline void check_start_rates(QueueNode& a, QueueNode& b) {
     CHECK(next == std::vector<std::string>{"s42-2"});  // its key's next; mail still waits its hour
 }
 
+/// Why the tasks on the queue wait, counted a group at a time and the same from every
+/// server: a key at its limit, a kind at its limit, a rate, a paused kind, the whole
+/// queue paused (ahead of all of those), and what is not due yet (ahead of the pause).
+inline void check_waiting_counts(QueueNode& a, QueueNode& b) {
+    const KindLimits limits{{"export", 0, 1}, {"solo", 1, 0}, {"mail", 0, 0, std::chrono::hours(1), {}}, {"held", 0, 0},
+                            {"free", 0, 0}};
+    for (int i = 1; i <= 3; ++i) a.write(contract_task("e42-" + std::to_string(i), "export", 0, "customer 42"));
+    a.write(contract_task("e7", "export", 0, "customer 7"));
+    for (int i = 1; i <= 3; ++i) b.write(contract_task("s" + std::to_string(i), "solo"));
+    for (int i = 1; i <= 2; ++i) a.write(contract_task("m" + std::to_string(i), "mail"));
+    for (int i = 1; i <= 2; ++i) b.write(contract_task("h" + std::to_string(i), "held"));
+    auto later = contract_task("later", "free");
+    later.scheduled_at = now_ms() + 3600000;
+    a.write(later);
+    a.queue.set_kind_paused("held", true);
+    auto started = a.claim(10, limits);
+    std::sort(started.begin(), started.end());
+    REQUIRE(started == std::vector<std::string>{"e42-1", "e7", "m1", "s1"});
+    auto counts = [&](QueueNode& node) {
+        WaitingCounts out;
+        node.queue.count_waiting(out, limits);
+        std::erase_if(out, [](const auto& entry) { return entry.second == 0; });
+        return out;
+    };
+    const WaitingCounts expected{{"key_limit", 2}, {"kind_limit", 2}, {"rate_limit", 1}, {"kind_paused", 2}, {"scheduled", 1}};
+    CHECK(counts(b) == expected);
+    CHECK(counts(a) == expected);
+    b.queue.set_paused(true);
+    CHECK(counts(a) == WaitingCounts{{"paused", 7}, {"scheduled", 1}});
+    b.queue.set_paused(false);
+}
+
 /// Start deadlines: a waiting task past its deadline is handed to one server to end
 /// (once, whoever asks); one not yet due, or claimed by a server, is not.
 inline void check_take_expired(QueueNode& a, QueueNode& b) {

@@ -125,3 +125,30 @@ TEST_CASE("dispatch queue: a key's start rate holds only that key, even once it 
     CHECK(next == std::set<std::string>{"c42-2", "c7-2"});
     CHECK(q.size() == 0);
 }
+
+TEST_CASE("dispatch queue: why its attempts wait, counted a group at a time in the order a start is refused") {
+    DispatchQueue q(1000ms);
+    q.set_limits({.kind = "export", .key_limit = 1});
+    q.set_limits({.kind = "solo", .limit = 1, .key_limit = 1});
+    q.set_limits({.kind = "mail", .spacing = 1h});
+    const auto now = std::chrono::system_clock::now();
+    for (const auto* id : {"e1", "e2", "e3"}) q.push(item(id, "export", 0, now, "customer 42"));
+    for (const auto* id : {"s1", "s2"}) q.push(item(id, "solo", 0, now));
+    q.push(item("s-key", "solo", 0, now, "customer 9"));  // its key has room: the kind's limit holds it
+    for (const auto* id : {"m1", "m2"}) q.push(item(id, "mail", 0, now));
+    q.push(item("free", "other", -9, now));
+    q.set_paused("other", true);
+    std::set<std::string> started;
+    while (auto next = q.pop(now)) started.insert(next->task_id);
+    CHECK(started == std::set<std::string>{"e1", "s1", "m1"});
+    auto counts = [&](bool paused) {
+        WaitingCounts out;
+        q.count_waiting(out, paused, now);
+        return out;
+    };
+    CHECK(counts(false) == WaitingCounts{{"key_limit", 2}, {"kind_limit", 2}, {"rate_limit", 1}, {"kind_paused", 1}});
+    CHECK(counts(true) == WaitingCounts{{"paused", 6}});
+    CHECK(q.waiting_reason_of("export", "customer 42", false, now) == "key_limit");
+    CHECK(q.waiting_reason_of("export", "customer 1", false, now) == "workers_busy");
+    CHECK(q.waiting_reason_of("unknown", "", false, now) == "workers_busy");
+}

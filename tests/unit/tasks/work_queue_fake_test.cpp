@@ -59,6 +59,11 @@ TEST_CASE("fake queue contract: start rates space a kind's and a key's starts ac
     check_start_rates(nodes.a, nodes.b);
 }
 
+TEST_CASE("fake queue contract: why the waiting tasks wait, counted the same from every server") {
+    TwoNodes nodes;
+    check_waiting_counts(nodes.a, nodes.b);
+}
+
 TEST_CASE("fake queue contract: a task past its start deadline is handed to one server to end") {
     TwoNodes nodes;
     check_take_expired(nodes.a, nodes.b);
