@@ -114,6 +114,7 @@ export class TaskDetail {
       ...(task.concurrency_key ? [['Concurrency key', task.concurrency_key]] : []),
       ...(task.dedupe_key ? [['Dedupe key', task.dedupe_key]] : []),
       ...(task.superseded_by ? [['Superseded by', this.linkTo(task.superseded_by)]] : []),
+      ...(task.after ? [['Starts after', this.linkTo(task.after)]] : []),
     ];
     this.fields.replaceChildren(...rows.flatMap(([k, v]) => [el('dt', { text: /** @type {string} */ (k) }), el('dd', {}, [v])]));
     this.params.textContent = JSON.stringify(task.params, null, 2);

@@ -37,6 +37,8 @@ export interface Task {
   dedupe_key?: string;
   /** A superseded task: the task that replaced it. */
   superseded_by?: string;
+  /** It replaced a running task with its dedupe key: that task, which it starts after. */
+  after?: string;
   created_at: string;
   scheduled_at: string;
   started_at: string | null;
@@ -44,7 +46,7 @@ export interface Task {
   timeout_s?: number;
   result?: unknown;
   error?: { type: string; message: string };
-  links: { self: string; events: string; superseded_by?: string };
+  links: { self: string; events: string; superseded_by?: string; after?: string };
 }
 
 export interface LogLine {

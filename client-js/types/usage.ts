@@ -11,6 +11,7 @@ async function example(): Promise<void> {
   if (again.waiting?.reason === 'key_limit') console.log(again.waiting.detail, again.waiting.until ?? '');
   const task: Task = await client.start(first, { steps: 3 }, { priority: 1, idempotencyKey: 'k', delayS: 2, concurrencyKey: 'customer-42', ttlS: 60, dedupe: { key: 'report-7', mode: 'replace' } });
   if (task.state === 'superseded') console.log(task.superseded_by ?? '', task.dedupe_key ?? '');
+  if (task.after) console.log(`starts after ${task.after} (${task.links.after ?? ''})`);
   const watch = client.watch([task.id, 'orders/*'], {
     eventTypes: ['created'],
     onState: (t, { reset }) => console.log(t.state, reset),

@@ -44,6 +44,9 @@ Engine::Options engine_options_of(const ServerOptions& options) {
     o.drain_timeout = options.drain_timeout;
     o.max_redeliveries = static_cast<int>(options.max_redeliveries);
     o.aging_step = options.aging;
+    // On Redis a create's hold on its dedupe key or Idempotency-Key is a round trip: off
+    // the network thread (on SQLite it is a local read, done where the request is).
+    if (options.store != "sqlite") o.offload_threads = 4;
     return o;
 }
 

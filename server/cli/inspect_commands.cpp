@@ -73,6 +73,9 @@ int show_task(const std::string& server, const std::string& id, bool json) {
                 line += " (next at " + waiting["until"].get<std::string>() + ")";
             rows.insert(rows.begin() + 3, {"waiting", without_controls(line)});
         }
+        if (!t.dedupe_key.empty()) rows.push_back({"dedupe key", without_controls(t.dedupe_key)});
+        if (!t.superseded_by.empty()) rows.push_back({"superseded by", t.superseded_by});
+        if (!t.after.empty()) rows.push_back({"starts after", t.after});  // the running task it replaced
         if (t.result) rows.push_back({"result", t.result->dump()});
         if (t.error) rows.push_back({"error", t.error->type + ": " + t.error->message});
         print_table(rows);

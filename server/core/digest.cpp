@@ -17,18 +17,29 @@ int value_of(char c) {
     return -1;
 }
 
+std::string hex(const unsigned char* digest, std::size_t size) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(size * 2);
+    for (std::size_t i = 0; i < size; ++i) {
+        out.push_back(digits[digest[i] >> 4]);
+        out.push_back(digits[digest[i] & 15]);
+    }
+    return out;
+}
+
 } // namespace
 
 std::string sha256_hex(std::string_view data) {
     unsigned char digest[SHA256_DIGEST_LENGTH];
     SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char b : digest) {
-        out.push_back(hex[b >> 4]);
-        out.push_back(hex[b & 15]);
-    }
-    return out;
+    return hex(digest, sizeof digest);
+}
+
+std::string sha1_hex(std::string_view data) {
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    SHA1(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+    return hex(digest, sizeof digest);
 }
 
 std::string base64url_encode(std::string_view data) {
@@ -68,13 +79,7 @@ std::string hmac_sha256_hex(const std::string& secret, const std::string& body) 
     std::size_t len = 0;
     EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, secret.data(), secret.size(),
               reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, sizeof mac, &len);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    for (std::size_t i = 0; i < len; ++i) {
-        out.push_back(hex[mac[i] >> 4]);
-        out.push_back(hex[mac[i] & 15]);
-    }
-    return out;
+    return hex(mac, len);
 }
 
 } // namespace taskstream

@@ -150,6 +150,7 @@ void Journal::add_rows(WriteBatch& batch) const {
     for (const auto& p : pending_) {
         if (!p.entry.delete_task.empty()) batch.deleted_tasks.push_back(p.entry.delete_task);
         if (p.entry.idempotency) batch.idempotency.push_back(p.entry.idempotency.get());
+        if (!p.entry.released_claim.empty()) batch.released_claims.push_back(&p.entry.released_claim);
     }
 }
 

@@ -48,6 +48,7 @@ struct JournalEntry {
     bool publish_before_commit = false;  // durable, yet published once sequenced
     std::string delete_task;
     std::shared_ptr<const IdempotencyRecord> idempotency;  // remember this key in the same commit (durable)
+    std::string released_claim;  // an OnceClaims claim the commit gives up (a dedupe key held while its task was made)
     Done done;
     Sequenced sequenced;
     /// What `done` and `sequenced` point into, kept alive as long as the entry: callbacks

@@ -62,6 +62,10 @@ nlohmann::json to_json(const Task& t) {
     if (t.expires_at > 0) j["expires_at"] = format_rfc3339(t.expires_at);
     if (!t.concurrency_key.empty()) j["concurrency_key"] = t.concurrency_key;
     if (!t.dedupe_key.empty()) j["dedupe_key"] = t.dedupe_key;
+    if (!t.after.empty()) {
+        j["after"] = t.after;
+        j["links"]["after"] = "/v1/tasks/" + t.after;
+    }
     if (!t.superseded_by.empty()) {
         j["superseded_by"] = t.superseded_by;
         j["links"]["superseded_by"] = "/v1/tasks/" + t.superseded_by;
@@ -107,6 +111,7 @@ Task task_from_json(const nlohmann::json& j) {
     t.concurrency_key = j.value("concurrency_key", "");
     t.dedupe_key = j.value("dedupe_key", "");
     t.superseded_by = j.value("superseded_by", "");
+    t.after = j.value("after", "");
     t.callback_url = j.value("callback_url", "");
     t.owner = j.value("owner", "");
     if (j.contains("result")) t.result = j["result"];

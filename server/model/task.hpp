@@ -47,6 +47,7 @@ struct Task {
     std::string concurrency_key;      // at most its kind's key_concurrency of the same key run at once; empty: none
     std::string dedupe_key;           // while it is unfinished, its kind's tasks with this key join, replace it or are refused
     std::string superseded_by;        // superseded: the task that replaced it
+    std::string after;                // replaced a running task with its dedupe key: starts once that one has finished
     std::int64_t created_at = 0;     // ms since epoch; 0 = not yet
     std::int64_t scheduled_at = 0;
     std::int64_t started_at = 0;

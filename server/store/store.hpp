@@ -67,6 +67,9 @@ struct WriteBatch {
     std::vector<EventPtr> events;
     std::vector<std::string> deleted_tasks;         // rows and events go, a tombstone stays
     std::vector<const IdempotencyRecord*> idempotency;
+    /// OnceClaims claims given up in the same commit, where the store holds them
+    /// (OnceClaims::releases_in_commit): no request of its own after the commit.
+    std::vector<const std::string*> released_claims;
     bool durable = false;  // on stable storage when write() returns
     std::optional<std::uint64_t> seq_ceiling;  // persist a new high-water mark of issued event ids
 };
@@ -124,6 +127,9 @@ public:
     virtual bool claim_once(const std::string& key, std::chrono::milliseconds ttl) = 0;
     /// Gives up a claim_once before its ttl (the work it guarded is over).
     virtual void release_once(const std::string& key) = 0;
+    /// True when a commit gives up the claims its batch names (WriteBatch::released_claims),
+    /// so that release_once need not follow it.
+    virtual bool releases_in_commit() const { return false; }
 };
 
 /// The Idempotency-Keys the store remembers (written with the task they created).
@@ -135,6 +141,13 @@ public:
 
 /// Unfinished tasks by their kind, owner and dedupe key (the store keeps the key with
 /// the row): one owner's key never names another's task.
+/// What a create with a dedupe key finds: whether it holds the key now, and the
+/// unfinished task the key names.
+struct DedupeLookup {
+    bool held = false;
+    std::optional<std::string> existing;
+};
+
 class DedupeKeys {
 public:
     virtual ~DedupeKeys() = default;
@@ -142,6 +155,14 @@ public:
     /// nullopt when none is (a finished one does not count). Throws StoreError.
     virtual std::optional<std::string> load_dedupe(const std::string& kind, const std::string& owner,
                                                    const std::string& key) = 0;
+    /// claims.claim_once(hold, ttl) and, when that holds, load_dedupe — in one step where
+    /// the store is those claims too (one round trip on Redis). Throws StoreError.
+    virtual DedupeLookup hold_and_load_dedupe(OnceClaims& claims, const std::string& hold, std::chrono::milliseconds ttl,
+                                              const std::string& kind, const std::string& owner, const std::string& key) {
+        DedupeLookup found{.held = claims.claim_once(hold, ttl)};
+        if (found.held) found.existing = load_dedupe(kind, owner, key);
+        return found;
+    }
 };
 
 /// Where a topic's history begins: what retention pruned (a stream's opening reads it).

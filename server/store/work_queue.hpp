@@ -22,7 +22,15 @@ namespace taskstream {
 struct QueueClaim {
     std::string entry;
     std::string task_id;
+    /// A start its kind's rate spaces a little later (within kRateClaimAhead): not before
+    /// then, µs since the epoch; 0: now.
+    std::int64_t start_at_us = 0;
 };
+
+/// How far ahead a claim may take a rated kind's next starts, each at its own spaced
+/// time (the executor starts it then): a rate of thousands a second is not held to one
+/// start per claim, and no start comes before its turn.
+inline constexpr std::chrono::milliseconds kRateClaimAhead{5};
 
 /// A kind this server can run, and at most how many of its attempts may run at once
 /// across the cluster, in all and per concurrency key (0: no limit); and the least time

@@ -37,7 +37,9 @@ void ClusterDispatcher::start() {
         parts_.executor.set_kind_limit(here);
     }
     ClusterWorker::Hooks hooks{.free_slots = [this] { return free_slots(); },
-                               .take = [this](const std::string& id, bool reclaimed) { return take_claim(id, reclaimed); },
+                               .take = [this](const std::string& id, bool reclaimed, std::int64_t start_at_us) {
+                                   return take_claim(id, reclaimed, start_at_us);
+                               },
                                .lost = [this](const std::string& id) { lost_claim(id); },
                                .expired = [this](const std::string& id) { expire(id); }};
     worker_ = std::make_unique<ClusterWorker>(queue_, std::move(kinds), options_.worker, std::move(hooks), parts_.log);
@@ -75,7 +77,7 @@ void ClusterDispatcher::finished(const std::string& id) {
     if (worker_) worker_->done(id);
 }
 
-ClusterWorker::Taken ClusterDispatcher::take_claim(const std::string& id, bool reclaimed) {
+ClusterWorker::Taken ClusterDispatcher::take_claim(const std::string& id, bool reclaimed, std::int64_t start_at_us) {
     using Taken = ClusterWorker::Taken;
     auto task = tasks_.load_task(id);  // StoreError: the worker leaves the lease to lapse
     if (!task || is_terminal(task->state)) return Taken::release;
@@ -106,8 +108,9 @@ ClusterWorker::Taken ClusterDispatcher::take_claim(const std::string& id, bool r
         parts_.cancel(id);
         return Taken::hold;
     }
-    const auto now = Executor::Clock::time_point(std::chrono::milliseconds(now_ms()));
-    if (!parts_.executor.submit(task->id, task->kind, task->priority, now, task->concurrency_key,
+    // Now, or at the turn its kind's rate gave it (the claim took it a little ahead).
+    const auto start = Executor::Clock::time_point(std::chrono::microseconds(std::max(start_at_us, now_ms() * 1000)));
+    if (!parts_.executor.submit(task->id, task->kind, task->priority, start, task->concurrency_key,
                                 start_deadline(*task))) {
         parts_.active.erase(id);
         return Taken::leave;

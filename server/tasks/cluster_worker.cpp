@@ -139,7 +139,7 @@ void ClusterWorker::take_all(std::vector<QueueClaim> claims, bool reclaimed) {
         }
         Taken taken = Taken::release;
         try {
-            taken = hooks_.take(c.task_id, reclaimed);
+            taken = hooks_.take(c.task_id, reclaimed, c.start_at_us);
         } catch (const std::exception& e) {  // the store away, or a row that does not parse
             log_->warn("queue: task {} could not be taken ({}); it is left for its lease to lapse", c.task_id, e.what());
             taken = Taken::leave;

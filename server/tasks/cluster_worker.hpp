@@ -36,7 +36,8 @@ public:
     };
     struct Hooks {
         std::function<std::size_t()> free_slots;  // workers that could start an attempt now
-        std::function<Taken(const std::string& task_id, bool reclaimed)> take;
+        /// `start_at_us`: not before then (a rated start claimed ahead of its turn; 0: now).
+        std::function<Taken(const std::string& task_id, bool reclaimed, std::int64_t start_at_us)> take;
         std::function<void(const std::string& task_id)> lost;  // another server holds it now: let it go
         std::function<void(const std::string& task_id)> expired;  // past its start deadline, off the queue: end it
     };

@@ -20,6 +20,7 @@ Outcome<DedupeGuard::Verdict> DedupeGuard::admit(const std::string& kind, const 
                                                  const std::string& key, DedupeMode mode) {
     const std::string hold = hold_name(kind, owner, key);
     const auto deadline = std::chrono::steady_clock::now() + kWaitAhead;
+    DedupeLookup found;
     auto too_long = [] { return make_error(errc::unavailable, "a request with this dedupe key is still being made; try again"); };
     for (;;) {
         {
@@ -29,7 +30,9 @@ Outcome<DedupeGuard::Verdict> DedupeGuard::admit(const std::string& kind, const 
             in_flight_.insert(hold);
         }
         try {
-            if (claims_.claim_once(hold, kHold)) break;
+            // The hold and the look-up in one step (one round trip on Redis).
+            found = keys_.hold_and_load_dedupe(claims_, hold, kHold, kind, owner, key);
+            if (found.held) break;
         } catch (const StoreError& e) {
             release_local(hold);
             return unavailable_after(e, *log_);
@@ -39,25 +42,22 @@ Outcome<DedupeGuard::Verdict> DedupeGuard::admit(const std::string& kind, const 
         if (std::chrono::steady_clock::now() + kRetry > deadline) return too_long();
         std::this_thread::sleep_for(kRetry);
     }
-    std::optional<std::string> existing;
-    try {
-        existing = keys_.load_dedupe(kind, owner, key);
-    } catch (const StoreError& e) {
-        release(kind, owner, key);
-        return unavailable_after(e, *log_);
-    }
-    if (!existing) return Verdict{.held = true};
-    if (mode == DedupeMode::replace) return Verdict{.supersede = existing, .held = true};
-    release(kind, owner, key);
+    const auto& existing = found.existing;
+    if (!existing) return Verdict{.held = true, .hold = hold};
+    if (mode == DedupeMode::replace) return Verdict{.supersede = existing, .held = true, .hold = hold};
+    release(hold, false);
     return Verdict{.existing = existing};
 }
 
-void DedupeGuard::release(const std::string& kind, const std::string& owner, const std::string& key) {
-    const std::string hold = hold_name(kind, owner, key);
-    try {
-        claims_.release_once(hold);
-    } catch (const StoreError& e) {
-        log_->warn("dedupe: the hold on a key was not released ({}); it lapses by itself", e.what());
+bool DedupeGuard::released_by_commit() const { return claims_.releases_in_commit(); }
+
+void DedupeGuard::release(const std::string& hold, bool committed) {
+    if (!committed || !claims_.releases_in_commit()) {
+        try {
+            claims_.release_once(hold);
+        } catch (const StoreError& e) {
+            log_->warn("dedupe: the hold on a key was not released ({}); it lapses by itself", e.what());
+        }
     }
     release_local(hold);
 }

@@ -28,6 +28,7 @@ public:
         std::optional<std::string> existing;   // join or reject: the unfinished task with the key
         std::optional<std::string> supersede;  // replace: end it superseded once the new task is committed
         bool held = false;                     // go ahead; release() follows the commit or the refusal
+        std::string hold;                      // held: the claim's name (the commit may give it up: released_by_commit)
     };
 
     DedupeGuard(DedupeKeys& keys, OnceClaims& claims, std::shared_ptr<spdlog::logger> log)
@@ -36,7 +37,10 @@ public:
     /// Waits (at most a few seconds) while a request with the same key is being made.
     /// Errors: unavailable (the store, or a request ahead that does not finish).
     Outcome<Verdict> admit(const std::string& kind, const std::string& owner, const std::string& key, DedupeMode mode);
-    void release(const std::string& kind, const std::string& owner, const std::string& key);
+    /// Ends a hold: `committed` when the new task's commit named it (WriteBatch::released_claims).
+    void release(const std::string& hold, bool committed);
+    /// True when the commit of the new task gives the hold up in the store (no request after it).
+    bool released_by_commit() const;
 
 private:
     static std::string hold_name(const std::string& kind, const std::string& owner, const std::string& key);

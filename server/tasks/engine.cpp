@@ -32,7 +32,10 @@ Engine::Engine(const KindRegistry& kinds, Store& store, Journal& journal, Stream
                                   .lookup = [this](const std::string& id) { return get(id); },
                                   .shared_queue_full = [this] { return dispatcher_->full(); },
                                   .supersede = [this](const std::string& id, const std::string& by,
-                                                      std::function<void()> then) { supersede(id, by, std::move(then)); }}),
+                                                      std::function<void(std::string)> then) { supersede(id, by, std::move(then)); },
+                                  .offload = options.offload_threads == 0
+                                                 ? std::function<bool(std::function<void()>)>()
+                                                 : [this](std::function<void()> job) { return offload_->post(std::move(job)); }}),
       runner_(kinds, active_, recorder_,
               AttemptRunner::Followers{.again = [this](const Task& t) { dispatcher_->again(t); },
                                        .finished = [this](const Task& t) { finished(t); }}),
@@ -42,6 +45,8 @@ Engine::Engine(const KindRegistry& kinds, Store& store, Journal& journal, Stream
                 [this](const std::string& id) { runner_.run(id); }) {
     for (const TaskKind* kind : kinds_.all()) executor_.set_kind_limit(dispatch_limits(*kind));
     dispatcher_ = dispatch(dispatch_parts());
+    // Bounded like the network's own queue of requests: past it a create answers 503.
+    if (options.offload_threads > 0) offload_ = std::make_unique<OffloadPool>(options.offload_threads, 10000);
 }
 
 DispatchParts Engine::dispatch_parts() {
@@ -156,23 +161,32 @@ void Engine::record_cancel(const std::shared_ptr<ActiveTask>& active, std::funct
         });
 }
 
-void Engine::supersede(const std::string& id, const std::string& by, std::function<void()> then) {
+void Engine::supersede(const std::string& id, const std::string& by, std::function<void(std::string after)> then) {
+    // A task that has started (here or on another server) runs on: the new one starts after it.
     auto active = active_.find(id);
     if (active) {
         std::lock_guard lock(active->mutex);
-        if (is_terminal(active->task.state) || active->running || active->cancel_requested) return then();  // runs on
+        if (is_terminal(active->task.state)) return then("");
+        if (active->running || active->cancel_requested) return then(id);
         active->cancel_requested = true;  // no attempt of it starts now
     } else {
         auto task = get(id);
-        if (!task || is_terminal(task->state) || !dispatcher_->withdraw_elsewhere(id)) return then();  // claimed: runs on
+        if (!task || is_terminal(task->state)) return then("");
+        if (!dispatcher_->withdraw_elsewhere(id)) return then(id);  // claimed: it runs on
         active = std::make_shared<ActiveTask>(std::move(task).value());
+    }
+    // What the replaced one waited behind, the new one waits behind.
+    std::string behind;
+    {
+        std::lock_guard lock(active->mutex);
+        behind = active->task.after;
     }
     recorder_.transition(
         active, [&by](Task& t) { transitions::supersede(t, by); },
-        [this, then](const Task& committed, bool ok) {
+        [this, then, behind](const Task& committed, bool ok) {
             if (ok) finished(committed);
             else log_->error("task {}: its end as superseded was not recorded", committed.id);
-            then();
+            then(ok ? behind : committed.id);
         });
 }
 

@@ -20,6 +20,7 @@
 
 #include <spdlog/logger.h>
 
+#include "core/offload_pool.hpp"
 #include "core/outcome.hpp"
 #include "journal/journal.hpp"
 #include "streams/stream_opener.hpp"
@@ -78,6 +79,7 @@ public:
         std::chrono::milliseconds drain_timeout{30000};
         int max_redeliveries = 3;  // server deaths in a row a task survives (recovery)
         std::chrono::milliseconds aging_step{1000};  // waiting this long raises a queued task's priority by one
+        std::size_t offload_threads = 0;  // >0: creates that hold a key in the store run there (OffloadPool)
     };
 
     /// `dispatch` builds the dispatcher (LocalDispatcher::over, ClusterDispatcher::over).
@@ -161,8 +163,9 @@ private:
     void record_cancel(const std::shared_ptr<ActiveTask>& active, std::function<void(Outcome<Task>)> done);
     /// A newer task with its dedupe key (`by`) replaces `id`: it ends superseded unless an
     /// attempt of it has started (then it runs on). `then` runs once that is settled (its
-    /// end committed, or nothing to do).
-    void supersede(const std::string& id, const std::string& by, std::function<void()> then);
+    /// end committed, or nothing to do) with the task `by` must start after: `id` when it
+    /// runs on, what `id` waited behind when it was superseded, or none.
+    void supersede(const std::string& id, const std::string& by, std::function<void(std::string after)> then);
     void set_paused(bool paused);
     void set_kind_paused(const std::string& kind, bool paused);
     /// A terminal state is committed: reads go to the store from now on, and
@@ -187,6 +190,8 @@ private:
     std::atomic<bool> paused_{false};
     mutable std::mutex paused_kinds_mutex_;
     std::set<std::string> paused_kinds_;
+    // Last: joined (what it holds run) before anything its creates use goes.
+    std::unique_ptr<OffloadPool> offload_;
 };
 
 } // namespace taskstream

@@ -73,6 +73,10 @@ std::vector<std::optional<Waiting>> Engine::waiting(const std::vector<Task>& tas
             facts.key_rate = kind->key_rate;
         }
         if (next < asked_for.size() && asked_for[next] == i && next < loads.size()) facts.load = loads[next++];
+        if (!t.after.empty()) {
+            auto before = get(t.after);  // the task it replaced: it waits while that one has not finished
+            if (before && !is_terminal(before->state)) facts.behind = t.after;
+        }
         out[i] = waiting_reason(t, facts);
     }
     return out;

@@ -87,6 +87,15 @@ std::size_t Executor::queued() const {
     return ready_.size() + delayed_.size();
 }
 
+void Executor::watch_deadline(const std::string& task_id, Clock::time_point expires) {
+    {
+        std::lock_guard lock(mutex_);
+        if (auto old = deadline_of_.find(task_id); old != deadline_of_.end()) deadlines_.erase(old->second);
+        deadline_of_[task_id] = deadlines_.emplace(expires, task_id);
+    }
+    wake_.notify_one();
+}
+
 void Executor::count_waiting(WaitingCounts& out) const {
     const auto now = Clock::now();
     std::lock_guard lock(mutex_);

@@ -61,6 +61,10 @@ public:
     bool submit(const std::string& task_id, const std::string& kind, int priority, Clock::time_point not_before,
                 const std::string& key = {}, std::optional<Clock::time_point> expires = std::nullopt);
 
+    /// A start deadline for a task not submitted yet (it waits behind another): at
+    /// `expires` a worker is handed it, as for a submitted one. Thread-safe.
+    void watch_deadline(const std::string& task_id, Clock::time_point expires);
+
     std::size_t queued() const;
     /// Adds what waits here to each reason's count (waiting_reason.hpp).
     void count_waiting(WaitingCounts& out) const;

@@ -5,6 +5,10 @@
 // pause is this server's and a task not active here is finished.
 #pragma once
 
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
 #include "store/store.hpp"
 #include "tasks/dispatcher.hpp"
 
@@ -19,14 +23,14 @@ public:
     void stop() override {}
     void schedule(const Task& task) override;
     void again(const Task& task) override;
-    void finished(const std::string&) override {}
+    void finished(const std::string& id) override;
     void cancel_elsewhere(Task task, std::function<void(Outcome<Task>)> done) override;
     bool withdraw_elsewhere(const std::string&) override { return false; }
     Outcome<bool> pause_everywhere(bool) override { return true; }
     Outcome<bool> pause_kind_everywhere(const std::string& kind, bool paused) override;
     bool full() override { return false; }  // the executor's own bound: TaskCreator checks active tasks
     std::size_t waiting_elsewhere() override { return 0; }
-    void count_waiting(WaitingCounts& out) override { parts_.executor.count_waiting(out); }
+    void count_waiting(WaitingCounts& out) override;
     std::vector<QueueLoad> loads(const std::vector<std::pair<std::string, std::string>>& kind_keys) override;
     void wake() override {}
     void on_message(const std::string&) override {}
@@ -35,11 +39,20 @@ public:
     static DispatcherFactory over(TaskLoader& tasks, KindPauses& pauses);
 
 private:
-    void recover(Task task);
+    /// The task to queue once recovered; nullopt when it ended.
+    std::optional<Task> recover(Task task);
+    /// Submits `task` to the executor.
+    void submit(const Task& task);
+    /// Whether the task `id` is active here and has not finished.
+    bool unfinished(const std::string& id) const;
 
     DispatchParts parts_;
     TaskLoader& tasks_;
     KindPauses& pauses_;
+    // Tasks that replaced a running one with their dedupe key, by the id of the one they
+    // start after: submitted when it finishes (one each: a newer replacement supersedes).
+    mutable std::mutex behind_mutex_;
+    std::unordered_map<std::string, Task> behind_;
 };
 
 } // namespace taskstream

@@ -55,6 +55,18 @@ Outcome<Task> TaskCreator::build(const CreateTaskRequest& request) {
 
 void TaskCreator::create(const CreateTaskRequest& request, const std::optional<std::string>& key,
                          std::function<void(Outcome<Created>)> done) {
+    if (p_.offload && (key || !request.dedupe_key.empty())) {
+        // Its holds wait on the store's round trips: not on the caller's (network) thread.
+        auto answer = std::make_shared<std::function<void(Outcome<Created>)>>(std::move(done));
+        if (!p_.offload([this, request, key, answer] { create_here(request, key, std::move(*answer)); }))
+            (*answer)(make_error(errc::unavailable, "the server is busy; try again later"));
+        return;
+    }
+    create_here(request, key, std::move(done));
+}
+
+void TaskCreator::create_here(const CreateTaskRequest& request, const std::optional<std::string>& key,
+                              std::function<void(Outcome<Created>)> done) {
     auto task = build(request);
     if (!task) return done(std::move(task).error());
     if (p_.active.size() >= p_.max_active_tasks || (p_.shared_queue_full && p_.shared_queue_full()))
@@ -79,7 +91,9 @@ void TaskCreator::create(const CreateTaskRequest& request, const std::optional<s
         // Replace: the task replaced ends first (the key is held meanwhile), so the next
         // request with the key finds one unfinished task, and the answer comes once both are done.
         const std::string old_id = *verdict->supersede, new_id = task->id;
-        return p_.supersede(old_id, new_id, [this, task = std::move(task).value(), key, request_fingerprint, verdict, done] {
+        return p_.supersede(old_id, new_id, [this, task = std::move(task).value(), key, request_fingerprint, verdict,
+                                             done](std::string after) mutable {
+            task.after = std::move(after);  // a replaced task that runs on: the new one waits behind it
             store(task, key, request_fingerprint, verdict, done);
         });
     }
@@ -116,22 +130,25 @@ void TaskCreator::store(Task task, std::optional<std::string> key, std::string r
     if (key)
         record = std::make_shared<const IdempotencyRecord>(
             IdempotencyRecord{*key, std::move(request_fingerprint), snapshot->id, snapshot->created_at});
-    auto release = [this, key, snapshot, dedupe] {
+    // A dedupe key's hold: given up by the commit itself where the store can (no request after it).
+    const std::string hold = dedupe ? dedupe->hold : std::string();
+    auto release = [this, key, hold](bool committed) {
         if (key) p_.keys.release(*key);
-        if (dedupe) p_.dedupe.release(snapshot->kind, snapshot->owner, snapshot->dedupe_key);
+        if (!hold.empty()) p_.dedupe.release(hold, committed);
     };
     auto committed = [this, snapshot, text, done, release](bool ok) {
         if (!ok) {
-            release();
+            release(false);
             p_.active.erase(snapshot->id);
             return done(make_error(errc::unavailable, "the store could not record the task; try again"));
         }
-        release();
+        release(true);
         p_.schedule(*snapshot);
         done(Created{*snapshot, false, text});
     };
-    if (!p_.recorder.record_creation(snapshot, *text, std::move(record), std::move(committed))) {
-        release();
+    const std::string released_claim = !hold.empty() && p_.dedupe.released_by_commit() ? hold : std::string();
+    if (!p_.recorder.record_creation(snapshot, *text, std::move(record), released_claim, std::move(committed))) {
+        release(false);
         p_.active.erase(snapshot->id);
         done(make_error(errc::unavailable, "the server is busy; try again later"));
     }

@@ -45,7 +45,10 @@ public:
         std::function<bool()> shared_queue_full;
         /// A new task with a dedupe key in replace mode: the one it replaces ends first;
         /// `then` once that is committed (or there was nothing to end), on any thread.
-        std::function<void(const std::string& id, const std::string& by, std::function<void()> then)> supersede;
+        std::function<void(const std::string& id, const std::string& by, std::function<void(std::string after)> then)> supersede;
+        /// Optional: runs a create that holds a key in the store (a round trip each) off the
+        /// caller's thread; false when it cannot take more (the create answers 503).
+        std::function<bool(std::function<void()>)> offload;
     };
 
     explicit TaskCreator(Parts parts) : p_(std::move(parts)) {}
@@ -58,6 +61,8 @@ public:
                 std::function<void(Outcome<Created>)> done);
 
 private:
+    void create_here(const CreateTaskRequest& request, const std::optional<std::string>& idempotency_key,
+                     std::function<void(Outcome<Created>)> done);
     /// The task the request describes, or why it cannot be made.
     Outcome<Task> build(const CreateTaskRequest& request);
     /// A dedupe key's say before the task is stored: nullopt to go ahead (the key held when

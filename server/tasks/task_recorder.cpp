@@ -42,9 +42,11 @@ void TaskRecorder::record_state(const TaskPtr& snapshot, std::function<void(bool
 }
 
 bool TaskRecorder::record_creation(const TaskPtr& task, std::string task_json,
-                                   std::shared_ptr<const IdempotencyRecord> key, std::function<void(bool)> done) {
+                                   std::shared_ptr<const IdempotencyRecord> key, std::string released_claim,
+                                   std::function<void(bool)> done) {
     auto entry = JournalEntry::task_state(task, std::move(task_json), std::move(done));
     entry.idempotency = std::move(key);
+    entry.released_claim = std::move(released_claim);
     return journal_.try_append(std::move(entry));
 }
 

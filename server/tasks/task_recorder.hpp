@@ -32,10 +32,11 @@ public:
                     AfterCommit after_commit = {});
     /// Records a state that has no active task to update (recovery at start).
     void record_state(const TaskPtr& snapshot, std::function<void(bool committed)> done = {});
-    /// A new task, and its Idempotency-Key in the same commit. Never blocks:
+    /// A new task, and its Idempotency-Key in the same commit (and the OnceClaims claim it
+    /// gives up, `released_claim`, when not empty). Never blocks:
     /// false when the journal is full (nothing is recorded then).
     bool record_creation(const TaskPtr& task, std::string task_json, std::shared_ptr<const IdempotencyRecord> key,
-                         std::function<void(bool committed)> done);
+                         std::string released_claim, std::function<void(bool committed)> done);
     /// A progress tick: `row` carries it for the stored row.
     void record_progress(const TaskPtr& row, const Progress& progress);
     void record_log(const std::string& task_id, const std::string& kind, const std::string& owner, std::string_view level,

@@ -38,6 +38,8 @@ std::optional<Waiting> waiting_reason(const Task& t, const WaitingFacts& f) {
     if (reason == "paused") return Waiting{"paused", "the queue is paused: no task starts until it is resumed"};
     if (reason == "kind_paused")
         return Waiting{"kind_paused", "kind " + t.kind + " is paused: its tasks start once it is resumed"};
+    if (!f.behind.empty())
+        return Waiting{"key_limit", "it starts once task " + f.behind + ", which it replaced while running, has finished"};
     if (reason == "key_limit")
         return Waiting{"key_limit", std::to_string(f.load.key_running) + " of " + std::to_string(f.key_limit) + " " +
                                         t.kind + " tasks for " + t.concurrency_key + " are running"};

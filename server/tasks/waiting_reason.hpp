@@ -29,6 +29,8 @@ struct WaitingFacts {
     std::string rate, key_rate;                 // the kind's start rates ("100/s"); empty: none
     QueueLoad load;
     std::int64_t now_ms = 0;
+    /// The unfinished task it starts after (it replaced that running one); empty: none.
+    std::string behind;
 };
 
 /// Every reason, in the order a start is refused.
@@ -47,8 +49,9 @@ struct GroupHold {
 std::string_view group_waiting_reason(const GroupHold& hold);
 
 /// Nullopt for a task that does not wait (running, or finished). The first reason that
-/// holds, in the order a start is refused: not due, paused, kind paused, key full, kind
-/// full, the key's rate, the kind's rate.
+/// holds, in the order a start is refused: not due, paused, kind paused, behind the task
+/// it replaced (as key_limit: its dedupe key runs one at a time), key full, kind full,
+/// the key's rate, the kind's rate.
 std::optional<Waiting> waiting_reason(const Task& task, const WaitingFacts& facts);
 
 nlohmann::json to_json(const Waiting& waiting);

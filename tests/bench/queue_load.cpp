@@ -129,30 +129,46 @@ int create_mode(unsigned short port, int producers, int seconds, bool dedupe) {
     return failed ? 1 : 0;
 }
 
+/// The body of the n-th task: `kind`, over `keys` concurrency keys (0: none).
+std::function<std::string(int)> keyed_body(const std::string& kind, int keys) {
+    return [kind, keys](int n) {
+        json body{{"kind", kind}};
+        if (keys > 0) body["concurrency_key"] = "k" + std::to_string(n % keys);
+        return body.dump();
+    };
+}
+
+/// `producers` connections spread over `ports` creating `tasks` tasks between them
+/// (body_of(n) for the n-th), counting each acknowledged in `created`.
+void spawn_producers(asio::io_context& ioc, const std::vector<unsigned short>& ports, int producers, int tasks,
+                     int& created, std::function<std::string(int)> body_of, bool& failed) {
+    auto next = std::make_shared<int>(0);
+    for (int i = 0; i < producers; ++i)
+        spawn(ioc, [&created, next, body_of, tasks, port = ports[i % ports.size()]]() -> asio::awaitable<void> {
+            Producer producer(port);
+            co_await producer.connect();
+            while (*next < tasks) {
+                const std::string body = body_of((*next)++);
+                co_await producer.create(body);
+                ++created;
+            }
+        }, failed);
+}
+
 /// Q2 and Q5: `tasks` no-op tasks from eight producers spread over `ports`; ends
 /// when the stream on the first port has shown every one of them ended. With `keys`,
 /// task i has the concurrency key k<i mod keys> (demo.noop runs one at a time per key).
 int run_mode(const std::vector<unsigned short>& ports, int tasks, int producers, int keys) {
     asio::io_context ioc;
     bool ready = false, failed = false;
-    int ended_count = 0, next = 0;
+    int ended_count = 0;
     spawn(ioc, watch_tasks(ports[0], ready, [&](const std::string& type, const json& task) {
         if (type == "state" && task["kind"] == "demo.noop" && ended(task)) ++ended_count;
     }), failed);
     run_until(ioc, [&] { return ready || failed; }, Clock::now() + std::chrono::seconds(10));
     const auto start = Clock::now();
-    for (int i = 0; i < producers; ++i)
-        spawn(ioc, [&, port = ports[i % ports.size()]]() -> asio::awaitable<void> {
-            Producer producer(port);
-            co_await producer.connect();
-            while (next < tasks) {
-                const int n = next++;
-                // Built before the co_await: GCC 12 mishandles a conditional's temporaries inside one.
-                std::string body = kNoop;
-                if (keys > 0) body = R"({"kind":"demo.noop","concurrency_key":"k)" + std::to_string(n % keys) + "\"}";
-                co_await producer.create(body);
-            }
-        }, failed);
+    int created = 0;
+    spawn_producers(ioc, ports, producers, tasks, created, keyed_body("demo.noop", keys), failed);
     run_until(ioc, [&] { return ended_count >= tasks || failed; }, start + std::chrono::seconds(120));
     const double elapsed = seconds_since(start);
     std::cout << json{{"tasks", tasks}, {"ended", ended_count}, {"seconds", elapsed}, {"per_second", ended_count / elapsed}}
@@ -167,7 +183,7 @@ int drain_mode(const std::vector<unsigned short>& ports, int tasks, int producer
     asio::io_context ioc;
     auto busy = asio::make_work_guard(ioc);  // between its phases nothing runs: run_for must not stop
     bool ready = false, failed = false, switched = false;
-    int ended_count = 0, next = 0, created = 0;
+    int ended_count = 0, created = 0;
     auto switch_kind = [&](const char* action) -> asio::awaitable<void> {
         Producer admin(ports[0]);
         co_await admin.connect();
@@ -178,18 +194,7 @@ int drain_mode(const std::vector<unsigned short>& ports, int tasks, int producer
     spawn(ioc, switch_kind("pause"), failed);
     run_until(ioc, [&] { return switched || failed; }, Clock::now() + std::chrono::seconds(10));
     const auto filling = Clock::now();
-    for (int i = 0; i < producers; ++i)
-        spawn(ioc, [&, port = ports[i % ports.size()]]() -> asio::awaitable<void> {
-            Producer producer(port);
-            co_await producer.connect();
-            while (next < tasks) {
-                const int n = next++;
-                json body{{"kind", kind}};
-                if (keys > 0) body["concurrency_key"] = "k" + std::to_string(n % keys);
-                co_await producer.create(body.dump());
-                ++created;
-            }
-        }, failed);
+    spawn_producers(ioc, ports, producers, tasks, created, keyed_body(kind, keys), failed);
     run_until(ioc, [&] { return created >= tasks || failed; }, filling + std::chrono::seconds(300));
     const double fill_s = seconds_since(filling);
     spawn(ioc, watch_tasks(ports[0], ready, [&](const std::string& type, const json& task) {

@@ -64,6 +64,8 @@ def summarize(by, summary):
     print("|---|" + "---|" * len(peers))
     for name in KEYS:
         cells = [summary[p].get(name) for p in peers]
+        if all(v is None for v in cells):
+            continue  # a scenario this run left out
         print(f"| {name} | " + " | ".join("-" if v is None else f"{v:.1f}" for v in cells) + " |")
 
     # taskstream / peer for each repetition; for "lower is better" keys the peer's over ours,

@@ -1,6 +1,7 @@
 // Start rates through the API, on one server (and, from the same code, on Redis):
 // a kind's starts are spaced by its rate while other kinds run, a key's rate holds
-// only that key, and a task held back says so — and until when.
+// only that key, and a task held back says so — and until when; the census of why
+// tasks wait, and the `waiting` events. (Dedupe: dedupe_test.cpp.)
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -214,93 +215,4 @@ TEST_CASE("a multiplexed stream hears why the newest waiting tasks wait") {
     CHECK(w["task_id"] == held);
     CHECK(w["reason"] == "kind_paused");
     REQUIRE(http.request("POST", "/v1/kinds/demo.noop/resume").status == 200);
-}
-
-namespace {
-
-json deduped(const std::string& key, const std::string& mode) {
-    return {{"kind", "demo.noop"}, {"dedupe", {{"key", key}, {"mode", mode}}}};
-}
-
-/// `n` creates with `body` at once, each on its own connection: their answers.
-std::vector<HttpResponse> create_at_once(unsigned short port, const json& body, int n) {
-    std::vector<HttpResponse> answers(static_cast<std::size_t>(n));
-    std::vector<std::thread> threads;
-    for (int i = 0; i < n; ++i)
-        threads.emplace_back([&, i] { answers[static_cast<std::size_t>(i)] = HttpClient(port).post_json("/v1/tasks", body); });
-    for (auto& t : threads) t.join();
-    return answers;
-}
-
-} // namespace
-
-TEST_CASE("dedupe join: twenty concurrent creates with one key give one task - once it has ended, a new one") {
-    TempDir dir;
-    ServerProcess server(dir.path());
-    HttpClient http(server.port());
-    REQUIRE(http.request("POST", "/v1/kinds/demo.noop/pause").status == 200);  // it stays unfinished
-    std::set<std::string> ids;
-    int created = 0;
-    for (const auto& r : create_at_once(server.port(), deduped("report 7", "join"), 20)) {
-        REQUIRE((r.status == 202 || r.status == 200));
-        created += r.status == 202;
-        ids.insert(r.json()["id"].get<std::string>());
-    }
-    CHECK(created == 1);
-    REQUIRE(ids.size() == 1);
-    const std::string id = *ids.begin();
-    CHECK(http.get("/v1/tasks/" + id).json()["dedupe_key"] == "report 7");
-    CHECK(http.get("/v1/tasks?kind=demo.noop").json()["tasks"].size() == 1);
-    // Another key, or another kind with the key, is another task.
-    CHECK(http.post_json("/v1/tasks", deduped("report 8", "join")).status == 202);
-    REQUIRE(http.request("POST", "/v1/kinds/demo.noop/resume").status == 200);
-    CHECK(final_state(server.port(), id) == "succeeded");
-    auto again = http.post_json("/v1/tasks", deduped("report 7", "join"));
-    CHECK(again.status == 202);
-    CHECK(again.json()["id"] != id);
-}
-
-TEST_CASE("dedupe reject: 409 naming the unfinished task - replace: the queued one ends superseded by the new one") {
-    TempDir dir;
-    ServerProcess server(dir.path());
-    HttpClient http(server.port());
-    REQUIRE(http.request("POST", "/v1/kinds/demo.noop/pause").status == 200);
-    const std::string first = create_task(http, deduped("sync 9", "reject"))["id"];
-    auto refused = http.post_json("/v1/tasks", deduped("sync 9", "reject"));
-    CHECK(refused.status == 409);
-    CHECK(refused.json()["task_id"] == first);
-    CHECK(http.get("/v1/tasks?kind=demo.noop").json()["tasks"].size() == 1);  // nothing stored
-
-    SseStream first_stream(server.port(), "/v1/tasks/" + first + "/events");
-    auto replaced = http.post_json("/v1/tasks", deduped("sync 9", "replace"));
-    REQUIRE(replaced.status == 202);
-    const std::string second = replaced.json()["id"];
-    const auto events = first_stream.read_to_end();
-    const json end = json::parse(events.back().data);
-    CHECK(end["state"] == "superseded");
-    CHECK(end["superseded_by"] == second);
-    CHECK(end["links"]["superseded_by"] == "/v1/tasks/" + second);
-    CHECK(http.get("/v1/tasks/" + second).json()["state"] == "queued");
-    // Twenty replaces at once: each supersedes the one before (before its answer); one is left.
-    for (const auto& r : create_at_once(server.port(), deduped("sync 9", "replace"), 20)) REQUIRE(r.status == 202);
-    int superseded = 0;
-    std::vector<std::string> left;
-    const json page = http.get("/v1/tasks?kind=demo.noop&limit=100").json();
-    for (const auto& t : page["tasks"]) {
-        if (t["state"] == "superseded") ++superseded;
-        else left.push_back(t["id"]);
-    }
-    CHECK(superseded == 21);
-    REQUIRE(left.size() == 1);
-    const std::string last = left.front();
-    REQUIRE(http.request("POST", "/v1/kinds/demo.noop/resume").status == 200);
-    CHECK(final_state(server.port(), last) == "succeeded");
-
-    for (const json& bad : {json{{"kind", "demo.noop"}, {"dedupe", {{"key", "k"}, {"mode", "merge"}}}},
-                            json{{"kind", "demo.noop"}, {"dedupe", {{"key", std::string(129, 'k')}}}},
-                            json{{"kind", "demo.noop"}, {"dedupe", {{"key", "bad\nkey"}}}},
-                            json{{"kind", "demo.noop"}, {"dedupe", {{"mode", "join"}}}}}) {
-        INFO(bad.dump());
-        CHECK(http.post_json("/v1/tasks", bad).status == 422);
-    }
 }

@@ -148,20 +148,20 @@ TEST_CASE("cluster: a task watched on two nodes gets one waiting event per chang
     CHECK(reasons_until_end(on_b_stream) == once);  // the same log: neither node noted a change twice
 }
 
-TEST_CASE("cluster: twenty concurrent joins with one dedupe key over three nodes give one task - replaces chain",
+TEST_CASE("cluster: twenty concurrent joins with one dedupe key over three nodes give one task - rejects refused, replaces chain",
           "[redis][cluster]") {
     TempDir dir;
     RedisProcess redis(dir.path() / "redis");
     std::vector<std::unique_ptr<ServerProcess>> nodes;
     for (const auto* name : {"a", "b", "c"}) nodes.push_back(node(dir, redis, name));
     REQUIRE(HttpClient(nodes[0]->port()).post_json("/v1/kinds/demo.noop/pause", json::object()).status == 200);
-    auto at_once = [&](const std::string& mode) {
+    auto at_once = [&](const std::string& mode, const std::string& key = "report 7") {
         std::vector<HttpResponse> answers(20);
         std::vector<std::thread> threads;
         for (std::size_t i = 0; i < answers.size(); ++i)
             threads.emplace_back([&, i] {
                 answers[i] = HttpClient(nodes[i % 3]->port())
-                                 .post_json("/v1/tasks", {{"kind", "demo.noop"}, {"dedupe", {{"key", "report 7"}, {"mode", mode}}}});
+                                 .post_json("/v1/tasks", {{"kind", "demo.noop"}, {"dedupe", {{"key", key}, {"mode", mode}}}});
             });
         for (auto& t : threads) t.join();
         return answers;
@@ -175,13 +175,22 @@ TEST_CASE("cluster: twenty concurrent joins with one dedupe key over three nodes
     }
     CHECK(created == 1);
     CHECK(ids.size() == 1);
+    // Twenty rejects over three nodes while it is unfinished: each refused, naming it.
+    for (const auto& r : at_once("reject")) {
+        CHECK(r.status == 409);
+        CHECK(r.json()["task_id"] == *ids.begin());
+    }
+    // Twenty rejects over three nodes with a free key: one is created.
+    int accepted = 0;
+    for (const auto& r : at_once("reject", "report 8")) accepted += r.status == 202;
+    CHECK(accepted == 1);
     for (const auto& r : at_once("replace")) REQUIRE(r.status == 202);
     HttpClient on_b(nodes[1]->port());
     const json page = on_b.get("/v1/tasks?kind=demo.noop&limit=100").json();
     int superseded = 0, waiting = 0;
     for (const auto& t : page["tasks"]) (t["state"] == "superseded" ? superseded : waiting) += 1;
     CHECK(superseded == 20);  // the joined one and nineteen replacements
-    CHECK(waiting == 1);
+    CHECK(waiting == 2);      // the last replacement, and report 8's
 }
 
 TEST_CASE("cluster: tasks past their start deadline end expired exactly once, whichever node sweeps", "[redis][cluster]") {
@@ -203,4 +212,31 @@ TEST_CASE("cluster: tasks past their start deadline end expired exactly once, wh
         CHECK(states == std::vector<std::string>{"queued", "expired"});  // one terminal event
     }
     CHECK(on_a.get("/v1/task-counts?kind=demo.noop").json()["counts"]["expired"] == 12);
+}
+
+TEST_CASE("cluster: a dedupe replace of a task running on another node waits behind it - its end there starts it",
+          "[redis][cluster]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    auto a = node(dir, redis, "a");
+    auto b = node(dir, redis, "b", {"--role", "api"});  // runs nothing: the running one is on a
+    auto c = node(dir, redis, "c", {"--role", "api"});
+    HttpClient on_a(a->port()), on_b(b->port()), on_c(c->port());
+    auto deduped = [](int steps) {
+        json body = countdown(steps, 20);
+        body["dedupe"] = {{"key", "export 5"}, {"mode", "replace"}};
+        return body;
+    };
+    const std::string first = create_task(on_b, deduped(1000))["id"];
+    REQUIRE(eventually(b->port(), "/v1/tasks/" + first, [](const json& t) { return t["state"] == "running"; }));
+    const std::string second = create_task(on_c, deduped(2))["id"];
+    const json waiting = on_b.get("/v1/tasks/" + second).json();
+    CHECK(waiting["after"] == first);
+    CHECK(waiting["waiting"]["reason"] == "key_limit");
+    CHECK(on_c.get("/v1/tasks/" + first).json()["state"] == "running");
+    // The census counts it with its reason, on any node.
+    CHECK(on_b.get("/metrics").body.find("\ntaskstream_tasks_waiting{reason=\"key_limit\"} 1\n") != std::string::npos);
+    REQUIRE(on_c.request("POST", "/v1/tasks/" + first + "/cancel").status == 202);
+    CHECK(is_state(task_events(b->port(), first).back(), "cancelled"));
+    CHECK(is_state(task_events(c->port(), second).back(), "succeeded"));
 }

@@ -21,6 +21,7 @@ using taskstream::testing::check_concurrency_keys;
 using taskstream::testing::check_kind_pause;
 using taskstream::testing::check_start_rates;
 using taskstream::testing::check_waiting_counts;
+using taskstream::testing::check_claim_ahead;
 using taskstream::testing::check_take_expired;
 using taskstream::testing::check_limits_pause_and_withdraw;
 using taskstream::testing::check_store_ids_and_feed;
@@ -99,6 +100,13 @@ TEST_CASE("redis queue: why the waiting tasks wait, counted the same from every 
     RedisProcess redis(dir.path() / "redis");
     Node a(redis, "a"), b(redis, "b");
     check_waiting_counts(a.side, b.side);
+}
+
+TEST_CASE("redis queue: a fast rate's starts within the claim-ahead window are claimed at once, each at its turn", "[redis]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    Node a(redis, "a"), b(redis, "b");
+    check_claim_ahead(a.side, b.side);
 }
 
 TEST_CASE("redis queue: a task past its start deadline is handed to one server to end", "[redis]") {

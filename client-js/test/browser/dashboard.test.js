@@ -243,6 +243,28 @@ test('a dedupe key from the form: join names the same task, and the detail follo
   }
 });
 
+test('a replacement of a running task: its row says it waits behind it, its detail links to it', async () => {
+  const exportTask = (steps) => ({ kind: 'demo.countdown', params: { steps, interval_ms: 10 },
+    dedupe: { key: 'busy export', mode: 'replace' } });
+  const { body: first } = await api(server.url, 'POST', '/v1/tasks', exportTask(1000));
+  const { page, context, errors } = await openPage(browser, server.url);
+  try {
+    await page.waitForSelector(`tr[data-id="${first.id}"][data-state="running"]`);
+    const { body: second } = await api(server.url, 'POST', '/v1/tasks', exportTask(1));
+    assert.equal(second.after, first.id);
+    await row(page, second.id).locator('.message', { hasText: `waiting: it starts once task ${first.id}` }).waitFor();
+    await row(page, second.id).locator('button').click();
+    await page.waitForSelector('#detail:not([hidden])');
+    await page.locator('#detail-fields dt', { hasText: /^Starts after$/ }).waitFor();
+    await api(server.url, 'POST', `/v1/tasks/${first.id}/cancel`);
+    await page.waitForSelector(`tr[data-id="${second.id}"][data-state="succeeded"]`);
+    assert.deepEqual(errors, []);
+  } finally {
+    await api(server.url, 'POST', `/v1/tasks/${first.id}/cancel`);
+    await context.close();
+  }
+});
+
 test('an expired task: its badge, the state filter finds it, its detail offers a retry', async () => {
   await api(server.url, 'POST', '/v1/kinds/demo.noop/pause');
   const { body: task } = await api(server.url, 'POST', '/v1/tasks', { kind: 'demo.noop', ttl_s: 0.2 });

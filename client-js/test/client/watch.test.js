@@ -170,6 +170,31 @@ test('dedupe: join gives the same task; a watch of a replaced task follows its s
   }
 });
 
+test('dedupe replace of a running task: it runs on, the new one names it in after and starts once it ended', async () => {
+  const c = client();
+  const options = { dedupe: { key: 'js busy export', mode: 'replace' } };
+  const first = await c.start('demo.countdown', { steps: 1000, interval_ms: 10 }, options);
+  const r = recorder();
+  let started;
+  const running = new Promise((ok) => { started = ok; });
+  const watch = c.watch(first.id, { ...r.handlers, onProgress: () => started() });  // its first step: it runs
+  try {
+    await running;
+    const second = await c.start('demo.countdown', { steps: 1, interval_ms: 0 }, options);
+    assert.equal(second.after, first.id);
+    assert.equal(second.links.after, `/v1/tasks/${first.id}`);
+    assert.equal((await c.get(second.id)).waiting.reason, 'key_limit');
+    await c.cancel(first.id);
+    assert.equal((await r.finished(first.id)).state, 'cancelled');
+    const w = c.watch(second.id, r.handlers);
+    assert.equal((await r.finished(second.id)).state, 'succeeded');
+    w.close();
+  } finally {
+    watch.close();
+    c.close();
+  }
+});
+
 test('a start rate: the kind says it, a task it holds back waits with rate_limit and until when', async () => {
   const own = await Server.withConfig(RATED_KINDS).start();
   const c = client(own.url);

@@ -3,19 +3,40 @@
 // (the script's DEDUPE command) — so a lookup is one round trip.
 #include "core/digest.hpp"
 #include "store/redis/redis_keys.hpp"
+#include "store/redis/redis_script.hpp"
 #include "store/redis/redis_store.hpp"
 
 namespace taskstream {
 
 namespace {
 // The task the key names, if it is unfinished (a key left by a crash mid-way names a finished one).
-constexpr const char* kLoadDedupe = R"lua(
-local id = redis.call('GET', KEYS[1])
-if not id then return false end
-local state = redis.call('HGET', ARGV[1] .. ':task:' .. id, 'state')
-if state == 'queued' or state == 'running' or state == 'retrying' then return id end
-return false
+constexpr const char* kUnfinished = R"lua(
+local function unfinished(p, dedupe)
+  local id = redis.call('GET', dedupe)
+  if not id then return false end
+  local state = redis.call('HGET', p .. ':task:' .. id, 'state')
+  if state == 'queued' or state == 'running' or state == 'retrying' then return id end
+  return false
+end
 )lua";
+
+// KEYS: the dedupe key; ARGV: the prefix.
+const RedisScript& load_script() {
+    static const RedisScript script{std::string(kUnfinished) + "return unfinished(ARGV[1], KEYS[1])"};
+    return script;
+}
+
+// KEYS: the claim (P:once:…), the dedupe key; ARGV: the claim's ttl (ms), the prefix.
+// {0} when another request holds the claim; else {1} or {1, id}.
+const RedisScript& hold_and_load_script() {
+    static const RedisScript script{std::string(kUnfinished) + R"lua(
+if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then return {0} end
+local id = unfinished(ARGV[2], KEYS[2])
+if id then return {1, id} end
+return {1}
+)lua"};
+    return script;
+}
 } // namespace
 
 std::string RedisClientKeys::dedupe(std::string_view kind, std::string_view owner, std::string_view client_key) const {
@@ -27,10 +48,23 @@ std::string RedisClientKeys::dedupe(std::string_view kind, std::string_view owne
 
 std::optional<std::string> RedisStore::load_dedupe(const std::string& kind, const std::string& owner,
                                                    const std::string& key) {
-    auto r = exec({{"EVAL", kLoadDedupe, "1", client_keys_.dedupe(kind, owner, key), prefix_}}).at(0);
+    auto r = load_script().run(redis_, {"1", client_keys_.dedupe(kind, owner, key), prefix_});
     if (r.is_error()) throw StoreError("redis dedupe: " + r.text);
     if (r.type != RedisReply::Type::string) return std::nullopt;
     return r.text;
+}
+
+DedupeLookup RedisStore::hold_and_load_dedupe(OnceClaims& claims, const std::string& hold, std::chrono::milliseconds ttl,
+                                              const std::string& kind, const std::string& owner, const std::string& key) {
+    if (&claims != static_cast<OnceClaims*>(this)) return DedupeKeys::hold_and_load_dedupe(claims, hold, ttl, kind, owner, key);
+    auto r = hold_and_load_script().run(
+        redis_, {"2", this->key("once:" + hold), client_keys_.dedupe(kind, owner, key),
+                 std::to_string(std::max<std::int64_t>(1, ttl.count())), prefix_});
+    if (r.is_error()) throw StoreError("redis dedupe: " + r.text);
+    DedupeLookup found;
+    found.held = !r.items.empty() && r.items[0].integer == 1;
+    if (r.items.size() > 1) found.existing = r.items[1].text;
+    return found;
 }
 
 } // namespace taskstream

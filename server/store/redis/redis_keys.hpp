@@ -36,6 +36,8 @@
 //   P:rate:kinds           hash   kind -> when its rate lets its next start (ms): the claim's GCRA state
 //   P:rate:keys:<kind>     zset   concurrency key -> the same per key (past times trimmed by claims)
 //   P:rate:waiting:<kind>  zset   keys with due tasks held out of P:heads:<kind> by their rate, by when
+//   P:behind               hash   task id -> "<id> <due>": the task that replaced it (dedupe replace) while
+//                                 it ran; in P:qmeta but on no queue until that task's end moves it to P:due
 //                                 it lets them start (a claim puts them back then)
 //   P:expires              zset   waiting task ids with a start deadline, by it (ms): a server takes
 //                                 those past it that none has claimed and ends them expired

@@ -61,17 +61,20 @@ local function relist(p, kind, key)
 end
 )lua";
 
-// ARGV: prefix, node, max, aging step (ms), then per kind: its name, limit, spacing
-// and key spacing (ms; 0: no rate). Moves what is due from P:due to its group first,
+// ARGV: prefix, node, max, aging step (ms), how far ahead a kind's rate may be claimed
+// (ms, kRateClaimAhead), then per kind: its name, limit, spacing and key spacing (ms; 0:
+// no rate). Moves what is due from P:due to its group first,
 // and the keys whose rate lets them start back among the heads, so the claim sees
 // every task that may run now. Then only the kinds that may start (not paused, below
 // their limit, their rate's time come) compete, each with the better of its unkeyed
 // head and its first keyed group's head: a few ZRANGEs per kind and per claim,
-// whatever waits behind a paused or full kind or key. Returns {entry, id, …}, the ms
+// whatever waits behind a paused or full kind or key. A rated kind's starts due within
+// the claim-ahead window are claimed each with its own start time. Returns {entry, id,
+// start (ms with its fraction; 0: now), …}, the ms
 // until a kind or key held back by its rate may start (-1: none is), and {kind, n, …}:
 // how many times a start of each kind was held back by a rate here (a metric).
 inline const std::string kClaimScript = std::string(kQueueLua) + R"lua(
-local p, node, max, aging = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local p, node, max, aging, ahead = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 if redis.call('EXISTS', p .. ':paused') == 1 then return {{}, -1, {}} end
 local now = now_ms()
 local due = redis.call('ZRANGEBYSCORE', p .. ':due', '-inf', now, 'WITHSCORES', 'LIMIT', 0, 1000)
@@ -104,7 +107,7 @@ local function candidate(kind)
   end
   best[kind] = c
 end
-for i = 5, #ARGV, 4 do
+for i = 6, #ARGV, 4 do
   local kind, limit = ARGV[i], tonumber(ARGV[i + 1])
   spacing[kind], key_spacing[kind] = tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
   if key_spacing[kind] > 0 then
@@ -122,7 +125,7 @@ for i = 5, #ARGV, 4 do
       room[kind] = left
       candidate(kind)
       local next_start = tonumber(redis.call('HGET', p .. ':rate:kinds', kind) or '0')
-      if best[kind] and next_start > now then
+      if best[kind] and next_start > now + ahead then
         best[kind] = nil
         rate_wait(next_start)
       end
@@ -130,7 +133,7 @@ for i = 5, #ARGV, 4 do
   end
 end
 local out = {}
-while #out < 2 * max do
+while #out < 3 * max do
   local pick
   for kind, c in pairs(best) do
     local b = pick and best[pick]
@@ -141,12 +144,14 @@ while #out < 2 * max do
   redis.call('ZREM', group(p, pick, key), id)
   redis.call('HDEL', p .. ':qmeta', id)
   redis.call('HINCRBY', p .. ':running:kinds', pick, 1)
-  local rated = false
+  local rated, start = false, 0
   if spacing[pick] > 0 then
-    local next_start = math.max(tonumber(redis.call('HGET', p .. ':rate:kinds', pick) or '0'), now) + spacing[pick]
+    local at = math.max(tonumber(redis.call('HGET', p .. ':rate:kinds', pick) or '0'), now)
+    if at > now then start = at end  -- its turn comes within the claim-ahead window
+    local next_start = at + spacing[pick]
     redis.call('HSET', p .. ':rate:kinds', pick, string.format('%.3f', next_start))
+    rated = next_start > now + ahead
     rate_wait(next_start)
-    rated = true
   end
   if key ~= '' then
     if key_spacing[pick] > 0 then
@@ -164,6 +169,7 @@ while #out < 2 * max do
   redis.call('HSET', p .. ':task:' .. id, 'claim', entry)
   out[#out + 1] = entry
   out[#out + 1] = id
+  out[#out + 1] = string.format('%.3f', start)
   room[pick] = room[pick] - 1
   if room[pick] > 0 then candidate(pick) else best[pick] = nil end
   if rated and best[pick] then
@@ -186,7 +192,7 @@ return {out, wake and math.ceil(wake - now) or -1, holds}
 )lua";
 
 // ARGV: prefix, node, entries. Renews the ones this node still holds; returns the others.
-inline constexpr const char* kRenewScript = R"lua(
+inline const std::string kRenewScript = R"lua(
 local claims, node, lost = ARGV[1] .. ':claims', ARGV[2], {}
 for i = 3, #ARGV do
   local e = ARGV[i]
@@ -280,7 +286,8 @@ return #old / 2
 // ARGV: prefix, then per kind: its name, limit and key limit. Why the tasks on the queue
 // wait (the reasons of tasks/waiting_reason.hpp, in its order), a group at a time: the
 // unkeyed group of each kind, then each keyed group that may hold tasks — among its
-// kind's heads, held by its rate, or at its key's limit. Not yet due: scheduled (a task
+// kind's heads, held by its rate, or at its key's limit — and the tasks on P:behind
+// (key_limit, as their waiting reason says). Not yet due: scheduled (a task
 // due but not yet moved to its group counts as its kind would let it start: paused or
 // workers_busy). Returns {reason, n, …}. Reads only: a scrape's cost, O(keys).
 inline const std::string kCountWaitingScript = std::string(kQueueLua) + R"lua(
@@ -324,6 +331,16 @@ for i = 2, #ARGV, 3 do
   if key_limit > 0 then
     local running_keys = redis.call('HKEYS', p .. ':running:keys:' .. kind)
     for _, key in ipairs(running_keys) do keyed(key) end
+  end
+end
+-- Waiting behind a running task with their dedupe key (P:behind), as their reason says.
+for _, entry in ipairs(redis.call('HVALS', p .. ':behind')) do
+  local id, due = string.match(entry, '^(%S+) (%S+)$')
+  local meta = redis.call('HGET', p .. ':qmeta', id)
+  if meta then
+    local _, kind = qmeta(meta)
+    if tonumber(due) > now then add('scheduled', 1)
+    else add(reason(redis.call('SISMEMBER', p .. ':paused:kinds', kind) == 1, true, false, false), 1) end
   end
 end
 local out = {}

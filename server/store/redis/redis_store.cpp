@@ -148,7 +148,7 @@ std::uint64_t RedisStore::commit(const WriteBatch& batch, bool numbered) {
         // The queue's and the indexes' side of the change, before the row (the script reads the state it replaces).
         if (t->state != TaskState::running)
             tx.push_back({"QUEUE", t->id, state, std::to_string(t->scheduled_at), std::to_string(t->priority), t->kind,
-                          t->concurrency_key, std::to_string(t->expires_at)});
+                          t->concurrency_key, std::to_string(t->expires_at), t->after});
         tx.push_back({"INDEX", t->id, state, t->kind, t->owner, finished ? std::to_string(t->finished_at) : ""});
         tx.push_back({"HSET", key("task:" + t->id), "body", *json, "state", state, "kind", t->kind, "owner", t->owner});
         if (!t->dedupe_key.empty())
@@ -177,6 +177,7 @@ std::uint64_t RedisStore::commit(const WriteBatch& batch, bool numbered) {
     }
     const auto now = now_ms();
     for (const auto& id : batch.deleted_tasks) delete_task_rows(tx, id, now);
+    for (const auto* claim : batch.released_claims) tx.push_back({"DEL", key("once:" + *claim)});
     if (batch.seq_ceiling) tx.push_back({"HSET", key("meta"), "seq_ceiling", std::to_string(*batch.seq_ceiling)});
     return transact(std::move(tx), k);
 }

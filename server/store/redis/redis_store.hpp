@@ -42,10 +42,13 @@ public:
     static constexpr std::chrono::milliseconds kCallbackLease{120000};
     bool claim_once(const std::string& key, std::chrono::milliseconds ttl) override;
     void release_once(const std::string& key) override;
+    bool releases_in_commit() const override { return true; }  // a DEL in the write script
     std::optional<Task> load_task(const std::string& id) override;
     std::vector<Task> list_tasks(const TaskQuery& query) override;
     std::map<std::string, std::size_t> count_tasks(const TaskQuery& query) override;
     std::optional<IdempotencyRecord> load_idempotency(const std::string& key) override;
+    DedupeLookup hold_and_load_dedupe(OnceClaims& claims, const std::string& hold, std::chrono::milliseconds ttl,
+                                      const std::string& kind, const std::string& owner, const std::string& key) override;
     std::optional<std::string> load_dedupe(const std::string& kind, const std::string& owner,
                                            const std::string& key) override;
     std::vector<EventPtr> load_events(const std::string& topic, std::uint64_t after, std::uint64_t upto,

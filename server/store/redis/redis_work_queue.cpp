@@ -1,5 +1,7 @@
 #include "store/redis/redis_work_queue.hpp"
 
+#include "store/redis/redis_script.hpp"
+
 #include <cmath>
 
 #include "store/redis/redis_keys.hpp"
@@ -33,10 +35,16 @@ RedisWorkQueue::RedisWorkQueue(RedisConnection& redis, std::string prefix, Optio
     : redis_(redis), prefix_(std::move(prefix)), options_(std::move(options)) {
     auto r = redis_.exec({{"XGROUP", "CREATE", key("claims"), kGroup, "$", "MKSTREAM"}}).at(0);
     if (r.is_error() && !r.text.starts_with("BUSYGROUP")) throw StoreError("redis XGROUP CREATE: " + r.text);
-    run({"EVAL", kSplitReadyScript, "0", prefix_}, "split P:ready");
+    run_script(RedisScript(kSplitReadyScript), {"0", prefix_}, "split P:ready");  // once, at start
 }
 
 std::string RedisWorkQueue::key(std::string_view part) const { return redis_key(prefix_, part); }
+
+RedisReply RedisWorkQueue::run_script(const RedisScript& script, std::vector<std::string> args, const char* what) {
+    auto r = script.run(redis_, std::move(args));
+    if (r.is_error()) throw StoreError(std::string("redis ") + what + ": " + r.text);
+    return r;
+}
 
 RedisReply RedisWorkQueue::run(RedisCommand command, const char* what) {
     auto r = redis_.exec({std::move(command)}).at(0);
@@ -71,19 +79,20 @@ std::string millis_text(std::chrono::microseconds spacing) {
 Claimed RedisWorkQueue::claim(std::size_t max, const KindLimits& kinds) {
     if (max == 0 || kinds.empty()) return {};
     record_key_limits(kinds);
-    RedisCommand eval{"EVAL", kClaimScript, "0", prefix_, options_.node, std::to_string(max),
-                      std::to_string(options_.aging_step.count())};
+    std::vector<std::string> eval{"0", prefix_, options_.node, std::to_string(max),
+                                  std::to_string(options_.aging_step.count()), std::to_string(kRateClaimAhead.count())};
     for (const auto& k : kinds) {
         eval.push_back(k.kind);
         eval.push_back(std::to_string(k.limit));
         eval.push_back(millis_text(k.spacing));
         eval.push_back(millis_text(k.key_spacing));
     }
-    auto r = run(std::move(eval), "claim");
+    auto r = run_script(cached_script<kClaimScript>(), std::move(eval), "claim");
     if (r.items.size() != 3) throw StoreError("redis claim: an answer of an unexpected shape");
     Claimed out;
     const auto& taken = r.items[0].items;
-    for (std::size_t i = 0; i + 1 < taken.size(); i += 2) out.claims.push_back({taken[i].text, taken[i + 1].text});
+    for (std::size_t i = 0; i + 2 < taken.size(); i += 3)
+        out.claims.push_back({taken[i].text, taken[i + 1].text, std::llround(std::stod(taken[i + 2].text) * 1000)});
     if (r.items[1].integer >= 0) out.rate_wait = std::chrono::milliseconds(r.items[1].integer);
     const auto& held = r.items[2].items;
     for (std::size_t i = 0; i + 1 < held.size(); i += 2)
@@ -93,15 +102,16 @@ Claimed RedisWorkQueue::claim(std::size_t max, const KindLimits& kinds) {
 
 std::vector<std::string> RedisWorkQueue::renew(const std::vector<std::string>& entries) {
     if (entries.empty()) return {};
-    RedisCommand eval{"EVAL", kRenewScript, "0", prefix_, options_.node};
+    std::vector<std::string> eval{"0", prefix_, options_.node};
     eval.insert(eval.end(), entries.begin(), entries.end());
     std::vector<std::string> lost;
-    for (const auto& item : run(std::move(eval), "renew").items) lost.push_back(item.text);
+    const auto r = run_script(cached_script<kRenewScript>(), std::move(eval), "renew");
+    for (const auto& item : r.items) lost.push_back(item.text);
     return lost;
 }
 
 bool RedisWorkQueue::release(const std::string& entry) {
-    return run({"EVAL", kReleaseScript, "0", prefix_, options_.node, entry}, "release").integer == 1;
+    return run_script(cached_script<kReleaseScript>(), {"0", prefix_, options_.node, entry}, "release").integer == 1;
 }
 
 std::vector<QueueClaim> RedisWorkQueue::reclaim(std::size_t max) {
@@ -139,13 +149,13 @@ std::vector<QueueClaim> RedisWorkQueue::reclaim_own(std::size_t max) {
 }
 
 bool RedisWorkQueue::withdraw(const std::string& task_id) {
-    return run({"EVAL", kWithdrawScript, "0", prefix_, task_id}, "withdraw").integer == 1;
+    return run_script(cached_script<kWithdrawScript>(), {"0", prefix_, task_id}, "withdraw").integer == 1;
 }
 
 std::vector<std::string> RedisWorkQueue::take_expired(std::size_t max) {
     std::vector<std::string> ids;
-    for (const auto& item : run({"EVAL", kTakeExpiredScript, "0", prefix_, std::to_string(max)}, "take expired").items)
-        ids.push_back(item.text);
+    const auto r = run_script(cached_script<kTakeExpiredScript>(), {"0", prefix_, std::to_string(max)}, "take expired");
+    for (const auto& item : r.items) ids.push_back(item.text);
     return ids;
 }
 
@@ -155,13 +165,13 @@ std::size_t RedisWorkQueue::waiting() {
 }
 
 void RedisWorkQueue::count_waiting(WaitingCounts& out, const KindLimits& kinds) {
-    RedisCommand eval{"EVAL", kCountWaitingScript, "0", prefix_};
+    std::vector<std::string> eval{"0", prefix_};
     for (const auto& k : kinds) {
         eval.push_back(k.kind);
         eval.push_back(std::to_string(k.limit));
         eval.push_back(std::to_string(k.key_limit));
     }
-    const auto r = run(std::move(eval), "count waiting");
+    const auto r = run_script(cached_script<kCountWaitingScript>(), std::move(eval), "count waiting");
     for (std::size_t i = 0; i + 1 < r.items.size(); i += 2)
         out[r.items[i].text] += static_cast<std::size_t>(r.items[i + 1].integer);
 }

@@ -23,6 +23,8 @@
 
 namespace taskstream {
 
+class RedisScript;
+
 class RedisWorkQueue final : public WorkQueue {
 public:
     struct Options {
@@ -53,6 +55,7 @@ public:
 private:
     std::string key(std::string_view part) const;
     RedisReply run(RedisCommand command, const char* what);
+    RedisReply run_script(const RedisScript& script, std::vector<std::string> args, const char* what);
     std::vector<QueueClaim> current_only(std::vector<QueueClaim> claims);
     /// P:key-limits follows the kinds' key limits this server claims with (written when they change).
     void record_key_limits(const KindLimits& kinds);

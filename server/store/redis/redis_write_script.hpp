@@ -14,10 +14,12 @@ namespace taskstream {
 // applied late), ARGV[2] the prefix, ARGV[3] how many event ids to give, then each
 // command as its word count and its words. Four commands are the script's own:
 // an XADD whose id is `#k` gets the batch's k-th new id;
-// `QUEUE id state due priority kind key expires` (before the row is written) puts a task
-// that becomes queued or retrying on P:due (and, with a start deadline, on P:expires),
-// takes a started one off P:expires and a finished one off the queue (the group its
-// P:qmeta entry names); and
+// `QUEUE id state due priority kind key expires after` (before the row is written) puts a
+// task that becomes queued or retrying on P:due (and, with a start deadline, on
+// P:expires) — or, when the task `after` names has not finished (a dedupe replace of a
+// running task), on P:behind under that task instead, so that no claim sees it until that
+// task's end moves it to P:due in the same script as that end — takes a started one off
+// P:expires and a finished one off the queue (the group its P:qmeta entry names); and
 // `DEDUPE key id finished` names the unfinished task a dedupe key holds (0), or frees
 // the key at its end if it still names it (1);
 // `INDEX id state kind owner finished_at|""` (before the row too) keeps the task
@@ -49,7 +51,7 @@ while not err and j <= #ARGV do
   local words, name, key = tonumber(ARGV[j]), ARGV[j + 1], ARGV[j + 2]
   if name == 'QUEUE' then
     err = wrong(p .. ':task:' .. key, 'hash') or wrong(p .. ':due', 'zset') or wrong(p .. ':qmeta', 'hash') or
-          wrong(p .. ':expires', 'zset')
+          wrong(p .. ':expires', 'zset') or wrong(p .. ':behind', 'hash')
     local state = ARGV[j + 3]
     -- Only an end takes a task out of its group: the group's keys are checked for that alone.
     local meta = not err and state ~= 'queued' and state ~= 'retrying' and state ~= 'running' and
@@ -85,7 +87,13 @@ while i <= #ARGV do
     if state == 'queued' or state == 'retrying' then
       if old ~= state then
         redis.call('HDEL', p .. ':task:' .. id, 'claim')  -- an earlier attempt's claim is stale from now
-        redis.call('ZADD', p .. ':due', cmd[4], id)
+        local after, before = cmd[9] or '', nil
+        if after ~= '' then before = redis.call('HGET', p .. ':task:' .. after, 'state') end
+        if before == 'queued' or before == 'retrying' or before == 'running' then
+          redis.call('HSET', p .. ':behind', after, id .. ' ' .. cmd[4])  -- one: a newer replacement takes its place
+        else
+          redis.call('ZADD', p .. ':due', cmd[4], id)
+        end
         local key = cmd[7] or ''
         redis.call('HSET', p .. ':qmeta', id, cmd[5] .. ' ' .. cmd[6] .. (key ~= '' and ' ' .. key or ''))
         if tonumber(cmd[8] or '0') > 0 then redis.call('ZADD', p .. ':expires', cmd[8], id) end
@@ -102,6 +110,13 @@ while i <= #ARGV do
         local _, kind, key = qmeta(meta)
         redis.call('ZREM', group(p, kind, key), id)
         relist(p, kind, key)
+      end
+      -- The task waiting behind this one may start now, unless it ended meanwhile.
+      local behind = redis.call('HGET', p .. ':behind', id)
+      if behind then
+        redis.call('HDEL', p .. ':behind', id)
+        local next_id, due = string.match(behind, '^(%S+) (%S+)$')
+        if redis.call('HEXISTS', p .. ':qmeta', next_id) == 1 then redis.call('ZADD', p .. ':due', due, next_id) end
       end
     end
   elseif cmd[1] == 'DEDUPE' then

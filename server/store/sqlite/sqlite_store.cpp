@@ -182,6 +182,7 @@ SqliteStore::~SqliteStore() {
     insert_key_.reset();
     queue_callback_.reset();
     side_writer_.reset();
+    find_dedupe_.reset();  // before its connection
     reader_.reset();
     writer_.reset();
     if (lock_fd_ >= 0) ::close(lock_fd_);

@@ -67,6 +67,7 @@ private:
     // read while the writer commits).
     std::mutex read_mutex_;
     std::unique_ptr<sqlite::Connection> reader_;
+    std::unique_ptr<sqlite::Statement> find_dedupe_;  // prepared once: a create with a dedupe key asks it each time
     // Writes outside the journal — the webhook outbox's bookkeeping (one row per
     // attempt), the kinds' pauses: their own connection, so the journal's writer
     // never waits on a lock held across threads.

@@ -101,8 +101,8 @@ Claimed FakeCluster::claim(const std::string& node, std::size_t max, const KindL
     const std::int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
                                     std::chrono::system_clock::now().time_since_epoch()).count();
     std::optional<std::int64_t> held_until;  // the first time a rate lets a held task start
-    auto held = [&](std::int64_t next_start_us) {
-        if (next_start_us <= now_us) return false;
+    auto held = [&](std::int64_t next_start_us, std::int64_t ahead_us = 0) {
+        if (next_start_us <= now_us + ahead_us) return false;
         if (!held_until || next_start_us < *held_until) held_until = next_start_us;
         return true;
     };
@@ -130,10 +130,17 @@ Claimed FakeCluster::claim(const std::string& node, std::size_t max, const KindL
         std::int64_t* kind_next = kind->spacing.count() > 0 ? &kind_next_start_us_[w.kind] : nullptr;
         std::int64_t* key_next =
             !w.key.empty() && kind->key_spacing.count() > 0 ? &key_next_start_us_[{w.kind, w.key}] : nullptr;
-        if ((kind_next && held(*kind_next)) || (key_next && held(*key_next))) continue;
-        if (kind_next) *kind_next = std::max(*kind_next, now_us) + kind->spacing.count();
+        // A kind's starts within the claim-ahead window are claimed at their own turns.
+        const std::int64_t ahead_us = std::chrono::duration_cast<std::chrono::microseconds>(kRateClaimAhead).count();
+        if ((kind_next && held(*kind_next, ahead_us)) || (key_next && held(*key_next))) continue;
+        std::int64_t start_at_us = 0;
+        if (kind_next) {
+            if (*kind_next > now_us) start_at_us = *kind_next;
+            *kind_next = std::max(*kind_next, now_us) + kind->spacing.count();
+        }
         if (key_next) *key_next = std::max(*key_next, now_us) + kind->key_spacing.count();
         claims.push_back(lease_locked(node, id, w.kind, w.order, w.key));
+        claims.back().start_at_us = start_at_us;
         waiting_.erase(id);
     }
     if (held_until) claimed.rate_wait = std::chrono::milliseconds((*held_until - now_us + 999) / 1000);

@@ -209,6 +209,29 @@ inline void check_waiting_counts(QueueNode& a, QueueNode& b) {
     b.queue.set_paused(false);
 }
 
+/// A fast rate: one claim takes the starts whose turns come within the claim-ahead
+/// window, each with its own time, spaced as the rate says; the rest wait.
+inline void check_claim_ahead(QueueNode& a, QueueNode& b) {
+    const KindLimits limits{{"fast", 0, 0, std::chrono::milliseconds(2), {}}};
+    for (int i = 1; i <= 10; ++i) a.write(contract_task("f" + std::to_string(100 + i), "fast"));
+    const std::int64_t before_us = now_ms() * 1000;
+    const auto claimed = b.queue.claim(10, limits);
+    const std::int64_t after_us = (now_ms() + 1) * 1000;
+    const auto window_us = std::chrono::duration_cast<std::chrono::microseconds>(kRateClaimAhead).count();
+    const auto& c = claimed.claims;
+    REQUIRE(c.size() >= 2);
+    CHECK(static_cast<std::int64_t>(c.size()) <= window_us / 2000 + 1);
+    CHECK(c[0].task_id == "f101");
+    CHECK(c[0].start_at_us == 0);  // the first of the kind starts now
+    CHECK(c[1].start_at_us >= before_us + 2000 - 1000);
+    for (std::size_t i = 1; i < c.size(); ++i) {
+        if (i >= 2) CHECK(c[i].start_at_us - c[i - 1].start_at_us >= 2000 - 1);  // spaced, to the µs
+        CHECK(c[i].start_at_us <= after_us + window_us);
+    }
+    REQUIRE(claimed.rate_wait);
+    CHECK(a.queue.waiting() == 10 - c.size());
+}
+
 /// Start deadlines: a waiting task past its deadline is handed to one server to end
 /// (once, whoever asks); one not yet due, or claimed by a server, is not.
 inline void check_take_expired(QueueNode& a, QueueNode& b) {

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <regex>
 #include <stdexcept>
 
 #include "server_process.hpp"
@@ -104,6 +105,12 @@ int CliProcess::wait_exit(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     grew_.wait_for(lock, std::chrono::seconds(5), [&] { return ended_; });
     return status_;
+}
+
+std::string task_id_in(const std::string& text) {
+    std::smatch m;
+    if (!std::regex_search(text, m, std::regex("[0-9A-HJKMNP-TV-Z]{26}"))) throw std::runtime_error("no task id in: " + text);
+    return m.str();
 }
 
 } // namespace taskstream::testing

@@ -44,4 +44,7 @@ private:
     int status_ = 0;
 };
 
+/// The first task id (26 characters of ULID) in a command's output; throws when there is none.
+std::string task_id_in(const std::string& text);
+
 } // namespace taskstream::testing

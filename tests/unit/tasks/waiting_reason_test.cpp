@@ -67,3 +67,14 @@ TEST_CASE("waiting reason: a start rate, the key's before the kind's, says until
     facts.kind_limit = 3;
     CHECK(waiting_reason(queued(), facts)->reason == "kind_limit");  // a full kind says so first
 }
+
+TEST_CASE("waiting reason: behind the running task it replaced - after a pause, before the limits") {
+    const std::string first = "01M8T1C3ST9M9DQBQ40B7BDQF0";
+    WaitingFacts facts{.kind_limit = 1, .now_ms = 5000, .behind = first};
+    facts.load = QueueLoad{.kind_running = 1};
+    auto behind = waiting_reason(queued(), facts);
+    CHECK(behind->reason == "key_limit");
+    CHECK(behind->detail == "it starts once task " + first + ", which it replaced while running, has finished");
+    facts.kind_paused = true;
+    CHECK(waiting_reason(queued(), facts)->reason == "kind_paused");
+}

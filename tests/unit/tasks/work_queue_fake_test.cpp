@@ -64,6 +64,11 @@ TEST_CASE("fake queue contract: why the waiting tasks wait, counted the same fro
     check_waiting_counts(nodes.a, nodes.b);
 }
 
+TEST_CASE("fake queue contract: a fast rate's starts within the claim-ahead window are claimed at once, each at its turn") {
+    TwoNodes nodes;
+    check_claim_ahead(nodes.a, nodes.b);
+}
+
 TEST_CASE("fake queue contract: a task past its start deadline is handed to one server to end") {
     TwoNodes nodes;
     check_take_expired(nodes.a, nodes.b);
