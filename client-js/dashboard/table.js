@@ -12,7 +12,7 @@ export class TaskTable {
     this.end = end;
     this.client = client;
     this.onOpen = onOpen;
-    /** @type {Map<string, { task: any, row: HTMLTableRowElement, cells: any }>} */
+    /** @type {Map<string, { task: any, row: HTMLTableRowElement, cells: any, noticed: boolean }>} */
     this.rows = new Map();
     this.dirty = new Set();
     this.filter = { state: '', kind: '' };
@@ -94,9 +94,15 @@ export class TaskTable {
   place(task, live) {
     const known = this.rows.get(task.id);
     if (known) {
-      // A state event carries no `waiting`: what a notice said holds while the state does.
-      const waiting = task.waiting ?? (task.state === known.task.state ? known.task.waiting : undefined);
-      if (live || rank(task) >= rank(known.task)) known.task = { ...task, waiting };
+      // A state event carries no `waiting`: what a notice said holds while the state does;
+      // and a page's copy, read before that notice, does not undo it.
+      const same = task.state === known.task.state;
+      const kept = same ? known.task.waiting : undefined;
+      const waiting = !live && same && known.noticed ? kept : task.waiting ?? kept;
+      if (live || rank(task) >= rank(known.task)) {
+        if (!same) known.noticed = false;
+        known.task = { ...task, waiting };
+      }
       this.mark(task.id);
       return;
     }
@@ -136,6 +142,7 @@ export class TaskTable {
     const r = this.rows.get(id);
     if (!r) return;
     r.task.waiting = waiting;
+    r.noticed = true;  // heard live: newer than any page's copy of this state
     this.mark(id);
   }
 
@@ -193,7 +200,7 @@ export class TaskTable {
       attempt,
       duration,
     ]);
-    return { task, row, cells: { state, bar, fill, pct, message, attempt, duration } };
+    return { task, row, cells: { state, bar, fill, pct, message, attempt, duration }, noticed: false };
   }
 
   /** @param {{ task: any, row: HTMLTableRowElement, cells: any }} r @param {number} now */
