@@ -182,16 +182,6 @@ std::uint64_t RedisStore::commit(const WriteBatch& batch, bool numbered) {
     return transact(std::move(tx), k);
 }
 
-void RedisStore::release_once(const std::string& name) {
-    check_reply(exec({{"DEL", key("once:" + name)}}).at(0), "DEL once");
-}
-
-bool RedisStore::claim_once(const std::string& name, std::chrono::milliseconds ttl) {
-    auto r = exec({{"SET", key("once:" + name), "1", "NX", "PX", std::to_string(std::max<std::int64_t>(1, ttl.count()))}});
-    check_reply(r.at(0), "SET once");
-    return !r[0].is_nil();
-}
-
 /// Adds to `tx` what removes a task: its row, index entries and events (from its topic
 /// and from the global stream); a tombstone stays. Reads what it needs first.
 void RedisStore::delete_task_rows(std::vector<RedisCommand>& tx, const std::string& id, std::int64_t now_ms) {
@@ -278,14 +268,6 @@ std::map<std::string, std::size_t> RedisStore::count_tasks(const TaskQuery& quer
         if (replies[i].integer > 0) counts[std::string(to_string(kTaskStates[i]))] = static_cast<std::size_t>(replies[i].integer);
     }
     return counts;
-}
-
-std::optional<IdempotencyRecord> RedisStore::load_idempotency(const std::string& k) {
-    auto r = exec({{"HMGET", client_keys_.idempotency(k), "body_hash", "task_id", "created_at"}});
-    check_reply(r.at(0), "HMGET");
-    const auto& f = r[0].items;
-    if (f.size() != 3 || f[0].is_nil()) return std::nullopt;
-    return IdempotencyRecord{k, f[0].text, f[1].text, redis_int(f[2].text)};
 }
 
 std::vector<EventPtr> RedisStore::read_stream(const std::string& stream, std::uint64_t after, std::uint64_t upto,
