@@ -44,9 +44,10 @@ Engine::Options engine_options_of(const ServerOptions& options) {
     o.drain_timeout = options.drain_timeout;
     o.max_redeliveries = static_cast<int>(options.max_redeliveries);
     o.aging_step = options.aging;
-    // On Redis a create's hold on its dedupe key or Idempotency-Key is a round trip: off
-    // the network thread (on SQLite it is a local read, done where the request is).
+    // On Redis a create that holds its Idempotency-Key or a dedupe key found taken makes a
+    // round trip first: off the network thread (on SQLite it is a local read, done there).
     if (options.store != "sqlite") o.offload_threads = 4;
+    o.dedupe_in_memory = options.store == "sqlite";  // one server: every unfinished task is in memory
     return o;
 }
 

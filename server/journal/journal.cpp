@@ -151,6 +151,8 @@ void Journal::add_rows(WriteBatch& batch) const {
         if (!p.entry.delete_task.empty()) batch.deleted_tasks.push_back(p.entry.delete_task);
         if (p.entry.idempotency) batch.idempotency.push_back(p.entry.idempotency.get());
         if (!p.entry.released_claim.empty()) batch.released_claims.push_back(&p.entry.released_claim);
+        if (!p.entry.dedupe_claim_hold.empty())
+            batch.dedupe_claims.push_back({.task = p.entry.task.get(), .hold = &p.entry.dedupe_claim_hold});
     }
 }
 

@@ -49,6 +49,11 @@ struct JournalEntry {
     std::string delete_task;
     std::shared_ptr<const IdempotencyRecord> idempotency;  // remember this key in the same commit (durable)
     std::string released_claim;  // an OnceClaims claim the commit gives up (a dedupe key held while its task was made)
+    /// A creation that claims its task's dedupe key in the commit (WriteBatch::dedupe_claims):
+    /// the name of the hold that keeps it from another request. When the key is taken, the
+    /// entry is left out of the commit and `dedupe_taken` runs instead of `done`.
+    std::string dedupe_claim_hold;
+    std::function<void()> dedupe_taken;
     Done done;
     Sequenced sequenced;
     /// What `done` and `sequenced` point into, kept alive as long as the entry: callbacks

@@ -30,6 +30,7 @@ private:
     void reserve_ids(std::vector<Pending>&) override {}
     /// The events get their ids from the commit.
     void flush() override;
+    bool leave_out(const std::vector<std::string>& task_ids, std::vector<Pending>& out);
 
     NumberingStore& numbering_;
     bool writing_ = false;               // a commit and its callbacks are under way

@@ -27,6 +27,16 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// A commit refused, with nothing applied, because creations in it claimed dedupe keys
+/// that were taken (WriteBatch::dedupe_claims): the ids of those tasks. The journal
+/// commits the rest of its batch without them.
+class DedupeTaken : public StoreError {
+public:
+    explicit DedupeTaken(std::vector<std::string> ids)
+        : StoreError("dedupe keys taken: " + std::to_string(ids.size())), task_ids(std::move(ids)) {}
+    std::vector<std::string> task_ids;
+};
+
 /// A failed read as a client hears of it — 503, try again — with its cause
 /// logged on `log`, never shown.
 inline Error unavailable_after(const StoreError& e, spdlog::logger& log) {
@@ -70,6 +80,14 @@ struct WriteBatch {
     /// OnceClaims claims given up in the same commit, where the store holds them
     /// (OnceClaims::releases_in_commit): no request of its own after the commit.
     std::vector<const std::string*> released_claims;
+    /// New tasks whose commit claims their dedupe key, where the store checks that in the
+    /// commit (DedupeKeys::checks_dedupe_in_commit): free, unless an unfinished task has it
+    /// or a request holds it (`hold`, an OnceClaims claim). Else DedupeTaken.
+    struct DedupeClaim {
+        const Task* task;
+        const std::string* hold;
+    };
+    std::vector<DedupeClaim> dedupe_claims;
     bool durable = false;  // on stable storage when write() returns
     std::optional<std::uint64_t> seq_ceiling;  // persist a new high-water mark of issued event ids
 };
@@ -163,6 +181,9 @@ public:
         if (found.held) found.existing = load_dedupe(kind, owner, key);
         return found;
     }
+    /// True when a commit can claim a new task's dedupe key itself (WriteBatch::dedupe_claims,
+    /// refused with DedupeTaken): a create whose key is free then costs no look-up before it.
+    virtual bool checks_dedupe_in_commit() const { return false; }
 };
 
 /// Where a topic's history begins: what retention pruned (a stream's opening reads it).

@@ -10,6 +10,7 @@ namespace {
 constexpr std::chrono::seconds kHold{30};         // a hold lapses by itself if its server dies (past any commit's deadline)
 constexpr std::chrono::seconds kWaitAhead{10};    // the longest a request waits for the one ahead of it
 constexpr std::chrono::milliseconds kRetry{10};   // the pace of asking again while another server holds the key
+constexpr std::size_t kSeenTakenBound = 10000;    // keys remembered as taken; past it, forgotten all at once
 } // namespace
 
 std::string DedupeGuard::hold_name(const std::string& kind, const std::string& owner, const std::string& key) {
@@ -43,15 +44,39 @@ Outcome<DedupeGuard::Verdict> DedupeGuard::admit(const std::string& kind, const 
         std::this_thread::sleep_for(kRetry);
     }
     const auto& existing = found.existing;
+    remember_taken(hold, existing.has_value());
     if (!existing) return Verdict{.held = true, .hold = hold};
     if (mode == DedupeMode::replace) return Verdict{.supersede = existing, .held = true, .hold = hold};
-    release(hold, false);
+    release_hold(hold, false);
     return Verdict{.existing = existing};
+}
+
+std::optional<DedupeGuard::Verdict> DedupeGuard::admit_in_commit(const std::string& kind, const std::string& owner,
+                                                                 const std::string& key) {
+    std::string hold = hold_name(kind, owner, key);
+    std::lock_guard lock(mutex_);
+    if (seen_taken_.contains(hold) || !in_flight_.insert(hold).second) return std::nullopt;
+    return Verdict{.held = true, .hold = std::move(hold), .in_commit = true};
+}
+
+void DedupeGuard::remember_taken(const std::string& hold, bool taken) {
+    std::lock_guard lock(mutex_);
+    if (!taken) {
+        seen_taken_.erase(hold);
+        return;
+    }
+    if (seen_taken_.size() >= kSeenTakenBound) seen_taken_.clear();
+    seen_taken_.insert(hold);
 }
 
 bool DedupeGuard::released_by_commit() const { return claims_.releases_in_commit(); }
 
-void DedupeGuard::release(const std::string& hold, bool committed) {
+void DedupeGuard::release(const Verdict& held, bool committed) {
+    if (held.in_commit) release_local(held.hold);  // nothing held in the store
+    else release_hold(held.hold, committed);
+}
+
+void DedupeGuard::release_hold(const std::string& hold, bool committed) {
     if (!committed || !claims_.releases_in_commit()) {
         try {
             claims_.release_once(hold);

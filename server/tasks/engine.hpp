@@ -27,6 +27,7 @@
 #include "model/task.hpp"
 #include "store/store.hpp"
 #include "taskstream/task_kind.hpp"
+#include "tasks/active_dedupe_keys.hpp"
 #include "tasks/active_tasks.hpp"
 #include "tasks/attempt_runner.hpp"
 #include "tasks/completion_notifier.hpp"
@@ -80,6 +81,9 @@ public:
         int max_redeliveries = 3;  // server deaths in a row a task survives (recovery)
         std::chrono::milliseconds aging_step{1000};  // waiting this long raises a queued task's priority by one
         std::size_t offload_threads = 0;  // >0: creates that hold a key in the store run there (OffloadPool)
+        /// Every unfinished task is in memory (one server on its own store): a create's
+        /// dedupe key is looked up there (ActiveDedupeKeys), not in the store.
+        bool dedupe_in_memory = false;
     };
 
     /// `dispatch` builds the dispatcher (LocalDispatcher::over, ClusterDispatcher::over).
@@ -178,6 +182,7 @@ private:
     Options options_;
     std::shared_ptr<spdlog::logger> log_;
     ActiveTasks active_;
+    ActiveDedupeKeys active_dedupe_keys_{active_};
     TaskRecorder recorder_;
     IdempotencyGuard keys_;
     DedupeGuard dedupe_;

@@ -55,18 +55,24 @@ Outcome<Task> TaskCreator::build(const CreateTaskRequest& request) {
 
 void TaskCreator::create(const CreateTaskRequest& request, const std::optional<std::string>& key,
                          std::function<void(Outcome<Created>)> done) {
-    if (p_.offload && (key || !request.dedupe_key.empty())) {
-        // Its holds wait on the store's round trips: not on the caller's (network) thread.
-        auto answer = std::make_shared<std::function<void(Outcome<Created>)>>(std::move(done));
-        if (!p_.offload([this, request, key, answer] { create_here(request, key, std::move(*answer)); }))
-            (*answer)(make_error(errc::unavailable, "the server is busy; try again later"));
-        return;
-    }
-    create_here(request, key, std::move(done));
+    const bool keyed = !request.dedupe_key.empty();
+    // A dedupe key the commit claims costs no round trip before it: made where the request is.
+    const bool in_commit = keyed && !key && p_.dedupe.checks_in_commit();
+    if (key || (keyed && !in_commit)) return create_elsewhere(request, key, std::move(done));
+    create_here(request, key, std::move(done), in_commit);
+}
+
+void TaskCreator::create_elsewhere(const CreateTaskRequest& request, const std::optional<std::string>& key,
+                                   std::function<void(Outcome<Created>)> done) {
+    if (!p_.offload) return create_here(request, key, std::move(done), false);
+    // Its holds wait on the store's round trips: not on the caller's (network) thread.
+    auto answer = std::make_shared<std::function<void(Outcome<Created>)>>(std::move(done));
+    if (!p_.offload([this, request, key, answer] { create_here(request, key, std::move(*answer), false); }))
+        (*answer)(make_error(errc::unavailable, "the server is busy; try again later"));
 }
 
 void TaskCreator::create_here(const CreateTaskRequest& request, const std::optional<std::string>& key,
-                              std::function<void(Outcome<Created>)> done) {
+                              std::function<void(Outcome<Created>)> done, bool dedupe_in_commit) {
     auto task = build(request);
     if (!task) return done(std::move(task).error());
     if (p_.active.size() >= p_.max_active_tasks || (p_.shared_queue_full && p_.shared_queue_full()))
@@ -83,7 +89,12 @@ void TaskCreator::create_here(const CreateTaskRequest& request, const std::optio
         }
     }
     std::optional<DedupeGuard::Verdict> verdict;
-    if (auto answer = dedupe(request, *task, verdict)) {
+    std::function<void()> again;  // the request made anew the way that looks the key up first
+    if (dedupe_in_commit) {
+        verdict = p_.dedupe.admit_in_commit(task->kind, task->owner, request.dedupe_key);
+        if (!verdict) return create_elsewhere(request, key, std::move(done));  // one with the key is being made here
+        again = [this, request, key, done] { create_elsewhere(request, key, done); };
+    } else if (auto answer = dedupe(request, *task, verdict)) {
         if (key) p_.keys.release(*key);
         return done(std::move(*answer));
     }
@@ -94,10 +105,11 @@ void TaskCreator::create_here(const CreateTaskRequest& request, const std::optio
         return p_.supersede(old_id, new_id, [this, task = std::move(task).value(), key, request_fingerprint, verdict,
                                              done](std::string after) mutable {
             task.after = std::move(after);  // a replaced task that runs on: the new one waits behind it
-            store(task, key, request_fingerprint, verdict, done);
+            store(task, key, request_fingerprint, verdict, done, {});
         });
     }
-    store(std::move(task).value(), key, std::move(request_fingerprint), std::move(verdict), std::move(done));
+    store(std::move(task).value(), key, std::move(request_fingerprint), std::move(verdict), std::move(done),
+          std::move(again));
 }
 
 std::optional<Outcome<Created>> TaskCreator::dedupe(const CreateTaskRequest& request, const Task& task,
@@ -120,7 +132,8 @@ std::optional<Outcome<Created>> TaskCreator::dedupe(const CreateTaskRequest& req
 
 /// Records the task (and its key in the same commit); once committed it is queued.
 void TaskCreator::store(Task task, std::optional<std::string> key, std::string request_fingerprint,
-                        std::optional<DedupeGuard::Verdict> dedupe, std::function<void(Outcome<Created>)> done) {
+                        std::optional<DedupeGuard::Verdict> dedupe, std::function<void(Outcome<Created>)> done,
+                        std::function<void()> again) {
     auto active = std::make_shared<ActiveTask>(task);
     p_.active.insert(active);
     auto snapshot = std::make_shared<const Task>(std::move(task));
@@ -130,11 +143,9 @@ void TaskCreator::store(Task task, std::optional<std::string> key, std::string r
     if (key)
         record = std::make_shared<const IdempotencyRecord>(
             IdempotencyRecord{*key, std::move(request_fingerprint), snapshot->id, snapshot->created_at});
-    // A dedupe key's hold: given up by the commit itself where the store can (no request after it).
-    const std::string hold = dedupe ? dedupe->hold : std::string();
-    auto release = [this, key, hold](bool committed) {
+    auto release = [this, key, dedupe](bool committed) {
         if (key) p_.keys.release(*key);
-        if (!hold.empty()) p_.dedupe.release(hold, committed);
+        if (dedupe && dedupe->held) p_.dedupe.release(*dedupe, committed);
     };
     auto committed = [this, snapshot, text, done, release](bool ok) {
         if (!ok) {
@@ -146,8 +157,18 @@ void TaskCreator::store(Task task, std::optional<std::string> key, std::string r
         p_.schedule(*snapshot);
         done(Created{*snapshot, false, text});
     };
-    const std::string released_claim = !hold.empty() && p_.dedupe.released_by_commit() ? hold : std::string();
-    if (!p_.recorder.record_creation(snapshot, *text, std::move(record), released_claim, std::move(committed))) {
+    TaskRecorder::CreationDedupe claim;
+    if (dedupe && dedupe->in_commit) {
+        claim.claim_hold = dedupe->hold;
+        claim.taken = [this, id = snapshot->id, release, again] {
+            release(false);
+            p_.active.erase(id);
+            again();  // the key names an unfinished task, or another request holds it: decide as it says
+        };
+    } else if (dedupe && dedupe->held && p_.dedupe.released_by_commit()) {
+        claim.released_claim = dedupe->hold;  // the hold is given up by the commit itself (no request after it)
+    }
+    if (!p_.recorder.record_creation(snapshot, *text, std::move(record), std::move(claim), std::move(committed))) {
         release(false);
         p_.active.erase(snapshot->id);
         done(make_error(errc::unavailable, "the server is busy; try again later"));

@@ -61,16 +61,22 @@ public:
                 std::function<void(Outcome<Created>)> done);
 
 private:
+    /// On the offload pool where there is one: a create that asks the store before its commit.
+    void create_elsewhere(const CreateTaskRequest& request, const std::optional<std::string>& idempotency_key,
+                          std::function<void(Outcome<Created>)> done);
+    /// `dedupe_in_commit`: the commit claims the dedupe key (DedupeGuard::admit_in_commit).
     void create_here(const CreateTaskRequest& request, const std::optional<std::string>& idempotency_key,
-                     std::function<void(Outcome<Created>)> done);
+                     std::function<void(Outcome<Created>)> done, bool dedupe_in_commit);
     /// The task the request describes, or why it cannot be made.
     Outcome<Task> build(const CreateTaskRequest& request);
     /// A dedupe key's say before the task is stored: nullopt to go ahead (the key held when
     /// `verdict` says so), or what answers the request instead.
     std::optional<Outcome<Created>> dedupe(const CreateTaskRequest& request, const Task& task,
                                            std::optional<DedupeGuard::Verdict>& verdict);
+    /// `again`: what makes the request anew when its commit finds the dedupe key it claims taken.
     void store(Task task, std::optional<std::string> key, std::string request_fingerprint,
-               std::optional<DedupeGuard::Verdict> dedupe, std::function<void(Outcome<Created>)> done);
+               std::optional<DedupeGuard::Verdict> dedupe, std::function<void(Outcome<Created>)> done,
+               std::function<void()> again);
 
     Parts p_;
     const CompletionNotifier* notifier_ = nullptr;

@@ -42,11 +42,13 @@ void TaskRecorder::record_state(const TaskPtr& snapshot, std::function<void(bool
 }
 
 bool TaskRecorder::record_creation(const TaskPtr& task, std::string task_json,
-                                   std::shared_ptr<const IdempotencyRecord> key, std::string released_claim,
+                                   std::shared_ptr<const IdempotencyRecord> key, CreationDedupe dedupe,
                                    std::function<void(bool)> done) {
     auto entry = JournalEntry::task_state(task, std::move(task_json), std::move(done));
     entry.idempotency = std::move(key);
-    entry.released_claim = std::move(released_claim);
+    entry.released_claim = std::move(dedupe.released_claim);
+    entry.dedupe_claim_hold = std::move(dedupe.claim_hold);
+    entry.dedupe_taken = std::move(dedupe.taken);
     return journal_.try_append(std::move(entry));
 }
 

@@ -32,11 +32,16 @@ public:
                     AfterCommit after_commit = {});
     /// Records a state that has no active task to update (recovery at start).
     void record_state(const TaskPtr& snapshot, std::function<void(bool committed)> done = {});
-    /// A new task, and its Idempotency-Key in the same commit (and the OnceClaims claim it
-    /// gives up, `released_claim`, when not empty). Never blocks:
+    /// What a creation's commit does about its dedupe key (nothing, when both names are empty).
+    struct CreationDedupe {
+        std::string released_claim;   // gives up this OnceClaims claim, held while the task was made
+        std::string claim_hold;       // or claims the key itself, unless this hold or an unfinished task has it,
+        std::function<void()> taken;  // and when either has, records nothing and runs this instead of `done`
+    };
+    /// A new task, and its Idempotency-Key in the same commit. Never blocks:
     /// false when the journal is full (nothing is recorded then).
     bool record_creation(const TaskPtr& task, std::string task_json, std::shared_ptr<const IdempotencyRecord> key,
-                         std::string released_claim, std::function<void(bool committed)> done);
+                         CreationDedupe dedupe, std::function<void(bool committed)> done);
     /// A progress tick: `row` carries it for the stored row.
     void record_progress(const TaskPtr& row, const Progress& progress);
     void record_log(const std::string& task_id, const std::string& kind, const std::string& owner, std::string_view level,

@@ -1,35 +1,29 @@
 // RedisStore, dedupe keys: P:dedupe:<kind>:<sha256 of the key> names the unfinished
 // task with it — set in the write script with the task's row, dropped with its end
-// (the script's DEDUPE command) — so a lookup is one round trip.
+// (the script's DEDUPE command) — so a lookup is one round trip; a new task's commit
+// claims it (CLAIM), refused when it is taken.
+#include <sstream>
+
 #include "core/digest.hpp"
 #include "store/redis/redis_keys.hpp"
 #include "store/redis/redis_script.hpp"
 #include "store/redis/redis_store.hpp"
+#include "store/redis/redis_write_script.hpp"
 
 namespace taskstream {
 
 namespace {
-// The task the key names, if it is unfinished (a key left by a crash mid-way names a finished one).
-constexpr const char* kUnfinished = R"lua(
-local function unfinished(p, dedupe)
-  local id = redis.call('GET', dedupe)
-  if not id then return false end
-  local state = redis.call('HGET', p .. ':task:' .. id, 'state')
-  if state == 'queued' or state == 'running' or state == 'retrying' then return id end
-  return false
-end
-)lua";
 
 // KEYS: the dedupe key; ARGV: the prefix.
 const RedisScript& load_script() {
-    static const RedisScript script{std::string(kUnfinished) + "return unfinished(ARGV[1], KEYS[1])"};
+    static const RedisScript script{std::string(kUnfinishedLua) + "return unfinished(ARGV[1], KEYS[1])"};
     return script;
 }
 
 // KEYS: the claim (P:once:…), the dedupe key; ARGV: the claim's ttl (ms), the prefix.
 // {0} when another request holds the claim; else {1} or {1, id}.
 const RedisScript& hold_and_load_script() {
-    static const RedisScript script{std::string(kUnfinished) + R"lua(
+    static const RedisScript script{std::string(kUnfinishedLua) + R"lua(
 if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then return {0} end
 local id = unfinished(ARGV[2], KEYS[2])
 if id then return {1, id} end
@@ -52,6 +46,15 @@ std::optional<std::string> RedisStore::load_dedupe(const std::string& kind, cons
     if (r.is_error()) throw StoreError("redis dedupe: " + r.text);
     if (r.type != RedisReply::Type::string) return std::nullopt;
     return r.text;
+}
+
+/// The write script's answer when a CLAIM found its key taken: `DEDUPE id…`, nothing applied.
+void RedisStore::throw_if_dedupe_taken(const RedisReply& result) {
+    if (!result.is_error() || !result.text.starts_with("DEDUPE ")) return;
+    std::vector<std::string> ids;
+    std::istringstream words(result.text.substr(7));
+    for (std::string id; words >> id;) ids.push_back(id);
+    throw DedupeTaken(std::move(ids));
 }
 
 DedupeLookup RedisStore::hold_and_load_dedupe(OnceClaims& claims, const std::string& hold, std::chrono::milliseconds ttl,

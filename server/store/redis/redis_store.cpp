@@ -132,6 +132,7 @@ std::uint64_t RedisStore::transact(std::vector<RedisCommand> commands, std::size
     const auto& result = replies.at(0);
     if (result.is_error() && result.text.starts_with("LATE"))
         throw StoreError("redis answered too late: " + result.text);  // nothing applied: "not now"
+    throw_if_dedupe_taken(result);
     check_reply(result, "write");
     return static_cast<std::uint64_t>(result.integer);
 }
@@ -139,6 +140,10 @@ std::uint64_t RedisStore::transact(std::vector<RedisCommand> commands, std::size
 /// One write script: the batch, its events numbered by the script when `numbered`.
 std::uint64_t RedisStore::commit(const WriteBatch& batch, bool numbered) {
     std::vector<RedisCommand> tx;
+    for (const auto& claim : batch.dedupe_claims) {
+        const Task& t = *claim.task;
+        tx.push_back({"CLAIM", client_keys_.dedupe(t.kind, t.owner, t.dedupe_key), key("once:" + *claim.hold), t.id});
+    }
     for (std::size_t i = 0; i < batch.tasks.size(); ++i) {
         const Task* t = batch.tasks[i];
         std::string scratch;

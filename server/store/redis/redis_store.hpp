@@ -49,6 +49,7 @@ public:
     std::optional<IdempotencyRecord> load_idempotency(const std::string& key) override;
     DedupeLookup hold_and_load_dedupe(OnceClaims& claims, const std::string& hold, std::chrono::milliseconds ttl,
                                       const std::string& kind, const std::string& owner, const std::string& key) override;
+    bool checks_dedupe_in_commit() const override { return true; }
     std::optional<std::string> load_dedupe(const std::string& kind, const std::string& owner,
                                            const std::string& key) override;
     std::vector<EventPtr> load_events(const std::string& topic, std::uint64_t after, std::uint64_t upto,
@@ -72,6 +73,8 @@ public:
 
 private:
     std::uint64_t commit(const WriteBatch& batch, bool numbered);
+    /// Throws DedupeTaken when the write script refused a commit for a dedupe key it claimed.
+    static void throw_if_dedupe_taken(const RedisReply& result);
     static constexpr std::size_t kPage = 512;  // stream entries or ids read per round trip
     std::string key(std::string_view part) const;
     RedisConnection::Replies exec(std::vector<RedisCommand> commands);

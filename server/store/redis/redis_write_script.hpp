@@ -8,6 +8,17 @@
 
 namespace taskstream {
 
+// The task a dedupe key names, if it is unfinished (a key left by a crash mid-way names a finished one).
+inline constexpr const char* kUnfinishedLua = R"lua(
+local function unfinished(p, dedupe)
+  local id = redis.call('GET', dedupe)
+  if not id then return false end
+  local state = redis.call('HGET', p .. ':task:' .. id, 'state')
+  if state == 'queued' or state == 'running' or state == 'retrying' then return id end
+  return false
+end
+)lua";
+
 // A write, all or nothing and only in time. ARGV[1] is the latest Redis time (ms) at
 // which it may still be applied (a write that waited past it in a hung Redis's socket
 // is refused when Redis wakes, so the 503 its caller heard stays true; a MULTI would be
@@ -26,7 +37,10 @@ namespace taskstream {
 // indexes from the state the row had: a new task joins P:tasks, its kind's and its
 // owner's; a change of state moves it between two P:tasks:state:* sets (a write that
 // keeps the state, a progress tick, touches none); a finish joins P:finished.
-inline const std::string kWriteScript = std::string(kQueueLua) + R"lua(
+// `CLAIM dedupe-key hold id` (WriteBatch::dedupe_claims) claims a new task's dedupe
+// key: when an unfinished task has it, a request holds it (`hold`) or an earlier CLAIM
+// of the batch took it, nothing is applied and the answer is `DEDUPE id…`.
+inline const std::string kWriteScript = std::string(kQueueLua) + std::string(kUnfinishedLua) + R"lua(
 local t = redis.call('TIME')
 if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[1]) then
   return redis.error_reply('LATE the write arrived after its deadline and was not applied')
@@ -36,7 +50,7 @@ local p, n, base = ARGV[2], tonumber(ARGV[3]), 0
 -- writes): each key written must be of its command's type, or absent.
 local want = {HSET = 'hash', HSETNX = 'hash', HDEL = 'hash', ZADD = 'zset', ZREM = 'zset', XADD = 'stream',
               SADD = 'set', SREM = 'set'}
-local seen = {}
+local seen, claimed, taken = {}, {}, {}
 local function wrong(key, kind)
   if seen[key] then return nil end
   seen[key] = true
@@ -63,6 +77,12 @@ while not err and j <= #ARGV do
     end
   elseif name == 'DEDUPE' then
     err = wrong(key, 'string')
+  elseif name == 'CLAIM' then
+    err = wrong(key, 'string')
+    if not err and (claimed[key] or redis.call('EXISTS', ARGV[j + 3]) == 1 or unfinished(p, key)) then
+      taken[#taken + 1] = ARGV[j + 4]
+    end
+    claimed[key] = true
   elseif name == 'INDEX' then
     err = wrong(p .. ':task:' .. key, 'hash') or wrong(p .. ':tasks', 'zset') or wrong(p .. ':finished', 'zset') or
           wrong(p .. ':tasks:state:' .. ARGV[j + 3], 'zset') or wrong(p .. ':tasks:kind:' .. ARGV[j + 4], 'zset') or
@@ -75,6 +95,7 @@ while not err and j <= #ARGV do
   j = j + 1 + words
 end
 if err then return err end
+if #taken > 0 then return redis.error_reply('DEDUPE ' .. table.concat(taken, ' ')) end
 if n > 0 then base = redis.call('INCRBY', p .. ':seq', n) - n end
 local i = 4
 while i <= #ARGV do
@@ -125,6 +146,8 @@ while i <= #ARGV do
     elseif redis.call('GET', cmd[2]) == cmd[3] then
       redis.call('DEL', cmd[2])  -- the key is free again, unless a newer task holds it
     end
+  elseif cmd[1] == 'CLAIM' then
+    -- checked before the first write
   elseif cmd[1] == 'INDEX' then
     local id, state, finished = cmd[2], cmd[3], cmd[6]
     local old = redis.call('HGET', p .. ':task:' .. id, 'state')
