@@ -56,7 +56,7 @@ std::vector<std::string> taken_by(RedisStore& store, const WriteBatch& batch) {
 
 } // namespace
 
-TEST_CASE("dedupe in commit: a free key is claimed; a taken or held one refuses the whole commit, naming its task",
+TEST_CASE("dedupe in commit: a free key is claimed - a taken or held one refuses the whole commit and names its task",
           "[redis]") {
     TempDir dir;
     RedisProcess redis(dir.path() / "redis");
