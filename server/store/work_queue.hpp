@@ -25,6 +25,9 @@ struct QueueClaim {
     /// A start its kind's rate spaces a little later (within kRateClaimAhead): not before
     /// then, µs since the epoch; 0: now.
     std::int64_t start_at_us = 0;
+    /// The task's stored JSON as the claim found it, where the claim brings it (Redis): the
+    /// taker need not read it. Empty: read it.
+    std::string row;
 };
 
 /// How far ahead a claim may take a rated kind's next starts, each at its own spaced
@@ -83,6 +86,13 @@ public:
     /// The attempt under `entry` is over and its state committed: the lease and its
     /// kind's slot are free. False when this server no longer held it. Throws StoreError.
     virtual bool release(const std::string& entry) = 0;
+    /// release() of each, in one step where the store can (one round trip on Redis), in
+    /// order. Each is idempotent: after a StoreError all may be released again. Throws StoreError.
+    virtual std::vector<bool> release_all(const std::vector<std::string>& entries) {
+        std::vector<bool> held;
+        for (const auto& entry : entries) held.push_back(release(entry));
+        return held;
+    }
     /// Leases whose holder stopped renewing them (a server that died): this server's
     /// now, at most `max`. Throws StoreError.
     virtual std::vector<QueueClaim> reclaim(std::size_t max) = 0;

@@ -37,8 +37,8 @@ void ClusterDispatcher::start() {
         parts_.executor.set_kind_limit(here);
     }
     ClusterWorker::Hooks hooks{.free_slots = [this] { return free_slots(); },
-                               .take = [this](const std::string& id, bool reclaimed, std::int64_t start_at_us) {
-                                   return take_claim(id, reclaimed, start_at_us);
+                               .take = [this](const QueueClaim& claim, bool reclaimed) {
+                                   return take_claim(claim, reclaimed);
                                },
                                .lost = [this](const std::string& id) { lost_claim(id); },
                                .expired = [this](const std::string& id) { expire(id); }};
@@ -77,9 +77,14 @@ void ClusterDispatcher::finished(const std::string& id) {
     if (worker_) worker_->done(id);
 }
 
-ClusterWorker::Taken ClusterDispatcher::take_claim(const std::string& id, bool reclaimed, std::int64_t start_at_us) {
+ClusterWorker::Taken ClusterDispatcher::take_claim(const QueueClaim& claim, bool reclaimed) {
     using Taken = ClusterWorker::Taken;
-    auto task = tasks_.load_task(id);  // StoreError: the worker leaves the lease to lapse
+    const std::string& id = claim.task_id;
+    const std::int64_t start_at_us = claim.start_at_us;
+    // The row the claim brought (read in the claim's own script), else a read. StoreError,
+    // or a row that does not parse: the worker leaves the lease to lapse.
+    auto task = claim.row.empty() ? tasks_.load_task(id)
+                                  : std::optional<Task>(task_from_json(nlohmann::json::parse(claim.row)));
     if (!task || is_terminal(task->state)) return Taken::release;
     if (!parts_.kinds.find(task->kind)) return reclaimed ? Taken::leave : Taken::release;
     if (task->state == TaskState::running) {

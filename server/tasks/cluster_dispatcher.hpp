@@ -51,7 +51,7 @@ public:
 
 private:
     /// A task the ClusterWorker claimed (or reclaimed from a server that died).
-    ClusterWorker::Taken take_claim(const std::string& id, bool reclaimed, std::int64_t start_at_us);
+    ClusterWorker::Taken take_claim(const QueueClaim& claim, bool reclaimed);
     /// Past its start deadline and off the queue (this server's alone): ended expired here.
     void expire(const std::string& id);
     /// Another server holds the task's lease now: the attempt here stops, recording nothing.

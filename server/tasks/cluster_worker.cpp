@@ -73,6 +73,7 @@ void ClusterWorker::forget_locked(const std::string& task_id, const std::string&
 
 namespace {
 constexpr std::size_t kExpiriesPerPoll = 100;  // tasks past their start deadline ended per wake-up
+constexpr std::size_t kReleasesPerRequest = 256;  // leases released in one request to the queue
 }
 
 /// Worker's thread: what a server died holding under this server's name (an
@@ -139,7 +140,7 @@ void ClusterWorker::take_all(std::vector<QueueClaim> claims, bool reclaimed) {
         }
         Taken taken = Taken::release;
         try {
-            taken = hooks_.take(c.task_id, reclaimed, c.start_at_us);
+            taken = hooks_.take(c, reclaimed);
         } catch (const std::exception& e) {  // the store away, or a row that does not parse
             log_->warn("queue: task {} could not be taken ({}); it is left for its lease to lapse", c.task_id, e.what());
             taken = Taken::leave;
@@ -167,16 +168,20 @@ void ClusterWorker::release_done() {
                 leases.emplace_back(id, it->second[taken[id]++]);
         done_.clear();
     }
-    for (std::size_t i = 0; i < leases.size(); ++i) {
+    // A batch of them in each request (one round trip on Redis, not one per task).
+    for (std::size_t from = 0; from < leases.size(); from += kReleasesPerRequest) {
+        const std::size_t to = std::min(leases.size(), from + kReleasesPerRequest);
+        std::vector<std::string> entries;
+        for (std::size_t i = from; i < to; ++i) entries.push_back(leases[i].second);
         try {
-            queue_.release(leases[i].second);
+            queue_.release_all(entries);
         } catch (const StoreError&) {
-            std::lock_guard lock(mutex_);  // tried again on the next round
-            for (std::size_t j = i; j < leases.size(); ++j) done_.push_back(leases[j].first);
+            std::lock_guard lock(mutex_);  // tried again on the next round (a release is idempotent)
+            for (std::size_t j = from; j < leases.size(); ++j) done_.push_back(leases[j].first);
             throw;
         }
         std::lock_guard lock(mutex_);
-        forget_locked(leases[i].first, leases[i].second);
+        for (std::size_t i = from; i < to; ++i) forget_locked(leases[i].first, leases[i].second);
     }
 }
 

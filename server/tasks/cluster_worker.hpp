@@ -36,8 +36,9 @@ public:
     };
     struct Hooks {
         std::function<std::size_t()> free_slots;  // workers that could start an attempt now
-        /// `start_at_us`: not before then (a rated start claimed ahead of its turn; 0: now).
-        std::function<Taken(const std::string& task_id, bool reclaimed, std::int64_t start_at_us)> take;
+        /// The claim's `start_at_us`: not before then (a rated start claimed ahead of its turn;
+        /// 0: now); its `row`, when the claim brought the task's JSON.
+        std::function<Taken(const QueueClaim& claim, bool reclaimed)> take;
         std::function<void(const std::string& task_id)> lost;  // another server holds it now: let it go
         std::function<void(const std::string& task_id)> expired;  // past its start deadline, off the queue: end it
     };

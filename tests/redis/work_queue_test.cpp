@@ -186,3 +186,27 @@ TEST_CASE("redis queue: a finished task's callback is handed to one server, and 
     CHECK(b.store.due_callbacks(after_lease, 10).size() == 1);
     CHECK(a.store.due_callbacks(after_lease, 10).empty());
 }
+
+TEST_CASE("redis queue: a claim brings the task's stored row - leases are released many at a time, the holder's only",
+          "[redis]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    Node a(redis, "a"), b(redis, "b");
+    for (const char* id : {"t1", "t2", "t3"}) a.write(contract_task(id));
+    const auto claimed = a.queue.claim(3, {{.kind = contract_task("t1").kind, .limit = 0}}).claims;
+    REQUIRE(claimed.size() == 3);
+    for (const auto& c : claimed) {
+        REQUIRE_FALSE(c.row.empty());
+        const Task row = task_from_json(nlohmann::json::parse(c.row));
+        CHECK(row.id == c.task_id);
+        CHECK(row.state == TaskState::queued);
+        CHECK(to_json(row) == to_json(*a.store.load_task(c.task_id)));
+    }
+    // b holds none of them: it releases nothing; a releases all three in one request, then none again.
+    const std::vector<std::string> entries{claimed[0].entry, claimed[1].entry, claimed[2].entry};
+    CHECK(b.queue.release_all(entries) == std::vector<bool>{false, false, false});
+    CHECK(a.queue.release_all({entries[1], "0-1"}) == std::vector<bool>{true, false});
+    CHECK(a.queue.release_all(entries) == std::vector<bool>{true, false, true});
+    CHECK(a.queue.release_all(entries) == std::vector<bool>{false, false, false});
+    CHECK(a.store.connection().exec({{"XPENDING", std::string(kPrefix) + ":claims", "workers"}}).at(0).items.at(0).integer == 0);
+}

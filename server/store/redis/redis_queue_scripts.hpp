@@ -70,7 +70,8 @@ end
 // head and its first keyed group's head: a few ZRANGEs per kind and per claim,
 // whatever waits behind a paused or full kind or key. A rated kind's starts due within
 // the claim-ahead window are claimed each with its own start time. Returns {entry, id,
-// start (ms with its fraction; 0: now), …}, the ms
+// start (ms with its fraction; 0: now), the task's row (its JSON; the taker need not
+// read it), …}, the ms
 // until a kind or key held back by its rate may start (-1: none is), and {kind, n, …}:
 // how many times a start of each kind was held back by a rate here (a metric).
 inline const std::string kClaimScript = std::string(kQueueLua) + R"lua(
@@ -170,6 +171,7 @@ while #out < 3 * max do
   out[#out + 1] = entry
   out[#out + 1] = id
   out[#out + 1] = string.format('%.3f', start)
+  out[#out + 1] = redis.call('HGET', p .. ':task:' .. id, 'body') or ''
   room[pick] = room[pick] - 1
   if room[pick] > 0 then candidate(pick) else best[pick] = nil end
   if rated and best[pick] then
@@ -206,32 +208,37 @@ end
 return lost
 )lua";
 
-// ARGV: prefix, node, entry. Frees the entry, its kind's slot and its key's slot (the
-// key's next task joins the heads again) if this node holds it.
+// ARGV: prefix, node, entries. Frees each entry, its kind's slot and its key's slot (the
+// key's next task joins the heads again) if this node holds it; {1 or 0, …} in order.
 inline const std::string kReleaseScript = std::string(kQueueLua) + R"lua(
-local p, node, e = ARGV[1], ARGV[2], ARGV[3]
+local p, node = ARGV[1], ARGV[2]
 local claims = p .. ':claims'
-local pending = redis.call('XPENDING', claims, 'workers', e, e, 1)
-if #pending ~= 1 or pending[1][2] ~= node then return 0 end
-local entry = redis.call('XRANGE', claims, e, e)
-redis.call('XACK', claims, 'workers', e)
-redis.call('XDEL', claims, e)
-if #entry == 1 then
-  local fields, kind, key = entry[1][2], nil, ''
-  for i = 1, #fields, 2 do
-    if fields[i] == 'kind' then kind = fields[i + 1] elseif fields[i] == 'key' then key = fields[i + 1] end
-  end
-  if kind then
-    redis.call('HINCRBY', p .. ':running:kinds', kind, -1)
-    if key ~= '' then
-      if redis.call('HINCRBY', p .. ':running:keys:' .. kind, key, -1) <= 0 then
-        redis.call('HDEL', p .. ':running:keys:' .. kind, key)
+local function release(e)
+  local pending = redis.call('XPENDING', claims, 'workers', e, e, 1)
+  if #pending ~= 1 or pending[1][2] ~= node then return 0 end
+  local entry = redis.call('XRANGE', claims, e, e)
+  redis.call('XACK', claims, 'workers', e)
+  redis.call('XDEL', claims, e)
+  if #entry == 1 then
+    local fields, kind, key = entry[1][2], nil, ''
+    for i = 1, #fields, 2 do
+      if fields[i] == 'kind' then kind = fields[i + 1] elseif fields[i] == 'key' then key = fields[i + 1] end
+    end
+    if kind then
+      redis.call('HINCRBY', p .. ':running:kinds', kind, -1)
+      if key ~= '' then
+        if redis.call('HINCRBY', p .. ':running:keys:' .. kind, key, -1) <= 0 then
+          redis.call('HDEL', p .. ':running:keys:' .. kind, key)
+        end
+        relist(p, kind, key)
       end
-      relist(p, kind, key)
     end
   end
+  return 1
 end
-return 1
+local out = {}
+for i = 3, #ARGV do out[#out + 1] = release(ARGV[i]) end
+return out
 )lua";
 
 // ARGV: prefix, task id. Off the queue, if no server has claimed it.

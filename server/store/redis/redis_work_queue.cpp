@@ -91,8 +91,9 @@ Claimed RedisWorkQueue::claim(std::size_t max, const KindLimits& kinds) {
     if (r.items.size() != 3) throw StoreError("redis claim: an answer of an unexpected shape");
     Claimed out;
     const auto& taken = r.items[0].items;
-    for (std::size_t i = 0; i + 2 < taken.size(); i += 3)
-        out.claims.push_back({taken[i].text, taken[i + 1].text, std::llround(std::stod(taken[i + 2].text) * 1000)});
+    for (std::size_t i = 0; i + 3 < taken.size(); i += 4)
+        out.claims.push_back({taken[i].text, taken[i + 1].text, std::llround(std::stod(taken[i + 2].text) * 1000),
+                              taken[i + 3].text});
     if (r.items[1].integer >= 0) out.rate_wait = std::chrono::milliseconds(r.items[1].integer);
     const auto& held = r.items[2].items;
     for (std::size_t i = 0; i + 1 < held.size(); i += 2)
@@ -110,8 +111,17 @@ std::vector<std::string> RedisWorkQueue::renew(const std::vector<std::string>& e
     return lost;
 }
 
-bool RedisWorkQueue::release(const std::string& entry) {
-    return run_script(cached_script<kReleaseScript>(), {"0", prefix_, options_.node, entry}, "release").integer == 1;
+bool RedisWorkQueue::release(const std::string& entry) { return release_all({entry}).at(0); }
+
+std::vector<bool> RedisWorkQueue::release_all(const std::vector<std::string>& entries) {
+    if (entries.empty()) return {};
+    std::vector<std::string> eval{"0", prefix_, options_.node};
+    eval.insert(eval.end(), entries.begin(), entries.end());
+    const auto r = run_script(cached_script<kReleaseScript>(), std::move(eval), "release");
+    if (r.items.size() != entries.size()) throw StoreError("redis release: an answer of an unexpected shape");
+    std::vector<bool> held;
+    for (const auto& item : r.items) held.push_back(item.integer == 1);
+    return held;
 }
 
 std::vector<QueueClaim> RedisWorkQueue::reclaim(std::size_t max) {

@@ -39,6 +39,7 @@ public:
     Claimed claim(std::size_t max, const KindLimits& kinds) override;
     std::vector<std::string> renew(const std::vector<std::string>& entries) override;
     bool release(const std::string& entry) override;
+    std::vector<bool> release_all(const std::vector<std::string>& entries) override;
     std::vector<QueueClaim> reclaim(std::size_t max) override;
     std::vector<QueueClaim> reclaim_own(std::size_t max) override;
     bool withdraw(const std::string& task_id) override;

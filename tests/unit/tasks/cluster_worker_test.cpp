@@ -36,7 +36,7 @@ struct Rig {
                          {{"k", 0}},
                          ClusterWorker::Options{.lease = std::chrono::milliseconds(60), .poll = std::chrono::milliseconds(10)},
                          ClusterWorker::Hooks{.free_slots = [] { return std::size_t{4}; },
-                                              .take = [this](const std::string&, bool, std::int64_t) {
+                                              .take = [this](const QueueClaim&, bool) {
                                                   ++taken;
                                                   return ClusterWorker::Taken::hold;
                                               },
