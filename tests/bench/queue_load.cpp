@@ -13,6 +13,7 @@
 #include <functional>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -271,6 +272,7 @@ int progress_mode(unsigned short port, int tasks, int steps) {
     double flowing_s = 0;  // the sum, over tasks, of first to last step seen
     std::string current;
     bool current_ended = false, all_ended = false;
+    std::unordered_set<std::string> ended_ids;
     asio::steady_timer end_seen(ioc);  // cancelled by the stream's handler when `current` ends
     spawn(ioc, watch_tasks(port, ready, [&](const std::string& type, const json& data) {
         if (type == "progress") {
@@ -279,9 +281,13 @@ int progress_mode(unsigned short port, int tasks, int steps) {
             latencies_ms.push_back(static_cast<double>(taskstream::now_ms() - at));
             last_step = Clock::now();
             if (!first_step) first_step = last_step;
-        } else if (type == "state" && data["id"] == current && ended(data)) {
-            current_ended = true;
-            end_seen.cancel();
+        } else if (type == "state" && ended(data)) {
+            // Its end may be heard before its creation is answered: kept until then.
+            ended_ids.insert(data["id"].get<std::string>());
+            if (data["id"] == current) {
+                current_ended = true;
+                end_seen.cancel();
+            }
         }
     }), failed);
     run_until(ioc, [&] { return ready || failed; }, Clock::now() + std::chrono::seconds(10));
@@ -294,6 +300,7 @@ int progress_mode(unsigned short port, int tasks, int steps) {
             first_step.reset();
             current_ended = false;
             current = co_await producer.create(body);
+            current_ended = ended_ids.contains(current);
             if (!current_ended) {
                 end_seen.expires_after(std::chrono::seconds(30));
                 boost::system::error_code cancelled;
