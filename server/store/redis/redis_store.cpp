@@ -32,10 +32,10 @@ constexpr const char* kRaiseSeqScript =
     "local cur = tonumber(redis.call('GET', KEYS[1]) or '0') "
     "if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1]) end return 1";
 
-/// `id`: "<seq>-0", or "#k" for the k-th id the write script gives.
-RedisCommand xadd(std::string stream, std::string id, const Event& e) {
-    return {"XADD", std::move(stream), std::move(id), "topic", e.topic, "type", e.type, "data", e.data,
-            "ts", std::to_string(e.ts_ms), "terminal", e.terminal ? "1" : "0", "kind", e.kind, "owner", e.owner};
+/// The write script's EVENT: `id` "<seq>-0", or "#k" for the k-th id the script gives.
+RedisCommand event_command(std::string id, const Event& e) {
+    return {"EVENT", std::move(id), e.topic, e.type, e.data, std::to_string(e.ts_ms), e.terminal ? "1" : "0",
+            e.kind, e.owner};
 }
 
 void check_reply(const RedisReply& r, const char* what) {
@@ -171,9 +171,7 @@ std::uint64_t RedisStore::commit(const WriteBatch& batch, bool numbered) {
     std::size_t k = 0;
     for (const auto& e : batch.events) {
         const std::string id = numbered ? "#" + std::to_string(k++) : redis_stream_id(e->seq);
-        tx.push_back(xadd(key("events"), id, *e));
-        tx.push_back(xadd(key("topic:" + e->topic), id, *e));
-        tx.push_back({"SADD", key("topics"), e->topic});
+        tx.push_back(event_command(id, *e));
     }
     for (const auto* r : batch.idempotency) {
         tx.push_back({"HSET", client_keys_.idempotency(r->key), "body_hash", r->body_hash, "task_id", r->task_id,

@@ -23,8 +23,10 @@ end
 // which it may still be applied (a write that waited past it in a hung Redis's socket
 // is refused when Redis wakes, so the 503 its caller heard stays true; a MULTI would be
 // applied late), ARGV[2] the prefix, ARGV[3] how many event ids to give, then each
-// command as its word count and its words. Four commands are the script's own:
-// an XADD whose id is `#k` gets the batch's k-th new id;
+// command as its word count and its words. Some commands are the script's own:
+// `EVENT id topic type data ts terminal kind owner` appends an event to P:events and to
+// its topic's stream (its data sent once for both) and names the topic in P:topics — an
+// id `#k` is the batch's k-th new id;
 // `QUEUE id state due priority kind key expires after` (before the row is written) puts a
 // task that becomes queued or retrying on P:due (and, with a start deadline, on
 // P:expires) — or, when the task `after` names has not finished (a dedupe replace of a
@@ -48,7 +50,7 @@ end
 local p, n, base = ARGV[2], tonumber(ARGV[3]), 0
 -- Every check that can fail comes before the first write (Redis does not undo a script's
 -- writes): each key written must be of its command's type, or absent.
-local want = {HSET = 'hash', HSETNX = 'hash', HDEL = 'hash', ZADD = 'zset', ZREM = 'zset', XADD = 'stream',
+local want = {HSET = 'hash', HSETNX = 'hash', HDEL = 'hash', ZADD = 'zset', ZREM = 'zset',
               SADD = 'set', SREM = 'set'}
 local seen, claimed, taken = {}, {}, {}
 local function wrong(key, kind)
@@ -75,6 +77,9 @@ while not err and j <= #ARGV do
       err = wrong(group(p, kind, ckey), 'zset') or wrong(p .. ':heads:' .. kind, 'zset') or
             wrong(p .. ':key-limits', 'hash') or wrong(p .. ':running:keys:' .. kind, 'hash')
     end
+  elseif name == 'EVENT' then
+    err = wrong(p .. ':events', 'stream') or wrong(p .. ':topic:' .. ARGV[j + 3], 'stream') or
+          wrong(p .. ':topics', 'set')
   elseif name == 'DEDUPE' then
     err = wrong(key, 'string')
   elseif name == 'CLAIM' then
@@ -146,6 +151,14 @@ while i <= #ARGV do
     elseif redis.call('GET', cmd[2]) == cmd[3] then
       redis.call('DEL', cmd[2])  -- the key is free again, unless a newer task holds it
     end
+  elseif cmd[1] == 'EVENT' then
+    local id, topic = cmd[2], cmd[3]
+    if string.byte(id) == 35 then id = (base + 1 + tonumber(string.sub(id, 2))) .. '-0' end
+    local fields = {'topic', topic, 'type', cmd[4], 'data', cmd[5], 'ts', cmd[6], 'terminal', cmd[7], 'kind', cmd[8],
+                    'owner', cmd[9]}
+    redis.call('XADD', p .. ':events', id, unpack(fields))
+    redis.call('XADD', p .. ':topic:' .. topic, id, unpack(fields))
+    redis.call('SADD', p .. ':topics', topic)
   elseif cmd[1] == 'CLAIM' then
     -- checked before the first write
   elseif cmd[1] == 'INDEX' then
@@ -163,9 +176,6 @@ while i <= #ARGV do
     end
     if finished ~= '' then redis.call('ZADD', p .. ':finished', finished, id) end
   else
-    if cmd[1] == 'XADD' and string.byte(cmd[3]) == 35 then
-      cmd[3] = (base + 1 + tonumber(string.sub(cmd[3], 2))) .. '-0'
-    end
     redis.call(unpack(cmd))
   end
 end
