@@ -4,6 +4,12 @@
 
 namespace taskstream {
 
+namespace {
+std::string dedupe_index_key(const std::string& kind, const std::string& owner, const std::string& key) {
+    return kind + '\0' + owner + '\0' + key;  // no part runs into the next
+}
+} // namespace
+
 std::shared_ptr<ActiveTask> ActiveTasks::find(const std::string& id) const {
     std::lock_guard lock(mutex_);
     auto it = tasks_.find(id);
@@ -51,12 +57,8 @@ void ActiveTasks::for_each(const std::function<void(ActiveTask&)>& f) const {
 
 std::optional<std::string> ActiveTasks::find_dedupe(const std::string& kind, const std::string& owner,
                                                     const std::string& key) const {
-    Task probe;
-    probe.kind = kind;
-    probe.owner = owner;
-    probe.dedupe_key = key;
     std::lock_guard lock(mutex_);
-    auto it = by_dedupe_.find(dedupe_index_key(probe));
+    auto it = by_dedupe_.find(dedupe_index_key(kind, owner, key));
     if (it == by_dedupe_.end()) return std::nullopt;
     for (auto id = it->second.rbegin(); id != it->second.rend(); ++id) {
         auto& active = *tasks_.at(*id);
@@ -66,14 +68,10 @@ std::optional<std::string> ActiveTasks::find_dedupe(const std::string& kind, con
     return std::nullopt;
 }
 
-std::string ActiveTasks::dedupe_index_key(const Task& task) {
-    return task.kind + '\0' + task.owner + '\0' + task.dedupe_key;  // no part runs into the next
-}
-
 void ActiveTasks::index_locked(const ActiveTask& active) {
     // Fields set at creation, never changed: no lock of the task needed.
     if (active.task.dedupe_key.empty()) return;
-    auto key = dedupe_index_key(active.task);
+    auto key = dedupe_index_key(active.task.kind, active.task.owner, active.task.dedupe_key);
     by_dedupe_[key].push_back(active.task.id);
     dedupe_key_of_.emplace(active.task.id, std::move(key));
 }

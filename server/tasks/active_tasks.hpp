@@ -35,7 +35,6 @@ public:
     std::optional<std::string> find_dedupe(const std::string& kind, const std::string& owner, const std::string& key) const;
 
 private:
-    static std::string dedupe_index_key(const Task& task);
     void index_locked(const ActiveTask& active);
     void unindex_locked(const std::string& id);
 

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/digest.hpp"
+#include "store/redis/redis_checked.hpp"
 #include "store/redis/redis_keys.hpp"
 #include "store/redis/redis_script.hpp"
 #include "store/redis/redis_store.hpp"
@@ -43,7 +44,7 @@ std::string RedisClientKeys::dedupe(std::string_view kind, std::string_view owne
 std::optional<std::string> RedisStore::load_dedupe(const std::string& kind, const std::string& owner,
                                                    const std::string& key) {
     auto r = load_script().run(redis_, {"1", client_keys_.dedupe(kind, owner, key), prefix_});
-    if (r.is_error()) throw StoreError("redis dedupe: " + r.text);
+    checked(r, "dedupe");
     if (r.type != RedisReply::Type::string) return std::nullopt;
     return r.text;
 }
@@ -63,7 +64,7 @@ DedupeLookup RedisStore::hold_and_load_dedupe(OnceClaims& claims, const std::str
     auto r = hold_and_load_script().run(
         redis_, {"2", this->key("once:" + hold), client_keys_.dedupe(kind, owner, key),
                  std::to_string(std::max<std::int64_t>(1, ttl.count())), prefix_});
-    if (r.is_error()) throw StoreError("redis dedupe: " + r.text);
+    checked(r, "dedupe");
     DedupeLookup found;
     found.held = !r.items.empty() && r.items[0].integer == 1;
     if (r.items.size() > 1) found.existing = r.items[1].text;

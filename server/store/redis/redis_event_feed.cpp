@@ -1,5 +1,6 @@
 #include "store/redis/redis_event_feed.hpp"
 
+#include "store/redis/redis_checked.hpp"
 #include "store/redis/redis_event_entry.hpp"
 #include "store/redis/redis_keys.hpp"
 #include "store/store.hpp"
@@ -21,7 +22,7 @@ RedisEventFeed::RedisEventFeed(const RedisEndpoint& endpoint, std::string prefix
 void RedisEventFeed::start_after(std::uint64_t seq) {
     events_after_ = redis_stream_id(seq);
     auto r = redis_.exec({{"XREVRANGE", control_key_, "+", "-", "COUNT", "1"}}).at(0);
-    if (r.is_error()) throw StoreError("redis XREVRANGE control: " + r.text);
+    checked(r, "XREVRANGE control");
     control_after_ = r.items.empty() ? "0-0" : r.items[0].items.at(0).text;
 }
 
@@ -30,7 +31,7 @@ FeedRead RedisEventFeed::read(std::chrono::milliseconds wait) {
                            "STREAMS", events_key_, control_key_, events_after_, control_after_}},
                          wait + kAnswerMargin)
                  .at(0);
-    if (r.is_error()) throw StoreError("redis XREAD: " + r.text);
+    checked(r, "XREAD");
     FeedRead out;
     for (const auto& stream : r.items) {  // nil (nothing came): no items
         const bool events = stream.items.at(0).text == events_key_;

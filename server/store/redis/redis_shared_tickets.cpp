@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "store/redis/redis_checked.hpp"
 #include "store/redis/redis_keys.hpp"
 #include "store/store.hpp"
 
@@ -13,13 +14,13 @@ bool RedisSharedTickets::put(const std::string& key, const std::string& value, s
     auto r = redis_.exec({{"SET", redis_key(prefix_, "ticket:" + key), value, "PX",
                            std::to_string(std::max<std::int64_t>(1, expires_at_ms - now_ms))}})
                  .at(0);
-    if (r.is_error()) throw StoreError("redis SET ticket: " + r.text);
+    checked(r, "SET ticket");
     return true;
 }
 
 std::optional<std::string> RedisSharedTickets::take(const std::string& key) {
     auto r = redis_.exec({{"GETDEL", redis_key(prefix_, "ticket:" + key)}}).at(0);
-    if (r.is_error()) throw StoreError("redis GETDEL ticket: " + r.text);
+    checked(r, "GETDEL ticket");
     if (r.is_nil()) return std::nullopt;
     return r.text;
 }

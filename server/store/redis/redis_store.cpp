@@ -9,6 +9,7 @@
 #include "core/ids.hpp"
 #include "core/thread_name.hpp"
 #include "model/task_topic.hpp"
+#include "store/redis/redis_checked.hpp"
 #include "store/redis/redis_event_entry.hpp"
 #include "store/redis/redis_keys.hpp"
 #include "store/redis/redis_write_script.hpp"
@@ -38,10 +39,6 @@ RedisCommand event_command(std::string id, const Event& e) {
             e.kind, e.owner};
 }
 
-void check_reply(const RedisReply& r, const char* what) {
-    if (r.is_error()) throw StoreError(std::string("redis ") + what + ": " + r.text);
-}
-
 } // namespace
 
 RedisStore::RedisStore(const RedisEndpoint& endpoint, std::string prefix, RedisOptions options,
@@ -55,9 +52,9 @@ RedisStore::RedisStore(const RedisEndpoint& endpoint, std::string prefix, RedisO
       redis_(endpoint, options, log_) {
     measure_clock({});
     auto loaded = exec({{"SCRIPT", "LOAD", kWriteScript}});
-    check_reply(loaded.at(0), "SCRIPT LOAD");
+    checked(loaded.at(0), "SCRIPT LOAD");
     write_sha_ = loaded[0].text;
-    check_reply(exec({{"EVAL", kRaiseSeqScript, "1", key("seq"), std::to_string(seq_ceiling())}}).at(0), "raise seq");
+    checked(exec({{"EVAL", kRaiseSeqScript, "1", key("seq"), std::to_string(seq_ceiling())}}).at(0), "raise seq");
     clock_thread_ = std::thread([this] {
         name_this_thread("ts-redis-clock");
         keep_clock();
@@ -105,7 +102,7 @@ RedisConnection::Replies RedisStore::measure_clock(std::vector<RedisCommand> com
     auto replies = exec(std::move(commands));
     const auto received = now_ms();
     const auto& time = replies.back();
-    check_reply(time, "TIME");
+    checked(time, "TIME");
     const auto redis_ms = redis_int(time.items.at(0).text) * 1000 + redis_int(time.items.at(1).text) / 1000;
     // The reply was made somewhere in the round trip: its middle is off by half of it at
     // most, so a slow one (Redis just woke up) is not trusted.
@@ -133,7 +130,7 @@ std::uint64_t RedisStore::transact(std::vector<RedisCommand> commands, std::size
     if (result.is_error() && result.text.starts_with("LATE"))
         throw StoreError("redis answered too late: " + result.text);  // nothing applied: "not now"
     throw_if_dedupe_taken(result);
-    check_reply(result, "write");
+    checked(result, "write");
     return static_cast<std::uint64_t>(result.integer);
 }
 
@@ -212,7 +209,7 @@ void RedisStore::delete_task_rows(std::vector<RedisCommand>& tx, const std::stri
 std::optional<Task> RedisStore::load_task(const std::string& id) {
     auto r = exec({{"HGET", key("task:" + id), "body"}});
     if (r.at(0).is_nil()) return std::nullopt;
-    check_reply(r[0], "HGET");
+    checked(r[0], "HGET");
     return task_from_json(nlohmann::json::parse(r[0].text));
 }
 
@@ -237,7 +234,7 @@ std::vector<Task> RedisStore::list_tasks(const TaskQuery& query) {
     std::vector<Task> out;
     while (out.size() < query.limit) {
         auto r = exec({{"ZREVRANGEBYLEX", index, upper, "-", "LIMIT", "0", std::to_string(kPage)}});
-        check_reply(r.at(0), "ZREVRANGEBYLEX");
+        checked(r.at(0), "ZREVRANGEBYLEX");
         std::vector<std::string> ids;
         for (const auto& item : r[0].items) ids.push_back(item.text);
         for (auto& t : load_tasks(ids)) {
@@ -267,7 +264,7 @@ std::map<std::string, std::size_t> RedisStore::count_tasks(const TaskQuery& quer
     auto replies = exec(std::move(commands));
     std::map<std::string, std::size_t> counts;
     for (std::size_t i = 0; i < replies.size(); ++i) {
-        check_reply(replies[i], "ZINTERCARD");
+        checked(replies[i], "ZINTERCARD");
         if (replies[i].integer > 0) counts[std::string(to_string(kTaskStates[i]))] = static_cast<std::size_t>(replies[i].integer);
     }
     return counts;
@@ -283,7 +280,7 @@ std::vector<EventPtr> RedisStore::read_stream(const std::string& stream, std::ui
         // Without a filter every entry counts, so the page need not exceed what is still allowed.
         std::size_t count = filter ? kPage : std::min(kPage, limit.events - out.size());
         auto r = exec({{"XRANGE", stream, redis_stream_id(from), end, "COUNT", std::to_string(count)}});
-        check_reply(r.at(0), "XRANGE");
+        checked(r.at(0), "XRANGE");
         const auto& entries = r[0].items;
         for (const auto& entry : entries) {
             auto e = redis_event_of(entry);
@@ -312,7 +309,7 @@ std::vector<Task> RedisStore::load_unfinished_tasks() {
     std::vector<std::string> ids;
     for (auto s : {TaskState::queued, TaskState::running, TaskState::retrying}) {
         auto r = exec({{"ZRANGE", key("tasks:state:" + std::string(to_string(s))), "0", "-1"}});
-        check_reply(r.at(0), "ZRANGE");
+        checked(r.at(0), "ZRANGE");
         for (const auto& item : r[0].items) ids.push_back(item.text);
     }
     std::sort(ids.begin(), ids.end());  // oldest first, as ids are time-ordered
@@ -352,7 +349,7 @@ std::uint64_t RedisStore::pruned_floor(const TopicFilter& filter) {
 std::vector<PendingCallback> RedisStore::due_callbacks(std::int64_t now_ms, std::size_t limit) {
     auto due = exec({{"EVAL", kTakeDueScript, "1", key("callbacks:due"), std::to_string(now_ms),
                       std::to_string(std::min<std::size_t>(limit, 100000)), std::to_string(kCallbackLease.count())}});
-    check_reply(due.at(0), "take due callbacks");
+    checked(due.at(0), "take due callbacks");
     const auto& items = due.at(0).items;
     std::vector<PendingCallback> out;
     if (items.empty()) return out;

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "store/redis/redis_checked.hpp"
 #include "store/redis/redis_keys.hpp"
 #include "store/redis/redis_queue_scripts.hpp"
 #include "store/store.hpp"
@@ -42,13 +43,13 @@ std::string RedisWorkQueue::key(std::string_view part) const { return redis_key(
 
 RedisReply RedisWorkQueue::run_script(const RedisScript& script, std::vector<std::string> args, const char* what) {
     auto r = script.run(redis_, std::move(args));
-    if (r.is_error()) throw StoreError(std::string("redis ") + what + ": " + r.text);
+    checked(r, what);
     return r;
 }
 
 RedisReply RedisWorkQueue::run(RedisCommand command, const char* what) {
     auto r = redis_.exec({std::move(command)}).at(0);
-    if (r.is_error()) throw StoreError(std::string("redis ") + what + ": " + r.text);
+    checked(r, what);
     return r;
 }
 
@@ -63,7 +64,7 @@ void RedisWorkQueue::record_key_limits(const KindLimits& kinds) {
         else writes.push_back({"HDEL", key("key-limits"), k.kind});
     }
     for (const auto& r : redis_.exec(std::move(writes)))
-        if (r.is_error()) throw StoreError("redis key limits: " + r.text);
+        checked(r, "key limits");
     key_limits_sent_ = kinds;
 }
 
@@ -217,7 +218,7 @@ std::vector<QueueLoad> RedisWorkQueue::loads(const std::vector<std::pair<std::st
     auto replies = redis_.exec(std::move(reads));
     auto number = [&replies](std::size_t i) -> double {  // a count, or a time in ms with its fraction
         const auto& r = replies.at(i);
-        if (r.is_error()) throw StoreError("redis running counts: " + r.text);
+        checked(r, "running counts");
         return r.type == RedisReply::Type::string ? std::stod(r.text) : 0;
     };
     std::vector<QueueLoad> out;
