@@ -7,6 +7,7 @@ import { TaskTable } from './table.js';
 import { TaskDetail } from './detail.js';
 import { TopicInspector } from './inspector.js';
 import { el, withCode, kindLimits } from './format.js';
+import { parseLabels, labelsText, labelsFromQuery, putLabels } from './labels.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 
@@ -130,11 +131,14 @@ function setUrl(/** @type {Record<string, string>} */ changes) {
 
 function readFilter() {
   const q = new URL(location.href).searchParams;
-  return { state: q.get('state') ?? '', kind: q.get('kind') ?? '' };
+  return { state: q.get('state') ?? '', kind: q.get('kind') ?? '', labels: labelsFromQuery(q) };
 }
 $('filters').addEventListener('change', () => {
-  const filter = { state: $('filter-state').value, kind: $('filter-kind').value };
-  setUrl(filter);
+  const filter = { state: $('filter-state').value, kind: $('filter-kind').value, labels: parseLabels($('filter-labels').value) };
+  setUrl({ state: filter.state, kind: filter.kind });
+  const url = new URL(location.href);
+  putLabels(url.searchParams, filter.labels);
+  history.replaceState(null, '', url);
   void table.setFilter(filter);
   void refreshCounts();
 });
@@ -146,7 +150,7 @@ let kinds = [];
 let params = buildParams($('params'), {});
 const OPTION_FIELDS = { priority: 'opt-priority', delay_s: 'opt-delay', timeout_s: 'opt-timeout', max_retries: 'opt-retries' };
 /** The text options, by the body field a server's error points at. */
-const TEXT_FIELDS = { concurrency_key: 'opt-ckey', dedupe: 'opt-dedupe', idempotency_key: 'opt-key' };
+const TEXT_FIELDS = { concurrency_key: 'opt-ckey', dedupe: 'opt-dedupe', tags: 'opt-tags', metadata: 'opt-meta', idempotency_key: 'opt-key' };
 
 function chooseKind(/** @type {string} */ name) {
   const kind = kinds.find((k) => k.name === name);
@@ -215,6 +219,20 @@ function readOptions() {
   optionError('dedupe', null);
   const dedupeKey = $('opt-dedupe').value.trim();
   if (dedupeKey) opts.dedupe = { key: dedupeKey, mode: $('opt-dedupe-mode').value };
+  optionError('tags', null);
+  const tags = $('opt-tags').value.split(/\s+/).filter(Boolean);
+  if (tags.length) opts.tags = tags;
+  optionError('metadata', null);
+  const metadata = $('opt-meta').value.trim();
+  if (metadata) {
+    try {
+      opts.metadata = JSON.parse(metadata);
+      if (typeof opts.metadata !== 'object' || opts.metadata === null || Array.isArray(opts.metadata)) throw new Error();
+    } catch {
+      optionError('metadata', 'A JSON object, such as {"customer": 42}.');
+      ok = false;
+    }
+  }
   const key = $('opt-key').value.trim();
   if (key) opts.idempotencyKey = key;
   return ok ? opts : null;
@@ -255,6 +273,7 @@ $('start-form').addEventListener('submit', async (/** @type {Event} */ e) => {
 async function main() {
   const filter = readFilter();
   $('filter-state').value = filter.state;
+  $('filter-labels').value = labelsText(filter.labels);
   try {
     kinds = await client.kinds();
   } catch (err) {

@@ -113,6 +113,8 @@ export class TaskDetail {
       ['Priority', String(task.priority)],
       ...(task.concurrency_key ? [['Concurrency key', task.concurrency_key]] : []),
       ...(task.dedupe_key ? [['Dedupe key', task.dedupe_key]] : []),
+      ...(task.tags?.length ? [['Tags', task.tags.join(' ')]] : []),
+      ...(task.metadata && Object.keys(task.metadata).length ? [['Metadata', JSON.stringify(task.metadata)]] : []),
       ...(task.superseded_by ? [['Superseded by', this.linkTo(task.superseded_by)]] : []),
       ...(task.after ? [['Starts after', this.linkTo(task.after)]] : []),
     ];

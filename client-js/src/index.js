@@ -38,14 +38,19 @@ export function createClient({ baseUrl, token, fetch: fetchImpl, EventSource: Ev
 
   /** @param {import('../types/index.js').ListFilter} filter @param {string | null} [cursor] */
   async function page(filter = {}, cursor = null) {
-    const { body } = await http.send('GET', '/v1/tasks', {
-      query: {
-        state: filter.state,
-        kind: filter.kind,
-        limit: filter.limit === undefined ? undefined : String(filter.limit),
-        cursor: cursor ?? undefined,
-      },
-    });
+    /** @type {Record<string, string | string[] | undefined>} */
+    const query = {
+      state: filter.state,
+      kind: filter.kind,
+      tag: filter.tag,
+      key: filter.key,
+      created_after: filter.createdAfter instanceof Date ? filter.createdAfter.toISOString() : filter.createdAfter,
+      created_before: filter.createdBefore instanceof Date ? filter.createdBefore.toISOString() : filter.createdBefore,
+      limit: filter.limit === undefined ? undefined : String(filter.limit),
+      cursor: cursor ?? undefined,
+    };
+    for (const [field, value] of Object.entries(filter.meta ?? {})) query[`meta.${field}`] = String(value);
+    const { body } = await http.send('GET', '/v1/tasks', { query });
     return { tasks: body.tasks, nextCursor: body.next_cursor ?? null };
   }
 
@@ -91,6 +96,8 @@ export function createClient({ baseUrl, token, fetch: fetchImpl, EventSource: Ev
       if (opts.callbackUrl !== undefined) body.callback_url = opts.callbackUrl;
       if (opts.concurrencyKey !== undefined) body.concurrency_key = opts.concurrencyKey;
       if (opts.dedupe !== undefined) body.dedupe = opts.dedupe;
+      if (opts.tags !== undefined) body.tags = opts.tags;
+      if (opts.metadata !== undefined) body.metadata = opts.metadata;
       /** @type {Record<string, string>} */
       const headers = opts.idempotencyKey ? { 'Idempotency-Key': opts.idempotencyKey } : {};
       return (await http.send('POST', '/v1/tasks', { body, headers })).body;

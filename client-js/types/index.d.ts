@@ -39,6 +39,10 @@ export interface Task {
   superseded_by?: string;
   /** It replaced a running task with its dedupe key: that task, which it starts after. */
   after?: string;
+  /** Its tags (StartOptions.tags): list filters find it by them. */
+  tags?: string[];
+  /** Its metadata (StartOptions.metadata). */
+  metadata?: Record<string, unknown>;
   created_at: string;
   scheduled_at: string;
   started_at: string | null;
@@ -137,12 +141,26 @@ export interface StartOptions {
    * watch of it follows the new one) or `reject` (a 409 whose problem names it).
    */
   dedupe?: { key: string; mode?: 'join' | 'replace' | 'reject' };
+  /** Up to 10 tags of 1 to 64 characters of A-Z a-z 0-9 _ . : / - ; repeats are dropped. */
+  tags?: string[];
+  /** A JSON object of at most 4 KiB; its top-level strings, numbers and booleans can be filtered on. */
+  metadata?: Record<string, unknown>;
   idempotencyKey?: string;
 }
 
 export interface ListFilter {
   state?: TaskState;
   kind?: string;
+  /** Only tasks with this tag, or with every one of these. */
+  tag?: string | string[];
+  /** Only tasks whose metadata has each of these top-level fields with this value. */
+  meta?: Record<string, string | number | boolean>;
+  /** Only tasks with this concurrency key. */
+  key?: string;
+  /** Only tasks created at or after this time. */
+  createdAfter?: string | Date;
+  /** Only tasks created before this time. */
+  createdBefore?: string | Date;
   limit?: number;
 }
 

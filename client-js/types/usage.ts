@@ -12,6 +12,10 @@ async function example(): Promise<void> {
   const task: Task = await client.start(first, { steps: 3 }, { priority: 1, idempotencyKey: 'k', delayS: 2, concurrencyKey: 'customer-42', ttlS: 60, dedupe: { key: 'report-7', mode: 'replace' } });
   if (task.state === 'superseded') console.log(task.superseded_by ?? '', task.dedupe_key ?? '');
   if (task.after) console.log(`starts after ${task.after} (${task.links.after ?? ''})`);
+  const tagged: Task = await client.start(first, {}, { tags: ['nightly', 'customer:42'], metadata: { customer: 42, region: 'eu' } });
+  console.log(tagged.tags?.join(' ') ?? '', tagged.metadata?.region ?? '');
+  for await (const t of client.list({ tag: ['nightly'], meta: { customer: 42, urgent: true } })) console.log(t.id);
+  for await (const t of client.list({ key: 'customer-42', createdAfter: new Date(0), createdBefore: '2030-01-01T00:00:00Z' })) console.log(t.id);
   const watch = client.watch([task.id, 'orders/*'], {
     eventTypes: ['created'],
     onState: (t, { reset }) => console.log(t.state, reset),

@@ -28,6 +28,8 @@ void ClientCommands::add(CLI::App& app) {
     run_cmd_->add_option("--dedupe", run_.dedupe,
                          "KEY[:MODE]: while a task of the kind with KEY is unfinished, join it (the default), "
                          "replace it (if it has not started) or be refused (reject)");
+    run_cmd_->add_option("--tag", run_.tags, "a tag to find it by (repeatable, up to 10: A-Z a-z 0-9 _ . : / -)");
+    run_cmd_->add_option("--meta", run_.metadata, "metadata as KEY=VALUE (repeatable; a number or true/false is typed)");
     run_cmd_->add_option("--idempotency-key", run_.idempotency_key,
                          "the same key never makes a second task (default: a new one per run)");
     run_cmd_->add_flag("--json", run_.json, "print the events as JSON lines");
@@ -49,6 +51,11 @@ void ClientCommands::add(CLI::App& app) {
     tasks_cmd_->add_option("--state", list_.state, "only tasks in this state")
         ->check(CLI::IsMember({"queued", "running", "retrying", "succeeded", "failed", "cancelled", "expired", "superseded"}));
     tasks_cmd_->add_option("--kind", list_.kind, "only tasks of this kind");
+    tasks_cmd_->add_option("--tag", list_.tags, "only tasks with this tag (repeatable: all of them)");
+    tasks_cmd_->add_option("--meta", list_.metadata, "only tasks whose metadata has KEY=VALUE (repeatable)");
+    tasks_cmd_->add_option("--key", list_.concurrency_key, "only tasks with this concurrency key");
+    tasks_cmd_->add_option("--created-after", list_.created_after, "only tasks created at or after this RFC 3339 time");
+    tasks_cmd_->add_option("--created-before", list_.created_before, "only tasks created before this RFC 3339 time");
     tasks_cmd_->add_option("--limit", list_.limit, "at most this many")->check(CLI::Range(1u, 500u))->capture_default_str();
     tasks_cmd_->add_flag("--json", list_.json, "print the server's JSON");
     server_option(tasks_cmd_);

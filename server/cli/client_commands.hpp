@@ -22,6 +22,8 @@ struct RunOptions {
     std::optional<double> ttl_s;  // start deadline, from when it may start
     std::string concurrency_key;  // empty: none
     std::string dedupe;           // KEY or KEY:MODE (join, replace, reject); empty: none
+    std::vector<std::string> tags;
+    std::vector<std::string> metadata;  // key=value
     std::string idempotency_key;  // one is made up when none is given, so that a retry re-attaches
     bool json = false;
     bool detach = false;
@@ -38,6 +40,10 @@ struct WatchOptions {
 struct ListOptions {
     std::string state;
     std::string kind;
+    std::vector<std::string> tags;      // every one of them
+    std::vector<std::string> metadata;  // key=value: the top-level field has that value
+    std::string concurrency_key;
+    std::string created_after, created_before;  // RFC 3339
     unsigned limit = 20;
     bool json = false;
 };

@@ -74,6 +74,12 @@ int show_task(const std::string& server, const std::string& id, bool json) {
             rows.insert(rows.begin() + 3, {"waiting", without_controls(line)});
         }
         if (!t.dedupe_key.empty()) rows.push_back({"dedupe key", without_controls(t.dedupe_key)});
+        if (!t.tags.empty()) {
+            std::string tags;
+            for (const auto& tag : t.tags) tags += (tags.empty() ? "" : " ") + tag;  // tags have no control characters
+            rows.push_back({"tags", tags});
+        }
+        if (!t.metadata.empty()) rows.push_back({"metadata", without_controls(t.metadata.dump())});
         if (!t.superseded_by.empty()) rows.push_back({"superseded by", t.superseded_by});
         if (!t.after.empty()) rows.push_back({"starts after", t.after});  // the running task it replaced
         if (t.result) rows.push_back({"result", t.result->dump()});

@@ -74,4 +74,16 @@ nlohmann::json params_from_arguments(const std::vector<std::string>& pairs, cons
     return params;
 }
 
+nlohmann::json metadata_from_arguments(const std::vector<std::string>& pairs) {
+    auto metadata = nlohmann::json::object();
+    for (const auto& pair : pairs) {
+        const auto eq = pair.find('=');
+        if (eq == std::string::npos || eq == 0) throw UsageError("--meta " + pair + ": give KEY=VALUE");
+        const auto text = pair.substr(eq + 1);
+        auto value = nlohmann::json::parse(text, nullptr, false);
+        metadata[pair.substr(0, eq)] = value.is_number() || value.is_boolean() ? value : nlohmann::json(text);
+    }
+    return metadata;
+}
+
 } // namespace taskstream::cli

@@ -21,4 +21,8 @@ struct UsageError : std::invalid_argument {
 nlohmann::json params_from_arguments(const std::vector<std::string>& pairs, const std::string& params_json,
                                      const nlohmann::json& schema);
 
+/// `--meta key=value`, each split at its first '=': a value that reads as a JSON number,
+/// true or false is that, any other is the string. Throws UsageError for a pair without '='.
+nlohmann::json metadata_from_arguments(const std::vector<std::string>& pairs);
+
 } // namespace taskstream::cli

@@ -71,6 +71,8 @@ int run_task(const std::string& server, const RunOptions& o) {
         if (!o.concurrency_key.empty()) body["concurrency_key"] = o.concurrency_key;
         if (!o.dedupe.empty()) body["dedupe"] = dedupe_of(o.dedupe);
         if (o.ttl_s) body["ttl_s"] = *o.ttl_s;
+        if (!o.tags.empty()) body["tags"] = o.tags;
+        if (!o.metadata.empty()) body["metadata"] = metadata_from_arguments(o.metadata);
         const std::string key = o.idempotency_key.empty() ? random_key() : o.idempotency_key;
 
         if (o.detach) {

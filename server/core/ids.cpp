@@ -55,6 +55,27 @@ std::string new_task_id() {
     return out;
 }
 
+std::string task_id_floor(std::int64_t ms) {
+    // The 48-bit time is the first 10 characters; the 80 random bits are all zero.
+    std::string out(26, '0');
+    auto t = static_cast<std::uint64_t>(std::clamp<std::int64_t>(ms, 0, (std::int64_t{1} << 48) - 1));
+    for (int i = 9; i >= 0; --i) {
+        out[static_cast<std::size_t>(i)] = kCrockford[static_cast<unsigned>(t & 31)];
+        t >>= 5;
+    }
+    return out;
+}
+
+std::int64_t task_id_ms(std::string_view id) {
+    if (!is_task_id(id)) return 0;
+    std::int64_t ms = 0;
+    for (std::size_t i = 0; i < 10; ++i) {
+        const auto* at = std::find(std::begin(kCrockford), std::end(kCrockford), id[i]);
+        ms = (ms << 5) | (at - std::begin(kCrockford));
+    }
+    return ms;
+}
+
 bool is_task_id(std::string_view text) {
     if (text.size() != 26) return false;
     for (char c : text)

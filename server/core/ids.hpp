@@ -12,6 +12,11 @@ namespace taskstream {
 
 /// A new ULID (26 Crockford base32 characters), monotonic within this process.
 std::string new_task_id();
+/// The lowest ULID of millisecond `ms` (since the epoch): every task id made at or after
+/// it sorts at or above it, every one made before it below (ids are in creation order).
+std::string task_id_floor(std::int64_t ms);
+/// The millisecond a task id was made in (its creation time); 0 for text that is no id.
+std::int64_t task_id_ms(std::string_view id);
 /// True for text shaped like a ULID (what a path segment must be to name a task).
 bool is_task_id(std::string_view text);
 

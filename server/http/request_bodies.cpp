@@ -1,8 +1,11 @@
 #include "http/request_bodies.hpp"
 
+#include <algorithm>
+
 #include "core/clock.hpp"
 #include "core/json_reader.hpp"
 #include "model/sse_encoder.hpp"
+#include "model/task_labels.hpp"
 #include "tasks/schema_validator.hpp"
 
 namespace taskstream::http {
@@ -27,6 +30,8 @@ const nlohmann::json& create_body_schema() {
         "concurrency_key": {"type": "string", "minLength": 1, "maxLength": 128},
         "expires_at": {"type": "string", "maxLength": 40},
         "ttl_s": {"type": "number", "exclusiveMinimum": 0, "maximum": 31536000},
+        "tags": {"type": "array", "maxItems": 10, "items": {"type": "string", "minLength": 1, "maxLength": 64}},
+        "metadata": {"type": "object"},
         "dedupe": {
           "type": "object",
           "required": ["key"],
@@ -57,6 +62,25 @@ std::optional<Error> unprintable(const std::string& key, const std::string& name
         if (c < 0x20 || c == 0x7f)
             return make_error(errc::validation_failed, name + " must be printable text",
                               {{"errors", {{{"pointer", pointer}, {"detail", "has a control character"}}}}});
+    return std::nullopt;
+}
+
+/// The body's tags (each checked, repeats dropped) and metadata (at most 4 KiB), or the 422.
+std::optional<Error> read_labels(const nlohmann::json& body, CreateTaskRequest& r) {
+    if (auto tags = body.find("tags"); tags != body.end())
+        for (std::size_t i = 0; i < tags->size(); ++i) {
+            const auto tag = (*tags)[i].get<std::string>();
+            if (auto problem = tag_problem(tag))
+                return make_error(errc::validation_failed, "tag " + std::to_string(i) + " " + *problem,
+                                  {{"errors", {{{"pointer", "/tags/" + std::to_string(i)}, {"detail", *problem}}}}});
+            if (std::find(r.tags.begin(), r.tags.end(), tag) == r.tags.end()) r.tags.push_back(tag);
+        }
+    if (auto metadata = body.find("metadata"); metadata != body.end()) {
+        if (metadata->dump().size() > kMaxMetadataBytes)
+            return make_error(errc::validation_failed, "metadata must be at most 4 KiB as JSON",
+                              {{"errors", {{{"pointer", "/metadata"}, {"detail", "is over 4096 bytes as JSON"}}}}});
+        r.metadata = *metadata;
+    }
     return std::nullopt;
 }
 
@@ -103,6 +127,7 @@ Outcome<CreateTaskRequest> parse_create_request(const nlohmann::json& body) {
         const std::string mode = dedupe.value("mode", "join");
         r.dedupe_mode = mode == "replace" ? DedupeMode::replace : mode == "reject" ? DedupeMode::reject : DedupeMode::join;
     }
+    if (auto refused = read_labels(copy, r)) return *refused;
     return r;
 }
 

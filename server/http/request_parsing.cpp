@@ -4,10 +4,12 @@
 
 #include <boost/url/parse_query.hpp>
 
+#include "core/clock.hpp"
 #include "core/digest.hpp"
 #include "core/ids.hpp"
 #include "core/text.hpp"
 #include "model/task.hpp"
+#include "model/task_labels.hpp"
 
 namespace taskstream::http {
 
@@ -55,6 +57,11 @@ std::optional<std::string> unknown_query_parameter(std::string_view query, const
         const auto key = param.key.decode(form);
         if (key.empty() || key == also_known || std::find(known.begin(), known.end(), key) != known.end())
             continue;  // an empty key ("?a=1&") names nothing
+        // "meta.*" names a family: every name with that start and more after it.
+        if (std::any_of(known.begin(), known.end(), [&key](const std::string& k) {
+                return k.ends_with('*') && key.size() >= k.size() && key.starts_with(std::string_view(k).substr(0, k.size() - 1));
+            }))
+            continue;
         std::string takes;
         for (const auto& k : known) takes += (takes.empty() ? "" : ", ") + k;
         return "unknown query parameter '" + printable(key) + "'; this resource takes " +
@@ -127,6 +134,27 @@ Outcome<TaskQuery> task_query(std::string_view query) {
         q.state = *state;
     }
     if (auto kind = query_param(query, "kind")) q.kind = *kind;
+    if (auto key = query_param(query, "key")) {
+        if (key->empty() || key->size() > 128) return make_error(errc::bad_request, "key must be 1 to 128 characters");
+        q.terms.push_back(key_term(*key));
+    }
+    for (const auto& tag : query_values(query, "tag")) {
+        if (auto problem = tag_problem(tag)) return make_error(errc::bad_request, "tag '" + printable(tag) + "' " + *problem);
+        q.terms.push_back(tag_term(tag));
+    }
+    boost::urls::encoding_opts form;
+    form.space_as_plus = true;
+    if (auto params = boost::urls::parse_query(query))
+        for (auto param : *params) {
+            const auto key = param.key.decode(form);
+            if (!key.starts_with("meta.")) continue;
+            const auto field = key.substr(5);
+            auto term = meta_term(field, param.value.decode(form));
+            if (field.empty() || field.size() > kMaxTagLength || term.size() > kMaxTermLength)
+                return make_error(errc::bad_request, "a meta.FIELD=VALUE filter takes a field of 1 to 64 characters and "
+                                                     "a value that fits " + std::to_string(kMaxTermLength) + " bytes with it");
+            q.terms.push_back(std::move(term));
+        }
     auto limit = limit_param(query, 500, q.limit);
     if (!limit) return std::move(limit).error();
     q.limit = *limit;
@@ -135,6 +163,16 @@ Outcome<TaskQuery> task_query(std::string_view query) {
         if (!decoded || decoded->rfind("before:", 0) != 0 || !is_task_id(decoded->substr(7)))
             return make_error(errc::bad_request, "cursor is not one this server handed out");
         q.before = decoded->substr(7);
+    }
+    // Ids are ULIDs, in creation order: a time bound is a bound on the ids (the list's own index).
+    std::int64_t at = 0;
+    if (auto after = query_param(query, "created_after")) {
+        if (!parse_rfc3339(*after, at)) return make_error(errc::bad_request, "created_after must be an RFC 3339 date-time");
+        q.from = task_id_floor(at);
+    }
+    if (auto before = query_param(query, "created_before")) {
+        if (!parse_rfc3339(*before, at)) return make_error(errc::bad_request, "created_before must be an RFC 3339 date-time");
+        if (auto floor = task_id_floor(at); !q.before || floor < *q.before) q.before = std::move(floor);
     }
     return q;
 }

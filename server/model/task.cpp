@@ -72,6 +72,8 @@ nlohmann::json to_json(const Task& t) {
     }
     if (!t.callback_url.empty()) j["callback_url"] = t.callback_url;
     if (!t.owner.empty()) j["owner"] = t.owner;
+    if (!t.tags.empty()) j["tags"] = t.tags;
+    if (!t.metadata.empty()) j["metadata"] = t.metadata;
     if (t.result) j["result"] = *t.result;
     if (t.error) j["error"] = {{"type", t.error->type}, {"message", t.error->message}};
     j["links"]["self"] = "/v1/tasks/" + t.id;
@@ -114,6 +116,8 @@ Task task_from_json(const nlohmann::json& j) {
     t.after = j.value("after", "");
     t.callback_url = j.value("callback_url", "");
     t.owner = j.value("owner", "");
+    if (auto it = j.find("tags"); it != j.end() && it->is_array()) t.tags = it->get<std::vector<std::string>>();
+    if (auto it = j.find("metadata"); it != j.end() && it->is_object()) t.metadata = *it;
     if (j.contains("result")) t.result = j["result"];
     if (auto it = j.find("error"); it != j.end() && it->is_object())
         t.error = TaskError{it->value("type", ""), it->value("message", "")};

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -59,6 +60,8 @@ struct Task {
     std::int64_t backoff_max_ms = 0;  // cap of the retry delay
     std::string callback_url;         // POSTed the task when it finishes (webhooks)
     std::string owner;                // the subject (JWT sub) that created it; empty without authentication
+    std::vector<std::string> tags;    // set at creation (model/task_labels: the rules, the search terms)
+    nlohmann::json metadata = nlohmann::json::object();  // likewise: a client's object, at most 4 KiB
     std::optional<nlohmann::json> result;
     std::optional<TaskError> error;
 

@@ -57,7 +57,9 @@ struct TaskQuery {
     std::optional<std::string> state;
     std::optional<std::string> kind;
     std::optional<std::string> before;
+    std::optional<std::string> from;   // ids at or above it only (created_after: ids are ULIDs, in creation order)
     std::optional<std::string> owner;  // only this subject's tasks (a caller that may not see every task)
+    std::vector<std::string> terms;    // only tasks found by every one of these (model/task_labels: tags, metadata)
     std::size_t limit = 50;
 };
 

@@ -20,6 +20,8 @@ std::string fingerprint(const CreateTaskRequest& r) {
     if (!r.concurrency_key.empty()) canonical["concurrency_key"] = r.concurrency_key;  // likewise
     if (r.expires_at_ms) canonical["expires_at_ms"] = *r.expires_at_ms;
     if (r.ttl_ms) canonical["ttl_ms"] = *r.ttl_ms;
+    if (!r.tags.empty()) canonical["tags"] = r.tags;
+    if (!r.metadata.empty()) canonical["metadata"] = r.metadata;
     if (!r.dedupe_key.empty())
         canonical["dedupe"] = {r.dedupe_key, static_cast<int>(r.dedupe_mode)};
     return sha256_hex(canonical.dump());

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -34,6 +35,8 @@ struct CreateTaskRequest {
     std::string concurrency_key{};  // empty: none
     std::string dedupe_key{};       // empty: none
     DedupeMode dedupe_mode = DedupeMode::join;
+    std::vector<std::string> tags{};                      // checked (model/task_labels), without repeats
+    nlohmann::json metadata = nlohmann::json::object();  // checked: at most 4 KiB
     std::string owner{};  // who asks (the token's subject), set by the HTTP layer, never from the body
 };
 

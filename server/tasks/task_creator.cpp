@@ -26,9 +26,9 @@ Outcome<Task> TaskCreator::build(const CreateTaskRequest& request) {
             return make_error(errc::validation_failed, *refused,
                               {{"errors", {{{"pointer", "/callback_url"}, {"detail", *refused}}}}});
     }
-    const auto now = now_ms();
     Task task;
     task.id = new_task_id();
+    const auto now = task_id_ms(task.id);  // its created_at is its id's time: created_after/before filter on ids
     task.kind = kind->name;
     task.params = std::move(params);
     task.priority = request.priority;
@@ -43,6 +43,8 @@ Outcome<Task> TaskCreator::build(const CreateTaskRequest& request) {
     task.callback_url = request.callback_url;
     task.concurrency_key = request.concurrency_key;
     task.dedupe_key = request.dedupe_key;
+    task.tags = request.tags;
+    task.metadata = request.metadata;
     // A ttl counts from when the task may start (its creation, or its run_at or delay).
     const auto ttl = request.ttl_ms.value_or(std::chrono::duration_cast<std::chrono::milliseconds>(kind->ttl).count());
     task.expires_at = request.expires_at_ms.value_or(ttl > 0 ? task.scheduled_at + ttl : 0);

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { Server, RATED_KINDS } from '../support/server.js';
-import { launch, openPage, shoot, colourShare } from '../support/browser.js';
+import { launch, openPage, shoot, shootInside, colourShare } from '../support/browser.js';
 
 const require = createRequire(import.meta.url);
 const BAR = [0x1f, 0x8a, 0x70];     // --bar in style.css
@@ -75,7 +75,7 @@ test('a generated form starts a task and its bar reaches 100 %', async () => {
   await r.locator('[aria-valuenow="100"]').waitFor();
   await page.waitForSelector(`tr[data-id="${id}"][data-state="succeeded"]`);
   await page.waitForFunction(() => document.getElementById('connection').dataset.state === 'open');
-  const png = await shoot(r.locator('.bar'), 'bar-100');
+  const png = await shootInside(page, r.locator('.bar'), 'bar-100');
   assert.ok((await colourShare(browser, png, BAR)) > 0.9, 'the bar is filled');
   await shoot(page, 'dashboard');
   const { body: task } = await api(server.url, 'GET', `/v1/tasks/${id}`);

@@ -36,6 +36,18 @@ export async function shoot(target, name) {
 }
 
 /**
+ * A screenshot of the whole pixels inside `locator`'s box only: a box at a fractional
+ * offset would bring in a blended row of what is above and below it.
+ */
+export async function shootInside(page, locator, name) {
+  const box = await locator.boundingBox();
+  const x = Math.ceil(box.x);
+  const y = Math.ceil(box.y);
+  const clip = { x, y, width: Math.floor(box.x + box.width) - x, height: Math.floor(box.y + box.height) - y };
+  return page.screenshot({ path: join(screenshotDir, `${name}.png`), clip });
+}
+
+/**
  * The share of a PNG's pixels within `tolerance` of the colour [r, g, b],
  * decoded by the browser itself (a blank page, off the dashboard's origin).
  */

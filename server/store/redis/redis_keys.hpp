@@ -6,6 +6,7 @@
 //   P:task:<id>            hash   body (the task's JSON), state, kind, owner, claim (the P:claims entry of its attempt)
 //   P:tasks                zset   every task id (score 0: ordered by id, newest last)
 //   P:tasks:state:<s>, P:tasks:kind:<k>, P:tasks:owner:<o>   zsets, the same, by filter
+//   P:tasks:term:<sha256>  zset   the same, of the tasks a search term finds (a tag, a metadata value, a concurrency key)
 //   P:finished             zset   finished task ids, by finished_at (retention)
 //   P:gone                 zset   tombstones of pruned and deleted tasks, by when
 //   P:seq                  string the last event id given (INCRBY in the write script)
@@ -73,6 +74,8 @@ struct RedisClientKeys {
     /// P:dedupe:<kind>:<SHA-256 hex of the owner, a NUL and the key>: the unfinished task
     /// of that owner a dedupe key names.
     std::string dedupe(std::string_view kind, std::string_view owner, std::string_view client_key) const;
+    /// P:tasks:term:<SHA-256 hex of the term>: the tasks a search term (model/task_labels) finds.
+    std::string term(std::string_view term) const;
     /// P:idem:by-time: the idempotency keys by when they were stored (retention).
     std::string idempotency_by_time() const { return redis_key(prefix, "idem:by-time"); }
 };

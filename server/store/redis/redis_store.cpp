@@ -152,6 +152,7 @@ std::uint64_t RedisStore::commit(const WriteBatch& batch, bool numbered) {
             tx.push_back({"QUEUE", t->id, state, std::to_string(t->scheduled_at), std::to_string(t->priority), t->kind,
                           t->concurrency_key, std::to_string(t->expires_at), t->after});
         tx.push_back({"INDEX", t->id, state, t->kind, t->owner, finished ? std::to_string(t->finished_at) : ""});
+        if (t->state == TaskState::queued) add_term_keys(tx.back(), *t);  // indexed once, when the row is new
         tx.push_back({"HSET", key("task:" + t->id), "body", *json, "state", state, "kind", t->kind, "owner", t->owner});
         if (!t->dedupe_key.empty())
             tx.push_back({"DEDUPE", client_keys_.dedupe(t->kind, t->owner, t->dedupe_key), t->id, finished ? "1" : "0"});
@@ -186,12 +187,13 @@ std::uint64_t RedisStore::commit(const WriteBatch& batch, bool numbered) {
 /// and from the global stream); a tombstone stays. Reads what it needs first.
 void RedisStore::delete_task_rows(std::vector<RedisCommand>& tx, const std::string& id, std::int64_t now_ms) {
     const std::string topic = task_topic(id);
-    auto found = exec({{"HMGET", key("task:" + id), "kind", "owner"}, {"XRANGE", key("topic:" + topic), "-", "+"}});
+    auto found = exec({{"HMGET", key("task:" + id), "kind", "owner", "body"}, {"XRANGE", key("topic:" + topic), "-", "+"}});
     const auto& fields = found.at(0).items;
-    const bool has_row = fields.size() == 2 && !fields[0].is_nil();
+    const bool has_row = fields.size() == 3 && !fields[0].is_nil();
     if (has_row) {
         tx.push_back({"ZREM", key("tasks:kind:" + fields[0].text), id});
         tx.push_back({"ZREM", key("tasks:owner:" + fields[1].text), id});
+        if (!fields[2].is_nil()) remove_term_keys(tx, task_from_json(nlohmann::json::parse(fields[2].text)));
     }
     RedisCommand xdel{"XDEL", key("events")};
     for (const auto& entry : found.at(1).items) xdel.push_back(entry.items.at(0).text);
@@ -224,51 +226,6 @@ std::vector<Task> RedisStore::load_tasks(const std::vector<std::string>& ids) {
     return out;
 }
 
-std::vector<Task> RedisStore::list_tasks(const TaskQuery& query) {
-    // Walk the most selective index newest first; the other filters are checked on the rows.
-    std::string index = key("tasks");
-    if (query.owner) index = key("tasks:owner:" + *query.owner);
-    else if (query.state) index = key("tasks:state:" + *query.state);
-    else if (query.kind) index = key("tasks:kind:" + *query.kind);
-    std::string upper = query.before ? "(" + *query.before : "+";
-    std::vector<Task> out;
-    while (out.size() < query.limit) {
-        auto r = exec({{"ZREVRANGEBYLEX", index, upper, "-", "LIMIT", "0", std::to_string(kPage)}});
-        checked(r.at(0), "ZREVRANGEBYLEX");
-        std::vector<std::string> ids;
-        for (const auto& item : r[0].items) ids.push_back(item.text);
-        for (auto& t : load_tasks(ids)) {
-            if (query.state && to_string(t.state) != *query.state) continue;
-            if (query.kind && t.kind != *query.kind) continue;
-            if (query.owner && t.owner != *query.owner) continue;
-            out.push_back(std::move(t));
-            if (out.size() == query.limit) break;
-        }
-        if (ids.size() < kPage) break;
-        upper = "(" + ids.back();
-    }
-    return out;
-}
-
-std::map<std::string, std::size_t> RedisStore::count_tasks(const TaskQuery& query) {
-    // Per state: the size of its index, or of its intersection with the kind's and owner's.
-    std::vector<RedisCommand> commands;
-    for (auto state : kTaskStates) {
-        std::vector<std::string> keys{key("tasks:state:" + std::string(to_string(state)))};
-        if (query.kind) keys.push_back(key("tasks:kind:" + *query.kind));
-        if (query.owner) keys.push_back(key("tasks:owner:" + *query.owner));
-        RedisCommand command{"ZINTERCARD", std::to_string(keys.size())};
-        command.insert(command.end(), keys.begin(), keys.end());
-        commands.push_back(std::move(command));
-    }
-    auto replies = exec(std::move(commands));
-    std::map<std::string, std::size_t> counts;
-    for (std::size_t i = 0; i < replies.size(); ++i) {
-        checked(replies[i], "ZINTERCARD");
-        if (replies[i].integer > 0) counts[std::string(to_string(kTaskStates[i]))] = static_cast<std::size_t>(replies[i].integer);
-    }
-    return counts;
-}
 
 std::vector<EventPtr> RedisStore::read_stream(const std::string& stream, std::uint64_t after, std::uint64_t upto,
                                               ReadLimit limit, const TopicFilter* filter) {

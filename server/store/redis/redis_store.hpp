@@ -85,6 +85,10 @@ private:
     std::vector<EventPtr> read_stream(const std::string& stream, std::uint64_t after, std::uint64_t upto,
                                       ReadLimit limit, const TopicFilter* filter);
     void delete_task_rows(std::vector<RedisCommand>& tx, const std::string& id, std::int64_t now_ms);
+    /// redis_search.cpp: a new task's search terms' keys, as the last words of its INDEX; their removal.
+    void add_term_keys(RedisCommand& index, const Task& t) const;
+    void remove_term_keys(std::vector<RedisCommand>& tx, const Task& t) const;
+    std::string rarest_term(const std::vector<std::string>& terms);
     std::size_t prune_finished_tasks(const RetentionPolicy& policy, std::int64_t now_ms);
     std::size_t prune_long_topics(const RetentionPolicy& policy);
     void keep_clock();

@@ -92,6 +92,7 @@ while not err and j <= #ARGV do
     err = wrong(p .. ':task:' .. key, 'hash') or wrong(p .. ':tasks', 'zset') or wrong(p .. ':finished', 'zset') or
           wrong(p .. ':tasks:state:' .. ARGV[j + 3], 'zset') or wrong(p .. ':tasks:kind:' .. ARGV[j + 4], 'zset') or
           wrong(p .. ':tasks:owner:' .. ARGV[j + 5], 'zset')
+    for t = j + 7, j + words do err = err or wrong(ARGV[t], 'zset') end  -- its search terms' keys
     local old = not err and redis.call('HGET', p .. ':task:' .. key, 'state')
     if old then err = wrong(p .. ':tasks:state:' .. old, 'zset') end
   elseif want[name] then
@@ -168,6 +169,7 @@ while i <= #ARGV do
       redis.call('ZADD', p .. ':tasks', 0, id)
       redis.call('ZADD', p .. ':tasks:kind:' .. cmd[4], 0, id)
       redis.call('ZADD', p .. ':tasks:owner:' .. cmd[5], 0, id)
+      for t = 7, #cmd do redis.call('ZADD', cmd[t], 0, id) end
     end
     if old ~= state then
       if old then redis.call('ZREM', p .. ':tasks:state:' .. old, id) end

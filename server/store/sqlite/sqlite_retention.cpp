@@ -50,6 +50,7 @@ void SqliteStore::delete_task_rows(const std::string& id, std::int64_t now_ms) {
     sqlite::Statement(*writer_, "DELETE FROM events WHERE topic = ?1").bind(1, topic).run();
     sqlite::Statement(*writer_, "DELETE FROM topic_floors WHERE topic = ?1").bind(1, topic).run();
     sqlite::Statement(*writer_, "DELETE FROM tasks WHERE id = ?1").bind(1, id).run();
+    sqlite::Statement(*writer_, "DELETE FROM task_terms WHERE id = ?1").bind(1, id).run();
     sqlite::Statement(*writer_, "INSERT OR REPLACE INTO gone(id, at) VALUES(?1, ?2)").bind(1, id).bind(2, now_ms).run();
 }
 

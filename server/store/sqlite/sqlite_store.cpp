@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "core/clock.hpp"
+#include "model/task_labels.hpp"
 #include "model/task_topic.hpp"
 #include "store/task_row.hpp"
 
@@ -38,6 +39,8 @@ CREATE TABLE IF NOT EXISTS callbacks(
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS callbacks_by_due ON callbacks(due_at);
 CREATE TABLE IF NOT EXISTS paused_kinds(kind TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS task_terms(term TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY(term, id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS task_terms_by_id ON task_terms(id);
 )";
 
 constexpr std::array<std::size_t, 3> kRowsPerInsert{32, 8, 1};
@@ -181,6 +184,7 @@ SqliteStore::~SqliteStore() {
     set_meta_.reset();
     insert_key_.reset();
     queue_callback_.reset();
+    insert_term_.reset();
     side_writer_.reset();
     find_dedupe_.reset();  // before its connection
     reader_.reset();
@@ -213,6 +217,7 @@ void SqliteStore::write(const WriteBatch& batch) {
                 .bind(6, t->owner)
                 .bind(7, t->dedupe_key);
             upsert_task_->run();
+            if (t->state == TaskState::queued && has_search_terms(*t)) index_terms(*t);
             // The outbox: a finished task's callback commits with its final state, once
             // per finish (a row written again in the same final state is not a new one).
             if (is_terminal(t->state) && !t->callback_url.empty()) {
@@ -247,6 +252,7 @@ void SqliteStore::write(const WriteBatch& batch) {
         set_meta_->reset();
         insert_key_->reset();
         queue_callback_->reset();
+        if (insert_term_) insert_term_->reset();
         try { writer_->exec("ROLLBACK"); } catch (const StoreError&) {}
         throw;
     }
@@ -335,30 +341,6 @@ void SqliteStore::settle_callback(const std::string& delivery_id, int attempts, 
         .bind(2, std::int64_t{attempts})
         .bind(3, *next_due_ms)
         .run();
-}
-
-std::vector<Task> SqliteStore::list_tasks(const TaskQuery& query) {
-    std::lock_guard lock(read_mutex_);
-    sqlite::Statement q(*reader_,
-                        "SELECT body FROM tasks WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR kind = ?2) "
-                        "AND (?3 IS NULL OR id < ?3) AND (?5 IS NULL OR owner = ?5) ORDER BY id DESC LIMIT ?4");
-    if (query.state) q.bind(1, *query.state);
-    if (query.kind) q.bind(2, *query.kind);
-    if (query.before) q.bind(3, *query.before);
-    q.bind(4, static_cast<std::int64_t>(query.limit));
-    if (query.owner) q.bind(5, *query.owner);
-    return read_tasks(q);
-}
-
-std::map<std::string, std::size_t> SqliteStore::count_tasks(const TaskQuery& query) {
-    std::lock_guard lock(read_mutex_);
-    sqlite::Statement q(*reader_, "SELECT state, COUNT(*) FROM tasks WHERE (?1 IS NULL OR kind = ?1) "
-                                  "AND (?2 IS NULL OR owner = ?2) GROUP BY state");
-    if (query.kind) q.bind(1, *query.kind);
-    if (query.owner) q.bind(2, *query.owner);
-    std::map<std::string, std::size_t> counts;
-    while (q.step()) counts[q.column_text(0)] = static_cast<std::size_t>(q.column_int(1));
-    return counts;
 }
 
 std::optional<IdempotencyRecord> SqliteStore::load_idempotency(const std::string& key) {

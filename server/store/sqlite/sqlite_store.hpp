@@ -52,6 +52,8 @@ private:
     void set_synchronous(bool full);
     std::size_t prune_finished_tasks(const RetentionPolicy& policy, std::int64_t now_ms);
     void delete_task_rows(const std::string& id, std::int64_t now_ms);
+    void index_terms(const Task& task);               // sqlite_search.cpp
+    TaskQuery rarest_term_first(TaskQuery query);  // sqlite_search.cpp
     std::size_t prune_long_topics(const RetentionPolicy& policy);
 
     std::shared_ptr<spdlog::logger> log_;
@@ -59,6 +61,7 @@ private:
     // Writer side: used by the journal's thread only.
     std::unique_ptr<sqlite::Connection> writer_;
     std::unique_ptr<sqlite::Statement> begin_, commit_, upsert_task_, set_meta_, insert_key_, queue_callback_;
+    std::unique_ptr<sqlite::Statement> insert_term_;  // prepared at the first task with labels
     // Inserts of kRowsPerInsert[i] events each, most rows first: a statement's own cost
     // (its start, its halt, its reset) was near half an event's insert when run once per event.
     std::array<std::unique_ptr<sqlite::Statement>, 3> insert_events_;

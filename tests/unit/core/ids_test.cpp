@@ -47,3 +47,17 @@ TEST_CASE("event ids: fixed width, text order equals numeric order") {
     CHECK_FALSE(parse_event_id("99999999999999999999999"));
     CHECK_FALSE(parse_event_id(" 1"));
 }
+
+TEST_CASE("a task id's time: the id made now carries it, and the floor of a millisecond bounds the ids") {
+    const auto before = taskstream::now_ms();
+    const auto id = new_task_id();
+    const auto made = task_id_ms(id);
+    CHECK(made >= before);
+    CHECK(made <= taskstream::now_ms());
+    CHECK(task_id_floor(made) <= id);
+    CHECK(id < task_id_floor(made + 1));
+    CHECK(task_id_ms(task_id_floor(made)) == made);
+    CHECK(is_task_id(task_id_floor(made)));
+    CHECK(task_id_floor(0) == std::string(26, '0'));
+    CHECK(task_id_ms("not an id") == 0);
+}
