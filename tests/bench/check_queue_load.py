@@ -23,6 +23,12 @@ def load(*args):
     return json.loads(out)
 
 
+def search(*args):
+    out = subprocess.run([sys.executable, f"{here}/search_load.py", *args, "--port", str(port)], check=True,
+                         capture_output=True, text=True, timeout=60).stdout
+    return json.loads(out)
+
+
 with tempfile.TemporaryDirectory() as work:
     server = subprocess.Popen([f"{build}/taskstream", "serve", "--listen", "127.0.0.1:0", "--demo",
                                "--data-dir", f"{work}/data", "--log-level", "warn"],
@@ -46,6 +52,7 @@ with tempfile.TemporaryDirectory() as work:
             "F3_create": load("create", "--producers", "2", "--seconds", "1"),
             "F3_create_dedupe": load("create", "--producers", "2", "--seconds", "1", "--dedupe"),
         }
+        rows["O1"] = search("--tasks", "400", "--groups", "20", "--requests", "10")  # last: it pauses demo.noop
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -61,6 +68,8 @@ with tempfile.TemporaryDirectory() as work:
     assert rows["F3_plain"]["ended"] >= 300 and rows["F3_plain"]["created_per_second"] > 0, rows["F3_plain"]
     assert rows["F3_keys_rate"]["ended"] == 300 and rows["F3_keys_rate"]["keys"] == 17, rows["F3_keys_rate"]
     assert rows["F3_create_dedupe"]["dedupe"] and rows["F3_create_dedupe"]["created"] > 0, rows["F3_create_dedupe"]
+    # Every page held exactly its group's 20 tasks (search_load.py fails otherwise).
+    assert rows["O1"]["matched"] == 20 and rows["O1"]["tag_p99_ms"] > 0, rows["O1"]
 
     results = os.path.join(work, "results.jsonl")
     with open(results, "w") as f:
@@ -75,6 +84,7 @@ with tempfile.TemporaryDirectory() as work:
         "Q2_created_and_run_per_second: taskstream ahead of bullmq-always by"] == [1.0], summary
     assert "| Q4_steps_per_second |" in table, table
     assert summary["taskstream"]["F1_keyed_created_and_run_per_second"] == rows["F1"]["per_second"], summary
+    assert summary["taskstream"]["O1_meta_p99_ms"] == rows["O1"]["meta_p99_ms"] and "| O1_tag_p50_ms |" in table, table
     ratios = summary["flow_control_ratios_per_repetition"]
     assert ratios["F3: keyed rated drain / drain"] == [
         round(rows["F3_keys_rate"]["per_second"] / rows["F3_plain"]["per_second"], 2)], ratios

@@ -1,4 +1,4 @@
-"""The task-queue rows of the bench table (Q1..Q5, F1..F4, queues.sh): medians per peer, and
+"""The task-queue rows of the bench table (Q1..Q5, F1..F4, O1..O2, queues.sh): medians per peer, and
 each repetition's ratio of taskstream to each peer (the i-th runs of both)."""
 import statistics
 
@@ -35,6 +35,11 @@ KEYS = {
         "creations_per_second": ("create", "per_second", True),
         "dedupe_creations_per_second": ("create_dedupe", "per_second", True),
     }.items()},
+    # The operator's search over 100,000 tasks, on SQLite (O1) and two servers on Redis (O2):
+    # a page of a tag filter, of a metadata filter, and of both with a state, each matching 50.
+    **{f"{o}_{name}": (o, name, False) for o in ("O1", "O2") for name in (
+        "tag_p50_ms", "tag_p99_ms", "meta_p50_ms", "meta_p99_ms", "combined_p50_ms", "combined_p99_ms")},
+    **{f"{o}_labelled_creations_per_second": (o, "created_per_second", True) for o in ("O1", "O2")},
 }
 
 # Flow control's goals (DESIGN 9.1), each repetition: (name, numerator, denominator, goal).
@@ -49,7 +54,7 @@ GOALS = [(f"{f}: {what}", (f"{f}_{a}", "per_second"), (f"{f}_plain" if a != "cre
 
 def summarize(by, summary):
     """Adds the Q keys to summary[peer] and its per-repetition ratios; prints both tables."""
-    peers = [p for p in PEERS if any(q == p and s[0] in "QF" for (q, s) in by)]
+    peers = [p for p in PEERS if any(q == p and s[0] in "QFO" for (q, s) in by)]
     if not peers:
         return
 

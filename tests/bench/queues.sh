@@ -6,7 +6,7 @@
 # one JSON line per measurement to RESULTS (summarize.py reads them), with the
 # server side's CPU (every process of it and their children, from /proc) added.
 #
-#   tests/bench/queues.sh BUILD RESULTS      BENCH_PEERS, BENCH_SCENARIOS (Q1..Q5, F1..F4), BENCH_REPS
+#   tests/bench/queues.sh BUILD RESULTS      BENCH_PEERS, BENCH_SCENARIOS (Q1..Q5, F1..F4, O1, O2), BENCH_REPS
 #
 # F1..F4 are taskstream's flow control, no peer in the row (BullMQ's groups are in its
 # paid edition; Celery has none): Q2 on one server (F1) and Q5 on two (F2) with the
@@ -14,6 +14,9 @@
 # F4 (two servers on Redis): 100,000 tasks queued while their kind is paused, then
 # resumed — without keys, over 10,000 keys, and over 10,000 keys of a kind with a start
 # rate — and Q1's eight producers with and without a dedupe key on each task.
+# O1 (SQLite) and O2 (two servers on Redis), the operator's search, taskstream alone:
+# 100,000 tasks with tags and metadata, then pages of a tag filter and of a metadata
+# filter that match 50 of them (search_load.py).
 #
 # Bounded: every load has a time limit; about 15 minutes for every peer and 3 repeats
 # of Q1..Q5, F3 about 4 minutes a repeat and F4 about 20.
@@ -24,7 +27,7 @@ reps=${BENCH_REPS:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 peers_dir=$here/peers
 wanted_peers=${BENCH_PEERS:-taskstream bullmq-always bullmq-everysec celery}
-scenarios=${BENCH_SCENARIOS:-Q1 Q2 Q3 Q4 Q5 F1 F2 F3 F4}
+scenarios=${BENCH_SCENARIOS:-Q1 Q2 Q3 Q4 Q5 F1 F2 F3 F4 O1 O2}
 python=/usr/bin/python3  # Debian's, with python3-celery (a python3 earlier on PATH may lack it)
 work=$(mktemp -d)
 pids=""
@@ -100,7 +103,7 @@ setup() {
   local copies=1; [ "$1" = Q5 ] && copies=2
   case $peer in
     taskstream)
-      if [ "$1" = Q5 ] || [ "$1" = F2 ] || [[ "$1" == F4* ]]; then
+      if [ "$1" = Q5 ] || [ "$1" = F2 ] || [[ "$1" == F4* ]] || [ "$1" = O2 ]; then
         start_redis always; server_pids=$redis_pid; ports=""
         for n in a b; do
           start_taskstream "$n" --store "redis://127.0.0.1:$redis_port/0"; ports="$ports --port $ts_port"
@@ -125,7 +128,9 @@ setup() {
 
 load() {  # the load of $peer on CPU 1: queue_load's mode and options
   case $peer in
-    taskstream) timeout "${load_limit:-180}" taskset -c 1 "$build/tests/queue_load" "$@" $ports ;;
+    taskstream)
+      if [ "$1" = search ]; then shift; timeout 900 taskset -c 1 python3 "$here/search_load.py" "$@" $ports
+      else timeout "${load_limit:-180}" taskset -c 1 "$build/tests/queue_load" "$@" $ports; fi ;;
     bullmq-*) timeout 180 taskset -c 1 node "$peers_dir/bullmq_bench.mjs" "$@" --redis "$redis_port" ;;
     celery) (cd "$peers_dir" && CELERY_BENCH_REDIS=$redis_port timeout 180 taskset -c 1 $python celery_bench.py "$@") ;;
   esac
@@ -173,6 +178,8 @@ for peer in $wanted_peers; do
         setup ${f}c; measure ${f}_create create --producers 8 --seconds 5
         setup ${f}c; measure ${f}_create_dedupe create --producers 8 --seconds 5 --dedupe
       done
+      if wants O1; then setup O1; measure O1 search --tasks "${BENCH_SEARCH_TASKS:-100000}"; fi
+      if wants O2; then setup O2; measure O2 search --tasks "${BENCH_SEARCH_TASKS:-100000}"; fi
     fi
   done
 done

@@ -11,7 +11,7 @@ build=${1:-build}
 out=${2:-$build/bench-results.json}
 reps=${BENCH_REPS:-3}
 peers=${BENCH_PEERS:-taskstream nchan node bullmq-always bullmq-everysec celery}
-export BENCH_SCENARIOS=${BENCH_SCENARIOS:-S1 S2 S3 S4 S5 S6 S7 Q1 Q2 Q3 Q4 Q5 F1 F2 F3 F4}
+export BENCH_SCENARIOS=${BENCH_SCENARIOS:-S1 S2 S3 S4 S5 S6 S7 Q1 Q2 Q3 Q4 Q5 F1 F2 F3 F4 O1 O2}
 wants() { [[ " $BENCH_SCENARIOS " == *" $1 "* ]]; }
 here=$(cd "$(dirname "$0")" && pwd)
 # S6 holds up to 100,000 streams: a descriptor each in the server and in the load
