@@ -61,7 +61,7 @@ struct Task {
     std::string callback_url;         // POSTed the task when it finishes (webhooks)
     std::string owner;                // the subject (JWT sub) that created it; empty without authentication
     std::vector<std::string> tags;    // set at creation (model/task_labels: the rules, the search terms)
-    nlohmann::json metadata = nlohmann::json::object();  // likewise: a client's object, at most 4 KiB
+    nlohmann::json metadata;          // likewise: a client's object, at most 4 KiB; null (no allocation) when none
     std::optional<nlohmann::json> result;
     std::optional<TaskError> error;
 

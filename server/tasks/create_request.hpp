@@ -36,7 +36,7 @@ struct CreateTaskRequest {
     std::string dedupe_key{};       // empty: none
     DedupeMode dedupe_mode = DedupeMode::join;
     std::vector<std::string> tags{};                      // checked (model/task_labels), without repeats
-    nlohmann::json metadata = nlohmann::json::object();  // checked: at most 4 KiB
+    nlohmann::json metadata{};                            // checked: an object of at most 4 KiB; null: none
     std::string owner{};  // who asks (the token's subject), set by the HTTP layer, never from the body
 };
 
