@@ -130,10 +130,16 @@ def _(s):
         expect_problem(s.call("GET", "/v1/events?" + topics, headers=dict(STREAM, **t)), 403)
 
 
-@case("another subject's task: get, stream, history, cancel, retry and delete get 403", stores=True, server="hs")
+@case("another subject's task: get, stream, history, cancel, retry and delete get 403, no filter lists it",
+      stores=True, server="hs")
 def _(s):
-    mine = create(s_with(s, token(**EVERYTHING)), {"kind": "demo.countdown", "params": {"steps": 50, "interval_ms": 20}})
+    labels = {"tags": ["shared"], "metadata": {"team": "red"}}
+    mine = create(s_with(s, token(**EVERYTHING)), {"kind": "demo.countdown", "params": {"steps": 50, "interval_ms": 20},
+                                                   "concurrency_key": "k1", **labels})
     bob = bearer(token("bob", **EVERYTHING))
+    bobs = create(s_with(s, token("bob", **EVERYTHING)), {"kind": "demo.noop", "concurrency_key": "k1", **labels})["id"]
+    for query in ("tag=shared", "meta.team=red", "key=k1", "tag=shared&meta.team=red&key=k1"):
+        assert [t["id"] for t in s.call("GET", "/v1/tasks?" + query, headers=bob).json()["tasks"]] == [bobs], query
     task = mine["id"]
     for method, path, headers in (("GET", f"/v1/tasks/{task}", {}), ("GET", f"/v1/tasks/{task}/events", STREAM),
                                   ("GET", f"/v1/tasks/{task}/events", {"Accept": "application/json"}),
