@@ -44,6 +44,7 @@ export function createClient({ baseUrl, token, fetch: fetchImpl, EventSource: Ev
       kind: filter.kind,
       tag: filter.tag,
       key: filter.key,
+      error_type: filter.errorType,
       created_after: filter.createdAfter instanceof Date ? filter.createdAfter.toISOString() : filter.createdAfter,
       created_before: filter.createdBefore instanceof Date ? filter.createdBefore.toISOString() : filter.createdBefore,
       limit: filter.limit === undefined ? undefined : String(filter.limit),

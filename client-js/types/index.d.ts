@@ -157,6 +157,8 @@ export interface ListFilter {
   meta?: Record<string, string | number | boolean>;
   /** Only tasks with this concurrency key. */
   key?: string;
+  /** Only finished tasks whose error has this type. */
+  errorType?: string;
   /** Only tasks created at or after this time. */
   createdAfter?: string | Date;
   /** Only tasks created before this time. */

@@ -15,6 +15,7 @@ async function example(): Promise<void> {
   const tagged: Task = await client.start(first, {}, { tags: ['nightly', 'customer:42'], metadata: { customer: 42, region: 'eu' } });
   console.log(tagged.tags?.join(' ') ?? '', tagged.metadata?.region ?? '');
   for await (const t of client.list({ tag: ['nightly'], meta: { customer: 42, urgent: true } })) console.log(t.id);
+  for await (const t of client.list({ errorType: 'timeout', state: 'failed' })) console.log(t.error?.message ?? '');
   for await (const t of client.list({ key: 'customer-42', createdAfter: new Date(0), createdBefore: '2030-01-01T00:00:00Z' })) console.log(t.id);
   const watch = client.watch([task.id, 'orders/*'], {
     eventTypes: ['created'],

@@ -54,6 +54,7 @@ void ClientCommands::add(CLI::App& app) {
     tasks_cmd_->add_option("--tag", list_.tags, "only tasks with this tag (repeatable: all of them)");
     tasks_cmd_->add_option("--meta", list_.metadata, "only tasks whose metadata has KEY=VALUE (repeatable)");
     tasks_cmd_->add_option("--key", list_.concurrency_key, "only tasks with this concurrency key");
+    tasks_cmd_->add_option("--error-type", list_.error_type, "only finished tasks whose error has this type");
     tasks_cmd_->add_option("--created-after", list_.created_after, "only tasks created at or after this RFC 3339 time");
     tasks_cmd_->add_option("--created-before", list_.created_before, "only tasks created before this RFC 3339 time");
     tasks_cmd_->add_option("--limit", list_.limit, "at most this many")->check(CLI::Range(1u, 500u))->capture_default_str();

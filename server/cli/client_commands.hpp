@@ -43,6 +43,7 @@ struct ListOptions {
     std::vector<std::string> tags;      // every one of them
     std::vector<std::string> metadata;  // key=value: the top-level field has that value
     std::string concurrency_key;
+    std::string error_type;
     std::string created_after, created_before;  // RFC 3339
     unsigned limit = 20;
     bool json = false;

@@ -42,6 +42,7 @@ int list_tasks(const std::string& server, const ListOptions& o) {
         if (!o.kind.empty()) target += "&kind=" + query_value(o.kind);
         for (const auto& tag : o.tags) target += "&tag=" + query_value(tag);
         if (!o.concurrency_key.empty()) target += "&key=" + query_value(o.concurrency_key);
+        if (!o.error_type.empty()) target += "&error_type=" + query_value(o.error_type);
         if (!o.created_after.empty()) target += "&created_after=" + query_value(o.created_after);
         if (!o.created_before.empty()) target += "&created_before=" + query_value(o.created_before);
         for (const auto& pair : o.metadata) {

@@ -138,6 +138,11 @@ Outcome<TaskQuery> task_query(std::string_view query) {
         if (key->empty() || key->size() > 128) return make_error(errc::bad_request, "key must be 1 to 128 characters");
         q.terms.push_back(key_term(*key));
     }
+    if (auto type = query_param(query, "error_type")) {
+        if (type->empty() || error_term(*type).size() > kMaxTermLength)
+            return make_error(errc::bad_request, "error_type must be 1 to 250 characters");
+        q.terms.push_back(error_term(*type));
+    }
     for (const auto& tag : query_values(query, "tag")) {
         if (auto problem = tag_problem(tag)) return make_error(errc::bad_request, "tag '" + printable(tag) + "' " + *problem);
         q.terms.push_back(tag_term(tag));

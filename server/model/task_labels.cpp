@@ -38,6 +38,17 @@ std::string tag_term(std::string_view tag) { return "tag:" + std::string(tag); }
 
 std::string key_term(std::string_view concurrency_key) { return "key:" + std::string(concurrency_key); }
 
+std::string error_term(std::string_view type) { return "error:" + std::string(type); }
+
+std::optional<std::string> end_term(const Task& task) {
+    // A retry clears the error: an unfinished task is found by none (a store's index may
+    // still name it; the row decides).
+    if (!is_terminal(task.state) || !task.error || task.error->type.empty()) return std::nullopt;
+    auto term = error_term(task.error->type);
+    if (term.size() > kMaxTermLength) return std::nullopt;
+    return term;
+}
+
 std::string meta_term(std::string_view field, std::string_view text) {
     // No field holds '=' ambiguously: the first one ends the field name only if the name has none.
     return "meta:" + std::to_string(field.size()) + ":" + std::string(field) + "=" + std::string(text);
@@ -47,6 +58,7 @@ std::vector<std::string> search_terms(const Task& task) {
     std::vector<std::string> out;
     for (const auto& tag : task.tags) out.push_back(tag_term(tag));
     if (!task.concurrency_key.empty()) out.push_back(key_term(task.concurrency_key));
+    if (auto ended = end_term(task)) out.push_back(std::move(*ended));
     if (task.metadata.is_object())
         for (const auto& [field, value] : task.metadata.items())
             if (auto text = scalar_text(value)) {

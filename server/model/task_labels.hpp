@@ -26,6 +26,10 @@ std::optional<std::string> tag_problem(std::string_view tag);
 std::string tag_term(std::string_view tag);
 /// The search term of a concurrency key.
 std::string key_term(std::string_view concurrency_key);
+/// The search term of a finished task's error type.
+std::string error_term(std::string_view type);
+/// A finished task's error term, or nullopt: written with its end, not at its creation.
+std::optional<std::string> end_term(const Task& task);
 
 /// The search term of a top-level metadata field whose value is `text`, as a query
 /// gives it: a string as written, a number in its shortest form, true or false.
@@ -36,9 +40,9 @@ inline bool has_search_terms(const Task& task) {
     return !task.tags.empty() || !task.metadata.empty() || !task.concurrency_key.empty();
 }
 
-/// The terms a task is found by, all set at its creation: each tag, each top-level
-/// metadata field whose value is a string, number or boolean (and whose term fits
-/// kMaxTermLength), its concurrency key. Without duplicates, sorted.
+/// The terms a task is found by: each tag, each top-level metadata field whose value is
+/// a string, number or boolean (and whose term fits kMaxTermLength), its concurrency key
+/// (all set at its creation), and its end_term. Without duplicates, sorted.
 std::vector<std::string> search_terms(const Task& task);
 
 } // namespace taskstream

@@ -1,5 +1,5 @@
-// Tags and metadata from the command line: `run --tag --meta`, `tasks --tag --meta`
-// (the filters of the list), `show` printing them, and bad ones refused with status 2.
+// Tags and metadata from the command line: `run --tag --meta`, `tasks --tag --meta
+// --error-type` (the filters of the list), `show` printing them, and bad ones refused with status 2.
 #include <catch2/catch.hpp>
 
 #include "cli_process.hpp"
@@ -26,7 +26,7 @@ std::string trimmed(std::string text) {
 
 } // namespace
 
-TEST_CASE("cli run --tag --meta labels a task - tasks --tag --meta finds it - show prints them") {
+TEST_CASE("cli run --tag --meta labels a task - tasks --tag --meta --error-type finds it - show prints them") {
     TempDir dir;
     ServerProcess server(dir.path());
     HttpClient http(server.port());
@@ -54,6 +54,15 @@ TEST_CASE("cli run --tag --meta labels a task - tasks --tag --meta finds it - sh
     auto [none_status, none] = cli({"tasks", "--tag", "weekly", "--json"}, server.port());
     CHECK(none_status == 0);
     CHECK(json::parse(none)["tasks"].empty());
+
+    auto [fail_status, fail_out] = cli({"run", "demo.fail", "--tag", "nightly", "--detach"}, server.port());
+    REQUIRE(fail_status == 0);
+    const std::string failed = trimmed(fail_out);
+    REQUIRE(json::parse(task_events(server.port(), failed).back().data)["state"] == "failed");
+    auto [error_status, by_error] = cli({"tasks", "--error-type", "demo_failure", "--tag", "nightly", "--json"}, server.port());
+    CHECK(error_status == 0);
+    REQUIRE(json::parse(by_error)["tasks"].size() == 1);
+    CHECK(json::parse(by_error)["tasks"][0]["id"] == failed);
 
     auto [show_status, shown] = cli({"show", id}, server.port());
     CHECK(show_status == 0);

@@ -173,3 +173,28 @@ TEST_CASE("lists by concurrency key and by creation time, with the other filters
     for (const char* bad : {"created_after=yesterday", "created_before=", "key="})
         CHECK(http.get(std::string("/v1/tasks?") + bad).status == 400);
 }
+
+TEST_CASE("lists by error type: failed and expired tasks by theirs, not after a retry that succeeds") {
+    TempDir dir;
+    ServerProcess server(dir.path());
+    HttpClient http(server.port());
+    auto ended = [&](const std::string& id) { return json::parse(task_events(server.port(), id).back().data); };
+    const auto failed = created(http, {{"kind", "demo.fail"}, {"tags", {"e"}}});
+    const auto other = created(http, {{"kind", "demo.fail"}});
+    REQUIRE(ended(failed)["error"]["type"] == "demo_failure");
+    REQUIRE(ended(other)["state"] == "failed");
+    REQUIRE(http.request("POST", "/v1/kinds/demo.noop/pause").status == 200);
+    const auto expired = created(http, {{"kind", "demo.noop"}, {"ttl_s", 0.05}});
+    REQUIRE(ended(expired)["state"] == "expired");
+    CHECK(listed(http, "error_type=demo_failure") == Ids{other, failed});
+    CHECK(listed(http, "error_type=demo_failure&tag=e") == Ids{failed});
+    CHECK(listed(http, "error_type=expired") == Ids{expired});
+    CHECK(listed(http, "error_type=timeout").empty());
+    // Retried, it has no error while it waits; once it runs and succeeds, none again.
+    REQUIRE(http.request("POST", "/v1/tasks/" + expired + "/retry").status == 202);
+    CHECK(listed(http, "error_type=expired").empty());
+    REQUIRE(http.request("POST", "/v1/kinds/demo.noop/resume").status == 200);
+    REQUIRE(ended(expired)["state"] == "succeeded");
+    CHECK(listed(http, "error_type=expired").empty());
+    CHECK(http.get("/v1/tasks?error_type=").status == 400);
+}

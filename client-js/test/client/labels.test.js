@@ -43,6 +43,11 @@ test('tags and metadata: kept, handed over by a watch, and found by list filters
     assert.deepEqual(await ids(c, { key: 'js key 9' }), [keyed.id]);
     assert.deepEqual(await ids(c, { key: 'js key 9', createdAfter: keyed.created_at }), [keyed.id]);
     assert.deepEqual(await ids(c, { key: 'js key 9', createdBefore: new Date(Date.parse(keyed.created_at)) }), []);
+    const failed = await c.start('demo.fail', { message: 'js' }, { tags: ['js-failing'] });
+    const failures = [];
+    c.watch(failed.id, { onDone: (t) => failures.push(t) });
+    await until(() => failures.length === 1, 15000, 'the failing task to end');
+    assert.deepEqual(await ids(c, { errorType: 'demo_failure', tag: 'js-failing' }), [failed.id]);
     const firstPage = await c.page({ tag: 'js-nightly', limit: 1 });
     assert.deepEqual(firstPage.tasks.map((t) => t.id), [b.id]);
     assert.deepEqual((await c.page({ tag: 'js-nightly', limit: 1 }, firstPage.nextCursor)).tasks.map((t) => t.id), [a.id]);

@@ -24,7 +24,7 @@ std::string RedisClientKeys::term(std::string_view term) const {
 
 void RedisStore::add_term_keys(RedisCommand& index, const Task& t) const {
     if (!has_search_terms(t)) return;
-    for (const auto& term : search_terms(t)) index.push_back(client_keys_.term(term));
+    for (const auto& term : search_terms(t)) index.push_back(client_keys_.term(term));  // no end term: it is queued
 }
 
 void RedisStore::remove_term_keys(std::vector<RedisCommand>& tx, const Task& t) const {

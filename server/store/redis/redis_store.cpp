@@ -8,6 +8,7 @@
 #include "core/digest.hpp"
 #include "core/ids.hpp"
 #include "core/thread_name.hpp"
+#include "model/task_labels.hpp"
 #include "model/task_topic.hpp"
 #include "store/redis/redis_checked.hpp"
 #include "store/redis/redis_event_entry.hpp"
@@ -153,6 +154,7 @@ std::uint64_t RedisStore::commit(const WriteBatch& batch, bool numbered) {
                           t->concurrency_key, std::to_string(t->expires_at), t->after});
         tx.push_back({"INDEX", t->id, state, t->kind, t->owner, finished ? std::to_string(t->finished_at) : ""});
         if (t->state == TaskState::queued) add_term_keys(tx.back(), *t);  // indexed once, when the row is new
+        if (auto ended = end_term(*t)) tx.push_back({"ZADD", client_keys_.term(*ended), "0", t->id});
         tx.push_back({"HSET", key("task:" + t->id), "body", *json, "state", state, "kind", t->kind, "owner", t->owner});
         if (!t->dedupe_key.empty())
             tx.push_back({"DEDUPE", client_keys_.dedupe(t->kind, t->owner, t->dedupe_key), t->id, finished ? "1" : "0"});

@@ -25,12 +25,14 @@ TaskQuery SqliteStore::rarest_term_first(TaskQuery query) {
 
 void SqliteStore::index_terms(const Task& task) {
     // Labels are set at creation and never change: a row written again adds nothing.
+    for (const auto& term : search_terms(task)) index_term(term, task.id);
+}
+
+void SqliteStore::index_term(const std::string& term, const std::string& id) {
     if (!insert_term_)
         insert_term_ = std::make_unique<sqlite::Statement>(*writer_, "INSERT OR IGNORE INTO task_terms(term, id) VALUES(?1, ?2)");
-    for (const auto& term : search_terms(task)) {
-        insert_term_->bind(1, term).bind(2, task.id);
-        insert_term_->run();
-    }
+    insert_term_->bind(1, term).bind(2, id);
+    insert_term_->run();
 }
 
 std::vector<Task> SqliteStore::list_tasks(const TaskQuery& given) {
@@ -45,6 +47,10 @@ std::vector<Task> SqliteStore::list_tasks(const TaskQuery& given) {
     if (query.from) sql += query.terms.empty() ? " AND t.id >= ?6" : " AND x.id >= ?" + std::to_string(6 + query.terms.size());
     for (std::size_t i = 1; i < query.terms.size(); ++i)
         sql += " AND EXISTS(SELECT 1 FROM task_terms y WHERE y.term = ?" + std::to_string(6 + i) + " AND y.id = t.id)";
+    // An error term is kept past a retry (which clears the error): the row decides.
+    for (std::size_t i = 0; i < query.terms.size(); ++i)
+        if (query.terms[i].starts_with(error_term("")))
+            sql += " AND t.finished_at > 0 AND 'error:' || json_extract(t.body, '$.error.type') = ?" + std::to_string(6 + i);
     sql += query.terms.empty() ? " ORDER BY t.id DESC LIMIT ?4" : " ORDER BY x.id DESC LIMIT ?4";
     std::lock_guard lock(read_mutex_);
     sqlite::Statement q(*reader_, sql);

@@ -218,6 +218,7 @@ void SqliteStore::write(const WriteBatch& batch) {
                 .bind(7, t->dedupe_key);
             upsert_task_->run();
             if (t->state == TaskState::queued && has_search_terms(*t)) index_terms(*t);
+            if (auto ended = end_term(*t)) index_term(*ended, t->id);
             // The outbox: a finished task's callback commits with its final state, once
             // per finish (a row written again in the same final state is not a new one).
             if (is_terminal(t->state) && !t->callback_url.empty()) {

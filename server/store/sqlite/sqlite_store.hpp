@@ -53,6 +53,7 @@ private:
     std::size_t prune_finished_tasks(const RetentionPolicy& policy, std::int64_t now_ms);
     void delete_task_rows(const std::string& id, std::int64_t now_ms);
     void index_terms(const Task& task);               // sqlite_search.cpp
+    void index_term(const std::string& term, const std::string& id);
     TaskQuery rarest_term_first(TaskQuery query);  // sqlite_search.cpp
     std::size_t prune_long_topics(const RetentionPolicy& policy);
 

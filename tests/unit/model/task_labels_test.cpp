@@ -59,3 +59,17 @@ TEST_CASE("task_labels: tags and metadata survive the row's JSON, and are absent
     CHECK_FALSE(j.contains("tags"));
     CHECK_FALSE(j.contains("metadata"));
 }
+
+TEST_CASE("task_labels: a finished task's error type is a term, an unfinished one's none") {
+    Task t;
+    t.state = TaskState::failed;
+    t.error = TaskError{"timeout", "too slow"};
+    CHECK(end_term(t) == error_term("timeout"));
+    CHECK(has_search_terms(Task{}) == false);
+    CHECK(search_terms(t) == std::vector<std::string>{error_term("timeout")});
+    t.state = TaskState::retrying;  // waiting for its next attempt: its error is not its end
+    CHECK_FALSE(end_term(t));
+    t.state = TaskState::succeeded;
+    t.error.reset();
+    CHECK_FALSE(end_term(t));
+}
