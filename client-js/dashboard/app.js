@@ -282,12 +282,16 @@ async function main() {
     $('form-error').textContent = `Could not load the task kinds: ${refusal(err)}`;
     $('form-error').hidden = false;
   }
-  // Live first, then the pages: a task that changes in between is in the stream.
+  // Live first, then the pages: a task that changes in between is in the stream. The
+  // pages are asked for once the stream is attached (its open), or after 5 s without one.
+  /** @type {() => void} */
+  let attached = () => {};
+  const streaming = new Promise((resolve) => { attached = () => resolve(undefined); });
   client.watch('tasks/*', {
     onState: (task) => { table.place(task, true); refreshStatusSoon(); },
     onProgress: (progress, id) => table.progress(id, progress),
     onWaiting: (waiting, id) => table.waiting(id, waiting),
-    onConnection: showConnection,
+    onConnection: (state) => { showConnection(state); if (state === 'open' || state === 'denied') attached(); },
   });
   for (const k of kinds) {
     $('kind').append(el('option', { value: k.name, text: k.name }));
@@ -297,6 +301,7 @@ async function main() {
   if (kinds.length) chooseKind(kinds[0].name);
   void refreshStatus();
   void refreshCounts();
+  await Promise.race([streaming, new Promise((resolve) => setTimeout(resolve, 5000))]);
   await table.setFilter(filter);
   const task = new URL(location.href).searchParams.get('task');
   if (task) openDetail(task);
