@@ -106,7 +106,7 @@ ClusterWorker::Taken ClusterDispatcher::take_claim(const QueueClaim& claim, bool
     bool cancel_first = false;
     {
         std::lock_guard lock(early_cancels_mutex_);
-        cancel_first = std::erase(early_cancels_, id) > 0;
+        cancel_first = std::erase(early_cancels_, id + " " + std::to_string(task->attempt)) > 0;
     }
     parts_.active.replace(active);
     if (cancel_first) {
@@ -153,7 +153,9 @@ void ClusterDispatcher::cancel_elsewhere(Task task, std::function<void(Outcome<T
     try {
         if (queue_.withdraw(task.id))  // no server holds it: ended here
             return parts_.record_cancel(std::make_shared<ActiveTask>(std::move(task)), std::move(done));
-        queue_.broadcast("cancel " + task.id);
+        // With its attempt: a server that hears of it before (or without) holding the task keeps
+        // it for that attempt only, so that a later retry of the task is not cancelled by it.
+        queue_.broadcast("cancel " + task.id + " " + std::to_string(task.attempt));
     } catch (const StoreError& e) {
         return done(unavailable_after(e, *parts_.log));
     }
@@ -200,12 +202,19 @@ void ClusterDispatcher::on_message(const std::string& message) {
     }
     constexpr std::string_view kCancel = "cancel ";
     if (!message.starts_with(kCancel)) return;
-    const std::string id = message.substr(kCancel.size());
-    if (parts_.active.find(id)) return parts_.cancel(id);
+    const std::string id_attempt = message.substr(kCancel.size());  // "<id> <attempt>"
+    const std::string id = id_attempt.substr(0, id_attempt.find(' '));
+    if (auto active = parts_.active.find(id)) {
+        {
+            std::lock_guard lock(active->mutex);
+            if (id + " " + std::to_string(active->task.attempt) != id_attempt) return;  // of an earlier attempt
+        }
+        return parts_.cancel(id);
+    }
     // Not set up here yet (claimed a moment ago), or not here at all: kept a while.
     std::lock_guard lock(early_cancels_mutex_);
     if (early_cancels_.size() >= 1000) early_cancels_.erase(early_cancels_.begin());
-    early_cancels_.push_back(id);
+    early_cancels_.push_back(id_attempt);
 }
 
 bool ClusterDispatcher::full() {

@@ -63,7 +63,7 @@ private:
     TaskLoader& tasks_;
     Options options_;
     std::unique_ptr<ClusterWorker> worker_;  // null with claims off
-    /// Cancels heard of before the task's claim was set up here (bounded).
+    /// Cancels heard of before the task's claim was set up here, "<id> <attempt>" (bounded).
     std::mutex early_cancels_mutex_;
     std::vector<std::string> early_cancels_;
     std::mutex queue_length_mutex_;

@@ -122,6 +122,31 @@ TEST_CASE("cluster: cancel on one node stops the task running on another", "[red
     CHECK(http.get("/v1/tasks/" + id).json()["state"] == "cancelled");
 }
 
+TEST_CASE("cluster: a task cancelled while running on another node, then retried, runs its retry on whichever node claims it",
+          "[redis][cluster]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    auto api = node(dir, redis, "api", {"--role", "api"});
+    auto n1 = node(dir, redis, "n1", {"--role", "worker"});
+    auto n2 = node(dir, redis, "n2", {"--role", "worker"});
+    HttpClient http(api->port());
+    // Every node hears a cancel; those not running the task must not keep it for the retry.
+    std::vector<std::string> ids;
+    for (int i = 0; i < 4; ++i) ids.push_back(create_task(http, countdown(600, 100))["id"]);
+    for (const auto& id : ids) {
+        SseStream stream(api->port(), "/v1/tasks/" + id + "/events");
+        REQUIRE(next_until(stream, [](const SseEvent& e) { return e.type == "progress"; }));
+        REQUIRE(http.post_json("/v1/tasks/" + id + "/cancel", json::object()).status < 300);
+        REQUIRE(next_until(stream, is_end));
+    }
+    for (const auto& id : ids) REQUIRE(http.post_json("/v1/tasks/" + id + "/retry", json::object()).status == 202);
+    for (const auto& id : ids) {  // the second attempt runs: it is not cancelled at its claim
+        CHECK(eventually(api->port(), "/v1/tasks/" + id,
+                         [](const json& t) { return t["state"] == "running" && t["attempt"] == 2; }));
+        REQUIRE(http.post_json("/v1/tasks/" + id + "/cancel", json::object()).status < 300);
+    }
+}
+
 TEST_CASE("cluster: pause on one node pauses every node, and a queued task is cancelled from any node",
           "[redis][cluster]") {
     TempDir dir;
