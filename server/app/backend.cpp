@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/clock.hpp"
+#include "tasks/bulk_kind.hpp"
 
 namespace taskstream {
 
@@ -55,10 +56,11 @@ Engine::Options engine_options_of(const ServerOptions& options) {
 
 Backend::Backend(const ServerOptions& options, const KindRegistry& kinds, const StructuredConfig& config,
                  const std::string& node, std::shared_ptr<spdlog::logger> log)
-    : deployment(open_or_fail(options, node, log)),
+    : kinds_(with_system_kinds(kinds, engine)),
+      deployment(open_or_fail(options, node, log)),
       journal(deployment.journal(*deployment.store, hub, journal_options_of(options), log)),
       streams(*deployment.store, *journal, hub, replay_page_of(options), log),
-      engine(kinds, *deployment.store, *journal, streams, engine_options_of(options), std::move(deployment.dispatch), log),
+      engine(kinds_, *deployment.store, *journal, streams, engine_options_of(options), std::move(deployment.dispatch), log),
       topics(*journal, streams),
       log_(log) {
     journal->set_maintenance([store = deployment.store.get(), log, retention = retention_of(options)] {

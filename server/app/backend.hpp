@@ -30,6 +30,9 @@ struct StartFailed {
 };
 
 class Backend {
+    // First: the engine runs its kinds, among them the built-in ones that act through it.
+    KindRegistry kinds_;
+
 public:
     /// Opens, builds and starts everything; throws StartFailed.
     Backend(const ServerOptions& options, const KindRegistry& kinds, const StructuredConfig& config,

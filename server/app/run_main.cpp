@@ -16,6 +16,7 @@
 #include "cli/client_commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "kinds/demo_kinds.hpp"
+#include "tasks/bulk_kind.hpp"
 #include "taskstream/server.hpp"
 
 namespace taskstream {
@@ -62,6 +63,8 @@ StructuredConfig load_configuration(CLI::App& serve_command, const ServerOptions
     StructuredConfig config;
     if (!options.config.empty()) config = load_config_file(options.config, serve_command);
     for (const auto& command : config.commands) {
+        if (is_system_kind(command.name))
+            throw ConfigError(options.config + ": command '" + command.name + "': system.* names the server's own kinds");
         try {
             kinds.add(make_command_kind(command));
         } catch (const std::exception& e) {

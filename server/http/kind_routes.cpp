@@ -2,6 +2,7 @@
 // operator paused it.
 #include "http/problem.hpp"
 #include "http/routes.hpp"
+#include "tasks/bulk_kind.hpp"
 
 namespace taskstream::http {
 
@@ -52,7 +53,8 @@ void add_kind_routes(Router& router, Engine& engine) {
     router.add(verb::get, "/v1/kinds", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {
         const auto paused = engine.paused_kinds();
         nlohmann::json list = nlohmann::json::array();
-        for (const TaskKind* k : engine.kinds().all()) list.push_back(kind_json(*k, paused.contains(k->name)));
+        for (const TaskKind* k : engine.kinds().all())
+            if (!is_system_kind(k->name)) list.push_back(kind_json(*k, paused.contains(k->name)));
         co_return make_json(status::ok, {{"kinds", list}}, ctx.request.version());
     });
     router.add(verb::get, "/v1/kinds/{kind}", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {

@@ -6,7 +6,10 @@
 #include "core/json_reader.hpp"
 #include "model/sse_encoder.hpp"
 #include "model/task_labels.hpp"
+#include "tasks/bulk_action.hpp"
+#include "tasks/bulk_kind.hpp"
 #include "tasks/schema_validator.hpp"
+#include "tasks/task_filter.hpp"
 
 namespace taskstream::http {
 namespace {
@@ -100,6 +103,10 @@ Outcome<CreateTaskRequest> parse_create_request(const nlohmann::json& body) {
     };
     CreateTaskRequest r;
     r.kind = copy["kind"].get<std::string>();
+    if (is_system_kind(r.kind))
+        return make_error(errc::validation_failed, "kind '" + r.kind + "' is the server's own",
+                          {{"errors", {{{"pointer", "/kind"}, {"detail", "is started by its own resource "
+                                                                         "(system.bulk: POST /v1/tasks/bulk)"}}}}});
     if (copy.contains("params")) r.params = copy["params"];
     r.priority = copy.value("priority", 0);
     r.delay_ms = ms("delay_s");
@@ -196,6 +203,34 @@ Outcome<std::vector<ProducerEvent>> parse_producer_events(std::string_view body)
     if (many && (count == 0 || count > 1000)) return make_error(errc::validation_failed, "send 1 to 1000 events in one request");
     if (refused) return std::move(*refused);
     return out;
+}
+
+Outcome<CreateTaskRequest> parse_bulk_request(const nlohmann::json& body, const std::optional<std::string>& scope) {
+    static const auto schema = nlohmann::json::parse(R"({
+      "type": "object",
+      "required": ["action", "filter"],
+      "additionalProperties": false,
+      "properties": {
+        "action": {"enum": ["cancel", "retry", "delete"]},
+        "filter": {"type": "object"},
+        "max": {"type": "integer", "minimum": 1, "maximum": 100000}
+      }
+    })");
+    nlohmann::json copy = body;
+    if (auto violations = validate_against_schema(schema, copy); !violations.empty())
+        return make_error(errc::validation_failed, "the request body does not match the bulk action's schema",
+                          {{"errors", violations_to_json(violations)}});
+    TaskFilterBuilder filter;
+    if (auto bad = add_filter_object(copy["filter"], filter))
+        return make_error(errc::validation_failed, "filter" + bad->where + ": " + bad->message,
+                          {{"errors", {{{"pointer", "/filter" + bad->where}, {"detail", bad->message}}}}});
+    BulkPlan plan;
+    plan.verb = *parse_bulk_verb(copy["action"].get<std::string>());
+    plan.max = copy.value("max", kBulkDefaultMax);
+    CreateTaskRequest r;
+    r.kind = std::string(kBulkKind);
+    r.params = bulk_params(plan, copy["filter"], scope);
+    return r;
 }
 
 } // namespace taskstream::http

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -18,6 +20,9 @@ namespace taskstream::http {
 /// Validates the body (unknown members, types, ranges; delay_s and run_at are
 /// exclusive). Errors are validation_failed with a list of {pointer, detail}.
 Outcome<CreateTaskRequest> parse_create_request(const nlohmann::json& body);
+/// POST /v1/tasks/bulk {action, filter, max?} as the system.bulk task that does it, acting
+/// on `scope`'s tasks only (nullopt: every owner's). A bad filter's 422 points into it.
+Outcome<CreateTaskRequest> parse_bulk_request(const nlohmann::json& body, const std::optional<std::string>& scope);
 /// A body of JSON text: an object {type?, data} or an array of 1..1000 of them; a type
 /// with control characters is refused (no event injection). A string `data` is the
 /// event's text; any other is its JSON as the producer wrote it, less the whitespace

@@ -9,7 +9,7 @@
 #include "core/ids.hpp"
 #include "core/text.hpp"
 #include "model/task.hpp"
-#include "model/task_labels.hpp"
+#include "tasks/task_filter.hpp"
 
 namespace taskstream::http {
 
@@ -128,38 +128,16 @@ Outcome<std::optional<std::string>> idempotency_key(const Request& request) {
 std::string encode_cursor(const std::string& task_id) { return base64url_encode("before:" + task_id); }
 
 Outcome<TaskQuery> task_query(std::string_view query) {
-    TaskQuery q;
-    if (auto state = query_param(query, "state")) {
-        if (!parse_task_state(*state)) return make_error(errc::bad_request, "unknown state '" + *state + "'");
-        q.state = *state;
-    }
-    if (auto kind = query_param(query, "kind")) q.kind = *kind;
-    if (auto key = query_param(query, "key")) {
-        if (key->empty() || key->size() > 128) return make_error(errc::bad_request, "key must be 1 to 128 characters");
-        q.terms.push_back(key_term(*key));
-    }
-    if (auto type = query_param(query, "error_type")) {
-        if (type->empty() || error_term(*type).size() > kMaxTermLength)
-            return make_error(errc::bad_request, "error_type must be 1 to 250 characters");
-        q.terms.push_back(error_term(*type));
-    }
-    for (const auto& tag : query_values(query, "tag")) {
-        if (auto problem = tag_problem(tag)) return make_error(errc::bad_request, "tag '" + printable(tag) + "' " + *problem);
-        q.terms.push_back(tag_term(tag));
-    }
+    TaskFilterBuilder filter;
     boost::urls::encoding_opts form;
     form.space_as_plus = true;
     if (auto params = boost::urls::parse_query(query))
         for (auto param : *params) {
-            const auto key = param.key.decode(form);
-            if (!key.starts_with("meta.")) continue;
-            const auto field = key.substr(5);
-            auto term = meta_term(field, param.value.decode(form));
-            if (field.empty() || field.size() > kMaxTagLength || term.size() > kMaxTermLength)
-                return make_error(errc::bad_request, "a meta.FIELD=VALUE filter takes a field of 1 to 64 characters and "
-                                                     "a value that fits " + std::to_string(kMaxTermLength) + " bytes with it");
-            q.terms.push_back(std::move(term));
+            const auto name = param.key.decode(form);
+            if (!TaskFilterBuilder::is_filter(name)) continue;
+            if (auto bad = filter.add(name, param.value.decode(form))) return make_error(errc::bad_request, bad->message);
         }
+    TaskQuery& q = filter.query();
     auto limit = limit_param(query, 500, q.limit);
     if (!limit) return std::move(limit).error();
     q.limit = *limit;
@@ -167,19 +145,9 @@ Outcome<TaskQuery> task_query(std::string_view query) {
         auto decoded = base64url_decode(*cursor);
         if (!decoded || decoded->rfind("before:", 0) != 0 || !is_task_id(decoded->substr(7)))
             return make_error(errc::bad_request, "cursor is not one this server handed out");
-        q.before = decoded->substr(7);
+        if (auto at = decoded->substr(7); !q.before || at < *q.before) q.before = std::move(at);
     }
-    // Ids are ULIDs, in creation order: a time bound is a bound on the ids (the list's own index).
-    std::int64_t at = 0;
-    if (auto after = query_param(query, "created_after")) {
-        if (!parse_rfc3339(*after, at)) return make_error(errc::bad_request, "created_after must be an RFC 3339 date-time");
-        q.from = task_id_floor(at);
-    }
-    if (auto before = query_param(query, "created_before")) {
-        if (!parse_rfc3339(*before, at)) return make_error(errc::bad_request, "created_before must be an RFC 3339 date-time");
-        if (auto floor = task_id_floor(at); !q.before || floor < *q.before) q.before = std::move(floor);
-    }
-    return q;
+    return std::move(q);
 }
 
 std::string next_page_query(std::string_view query, const std::string& cursor) {

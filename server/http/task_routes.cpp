@@ -206,6 +206,28 @@ void add_task_routes(Router& router, Engine& engine, const StreamSettings& strea
         co_return make_json(status::ok, {{"counts", *counts}}, ctx.request.version());
     }, {"kind"});
 
+    // A bulk action by filter: answered with the system.bulk task that does it (202, its stream
+    // shows its progress). It acts as its caller may on one task: on its own, or on any with admin.
+    router.add(verb::post, "/v1/tasks/bulk", [&engine, &streams](RequestContext& ctx) -> asio::awaitable<Reply> {
+        const Principal& who = *ctx.principal;
+        if (auto refused = forbidden_unless(who.control || who.admin, ctx, "bulk actions (the control scope)"))
+            co_return std::move(*refused);
+        auto key = idempotency_key(ctx.request);
+        if (!key) co_return problem(key.error(), ctx);
+        auto body = json_body(ctx.request);
+        if (!body) co_return make_problem(body.error(), ctx.path, ctx.request.version());
+        auto request = parse_bulk_request(*body, who.task_scope());
+        if (!request) co_return problem(request.error(), ctx);
+        request->owner = who.subject;
+        if (*key && !request->owner.empty()) *key = request->owner + "\n" + **key;
+        const auto& typed = *request;
+        const auto& key_value = *key;
+        auto start = [&engine, &typed, &key_value](auto callback) { engine.create(typed, key_value, std::move(callback)); };
+        auto created = co_await await_callback<Outcome<Created>>(start);
+        if (!created) co_return problem(created.error(), ctx);
+        co_return created_answer(*created, streams, ctx, "/v1/tasks/" + created->task.id);
+    });
+
     router.add(verb::post, "/v1/tasks/{id}/cancel", task_action(engine, &Engine::cancel));
     router.add(verb::post, "/v1/tasks/{id}/retry", task_action(engine, &Engine::retry));
 
