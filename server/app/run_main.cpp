@@ -16,7 +16,7 @@
 #include "cli/client_commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "kinds/demo_kinds.hpp"
-#include "tasks/bulk_kind.hpp"
+#include "tasks/bulk_action.hpp"
 #include "taskstream/server.hpp"
 
 namespace taskstream {

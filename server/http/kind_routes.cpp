@@ -2,7 +2,7 @@
 // operator paused it.
 #include "http/problem.hpp"
 #include "http/routes.hpp"
-#include "tasks/bulk_kind.hpp"
+#include "tasks/bulk_action.hpp"
 
 namespace taskstream::http {
 

@@ -7,7 +7,6 @@
 #include "model/sse_encoder.hpp"
 #include "model/task_labels.hpp"
 #include "tasks/bulk_action.hpp"
-#include "tasks/bulk_kind.hpp"
 #include "tasks/schema_validator.hpp"
 #include "tasks/task_filter.hpp"
 

@@ -22,6 +22,9 @@
 namespace taskstream {
 
 inline constexpr std::string_view kBulkKind = "system.bulk";
+
+/// Whether `kind` is one of the server's own (system.*), which POST /v1/tasks does not start.
+inline bool is_system_kind(std::string_view kind) { return kind.starts_with("system."); }
 inline constexpr std::size_t kBulkDefaultMax = 10000;
 inline constexpr std::size_t kBulkMaxMax = 100000;
 

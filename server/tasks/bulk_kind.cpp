@@ -53,6 +53,4 @@ KindRegistry with_system_kinds(const KindRegistry& kinds, Engine& engine) {
     return all;
 }
 
-bool is_system_kind(std::string_view kind) { return kind.starts_with("system."); }
-
 } // namespace taskstream

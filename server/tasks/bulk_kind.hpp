@@ -13,7 +13,5 @@ class Engine;
 TaskKind make_bulk_kind(Engine& engine);
 /// `kinds` and the server's own kinds.
 KindRegistry with_system_kinds(const KindRegistry& kinds, Engine& engine);
-/// Whether `kind` is one of the server's own, which POST /v1/tasks does not start.
-bool is_system_kind(std::string_view kind);
 
 } // namespace taskstream

@@ -151,6 +151,25 @@ def _(s):
     assert s.call("POST", f"/v1/tasks/{task}/cancel", headers=bearer(token(**EVERYTHING))).status == 202
 
 
+@case("a bulk action acts on its caller's own tasks: bob's bulk cancel by a shared tag leaves alice's running; "
+      "without the control claim it is a 403", stores=True, server="hs")
+def _(s):
+    long_run = {"kind": "demo.countdown", "params": {"steps": 600, "interval_ms": 50}, "tags": ["bulk"]}
+    alice, bob = s_with(s, token(**EVERYTHING)), s_with(s, token("bob", **EVERYTHING))
+    alices, bobs = create(alice, long_run)["id"], create(bob, long_run)["id"]
+    cancel_shared = {"action": "cancel", "filter": {"tag": "bulk"}}
+    expect_problem(s.call("POST", "/v1/tasks/bulk", cancel_shared, bearer(token("bob", create=["*"]))), 403)
+    reply = bob.call("POST", "/v1/tasks/bulk", cancel_shared)
+    assert reply.status == 202, reply
+    assert reply.json()["params"]["scope"] == "bob", reply.json()
+    ended = wait_task(bob, reply.json()["id"])
+    assert ended.get("result") == {"action": "cancel", "matched": 1, "done": 1, "skipped": 0}, ended
+    assert wait_task(bob, bobs)["state"] == "cancelled"
+    state = alice.call("GET", f"/v1/tasks/{alices}").json()["state"]
+    assert state in ("queued", "running"), state
+    assert alice.call("POST", f"/v1/tasks/{alices}/cancel").status == 202
+
+
 def s_with(s, t):
     """The server `s`, calling with token `t` by default."""
     class Authed:

@@ -33,6 +33,7 @@ TABLE = [
     ("POST", "/v1/tasks", TASK, {}, (401, 403, 202, 202, 202)),
     ("GET", "/v1/tasks", None, {}, (401, 200, 200, 200, 200)),
     ("GET", "/v1/task-counts", None, {}, (401, 200, 200, 200, 200)),
+    ("POST", "/v1/tasks/bulk", {"action": "cancel", "filter": {"state": "queued"}}, {}, (401, 403, 202, 202, 202)),
     ("GET", "/v1/tasks/{id}", None, {}, (401, 403, 200, 403, 200)),
     ("DELETE", "/v1/tasks/{id}", None, {}, (401, 403, 204, 403, 204)),
     ("POST", "/v1/tasks/{id}/cancel", None, {}, (401, 403, 409, 403, 409)),

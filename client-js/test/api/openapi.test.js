@@ -124,6 +124,12 @@ test('every operation of the document answers as documented, and the server serv
   await call(server, 'POST', `/v1/tasks/${slow.json.id}/cancel`, { expect: 409 });
   await call(server, 'POST', `/v1/tasks/${slow.json.id}/retry`, { expect: 202 });
   await call(server, 'POST', `/v1/tasks/${slow.json.id}/cancel`, { expect: 202 });
+  const bulk = await call(server, 'POST', '/v1/tasks/bulk', { body: { action: 'cancel', filter: { kind: 'demo.countdown' } }, expect: 202 });
+  await call(server, 'GET', `/v1/tasks/${bulk.json.id}/events`, { expect: 200, toEnd: true });
+  const bulkEnd = await call(server, 'GET', `/v1/tasks/${bulk.json.id}`, { expect: 200 });
+  const bulkResult = ajv.getSchema('openapi#/components/schemas/BulkResult');
+  assert.ok(bulkResult(bulkEnd.json.result), ajv.errorsText(bulkResult.errors));
+  await call(server, 'POST', '/v1/tasks/bulk', { body: { action: 'cancel', filter: { colour: 'red' } }, expect: 422 });
   await call(server, 'GET', `/v1/tasks/${id}/events`, { expect: 200 });
   await call(server, 'DELETE', `/v1/tasks/${id}`, { expect: 204 });
   await call(server, 'GET', `/v1/tasks/${id}`, { expect: 410 });
