@@ -48,18 +48,20 @@ void ClientCommands::add(CLI::App& app) {
     server_option(watch_cmd_);
 
     tasks_cmd_ = app.add_subcommand("tasks", "list tasks, newest first");
-    tasks_cmd_->add_option("--state", list_.state, "only tasks in this state")
-        ->check(CLI::IsMember({"queued", "running", "retrying", "succeeded", "failed", "cancelled", "expired", "superseded"}));
-    tasks_cmd_->add_option("--kind", list_.kind, "only tasks of this kind");
-    tasks_cmd_->add_option("--tag", list_.tags, "only tasks with this tag (repeatable: all of them)");
-    tasks_cmd_->add_option("--meta", list_.metadata, "only tasks whose metadata has KEY=VALUE (repeatable)");
-    tasks_cmd_->add_option("--key", list_.concurrency_key, "only tasks with this concurrency key");
-    tasks_cmd_->add_option("--error-type", list_.error_type, "only finished tasks whose error has this type");
-    tasks_cmd_->add_option("--created-after", list_.created_after, "only tasks created at or after this RFC 3339 time");
-    tasks_cmd_->add_option("--created-before", list_.created_before, "only tasks created before this RFC 3339 time");
+    add_filter_flags(*tasks_cmd_, list_.filter);
     tasks_cmd_->add_option("--limit", list_.limit, "at most this many")->check(CLI::Range(1u, 500u))->capture_default_str();
     tasks_cmd_->add_flag("--json", list_.json, "print the server's JSON");
     server_option(tasks_cmd_);
+
+    bulk_cmd_ = app.add_subcommand("bulk", "cancel, retry or delete every task a filter finds, and follow it to its end");
+    bulk_cmd_->add_option("action", bulk_.action, "cancel, retry or delete")
+        ->required()->check(CLI::IsMember({"cancel", "retry", "delete"}));
+    add_filter_flags(*bulk_cmd_, bulk_.filter);
+    bulk_cmd_->add_option("--max", bulk_.max, "at most this many tasks, newest first (server default: 10000)")
+        ->check(CLI::Range(1u, 100000u));
+    bulk_cmd_->add_flag("--json", bulk_.json, "print the events as JSON lines");
+    bulk_cmd_->add_flag("--detach", bulk_.detach, "print the bulk task's id and exit without following it");
+    server_option(bulk_cmd_);
 
     kinds_cmd_ = app.add_subcommand("kinds", "list the task kinds and their params; pause or resume one");
     kinds_cmd_->add_flag("--json", kinds_json_, "print the server's JSON");
@@ -100,7 +102,7 @@ void ClientCommands::add(CLI::App& app) {
 }
 
 bool is_client_command(const std::string& name) {
-    static const std::set<std::string> names{"run",  "watch",  "tasks", "kinds",  "show",   "logs",
+    static const std::set<std::string> names{"run",  "watch",  "tasks", "bulk", "kinds",  "show",   "logs",
                                              "cancel", "retry", "delete", "pause", "resume", "status"};
     return names.count(name) > 0;
 }
@@ -109,6 +111,7 @@ std::optional<int> ClientCommands::run() const {
     if (run_cmd_->parsed()) return run_task(server_, run_);
     if (watch_cmd_->parsed()) return watch_tasks(server_, watch_);
     if (tasks_cmd_->parsed()) return list_tasks(server_, list_);
+    if (bulk_cmd_->parsed()) return bulk_tasks(server_, bulk_);
     if (kinds_pause_cmd_->parsed()) return kind_command(server_, queue_kind_, "pause", queue_json_);
     if (kinds_resume_cmd_->parsed()) return kind_command(server_, queue_kind_, "resume", queue_json_);
     if (kinds_cmd_->parsed()) return list_kinds(server_, kinds_json_);

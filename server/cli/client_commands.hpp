@@ -1,4 +1,4 @@
-// The client side of the command line: `taskstream run | watch | tasks | kinds |
+// The client side of the command line: `taskstream run | watch | tasks | bulk | kinds |
 // show | logs | cancel | retry | delete | pause | resume | status`, each talking to
 // a server over HTTP (--server, TASKSTREAM_SERVER).
 #pragma once
@@ -8,6 +8,8 @@
 #include <vector>
 
 #include <CLI/App.hpp>
+
+#include "cli/filter_options.hpp"
 
 namespace taskstream::cli {
 
@@ -38,15 +40,17 @@ struct WatchOptions {
 };
 
 struct ListOptions {
-    std::string state;
-    std::string kind;
-    std::vector<std::string> tags;      // every one of them
-    std::vector<std::string> metadata;  // key=value: the top-level field has that value
-    std::string concurrency_key;
-    std::string error_type;
-    std::string created_after, created_before;  // RFC 3339
+    FilterOptions filter;
     unsigned limit = 20;
     bool json = false;
+};
+
+struct BulkOptions {
+    std::string action;  // cancel, retry, delete
+    FilterOptions filter;
+    std::optional<unsigned> max;
+    bool json = false;
+    bool detach = false;
 };
 
 class ClientCommands {
@@ -61,6 +65,7 @@ private:
     RunOptions run_;
     WatchOptions watch_;
     ListOptions list_;
+    BulkOptions bulk_;
     bool kinds_json_ = false;
     bool show_json_ = false;
     bool queue_json_ = false;
@@ -70,6 +75,7 @@ private:
     CLI::App* run_cmd_ = nullptr;
     CLI::App* watch_cmd_ = nullptr;
     CLI::App* tasks_cmd_ = nullptr;
+    CLI::App* bulk_cmd_ = nullptr;
     CLI::App* kinds_cmd_ = nullptr;
     CLI::App* kinds_pause_cmd_ = nullptr;
     CLI::App* kinds_resume_cmd_ = nullptr;
@@ -90,6 +96,8 @@ bool is_client_command(const std::string& name);
 int run_task(const std::string& server, const RunOptions& options);
 int watch_tasks(const std::string& server, const WatchOptions& options);
 int list_tasks(const std::string& server, const ListOptions& options);
+/// POST /v1/tasks/bulk, then its system.bulk task followed to its end (or its id with --detach).
+int bulk_tasks(const std::string& server, const BulkOptions& options);
 int list_kinds(const std::string& server, bool json);
 /// POST /v1/tasks/{id}/`action` (cancel, retry).
 int control_task(const std::string& server, const std::string& id, const std::string& action);

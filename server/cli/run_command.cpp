@@ -1,4 +1,5 @@
-// `taskstream run` (create-and-stream one task) and `taskstream watch` (follow tasks and topics).
+// `taskstream run` (create-and-stream one task), `taskstream bulk` (start a bulk action and
+// follow it) and `taskstream watch` (follow tasks and topics).
 #include <unistd.h>
 
 #include <cstdio>
@@ -53,6 +54,22 @@ nlohmann::json dedupe_of(const std::string& text) {
     return {{"key", text}, {"mode", "join"}};
 }
 
+/// POST `body` to `target` once under `key` (a retry of the request re-attaches to what it made).
+asio::awaitable<ApiResponse> post_created(ApiClient& api, const std::string& target, const nlohmann::json& body,
+                                         const std::string& key) {
+    ApiRequest create{.method = verb::post, .target = target, .body = body};
+    create.headers.emplace_back("Idempotency-Key", key);
+    co_return co_await api.send(std::move(create));
+}
+
+/// A create's answer that made no task: said on stderr; the exit code.
+int creation_refused(const ApiResponse& r) {
+    std::fprintf(stderr, "taskstream: %s\n", r.problem_text().c_str());
+    return r.status < 500 ? exit_code::usage : exit_code::failed;
+}
+
+bool made_task(const ApiResponse& r) { return r.status == 202 || r.status == 200; }
+
 HeaderList resume_from(const TaskBoard& board) {
     if (board.last_id().empty()) return {};
     return {{"Last-Event-ID", board.last_id()}};
@@ -76,13 +93,8 @@ int run_task(const std::string& server, const RunOptions& o) {
         const std::string key = o.idempotency_key.empty() ? random_key() : o.idempotency_key;
 
         if (o.detach) {
-            ApiRequest create{.method = verb::post, .target = "/v1/tasks", .body = body};
-            create.headers.emplace_back("Idempotency-Key", key);
-            auto r = co_await api.send(std::move(create));
-            if (r.status != 202 && r.status != 200) {
-                std::fprintf(stderr, "taskstream: %s\n", r.problem_text().c_str());
-                co_return r.status < 500 ? exit_code::usage : exit_code::failed;
-            }
+            auto r = co_await post_created(api, "/v1/tasks", body, key);
+            if (!made_task(r)) co_return creation_refused(r);
             std::printf("%s\n", o.json ? r.body.c_str() : r.json().value("id", "").c_str());
             co_return exit_code::succeeded;
         }
@@ -97,6 +109,31 @@ int run_task(const std::string& server, const RunOptions& o) {
             if (!b.tasks().empty()) return {.target = "/v1/tasks/" + b.tasks().front().id + "/events", .headers = headers};
             headers.emplace_back("Idempotency-Key", key);
             return {.method = verb::post, .target = "/v1/tasks", .body = body, .headers = headers};
+        };
+        co_return co_await follow(api, board, *view, std::move(plan));
+    });
+}
+
+int bulk_tasks(const std::string& server, const BulkOptions& o) {
+    return run_against(server, [&o](ApiClient& api) -> asio::awaitable<int> {
+        nlohmann::json body{{"action", o.action}, {"filter", filter_object(o.filter)}};
+        if (body["filter"].empty())
+            throw UsageError("give a filter (--state, --kind, --tag, --meta, --key, --error-type, --created-after or "
+                             "--created-before): a bulk action never takes every task by default");
+        if (o.max) body["max"] = *o.max;
+        auto r = co_await post_created(api, "/v1/tasks/bulk", body, random_key());
+        if (!made_task(r)) co_return creation_refused(r);
+        const Task bulk = task_from_json(r.json());
+        if (o.detach) {
+            std::printf("%s\n", o.json ? r.body.c_str() : bulk.id.c_str());
+            co_return exit_code::succeeded;
+        }
+        TaskBoard board({bulk.id});
+        board.adopt(bulk, false);
+        auto view = make_event_view(view_mode(o.json), stdout);
+        FollowPlan plan;
+        plan.request = [](const TaskBoard& b) -> ApiRequest {
+            return {.target = "/v1/tasks/" + b.tasks().front().id + "/events", .headers = resume_from(b)};
         };
         co_return co_await follow(api, board, *view, std::move(plan));
     });

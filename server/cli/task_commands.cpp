@@ -38,18 +38,7 @@ std::string describe_param(const nlohmann::json& schema) {
 int list_tasks(const std::string& server, const ListOptions& o) {
     return run_against(server, [&o](ApiClient& api) -> asio::awaitable<int> {
         std::string target = "/v1/tasks?limit=" + std::to_string(o.limit);
-        if (!o.state.empty()) target += "&state=" + query_value(o.state);
-        if (!o.kind.empty()) target += "&kind=" + query_value(o.kind);
-        for (const auto& tag : o.tags) target += "&tag=" + query_value(tag);
-        if (!o.concurrency_key.empty()) target += "&key=" + query_value(o.concurrency_key);
-        if (!o.error_type.empty()) target += "&error_type=" + query_value(o.error_type);
-        if (!o.created_after.empty()) target += "&created_after=" + query_value(o.created_after);
-        if (!o.created_before.empty()) target += "&created_before=" + query_value(o.created_before);
-        for (const auto& pair : o.metadata) {
-            const auto eq = pair.find('=');
-            if (eq == std::string::npos || eq == 0) throw UsageError("--meta " + pair + ": give KEY=VALUE");
-            target += "&" + query_value("meta." + pair.substr(0, eq)) + "=" + query_value(pair.substr(eq + 1));
-        }
+        target += filter_query(o.filter);
         ApiRequest request{.target = target};
         auto r = co_await api.send(std::move(request));
         if (r.status != 200) co_return refused(r);

@@ -107,6 +107,12 @@ int CliProcess::wait_exit(std::chrono::milliseconds timeout) {
     return status_;
 }
 
+std::pair<int, std::string> run_cli(std::vector<std::string> args, unsigned short port) {
+    CliProcess p(std::move(args), CliProcess::Output::pipe, port);
+    const int status = p.wait_exit(std::chrono::seconds(20));
+    return {status, p.output()};
+}
+
 std::string task_id_in(const std::string& text) {
     std::smatch m;
     if (!std::regex_search(text, m, std::regex("[0-9A-HJKMNP-TV-Z]{26}"))) throw std::runtime_error("no task id in: " + text);

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace taskstream::testing {
@@ -43,6 +44,9 @@ private:
     bool reaped_ = false;
     int status_ = 0;
 };
+
+/// Runs `taskstream args…` through a pipe to its end (20 s at most): its exit status and output.
+std::pair<int, std::string> run_cli(std::vector<std::string> args, unsigned short port);
 
 /// The first task id (26 characters of ULID) in a command's output; throws when there is none.
 std::string task_id_in(const std::string& text);
