@@ -55,6 +55,25 @@ export function createClient({ baseUrl, token, fetch: fetchImpl, EventSource: Ev
     return { tasks: body.tasks, nextCursor: body.next_cursor ?? null };
   }
 
+  /** A list filter as a bulk action's filter object (the API's names; only what is given).
+   * @param {import('../types/index.js').ListFilter} filter */
+  function filterObject(filter) {
+    const when = (/** @type {string | Date | undefined} */ t) => (t instanceof Date ? t.toISOString() : t);
+    /** @type {Record<string, unknown>} */
+    const out = {
+      state: filter.state,
+      kind: filter.kind,
+      tag: filter.tag,
+      meta: filter.meta,
+      key: filter.key,
+      error_type: filter.errorType,
+      created_after: when(filter.createdAfter),
+      created_before: when(filter.createdBefore),
+    };
+    for (const name of Object.keys(out)) if (out[name] === undefined) delete out[name];
+    return out;
+  }
+
   /** Every committed event of a task, oldest first. @param {string} id */
   async function history(id) {
     const events = [];
@@ -127,6 +146,15 @@ export function createClient({ baseUrl, token, fetch: fetchImpl, EventSource: Ev
           } while (cursor);
         },
       };
+    },
+
+    async bulk(action, filter, opts = {}) {
+      /** @type {Record<string, unknown>} */
+      const body = { action, filter: filterObject(filter ?? {}) };
+      if (opts.max !== undefined) body.max = opts.max;
+      /** @type {Record<string, string>} */
+      const headers = opts.idempotencyKey ? { 'Idempotency-Key': opts.idempotencyKey } : {};
+      return (await http.send('POST', '/v1/tasks/bulk', { body, headers })).body;
     },
 
     async cancel(id) {

@@ -166,6 +166,24 @@ export interface ListFilter {
   limit?: number;
 }
 
+export type BulkAction = 'cancel' | 'retry' | 'delete';
+
+/** The `result` of a finished system.bulk task. */
+export interface BulkResult {
+  action: BulkAction;
+  /** Tasks the filter found (created before the bulk task). */
+  matched: number;
+  done: number;
+  /** Tasks the action did not apply to when it reached them (e.g. already finished, for a cancel). */
+  skipped: number;
+}
+
+export interface BulkOptions {
+  /** At most this many tasks, newest first (the server's default: 10,000). */
+  max?: number;
+  idempotencyKey?: string;
+}
+
 export interface TaskPage {
   tasks: Task[];
   nextCursor: string | null;
@@ -212,6 +230,10 @@ export interface Client {
   page(filter?: ListFilter, cursor?: string | null): Promise<TaskPage>;
   /** A task's committed events, oldest first. */
   history(id: string): Promise<{ id: string; type: string; data: any }[]>;
+  /** Cancels, retries or deletes every task `filter` finds (at least one filter), as a task of the
+   * built-in kind system.bulk: resolves with that task once committed; watch it for its progress,
+   * its `result` is a BulkResult. */
+  bulk(action: BulkAction, filter: Omit<ListFilter, 'limit'>, options?: BulkOptions): Promise<Task>;
   cancel(id: string): Promise<Task>;
   retry(id: string): Promise<Task>;
   delete(id: string): Promise<void>;

@@ -1,5 +1,5 @@
 // Compiles only if the types describe the client as an application uses it.
-import { createClient, TaskstreamError, TERMINAL_STATES, type Task, type WatchEvent } from '@taskstream/client';
+import { createClient, TaskstreamError, TERMINAL_STATES, type BulkResult, type Task, type WatchEvent } from '@taskstream/client';
 
 async function example(): Promise<void> {
   const client = createClient({ baseUrl: 'http://127.0.0.1:8080', backoff: { maxMs: 10000 } });
@@ -16,6 +16,8 @@ async function example(): Promise<void> {
   console.log(tagged.tags?.join(' ') ?? '', tagged.metadata?.region ?? '');
   for await (const t of client.list({ tag: ['nightly'], meta: { customer: 42, urgent: true } })) console.log(t.id);
   for await (const t of client.list({ errorType: 'timeout', state: 'failed' })) console.log(t.error?.message ?? '');
+  const bulk = await client.bulk('retry', { errorType: 'timeout', state: 'failed', kind: 'reports.export' }, { max: 500 });
+  client.watch(bulk.id, { onDone: (t) => console.log((t.result as BulkResult).done) });
   for await (const t of client.list({ key: 'customer-42', createdAfter: new Date(0), createdBefore: '2030-01-01T00:00:00Z' })) console.log(t.id);
   const watch = client.watch([task.id, 'orders/*'], {
     eventTypes: ['created'],
