@@ -8,6 +8,7 @@ import { TaskDetail } from './detail.js';
 import { TopicInspector } from './inspector.js';
 import { el, withCode, kindLimits } from './format.js';
 import { parseLabels, labelsText, labelsFromQuery, putLabels } from './labels.js';
+import { BulkActions } from './bulk.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 
@@ -133,8 +134,10 @@ function readFilter() {
   const q = new URL(location.href).searchParams;
   return { state: q.get('state') ?? '', kind: q.get('kind') ?? '', labels: labelsFromQuery(q) };
 }
+const bulk = new BulkActions({ client, $, onError: (err) => refusal(err) });
 $('filters').addEventListener('change', () => {
   const filter = { state: $('filter-state').value, kind: $('filter-kind').value, labels: parseLabels($('filter-labels').value) };
+  bulk.setFilter(filter);
   setUrl({ state: filter.state, kind: filter.kind });
   const url = new URL(location.href);
   putLabels(url.searchParams, filter.labels);
@@ -288,8 +291,8 @@ async function main() {
   let attached = () => {};
   const streaming = new Promise((resolve) => { attached = () => resolve(undefined); });
   client.watch('tasks/*', {
-    onState: (task) => { table.place(task, true); refreshStatusSoon(); },
-    onProgress: (progress, id) => table.progress(id, progress),
+    onState: (task) => { table.place(task, true); bulk.state(task); refreshStatusSoon(); },
+    onProgress: (progress, id) => { table.progress(id, progress); bulk.progress(id, progress); },
     onWaiting: (waiting, id) => table.waiting(id, waiting),
     onConnection: (state) => { showConnection(state); if (state === 'open' || state === 'denied') attached(); },
   });
@@ -298,6 +301,7 @@ async function main() {
     $('filter-kind').append(el('option', { value: k.name, text: k.name }));
   }
   $('filter-kind').value = filter.kind;
+  bulk.setFilter(filter);
   if (kinds.length) chooseKind(kinds[0].name);
   void refreshStatus();
   void refreshCounts();
