@@ -9,6 +9,7 @@ import { TopicInspector } from './inspector.js';
 import { el, withCode, kindLimits } from './format.js';
 import { parseLabels, labelsText, labelsFromQuery, putLabels } from './labels.js';
 import { BulkActions } from './bulk.js';
+import { History } from './history.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 
@@ -303,6 +304,8 @@ async function main() {
   $('filter-kind').value = filter.kind;
   bulk.setFilter(filter);
   if (kinds.length) chooseKind(kinds[0].name);
+  taskHistory.setKinds(kinds.map((k) => k.name));
+  void taskHistory.refresh();
   void refreshStatus();
   void refreshCounts();
   await Promise.race([streaming, new Promise((resolve) => setTimeout(resolve, 5000))]);
@@ -311,5 +314,6 @@ async function main() {
   if (task) openDetail(task);
 }
 
+const taskHistory = new History({ client, $ });
 new TopicInspector(client);
 void main();

@@ -176,6 +176,17 @@ export function createClient({ baseUrl, token, fetch: fetchImpl, EventSource: Ev
       return (await http.send('GET', '/v1/task-counts', { query: { kind: filter.kind } })).body.counts;
     },
 
+    async stats(filter = {}) {
+      const when = (/** @type {string | Date | undefined} */ t) => (t instanceof Date ? t.toISOString() : t);
+      const query = {
+        kind: filter.kind,
+        from: when(filter.from),
+        to: when(filter.to),
+        step: filter.stepS === undefined ? undefined : String(filter.stepS),
+      };
+      return (await http.send('GET', '/v1/stats', { query })).body;
+    },
+
     async status() {
       return (await http.send('GET', '/v1/admin/status')).body;
     },

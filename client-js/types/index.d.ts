@@ -166,6 +166,38 @@ export interface ListFilter {
   limit?: number;
 }
 
+/** One step of a kind's history (GET /v1/stats). A percentile is null when the step has none. */
+export interface StatsPoint {
+  at: string;
+  created: number;
+  started: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  expired: number;
+  wait_p50_ms: number | null;
+  wait_p95_ms: number | null;
+  run_p50_ms: number | null;
+  run_p95_ms: number | null;
+}
+
+export interface Stats {
+  from: string;
+  to: string;
+  step_s: number;
+  kinds: { kind: string; points: StatsPoint[] }[];
+}
+
+export interface StatsFilter {
+  kind?: string;
+  /** Default: an hour before `to`. */
+  from?: string | Date;
+  /** Default: now. */
+  to?: string | Date;
+  /** Seconds per point, a multiple of 60 (default 60); at most 1,440 points. */
+  stepS?: number;
+}
+
 export type BulkAction = 'cancel' | 'retry' | 'delete';
 
 /** The `result` of a finished system.bulk task. */
@@ -238,6 +270,8 @@ export interface Client {
   retry(id: string): Promise<Task>;
   delete(id: string): Promise<void>;
   publish(topic: string, events: { type?: string; data: unknown } | { type?: string; data: unknown }[]): Promise<string[]>;
+  /** Admin: the task history per kind, a point per step: counts, queue wait and run time percentiles. */
+  stats(filter?: StatsFilter): Promise<Stats>;
   /** How many tasks (of a kind) are in each state. */
   counts(filter?: { kind?: string }): Promise<Record<TaskState, number>>;
   status(): Promise<AdminStatus>;

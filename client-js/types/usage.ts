@@ -16,6 +16,8 @@ async function example(): Promise<void> {
   console.log(tagged.tags?.join(' ') ?? '', tagged.metadata?.region ?? '');
   for await (const t of client.list({ tag: ['nightly'], meta: { customer: 42, urgent: true } })) console.log(t.id);
   for await (const t of client.list({ errorType: 'timeout', state: 'failed' })) console.log(t.error?.message ?? '');
+  const history = await client.stats({ kind: 'reports.export', from: new Date(Date.now() - 86400000), stepS: 3600 });
+  for (const p of history.kinds[0]?.points ?? []) console.log(p.at, p.failed, p.wait_p95_ms ?? '-');
   const bulk = await client.bulk('retry', { errorType: 'timeout', state: 'failed', kind: 'reports.export' }, { max: 500 });
   client.watch(bulk.id, { onDone: (t) => console.log((t.result as BulkResult).done) });
   for await (const t of client.list({ key: 'customer-42', createdAfter: new Date(0), createdBefore: '2030-01-01T00:00:00Z' })) console.log(t.id);

@@ -30,6 +30,7 @@ RetentionPolicy retention_of(const ServerOptions& options) {
     r.max_finished = options.retain_tasks;
     r.max_topic_events = options.max_task_events;
     r.idempotency_ms = options.idempotency_ttl.count();
+    r.stats_ms = options.stats_retention.count();
     return r;
 }
 

@@ -149,6 +149,9 @@ void add_server_options(CLI::App& app, ServerOptions& o) {
                  std::chrono::days(1), "PRUNE_INTERVAL");
     add_duration(app, "--idempotency-ttl", o.idempotency_ttl, "how long an Idempotency-Key is remembered", 1s,
                  std::chrono::days(36500), "IDEMPOTENCY_TTL");
+    add_duration(app, "--stats-retention", o.stats_retention,
+                 "how long the task history (GET /v1/stats: counts and times per kind and minute) is kept",
+                 std::chrono::minutes(1), std::chrono::days(3650), "STATS_RETENTION");
     app.add_option("--max-streams-per-ip", o.max_streams_per_ip, "open event streams per client address (→ 429)")
         ->envname(env("MAX_STREAMS_PER_IP"))->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1} << 30));
     app.add_option("--trusted-proxies", o.trusted_proxies,

@@ -50,6 +50,7 @@ struct ServerOptions {
     std::size_t max_task_events = 10000;
     std::chrono::milliseconds prune_interval = 60s;
     std::chrono::milliseconds idempotency_ttl = 24h;
+    std::chrono::milliseconds stats_retention = std::chrono::days(7);
     std::size_t max_streams_per_ip = 100;
     std::vector<std::string> trusted_proxies;   // CIDRs whose Forwarded / X-Forwarded-For is believed
     std::size_t stream_queue_events = 1000;     // a slow reader's queue, in events …

@@ -63,6 +63,13 @@ void ClientCommands::add(CLI::App& app) {
     bulk_cmd_->add_flag("--detach", bulk_.detach, "print the bulk task's id and exit without following it");
     server_option(bulk_cmd_);
 
+    stats_cmd_ = app.add_subcommand("stats", "the task history per kind: created, started, ended, queue wait and run time");
+    stats_cmd_->add_option("--kind", stats_.kind, "only this kind");
+    stats_cmd_->add_option("--since", stats_.since, "how far back: 90s, 30m, 24h, 7d")->capture_default_str();
+    stats_cmd_->add_option("--step", stats_.step, "a row per kind and step (a whole number of minutes)")->capture_default_str();
+    stats_cmd_->add_flag("--json", stats_.json, "print the server's JSON");
+    server_option(stats_cmd_);
+
     kinds_cmd_ = app.add_subcommand("kinds", "list the task kinds and their params; pause or resume one");
     kinds_cmd_->add_flag("--json", kinds_json_, "print the server's JSON");
     server_option(kinds_cmd_);
@@ -102,7 +109,7 @@ void ClientCommands::add(CLI::App& app) {
 }
 
 bool is_client_command(const std::string& name) {
-    static const std::set<std::string> names{"run",  "watch",  "tasks", "bulk", "kinds",  "show",   "logs",
+    static const std::set<std::string> names{"run",  "watch",  "tasks", "bulk", "stats", "kinds",  "show",   "logs",
                                              "cancel", "retry", "delete", "pause", "resume", "status"};
     return names.count(name) > 0;
 }
@@ -112,6 +119,7 @@ std::optional<int> ClientCommands::run() const {
     if (watch_cmd_->parsed()) return watch_tasks(server_, watch_);
     if (tasks_cmd_->parsed()) return list_tasks(server_, list_);
     if (bulk_cmd_->parsed()) return bulk_tasks(server_, bulk_);
+    if (stats_cmd_->parsed()) return show_stats(server_, stats_);
     if (kinds_pause_cmd_->parsed()) return kind_command(server_, queue_kind_, "pause", queue_json_);
     if (kinds_resume_cmd_->parsed()) return kind_command(server_, queue_kind_, "resume", queue_json_);
     if (kinds_cmd_->parsed()) return list_kinds(server_, kinds_json_);

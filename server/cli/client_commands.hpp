@@ -1,4 +1,4 @@
-// The client side of the command line: `taskstream run | watch | tasks | bulk | kinds |
+// The client side of the command line: `taskstream run | watch | tasks | bulk | stats | kinds |
 // show | logs | cancel | retry | delete | pause | resume | status`, each talking to
 // a server over HTTP (--server, TASKSTREAM_SERVER).
 #pragma once
@@ -53,6 +53,13 @@ struct BulkOptions {
     bool detach = false;
 };
 
+struct StatsOptions {
+    std::string kind;
+    std::string since = "1h";  // the range: this long before now
+    std::string step = "1m";   // a row per kind and step
+    bool json = false;
+};
+
 class ClientCommands {
 public:
     /// Declares the subcommands and their options on `app`.
@@ -66,6 +73,7 @@ private:
     WatchOptions watch_;
     ListOptions list_;
     BulkOptions bulk_;
+    StatsOptions stats_;
     bool kinds_json_ = false;
     bool show_json_ = false;
     bool queue_json_ = false;
@@ -76,6 +84,7 @@ private:
     CLI::App* watch_cmd_ = nullptr;
     CLI::App* tasks_cmd_ = nullptr;
     CLI::App* bulk_cmd_ = nullptr;
+    CLI::App* stats_cmd_ = nullptr;
     CLI::App* kinds_cmd_ = nullptr;
     CLI::App* kinds_pause_cmd_ = nullptr;
     CLI::App* kinds_resume_cmd_ = nullptr;
@@ -98,6 +107,8 @@ int watch_tasks(const std::string& server, const WatchOptions& options);
 int list_tasks(const std::string& server, const ListOptions& options);
 /// POST /v1/tasks/bulk, then its system.bulk task followed to its end (or its id with --detach).
 int bulk_tasks(const std::string& server, const BulkOptions& options);
+/// GET /v1/stats as a table (stats_command.cpp).
+int show_stats(const std::string& server, const StatsOptions& options);
 int list_kinds(const std::string& server, bool json);
 /// POST /v1/tasks/{id}/`action` (cancel, retry).
 int control_task(const std::string& server, const std::string& id, const std::string& action);

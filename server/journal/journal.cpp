@@ -139,8 +139,12 @@ void Journal::add(Pending&& p) {
 }
 
 /// Writer thread: the pending batch's rows (the latest of each task, reusing its state
-/// event's JSON), deletions and idempotency keys.
-void Journal::add_rows(WriteBatch& batch) const {
+/// event's JSON), deletions, idempotency keys, and the history its state changes add.
+void Journal::add_rows(WriteBatch& batch) {
+    batch_stats_.clear();
+    for (const auto& p : pending_)
+        if (p.entry.data_is_row && p.entry.task) count_state_change(*p.entry.task, batch_stats_);
+    if (!batch_stats_.empty()) batch.stats = &batch_stats_;
     std::unordered_set<std::string_view> seen;
     for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
         if (!it->entry.task || !seen.insert(it->entry.task->id).second) continue;

@@ -90,7 +90,7 @@ protected:
     /// Writer thread: one transaction for the whole pending batch, then reports back.
     virtual void flush() = 0;
 
-    void add_rows(WriteBatch& batch) const;
+    void add_rows(WriteBatch& batch);
     /// Writer thread: the commit, timed (taskstream_store_commit_seconds). Throws StoreError.
     void timed_write(const WriteBatch& batch);
     /// Counts a commit that started at `started` in taskstream_store_commit_seconds.
@@ -120,6 +120,7 @@ protected:
 
     // Writer-thread state.
     std::vector<Pending> pending_;
+    StatsDeltas batch_stats_;  // what the pending batch's state changes add to the history (add_rows)
     bool pending_durable_ = false;
 
 private:

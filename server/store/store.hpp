@@ -18,6 +18,7 @@
 #include "model/event.hpp"
 #include "model/topic_filter.hpp"
 #include "model/task.hpp"
+#include "model/task_stats.hpp"
 
 namespace taskstream {
 
@@ -90,6 +91,8 @@ struct WriteBatch {
         const std::string* hold;
     };
     std::vector<DedupeClaim> dedupe_claims;
+    /// The history the batch's state changes add (model/task_stats), kept in the same commit.
+    const StatsDeltas* stats = nullptr;
     bool durable = false;  // on stable storage when write() returns
     std::optional<std::uint64_t> seq_ceiling;  // persist a new high-water mark of issued event ids
 };
@@ -99,6 +102,7 @@ struct WriteBatch {
 struct RetentionPolicy {
     std::int64_t max_age_ms = 7LL * 24 * 3600 * 1000;
     std::int64_t idempotency_ms = 24LL * 3600 * 1000;  // how long an Idempotency-Key is remembered
+    std::int64_t stats_ms = 7LL * 24 * 3600 * 1000;    // how long a minute of task history is kept
     std::size_t max_finished = 100000;
     std::size_t max_topic_events = 10000;
     std::size_t batch = 500;  // rows deleted per call, so one prune never holds the writer long
@@ -221,12 +225,23 @@ public:
 
 /// The whole store, as the journal (its one writer) and the engine's reads use it;
 /// other roles take the slice they use.
+/// The task history every server of a deployment adds to and reads alike.
+class TaskStatsStore {
+public:
+    virtual ~TaskStatsStore() = default;
+    /// The minutes from `from` through `to` (ms, multiples of a minute) of `kind` (of every
+    /// kind without one), by kind then minute; minutes with nothing left out. Throws StoreError.
+    virtual std::vector<StatsRow> read_stats(const std::optional<std::string>& kind, std::int64_t from,
+                                             std::int64_t to) = 0;
+};
+
 class Store : public TaskLoader,
               public OnceClaims,
               public IdempotencyKeys,
               public DedupeKeys,
               public PrunedFloors,
-              public CallbackOutbox {
+              public CallbackOutbox,
+              public TaskStatsStore {
 public:
     virtual ~Store() = default;
 

@@ -141,6 +141,11 @@ public:
     /// metrics: this server's, or the cluster's queue. A group at a time, not a task.
     WaitingCounts waiting_counts() const;
 
+    /// The task history of `kind` (of every kind without one) from `from` to `to` (ms, minute
+    /// multiples; `to` excluded), summed per `step_ms`, as the store keeps it for every server.
+    Outcome<std::vector<StatsSeries>> stats(const std::optional<std::string>& kind, std::int64_t from, std::int64_t to,
+                                            std::int64_t step_ms);
+
     Outcome<Task> get(const std::string& id);
     /// Why each task waits (nullopt: it does not): the reason its JSON shows. One store
     /// round trip at most on a shared store, for the whole list.

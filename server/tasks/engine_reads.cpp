@@ -22,6 +22,15 @@ Outcome<TaskPage> Engine::list(TaskQuery query) {
     return page;
 }
 
+Outcome<std::vector<StatsSeries>> Engine::stats(const std::optional<std::string>& kind, std::int64_t from,
+                                                std::int64_t to, std::int64_t step_ms) {
+    try {
+        return stats_series(store_.read_stats(kind, from, to - 1), kind, from, to, step_ms);
+    } catch (const StoreError& e) {
+        return unavailable_after(e, *log_);
+    }
+}
+
 Outcome<std::map<std::string, std::size_t>> Engine::count(const TaskQuery& query) {
     std::map<std::string, std::size_t> counts;
     for (auto state : kTaskStates) counts[std::string(to_string(state))] = 0;

@@ -293,3 +293,45 @@ TEST_CASE("store contract: a second server on the same SQLite data is refused", 
     store.reopen();  // released on close: the same server can come back at once
     CHECK(store->seq_ceiling() == 0);
 }
+
+TEST_CASE("store contract: the task history a commit adds, summed across commits, read by kind and minute, pruned", "[redis]") {
+    const std::string which = GENERATE("sqlite", "redis", "fake");
+    INFO(which);
+    StoreUnderTest store(which);
+    const std::int64_t minute = 1767225600000;  // a whole minute
+    StatsDeltas first;
+    first[{"a.kind", minute}].counters[0] = 2;
+    first[{"a.kind", minute}].wait[10] = 1;
+    first[{"a.kind", minute + kStatsMinuteMs}].run[40] = 3;
+    first[{"b.kind", minute}].counters[3] = 1;
+    WriteBatch batch;
+    batch.stats = &first;
+    store->write(batch);
+    StatsDeltas second;
+    second[{"a.kind", minute}].counters[0] = 5;
+    second[{"a.kind", minute}].wait[10] = 2;
+    batch.stats = &second;
+    store->write(batch);
+    store.reopen();
+
+    auto rows = store->read_stats(std::nullopt, minute, minute + kStatsMinuteMs);
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[0].kind == "a.kind");
+    CHECK(rows[0].minute == minute);
+    CHECK(rows[0].stats.counters[0] == 7);
+    CHECK(rows[0].stats.wait == std::map<int, std::int64_t>{{10, 3}});
+    CHECK(rows[1].minute == minute + kStatsMinuteMs);
+    CHECK(rows[1].stats.run == std::map<int, std::int64_t>{{40, 3}});
+    CHECK(rows[2].kind == "b.kind");
+    CHECK(rows[2].stats.counters[3] == 1);
+    CHECK(store->read_stats(std::string("b.kind"), minute, minute).size() == 1);
+    CHECK(store->read_stats(std::string("a.kind"), minute + kStatsMinuteMs, minute + 10 * kStatsMinuteMs).size() == 1);
+    CHECK(store->read_stats(std::nullopt, minute + 2 * kStatsMinuteMs, minute + 10 * kStatsMinuteMs).empty());
+
+    RetentionPolicy policy;
+    policy.stats_ms = 90 * 1000;  // at minute + 2: the first minute is past it, the second is not
+    store->prune(policy, minute + 2 * kStatsMinuteMs);
+    rows = store->read_stats(std::nullopt, minute, minute + kStatsMinuteMs);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].minute == minute + kStatsMinuteMs);
+}

@@ -113,6 +113,9 @@ test('every operation of the document answers as documented, and the server serv
   await call(server, 'GET', '/v1/tasks?limit=0', { expect: 400 });
   await call(server, 'GET', '/v1/task-counts?kind=demo.countdown', { expect: 200 });
   await call(server, 'GET', '/v1/task-counts?state=failed', { expect: 400 });
+  const stats = await call(server, 'GET', '/v1/stats?kind=demo.countdown&step=120', { expect: 200 });
+  assert.equal(stats.json.kinds[0].points.length, 30);
+  await call(server, 'GET', '/v1/stats?step=30', { expect: 400 });
 
   const slow = await call(server, 'POST', '/v1/tasks', { body: { kind: 'demo.countdown', params: { steps: 1000, interval_ms: 100 } }, expect: 202 });
   await call(server, 'DELETE', `/v1/tasks/${slow.json.id}`, { expect: 409 });

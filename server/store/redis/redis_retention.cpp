@@ -20,6 +20,7 @@ PruneResult RedisStore::prune(const RetentionPolicy& policy, std::int64_t now_ms
         tx.push_back({"DEL", client_keys_.idempotency(k.text)});
         tx.push_back({"ZREM", client_keys_.idempotency_by_time(), k.text});
     }
+    prune_stats(tx, policy, now_ms);
     transact(std::move(tx));
     return result;
 }

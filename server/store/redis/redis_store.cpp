@@ -168,6 +168,7 @@ std::uint64_t RedisStore::commit(const WriteBatch& batch, bool numbered) {
             }
         }
     }
+    if (batch.stats) add_stats_commands(tx, *batch.stats);
     std::size_t k = 0;
     for (const auto& e : batch.events) {
         const std::string id = numbered ? "#" + std::to_string(k++) : redis_stream_id(e->seq);

@@ -64,6 +64,8 @@ public:
     std::uint64_t pruned_floor(const TopicFilter& filter) override;
     std::vector<PendingCallback> due_callbacks(std::int64_t now_ms, std::size_t limit) override;
     void settle_callback(const std::string& delivery_id, int attempts, std::optional<std::int64_t> next_due_ms) override;
+    std::vector<StatsRow> read_stats(const std::optional<std::string>& kind, std::int64_t from,
+                                     std::int64_t to) override;  // redis_stats.cpp
 
     /// True while the connection is up (for /readyz).
     bool reachable() const noexcept { return redis_.connected(); }
@@ -91,6 +93,9 @@ private:
     std::string rarest_term(const std::vector<std::string>& terms);
     std::size_t prune_finished_tasks(const RetentionPolicy& policy, std::int64_t now_ms);
     std::size_t prune_long_topics(const RetentionPolicy& policy);
+    /// redis_stats.cpp: a commit's history as HINCRBYs; the minutes past their retention, gone.
+    void add_stats_commands(std::vector<RedisCommand>& tx, const StatsDeltas& deltas) const;
+    void prune_stats(std::vector<RedisCommand>& tx, const RetentionPolicy& policy, std::int64_t now_ms);
     void keep_clock();
     /// Runs `commands` with TIME after them and keeps Redis's clock minus ours.
     RedisConnection::Replies measure_clock(std::vector<RedisCommand> commands);

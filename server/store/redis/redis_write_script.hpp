@@ -50,7 +50,7 @@ end
 local p, n, base = ARGV[2], tonumber(ARGV[3]), 0
 -- Every check that can fail comes before the first write (Redis does not undo a script's
 -- writes): each key written must be of its command's type, or absent.
-local want = {HSET = 'hash', HSETNX = 'hash', HDEL = 'hash', ZADD = 'zset', ZREM = 'zset',
+local want = {HSET = 'hash', HSETNX = 'hash', HDEL = 'hash', HINCRBY = 'hash', ZADD = 'zset', ZREM = 'zset',
               SADD = 'set', SREM = 'set'}
 local seen, claimed, taken = {}, {}, {}
 local function wrong(key, kind)

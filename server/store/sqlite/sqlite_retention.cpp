@@ -19,6 +19,7 @@ PruneResult SqliteStore::prune(const RetentionPolicy& policy, std::int64_t now_m
         sqlite::Statement(*writer_, "DELETE FROM idempotency WHERE created_at < ?1")
             .bind(1, now_ms - policy.idempotency_ms)
             .run();
+        sqlite::Statement(*writer_, "DELETE FROM task_stats WHERE minute < ?1").bind(1, now_ms - policy.stats_ms).run();
         commit_->run();
     } catch (...) {
         try { writer_->exec("ROLLBACK"); } catch (const StoreError&) {}

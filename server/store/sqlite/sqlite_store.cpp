@@ -41,6 +41,9 @@ CREATE INDEX IF NOT EXISTS callbacks_by_due ON callbacks(due_at);
 CREATE TABLE IF NOT EXISTS paused_kinds(kind TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS task_terms(term TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY(term, id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS task_terms_by_id ON task_terms(id);
+CREATE TABLE IF NOT EXISTS task_stats(kind TEXT NOT NULL, minute INTEGER NOT NULL, field TEXT NOT NULL,
+                                      n INTEGER NOT NULL, PRIMARY KEY(kind, minute, field)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS task_stats_by_minute ON task_stats(minute);
 )";
 
 constexpr std::array<std::size_t, 3> kRowsPerInsert{32, 8, 1};
@@ -229,6 +232,7 @@ void SqliteStore::write(const WriteBatch& batch) {
                 queue_callback_->run();
             }
         }
+        if (batch.stats) add_stats(*batch.stats);
         std::size_t next = 0;
         for (std::size_t i = 0; i < kRowsPerInsert.size(); ++i) {
             for (; next + kRowsPerInsert[i] <= batch.events.size(); next += kRowsPerInsert[i]) {

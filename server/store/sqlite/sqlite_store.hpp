@@ -44,6 +44,8 @@ public:
     std::uint64_t pruned_floor(const TopicFilter& filter) override;
     std::vector<PendingCallback> due_callbacks(std::int64_t now_ms, std::size_t limit) override;
     void settle_callback(const std::string& delivery_id, int attempts, std::optional<std::int64_t> next_due_ms) override;
+    std::vector<StatsRow> read_stats(const std::optional<std::string>& kind, std::int64_t from,
+                                     std::int64_t to) override;  // sqlite_stats.cpp
     std::set<std::string> paused_kinds() override;
     void set_kind_paused(const std::string& kind, bool paused) override;
 
@@ -54,6 +56,7 @@ private:
     void delete_task_rows(const std::string& id, std::int64_t now_ms);
     void index_terms(const Task& task);               // sqlite_search.cpp
     void index_term(const std::string& term, const std::string& id);
+    void add_stats(const StatsDeltas& deltas);        // sqlite_stats.cpp
     TaskQuery rarest_term_first(TaskQuery query);  // sqlite_search.cpp
     std::size_t prune_long_topics(const RetentionPolicy& policy);
 
@@ -63,6 +66,7 @@ private:
     std::unique_ptr<sqlite::Connection> writer_;
     std::unique_ptr<sqlite::Statement> begin_, commit_, upsert_task_, set_meta_, insert_key_, queue_callback_;
     std::unique_ptr<sqlite::Statement> insert_term_;  // prepared at the first task with labels
+    std::unique_ptr<sqlite::Statement> add_stats_;    // prepared at the first state change counted
     // Inserts of kRowsPerInsert[i] events each, most rows first: a statement's own cost
     // (its start, its halt, its reset) was near half an event's insert when run once per event.
     std::array<std::unique_ptr<sqlite::Statement>, 3> insert_events_;

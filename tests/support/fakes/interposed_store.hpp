@@ -54,6 +54,9 @@ public:
     std::vector<PendingCallback> due_callbacks(std::int64_t now_ms, std::size_t limit) override {
         return inner_.due_callbacks(now_ms, limit);
     }
+    std::vector<StatsRow> read_stats(const std::optional<std::string>& kind, std::int64_t from, std::int64_t to) override {
+        return inner_.read_stats(kind, from, to);
+    }
     void settle_callback(const std::string& delivery_id, int attempts, std::optional<std::int64_t> next_due_ms) override {
         inner_.settle_callback(delivery_id, attempts, next_due_ms);
     }
