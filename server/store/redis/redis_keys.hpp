@@ -22,6 +22,8 @@
 //                                 row while unfinished, dropped with its end if it still names it)
 //   P:once:<key>           string a firing claimed by one server (Store::claim_once), with an expiry
 //   P:ticket:<sha256>      string a stream ticket (JSON: principal, streams, expiry), with its expiry: GETDEL redeems it
+//   P:stats:<minute>:<kind> hash  a kind's minute of task history: counters and histogram buckets (HINCRBY
+//                                 in the write script); P:stats:minutes zset of those "<minute>:<kind>", by minute
 //
 // The queue (written with the task rows by RedisStore, worked by RedisWorkQueue):
 //   P:due                  zset   task ids waiting to be due, by the time they may run (ms)
