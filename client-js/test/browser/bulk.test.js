@@ -1,21 +1,13 @@
 // Bulk actions in the dashboard, in real headless Chromium against the real server:
 // offered for a filter that names something, one confirmation away, its progress and
 // counts live from the page's stream, stoppable; no filter, no bulk action.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server } from '../support/server.js';
-import { launch, openPage, shoot } from '../support/browser.js';
+import { serverAndBrowser, openPage, shoot } from '../support/browser.js';
 
 let server;
 let browser;
-before(async () => {
-  server = await new Server().start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+serverAndBrowser((s, b) => { server = s; browser = b; });
 
 async function api(method, path, body) {
   const res = await fetch(`${server.url}${path}`, {

@@ -3,11 +3,11 @@
 // rate, a restart,
 // infinite scroll, a phone-width viewport and an accessibility scan. Screenshots
 // land in the build dir; some checks read their pixels.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { Server, RATED_KINDS } from '../support/server.js';
-import { launch, openPage, shoot, shootInside, colourShare } from '../support/browser.js';
+import { serverAndBrowser, openPage, shoot, shootInside, colourShare } from '../support/browser.js';
 
 const require = createRequire(import.meta.url);
 const BAR = [0x1f, 0x8a, 0x70];     // --bar in style.css
@@ -15,14 +15,7 @@ const ACCENT = [0x1f, 0x6f, 0x5c];  // --accent: the Start button
 
 let server;
 let browser;
-before(async () => {
-  server = await new Server().start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+serverAndBrowser((s, b) => { server = s; browser = b; });
 
 async function api(base, method, path, body) {
   const res = await fetch(`${base}${path}`, {

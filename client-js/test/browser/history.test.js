@@ -1,23 +1,15 @@
 // The History panel in real headless Chromium against the real server: uPlot's charts
 // of GET /v1/stats drawn under the page's CSP, for every kind and for one, over a
 // chosen range, at 375 px, and with no serious accessibility violation (axe-core).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { Server } from '../support/server.js';
-import { launch, openPage, shoot } from '../support/browser.js';
+import { serverAndBrowser, openPage, shoot } from '../support/browser.js';
 
 const require = createRequire(import.meta.url);
 let server;
 let browser;
-before(async () => {
-  server = await new Server().start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+serverAndBrowser((s, b) => { server = s; browser = b; });
 
 async function ended(id) {
   const res = await fetch(`${server.url}/v1/tasks/${id}/events`);

@@ -1,21 +1,13 @@
 // Tags and metadata in the dashboard, in real headless Chromium against the real
 // server: set from the start form, shown in the detail, and the table filtered by
 // them — typed in the filter or given in the URL, live rows included.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Server } from '../support/server.js';
-import { launch, openPage, shoot } from '../support/browser.js';
+import { serverAndBrowser, openPage, shoot } from '../support/browser.js';
 
 let server;
 let browser;
-before(async () => {
-  server = await new Server().start();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+serverAndBrowser((s, b) => { server = s; browser = b; });
 
 async function create(body) {
   const res = await fetch(`${server.url}/v1/tasks`, {

@@ -1,6 +1,8 @@
 // Debian's Chromium, headless, through playwright-core (no browser download),
 // and a look at the pixels of a screenshot.
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
+import { Server } from './server.js';
 import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +13,22 @@ mkdirSync(screenshotDir, { recursive: true });
 
 export function launch() {
   return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'], timeout: 30000 });
+}
+
+/** A real server and Chromium for a test file: started before its tests (`ready` gets
+ * them), ended after them. */
+export function serverAndBrowser(ready) {
+  let server;
+  let browser;
+  before(async () => {
+    server = await new Server().start();
+    browser = await launch();
+    ready(server, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.dispose();
+  });
 }
 
 /**
