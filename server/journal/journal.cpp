@@ -92,14 +92,18 @@ void Journal::run() {
     for (;;) {
         bool stopping;
         bool reserve;
+        std::uint64_t stats_asked;
         {
             std::unique_lock lock(mutex_);
-            auto ready = [&] { return stopping_ || !queue_.empty(); };
+            auto ready = [&] { return stopping_ || !queue_.empty() || stats_requests_ > stats_writes_; };
             std::optional<std::chrono::steady_clock::time_point> wake_at;
             if (maintenance_) wake_at = next_maintenance_;
             if (!pending_.empty())
                 wake_at = std::min(wake_at.value_or(first_pending_at_ + options_.group_commit),
                                    first_pending_at_ + options_.group_commit);
+            if (!unwritten_stats_.empty())  // an idle writer still writes the last second's history
+                wake_at = std::min(wake_at.value_or(last_stats_write_ + kStatsWriteInterval),
+                                   last_stats_write_ + kStatsWriteInterval);
             writer_holds_batch_ = !pending_.empty();
             if (wake_at) wake_writer_.wait_until(lock, *wake_at, ready);
             else wake_writer_.wait(lock, ready);
@@ -107,6 +111,7 @@ void Journal::run() {
             writer_notified_ = false;
             batch.swap(queue_);
             stopping = stopping_;
+            stats_asked = stats_requests_;
             // The next block of ids is reserved halfway through this one, so that
             // appending threads rarely find them used up.
             reserve = reservation_due_locked();
@@ -120,6 +125,15 @@ void Journal::run() {
                     std::chrono::steady_clock::now() >= first_pending_at_ + options_.group_commit);
         if (due) flush();
         run_maintenance_if_due();
+        if (pending_.empty() && !unwritten_stats_.empty() &&
+            (stopping || std::chrono::steady_clock::now() >= last_stats_write_ + kStatsWriteInterval))
+            write_unwritten_stats(stopping);
+        if (stats_asked > stats_writes_) {  // a reader waits for what was committed before it asked
+            if (!unwritten_stats_.empty()) write_unwritten_stats(false);
+            std::lock_guard lock(mutex_);
+            stats_writes_ = stats_asked;
+            stats_written_.notify_all();
+        }
         if (stopping) {
             std::lock_guard lock(mutex_);
             if (queue_.empty()) {
@@ -139,12 +153,19 @@ void Journal::add(Pending&& p) {
 }
 
 /// Writer thread: the pending batch's rows (the latest of each task, reusing its state
-/// event's JSON), deletions, idempotency keys, and the history its state changes add.
+/// event's JSON), deletions and idempotency keys; and, once a second, the history that
+/// the state changes committed since the last such write add, this batch's included.
 void Journal::add_rows(WriteBatch& batch) {
     batch_stats_.clear();
     for (const auto& p : pending_)
         if (p.entry.data_is_row && p.entry.task) count_state_change(*p.entry.task, batch_stats_);
-    if (!batch_stats_.empty()) batch.stats = &batch_stats_;
+    stats_attached_ = (!batch_stats_.empty() || !unwritten_stats_.empty()) &&
+                      std::chrono::steady_clock::now() >= last_stats_write_ + kStatsWriteInterval;
+    if (stats_attached_) {
+        attached_stats_ = unwritten_stats_;
+        for (const auto& [key, stats] : batch_stats_) attached_stats_[key].add(stats);
+        batch.stats = &attached_stats_;
+    }
     std::unordered_set<std::string_view> seen;
     for (auto it = pending_.rbegin(); it != pending_.rend(); ++it) {
         if (!it->entry.task || !seen.insert(it->entry.task->id).second) continue;
@@ -164,6 +185,39 @@ void Journal::timed_write(const WriteBatch& batch) {
     const auto started = std::chrono::steady_clock::now();
     store_.write(batch);
     count_commit(started);
+}
+
+void Journal::rows_committed() {
+    if (stats_attached_) {
+        unwritten_stats_.clear();
+        last_stats_write_ = std::chrono::steady_clock::now();
+    } else {
+        for (const auto& [key, stats] : batch_stats_) unwritten_stats_[key].add(stats);
+    }
+}
+
+bool Journal::write_stats_now(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    if (writer_done_ || !writer_.joinable()) return false;
+    const auto asked = ++stats_requests_;
+    wake_writer_.notify_one();
+    return stats_written_.wait_for(lock, timeout, [&] { return stats_writes_ >= asked || writer_done_; }) &&
+           stats_writes_ >= asked;
+}
+
+void Journal::write_unwritten_stats(bool last) {
+    WriteBatch batch;
+    batch.durable = true;
+    batch.stats = &unwritten_stats_;
+    try {
+        store_.write(batch);
+    } catch (const StoreError& e) {
+        last_stats_write_ = std::chrono::steady_clock::now();  // tried again in a second
+        log_->warn("journal: task history not written{}: {}", last ? " (lost: the server stops)" : "", e.what());
+        if (!last) return;
+    }
+    unwritten_stats_.clear();
+    last_stats_write_ = std::chrono::steady_clock::now();
 }
 
 void Journal::count_commit(std::chrono::steady_clock::time_point started) {

@@ -52,6 +52,10 @@ public:
     void start();
     /// Commits everything queued, then stops the writer thread.
     void stop();
+    /// Writes the task history that committed state changes added and no commit carried
+    /// yet (it goes with a commit once a second), and returns once it is in the store:
+    /// false after `timeout`, or without a writer. Not from the writer thread.
+    bool write_stats_now(std::chrono::milliseconds timeout);
 
     /// Never blocks; false when the queue is full (the caller answers 503).
     bool try_append(Entry entry);
@@ -91,6 +95,12 @@ protected:
     virtual void flush() = 0;
 
     void add_rows(WriteBatch& batch);
+    /// After a commit of the batch add_rows made: the history it carried is written, or
+    /// this batch's part of it waits for the next write. (After a failed commit: nothing.)
+    void rows_committed();
+    /// The history not yet written, in a commit of its own: when no batch took it for a
+    /// second, and at the writer's end (`last`: kept for a later try only when not).
+    void write_unwritten_stats(bool last);
     /// Writer thread: the commit, timed (taskstream_store_commit_seconds). Throws StoreError.
     void timed_write(const WriteBatch& batch);
     /// Counts a commit that started at `started` in taskstream_store_commit_seconds.
@@ -106,7 +116,8 @@ protected:
     /// The queue, the sequence and the order of publishing. Outermost lock: the hub's
     /// and a shard's are taken under it (journal → hub → shard → shard inbox).
     mutable std::mutex mutex_;
-    std::condition_variable wake_writer_, room_available_;
+    std::condition_variable wake_writer_, room_available_, stats_written_;
+    std::uint64_t stats_requests_ = 0, stats_writes_ = 0;  // write_stats_now's asks, and those the writer met
     std::vector<Pending> queue_;
     std::uint64_t last_seq_ = 0;
     bool stopping_ = false;
@@ -120,7 +131,14 @@ protected:
 
     // Writer-thread state.
     std::vector<Pending> pending_;
-    StatsDeltas batch_stats_;  // what the pending batch's state changes add to the history (add_rows)
+    // The task history is written with a commit once a second (not with each: its upserts
+    // cost a run-heavy load ~10% of its rate), so a kill -9 loses at most the last second of it.
+    static constexpr auto kStatsWriteInterval = std::chrono::seconds(1);
+    StatsDeltas batch_stats_;      // what the pending batch's state changes add (add_rows)
+    StatsDeltas unwritten_stats_;  // committed state changes' history not yet written
+    StatsDeltas attached_stats_;   // unwritten_stats_ and the batch's, when add_rows attached them
+    bool stats_attached_ = false;  // the batch add_rows made carries unwritten_stats_
+    std::chrono::steady_clock::time_point last_stats_write_{};
     bool pending_durable_ = false;
 
 private:

@@ -115,6 +115,7 @@ void ReservedIdJournal::flush() {
     bool committed = true;
     try {
         timed_write(batch);
+        rows_committed();
     } catch (const StoreError& e) {
         committed = false;
         log_->error("journal: commit of {} entries failed: {}", pending_.size(), e.what());

@@ -41,6 +41,7 @@ void StoreIdJournal::flush() {
         try {
             first = numbering_.write_numbered(batch);
             count_commit(started);
+            rows_committed();
             break;
         } catch (const DedupeTaken& e) {
             if (leave_out(e.task_ids, taken)) continue;  // nothing was applied: again, without them

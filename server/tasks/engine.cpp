@@ -19,7 +19,8 @@ auto& task_duration = metrics::Registry::global().histogram_family(
 } // namespace
 Engine::Engine(const KindRegistry& kinds, Store& store, Journal& journal, StreamOpener& streams, Options options,
                DispatcherFactory dispatch, std::shared_ptr<spdlog::logger> log)
-    : kinds_(kinds), store_(store), streams_(streams), options_(options), log_(log), recorder_(journal, log),
+    : kinds_(kinds), store_(store), journal_(journal), streams_(streams), options_(options), log_(log),
+      recorder_(journal, log),
       keys_(store, store, log),
       dedupe_(options.dedupe_in_memory ? static_cast<DedupeKeys&>(active_dedupe_keys_) : store, store, log),
       creator_(TaskCreator::Parts{.kinds = kinds,

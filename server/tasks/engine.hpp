@@ -142,7 +142,9 @@ public:
     WaitingCounts waiting_counts() const;
 
     /// The task history of `kind` (of every kind without one) from `from` to `to` (ms, minute
-    /// multiples; `to` excluded), summed per `step_ms`, as the store keeps it for every server.
+    /// multiples; `to` excluded), summed per `step_ms`, as the store keeps it for every server:
+    /// all of this server's committed state changes (its journal writes what it holds back
+    /// first), and another server's within a second of their commit.
     Outcome<std::vector<StatsSeries>> stats(const std::optional<std::string>& kind, std::int64_t from, std::int64_t to,
                                             std::int64_t step_ms);
 
@@ -183,6 +185,7 @@ private:
 
     const KindRegistry& kinds_;
     Store& store_;
+    Journal& journal_;
     StreamOpener& streams_;
     Options options_;
     std::shared_ptr<spdlog::logger> log_;
