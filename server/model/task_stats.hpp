@@ -1,7 +1,7 @@
 // Task history per kind and minute: how many tasks were created, started and ended
 // each way, and how long they waited and ran (histograms with 4 buckets per doubling,
 // so that minutes and servers add up and a percentile is read within ±9%). Counted
-// from the state changes a commit writes, in that commit; read by GET /v1/stats.
+// from the state changes a commit writes (journal/journal); read by GET /v1/stats.
 #pragma once
 
 #include <array>

@@ -91,7 +91,7 @@ struct WriteBatch {
         const std::string* hold;
     };
     std::vector<DedupeClaim> dedupe_claims;
-    /// The history the batch's state changes add (model/task_stats), kept in the same commit.
+    /// History to add (model/task_stats): of state changes committed by this or earlier batches.
     const StatsDeltas* stats = nullptr;
     bool durable = false;  // on stable storage when write() returns
     std::optional<std::uint64_t> seq_ceiling;  // persist a new high-water mark of issued event ids
