@@ -126,7 +126,7 @@ TEST_CASE("bulk delete by metadata: finished tasks are gone (410), unfinished on
     REQUIRE(http.request("POST", "/v1/tasks/" + running + "/cancel").status == 202);
 }
 
-TEST_CASE("bad bulk requests are a 422 that points at the problem - nothing starts; system.bulk is not a kind to start or list") {
+TEST_CASE("bad bulk requests are a 422 that points at the problem - nothing starts - system.bulk is not a kind to start or list") {
     TempDir dir;
     ServerProcess server(dir.path());
     HttpClient http(server.port());
