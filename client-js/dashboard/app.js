@@ -309,7 +309,8 @@ async function main() {
   void refreshStatus();
   void refreshCounts();
   await Promise.race([streaming, new Promise((resolve) => setTimeout(resolve, 5000))]);
-  await table.setFilter(filter);
+  // The filter as it is now: a person may have changed it while the stream attached.
+  await table.setFilter(readFilter());
   const task = new URL(location.href).searchParams.get('task');
   if (task) openDetail(task);
 }
