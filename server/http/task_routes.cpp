@@ -194,7 +194,7 @@ void add_task_routes(Router& router, Engine& engine, const StreamSettings& strea
         auto res = make_json(status::ok, body, ctx.request.version());
         if (!next_link.empty()) res.set(beast_http::field::link, next_link);
         co_return res;
-    }, {"state", "kind", "tag", "meta.*", "key", "error_type", "created_after", "created_before", "limit", "cursor"});
+    }, {"state", "kind", "tag", "meta.*", "key", "error_type", "created_after", "created_before", "q", "limit", "cursor"});
 
     // How many tasks are in each state (of a kind): what a filter bar shows beside each state.
     router.add(verb::get, "/v1/task-counts", [&engine](RequestContext& ctx) -> asio::awaitable<Reply> {

@@ -61,7 +61,14 @@ struct TaskQuery {
     std::optional<std::string> from;   // ids at or above it only (created_after: ids are ULIDs, in creation order)
     std::optional<std::string> owner;  // only this subject's tasks (a caller that may not see every task)
     std::vector<std::string> terms;    // only tasks found by every one of these (model/task_labels: tags, metadata)
+    std::optional<std::string> text;   // q, folded: Engine::list matches it on the rows (model/task_text); stores do not
     std::size_t limit = 50;
+};
+
+/// One page of a list; `next_before` is where the next page starts (absent on the last).
+struct TaskPage {
+    std::vector<Task> tasks;
+    std::optional<std::string> next_before;
 };
 
 /// How much one read may return: at most `events` events, and it stops after

@@ -35,9 +35,9 @@ std::size_t count_matching(TaskQuery query, std::size_t max, const ListTasks& li
         query.limit = std::min(kCountPage, max - n);
         auto page = list(query);
         if (!page) throw retryable_error("could not list the tasks: " + page.error().detail, "store_unavailable");
-        n += page->size();
-        if (page->size() < query.limit) break;
-        query.before = page->back().id;
+        n += page->tasks.size();
+        if (!page->next_before) break;
+        query.before = page->next_before;
     }
     return n;
 }
@@ -129,10 +129,8 @@ BulkResult run_bulk(TaskContext& ctx, BulkPlan plan, const ListTasks& list, cons
         query.limit = std::min(page_size, plan.max - result.matched);
         auto page = list(query);
         if (!page) throw retryable_error("could not list the tasks: " + page.error().detail, "store_unavailable");
-        if (page->empty()) break;
-        query.before = page->back().id;
-        result.matched += page->size();
-        act_on_page(*page, act, result);
+        result.matched += page->tasks.size();
+        act_on_page(page->tasks, act, result);
         total = std::max(total, result.matched);  // tasks may have come to match since the count
         ctx.progress(static_cast<std::int64_t>(result.matched), static_cast<std::int64_t>(total),
                      progress_message(plan.verb, result, total));
@@ -141,7 +139,8 @@ BulkResult run_bulk(TaskContext& ctx, BulkPlan plan, const ListTasks& list, cons
                     progress_message(plan.verb, result, total), LogLevel::warning);
             ctx.check_cancelled();
         }
-        if (page->size() < query.limit) break;
+        if (!page->next_before) break;
+        query.before = page->next_before;
     }
     return result;
 }

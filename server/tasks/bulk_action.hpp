@@ -17,6 +17,7 @@
 #include "core/outcome.hpp"
 #include "model/task.hpp"
 #include "store/store.hpp"
+#include "tasks/task_pages.hpp"
 #include "taskstream/task_context.hpp"
 
 namespace taskstream {
@@ -45,8 +46,6 @@ struct BulkResult {
     std::size_t skipped = 0;
 };
 
-/// A page of tasks (query.limit of them at most).
-using ListTasks = std::function<Outcome<std::vector<Task>>(const TaskQuery&)>;
 /// The verb on one task; `done` gets nullopt when it was applied, else the error. Any thread.
 using ActOnTask = std::function<void(const std::string& id, std::function<void(std::optional<Error>)> done)>;
 

@@ -30,11 +30,7 @@ TaskKind make_bulk_kind(Engine& engine) {
         auto plan = bulk_plan(ctx.params());
         if (!plan) throw task_error(plan.error().detail, "bad_bulk_params");
         const auto verb = plan->verb;
-        ListTasks list = [&engine](const TaskQuery& query) -> Outcome<std::vector<Task>> {
-            auto page = engine.list(query);
-            if (!page) return std::move(page).error();
-            return std::move(page->tasks);
-        };
+        ListTasks list = [&engine](const TaskQuery& query) { return engine.list(query); };
         ActOnTask act = [&engine, verb](const std::string& id, std::function<void(std::optional<Error>)> done) {
             switch (verb) {
             case BulkVerb::cancel: engine.cancel(id, answer_to<Task>(std::move(done))); break;

@@ -42,11 +42,9 @@
 
 namespace taskstream {
 
-/// One page of GET /v1/tasks; `next_before` is where the next page starts.
-struct TaskPage {
-    std::vector<Task> tasks;
-    std::optional<std::string> next_before;
-};
+/// A text search (TaskQuery::text) reads at most this many rows for one page: such a
+/// page may end short of its limit with a next page (TaskPage::next_before).
+inline constexpr std::size_t kTextSearchRows = 5000;
 
 /// The start of a task's event stream.
 struct StreamStart {
@@ -122,6 +120,7 @@ public:
     void retry(const std::string& id, std::function<void(Outcome<Task>)> done);
     /// Deletes a finished task and its events; later lookups answer 410.
     void remove(const std::string& id, std::function<void(Outcome<bool>)> done);
+    /// The tasks `query` finds, newest first (see TaskPage for a text search's pages).
     Outcome<TaskPage> list(TaskQuery query);
     /// How many tasks of the query's kind and owner are in each state: every state, 0 included.
     Outcome<std::map<std::string, std::size_t>> count(const TaskQuery& query);
@@ -168,6 +167,7 @@ public:
     std::size_t active_count() const { return active_.size(); }
 
 private:
+    Outcome<TaskPage> search(TaskQuery query);
     DispatchParts dispatch_parts();
     /// Records `active` cancelled (no attempt of it runs): the end of a queued task, here
     /// or one no server holds. `done` gets the task, or unavailable when the commit failed.

@@ -3,10 +3,12 @@
 #include "tasks/engine.hpp"
 
 #include "core/clock.hpp"
+#include "model/task_text.hpp"
 
 namespace taskstream {
 
 Outcome<TaskPage> Engine::list(TaskQuery query) {
+    if (query.text) return search(std::move(query));
     const std::size_t limit = query.limit;
     query.limit = limit + 1;  // one more tells whether a next page exists
     TaskPage page;
@@ -20,6 +22,39 @@ Outcome<TaskPage> Engine::list(TaskQuery query) {
         page.next_before = page.tasks.back().id;
     }
     return page;
+}
+
+Outcome<TaskPage> Engine::search(TaskQuery query) {
+    // Walks what the other filters find, in pages, and keeps the rows that mention the text.
+    const std::size_t limit = query.limit;
+    const std::string text = *query.text;
+    query.text.reset();
+    query.limit = 200;
+    TaskPage page;
+    std::size_t read = 0;
+    try {
+        while (true) {
+            auto rows = store_.list_tasks(query);
+            if (rows.size() < query.limit) query.before.reset();
+            else query.before = rows.back().id;  // before the rows are moved from
+            for (auto& row : rows) {
+                if (!mentions(row, text)) continue;
+                if (page.tasks.size() == limit) {
+                    page.next_before = page.tasks.back().id;
+                    return page;
+                }
+                page.tasks.push_back(std::move(row));
+            }
+            read += rows.size();
+            if (!query.before) return page;
+            if (read >= kTextSearchRows) {
+                page.next_before = query.before;  // the next page reads on from here
+                return page;
+            }
+        }
+    } catch (const StoreError& e) {
+        return unavailable_after(e, *log_);
+    }
 }
 
 Outcome<std::vector<StatsSeries>> Engine::stats(const std::optional<std::string>& kind, std::int64_t from,

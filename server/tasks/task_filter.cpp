@@ -5,11 +5,13 @@
 #include "core/text.hpp"
 #include "model/task.hpp"
 #include "model/task_labels.hpp"
+#include "model/task_text.hpp"
 
 namespace taskstream {
 namespace {
 
-constexpr std::string_view kSingleFilters[] = {"state", "kind", "key", "error_type", "created_after", "created_before"};
+constexpr std::string_view kSingleFilters[] = {"state", "kind", "key", "error_type", "created_after", "created_before", "q"};
+constexpr const char* kFilterNames = "state, kind, tag, meta, key, error_type, created_after, created_before, q";
 
 std::optional<FilterProblem> problem(std::string_view where, std::string message) {
     return FilterProblem{std::string(where), std::move(message)};
@@ -39,6 +41,9 @@ std::optional<FilterProblem> TaskFilterBuilder::add(std::string_view name, std::
     if (name == "state") {
         if (!parse_task_state(text)) return problem(name, "unknown state '" + printable(text) + "'");
         query_.state = text;
+    } else if (name == "q") {
+        if (auto why = search_text_problem(text)) return problem(name, "q " + *why);
+        query_.text = fold_case(text);
     } else if (name == "kind") {
         query_.kind = text;
     } else if (name == "key") {
@@ -71,8 +76,14 @@ std::optional<FilterProblem> TaskFilterBuilder::add(std::string_view name, std::
 
 std::optional<FilterProblem> add_filter_object(const nlohmann::json& filter, TaskFilterBuilder& builder) {
     if (!filter.is_object()) return problem("", "the filter must be an object");
+    bool all = false;
     for (const auto& [name, value] : filter.items()) {
         const std::string where = "/" + pointer_token(name);
+        if (name == "all") {
+            if (!value.is_boolean()) return problem(where, "all is true or absent");
+            all = value.get<bool>();
+            continue;
+        }
         if (name == "meta") {
             if (!value.is_object() || value.empty())
                 return problem(where, "meta must be an object of one or more FIELD: string, number or boolean");
@@ -95,13 +106,13 @@ std::optional<FilterProblem> add_filter_object(const nlohmann::json& filter, Tas
             continue;
         }
         if (!TaskFilterBuilder::is_filter(name) || name.starts_with("meta."))
-            return problem(where, "'" + printable(name) + "' is not a filter (state, kind, tag, meta, key, error_type, "
-                                                           "created_after, created_before)");
+            return problem(where, "'" + printable(name) + "' is not a filter (" + kFilterNames + ", all)");
         if (!value.is_string()) return problem(where, name + " is a string");
         if (auto bad = builder.add(name, value.get<std::string>())) return problem(where, bad->message);
     }
-    if (!builder.any()) return problem("", "the filter names at least one of state, kind, tag, meta, key, error_type, "
-                                           "created_after, created_before");
+    if (all && builder.any()) return problem("/all", "all: true takes every task: it goes with no other filter");
+    if (!all && !builder.any())
+        return problem("", std::string("the filter names at least one of ") + kFilterNames + ", or is {\"all\": true}");
     return std::nullopt;
 }
 

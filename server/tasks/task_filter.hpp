@@ -26,7 +26,7 @@ struct FilterProblem {
 class TaskFilterBuilder {
 public:
     /// Whether `name` names a filter: state, kind, tag, meta.FIELD, key, error_type,
-    /// created_after, created_before.
+    /// created_after, created_before, q (text: model/task_text).
     static bool is_filter(std::string_view name);
     /// Adds `name=value` (a string as a query spells it); a problem when the value is
     /// malformed or a filter other than tag is given twice.
@@ -41,7 +41,8 @@ private:
 };
 
 /// A filter object: {"state", "kind", "tag": "t" | ["t", …], "meta": {FIELD: string | number |
-/// boolean}, "key", "error_type", "created_after", "created_before"}, naming at least one.
+/// boolean}, "key", "error_type", "created_after", "created_before", "q"}, naming at least one,
+/// or {"all": true} (every task: never by default).
 /// Adds it to `builder`; a problem's `where` is a JSON pointer below the object ("/tag/1").
 std::optional<FilterProblem> add_filter_object(const nlohmann::json& filter, TaskFilterBuilder& builder);
 

@@ -126,6 +126,27 @@ TEST_CASE("bulk delete by metadata: finished tasks are gone (410), unfinished on
     REQUIRE(http.request("POST", "/v1/tasks/" + running + "/cancel").status == 202);
 }
 
+TEST_CASE("bulk by text, and all: true for every task - tasks that do not apply are skipped") {
+    TempDir dir;
+    ServerProcess server(dir.path());
+    HttpClient http(server.port());
+    const auto full = created(http, {{"kind", "demo.fail"}, {"params", {{"message", "Disk FULL"}}}});
+    const auto other = created(http, {{"kind", "demo.fail"}, {"params", {{"message", "timed out"}}}});
+    const auto fine = created(http, {{"kind", "demo.noop"}});
+    REQUIRE(ended(server.port(), full)["state"] == "failed");
+    REQUIRE(ended(server.port(), other)["state"] == "failed");
+    REQUIRE(ended(server.port(), fine)["state"] == "succeeded");
+
+    auto by_text = bulk(http, server.port(), {{"action", "delete"}, {"filter", {{"q", "disk full"}}}});
+    CHECK(by_text["result"] == json({{"action", "delete"}, {"matched", 1}, {"done", 1}, {"skipped", 0}}));
+    CHECK(http.get("/v1/tasks/" + full).status == 410);
+
+    // Every task before it: the earlier bulk task too (finished: a retry skips it, as the succeeded one).
+    auto every = bulk(http, server.port(), {{"action", "retry"}, {"filter", {{"all", true}}}});
+    CHECK(every["result"] == json({{"action", "retry"}, {"matched", 3}, {"done", 1}, {"skipped", 2}}));
+    CHECK(http.get("/v1/tasks/" + other).json()["attempt"] == 2);
+}
+
 TEST_CASE("bad bulk requests are a 422 that points at the problem - nothing starts - system.bulk is not a kind to start or list") {
     TempDir dir;
     ServerProcess server(dir.path());
@@ -145,6 +166,9 @@ TEST_CASE("bad bulk requests are a 422 that points at the problem - nothing star
     refused({{"action", "retry"}, {"filter", {{"meta", {{"customer", {1}}}}}}}, "/filter/meta/customer");
     refused({{"action", "retry"}, {"filter", {{"state", "sleeping"}}}}, "/filter/state");
     refused({{"action", "retry"}, {"filter", {{"created_after", "yesterday"}}}}, "/filter/created_after");
+    refused({{"action", "retry"}, {"filter", {{"all", false}}}}, "/filter");
+    refused({{"action", "retry"}, {"filter", {{"all", true}, {"state", "failed"}}}}, "/filter/all");
+    refused({{"action", "retry"}, {"filter", {{"q", ""}}}}, "/filter/q");
     refused({{"action", "retry"}, {"filter", {{"state", "failed"}}}, {"max", 0}}, "/max");
     refused({{"action", "retry"}, {"filter", {{"state", "failed"}}}, {"then", "stop"}}, "/then");
     auto as_task = http.post_json("/v1/tasks", {{"kind", "system.bulk"}, {"params", {{"action", "retry"}}}});

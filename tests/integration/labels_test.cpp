@@ -198,3 +198,28 @@ TEST_CASE("lists by error type: failed and expired tasks by theirs, not after a 
     CHECK(listed(http, "error_type=expired").empty());
     CHECK(http.get("/v1/tasks?error_type=").status == 400);
 }
+
+TEST_CASE("q searches the id, kind, tags and error text, in any ASCII case, with the other filters and across pages") {
+    TempDir dir;
+    ServerProcess server(dir.path());
+    HttpClient http(server.port());
+    auto ended = [&](const std::string& id) { return json::parse(task_events(server.port(), id).back().data); };
+    const auto tagged = created(http, {{"kind", "demo.noop"}, {"tags", {"Invoice:2026-07"}}});
+    const auto full = created(http, {{"kind", "demo.fail"}, {"params", {{"message", "Disk FULL on /var"}}}});
+    const auto other = created(http, {{"kind", "demo.fail"}, {"params", {{"message", "no route to host"}}},
+                                      {"metadata", {{"note", "disk"}}}});
+    REQUIRE(ended(tagged)["state"] == "succeeded");
+    REQUIRE(ended(full)["state"] == "failed");
+    REQUIRE(ended(other)["state"] == "failed");
+    CHECK(listed(http, "q=invoice%3A2026") == Ids{tagged});
+    CHECK(listed(http, "q=disk+full") == Ids{full});          // a form's + is a space
+    CHECK(listed(http, "q=DISK") == Ids{full});               // metadata and params are not searched
+    CHECK(listed(http, "q=demo.", 1) == (Ids{other, full, tagged}));  // one a page, to the end
+    CHECK(listed(http, "q=demo.fail&state=failed") == (Ids{other, full}));
+    CHECK(listed(http, "q=route&kind=demo.noop").empty());
+    CHECK(listed(http, "q=" + full.substr(0, 20)) == Ids{full});
+    CHECK(listed(http, "q=nothing+like+it").empty());
+    CHECK(http.get("/v1/tasks?q=").status == 400);
+    CHECK(http.get("/v1/tasks?q=" + std::string(201, 'a')).status == 400);
+    CHECK(http.get("/v1/tasks?q=a&q=b").status == 400);
+}

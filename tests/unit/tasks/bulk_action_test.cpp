@@ -51,14 +51,18 @@ struct TaskTable {
     static std::string id(int i) { return (i < 10 ? "t0" : "t") + std::to_string(i); }
 
     ListTasks lister() {
-        return [this](const TaskQuery& q) -> Outcome<std::vector<Task>> {
+        return [this](const TaskQuery& q) -> Outcome<TaskPage> {
             if (store_away) return make_error(errc::unavailable, "the store is away");
-            std::vector<Task> page;
-            for (auto it = finished.rbegin(); it != finished.rend() && page.size() < q.limit; ++it) {
+            TaskPage page;
+            for (auto it = finished.rbegin(); it != finished.rend(); ++it) {
                 if (q.before && it->first >= *q.before) continue;
+                if (page.tasks.size() == q.limit) {
+                    page.next_before = page.tasks.back().id;
+                    break;
+                }
                 Task t;
                 t.id = it->first;
-                page.push_back(t);
+                page.tasks.push_back(t);
             }
             return page;
         };

@@ -64,3 +64,29 @@ TEST_CASE("task filter object: the same terms as the query, problems pointed at 
     CHECK(where({{"state", 3}}) == "/state");
     CHECK(where({{"created_after", "soon"}}) == "/created_after");
 }
+
+TEST_CASE("task filter: q is a folded search text; all: true takes every task, and only alone") {
+    TaskFilterBuilder b;
+    CHECK_FALSE(b.add("q", "Disk Full"));
+    CHECK(b.query().text == "disk full");
+    CHECK(b.add("q", "again")->message == "q is given twice");
+    TaskFilterBuilder empty_q;
+    CHECK(empty_q.add("q", "")->message == "q is empty");
+
+    TaskFilterBuilder every;
+    CHECK_FALSE(add_filter_object({{"all", true}}, every));
+    CHECK_FALSE(every.any());
+    TaskFilterBuilder searched;
+    CHECK_FALSE(add_filter_object({{"q", "disk"}, {"kind", "demo.fail"}}, searched));
+    CHECK(searched.query().text == "disk");
+    auto where = [](const nlohmann::json& filter) {
+        TaskFilterBuilder fresh;
+        auto problem = add_filter_object(filter, fresh);
+        return problem ? problem->where : std::string("(none)");
+    };
+    CHECK(where({{"all", false}}) == "");
+    CHECK(where({{"all", "yes"}}) == "/all");
+    CHECK(where({{"all", true}, {"state", "failed"}}) == "/all");
+    CHECK(where({{"q", 3}}) == "/q");
+}
+
