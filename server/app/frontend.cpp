@@ -74,6 +74,7 @@ Frontend::Frontend(const ServerOptions& options, const asio::ip::tcp::endpoint& 
         http::add_ticket_routes(router_, backend.engine, *tickets_);
         http::add_admin_routes(router_, backend.engine);
         http::add_stats_routes(router_, backend.engine);
+        http::add_failure_routes(router_, backend.engine);
         http::add_dashboard_routes(router_);
     }
     http::add_metrics_routes(router_);

@@ -57,6 +57,7 @@ void ClientCommands::add(CLI::App& app) {
     bulk_cmd_->add_option("action", bulk_.action, "cancel, retry or delete")
         ->required()->check(CLI::IsMember({"cancel", "retry", "delete"}));
     add_filter_flags(*bulk_cmd_, bulk_.filter);
+    bulk_cmd_->add_flag("--all", bulk_.all, "every task (the token may act on), with no other filter");
     bulk_cmd_->add_option("--max", bulk_.max, "at most this many tasks, newest first (server default: 10000)")
         ->check(CLI::Range(1u, 100000u));
     bulk_cmd_->add_flag("--json", bulk_.json, "print the events as JSON lines");
@@ -69,6 +70,15 @@ void ClientCommands::add(CLI::App& app) {
     stats_cmd_->add_option("--step", stats_.step, "a row per kind and step (a whole number of minutes)")->capture_default_str();
     stats_cmd_->add_flag("--json", stats_.json, "print the server's JSON");
     server_option(stats_cmd_);
+
+    failures_cmd_ = app.add_subcommand("failures", "the failed tasks by kind and error type, most first");
+    failures_cmd_->add_option("--kind", failures_.filter.kind, "only this kind");
+    failures_cmd_->add_option("--tag", failures_.filter.tags, "only tasks with this tag (repeatable: all of them)");
+    failures_cmd_->add_option("--meta", failures_.filter.metadata, "only tasks whose metadata has KEY=VALUE (repeatable)");
+    failures_cmd_->add_option("--created-after", failures_.filter.created_after, "only tasks created at or after this RFC 3339 time");
+    failures_cmd_->add_option("-q,--search", failures_.filter.search, "only tasks whose id, kind, a tag or error contains this text");
+    failures_cmd_->add_flag("--json", failures_.json, "print the server's JSON");
+    server_option(failures_cmd_);
 
     kinds_cmd_ = app.add_subcommand("kinds", "list the task kinds and their params; pause or resume one");
     kinds_cmd_->add_flag("--json", kinds_json_, "print the server's JSON");
@@ -109,7 +119,7 @@ void ClientCommands::add(CLI::App& app) {
 }
 
 bool is_client_command(const std::string& name) {
-    static const std::set<std::string> names{"run",  "watch",  "tasks", "bulk", "stats", "kinds",  "show",   "logs",
+    static const std::set<std::string> names{"run",  "watch",  "tasks", "bulk", "stats", "failures", "kinds",  "show",   "logs",
                                              "cancel", "retry", "delete", "pause", "resume", "status"};
     return names.count(name) > 0;
 }
@@ -120,6 +130,7 @@ std::optional<int> ClientCommands::run() const {
     if (tasks_cmd_->parsed()) return list_tasks(server_, list_);
     if (bulk_cmd_->parsed()) return bulk_tasks(server_, bulk_);
     if (stats_cmd_->parsed()) return show_stats(server_, stats_);
+    if (failures_cmd_->parsed()) return show_failures(server_, failures_);
     if (kinds_pause_cmd_->parsed()) return kind_command(server_, queue_kind_, "pause", queue_json_);
     if (kinds_resume_cmd_->parsed()) return kind_command(server_, queue_kind_, "resume", queue_json_);
     if (kinds_cmd_->parsed()) return list_kinds(server_, kinds_json_);

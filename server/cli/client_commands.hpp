@@ -1,4 +1,4 @@
-// The client side of the command line: `taskstream run | watch | tasks | bulk | stats | kinds |
+// The client side of the command line: `taskstream run | watch | tasks | bulk | stats | failures | kinds |
 // show | logs | cancel | retry | delete | pause | resume | status`, each talking to
 // a server over HTTP (--server, TASKSTREAM_SERVER).
 #pragma once
@@ -48,9 +48,15 @@ struct ListOptions {
 struct BulkOptions {
     std::string action;  // cancel, retry, delete
     FilterOptions filter;
+    bool all = false;  // every task: only alone, never by default
     std::optional<unsigned> max;
     bool json = false;
     bool detach = false;
+};
+
+struct FailuresOptions {
+    FilterOptions filter;  // kind, tag, meta, created_after, search: the others do not apply
+    bool json = false;
 };
 
 struct StatsOptions {
@@ -73,6 +79,7 @@ private:
     WatchOptions watch_;
     ListOptions list_;
     BulkOptions bulk_;
+    FailuresOptions failures_;
     StatsOptions stats_;
     bool kinds_json_ = false;
     bool show_json_ = false;
@@ -84,6 +91,7 @@ private:
     CLI::App* watch_cmd_ = nullptr;
     CLI::App* tasks_cmd_ = nullptr;
     CLI::App* bulk_cmd_ = nullptr;
+    CLI::App* failures_cmd_ = nullptr;
     CLI::App* stats_cmd_ = nullptr;
     CLI::App* kinds_cmd_ = nullptr;
     CLI::App* kinds_pause_cmd_ = nullptr;
@@ -109,6 +117,7 @@ int list_tasks(const std::string& server, const ListOptions& options);
 int bulk_tasks(const std::string& server, const BulkOptions& options);
 /// GET /v1/stats as a table (stats_command.cpp).
 int show_stats(const std::string& server, const StatsOptions& options);
+int show_failures(const std::string& server, const FailuresOptions& options);
 int list_kinds(const std::string& server, bool json);
 /// POST /v1/tasks/{id}/`action` (cancel, retry).
 int control_task(const std::string& server, const std::string& id, const std::string& action);

@@ -15,7 +15,8 @@ std::vector<std::pair<std::string, const std::string*>> single_filters(const Fil
             {"key", &o.concurrency_key},
             {"error_type", &o.error_type},
             {"created_after", &o.created_after},
-            {"created_before", &o.created_before}};
+            {"created_before", &o.created_before},
+            {"q", &o.search}};
 }
 
 } // namespace
@@ -30,6 +31,7 @@ void add_filter_flags(CLI::App& command, FilterOptions& o) {
     command.add_option("--error-type", o.error_type, "only finished tasks whose error has this type");
     command.add_option("--created-after", o.created_after, "only tasks created at or after this RFC 3339 time");
     command.add_option("--created-before", o.created_before, "only tasks created before this RFC 3339 time");
+    command.add_option("-q,--search", o.search, "only tasks whose id, kind, a tag or error contains this text");
 }
 
 std::string filter_query(const FilterOptions& o) {

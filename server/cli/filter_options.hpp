@@ -18,9 +18,10 @@ struct FilterOptions {
     std::string concurrency_key;
     std::string error_type;
     std::string created_after, created_before;  // RFC 3339
+    std::string search;                         // q: text in the id, kind, a tag or the error
 };
 
-/// Declares --state, --kind, --tag, --meta, --key, --error-type, --created-after, --created-before.
+/// Declares --state, --kind, --tag, --meta, --key, --error-type, --created-after, --created-before, -q/--search.
 void add_filter_flags(CLI::App& command, FilterOptions& options);
 /// "&state=failed&tag=a…" (each value encoded); empty when none is given. UsageError on a --meta without '='.
 std::string filter_query(const FilterOptions& options);

@@ -117,9 +117,11 @@ int run_task(const std::string& server, const RunOptions& o) {
 int bulk_tasks(const std::string& server, const BulkOptions& o) {
     return run_against(server, [&o](ApiClient& api) -> asio::awaitable<int> {
         nlohmann::json body{{"action", o.action}, {"filter", filter_object(o.filter)}};
+        if (o.all && !body["filter"].empty()) throw UsageError("--all takes every task: give it without other filters");
+        if (o.all) body["filter"]["all"] = true;
         if (body["filter"].empty())
-            throw UsageError("give a filter (--state, --kind, --tag, --meta, --key, --error-type, --created-after or "
-                             "--created-before): a bulk action never takes every task by default");
+            throw UsageError("give a filter (--state, --kind, --tag, --meta, --key, --error-type, --created-after, "
+                             "--created-before, --search) or --all: a bulk action never takes every task by default");
         if (o.max) body["max"] = *o.max;
         auto r = co_await post_created(api, "/v1/tasks/bulk", body, random_key());
         if (!made_task(r)) co_return creation_refused(r);

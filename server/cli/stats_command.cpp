@@ -1,13 +1,16 @@
-// `taskstream stats`: the task history (GET /v1/stats) as a table, a row per kind and
-// step that saw anything: counts, and queue wait and run time percentiles.
+// The operator's reading commands: `taskstream stats`, the task history (GET /v1/stats)
+// as a table, a row per kind and step that saw anything: counts, and queue wait and run
+// time percentiles; `taskstream failures`, the failed tasks by kind and error type.
 #include <cstdio>
 
 #include "cli/client_commands.hpp"
 #include "cli/command_runner.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/filter_options.hpp"
 #include "cli/output.hpp"
 #include "cli/param_values.hpp"
 #include "core/clock.hpp"
+#include "core/text.hpp"
 
 namespace taskstream::cli {
 
@@ -75,6 +78,36 @@ int show_stats(const std::string& server, const StatsOptions& o) {
         if (rows.size() == 1) std::printf("no task history from %s to %s\n", body["from"].get<std::string>().c_str(),
                                           body["to"].get<std::string>().c_str());
         else print_table(rows);
+        co_return exit_code::succeeded;
+    });
+}
+
+int show_failures(const std::string& server, const FailuresOptions& o) {
+    return run_against(server, [&o](ApiClient& api) -> asio::awaitable<int> {
+        std::string query = filter_query(o.filter);
+        ApiRequest request{.target = "/v1/failures" + (query.empty() ? "" : "?" + query.substr(1))};
+        auto r = co_await api.send(std::move(request));
+        if (r.status != 200) co_return refused(r);
+        if (o.json) {
+            std::printf("%s\n", r.body.c_str());
+            co_return exit_code::succeeded;
+        }
+        const auto body = r.json();
+        if (body["groups"].empty()) {
+            std::printf("no failed tasks\n");
+            co_return exit_code::succeeded;
+        }
+        std::vector<std::vector<std::string>> rows{{"COUNT", "KIND", "ERROR TYPE", "LAST FAILED", "LAST MESSAGE"}};
+        for (const auto& g : body["groups"]) {
+            std::string message = without_controls(g["last_message"].get<std::string>());
+            if (message.size() > 60) message = message.substr(0, 57) + "...";
+            rows.push_back({std::to_string(g["count"].get<std::size_t>()), g["kind"], g["error_type"],
+                            g["last_failed_at"].get<std::string>().substr(0, 19), message});
+        }
+        print_table(rows);
+        if (!body["complete"].get<bool>())
+            std::printf("(the newest %zu failed tasks were read: narrow it with --created-after)\n", body["read"].get<std::size_t>());
+        std::printf("retry a group: taskstream bulk retry --state failed --kind KIND --error-type TYPE\n");
         co_return exit_code::succeeded;
     });
 }

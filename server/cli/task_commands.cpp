@@ -37,8 +37,7 @@ std::string describe_param(const nlohmann::json& schema) {
 
 int list_tasks(const std::string& server, const ListOptions& o) {
     return run_against(server, [&o](ApiClient& api) -> asio::awaitable<int> {
-        std::string target = "/v1/tasks?limit=" + std::to_string(o.limit);
-        target += filter_query(o.filter);
+        const std::string target = "/v1/tasks?limit=" + std::to_string(o.limit) + filter_query(o.filter);
         ApiRequest request{.target = target};
         auto r = co_await api.send(std::move(request));
         if (r.status != 200) co_return refused(r);
@@ -47,14 +46,24 @@ int list_tasks(const std::string& server, const ListOptions& o) {
             co_return exit_code::succeeded;
         }
         std::vector<std::vector<std::string>> rows{{"ID", "KIND", "STATE", "ATTEMPT", "PROGRESS", "CREATED", "ERROR"}};
-        for (const auto& j : r.json().value("tasks", nlohmann::json::array())) {
-            const Task t = task_from_json(j);
-            std::string error = t.error ? t.error->type + ": " + t.error->message : "";
-            if (error.size() > 60) error = error.substr(0, 57) + "...";
-            rows.push_back({t.id, t.kind, std::string(to_string(t.state)),
-                            std::to_string(t.attempt) + "/" + std::to_string(t.max_attempts),
-                            describe_progress(t.progress), j.value("created_at", ""), error});
+        // A search's page may be short and go on (it reads a bounded number of tasks): the table
+        // follows the cursor until it has `limit` rows, within a bounded number of pages.
+        for (int pages = 1;; ++pages) {
+            const auto page = r.json();
+            for (const auto& j : page.value("tasks", nlohmann::json::array())) {
+                const Task t = task_from_json(j);
+                std::string error = t.error ? t.error->type + ": " + t.error->message : "";
+                if (error.size() > 60) error = error.substr(0, 57) + "...";
+                rows.push_back({t.id, t.kind, std::string(to_string(t.state)),
+                                std::to_string(t.attempt) + "/" + std::to_string(t.max_attempts),
+                                describe_progress(t.progress), j.value("created_at", ""), error});
+            }
+            if (rows.size() > o.limit || !page["next_cursor"].is_string() || pages == 20) break;
+            ApiRequest next{.target = target + "&cursor=" + page["next_cursor"].get<std::string>()};
+            r = co_await api.send(std::move(next));
+            if (r.status != 200) co_return refused(r);
         }
+        if (rows.size() > o.limit + 1) rows.resize(o.limit + 1);
         print_table(rows);
         co_return exit_code::succeeded;
     });

@@ -51,6 +51,8 @@ void add_ticket_routes(Router& router, Engine& engine, TicketBook& tickets);
 void add_admin_routes(Router& router, Engine& engine);
 /// GET /v1/stats: the task history per kind and step (admin).
 void add_stats_routes(Router& router, Engine& engine);
+/// GET /v1/failures: the failed tasks a filter finds, by kind and error type.
+void add_failure_routes(Router& router, Engine& engine);
 /// GET /healthz (alive), GET /readyz (accepting work: false while starting or draining).
 /// /healthz (the process answers) and /readyz (ready, and the store reachable).
 void add_health_routes(Router& router, const std::atomic<bool>& ready, std::function<bool()> store_reachable);

@@ -44,5 +44,15 @@ TEST_CASE("cli bulk retry --tag --state follows the bulk task to its counts - --
     CHECK(bad_status == 2);
     CHECK(bad.find("/filter/tag/0") != std::string::npos);
     CHECK(run_cli({"bulk", "erase", "--tag", "a"}, server.port()).first == 2);
+    auto [mixed_status, mixed] = run_cli({"bulk", "cancel", "--all", "--tag", "a"}, server.port());
+    CHECK(mixed_status == 2);
+    CHECK(mixed.find("--all takes every task") != std::string::npos);
     CHECK(http.get("/v1/tasks?kind=system.bulk").json()["tasks"].size() == 3);  // the three above, no more
+
+    // --all: every task before it; the finished bulk tasks and the deleted ones aside, nothing is left to cancel.
+    auto [all_status, all] = run_cli({"bulk", "cancel", "--all"}, server.port());
+    INFO(all);
+    CHECK(all_status == 0);
+    CHECK(all.find("\"matched\":3") != std::string::npos);
+    CHECK(all.find("\"skipped\":3") != std::string::npos);
 }

@@ -55,6 +55,14 @@ TEST_CASE("cli run --tag --meta labels a task - tasks --tag --meta --error-type 
     CHECK(error_status == 0);
     REQUIRE(json::parse(by_error)["tasks"].size() == 1);
     CHECK(json::parse(by_error)["tasks"][0]["id"] == failed);
+    auto [search_status, searched] = run_cli({"tasks", "-q", "DEMO.FAIL", "--json"}, server.port());
+    CHECK(search_status == 0);
+    REQUIRE(json::parse(searched)["tasks"].size() == 1);
+    CHECK(json::parse(searched)["tasks"][0]["id"] == failed);
+    auto [search_table_status, search_table] = run_cli({"tasks", "--search", "customer:42"}, server.port());
+    CHECK(search_table_status == 0);
+    CHECK(search_table.find(id) != std::string::npos);
+    CHECK(search_table.find(other) == std::string::npos);
 
     auto [show_status, shown] = run_cli({"show", id}, server.port());
     CHECK(show_status == 0);

@@ -74,3 +74,32 @@ TEST_CASE("cluster: a bulk cancel, retry and delete posted on any node reach the
     CHECK(listed(http, "tag=wave") == 0);
     for (const auto& id : ids) CHECK(http.get("/v1/tasks/" + id).status == 410);
 }
+
+TEST_CASE("cluster: failures and a text search read on any node find tasks that failed on every node - retry all of a group from another",
+          "[redis][cluster]") {
+    TempDir dir;
+    RedisProcess redis(dir.path() / "redis");
+    auto api = node(dir, redis, "api", {"--role", "api"});
+    auto w1 = node(dir, redis, "w1", {"--workers", "2"});
+    auto w2 = node(dir, redis, "w2", {"--workers", "2"});
+    HttpClient http(api->port());
+    std::vector<std::string> ids;
+    for (int i = 0; i < 6; ++i)
+        ids.push_back(create_task(http, {{"kind", "demo.fail"}, {"params", {{"message", "cluster disk full " + std::to_string(i)}}}})["id"]);
+    for (const auto& id : ids) REQUIRE(is_state(task_events(api->port(), id).back(), "failed"));
+
+    HttpClient on_w1(w1->port());
+    const auto failures = on_w1.get("/v1/failures").json();
+    INFO(failures.dump());
+    REQUIRE(failures["groups"].size() == 1);
+    CHECK(failures["groups"][0]["count"] == 6);
+    CHECK(failures["groups"][0]["last_task_id"] == ids.back());
+    HttpClient on_w2(w2->port());
+    CHECK(on_w2.get("/v1/tasks?q=DISK+FULL+3").json()["tasks"][0]["id"] == ids[3]);
+    CHECK(listed(on_w2, "q=cluster+disk") == 6);
+
+    CHECK(bulk_result(on_w2, w1->port(), {{"action", "retry"},
+                                          {"filter", {{"state", "failed"}, {"kind", "demo.fail"}, {"error_type", "demo_failure"}}}}) ==
+          json({{"action", "retry"}, {"matched", 6}, {"done", 6}, {"skipped", 0}}));
+    for (const auto& id : ids) CHECK(http.get("/v1/tasks/" + id).json()["attempt"] == 2);
+}

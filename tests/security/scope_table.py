@@ -43,6 +43,7 @@ TABLE = [
     ("GET", "/v1/events", None, STREAM, (401, 403, 200, 200, 200)),
     ("POST", "/v1/tickets", {"streams": ["/v1/events?topic=orders/1"]}, {}, (401, 403, 201, 201, 201)),
     ("GET", "/v1/stats", None, {}, (401, 403, 403, 403, 200)),
+    ("GET", "/v1/failures", None, {}, (401, 200, 200, 200, 200)),
     ("GET", "/v1/admin/status", None, {}, (401, 403, 403, 403, 200)),
     ("POST", "/v1/admin/pause", None, {}, (401, 403, 403, 403, 200)),
     ("POST", "/v1/admin/resume", None, {}, (401, 403, 403, 403, 200)),
