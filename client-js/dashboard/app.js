@@ -10,6 +10,7 @@ import { el, withCode, kindLimits } from './format.js';
 import { parseLabels, labelsText, labelsFromQuery, putLabels } from './labels.js';
 import { BulkActions } from './bulk.js';
 import { History } from './history.js';
+import { Failures } from './failures.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 
@@ -133,13 +134,15 @@ function setUrl(/** @type {Record<string, string>} */ changes) {
 
 function readFilter() {
   const q = new URL(location.href).searchParams;
-  return { state: q.get('state') ?? '', kind: q.get('kind') ?? '', labels: labelsFromQuery(q) };
+  return { state: q.get('state') ?? '', kind: q.get('kind') ?? '', labels: labelsFromQuery(q), q: q.get('q') ?? '' };
 }
 const bulk = new BulkActions({ client, $, onError: (err) => refusal(err) });
 $('filters').addEventListener('change', () => {
-  const filter = { state: $('filter-state').value, kind: $('filter-kind').value, labels: parseLabels($('filter-labels').value) };
+  const filter = {
+    state: $('filter-state').value, kind: $('filter-kind').value, labels: parseLabels($('filter-labels').value), q: $('filter-q').value.trim(),
+  };
   bulk.setFilter(filter);
-  setUrl({ state: filter.state, kind: filter.kind });
+  setUrl({ state: filter.state, kind: filter.kind, q: filter.q });
   const url = new URL(location.href);
   putLabels(url.searchParams, filter.labels);
   history.replaceState(null, '', url);
@@ -278,6 +281,7 @@ async function main() {
   const filter = readFilter();
   $('filter-state').value = filter.state;
   $('filter-labels').value = labelsText(filter.labels);
+  $('filter-q').value = filter.q;
   try {
     kinds = await client.kinds();
   } catch (err) {
@@ -292,8 +296,8 @@ async function main() {
   let attached = () => {};
   const streaming = new Promise((resolve) => { attached = () => resolve(undefined); });
   client.watch('tasks/*', {
-    onState: (task) => { table.place(task, true); bulk.state(task); refreshStatusSoon(); },
-    onProgress: (progress, id) => { table.progress(id, progress); bulk.progress(id, progress); },
+    onState: (task) => { table.place(task, true); bulk.state(task); failures.state(task); refreshStatusSoon(); },
+    onProgress: (progress, id) => { table.progress(id, progress); bulk.progress(id, progress); failures.progress(id, progress); },
     onWaiting: (waiting, id) => table.waiting(id, waiting),
     onConnection: (state) => { showConnection(state); if (state === 'open' || state === 'denied') attached(); },
   });
@@ -306,6 +310,7 @@ async function main() {
   if (kinds.length) chooseKind(kinds[0].name);
   taskHistory.setKinds(kinds.map((k) => k.name));
   void taskHistory.refresh();
+  void failures.refresh();
   void refreshStatus();
   void refreshCounts();
   await Promise.race([streaming, new Promise((resolve) => setTimeout(resolve, 5000))]);
@@ -316,5 +321,6 @@ async function main() {
 }
 
 const taskHistory = new History({ client, $ });
+const failures = new Failures({ client, $, onOpen: (id) => openDetail(id), onError: (err) => refusal(err) });
 new TopicInspector(client);
 void main();

@@ -1,6 +1,6 @@
 // Tags and metadata in the dashboard: the filter a person types ("nightly customer=42"),
 // the same filter in the page's URL (tag=…&meta.customer=42, as the API takes it), and
-// whether a task that arrives on the stream matches it.
+// whether a task that arrives on the stream matches it — and the same for a search text (q).
 
 /** @typedef {{ tags: string[], meta: Record<string, string> }} Labels */
 
@@ -44,4 +44,16 @@ export function matchesLabels(task, { tags, meta }) {
     const v = task.metadata?.[field];
     return ['string', 'number', 'boolean'].includes(typeof v) && String(v) === value;
   });
+}
+
+/** ASCII letters in lower case, as the server folds a search text. @param {string} text */
+const fold = (text) => text.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+
+/** Whether `q` is within the task's id, kind, a tag, or its error's type or message, as the
+ * server's q= finds it (ASCII letters in any case). @param {any} task @param {string} q */
+export function matchesText(task, q) {
+  if (!q) return true;
+  const want = fold(q);
+  const words = [task.id, task.kind, ...(task.tags ?? []), task.error?.type, task.error?.message];
+  return words.some((w) => typeof w === 'string' && fold(w).includes(want));
 }

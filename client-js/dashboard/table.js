@@ -2,7 +2,7 @@
 // one stream (redrawn at most once a frame), older pages loaded as the end of
 // the table scrolls into view.
 import { el, formatDuration, taskDuration, percentOf, rank, waitingLine } from './format.js';
-import { matchesLabels } from './labels.js';
+import { matchesLabels, matchesText } from './labels.js';
 
 export class TaskTable {
   /**
@@ -16,7 +16,7 @@ export class TaskTable {
     /** @type {Map<string, { task: any, row: HTMLTableRowElement, cells: any, noticed: boolean }>} */
     this.rows = new Map();
     this.dirty = new Set();
-    this.filter = { state: '', kind: '', labels: { tags: [], meta: {} } };
+    this.filter = { state: '', kind: '', labels: { tags: [], meta: {} }, q: '' };
     this.cursor = null;
     this.exhausted = false;
     this.loading = null;
@@ -34,7 +34,7 @@ export class TaskTable {
     }, 1000);
   }
 
-  /** @param {{ state: string, kind: string, labels: import('./labels.js').Labels }} filter */
+  /** @param {{ state: string, kind: string, labels: import('./labels.js').Labels, q: string }} filter */
   setFilter(filter) {
     this.filter = filter;
     this.generation += 1;
@@ -50,7 +50,7 @@ export class TaskTable {
   /** @param {any} task */
   matches(task) {
     return (!this.filter.state || task.state === this.filter.state) && (!this.filter.kind || task.kind === this.filter.kind) &&
-      matchesLabels(task, this.filter.labels);
+      matchesLabels(task, this.filter.labels) && matchesText(task, this.filter.q);
   }
 
   /** The next page of older tasks, once at a time. */
@@ -61,9 +61,10 @@ export class TaskTable {
     this.end.textContent = 'Loading…';
     this.loading = (async () => {
       try {
-        const { state, kind, labels } = this.filter;
+        const { state, kind, labels, q } = this.filter;
         const page = await this.client.page(
-          { state: state || undefined, kind: kind || undefined, tag: labels.tags, meta: labels.meta, limit: 50 }, this.cursor);
+          { state: state || undefined, kind: kind || undefined, tag: labels.tags, meta: labels.meta, q: q || undefined, limit: 50 },
+          this.cursor);
         if (generation !== this.generation) return;
         for (const task of page.tasks) this.place(task, false);
         this.cursor = page.nextCursor;

@@ -36,8 +36,10 @@ export function createClient({ baseUrl, token, fetch: fetchImpl, EventSource: Ev
     return (await http.send('GET', taskPath(id))).body;
   }
 
-  /** @param {import('../types/index.js').ListFilter} filter @param {string | null} [cursor] */
-  async function page(filter = {}, cursor = null) {
+  /** A list filter as GET /v1/tasks's query (the API's names; only what is given).
+   * @param {import('../types/index.js').ListFilter} filter */
+  function listQuery(filter) {
+    const when = (/** @type {string | Date | undefined} */ t) => (t instanceof Date ? t.toISOString() : t);
     /** @type {Record<string, string | string[] | undefined>} */
     const query = {
       state: filter.state,
@@ -45,18 +47,27 @@ export function createClient({ baseUrl, token, fetch: fetchImpl, EventSource: Ev
       tag: filter.tag,
       key: filter.key,
       error_type: filter.errorType,
-      created_after: filter.createdAfter instanceof Date ? filter.createdAfter.toISOString() : filter.createdAfter,
-      created_before: filter.createdBefore instanceof Date ? filter.createdBefore.toISOString() : filter.createdBefore,
+      created_after: when(filter.createdAfter),
+      created_before: when(filter.createdBefore),
+      q: filter.q,
+    };
+    for (const [field, value] of Object.entries(filter.meta ?? {})) query[`meta.${field}`] = String(value);
+    return query;
+  }
+
+  /** @param {import('../types/index.js').ListFilter} filter @param {string | null} [cursor] */
+  async function page(filter = {}, cursor = null) {
+    const query = {
+      ...listQuery(filter),
       limit: filter.limit === undefined ? undefined : String(filter.limit),
       cursor: cursor ?? undefined,
     };
-    for (const [field, value] of Object.entries(filter.meta ?? {})) query[`meta.${field}`] = String(value);
     const { body } = await http.send('GET', '/v1/tasks', { query });
     return { tasks: body.tasks, nextCursor: body.next_cursor ?? null };
   }
 
   /** A list filter as a bulk action's filter object (the API's names; only what is given).
-   * @param {import('../types/index.js').ListFilter} filter */
+   * @param {import('../types/index.js').BulkFilter} filter */
   function filterObject(filter) {
     const when = (/** @type {string | Date | undefined} */ t) => (t instanceof Date ? t.toISOString() : t);
     /** @type {Record<string, unknown>} */
@@ -69,6 +80,8 @@ export function createClient({ baseUrl, token, fetch: fetchImpl, EventSource: Ev
       error_type: filter.errorType,
       created_after: when(filter.createdAfter),
       created_before: when(filter.createdBefore),
+      q: filter.q,
+      all: filter.all,
     };
     for (const name of Object.keys(out)) if (out[name] === undefined) delete out[name];
     return out;
@@ -174,6 +187,13 @@ export function createClient({ baseUrl, token, fetch: fetchImpl, EventSource: Ev
 
     async counts(filter = {}) {
       return (await http.send('GET', '/v1/task-counts', { query: { kind: filter.kind } })).body.counts;
+    },
+
+    async failures(filter = {}) {
+      const given = /** @type {Record<string, unknown>} */ (filter);
+      if (['state', 'errorType', 'limit'].some((name) => given[name] !== undefined))
+        throw new TaskstreamError('failures: the filter takes no state, errorType or limit (failed tasks are grouped by error type)');
+      return (await http.send('GET', '/v1/failures', { query: listQuery(filter) })).body;
     },
 
     async stats(filter = {}) {

@@ -163,8 +163,14 @@ export interface ListFilter {
   createdAfter?: string | Date;
   /** Only tasks created before this time. */
   createdBefore?: string | Date;
+  /** Text in the id, kind, a tag, or the error's type or message (ASCII letters in any case). A
+   * search's page reads at most 5,000 tasks: it may hold fewer than `limit` and still go on. */
+  q?: string;
   limit?: number;
 }
+
+/** What a bulk action takes: a list's filters (at least one), or `{ all: true }` alone for every task. */
+export type BulkFilter = Omit<ListFilter, 'limit'> & { all?: true };
 
 /** One step of a kind's history (GET /v1/stats). A percentile is null when the step has none. */
 export interface StatsPoint {
@@ -179,6 +185,24 @@ export interface StatsPoint {
   wait_p95_ms: number | null;
   run_p50_ms: number | null;
   run_p95_ms: number | null;
+}
+
+/** The failed tasks of one kind and error type (GET /v1/failures), with its newest one. */
+export interface FailureGroup {
+  kind: string;
+  error_type: string;
+  count: number;
+  last_task_id: string;
+  last_message: string;
+  last_failed_at: string;
+}
+
+/** Failed tasks by kind and error type, most first; `complete` is false when only the newest
+ * 10,000 failed tasks were read. */
+export interface Failures {
+  groups: FailureGroup[];
+  read: number;
+  complete: boolean;
 }
 
 export interface Stats {
@@ -262,16 +286,19 @@ export interface Client {
   page(filter?: ListFilter, cursor?: string | null): Promise<TaskPage>;
   /** A task's committed events, oldest first. */
   history(id: string): Promise<{ id: string; type: string; data: any }[]>;
-  /** Cancels, retries or deletes every task `filter` finds (at least one filter), as a task of the
-   * built-in kind system.bulk: resolves with that task once committed; watch it for its progress,
-   * its `result` is a BulkResult. */
-  bulk(action: BulkAction, filter: Omit<ListFilter, 'limit'>, options?: BulkOptions): Promise<Task>;
+  /** Cancels, retries or deletes every task `filter` finds (at least one filter, or `{ all: true }`),
+   * as a task of the built-in kind system.bulk: resolves with that task once committed; watch it for
+   * its progress, its `result` is a BulkResult. */
+  bulk(action: BulkAction, filter: BulkFilter, options?: BulkOptions): Promise<Task>;
   cancel(id: string): Promise<Task>;
   retry(id: string): Promise<Task>;
   delete(id: string): Promise<void>;
   publish(topic: string, events: { type?: string; data: unknown } | { type?: string; data: unknown }[]): Promise<string[]>;
   /** Admin: the task history per kind, a point per step: counts, queue wait and run time percentiles. */
   stats(filter?: StatsFilter): Promise<Stats>;
+  /** The failed tasks the filter finds, by kind and error type; each group is one
+   * `bulk('retry', { state: 'failed', kind, errorType })` away. */
+  failures(filter?: Omit<ListFilter, 'state' | 'errorType' | 'limit'>): Promise<Failures>;
   /** How many tasks (of a kind) are in each state. */
   counts(filter?: { kind?: string }): Promise<Record<TaskState, number>>;
   status(): Promise<AdminStatus>;

@@ -38,7 +38,8 @@ KEYS = {
     # The operator's search over 100,000 tasks, on SQLite (O1) and two servers on Redis (O2):
     # a page of a tag filter, of a metadata filter, and of both with a state, each matching 50.
     **{f"{o}_{name}": (o, name, False) for o in ("O1", "O2") for name in (
-        "tag_p50_ms", "tag_p99_ms", "meta_p50_ms", "meta_p99_ms", "combined_p50_ms", "combined_p99_ms")},
+        "tag_p50_ms", "tag_p99_ms", "meta_p50_ms", "meta_p99_ms", "combined_p50_ms", "combined_p99_ms",
+        "text_scan_p50_ms", "text_scan_p99_ms")},
     **{f"{o}_labelled_creations_per_second": (o, "created_per_second", True) for o in ("O1", "O2")},
 }
 

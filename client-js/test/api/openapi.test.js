@@ -133,6 +133,13 @@ test('every operation of the document answers as documented, and the server serv
   const bulkResult = ajv.getSchema('openapi#/components/schemas/BulkResult');
   assert.ok(bulkResult(bulkEnd.json.result), ajv.errorsText(bulkResult.errors));
   await call(server, 'POST', '/v1/tasks/bulk', { body: { action: 'cancel', filter: { colour: 'red' } }, expect: 422 });
+  const failing = await call(server, 'POST', '/v1/tasks', { body: { kind: 'demo.fail' }, expect: 202 });
+  await call(server, 'GET', `/v1/tasks/${failing.json.id}/events`, { expect: 200, toEnd: true });
+  const failures = await call(server, 'GET', '/v1/failures?q=demo', { expect: 200 });
+  assert.equal(failures.json.groups[0].error_type, 'demo_failure');
+  await call(server, 'GET', '/v1/failures?state=failed', { expect: 400 });
+  await call(server, 'GET', '/v1/tasks?q=countdown&limit=1', { expect: 200 });
+  await call(server, 'GET', '/v1/tasks?q=', { expect: 400 });
   await call(server, 'GET', `/v1/tasks/${id}/events`, { expect: 200 });
   await call(server, 'DELETE', `/v1/tasks/${id}`, { expect: 204 });
   await call(server, 'GET', `/v1/tasks/${id}`, { expect: 410 });

@@ -77,3 +77,30 @@ test('the filter finds tasks by tag and metadata, keeps itself in the URL, and t
   assert.deepEqual([...errors, ...again.errors], []);
   await again.context.close();
 });
+
+test('the search box finds tasks by text in their kind, tags or error, keeps it in the URL, and takes live rows that match', async () => {
+  const full = await create({ kind: 'demo.fail', params: { message: 'Disk FULL on sda' }, tags: ['ui-search'] });
+  await create({ kind: 'demo.fail', params: { message: 'no route to host' }, tags: ['ui-search'] });
+  await create({ kind: 'demo.noop', tags: ['ui-search'] });
+  const { page, context, errors } = await openPage(browser, server.url);
+  await page.fill('#filter-labels', 'ui-search');
+  await page.fill('#filter-q', 'disk full');
+  await page.press('#filter-q', 'Enter');
+  await page.waitForFunction(() => new URL(location.href).searchParams.get('q') === 'disk full');
+  await page.waitForSelector(`tr[data-id="${full.id}"]`);
+  assert.deepEqual(await rowIds(page), [full.id]);
+  // A task failing with the text later joins the table; one without it does not.
+  const live = await create({ kind: 'demo.fail', params: { message: 'disk full again' }, tags: ['ui-search'] });
+  await create({ kind: 'demo.fail', params: { message: 'other' }, tags: ['ui-search'] });
+  await page.waitForSelector(`tr[data-id="${live.id}"]`);
+  await page.locator(`tr[data-id="${live.id}"] .message`, { hasText: 'disk full again' }).waitFor();
+  assert.deepEqual(await rowIds(page), [live.id, full.id]);
+  await context.close();
+
+  const again = await openPage(browser, `${server.url}/?tag=ui-search&q=DISK`);
+  assert.equal(await again.page.inputValue('#filter-q'), 'DISK');
+  await again.page.waitForFunction((n) => document.querySelectorAll('#task-rows tr').length === n, 2);
+  assert.deepEqual(await rowIds(again.page), [live.id, full.id]);
+  assert.deepEqual([...errors.filter((e) => !/status of 4/.test(e)), ...again.errors], []);
+  await again.context.close();
+});

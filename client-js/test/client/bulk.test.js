@@ -49,6 +49,11 @@ test('bulk retry by kind, error type and metadata: a system.bulk task whose watc
     assert.equal((await c.get(failed[2].id)).attempt, 1);  // customer 7: not matched
     assert.equal((await c.get(failed[0].id)).attempt, 2);  // retried (committed before the bulk task counted it)
 
+    const searched = await c.bulk('retry', { q: 'js-bulk', state: 'failed', kind: 'demo.fail', meta: { customer: 7 } });
+    assert.deepEqual(searched.params.filter, { state: 'failed', kind: 'demo.fail', meta: { customer: 7 }, q: 'js-bulk' });
+    assert.equal((await ended(c, searched.id)).result.done, 1);
+    await assert.rejects(c.bulk('retry', { all: true, state: 'failed' }), (e) => e instanceof TaskstreamError && e.status === 422);
+
     const capped = await c.bulk('delete', { tag: 'js-bulk', state: 'failed' }, { max: 1, idempotencyKey: 'js-bulk-1' });
     const again = await c.bulk('delete', { tag: 'js-bulk', state: 'failed' }, { max: 1, idempotencyKey: 'js-bulk-1' });
     assert.equal(again.id, capped.id);  // the same key, the same bulk task

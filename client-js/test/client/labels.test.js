@@ -48,6 +48,8 @@ test('tags and metadata: kept, handed over by a watch, and found by list filters
     c.watch(failed.id, { onDone: (t) => failures.push(t) });
     await until(() => failures.length === 1, 15000, 'the failing task to end');
     assert.deepEqual(await ids(c, { errorType: 'demo_failure', tag: 'js-failing' }), [failed.id]);
+    assert.deepEqual(await ids(c, { q: 'JS-FAIL' }), [failed.id]);  // a tag's text, in any case
+    assert.deepEqual(await ids(c, { q: 'customer:4', kind: 'demo.noop' }), [a.id]);
     const firstPage = await c.page({ tag: 'js-nightly', limit: 1 });
     assert.deepEqual(firstPage.tasks.map((t) => t.id), [b.id]);
     assert.deepEqual((await c.page({ tag: 'js-nightly', limit: 1 }, firstPage.nextCursor)).tasks.map((t) => t.id), [a.id]);

@@ -2,7 +2,7 @@
 // it is kept in, and whether a task from the stream matches it as the server would.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseLabels, labelsText, labelsFromQuery, putLabels, matchesLabels } from '../../dashboard/labels.js';
+import { parseLabels, labelsText, labelsFromQuery, putLabels, matchesLabels, matchesText } from '../../dashboard/labels.js';
 
 test('typed text: words are tags, field=value words are metadata, and back', () => {
   const labels = parseLabels('  nightly customer=42 a:b  region=eu=west ');
@@ -26,4 +26,13 @@ test('a task matches when it has every tag and each field holds the value as tex
   assert.ok(!matchesLabels(task, { tags: [], meta: { region: 'EU' } }));
   assert.ok(!matchesLabels(task, { tags: [], meta: { nested: '[object Object]' } }));
   assert.ok(!matchesLabels({ id: 'plain' }, { tags: ['nightly'], meta: {} }));
+});
+
+test('a task matches a search text in its id, kind, a tag or its error, ASCII letters in any case', () => {
+  const task = { id: '01JABC', kind: 'images.Resize', tags: ['customer:42'], params: { note: 'hidden' },
+    error: { type: 'io_error', message: 'Disk FULL' } };
+  assert.ok(matchesText(task, ''));
+  for (const q of ['01jabc', 'RESIZE', 'customer:4', 'IO_', 'disk full']) assert.ok(matchesText(task, q), q);
+  assert.ok(!matchesText(task, 'hidden'));  // params are not searched, as on the server
+  assert.ok(!matchesText({ id: 'x', kind: 'k' }, 'disk'));
 });
