@@ -11,6 +11,7 @@ import { parseLabels, labelsText, labelsFromQuery, putLabels } from './labels.js
 import { BulkActions } from './bulk.js';
 import { History } from './history.js';
 import { Failures } from './failures.js';
+import { Selection } from './selection.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 
@@ -111,11 +112,14 @@ $('pause').addEventListener('click', async () => { await client.pause().catch(()
 $('resume').addEventListener('click', async () => { await client.resume().catch(() => {}); void refreshStatus(); });
 
 // ---- tasks: table, filters in the URL, detail --------------------------------
-const table = new TaskTable({ body: $('task-rows'), end: $('table-end'), client, onOpen: (id) => openDetail(id) });
+const table = new TaskTable({
+  body: $('task-rows'), end: $('table-end'), client, onOpen: (id) => openDetail(id), onPick: (id, on) => selection.pick(id, on),
+});
+const selection = new Selection({ client, $, table });
 const detail = new TaskDetail({
   client,
   onClose: () => { table.select(null); setUrl({ task: '' }); },
-  onDeleted: (id) => table.remove(id),
+  onDeleted: (id) => { table.remove(id); selection.drop(id); },
 });
 function openDetail(/** @type {string} */ id) {
   table.select(id);
@@ -142,6 +146,7 @@ $('filters').addEventListener('change', () => {
     state: $('filter-state').value, kind: $('filter-kind').value, labels: parseLabels($('filter-labels').value), q: $('filter-q').value.trim(),
   };
   bulk.setFilter(filter);
+  selection.clear();
   setUrl({ state: filter.state, kind: filter.kind, q: filter.q });
   const url = new URL(location.href);
   putLabels(url.searchParams, filter.labels);

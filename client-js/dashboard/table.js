@@ -6,13 +6,15 @@ import { matchesLabels, matchesText } from './labels.js';
 
 export class TaskTable {
   /**
-   * @param {{ body: HTMLElement, end: HTMLElement, client: any, onOpen: (id: string) => void }} options
+   * @param {{ body: HTMLElement, end: HTMLElement, client: any, onOpen: (id: string) => void,
+   *   onPick?: (id: string, on: boolean) => void }} options
    */
-  constructor({ body, end, client, onOpen }) {
+  constructor({ body, end, client, onOpen, onPick = () => {} }) {
     this.body = body;
     this.end = end;
     this.client = client;
     this.onOpen = onOpen;
+    this.onPick = onPick;
     /** @type {Map<string, { task: any, row: HTMLTableRowElement, cells: any, noticed: boolean }>} */
     this.rows = new Map();
     this.dirty = new Set();
@@ -160,6 +162,17 @@ export class TaskTable {
     this.showEnd();
   }
 
+  /** The ids of the rows shown, newest first. */
+  shownIds() {
+    return [...this.body.children].map((row) => /** @type {HTMLElement} */ (row).dataset.id ?? '');
+  }
+
+  /** Ticks or unticks a row's box. @param {string} id @param {boolean} on */
+  check(id, on) {
+    const r = this.rows.get(id);
+    if (r) r.cells.pick.checked = on;
+  }
+
   /** @param {string | null} id */
   select(id) {
     if (this.selected) this.rows.get(this.selected)?.row.classList.remove('selected');
@@ -188,6 +201,8 @@ export class TaskTable {
 
   /** @param {any} task */
   makeRow(task) {
+    const pick = el('input', { type: 'checkbox', class: 'pick', 'aria-label': `Select task ${task.id.slice(-8)}` });
+    pick.addEventListener('change', () => this.onPick(task.id, pick.checked));
     const open = el('button', { type: 'button', text: task.id.slice(-8), 'aria-label': `Task ${task.id}` });
     open.addEventListener('click', () => this.onOpen(task.id));
     const kind = el('span', { class: 'kind', text: task.kind });
@@ -199,13 +214,13 @@ export class TaskTable {
     const attempt = el('td', { class: 'wide' });
     const duration = el('td', { class: 'wide' });
     const row = el('tr', { 'data-id': task.id }, [
-      el('td', { class: 'task' }, [open, kind]),
+      el('td', { class: 'task' }, [pick, open, kind]),
       el('td', {}, [state]),
       el('td', {}, [el('div', { class: 'progress' }, [bar, pct]), message]),
       attempt,
       duration,
     ]);
-    return { task, row, cells: { state, bar, fill, pct, message, attempt, duration }, noticed: false };
+    return { task, row, cells: { pick, state, bar, fill, pct, message, attempt, duration }, noticed: false };
   }
 
   /** @param {{ task: any, row: HTMLTableRowElement, cells: any }} r @param {number} now */
