@@ -22,7 +22,8 @@ const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementB
 // the cookie by itself, and no token is asked for.
 const TOKEN_KEY = 'taskstream.token';
 const token = sessionStorage.getItem(TOKEN_KEY);
-const client = createClient(token ? { token, tickets: true } : {});
+// One stream for all of this browser's dashboard tabs (client-js elects one to hold it).
+const client = createClient(token ? { token, tickets: true, shareAcrossTabs: true } : { shareAcrossTabs: true });
 $('signout').hidden = !token;
 $('signout').addEventListener('click', () => {
   sessionStorage.removeItem(TOKEN_KEY);

@@ -4,6 +4,7 @@ import { Http } from './http.js';
 import { SharedStream } from './stream.js';
 import { Watch, TERMINAL_STATES } from './watch.js';
 import { TaskstreamError } from './errors.js';
+import { sharedAcrossTabs } from './tab_share.js';
 
 export { TaskstreamError, TERMINAL_STATES };
 
@@ -14,13 +15,17 @@ const HISTORY_PAGE = 1000;
  * @param {import('../types/index.js').ClientOptions} [options]
  * @returns {import('../types/index.js').Client}
  */
-export function createClient({ baseUrl, token, fetch: fetchImpl, EventSource: EventSourceImpl, backoff, tickets } = {}) {
+export function createClient({
+  baseUrl, token, fetch: fetchImpl, EventSource: EventSourceImpl, backoff, tickets, shareAcrossTabs = false,
+} = {}) {
   const origin = baseUrl ?? (typeof location !== 'undefined' ? location.origin : undefined);
   if (!origin) throw new TaskstreamError('createClient: baseUrl is needed outside a browser page');
   const doFetch = fetchImpl ?? globalThis.fetch?.bind(globalThis);
   if (!doFetch) throw new TaskstreamError('createClient: no fetch: pass one');
   const http = new Http({ baseUrl: origin, token, fetch: doFetch });
-  const ES = EventSourceImpl ?? globalThis.EventSource;
+  // Shared across tabs, a stream is keyed by who reads it: the token, or the page's cookies.
+  const BaseES = EventSourceImpl ?? globalThis.EventSource;
+  const ES = shareAcrossTabs && BaseES ? sharedAcrossTabs(BaseES, token ?? '') : BaseES;
   // Streams by ticket: `tickets: true` mints each from POST /v1/tickets (with the token
   // or the page's cookie); a function supplies them (from the application's own backend).
   const mint = async (/** @type {string} */ streamTarget) =>

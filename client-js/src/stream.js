@@ -149,7 +149,8 @@ export class SharedStream {
     source.onerror = () => {
       if (this.source !== source) return;
       // Given up (a non-200), or about to reconnect with a ticket already used: open anew ourselves.
-      if (source.readyState === 2 /* CLOSED */ || this.ticket) {
+      // (An error relayed from the tab holding a shared connection is that tab's to recover: tab_share.js.)
+      if (source.readyState === 2 /* CLOSED */ || (this.ticket && !source.relayed)) {
         this.source = null;
         source.close();
         this.retryLater();

@@ -261,6 +261,13 @@ export interface ClientOptions {
    * one for the stream target it is given (`/v1/events?topic=…`).
    */
   tickets?: boolean | ((stream: string) => Promise<string>);
+  /**
+   * One stream per browser instead of one per tab: tabs of this origin that read the same topics with
+   * the same token (or, without one, the same cookies) share one connection — Web Locks elects the tab
+   * that holds it, a BroadcastChannel hands its events to the others, and another tab takes over when
+   * it closes. Needs a secure context (https or localhost); elsewhere each tab keeps its own. Default false.
+   */
+  shareAcrossTabs?: boolean;
 }
 
 export interface AdminStatus {
