@@ -32,8 +32,10 @@ Deployment alone_on_sqlite(const ServerOptions& options, std::shared_ptr<spdlog:
 
 Deployment one_of_several_on_redis(const ServerOptions& options, const std::string& node,
                                    std::shared_ptr<spdlog::logger> log) {
-    const auto redis_at = parse_redis_url(options.store).value();
-    auto redis = std::make_unique<RedisStore>(redis_at, options.redis_prefix, RedisOptions{}, log);
+    auto redis_at = parse_redis_url(options.store).value();
+    redis_at.tls_files = {options.redis_ca_file, options.redis_cert_file, options.redis_key_file};
+    auto redis = std::make_unique<RedisStore>(redis_at, options.redis_prefix,
+                                              RedisOptions{.min_replicas = options.redis_min_replicas}, log);
     Deployment d;
     d.reachable = [r = redis.get()] { return r->reachable(); };
     d.reads_over_network = true;

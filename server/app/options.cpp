@@ -70,8 +70,8 @@ void add_server_options(CLI::App& app, ServerOptions& o) {
     app.add_option("--data-dir", o.data_dir, "directory of the sqlite store")
         ->envname(env("DATA_DIR"))->capture_default_str();
     app.add_option("--store", o.store,
-                   "sqlite (a file under --data-dir), or redis://[user:password@]host:port/db (the password is never "
-                   "logged; prefer TASKSTREAM_STORE to keep it out of the process list)")
+                   "sqlite (a file under --data-dir), or redis://[user:password@]host:port/db — rediss:// for TLS — "
+                   "(the password is never logged; prefer TASKSTREAM_STORE to keep it out of the process list)")
         ->envname(env("STORE"))->capture_default_str()
         ->check([](const std::string& v) -> std::string {
             if (v == "sqlite") return {};
@@ -87,6 +87,18 @@ void add_server_options(CLI::App& app, ServerOptions& o) {
                     return "letters, digits, '_', '-' and '.' only";
             return {};
         });
+    app.add_option("--redis-ca-file", o.redis_ca_file,
+                   "rediss:// store: a PEM file of CAs the Redis server's certificate may chain to, beside the system's")
+        ->envname(env("REDIS_CA_FILE"))->check(CLI::ExistingFile);
+    app.add_option("--redis-cert-file", o.redis_cert_file,
+                   "rediss:// store: a PEM client certificate, for a Redis server that asks for one; needs --redis-key-file")
+        ->envname(env("REDIS_CERT_FILE"))->check(CLI::ExistingFile);
+    app.add_option("--redis-key-file", o.redis_key_file, "rediss:// store: the PEM private key of --redis-cert-file")
+        ->envname(env("REDIS_KEY_FILE"))->check(CLI::ExistingFile);
+    app.add_option("--redis-min-replicas", o.redis_min_replicas,
+                   "redis store: answer a commit a client hears of (a 202, a state change, ack=committed) only once "
+                   "this many replicas have it (WAIT); past the write's window the answer is 503")
+        ->envname(env("REDIS_MIN_REPLICAS"))->capture_default_str()->check(CLI::Range(0u, 10u));
     app.add_option("--role", o.role,
                    "with a redis store: api (accepts tasks and serves streams, runs none), worker (runs tasks; "
                    "serves only /healthz, /readyz and /metrics) or all")

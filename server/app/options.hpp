@@ -24,6 +24,10 @@ struct ServerOptions {
     std::string data_dir = "./data";
     std::string store = "sqlite";         // or redis://…
     std::string redis_prefix = "taskstream";
+    std::string redis_ca_file;    // rediss://: a CA beside the system's
+    std::string redis_cert_file;  // rediss://: a client certificate (with redis_key_file)
+    std::string redis_key_file;
+    unsigned redis_min_replicas = 0;  // acknowledged commits wait for this many Redis replicas (WAIT)
     std::string role = "all";        // api (takes and streams, runs nothing), worker (runs), all
     std::string node_name;           // in the shared queue; empty: <hostname>:<listen port>
     std::chrono::milliseconds lease = 10s;  // shared queue: an attempt unrenewed this long is reclaimed

@@ -79,6 +79,20 @@ std::optional<Startup> check_startup(const ServerOptions& options, spdlog::logge
         log.critical("authentication: {}", e.what());
         return std::nullopt;
     }
+    const bool redis_tls_files = !options.redis_ca_file.empty() || !options.redis_cert_file.empty() ||
+                                 !options.redis_key_file.empty();
+    if (redis_tls_files && !options.store.starts_with("rediss://")) {
+        log.critical("--redis-ca-file, --redis-cert-file and --redis-key-file are for a TLS store: --store rediss://…");
+        return std::nullopt;
+    }
+    if (options.redis_min_replicas > 0 && options.store == "sqlite") {
+        log.critical("--redis-min-replicas is for a redis store (--store redis://…)");
+        return std::nullopt;
+    }
+    if (options.redis_cert_file.empty() != options.redis_key_file.empty()) {
+        log.critical("a Redis client certificate needs both --redis-cert-file and --redis-key-file");
+        return std::nullopt;
+    }
     if (options.tls_cert.empty() != options.tls_key.empty()) {
         log.critical("TLS needs both --tls-cert and --tls-key");
         return std::nullopt;

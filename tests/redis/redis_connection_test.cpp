@@ -118,6 +118,29 @@ TEST_CASE("redis connection: Redis restarted: requests fail while it is down, su
     CHECK(conn.exec({{"GET", "kept"}}, 5000ms).at(0).text == "yes");  // appendfsync always: it was on disk
 }
 
+TEST_CASE("redis connection: down past one deadline, a request waits only briefly - one made once Redis is back succeeds",
+          "[redis]") {
+    TempDir dir;
+    RedisProcess redis(dir.path());
+    auto options = quick(1000ms);
+    options.backoff_base = 2000ms;  // a reconnect would wait long: a request must not wait for it
+    options.backoff_max = 2000ms;
+    options.down_wait = 200ms;
+    RedisConnection conn(endpoint_of(redis), options, taskstream::testing::quiet_logger());
+    REQUIRE(conn.exec({{"SET", "kept", "yes"}}).at(0).text == "OK");
+
+    redis.freeze();
+    CHECK_THROWS_AS(conn.exec({{"GET", "kept"}}), StoreError);  // its whole deadline: the connection goes
+    const auto before = std::chrono::steady_clock::now();
+    CHECK_THROWS_AS(conn.exec({{"GET", "kept"}}, 5000ms), StoreError);
+    const auto waited = std::chrono::steady_clock::now() - before;
+    CHECK(waited < 1000ms);  // its down_wait, not its 5 s deadline: bounded answers while Redis is away
+    redis.thaw();
+    // Back: the next request connects at once, not after the 2 s backoff.
+    CHECK(conn.exec({{"GET", "kept"}}, 5000ms).at(0).text == "yes");
+    CHECK(conn.connected());
+}
+
 TEST_CASE("redis connection: AUTH with the URL's user and password, and a wrong one never connects", "[redis]") {
     TempDir dir;
     RedisProcess redis(dir.path(), {"--requirepass", "s3cret"});

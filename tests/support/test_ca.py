@@ -19,14 +19,14 @@ class TestCa:
                  self.key, "-out", self.cert, "-days", "2", "-subj", f"/CN={name}",
                  "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
 
-    def issue(self, name, sans=("IP:127.0.0.1", "DNS:localhost")):
-        """(cert_file, key_file) for a server known by `sans`."""
+    def issue(self, name, sans=("IP:127.0.0.1", "DNS:localhost"), usage="serverAuth"):
+        """(cert_file, key_file) for a server known by `sans` (usage="clientAuth": a client's)."""
         key = os.path.join(self.folder, f"{name}.key")
         csr = os.path.join(self.folder, f"{name}.csr")
         cert = os.path.join(self.folder, f"{name}.pem")
         ext = os.path.join(self.folder, f"{name}.ext")
         with open(ext, "w") as f:
-            f.write("subjectAltName=" + ",".join(sans) + "\nextendedKeyUsage=serverAuth\n"
+            f.write("subjectAltName=" + ",".join(sans) + f"\nextendedKeyUsage={usage}\n"
                     "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n")
         _openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", csr,
                  "-subj", f"/CN={name}")

@@ -36,7 +36,7 @@ std::optional<RedisReply> next_reply(redisReader* reader) {
 } // namespace
 
 RedisConnection::RedisConnection(RedisEndpoint endpoint, RedisOptions options, std::shared_ptr<spdlog::logger> log)
-    : endpoint_(std::move(endpoint)), options_(options), log_(std::move(log)) {
+    : endpoint_(std::move(endpoint)), options_(options), log_(std::move(log)), tls_(make_redis_tls(endpoint_)) {
     write_wake_.expires_at(Clock::time_point::max());
     dropped_.expires_at(Clock::time_point::max());
     asio::co_spawn(ioc_, run(), asio::detached);
@@ -55,8 +55,7 @@ RedisConnection::~RedisConnection() {
 
 void RedisConnection::shutdown() {
     stopped_ = true;
-    error_code ignored;
-    socket_.close(ignored);
+    if (stream_) stream_->close();
     write_wake_.cancel();
     dropped_.cancel();
     deadline_timer_.cancel();
@@ -76,6 +75,13 @@ void RedisConnection::submit(std::vector<RedisCommand> commands, std::chrono::mi
 
 void RedisConnection::enqueue(Request request, bool front) {
     if (stopped_) return request.done(errors::operation_aborted, {});
+    // Down for a whole deadline already: a request tries one connection made at once, and
+    // waits for it briefly, so that an answer that takes several requests still comes
+    // within its bound (a 503 within 2 s) — and one made just after Redis is back succeeds.
+    if (!up_ && failing_fast_) {
+        request.deadline = std::min(request.deadline, Clock::now() + options_.down_wait);
+        dropped_.cancel();  // ends the backoff pause: connect now
+    }
     if (request.expected == 0) return request.done({}, {});
     if (waiting_.size() + in_flight_.size() >= options_.max_pending) return request.done(errors::no_buffer_space, {});
     bool earlier = request.deadline < armed_for_;
@@ -101,7 +107,12 @@ RedisConnection::Replies RedisConnection::exec(std::vector<RedisCommand> command
     if (answer.wait_for(timeout + std::chrono::seconds(1)) != std::future_status::ready)
         throw StoreError("redis: no answer in time");
     auto [ec, replies] = answer.get();
-    if (ec) throw StoreError("redis " + endpoint_.host + ":" + std::to_string(endpoint_.port) + ": " + ec.message());
+    if (ec) {
+        std::string why = endpoint_.redacted() + ": " + ec.message();
+        std::lock_guard lock(failure_mutex_);
+        if (!connected_ && !last_failure_.empty()) why += " (no connection: " + last_failure_ + ")";
+        throw StoreError("redis " + why);
+    }
     return std::move(replies);
 }
 
@@ -111,15 +122,21 @@ asio::awaitable<void> RedisConnection::run() {
         if (co_await connect_once()) {
             failures = 0;
             up_ = true;
+            failing_fast_ = false;
             connected_ = true;
             log_->info("redis: connected to {}", endpoint_.redacted());
             std::uint64_t generation = generation_;
-            asio::co_spawn(ioc_, read_loop(generation), asio::detached);
-            asio::co_spawn(ioc_, write_loop(generation), asio::detached);
+            asio::co_spawn(ioc_, read_loop(generation, stream_), asio::detached);
+            asio::co_spawn(ioc_, write_loop(generation, stream_), asio::detached);
             error_code ec;
             dropped_.expires_at(Clock::time_point::max());
             while (up_ && !stopped_) co_await dropped_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
             if (stopped_) break;
+        } else {
+            // Redis is not there for now: what waits hears so at once, and later requests
+            // wait briefly for an attempt made at once (enqueue).
+            failing_fast_ = true;
+            fail_waiting(errors::not_connected);
         }
         ++failures;
         auto delay = backoff_delay(options_.backoff_base, options_.backoff_max, failures, rng_);
@@ -134,7 +151,9 @@ asio::awaitable<bool> RedisConnection::connect_once() {
     if (reader_) redisReaderFree(reader_);
     reader_ = redisReaderCreate();
     error_code ec;
-    socket_.close(ec);
+    if (stream_) stream_->close();
+    auto stream = std::make_shared<RedisStream>(ioc_, tls_.get(), endpoint_.host);
+    stream_ = stream;
 
     // Resolving, connecting and the handshake share one bound, the command timeout:
     // past it the resolver is cancelled and the socket closed, which ends the step at hand.
@@ -145,27 +164,32 @@ asio::awaitable<bool> RedisConnection::connect_once() {
     };
     auto attempt = std::make_shared<Attempt>(Attempt{asio::ip::tcp::resolver(ioc_)});
     asio::steady_timer bound(ioc_, options_.command_timeout);
-    bound.async_wait([this, attempt](error_code e) {
+    bound.async_wait([attempt, stream](error_code e) {
         if (e || attempt->finished) return;  // the attempt ended first
         attempt->timed_out = true;
         attempt->resolver.cancel();
-        error_code ignored;
-        socket_.close(ignored);
+        stream->close();
     });
     auto fail = [&](const std::string& why) {
         attempt->finished = true;
-        log_->warn("redis: {}: {}", endpoint_.redacted(),
-                   attempt->timed_out ? "no connection within the command timeout" : why);
-        socket_.close(ec);
+        const std::string reason = attempt->timed_out ? "no connection within the command timeout" : why;
+        log_->warn("redis: {}: {}", endpoint_.redacted(), reason);
+        {
+            std::lock_guard lock(failure_mutex_);
+            last_failure_ = reason;
+        }
+        stream->close();
         return false;
     };
 
     auto results = co_await attempt->resolver.async_resolve(endpoint_.host, std::to_string(endpoint_.port),
                                                    asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return fail(ec.message());
-    co_await asio::async_connect(socket_, results, asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_connect(stream->socket(), results, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return fail(ec.message());
-    socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+    stream->socket().set_option(asio::ip::tcp::no_delay(true), ec);
+    co_await stream->handshake(ec);
+    if (ec) co_return fail("TLS handshake: " + ec.message());
 
     // AUTH and SELECT before any command of ours.
     std::string hello;
@@ -179,11 +203,11 @@ asio::awaitable<bool> RedisConnection::connect_once() {
     }
     append_resp(hello, {"SELECT", std::to_string(endpoint_.db)});
     ++expected;
-    co_await asio::async_write(socket_, asio::buffer(hello), asio::redirect_error(asio::use_awaitable, ec));
+    co_await stream->write(asio::buffer(hello), ec);
     if (ec) co_return fail(ec.message());
     char buf[4096];
     while (expected > 0) {
-        std::size_t n = co_await socket_.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+        std::size_t n = co_await stream->read_some(asio::buffer(buf), ec);
         if (ec) co_return fail(ec.message());
         redisReaderFeed(reader_, buf, n);
         try {
@@ -201,7 +225,7 @@ asio::awaitable<bool> RedisConnection::connect_once() {
     co_return !stopped_ && !attempt->timed_out;
 }
 
-asio::awaitable<void> RedisConnection::write_loop(std::uint64_t generation) {
+asio::awaitable<void> RedisConnection::write_loop(std::uint64_t generation, std::shared_ptr<RedisStream> stream) {
     std::string batch;
     while (generation == generation_ && up_) {
         if (waiting_.empty()) {
@@ -219,16 +243,16 @@ asio::awaitable<void> RedisConnection::write_loop(std::uint64_t generation) {
             waiting_.pop_front();
         }
         error_code ec;
-        co_await asio::async_write(socket_, asio::buffer(batch), asio::redirect_error(asio::use_awaitable, ec));
+        co_await stream->write(asio::buffer(batch), ec);
         if (ec && generation == generation_) drop(ec, "write");
     }
 }
 
-asio::awaitable<void> RedisConnection::read_loop(std::uint64_t generation) {
+asio::awaitable<void> RedisConnection::read_loop(std::uint64_t generation, std::shared_ptr<RedisStream> stream) {
     std::vector<char> buf(64 * 1024);
     while (generation == generation_ && up_) {
         error_code ec;
-        std::size_t n = co_await socket_.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+        std::size_t n = co_await stream->read_some(asio::buffer(buf), ec);
         if (generation != generation_) co_return;
         if (ec) {
             drop(ec == errors::eof ? errors::connection_reset : ec, "read");
@@ -266,10 +290,14 @@ asio::awaitable<void> RedisConnection::watch_deadlines() {
             Request late = std::move(waiting_.front());
             waiting_.pop_front();
             late.done(errors::timed_out, {});
+            if (!up_) failing_fast_ = true;  // no connection came within a whole deadline
         }
         bool overdue = false;
         for (const auto& r : in_flight_) overdue = overdue || r.deadline <= now;
-        if (overdue) drop(errors::timed_out, "reply");
+        if (overdue) {
+            drop(errors::timed_out, "reply");
+            failing_fast_ = true;  // a whole deadline without an answer: Redis is not there for now
+        }
 
         armed_for_ = Clock::time_point::max();
         for (const auto& r : waiting_) armed_for_ = std::min(armed_for_, r.deadline);
@@ -286,8 +314,7 @@ void RedisConnection::drop(error_code why, const char* what) {
     up_ = false;
     connected_ = false;
     ++generation_;
-    error_code ignored;
-    socket_.close(ignored);
+    if (stream_) stream_->close();
     write_wake_.cancel();
     dropped_.cancel();
     // Sent but unanswered: the outcome is unknown to us, so the caller decides.
@@ -300,6 +327,10 @@ void RedisConnection::fail_all(error_code why) {
     auto lost = std::move(in_flight_);
     in_flight_.clear();
     for (auto& r : lost) r.done(why, {});
+    fail_waiting(why);
+}
+
+void RedisConnection::fail_waiting(error_code why) {
     auto queued = std::move(waiting_);
     waiting_.clear();
     for (auto& r : queued) r.done(why, {});

@@ -1,9 +1,10 @@
-// RedisConnection: one TCP connection to Redis, driven by Asio on a thread of its
+// RedisConnection: one connection to Redis (TCP, or TLS: redis_stream), driven by Asio on a thread of its
 // own (hiredis parses the replies; nothing here blocks an I/O thread). Commands
 // from any thread are pipelined: everything queued goes out in one write and the
 // replies are matched in order. Every request has a deadline; a connection that
 // breaks or stays silent past one is dropped and made again with backoff, while
-// the requests not yet written wait for it (within their deadline).
+// the requests not yet written wait for it (within their deadline) — once an attempt
+// has failed, they hear so at once, and new ones try a connection at once and wait briefly.
 #pragma once
 
 #include <atomic>
@@ -12,6 +13,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <thread>
 #include <vector>
@@ -26,6 +28,7 @@
 #include <spdlog/logger.h>
 
 #include "store/redis/redis_reply.hpp"
+#include "store/redis/redis_stream.hpp"
 #include "store/redis/redis_url.hpp"
 
 struct redisReader;
@@ -39,6 +42,12 @@ struct RedisOptions {
     std::chrono::milliseconds backoff_base{50};  // reconnecting: full jitter, doubling up to the max
     std::chrono::milliseconds backoff_max{2000};
     std::size_t max_pending = 10000;  // requests queued or awaiting replies; past it: no_buffer_space
+    /// Once an attempt to connect has failed (or a request waited its whole deadline for an
+    /// answer), a request waits this long at most, for a connection attempted at once.
+    std::chrono::milliseconds down_wait{100};
+    /// The store's: a commit a client hears of is answered only once this many replicas
+    /// have it (WAIT, within the write's window); 0: once the primary has it.
+    unsigned min_replicas = 0;
 };
 
 class RedisConnection {
@@ -46,6 +55,7 @@ public:
     using Replies = std::vector<RedisReply>;
     using Signature = void(boost::system::error_code, Replies);
 
+    /// Throws StoreError when the endpoint's TLS files cannot be used.
     RedisConnection(RedisEndpoint endpoint, RedisOptions options, std::shared_ptr<spdlog::logger> log);
     /// Stops the thread; requests still pending complete with operation_aborted.
     ~RedisConnection();
@@ -100,13 +110,14 @@ private:
     void enqueue(Request request, bool front = false);
     boost::asio::awaitable<void> run();
     boost::asio::awaitable<bool> connect_once();
-    boost::asio::awaitable<void> write_loop(std::uint64_t generation);
-    boost::asio::awaitable<void> read_loop(std::uint64_t generation);
+    boost::asio::awaitable<void> write_loop(std::uint64_t generation, std::shared_ptr<RedisStream> stream);
+    boost::asio::awaitable<void> read_loop(std::uint64_t generation, std::shared_ptr<RedisStream> stream);
     boost::asio::awaitable<void> watch_deadlines();
     void rearm_watch();
     void deliver(RedisReply reply);
     void drop(boost::system::error_code why, const char* what);
     void fail_all(boost::system::error_code why);
+    void fail_waiting(boost::system::error_code why);
     void shutdown();
 
     RedisEndpoint endpoint_;
@@ -114,7 +125,10 @@ private:
     std::shared_ptr<spdlog::logger> log_;
 
     boost::asio::io_context ioc_{1};
-    boost::asio::ip::tcp::socket socket_{ioc_};
+    std::unique_ptr<boost::asio::ssl::context> tls_;  // rediss:// only
+    std::shared_ptr<RedisStream> stream_;              // the current connection's
+    std::mutex failure_mutex_;
+    std::string last_failure_;  // why the last attempt to connect failed: said by exec's errors
     boost::asio::steady_timer write_wake_{ioc_};    // a request was queued
     boost::asio::steady_timer dropped_{ioc_};       // the connection went down (run() waits on it)
     boost::asio::steady_timer deadline_timer_{ioc_};
@@ -125,6 +139,7 @@ private:
     std::uint64_t generation_ = 0;   // one per connection: loops of an older one stop
     bool up_ = false;                // this connection is usable (thread-local view of connected_)
     bool stopped_ = false;
+    bool failing_fast_ = false;      // known to be down: requests wait briefly (RedisOptions::down_wait)
     std::atomic<bool> connected_{false};
     std::mt19937_64 rng_{std::random_device{}()};
     std::thread thread_;

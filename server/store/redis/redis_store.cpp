@@ -50,6 +50,7 @@ RedisStore::RedisStore(const RedisEndpoint& endpoint, std::string prefix, RedisO
       // Under the connection's own deadline, so a reply that is merely slow is not
       // reported as a failure of a write Redis applied.
       write_window_(options.command_timeout * 2 / 3),
+      min_replicas_(options.min_replicas),
       redis_(endpoint, options, log_) {
     measure_clock({});
     auto loaded = exec({{"SCRIPT", "LOAD", kWriteScript}});
@@ -60,7 +61,8 @@ RedisStore::RedisStore(const RedisEndpoint& endpoint, std::string prefix, RedisO
         name_this_thread("ts-redis-clock");
         keep_clock();
     });
-    log_->info("store: redis {} prefix {}", endpoint.redacted(), prefix_);
+    log_->info("store: redis {} prefix {}{}", endpoint.redacted(), prefix_,
+               min_replicas_ ? ", commits acknowledged once " + std::to_string(min_replicas_) + " replicas have them" : "");
 }
 
 RedisStore::~RedisStore() {
@@ -113,25 +115,42 @@ RedisConnection::Replies RedisStore::measure_clock(std::vector<RedisCommand> com
     return replies;
 }
 
-std::uint64_t RedisStore::transact(std::vector<RedisCommand> commands, std::size_t ids) {
+std::uint64_t RedisStore::transact(std::vector<RedisCommand> commands, std::size_t ids, bool acknowledged) {
     if (commands.empty()) return 0;
+    // Acknowledged with replicas: WAIT right behind the script, on the same connection, bounded
+    // by the rest of the write's window (the request's deadline is beyond it).
+    const bool replicated = acknowledged && min_replicas_ > 0;
+    auto with_wait = [&](RedisCommand script) {
+        std::vector<RedisCommand> request{std::move(script)};
+        if (replicated)
+            request.push_back({"WAIT", std::to_string(min_replicas_), std::to_string(write_window_.count() / 2)});
+        return request;
+    };
     const auto deadline = now_ms() + clock_offset_ms_.load(std::memory_order_relaxed) + write_window_.count();
     RedisCommand eval{"EVALSHA", write_sha_, "0", std::to_string(deadline), prefix_, std::to_string(ids)};
     for (auto& c : commands) {
         eval.push_back(std::to_string(c.size()));
         std::move(c.begin(), c.end(), std::back_inserter(eval));
     }
-    auto replies = exec({eval});
+    auto replies = exec(with_wait(eval));
     if (replies.at(0).is_error() && replies[0].text.starts_with("NOSCRIPT")) {
         eval[0] = "EVAL";  // a Redis restarted without its script cache: send the text once more
         eval[1] = kWriteScript;
-        replies = exec({std::move(eval)});
+        replies = exec(with_wait(std::move(eval)));
     }
     const auto& result = replies.at(0);
     if (result.is_error() && result.text.starts_with("LATE"))
         throw StoreError("redis answered too late: " + result.text);  // nothing applied: "not now"
     throw_if_dedupe_taken(result);
     checked(result, "write");
+    if (replicated) {
+        const auto& waited = checked(replies.at(1), "WAIT");
+        // Applied on the primary, not yet on enough replicas: not acknowledged (a client that
+        // retries with its Idempotency-Key gets the one task).
+        if (waited.integer < static_cast<std::int64_t>(min_replicas_))
+            throw StoreError("redis: " + std::to_string(waited.integer) + " of the " + std::to_string(min_replicas_) +
+                             " replicas --redis-min-replicas asks for confirmed the write in time");
+    }
     return static_cast<std::uint64_t>(result.integer);
 }
 
@@ -183,7 +202,7 @@ std::uint64_t RedisStore::commit(const WriteBatch& batch, bool numbered) {
     for (const auto& id : batch.deleted_tasks) delete_task_rows(tx, id, now);
     for (const auto* claim : batch.released_claims) tx.push_back({"DEL", key("once:" + *claim)});
     if (batch.seq_ceiling) tx.push_back({"HSET", key("meta"), "seq_ceiling", std::to_string(*batch.seq_ceiling)});
-    return transact(std::move(tx), k);
+    return transact(std::move(tx), k, batch.durable);
 }
 
 /// Adds to `tx` what removes a task: its row, index entries and events (from its topic

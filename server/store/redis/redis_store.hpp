@@ -82,7 +82,9 @@ private:
     RedisConnection::Replies exec(std::vector<RedisCommand> commands);
     /// Applies `commands` in one script, in time; `ids` events get ids from P:seq
     /// (their XADD carries a placeholder). Returns the first id given (0: none).
-    std::uint64_t transact(std::vector<RedisCommand> commands, std::size_t ids = 0);
+    /// One write script. `acknowledged`: a commit a client hears of (WriteBatch::durable) —
+    /// with min_replicas, answered only once that many replicas have it (WAIT).
+    std::uint64_t transact(std::vector<RedisCommand> commands, std::size_t ids = 0, bool acknowledged = false);
     std::vector<Task> load_tasks(const std::vector<std::string>& ids);
     std::vector<EventPtr> read_stream(const std::string& stream, std::uint64_t after, std::uint64_t upto,
                                       ReadLimit limit, const TopicFilter* filter);
@@ -105,6 +107,7 @@ private:
     std::shared_ptr<spdlog::logger> log_;
     std::chrono::milliseconds write_window_;     // how long after it is sent a write may be applied
     std::atomic<std::int64_t> clock_offset_ms_{0}; // Redis's clock minus ours
+    unsigned min_replicas_ = 0;  // RedisOptions::min_replicas
     RedisConnection redis_;
     std::string write_sha_;  // the write script, loaded once (EVALSHA)
 

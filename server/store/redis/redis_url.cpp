@@ -7,7 +7,7 @@
 namespace taskstream {
 
 std::string RedisEndpoint::redacted() const {
-    std::string out = "redis://";
+    std::string out = tls ? "rediss://" : "redis://";
     if (!user.empty() || !password.empty()) out += user + (password.empty() ? "" : ":***") + "@";
     out += host.find(':') != std::string::npos ? "[" + host + "]" : host;
     out += ":" + std::to_string(port) + "/" + std::to_string(db);
@@ -18,11 +18,12 @@ Outcome<RedisEndpoint> parse_redis_url(std::string_view text) {
     auto bad = [](std::string why) { return make_error(errc::bad_request, "--store: " + why); };
     auto url = boost::urls::parse_absolute_uri(text);
     if (!url) return bad("not a URL (expected redis://[user:password@]host:port/db)");
-    if (url->scheme() != "redis") return bad("the scheme must be redis:// (rediss:// is not supported)");
+    if (url->scheme() != "redis" && url->scheme() != "rediss") return bad("the scheme must be redis:// or rediss:// (TLS)");
     if (!url->has_authority() || url->encoded_host().empty()) return bad("a host is required");
     if (url->has_query() || url->has_fragment()) return bad("a query or fragment is not allowed");
 
     RedisEndpoint ep;
+    ep.tls = url->scheme() == "rediss";
     ep.host = url->host_address();
     if (url->has_port()) {
         auto port = url->port();

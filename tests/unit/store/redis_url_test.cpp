@@ -32,10 +32,17 @@ TEST_CASE("redis url: host, port, database, user and password", "[redis]") {
     CHECK(password_only->user.empty());
     CHECK(password_only->password == "pw");
     CHECK(password_only->redacted() == "redis://:***@h:6379/0");
+
+    auto tls = parse_redis_url("rediss://app:pw@cache.example.com:6380/2");
+    REQUIRE(tls.ok());
+    CHECK(tls->tls);
+    CHECK_FALSE(plain->tls);
+    CHECK(tls->host == "cache.example.com");
+    CHECK(tls->redacted() == "rediss://app:***@cache.example.com:6380/2");
 }
 
 TEST_CASE("redis url: anything else is refused, naming what is wrong", "[redis]") {
-    for (const char* bad : {"sqlite", "http://h:6379/0", "rediss://h/0", "redis://", "redis://h:0/0",
+    for (const char* bad : {"sqlite", "http://h:6379/0", "redisss://h/0", "rediss://", "redis://", "redis://h:0/0",
                             "redis://h:70000/0", "redis://h:x/0", "redis://h/db", "redis://h/-1", "redis://h/0?x=1",
                             "redis://h/0#f", "redis://h/0/1"}) {
         INFO(bad);
