@@ -20,7 +20,7 @@ export class TaskTable {
     this.dirty = new Set();
     this.filter = { state: '', kind: '', labels: { tags: [], meta: {} }, q: '' };
     this.cursor = null;
-    this.exhausted = false;
+    this.exhausted = true;  // until the first setFilter: no page is loaded before the filter is known
     this.loading = null;
     this.generation = 0;
     this.selected = null;
