@@ -34,6 +34,7 @@ Deployment one_of_several_on_redis(const ServerOptions& options, const std::stri
                                    std::shared_ptr<spdlog::logger> log) {
     auto redis_at = parse_redis_url(options.store).value();
     redis_at.tls_files = {options.redis_ca_file, options.redis_cert_file, options.redis_key_file};
+    redis_at.sentinel_auth = {options.redis_sentinel_user, options.redis_sentinel_password};
     auto redis = std::make_unique<RedisStore>(redis_at, options.redis_prefix,
                                               RedisOptions{.min_replicas = options.redis_min_replicas}, log);
     Deployment d;

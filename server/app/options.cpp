@@ -70,7 +70,8 @@ void add_server_options(CLI::App& app, ServerOptions& o) {
     app.add_option("--data-dir", o.data_dir, "directory of the sqlite store")
         ->envname(env("DATA_DIR"))->capture_default_str();
     app.add_option("--store", o.store,
-                   "sqlite (a file under --data-dir), or redis://[user:password@]host:port/db — rediss:// for TLS — "
+                   "sqlite (a file under --data-dir), redis://[user:password@]host:port/db — rediss:// for TLS — or "
+                   "redis+sentinel://[user:password@]host:port[,host:port…]/PRIMARY/db (rediss+sentinel:// with TLS) "
                    "(the password is never logged; prefer TASKSTREAM_STORE to keep it out of the process list)")
         ->envname(env("STORE"))->capture_default_str()
         ->check([](const std::string& v) -> std::string {
@@ -95,6 +96,12 @@ void add_server_options(CLI::App& app, ServerOptions& o) {
         ->envname(env("REDIS_CERT_FILE"))->check(CLI::ExistingFile);
     app.add_option("--redis-key-file", o.redis_key_file, "rediss:// store: the PEM private key of --redis-cert-file")
         ->envname(env("REDIS_KEY_FILE"))->check(CLI::ExistingFile);
+    app.add_option("--redis-sentinel-user", o.redis_sentinel_user,
+                   "redis+sentinel:// store: the user the sentinels know (the URL's user is the Redis servers')")
+        ->envname(env("REDIS_SENTINEL_USER"));
+    app.add_option("--redis-sentinel-password", o.redis_sentinel_password,
+                   "redis+sentinel:// store: the sentinels' password (prefer TASKSTREAM_REDIS_SENTINEL_PASSWORD)")
+        ->envname(env("REDIS_SENTINEL_PASSWORD"));
     app.add_option("--redis-min-replicas", o.redis_min_replicas,
                    "redis store: answer a commit a client hears of (a 202, a state change, ack=committed) only once "
                    "this many replicas have it (WAIT); past the write's window the answer is 503")

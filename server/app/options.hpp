@@ -27,6 +27,8 @@ struct ServerOptions {
     std::string redis_ca_file;    // rediss://: a CA beside the system's
     std::string redis_cert_file;  // rediss://: a client certificate (with redis_key_file)
     std::string redis_key_file;
+    std::string redis_sentinel_user;      // redis+sentinel://: the sentinels' own credentials
+    std::string redis_sentinel_password;  // (the URL's are the data servers')
     unsigned redis_min_replicas = 0;  // acknowledged commits wait for this many Redis replicas (WAIT)
     std::string role = "all";        // api (takes and streams, runs nothing), worker (runs), all
     std::string node_name;           // in the shared queue; empty: <hostname>:<listen port>

@@ -81,8 +81,14 @@ std::optional<Startup> check_startup(const ServerOptions& options, spdlog::logge
     }
     const bool redis_tls_files = !options.redis_ca_file.empty() || !options.redis_cert_file.empty() ||
                                  !options.redis_key_file.empty();
-    if (redis_tls_files && !options.store.starts_with("rediss://")) {
-        log.critical("--redis-ca-file, --redis-cert-file and --redis-key-file are for a TLS store: --store rediss://…");
+    if (redis_tls_files && !options.store.starts_with("rediss://") && !options.store.starts_with("rediss+sentinel://")) {
+        log.critical("--redis-ca-file, --redis-cert-file and --redis-key-file are for a TLS store: --store rediss://… "
+                     "(or rediss+sentinel://…)");
+        return std::nullopt;
+    }
+    if ((!options.redis_sentinel_user.empty() || !options.redis_sentinel_password.empty()) &&
+        options.store.find("+sentinel://") == std::string::npos) {
+        log.critical("--redis-sentinel-user and --redis-sentinel-password are for a sentinel store (--store redis+sentinel://…)");
         return std::nullopt;
     }
     if (options.redis_min_replicas > 0 && options.store == "sqlite") {

@@ -28,7 +28,7 @@ ACL_COMMANDS = ("-@all +auth +select +ping +eval +evalsha +script|load +time +de
                 "+incrby +hdel +hexists +hget +hgetall +hincrby +hkeys +hlen +hmget +hset +hsetnx +hvals +sadd "
                 "+sismember +smembers +srem +xack +xadd +xautoclaim +xclaim +xdel +xgroup|create +xlen +xpending "
                 "+xrange +xread +xreadgroup +xrevrange +zadd +zcard +zcount +zintercard +zrange +zrangebyscore +zrem "
-                "+zremrangebyscore +zrevrangebylex +zscore +wait")
+                "+zremrangebyscore +zrevrangebylex +zscore +wait +role")
 
 
 def free_port():

@@ -12,6 +12,7 @@
 
 #include "core/backoff.hpp"
 #include "core/thread_name.hpp"
+#include "store/redis/redis_sentinel.hpp"
 #include "store/store.hpp"
 
 namespace taskstream {
@@ -20,20 +21,6 @@ namespace asio = boost::asio;
 using boost::system::error_code;
 namespace errors = boost::asio::error;
 
-namespace {
-
-/// Takes the next whole reply out of the parser, if there is one. Throws on a protocol error.
-std::optional<RedisReply> next_reply(redisReader* reader) {
-    void* raw = nullptr;
-    if (redisReaderGetReply(reader, &raw) != REDIS_OK) throw std::runtime_error("redis protocol error");
-    if (!raw) return std::nullopt;
-    auto* reply = static_cast<redisReply*>(raw);
-    RedisReply out = RedisReply::from_hiredis(*reply);
-    freeReplyObject(reply);
-    return out;
-}
-
-} // namespace
 
 RedisConnection::RedisConnection(RedisEndpoint endpoint, RedisOptions options, std::shared_ptr<spdlog::logger> log)
     : endpoint_(std::move(endpoint)), options_(options), log_(std::move(log)), tls_(make_redis_tls(endpoint_)) {
@@ -124,7 +111,7 @@ asio::awaitable<void> RedisConnection::run() {
             up_ = true;
             failing_fast_ = false;
             connected_ = true;
-            log_->info("redis: connected to {}", endpoint_.redacted());
+            log_->info("redis: connected to {}{}", endpoint_.redacted(), connected_to_);
             std::uint64_t generation = generation_;
             asio::co_spawn(ioc_, read_loop(generation, stream_), asio::detached);
             asio::co_spawn(ioc_, write_loop(generation, stream_), asio::detached);
@@ -152,7 +139,16 @@ asio::awaitable<bool> RedisConnection::connect_once() {
     reader_ = redisReaderCreate();
     error_code ec;
     if (stream_) stream_->close();
-    auto stream = std::make_shared<RedisStream>(ioc_, tls_.get(), endpoint_.host);
+    // With sentinels: the server they name the primary now.
+    RedisHost target{endpoint_.host, endpoint_.port};
+    const bool sentinel = !endpoint_.sentinels.empty();
+    if (sentinel) {
+        auto named = co_await ask_sentinels(ioc_, tls_.get(), endpoint_, options_.command_timeout / 3);
+        if (auto* why = std::get_if<std::string>(&named)) co_return failed_attempt(*why);
+        target = std::get<RedisHost>(named);
+    }
+    connected_to_ = sentinel ? " (primary " + target.host + ":" + std::to_string(target.port) + ")" : "";
+    auto stream = std::make_shared<RedisStream>(ioc_, tls_.get(), target.host);
     stream_ = stream;
 
     // Resolving, connecting and the handshake share one bound, the command timeout:
@@ -172,18 +168,12 @@ asio::awaitable<bool> RedisConnection::connect_once() {
     });
     auto fail = [&](const std::string& why) {
         attempt->finished = true;
-        const std::string reason = attempt->timed_out ? "no connection within the command timeout" : why;
-        log_->warn("redis: {}: {}", endpoint_.redacted(), reason);
-        {
-            std::lock_guard lock(failure_mutex_);
-            last_failure_ = reason;
-        }
         stream->close();
-        return false;
+        return failed_attempt(attempt->timed_out ? "no connection within the command timeout" : why);
     };
 
-    auto results = co_await attempt->resolver.async_resolve(endpoint_.host, std::to_string(endpoint_.port),
-                                                   asio::redirect_error(asio::use_awaitable, ec));
+    auto results = co_await attempt->resolver.async_resolve(target.host, std::to_string(target.port),
+                                                            asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return fail(ec.message());
     co_await asio::async_connect(stream->socket(), results, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return fail(ec.message());
@@ -203,6 +193,10 @@ asio::awaitable<bool> RedisConnection::connect_once() {
     }
     append_resp(hello, {"SELECT", std::to_string(endpoint_.db)});
     ++expected;
+    if (sentinel) {  // a sentinel's answer may be stale: this must be the primary
+        append_resp(hello, {"ROLE"});
+        ++expected;
+    }
     co_await stream->write(asio::buffer(hello), ec);
     if (ec) co_return fail(ec.message());
     char buf[4096];
@@ -212,10 +206,12 @@ asio::awaitable<bool> RedisConnection::connect_once() {
         redisReaderFeed(reader_, buf, n);
         try {
             while (expected > 0) {
-                auto reply = next_reply(reader_);
+                auto reply = take_reply(reader_);
                 if (!reply) break;
                 --expected;
                 if (reply->is_error()) co_return fail("the handshake was refused: " + reply->text);
+                if (sentinel && expected == 0 && (reply->items.empty() || reply->items[0].text != "master"))
+                    co_return fail(target.host + ":" + std::to_string(target.port) + " is not the primary (yet)");
             }
         } catch (const std::exception& e) {
             co_return fail(e.what());
@@ -260,9 +256,18 @@ asio::awaitable<void> RedisConnection::read_loop(std::uint64_t generation, std::
         }
         redisReaderFeed(reader_, buf.data(), n);
         try {
-            while (auto reply = next_reply(reader_)) {
+            while (auto reply = take_reply(reader_)) {
                 if (in_flight_.empty()) throw std::runtime_error("a reply nobody asked for");
+                // A primary demoted to a replica (a failover), one still loading, or one cut off
+                // from its replicas: the next connection asks again which server to use.
+                const bool demoted = reply->is_error() && (reply->text.starts_with("READONLY") ||
+                                                           reply->text.starts_with("LOADING") ||
+                                                           reply->text.starts_with("NOREPLICAS"));
                 deliver(std::move(*reply));
+                if (demoted) {
+                    drop(errors::connection_reset, "not the primary");
+                    co_return;
+                }
             }
         } catch (const std::exception& e) {
             log_->error("redis: {}: {}", endpoint_.redacted(), e.what());
@@ -321,6 +326,13 @@ void RedisConnection::drop(error_code why, const char* what) {
     auto lost = std::move(in_flight_);
     in_flight_.clear();
     for (auto& r : lost) r.done(why, {});
+}
+
+bool RedisConnection::failed_attempt(const std::string& reason) {
+    log_->warn("redis: {}: {}", endpoint_.redacted(), reason);
+    std::lock_guard lock(failure_mutex_);
+    last_failure_ = reason;
+    return false;
 }
 
 void RedisConnection::fail_all(error_code why) {

@@ -118,6 +118,8 @@ private:
     void drop(boost::system::error_code why, const char* what);
     void fail_all(boost::system::error_code why);
     void fail_waiting(boost::system::error_code why);
+    /// Logs why an attempt to connect failed and keeps it for exec's errors; false.
+    bool failed_attempt(const std::string& reason);
     void shutdown();
 
     RedisEndpoint endpoint_;
@@ -129,6 +131,7 @@ private:
     std::shared_ptr<RedisStream> stream_;              // the current connection's
     std::mutex failure_mutex_;
     std::string last_failure_;  // why the last attempt to connect failed: said by exec's errors
+    std::string connected_to_;  // with sentinels: " (primary host:port)", for the log
     boost::asio::steady_timer write_wake_{ioc_};    // a request was queued
     boost::asio::steady_timer dropped_{ioc_};       // the connection went down (run() waits on it)
     boost::asio::steady_timer deadline_timer_{ioc_};

@@ -1,5 +1,7 @@
 #include "store/redis/redis_reply.hpp"
 
+#include <stdexcept>
+
 #include <hiredis/hiredis.h>
 
 namespace taskstream {
@@ -46,6 +48,16 @@ void append_resp(std::string& out, const RedisCommand& command) {
         out += word;
         out += "\r\n";
     }
+}
+
+std::optional<RedisReply> take_reply(redisReader* reader) {
+    void* raw = nullptr;
+    if (redisReaderGetReply(reader, &raw) != REDIS_OK) throw std::runtime_error("redis protocol error");
+    if (!raw) return std::nullopt;
+    auto* reply = static_cast<redisReply*>(raw);
+    RedisReply out = RedisReply::from_hiredis(*reply);
+    freeReplyObject(reply);
+    return out;
 }
 
 } // namespace taskstream

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 struct redisReply;
+struct redisReader;
 
 namespace taskstream {
 
@@ -31,5 +33,8 @@ struct RedisReply {
 
 /// Appends `command` to `out` in RESP framing: *N, then $len and the bytes of each word.
 void append_resp(std::string& out, const RedisCommand& command);
+
+/// The next whole reply the parser holds, if any. Throws std::runtime_error on a protocol error.
+std::optional<RedisReply> take_reply(redisReader* reader);
 
 } // namespace taskstream

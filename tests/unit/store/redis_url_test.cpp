@@ -41,6 +41,36 @@ TEST_CASE("redis url: host, port, database, user and password", "[redis]") {
     CHECK(tls->redacted() == "rediss://app:***@cache.example.com:6380/2");
 }
 
+TEST_CASE("redis url: sentinels, the primary's name and the database", "[redis]") {
+    auto ep = parse_redis_url("redis+sentinel://app:p%40ss@10.0.0.1:26380,sentinel-b,[::1]:26381/mymaster/2");
+    REQUIRE(ep.ok());
+    REQUIRE(ep->sentinels.size() == 3);
+    CHECK(ep->sentinels[0].host == "10.0.0.1");
+    CHECK(ep->sentinels[0].port == 26380);
+    CHECK(ep->sentinels[1].host == "sentinel-b");
+    CHECK(ep->sentinels[1].port == 26379);
+    CHECK(ep->sentinels[2].host == "::1");
+    CHECK(ep->sentinels[2].port == 26381);
+    CHECK(ep->primary_name == "mymaster");
+    CHECK(ep->db == 2);
+    CHECK(ep->user == "app");
+    CHECK(ep->password == "p@ss");
+    CHECK_FALSE(ep->tls);
+    CHECK(ep->redacted() == "redis+sentinel://app:***@10.0.0.1:26380,sentinel-b:26379,[::1]:26381/mymaster/2");
+    auto tls = parse_redis_url("rediss+sentinel://s1:26379/primary");
+    REQUIRE(tls.ok());
+    CHECK(tls->tls);
+    CHECK(tls->db == 0);
+    for (const char* bad : {"redis+sentinel://s1:26379", "redis+sentinel://s1:26379/", "redis+sentinel:///m/0",
+                            "redis+sentinel://s1:0/m", "redis+sentinel://s1:26379/m/x", "redis+sentinel://s1/m?x=1",
+                            "redis+sentinel://a:%zz@s1/m"}) {
+        INFO(bad);
+        auto refused = parse_redis_url(bad);
+        REQUIRE_FALSE(refused.ok());
+        CHECK(refused.error().detail.rfind("--store: ", 0) == 0);
+    }
+}
+
 TEST_CASE("redis url: anything else is refused, naming what is wrong", "[redis]") {
     for (const char* bad : {"sqlite", "http://h:6379/0", "redisss://h/0", "rediss://", "redis://", "redis://h:0/0",
                             "redis://h:70000/0", "redis://h:x/0", "redis://h/db", "redis://h/-1", "redis://h/0?x=1",

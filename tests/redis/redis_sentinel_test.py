@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Redis Sentinel against real processes, all on loopback: a primary, two replicas and
+three sentinels (Debian's redis-server, in sentinel mode for the sentinels), each with a
+password of its own kind, and two servers on redis+sentinel:// (Redis's password in the
+URL, the sentinels' in --redis-sentinel-password) with --redis-min-replicas 1. The primary is killed (-9):
+the sentinels promote a replica, both servers follow it, every task acknowledged
+before is there, new ones run, and event ids go on increasing across the failover.
+Prints the time from the primary's death to the first 202 after it.
+
+Usage: redis_sentinel_test.py TASKSTREAM_BINARY"""
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+from checklist import check, finish  # noqa: E402
+from raw_http import Server  # noqa: E402
+
+
+DATA_PASSWORD = "data-secret"
+SENTINEL_PASSWORD = "sentinel-secret"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Redis:
+    """redis-server (or a sentinel) on 127.0.0.1; kill() and stop() end it by pid."""
+
+    def __init__(self, folder, name, args, ready):
+        self.name, self.port = name, free_port()
+        self.folder = os.path.join(folder, name)
+        os.makedirs(self.folder, exist_ok=True)
+        self.log_path = os.path.join(self.folder, "log")
+        self.args, self.ready = args, ready
+        self.start()
+
+    def start(self):
+        self.log = open(self.log_path, "a+")
+        self.process = subprocess.Popen(self.args(self), stdout=self.log, stderr=subprocess.STDOUT, cwd=self.folder)
+        deadline = time.monotonic() + 10
+        while self.ready not in open(self.log_path).read():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError(f"{self.folder} did not start:\n" + open(self.log_path).read())
+            time.sleep(0.02)  # polling its log for the ready line; bounded above
+
+    def cli(self, *command):
+        password = SENTINEL_PASSWORD if self.name.startswith("sentinel") else DATA_PASSWORD
+        out = subprocess.run(["redis-cli", "--no-auth-warning", "-a", password, "-p", str(self.port), *command],
+                             capture_output=True, text=True, timeout=5)
+        return out.stdout
+
+    def kill(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.log.close()
+
+
+def data_node(primary=None):
+    def args(node):
+        a = ["redis-server", "--port", str(node.port), "--bind", "127.0.0.1", "--dir", node.folder, "--save", "",
+             "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no", "--logfile", "",
+             "--replica-announce-ip", "127.0.0.1", "--requirepass", DATA_PASSWORD, "--masterauth", DATA_PASSWORD]
+        return a + (["--replicaof", "127.0.0.1", str(primary.port)] if primary else [])
+    return args
+
+
+def sentinel_node(primary):
+    def args(node):
+        conf = os.path.join(node.folder, "sentinel.conf")
+        if not os.path.exists(conf):  # the sentinel rewrites it: written once
+            with open(conf, "w") as f:
+                f.write(f"port {node.port}\nbind 127.0.0.1\ndaemonize no\nlogfile \"\"\ndir {node.folder}\n"
+                        f"sentinel monitor main 127.0.0.1 {primary.port} 2\n"
+                        "sentinel down-after-milliseconds main 1000\nsentinel failover-timeout main 10000\n"
+                        "sentinel parallel-syncs main 1\n"
+                        f"sentinel auth-pass main {DATA_PASSWORD}\nrequirepass {SENTINEL_PASSWORD}\n"
+                        f"sentinel sentinel-pass {SENTINEL_PASSWORD}\n")
+        return ["redis-server", conf, "--sentinel"]
+    return args
+
+
+def until(check_fn, timeout=30.0, every=0.05):
+    """Polls `check_fn` until it returns something true (bounded): that value, or None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check_fn()
+        if value:
+            return value
+        time.sleep(every)
+    return None
+
+
+def task_state(server, task_id):
+    reply = server.call("GET", f"/v1/tasks/{task_id}")
+    return reply.json().get("state") if reply and reply.status == 200 else None
+
+
+def event_ids(server, task_id):
+    reply = server.call("GET", f"/v1/tasks/{task_id}/events?limit=1000", headers={"Accept": "application/json"})
+    return [int(e["id"]) for e in reply.json()["events"]]
+
+
+def main():
+    binary = sys.argv[1]
+    folder = tempfile.mkdtemp(prefix="taskstream-sentinel-")
+    nodes = []
+    servers = []
+    try:
+        primary = Redis(folder, "primary", data_node(), "Ready to accept connections")
+        nodes.append(primary)
+        for i in (1, 2):
+            nodes.append(Redis(folder, f"replica{i}", data_node(primary), "MASTER <-> REPLICA sync: Finished"))
+        sentinels = [Redis(folder, f"sentinel{i}", sentinel_node(primary), "+monitor master main") for i in (1, 2, 3)]
+        nodes += sentinels
+        # Each sentinel knows the replicas and the two other sentinels (their votes elect one).
+        check(until(lambda: all(s.cli("sentinel", "sentinels", "main").count("127.0.0.1") >= 2 and
+                                s.cli("sentinel", "replicas", "main").count("127.0.0.1") >= 2 for s in sentinels)),
+              "three sentinels that know both replicas and each other")
+
+        store = f"redis+sentinel://:{DATA_PASSWORD}@" + ",".join(f"127.0.0.1:{s.port}" for s in sentinels) + "/main/0"
+        for name in ("a", "b"):
+            servers.append(Server(binary, "--store", store, "--redis-sentinel-password", SENTINEL_PASSWORD,
+                                  "--redis-min-replicas", "1", "--node-name", name, "--demo"))
+        a, b = servers
+        check(f"(primary 127.0.0.1:{primary.port})" in a.log_text(), "the server connects to the primary the sentinels name")
+        check("sentinel-secret" not in a.log_text() and "data-secret" not in a.log_text(), "no password in the log")
+        log = None
+        try:
+            Server(binary, "--store", store, "--redis-sentinel-password", "wrong", "--demo").stop()
+        except RuntimeError as e:
+            log = str(e)
+        check(log is not None and "cannot open the store" in log and "sentinel" in log,
+              "a wrong sentinel password: refused at start, the sentinels named")
+
+        created = [a.call("POST", "/v1/tasks", {"kind": "demo.noop"}) for _ in range(20)]
+        acknowledged = [r.json()["id"] for r in created if r.status == 202]
+        check(len(acknowledged) == 20 and until(lambda: task_state(b, acknowledged[-1]) == "succeeded"),
+              "twenty tasks acknowledged (each on a replica too) and run before the failover")
+        before = max(event_ids(b, acknowledged[-1]))
+
+        primary.kill()
+        died = time.monotonic()
+        first = until(lambda: (lambda r: r if r.status == 202 else None)(a.call("POST", "/v1/tasks", {"kind": "demo.noop"})),
+                      timeout=60.0, every=0.05)
+        took = time.monotonic() - died
+        check(first is not None, f"a 202 again after the primary's death: {took:.1f} s after it")
+        print(f"     failover: {took:.2f} s from the primary's kill -9 to the first 202", flush=True)
+        new_primary = [n for n in nodes[1:3] if "role:master" in n.cli("info", "replication")]
+        check(len(new_primary) == 1, "the sentinels promoted one replica")
+        check(until(lambda: f"(primary 127.0.0.1:{new_primary[0].port})" in a.log_text()) is not None,
+              "the server says it follows the new primary")
+
+        missing = [t for t in acknowledged if b.call("GET", f"/v1/tasks/{t}").status != 200]
+        check(not missing, f"every task acknowledged before the failover is there after it ({len(missing)} missing)")
+        after = b.call("POST", "/v1/tasks", {"kind": "demo.countdown", "params": {"steps": 2, "interval_ms": 0}})
+        check(after.status == 202 and until(lambda: task_state(a, after.json()["id"]) == "succeeded"),
+              "the other server follows too: a task it takes runs to its end")
+        ids = event_ids(a, after.json()["id"])
+        check(ids == sorted(ids) and len(set(ids)) == len(ids) and ids[0] > before,
+              "event ids go on increasing across the failover")
+    finally:
+        for s in servers:
+            s.stop()
+        for n in reversed(nodes):
+            n.kill()
+    finish()
+
+
+if __name__ == "__main__":
+    main()
