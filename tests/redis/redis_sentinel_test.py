@@ -4,7 +4,9 @@ three sentinels (Debian's redis-server, in sentinel mode for the sentinels), eac
 password of its own kind, and two servers on redis+sentinel:// (Redis's password in the
 URL, the sentinels' in --redis-sentinel-password) with --redis-min-replicas 1. The primary is killed (-9):
 the sentinels promote a replica, both servers follow it, every task acknowledged
-before is there, new ones run, and event ids go on increasing across the failover.
+before is there, new ones run, and event ids go on increasing across the failover. Then
+a switch the sentinels make while the old primary is still up (SENTINEL FAILOVER) is
+followed too.
 Prints the time from the primary's death to the first 202 after it.
 
 Usage: redis_sentinel_test.py TASKSTREAM_BINARY"""
@@ -173,6 +175,19 @@ def main():
         ids = event_ids(a, after.json()["id"])
         check(ids == sorted(ids) and len(set(ids)) == len(ids) and ids[0] > before,
               "event ids go on increasing across the failover")
+
+        # A switch while the old primary is still up (SENTINEL FAILOVER: it is demoted, its
+        # connections stay open): the servers hear of it from the sentinels and move.
+        spare = [n for n in nodes[1:3] if n is not new_primary[0]][0]
+        check(until(lambda: spare.cli("info", "replication").count("master_link_status:up")) is not None,
+              "the other replica follows the new primary")
+        sentinels[0].cli("sentinel", "failover", "main")
+        moved = until(lambda: all(f"(primary 127.0.0.1:{spare.port})" in s.log_text() for s in servers), timeout=30.0)
+        check(moved is not None, "a switch the sentinels make is followed by both servers")
+        switched = until(lambda: (lambda r: r if r.status == 202 else None)(b.call("POST", "/v1/tasks", {"kind": "demo.noop"})),
+                         timeout=30.0)
+        check(switched is not None and until(lambda: task_state(a, switched.json()["id"]) == "succeeded"),
+              "tasks are taken and run on the new primary")
     finally:
         for s in servers:
             s.stop()

@@ -115,6 +115,7 @@ asio::awaitable<void> RedisConnection::run() {
             std::uint64_t generation = generation_;
             asio::co_spawn(ioc_, read_loop(generation, stream_), asio::detached);
             asio::co_spawn(ioc_, write_loop(generation, stream_), asio::detached);
+            if (!endpoint_.sentinels.empty()) asio::co_spawn(ioc_, watch_primary(generation), asio::detached);
             error_code ec;
             dropped_.expires_at(Clock::time_point::max());
             while (up_ && !stopped_) co_await dropped_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -147,6 +148,7 @@ asio::awaitable<bool> RedisConnection::connect_once() {
         if (auto* why = std::get_if<std::string>(&named)) co_return failed_attempt(*why);
         target = std::get<RedisHost>(named);
     }
+    primary_ = target;
     connected_to_ = sentinel ? " (primary " + target.host + ":" + std::to_string(target.port) + ")" : "";
     auto stream = std::make_shared<RedisStream>(ioc_, tls_.get(), target.host);
     stream_ = stream;
@@ -219,6 +221,27 @@ asio::awaitable<bool> RedisConnection::connect_once() {
     }
     attempt->finished = true;
     co_return !stopped_ && !attempt->timed_out;
+}
+
+asio::awaitable<void> RedisConnection::watch_primary(std::uint64_t generation) {
+    // The sentinels switch the primary (their +switch-master) while this connection is up —
+    // a partition may leave the old one reachable here: asked again every interval, a
+    // different answer ends the connection, and the next is made to the new primary.
+    asio::steady_timer pause(ioc_);
+    while (generation == generation_ && up_ && !stopped_) {
+        error_code ec;
+        pause.expires_after(options_.sentinel_interval);
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (generation != generation_ || !up_ || stopped_) co_return;
+        auto named = co_await ask_sentinels(ioc_, tls_.get(), endpoint_, options_.command_timeout / 3);
+        const auto* now = std::get_if<RedisHost>(&named);
+        if (generation != generation_ || !up_ || stopped_ || !now) continue;  // no answer: keep what works
+        if (now->host != primary_.host || now->port != primary_.port) {
+            log_->warn("redis: the sentinels name {}:{} the primary now", now->host, now->port);
+            drop(errors::connection_reset, "another primary");
+            co_return;
+        }
+    }
 }
 
 asio::awaitable<void> RedisConnection::write_loop(std::uint64_t generation, std::shared_ptr<RedisStream> stream) {

@@ -48,6 +48,8 @@ struct RedisOptions {
     /// The store's: a commit a client hears of is answered only once this many replicas
     /// have it (WAIT, within the write's window); 0: once the primary has it.
     unsigned min_replicas = 0;
+    /// With sentinels: how often a connection asks them again whether the primary moved.
+    std::chrono::milliseconds sentinel_interval{1000};
 };
 
 class RedisConnection {
@@ -113,6 +115,7 @@ private:
     boost::asio::awaitable<void> write_loop(std::uint64_t generation, std::shared_ptr<RedisStream> stream);
     boost::asio::awaitable<void> read_loop(std::uint64_t generation, std::shared_ptr<RedisStream> stream);
     boost::asio::awaitable<void> watch_deadlines();
+    boost::asio::awaitable<void> watch_primary(std::uint64_t generation);
     void rearm_watch();
     void deliver(RedisReply reply);
     void drop(boost::system::error_code why, const char* what);
@@ -132,6 +135,7 @@ private:
     std::mutex failure_mutex_;
     std::string last_failure_;  // why the last attempt to connect failed: said by exec's errors
     std::string connected_to_;  // with sentinels: " (primary host:port)", for the log
+    RedisHost primary_;         // with sentinels: the server this connection is to
     boost::asio::steady_timer write_wake_{ioc_};    // a request was queued
     boost::asio::steady_timer dropped_{ioc_};       // the connection went down (run() waits on it)
     boost::asio::steady_timer deadline_timer_{ioc_};
