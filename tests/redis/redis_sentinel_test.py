@@ -130,8 +130,8 @@ def main():
         sentinels = [Redis(folder, f"sentinel{i}", sentinel_node(primary), "+monitor master main") for i in (1, 2, 3)]
         nodes += sentinels
         # Each sentinel knows the replicas and the two other sentinels (their votes elect one).
-        check(until(lambda: all(s.cli("sentinel", "sentinels", "main").count("127.0.0.1") >= 2 and
-                                s.cli("sentinel", "replicas", "main").count("127.0.0.1") >= 2 for s in sentinels)),
+        known = lambda s, what: s.cli("sentinel", what, "main").splitlines().count("name")  # one "name" field each
+        check(until(lambda: all(known(s, "sentinels") == 2 and known(s, "replicas") == 2 for s in sentinels)),
               "three sentinels that know both replicas and each other")
 
         store = f"redis+sentinel://:{DATA_PASSWORD}@" + ",".join(f"127.0.0.1:{s.port}" for s in sentinels) + "/main/0"
