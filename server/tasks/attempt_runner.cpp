@@ -78,8 +78,9 @@ void AttemptRunner::finish(const std::shared_ptr<ActiveTask>& active, AttemptEnd
         active,
         [&](Task& t) { transitions::end_attempt(t, std::move(end), [this](const Task& task) { return retry_delay(task); }); },
         [this](const Task& committed, bool ok) {
-            if (committed.state == TaskState::retrying) followers_.again(committed);
-            else if (ok) followers_.finished(committed);
+            if (!ok) followers_.unrecorded(committed);
+            else if (committed.state == TaskState::retrying) followers_.again(committed);
+            else followers_.finished(committed);
         });
 }
 

@@ -24,6 +24,7 @@ public:
     struct Followers {
         std::function<void(const Task&)> again;
         std::function<void(const Task&)> finished;
+        std::function<void(const Task&)> unrecorded;  // its end could not be committed: it runs again
     };
 
     AttemptRunner(const KindRegistry& kinds, ActiveTasks& active, TaskRecorder& recorder, Followers followers)

@@ -77,6 +77,10 @@ void ClusterDispatcher::finished(const std::string& id) {
     if (worker_) worker_->done(id);
 }
 
+void ClusterDispatcher::unrecorded(const std::string& id) {
+    if (worker_) worker_->abandon(id);
+}
+
 ClusterWorker::Taken ClusterDispatcher::take_claim(const QueueClaim& claim, bool reclaimed) {
     using Taken = ClusterWorker::Taken;
     const std::string& id = claim.task_id;

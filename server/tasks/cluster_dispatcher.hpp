@@ -35,6 +35,7 @@ public:
     void schedule(const Task& task) override;
     void again(const Task& task) override;
     void finished(const std::string& id) override;
+    void unrecorded(const std::string& id) override;
     void cancel_elsewhere(Task task, std::function<void(Outcome<Task>)> done) override;
     bool withdraw_elsewhere(const std::string& id) override;
     Outcome<bool> pause_everywhere(bool paused) override;

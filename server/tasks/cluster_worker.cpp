@@ -54,6 +54,11 @@ void ClusterWorker::done(const std::string& task_id) {
     wake_.notify_all();
 }
 
+void ClusterWorker::abandon(const std::string& task_id) {
+    std::lock_guard lock(mutex_);
+    held_.erase(task_id);
+}
+
 bool ClusterWorker::holds(const std::string& task_id) const {
     std::lock_guard lock(mutex_);
     return held_.contains(task_id);

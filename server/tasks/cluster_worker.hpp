@@ -58,6 +58,9 @@ public:
     /// queued the task again, and this server claimed it again before hearing done).
     /// Any thread, quick.
     void done(const std::string& task_id);
+    /// Stops renewing the task's leases without releasing them: they lapse, and whichever
+    /// server reclaims it runs it again (its end here could not be recorded).
+    void abandon(const std::string& task_id);
     /// True from the claim of `task_id` until its lease is released. Any thread.
     bool holds(const std::string& task_id) const;
     std::size_t held() const;

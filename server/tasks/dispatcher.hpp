@@ -61,6 +61,11 @@ public:
     virtual void again(const Task& task) = 0;
     /// A terminal state of `id` is committed.
     virtual void finished(const std::string& id) = 0;
+    /// This server's attempt of `id` ended, but its end could not be committed (the store
+    /// away): the task still reads running, and is to run again — on a shared queue when its
+    /// lease, no longer renewed here, lapses and a server reclaims it (a redelivery); alone,
+    /// at the next start (recovery). Never recorded twice: the attempt that follows ends it.
+    virtual void unrecorded(const std::string& id) = 0;
     /// A cancel of a task that is not active on this server and not finished. `done`
     /// gets the task: ended, or still running where it runs (its stream shows the end).
     virtual void cancel_elsewhere(Task task, std::function<void(Outcome<Task>)> done) = 0;

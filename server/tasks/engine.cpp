@@ -39,7 +39,8 @@ Engine::Engine(const KindRegistry& kinds, Store& store, Journal& journal, Stream
                                                  : [this](std::function<void()> job) { return offload_->post(std::move(job)); }}),
       runner_(kinds, active_, recorder_,
               AttemptRunner::Followers{.again = [this](const Task& t) { dispatcher_->again(t); },
-                                       .finished = [this](const Task& t) { finished(t); }}),
+                                       .finished = [this](const Task& t) { finished(t); },
+                                       .unrecorded = [this](const Task& t) { unrecorded(t); }}),
       executor_(Executor::Options{.workers = options.workers,
                                    .queue_bound = options.max_active_tasks,
                                    .aging_step = options.aging_step},
@@ -119,6 +120,12 @@ void Engine::finished(const Task& task) {
         task_duration.with({task.kind}).observe(static_cast<double>(task.finished_at - task.created_at) / 1000.0);
     active_.erase(task.id);
     if (webhooks_ && !task.callback_url.empty()) webhooks_->callback_queued();  // the store queued it with the state
+}
+
+void Engine::unrecorded(const Task& task) {
+    log_->warn("task {}: the end of attempt {} was not recorded; the task runs again", task.id, task.attempt);
+    dispatcher_->unrecorded(task.id);
+    active_.erase(task.id);
 }
 
 void Engine::create(const CreateTaskRequest& request, const std::optional<std::string>& key,

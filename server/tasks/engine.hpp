@@ -182,6 +182,7 @@ private:
     /// A terminal state is committed: reads go to the store from now on, and
     /// the callback (if any) is posted.
     void finished(const Task& task);
+    void unrecorded(const Task& task);
 
     const KindRegistry& kinds_;
     Store& store_;

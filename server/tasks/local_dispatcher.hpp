@@ -24,6 +24,7 @@ public:
     void schedule(const Task& task) override;
     void again(const Task& task) override;
     void finished(const std::string& id) override;
+    void unrecorded(const std::string&) override {}  // the store alone is away: recovery at the next start
     void cancel_elsewhere(Task task, std::function<void(Outcome<Task>)> done) override;
     bool withdraw_elsewhere(const std::string&) override { return false; }
     Outcome<bool> pause_everywhere(bool) override { return true; }

@@ -12,8 +12,6 @@ Prints the time from the primary's death to the first 202 after it.
 Usage: redis_sentinel_test.py TASKSTREAM_BINARY"""
 
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,90 +19,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from checklist import check, finish  # noqa: E402
 from raw_http import Server  # noqa: E402
-
-
-DATA_PASSWORD = "data-secret"
-SENTINEL_PASSWORD = "sentinel-secret"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Redis:
-    """redis-server (or a sentinel) on 127.0.0.1; kill() and stop() end it by pid."""
-
-    def __init__(self, folder, name, args, ready):
-        self.name, self.port = name, free_port()
-        self.folder = os.path.join(folder, name)
-        os.makedirs(self.folder, exist_ok=True)
-        self.log_path = os.path.join(self.folder, "log")
-        self.args, self.ready = args, ready
-        self.start()
-
-    def start(self):
-        self.log = open(self.log_path, "a+")
-        self.process = subprocess.Popen(self.args(self), stdout=self.log, stderr=subprocess.STDOUT, cwd=self.folder)
-        deadline = time.monotonic() + 10
-        while self.ready not in open(self.log_path).read():
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                raise RuntimeError(f"{self.folder} did not start:\n" + open(self.log_path).read())
-            time.sleep(0.02)  # polling its log for the ready line; bounded above
-
-    def cli(self, *command):
-        password = SENTINEL_PASSWORD if self.name.startswith("sentinel") else DATA_PASSWORD
-        out = subprocess.run(["redis-cli", "--no-auth-warning", "-a", password, "-p", str(self.port), *command],
-                             capture_output=True, text=True, timeout=5)
-        return out.stdout
-
-    def kill(self):
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-        self.log.close()
-
-
-def data_node(primary=None):
-    def args(node):
-        a = ["redis-server", "--port", str(node.port), "--bind", "127.0.0.1", "--dir", node.folder, "--save", "",
-             "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no", "--logfile", "",
-             "--replica-announce-ip", "127.0.0.1", "--requirepass", DATA_PASSWORD, "--masterauth", DATA_PASSWORD]
-        return a + (["--replicaof", "127.0.0.1", str(primary.port)] if primary else [])
-    return args
-
-
-def sentinel_node(primary):
-    def args(node):
-        conf = os.path.join(node.folder, "sentinel.conf")
-        if not os.path.exists(conf):  # the sentinel rewrites it: written once
-            with open(conf, "w") as f:
-                f.write(f"port {node.port}\nbind 127.0.0.1\ndaemonize no\nlogfile \"\"\ndir {node.folder}\n"
-                        f"sentinel monitor main 127.0.0.1 {primary.port} 2\n"
-                        "sentinel down-after-milliseconds main 1000\nsentinel failover-timeout main 10000\n"
-                        "sentinel parallel-syncs main 1\n"
-                        f"sentinel auth-pass main {DATA_PASSWORD}\nrequirepass {SENTINEL_PASSWORD}\n"
-                        f"sentinel sentinel-pass {SENTINEL_PASSWORD}\n")
-        return ["redis-server", conf, "--sentinel"]
-    return args
-
-
-def until(check_fn, timeout=30.0, every=0.05):
-    """Polls `check_fn` until it returns something true (bounded): that value, or None."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check_fn()
-        if value:
-            return value
-        time.sleep(every)
-    return None
+from redis_nodes import DATA_PASSWORD, SENTINEL_PASSWORD, sentinel_cluster, until  # noqa: E402
 
 
 def task_state(server, task_id):
@@ -123,17 +38,8 @@ def main():
     nodes = []
     servers = []
     try:
-        primary = Redis(folder, "primary", data_node(), "Ready to accept connections")
-        nodes.append(primary)
-        for i in (1, 2):
-            nodes.append(Redis(folder, f"replica{i}", data_node(primary), "MASTER <-> REPLICA sync: Finished"))
-        sentinels = [Redis(folder, f"sentinel{i}", sentinel_node(primary), "+monitor master main") for i in (1, 2, 3)]
-        nodes += sentinels
-        # Each sentinel knows the replicas and the two other sentinels (their votes elect one).
-        known = lambda s, what: s.cli("sentinel", what, "main").splitlines().count("name")  # one "name" field each
-        check(until(lambda: all(known(s, "sentinels") == 2 and known(s, "replicas") == 2 for s in sentinels)),
-              "three sentinels that know both replicas and each other")
-
+        primary, replicas, sentinels = sentinel_cluster(folder)
+        nodes += [primary, *replicas, *sentinels]
         store = f"redis+sentinel://:{DATA_PASSWORD}@" + ",".join(f"127.0.0.1:{s.port}" for s in sentinels) + "/main/0"
         for name in ("a", "b"):
             servers.append(Server(binary, "--store", store, "--redis-sentinel-password", SENTINEL_PASSWORD,
@@ -181,7 +87,9 @@ def main():
         spare = [n for n in nodes[1:3] if n is not new_primary[0]][0]
         check(until(lambda: spare.cli("info", "replication").count("master_link_status:up")) is not None,
               "the other replica follows the new primary")
-        sentinels[0].cli("sentinel", "failover", "main")
+        # Refused (NOGOODSLAVE) until the sentinels have seen that replica under the new primary.
+        check(until(lambda: sentinels[0].cli("sentinel", "failover", "main").strip() == "OK", timeout=30.0, every=0.5)
+              is not None, "a sentinel starts a failover on request")
         moved = until(lambda: all(f"(primary 127.0.0.1:{spare.port})" in s.log_text() for s in servers), timeout=30.0)
         check(moved is not None, "a switch the sentinels make is followed by both servers")
         switched = until(lambda: (lambda r: r if r.status == 202 else None)(b.call("POST", "/v1/tasks", {"kind": "demo.noop"})),
