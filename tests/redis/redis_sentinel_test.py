@@ -6,7 +6,8 @@ URL, the sentinels' in --redis-sentinel-password) with --redis-min-replicas 1. T
 the sentinels promote a replica, both servers follow it, every task acknowledged
 before is there, new ones run, and event ids go on increasing across the failover. Then
 a switch the sentinels make while the old primary is still up (SENTINEL FAILOVER) is
-followed too.
+followed too; a server started with the first sentinel of its list down finds the
+primary; and a failover back to the old primary, returned as a replica, is followed.
 Prints the time from the primary's death to the first 202 after it.
 
 Usage: redis_sentinel_test.py TASKSTREAM_BINARY"""
@@ -96,6 +97,28 @@ def main():
                          timeout=30.0)
         check(switched is not None and until(lambda: task_state(a, switched.json()["id"]) == "succeeded"),
               "tasks are taken and run on the new primary")
+
+        # The first sentinel of the list down: a server that starts now asks the next one.
+        sentinels[0].kill()
+        c = Server(binary, "--store", store, "--redis-sentinel-password", SENTINEL_PASSWORD, "--node-name", "c", "--demo")
+        servers.append(c)
+        check(f"(primary 127.0.0.1:{spare.port})" in c.log_text(), "with the first sentinel down, the next one names the primary")
+
+        # And back: the old primary returns (the sentinels make it a replica), then a failover
+        # to it (the only replica that may be promoted: the others get priority 0).
+        primary.start()
+        check(until(lambda: "master_link_status:up" in primary.cli("info", "replication")) is not None,
+              "the old primary returns as a replica")
+        for other in replicas:
+            other.cli("config", "set", "replica-priority", "0")
+        check(until(lambda: sentinels[1].cli("sentinel", "failover", "main").strip() == "OK", timeout=30.0, every=0.5)
+              is not None and until(lambda: "role:master" in primary.cli("info", "replication")) is not None,
+              "a failover back to the old primary")
+        check(until(lambda: all(f"(primary 127.0.0.1:{primary.port})" in s.log_text() for s in (a, b, c)), timeout=30.0)
+              is not None, "the three servers follow it back")
+        back = c.call("POST", "/v1/tasks", {"kind": "demo.noop"})
+        check(back.status == 202 and until(lambda: task_state(a, back.json()["id"]) == "succeeded"),
+              "tasks run after the failover back")
     finally:
         for s in servers:
             s.stop()
