@@ -156,11 +156,12 @@ node_port() {  # the port in log $1, waiting for its "listening on" line
   done
   echo "a node did not start:" >&2; cat "$1" >&2; exit 1
 }
-start_redis_node() {  # $1: name; prints nothing, sets node_pid and node_port_
+start_redis_node() {  # $1: name, then more flags; prints nothing, sets node_pid and node_port_
+  local name=$1; shift
   taskset -c 0 "$build/taskstream" serve --listen 127.0.0.1:0 --store "redis://127.0.0.1:$redis_port/0" --demo \
-    --log-level warn --max-streams-per-ip 200 >"$work/$1.log" 2>&1 &
+    --log-level warn --max-streams-per-ip 200 "$@" >"$work/$name.log" 2>&1 &
   node_pid=$!; cluster_pids="$cluster_pids $node_pid"
-  node_port_=$(node_port "$work/$1.log")
+  node_port_=$(node_port "$work/$name.log")
 }
 if [[ " $peers " == *" taskstream "* ]] && wants S7; then
   echo "== scale-out: two nodes on Redis, beside one on SQLite"
@@ -183,7 +184,23 @@ if [[ " $peers " == *" taskstream "* ]] && wants S7; then
       --connections 500 --topics 1 --rate 1000 --seconds 10)"
     curl -sf -X POST "http://127.0.0.1:$port_a/v1/admin/pause" >/dev/null
     record S7create "$(timeout 60 taskset -c 1 "$build/tests/create_load" "$port_a" 64 5)"
+    # The same two nodes with a replica each acknowledged commit waits for (WAIT 1).
+    kill "$pid_a" "$pid_b"; wait "$pid_a" "$pid_b" 2>/dev/null || true
+    rm -rf "$work/replica"; mkdir -p "$work/replica"; replica_port=$(free_port)
+    taskset -c 0 redis-server --port "$replica_port" --bind 127.0.0.1 --dir "$work/replica" --appendonly yes \
+      --appendfsync always --save '' --replicaof 127.0.0.1 "$redis_port" >"$work/replica.log" 2>&1 &
+    replica_pid=$!; cluster_pids="$cluster_pids $replica_pid"
+    until redis-cli -p "$replica_port" info replication 2>/dev/null | grep -q master_link_status:up; do sleep 0.1; done
+    start_redis_node c --redis-min-replicas 1; pid_c=$node_pid; port_c=$node_port_
+    start_redis_node d --redis-min-replicas 1; pid_d=$node_pid; port_d=$node_port_
+    peer=redis-2-nodes-wait1; record S7fan "$(timeout 120 taskset -c 1 "$build/tests/sse_load" fanout --flavor taskstream \
+      --port "$port_d" --publish-port "$port_c" --pid "$pid_d" --also-pid "$pid_c" --also-pid "$redis_pid" \
+      --also-pid "$replica_pid" --connections 500 --topics 1 --rate 1000 --seconds 10)"
+    curl -sf -X POST "http://127.0.0.1:$port_c/v1/admin/pause" >/dev/null
+    record S7create "$(timeout 60 taskset -c 1 "$build/tests/create_load" "$port_c" 64 5)"
     stop_cluster
+    # A failover: a primary, two replicas, three sentinels; from the primary's kill -9 to the next 202.
+    record S7failover "$(timeout 120 python3 "$here/failover_time.py" "$build/taskstream")"
   done
 fi
 stop_cluster

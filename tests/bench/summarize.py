@@ -135,12 +135,13 @@ if scale_peers:
         scale[peer] = {"S7fan_deliveries_per_second": med(peer, "S7fan", "deliveries_per_second"),
                        "S7fan_p99_ms": med(peer, "S7fan", "p99_ms"), "S7fan_loss": med(peer, "S7fan", "loss"),
                        "S7fan_cpu_us_per_delivery": med(peer, "S7fan", "cpu_us_per_delivery"),
-                       "S7create_per_second": med(peer, "S7create", "per_second")}
+                       "S7create_per_second": med(peer, "S7create", "per_second"),
+                       "S7failover_to_202_ms": med(peer, "S7failover", "to_202_ms")}
     summary["scale_out"] = scale
     print("\n| S7 scale-out | " + " | ".join(scale_peers) + " |")
     print("|---|" + "---|" * len(scale_peers))
     for k in ["S7fan_deliveries_per_second", "S7fan_p99_ms", "S7fan_loss", "S7fan_cpu_us_per_delivery",
-              "S7create_per_second"]:
+              "S7create_per_second", "S7failover_to_202_ms"]:
         print(f"| {k} | " + " | ".join(fmt(scale[p].get(k)) for p in scale_peers) + " |")
 queue_summary.summarize(by, summary)
 json.dump({"summary": summary, "measurements": rows}, open(sys.argv[2], "w"), indent=2)

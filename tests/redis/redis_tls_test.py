@@ -19,6 +19,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from checklist import check, finish  # noqa: E402
 from raw_http import Server, request  # noqa: E402
+from redis_nodes import DATA_PASSWORD, SENTINEL_PASSWORD, sentinel_cluster  # noqa: E402
 from test_ca import TestCa  # noqa: E402
 
 
@@ -132,6 +133,32 @@ def exercised(a, b, done_id):
           "retention prunes a finished task")
 
 
+def sentinels_over_tls(binary, folder, ca):
+    """rediss+sentinel://: sentinels, replication and the server's connections all over TLS,
+    the sentinels and Redis each with a password; the primary killed, the server follows."""
+    cert, key = ca.issue("sentinel-cluster", sans=("IP:127.0.0.1",))
+    tls = {"cert": cert, "key": key, "ca": ca.cert}
+    primary, replicas, sentinels = sentinel_cluster(os.path.join(folder, "sentinels"), tls=tls)
+    nodes = [primary, *replicas, *sentinels]
+    server = None
+    try:
+        store = (f"rediss+sentinel://:{DATA_PASSWORD}@" + ",".join(f"127.0.0.1:{s.port}" for s in sentinels) + "/main/0")
+        server = Server(binary, "--store", store, "--redis-ca-file", ca.cert, "--redis-sentinel-password",
+                        SENTINEL_PASSWORD, "--redis-min-replicas", "1", "--demo")
+        made = server.call("POST", "/v1/tasks", {"kind": "demo.noop"})
+        check(made.status == 202 and until("the task to succeed", lambda: task_state(server, made.json()["id"]) == "succeeded"),
+              "rediss+sentinel://: a task through sentinels and a primary that speak only TLS")
+        primary.kill()
+        check(until("a 202 after the failover", lambda: server.call("POST", "/v1/tasks", {"kind": "demo.noop"}).status == 202,
+                    timeout=45.0),
+              "rediss+sentinel://: the server follows the failover over TLS")
+    finally:
+        if server:
+            server.stop()
+        for n in reversed(nodes):
+            n.kill()
+
+
 def main():
     binary = sys.argv[1]
     folder = tempfile.mkdtemp(prefix="taskstream-redis-tls-")
@@ -190,6 +217,8 @@ def main():
         check(until("a 202 after Redis is right again",
                     lambda: a.call("POST", "/v1/tasks", {"kind": "demo.noop"}).status == 202),
               "once Redis's certificate is right again, tasks are taken")
+
+        sentinels_over_tls(binary, folder, ca)
 
         # A Redis that asks for a client certificate.
         strict = TlsRedis(folder, cert, key, ca.cert, clients="yes")

@@ -3,29 +3,15 @@
 // counts live from the page's stream, stoppable; no filter, no bulk action.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { api as call, taskWhen as pollTask } from '../support/api.js';
 import { serverAndBrowser, openPage, shoot } from '../support/browser.js';
 
 let server;
 let browser;
 serverAndBrowser((s, b) => { server = s; browser = b; });
 
-async function api(method, path, body) {
-  const res = await fetch(`${server.url}${path}`, {
-    method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, json: res.status === 204 ? null : await res.json() };
-}
-
-/** Polls a task until `check` holds of it (a bounded poll of the API, not a wait for time). */
-async function taskWhen(id, check, what) {
-  const deadline = Date.now() + 15000;
-  for (;;) {
-    const { json } = await api('GET', `/v1/tasks/${id}`);
-    if (check(json)) return json;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(json)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const api = (method, path, body) => call(server.url, method, path, body);
+const taskWhen = (id, check, what) => pollTask(server.url, id, check, what);
 
 test('retry all the failed tasks of a tag: asked once, the counts live, the tasks run again', async () => {
   const failed = [];

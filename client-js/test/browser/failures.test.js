@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { api as call, taskWhen as pollTask } from '../support/api.js';
 import { serverAndBrowser, openPage, shoot } from '../support/browser.js';
 
 const require = createRequire(import.meta.url);
@@ -11,12 +12,7 @@ let server;
 let browser;
 serverAndBrowser((s, b) => { server = s; browser = b; });
 
-async function api(method, path, body) {
-  const res = await fetch(`${server.url}${path}`, {
-    method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, json: res.status === 204 ? null : await res.json() };
-}
+const api = (method, path, body) => call(server.url, method, path, body);
 
 const group = (page, kind) => page.locator(`#failures-rows tr[data-kind="${kind}"]`);
 

@@ -4,18 +4,14 @@
 // nothing lost or doubled; another browser profile keeps its own.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { api as call, taskWhen as pollTask } from '../support/api.js';
 import { serverAndBrowser, openPage } from '../support/browser.js';
 
 let server;
 let browser;
 serverAndBrowser((s, b) => { server = s; browser = b; });
 
-async function api(method, path, body) {
-  const res = await fetch(`${server.url}${path}`, {
-    method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, text: await res.text() };
-}
+const api = (method, path, body) => call(server.url, method, path, body);
 
 /** The server's count of open event streams (its /metrics gauge). */
 async function streamsOpen() {
