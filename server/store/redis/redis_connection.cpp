@@ -62,9 +62,10 @@ void RedisConnection::submit(std::vector<RedisCommand> commands, std::chrono::mi
 
 void RedisConnection::enqueue(Request request, bool front) {
     if (stopped_) return request.done(errors::operation_aborted, {});
-    // Down for a whole deadline already: a request tries one connection made at once, and
-    // waits for it briefly, so that an answer that takes several requests still comes
-    // within its bound (a 503 within 2 s) — and one made just after Redis is back succeeds.
+    // Known to be down (an attempt to connect failed, or a request waited its whole deadline):
+    // a request tries one connection made at once and waits for it briefly, so that an answer
+    // that takes several requests still comes within its bound (a 503 within 2 s) — and one
+    // made just after Redis is back succeeds.
     if (!up_ && failing_fast_) {
         request.deadline = std::min(request.deadline, Clock::now() + options_.down_wait);
         dropped_.cancel();  // ends the backoff pause: connect now
