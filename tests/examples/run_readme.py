@@ -46,6 +46,21 @@ def blocks(readme):
     return out
 
 
+def run_block(script, env, timeout=120):
+    """Runs a sh block in bash; past `timeout`, its whole process group is killed (the
+    background servers a block starts are in it) and the block fails."""
+    process = subprocess.Popen(["bash", "-c", script], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        stderr += f"\n(the block ran past {timeout} s: ended with everything it started)"
+        return subprocess.CompletedProcess(process.args, 124, stdout, stderr)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
 def matches(pattern, line):
     parts = [re.escape(p) for p in pattern.strip().split("…")]
     return re.search("^" + ".*".join(parts) + "$", line.strip()) is not None
@@ -103,10 +118,10 @@ def run(readme, build, with_server):
             if language == "js":
                 done = run_module(code, number, env)
             else:
-                # Each block in its own bash, background jobs ended at its exit, by pid.
+                # Each block in its own bash, background jobs ended at its exit, by pid; a block
+                # past its time is ended with everything it started (its own process group).
                 script = "set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n" + code
-                done = subprocess.run(["bash", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
-                                      timeout=120)
+                done = run_block(script, env)
             print(f"--- block {number}\n{code}--- printed\n{done.stdout}{done.stderr}")
             if done.returncode != 0:
                 sys.exit(f"block {number} exited {done.returncode}")
