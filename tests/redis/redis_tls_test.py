@@ -10,7 +10,6 @@ is right again; TLS files without rediss:// are refused.
 Usage: redis_tls_test.py TASKSTREAM_BINARY"""
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
 from checklist import check, finish  # noqa: E402
 from raw_http import Server, request  # noqa: E402
-from redis_nodes import DATA_PASSWORD, SENTINEL_PASSWORD, sentinel_cluster  # noqa: E402
+from redis_nodes import DATA_PASSWORD, SENTINEL_PASSWORD, free_port, sentinel_cluster  # noqa: E402
 from test_ca import TestCa  # noqa: E402
 
 
@@ -30,12 +29,6 @@ ACL_COMMANDS = ("-@all +auth +select +ping +eval +evalsha +script|load +time +de
                 "+sismember +smembers +srem +xack +xadd +xautoclaim +xclaim +xdel +xgroup|create +xlen +xpending "
                 "+xrange +xread +xreadgroup +xrevrange +zadd +zcard +zcount +zintercard +zrange +zrangebyscore +zrem "
                 "+zremrangebyscore +zrevrangebylex +zscore +wait +role")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class TlsRedis:
