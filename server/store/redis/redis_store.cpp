@@ -118,7 +118,7 @@ RedisConnection::Replies RedisStore::measure_clock(std::vector<RedisCommand> com
 std::uint64_t RedisStore::transact(std::vector<RedisCommand> commands, std::size_t ids, bool acknowledged) {
     if (commands.empty()) return 0;
     // Acknowledged with replicas: WAIT right behind the script, on the same connection, bounded
-    // by the rest of the write's window (the request's deadline is beyond it).
+    // by half the write's window (the request's deadline is beyond it).
     const bool replicated = acknowledged && min_replicas_ > 0;
     auto with_wait = [&](RedisCommand script) {
         std::vector<RedisCommand> request{std::move(script)};
